@@ -1,0 +1,241 @@
+/**
+ * The analysis lifecycle. Every mutation runs in one transaction with its audit row
+ * and, where the analysis must be (re)processed, its job: the three commit together or
+ * not at all. Status changes go through the transition table (guarded updates).
+ */
+import crypto from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database, AnalysisUpdate } from '../../persistence/schema.ts';
+import type { Db } from '../../persistence/database.ts';
+import { analysisRepository, type ListFilter, type ListPage } from '../../persistence/analysis.repository.ts';
+import { auditRepository } from '../../persistence/audit.repository.ts';
+import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
+import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
+import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
+import { AppError, errors } from '../errors.ts';
+import { canTransition, type TransitionName } from './analysis.state.ts';
+import {
+  MAX_RETRIES,
+  type Actor,
+  type Analysis,
+  type AnalysisConfig,
+  type AnalysisOptions,
+  type MediaType,
+} from './analysis.types.ts';
+
+export const AUDIT_TABLE = 'media_analysis_requests';
+
+export interface CreateAnalysisInput {
+  id?: string;
+  tenantId: string;
+  prompt: string;
+  sourceUrl: string | null;
+  upload: (Omit<NewMediaFile, 'analysisId'> & { originalFilename: string | null }) | null;
+  mediaType: MediaType;
+  config: AnalysisConfig;
+  options: AnalysisOptions;
+  metadata: Record<string, unknown>;
+  correlationId: string;
+  createdAt?: Date;
+}
+
+export interface IdempotencyContext {
+  key: string;
+  requestHash: string;
+}
+
+/** Canonical JSON: object keys sorted, so equal values hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function sha256Hex(s: string | Buffer): string {
+  return crypto.createHash('sha256').update(s).digest('hex');
+}
+
+/**
+ * Same media + prompt + config → same hash. Media identity is the upload's sha-256, or
+ * the source URL for downloads (its bytes are not known yet).
+ */
+export function promptHash(prompt: string, config: AnalysisConfig, media: { sha256?: string | null; url?: string | null }): string {
+  return sha256Hex(canonicalJson({ prompt, config, media: media.sha256 ?? media.url ?? null }));
+}
+
+/** A rough processing estimate in seconds, shown to clients on submission. */
+export function estimateSeconds(mediaType: MediaType): number {
+  const table: Record<MediaType, number> = { video: 60, audio: 30, document: 15, image: 10, unknown: 30 };
+  return table[mediaType];
+}
+
+export interface AnalysisServiceOptions {
+  maxJobAttempts: number;
+  idempotencyTtlHours: number;
+}
+
+export class AnalysisService {
+  private readonly db: Db;
+  private readonly opts: AnalysisServiceOptions;
+
+  constructor(db: Db, opts: AnalysisServiceOptions) {
+    this.db = db;
+    this.opts = opts;
+  }
+
+  /**
+   * Insert the analysis, its upload record, its audit row and its job in one
+   * transaction. With an idempotency context the stored response commits with them.
+   */
+  async create(
+    input: CreateAnalysisInput,
+    actor: Actor,
+    idem?: IdempotencyContext & { render: (a: Analysis) => Record<string, unknown> },
+  ): Promise<Analysis> {
+    const id = input.id ?? crypto.randomUUID();
+    return this.db.transaction().execute(async (trx) => {
+      const jobId = await enqueueProcessAnalysis(trx, { analysisId: id, correlationId: input.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
+      const analysis = await analysisRepository.insert(trx, {
+        id,
+        correlation_id: input.correlationId,
+        prompt: input.prompt,
+        prompt_hash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
+        source_url: input.sourceUrl,
+        original_filename: input.upload?.originalFilename ?? null,
+        media_type: input.mediaType,
+        status: 'pending',
+        analysis_config: JSON.stringify(input.config),
+        analysis_options: JSON.stringify(input.options),
+        metadata: JSON.stringify(input.metadata),
+        created_by: input.tenantId,
+        job_id: jobId,
+        ...(input.createdAt ? { created_at: input.createdAt, updated_at: input.createdAt } : {}),
+      });
+      if (input.upload) {
+        const { originalFilename: _ignored, ...file } = input.upload;
+        await mediaFileRepository.upsert(trx, { ...file, analysisId: id });
+      }
+      await auditRepository.record(trx, {
+        table: AUDIT_TABLE,
+        recordId: id,
+        action: 'create',
+        newValues: { status: 'pending', media_type: input.mediaType, source_url: input.sourceUrl, job_id: jobId },
+        actor,
+      });
+      if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis));
+      return analysis;
+    });
+  }
+
+  /** The analysis as its tenant sees it: 404 when unknown or another tenant's, 410 when deleted. */
+  async get(id: string, tenantId: string): Promise<Analysis> {
+    const a = await analysisRepository.findForTenant(this.db, id, tenantId);
+    if (!a) throw errors.analysisNotFound(id);
+    if (a.status === 'deleted') throw errors.analysisGone(id);
+    return a;
+  }
+
+  async list(filter: ListFilter, page: ListPage): Promise<{ items: Analysis[]; total: number }> {
+    const [items, total] = await Promise.all([
+      analysisRepository.list(this.db, filter, page),
+      analysisRepository.count(this.db, filter),
+    ]);
+    return { items, total };
+  }
+
+  /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job. */
+  async retry(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
+    const current = await this.get(id, tenantId);
+    if (!canTransition(current.status, 'retry')) throw errors.invalidTransition(current.status, 'pending');
+    if (current.retryCount >= MAX_RETRIES) throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
+    return this.db.transaction().execute(async (trx) => {
+      const jobId = await enqueueProcessAnalysis(trx, { analysisId: id, correlationId: actor.correlationId ?? current.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
+      const next = await analysisRepository.transition(
+        trx,
+        id,
+        'retry',
+        {
+          retry_count: current.retryCount + 1,
+          progress: 0,
+          error_code: null,
+          error_message: null,
+          results: null,
+          started_at: null,
+          completed_at: null,
+          latency_ms: null,
+          job_id: jobId,
+        },
+        current.version,
+      );
+      if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed while retrying; try again`);
+      await auditTransition(trx, current, next, 'retry', actor);
+      return next;
+    });
+  }
+
+  async cancel(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
+    return this.userTransition(id, tenantId, 'cancel', actor, { completed_at: new Date() });
+  }
+
+  /** Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed. */
+  async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
+    return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
+      await mediaFileRepository.expireForAnalysis(trx, id);
+    });
+  }
+
+  private async userTransition(
+    id: string,
+    tenantId: string,
+    name: TransitionName,
+    actor: Actor,
+    patch: AnalysisUpdate,
+    extra?: (trx: Transaction<Database>) => Promise<void>,
+  ): Promise<Analysis> {
+    const current = await this.get(id, tenantId);
+    if (!canTransition(current.status, name)) {
+      throw errors.invalidTransition(current.status, name === 'delete' ? 'deleted' : 'cancelled');
+    }
+    return this.db.transaction().execute(async (trx) => {
+      const next = await applyTransition(trx, current, name, patch, actor);
+      if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed concurrently; try again`);
+      await removeAnalysisJob(trx, id);
+      if (extra) await extra(trx);
+      return next;
+    });
+  }
+}
+
+/** Write the audit row of a status change. */
+export async function auditTransition(trx: Transaction<Database>, before: Analysis, after: Analysis, action: string, actor: Actor, extra: Record<string, unknown> = {}): Promise<void> {
+  await auditRepository.record(trx, {
+    table: AUDIT_TABLE,
+    recordId: after.id,
+    action,
+    oldValues: { status: before.status, version: before.version, progress: before.progress },
+    newValues: { status: after.status, version: after.version, progress: after.progress, ...extra },
+    actor,
+  });
+}
+
+/**
+ * Guarded transition plus its audit row, inside the caller's transaction. Returns
+ * undefined (and writes nothing) when another actor moved the analysis first.
+ */
+export async function applyTransition(
+  trx: Transaction<Database>,
+  current: Analysis,
+  name: TransitionName,
+  patch: AnalysisUpdate,
+  actor: Actor,
+  auditExtra: Record<string, unknown> = {},
+): Promise<Analysis | undefined> {
+  const next = await analysisRepository.transition(trx, current.id, name, patch, current.version);
+  if (next) await auditTransition(trx, current, next, name, actor, auditExtra);
+  return next;
+}

@@ -1,0 +1,71 @@
+/**
+ * Vocabulary, used the same way everywhere in the code base:
+ * - analysis: one media analysis request (a file or URL plus a prompt) and its lifecycle.
+ * - job: a queue entry (graphile-worker) that advances an analysis.
+ * - stage: one step of the processing pipeline (intake, probe, …).
+ * - artifact: a file an analysis produced or stored (upload, frames, contact sheet, outputs).
+ * - provider: an outside model service (OpenAI-compatible chat, Deepgram, …).
+ * - tenant: the owner of an API key and of every row created with it.
+ */
+
+export const ANALYSIS_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'deleted'] as const;
+export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
+
+export const MEDIA_TYPES = ['video', 'audio', 'document', 'image', 'unknown'] as const;
+export type MediaType = (typeof MEDIA_TYPES)[number];
+
+/** Who performed a mutation: an API key id, or the worker. */
+export interface Actor {
+  id: string;
+  ip: string | null;
+  correlationId: string | null;
+}
+
+export const SYSTEM_WORKER_ACTOR: Actor = { id: 'system:worker', ip: null, correlationId: null };
+
+export interface AnalysisConfig {
+  model?: string;
+  provider?: string;
+  max_tokens?: number;
+  temperature?: number;
+  [key: string]: unknown;
+}
+
+export interface AnalysisOptions {
+  extract_frames?: boolean;
+  generate_contact_sheet?: boolean;
+  transcribe_audio?: boolean;
+  [key: string]: unknown;
+}
+
+export interface Analysis {
+  id: string;
+  tenantId: string;
+  correlationId: string;
+  prompt: string;
+  promptHash: string;
+  sourceUrl: string | null;
+  originalFilename: string | null;
+  mediaType: MediaType;
+  status: AnalysisStatus;
+  progress: number;
+  config: AnalysisConfig;
+  options: AnalysisOptions;
+  results: Record<string, unknown> | null;
+  modelUsed: string | null;
+  latencyMs: number | null;
+  errorMessage: string | null;
+  errorCode: string | null;
+  retryCount: number;
+  metadata: Record<string, unknown>;
+  jobId: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+/** The most retries a client may ask for on one analysis (matches the DB CHECK). */
+export const MAX_RETRIES = 10;

@@ -1,0 +1,84 @@
+/**
+ * The error catalogue. Every failure the service reports has a stable machine code,
+ * an HTTP status and a title; `AppError` carries one of them. The HTTP layer renders
+ * them as RFC 9457 problem+json; workers store `code` as the analysis `error_code`.
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON body' },
+  INVALID_PARAMETER: { status: 400, title: 'Invalid parameter' },
+  INVALID_ID: { status: 400, title: 'Malformed analysis id' },
+  UNAUTHORIZED: { status: 401, title: 'Missing or invalid API key' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  NOT_FOUND: { status: 404, title: 'Route not found' },
+  ANALYSIS_NOT_FOUND: { status: 404, title: 'Analysis not found' },
+  ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
+  INVALID_TRANSITION: { status: 409, title: 'Invalid status transition' },
+  CONCURRENT_MODIFICATION: { status: 409, title: 'The analysis was modified concurrently' },
+  RETRY_LIMIT_REACHED: { status: 409, title: 'Retry limit reached' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  ANALYSIS_GONE: { status: 410, title: 'Analysis was deleted' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  MEDIA_TOO_LARGE: { status: 413, title: 'Media file too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service temporarily unavailable' },
+
+  // Failures recorded on an analysis by the worker (error_code); status is informative.
+  MEDIA_URL_FORBIDDEN: { status: 422, title: 'Media URL points to a forbidden address' },
+  MEDIA_DOWNLOAD_FAILED: { status: 502, title: 'Media download failed' },
+  MEDIA_DOWNLOAD_TIMEOUT: { status: 504, title: 'Media download timed out' },
+  TOO_MANY_REDIRECTS: { status: 422, title: 'Too many redirects' },
+  MEDIA_EMPTY: { status: 422, title: 'Media file is empty' },
+  MEDIA_TYPE_MISMATCH: { status: 422, title: 'Media bytes do not match the claimed type' },
+  UNSUPPORTED_MEDIA: { status: 422, title: 'Unsupported media format' },
+  MEDIA_CORRUPT: { status: 422, title: 'Media is corrupt or truncated' },
+  PROBE_FAILED: { status: 500, title: 'Media probe failed' },
+  PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError { field: string; message: string }
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  /** Extra response headers (e.g. Retry-After). */
+  readonly headers: Record<string, string> | undefined;
+  /** A permanent error ends an analysis; a transient one lets the queue retry. */
+  readonly permanent: boolean;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    opts: { errors?: FieldError[]; headers?: Record<string, string>; permanent?: boolean; cause?: unknown } = {},
+  ) {
+    super(detail ?? ERRORS[code].title, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.detail = detail;
+    this.errors = opts.errors;
+    this.headers = opts.headers;
+    this.permanent = opts.permanent ?? true;
+  }
+}
+
+/** Factories for the errors that are raised from many places. */
+export const errors = {
+  analysisNotFound: (id: string) => new AppError('ANALYSIS_NOT_FOUND', `No analysis with id ${id}`),
+  analysisGone: (id: string) => new AppError('ANALYSIS_GONE', `Analysis ${id} was deleted`),
+  invalidTransition: (from: string, to: string) =>
+    new AppError('INVALID_TRANSITION', `Cannot move an analysis from ${from} to ${to}`),
+  validation: (errs: FieldError[]) => new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs }),
+  invalidParameter: (field: string, message: string) =>
+    new AppError('INVALID_PARAMETER', `${field}: ${message}`, { errors: [{ field, message }] }),
+  transient: (code: ErrorCode, detail: string, cause?: unknown) => new AppError(code, detail, { permanent: false, cause }),
+  permanent: (code: ErrorCode, detail: string, cause?: unknown) => new AppError(code, detail, { permanent: true, cause }),
+};

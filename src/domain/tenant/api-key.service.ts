@@ -1,0 +1,76 @@
+/**
+ * API keys. A key is `ma_<prefix>_<secret>`; only its sha-256 is stored (the secret
+ * has 192 bits of entropy, so a fast hash is the right tool, as for session tokens).
+ * Verified keys are cached in-process briefly so a status poll costs one query.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../../persistence/database.ts';
+import { apiKeyRepository } from '../../persistence/api-key.repository.ts';
+import type { ApiKeyRow } from '../../persistence/schema.ts';
+
+export interface Principal {
+  keyId: string;
+  tenantId: string;
+  isAdmin: boolean;
+}
+
+/** How long a verified key is trusted without asking the database again. */
+export const KEY_CACHE_TTL_MS = 10_000;
+const KEY_CACHE_MAX = 10_000;
+
+export function hashKey(key: string): string {
+  return crypto.createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): { key: string; prefix: string; hash: string } {
+  const prefix = crypto.randomBytes(4).toString('hex');
+  const key = `ma_${prefix}_${crypto.randomBytes(24).toString('base64url')}`;
+  return { key, prefix, hash: hashKey(key) };
+}
+
+export const ADMIN_KEY_FILE = 'admin-api-key';
+
+export class ApiKeyService {
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async create(tenantId: string, name: string, isAdmin = false): Promise<{ key: string; row: ApiKeyRow }> {
+    const k = generateKey();
+    const row = await apiKeyRepository.insert(this.db, { tenantId, name, prefix: k.prefix, hash: k.hash, isAdmin });
+    return { key: k.key, row };
+  }
+
+  /** The principal for a presented key, or null when unknown or revoked. */
+  async authenticate(key: string): Promise<Principal | null> {
+    if (!/^ma_[0-9a-f]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;
+    const hash = hashKey(key);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.principal;
+    const row = await apiKeyRepository.findActiveByHash(this.db, hash);
+    const principal = row ? { keyId: row.id, tenantId: row.tenant_id, isAdmin: row.is_admin } : null;
+    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { principal, until: now + KEY_CACHE_TTL_MS });
+    if (row) apiKeyRepository.touch(this.db, row.id).catch(() => undefined);
+    return principal;
+  }
+
+  /**
+   * On first start with no keys at all, create an admin key, write it to a 0600 file
+   * under the data directory and return it so the caller can print it once.
+   */
+  async ensureBootstrapKey(dataDir: string): Promise<{ key: string; file: string } | null> {
+    if ((await apiKeyRepository.count(this.db)) > 0) return null;
+    const { key } = await this.create('admin', 'bootstrap admin key', true);
+    await fs.mkdir(dataDir, { recursive: true });
+    const file = path.join(dataDir, ADMIN_KEY_FILE);
+    await fs.writeFile(file, key + '\n', { mode: 0o600 });
+    await fs.chmod(file, 0o600);
+    return { key, file };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds the Fastify application: request ids, problem+json errors, OpenAPI, health,
+ * and the media routes (mounted at /api/media and /api/v1/media).
+ */
+import crypto from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '../observability/logger.ts';
+import { registerProblemHandlers } from './problem.ts';
+import { validatorCompiler } from './plugins/validation.ts';
+import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
+import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+
+/** A client's X-Request-Id is kept only if it looks like an id, not arbitrary text. */
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppDeps {
+  logger: Logger;
+  bodyLimitBytes: number;
+  media: Omit<MediaRoutesDeps, 'locationPrefix'>;
+  health: HealthDeps;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    requestIdLogLabel: 'request_id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
+    disableRequestLogging: false,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+
+  await app.register(multipart, {
+    limits: { fileSize: deps.media.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'media-analysis', version: '0.1.0', description: 'Media analysis job service' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, deps.health);
+  await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
+  await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  return app;
+}

@@ -1,0 +1,101 @@
+/**
+ * RFC 9457 problem+json: one renderer for every error, and one Fastify error handler
+ * that maps framework, validation and domain errors onto the catalogue. 5xx bodies
+ * never carry internals; the request id lets an operator find the log line.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERRORS, type ErrorCode, type FieldError } from '../domain/errors.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const TYPE_BASE = 'https://media-analysis.dev/problems/';
+
+export interface ValidationIssue {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turn Ajv errors into field-level errors (`prompt`, `config.temperature`, …). */
+export function fieldErrors(issues: readonly ValidationIssue[], prefix = ''): FieldError[] {
+  return issues.map((e) => {
+    let field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    const p = e.params ?? {};
+    if (e.keyword === 'required' && typeof p.missingProperty === 'string') field = field ? `${field}.${p.missingProperty}` : p.missingProperty;
+    if (e.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string') {
+      field = field ? `${field}.${p.additionalProperty}` : p.additionalProperty;
+      return { field: prefix + field, message: 'unknown field' };
+    }
+    return { field: prefix + (field || '(root)'), message: e.message ?? 'invalid' };
+  });
+}
+
+export function problemBody(code: ErrorCode, requestId: string, detail?: string, instance?: string, errs?: FieldError[]) {
+  const def = ERRORS[code];
+  return {
+    type: TYPE_BASE + code.toLowerCase().replace(/_/g, '-'),
+    title: def.title,
+    status: def.status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...(instance ? { instance } : {}),
+    request_id: requestId,
+    ...(errs && errs.length > 0 ? { errors: errs } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
+  if (err.headers) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  const detail = err.status >= 500 && err.code === 'INTERNAL_ERROR' ? 'An unexpected error occurred; quote the request id when reporting it.' : err.detail;
+  return reply
+    .code(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(err.code, request.id, detail, request.url.split('?')[0], err.errors));
+}
+
+/** Map anything thrown in a request to a catalogue error. */
+export function toAppError(err: FastifyError | Error): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validationContext?: string; validation?: ValidationIssue[] };
+  if (fe.validation) {
+    const ctx = fe.validationContext ?? 'body';
+    const errs = fieldErrors(fe.validation);
+    if (ctx === 'params') return new AppError('INVALID_ID', 'The id must be a UUID', { errors: errs });
+    if (ctx === 'body') return new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs });
+    return new AppError('INVALID_PARAMETER', `Invalid ${ctx === 'querystring' ? 'query parameter' : ctx}`, { errors: errs });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('MALFORMED_JSON', fe.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body exceeds the limit');
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('MEDIA_TOO_LARGE', 'The uploaded file exceeds the upload limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json or multipart/form-data');
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new AppError('VALIDATION_FAILED', fe.message);
+  }
+  if (err instanceof SyntaxError && fe.statusCode === 400) return new AppError('MALFORMED_JSON', err.message);
+  if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', fe.message);
+  if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
+  if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('BAD_REQUEST', fe.message);
+  return new AppError('INTERNAL_ERROR', undefined, { cause: err });
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: appErr.code, status: appErr.status }, 'request rejected');
+    return sendProblem(reply, request, appErr);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,35 @@
+/** Liveness (no dependencies) and readiness (database, worker heartbeat). */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Db } from '../../persistence/database.ts';
+
+export interface HealthDeps {
+  db: Db;
+  /** Whether this process is expected to run a worker (then its heartbeat is checked). */
+  workerExpected: () => boolean;
+  staleAfterMs: number;
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, { status: 'up' | 'down'; detail?: string; latency_ms?: number }> = {};
+    const t0 = performance.now();
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+      checks.database = { status: 'up', latency_ms: Math.round(performance.now() - t0) };
+    } catch (err) {
+      checks.database = { status: 'down', detail: (err as Error).message.slice(0, 200) };
+    }
+    if (deps.workerExpected() && checks.database.status === 'up') {
+      const r = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM worker_heartbeats
+        WHERE last_beat_at > now() - make_interval(secs => ${deps.staleAfterMs / 1000})`.execute(deps.db);
+      const n = r.rows[0]?.n ?? 0;
+      checks.worker = n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
+    }
+    const ok = Object.values(checks).every((c) => c.status === 'up');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'available' : checks.database?.status === 'up' ? 'degraded' : 'offline', checks });
+  });
+}

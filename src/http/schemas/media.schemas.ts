@@ -1,0 +1,137 @@
+/** TypeBox schemas of the media API; they validate requests and generate the OpenAPI document. */
+import { Type, type Static } from 'typebox';
+import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../domain/analysis/analysis.types.ts';
+import { SORT_COLUMNS } from '../../persistence/analysis.repository.ts';
+
+export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
+export const StatusSchema = Type.Enum([...ANALYSIS_STATUSES]);
+
+export const ConfigSchema = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    provider: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 200_000 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    response_format: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const OptionsSchema = Type.Object(
+  {
+    extract_frames: Type.Optional(Type.Boolean()),
+    frame_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    generate_contact_sheet: Type.Optional(Type.Boolean()),
+    transcribe_audio: Type.Optional(Type.Boolean()),
+    ocr: Type.Optional(Type.Boolean()),
+    reuse: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const AnalyzeBodySchema = Type.Object(
+  {
+    prompt: Type.String({ minLength: 1, maxLength: 20_000 }),
+    media_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' })),
+    media_type: Type.Optional(MediaTypeSchema),
+    config: Type.Optional(ConfigSchema),
+    options: Type.Optional(OptionsSchema),
+    metadata: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type AnalyzeBody = Static<typeof AnalyzeBodySchema>;
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    request_id: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', additionalProperties: true },
+);
+
+export const AcceptedSchema = Type.Object({
+  analysis_id: Type.String({ format: 'uuid' }),
+  status: Type.Literal('pending'),
+  estimated_time: Type.Integer({ description: 'Rough processing estimate in seconds' }),
+  message: Type.String(),
+  correlation_id: Type.String(),
+  status_url: Type.String(),
+});
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Timestamp = Nullable(Type.String({ format: 'date-time' }));
+
+export const StatusResponseSchema = Type.Object({
+  analysis_id: Type.String({ format: 'uuid' }),
+  status: StatusSchema,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  media_type: MediaTypeSchema,
+  source_url: Nullable(Type.String()),
+  original_filename: Nullable(Type.String()),
+  prompt: Type.String(),
+  correlation_id: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  started_at: Timestamp,
+  completed_at: Timestamp,
+  result_summary: Nullable(Type.String()),
+  results: Nullable(Type.Object({}, { additionalProperties: true })),
+  model_used: Nullable(Type.String()),
+  latency_ms: Nullable(Type.Integer()),
+  error_message: Nullable(Type.String()),
+  error_code: Nullable(Type.String()),
+  retry_count: Type.Integer(),
+  metadata: Type.Object({}, { additionalProperties: true }),
+});
+
+export const HistoryItemSchema = Type.Object({
+  analysis_id: Type.String({ format: 'uuid' }),
+  status: StatusSchema,
+  progress: Type.Integer(),
+  media_type: MediaTypeSchema,
+  prompt: Type.String(),
+  source_url: Nullable(Type.String()),
+  original_filename: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  completed_at: Timestamp,
+  error_code: Nullable(Type.String()),
+  retry_count: Type.Integer(),
+});
+
+export const HistoryQuerySchema = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+    per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    status: Type.Optional(StatusSchema),
+    media_type: Type.Optional(MediaTypeSchema),
+    date_from: Type.Optional(Type.String({ format: 'date-time' })),
+    date_to: Type.Optional(Type.String({ format: 'date-time' })),
+    sort_by: Type.Optional(Type.Enum([...SORT_COLUMNS], { default: 'created_at' })),
+    order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'desc' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type HistoryQuery = Static<typeof HistoryQuerySchema>;
+
+export const HistoryResponseSchema = Type.Object({
+  data: Type.Array(HistoryItemSchema),
+  pagination: Type.Object({
+    page: Type.Integer(),
+    per_page: Type.Integer(),
+    total: Type.Integer(),
+    total_pages: Type.Integer(),
+    next_cursor: Nullable(Type.String()),
+  }),
+});
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type IdParams = Static<typeof IdParamsSchema>;

@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+/**
+ * `media-analysis` — the one command line: serve (start/api/worker), migrations and keys.
+ */
+import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+import { buildApp } from '../http/app.ts';
+import { startWorker, type WorkerHandle } from '../queue/worker.ts';
+import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
+import { apiKeyRepository } from '../persistence/api-key.repository.ts';
+
+const USAGE = `usage: media-analysis <command>
+
+  start                       API and an in-process worker (WORKER_IN_PROCESS=false: API only)
+  api                         API only
+  worker                      worker only (scale by running more)
+  db migrate                  apply pending migrations
+  db rollback [--steps N]     undo the last N migrations (default 1)
+  db status                   list migrations and when they ran
+  keys create --tenant T [--name N] [--admin]
+  keys list
+  keys revoke <id|prefix>
+`;
+
+async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
+  const rt = await createRuntime();
+  const { config, logger } = rt;
+  if (config.auth.mode === 'disabled') logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
+  const boot = await rt.keys.ensureBootstrapKey(config.dataDir);
+  if (boot) {
+    process.stdout.write(`\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`);
+  }
+  let worker: WorkerHandle | null = null;
+  if (withWorker) worker = await startWorker(rt.database.pool, rt.pipeline, logger, config.worker);
+  const app = withApi
+    ? await buildApp({
+        logger,
+        bodyLimitBytes: config.http.bodyLimitBytes,
+        media: {
+          db: rt.database.db,
+          analyses: rt.analyses,
+          keys: rt.keys,
+          storage: rt.storage,
+          authMode: config.auth.mode,
+          maxUploadBytes: config.limits.maxUploadBytes,
+          idempotencyTtlHours: config.auth.idempotencyTtlHours,
+        },
+        health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs },
+      })
+    : null;
+  if (app) await app.listen({ host: config.http.host, port: config.http.port });
+  installShutdown(rt, async () => {
+    if (app) await app.close();
+    if (worker) await worker.stop();
+  });
+}
+
+function installShutdown(rt: Runtime, stop: () => Promise<void>): void {
+  let shuttingDown = false;
+  const onSignal = (signal: string) => {
+    if (shuttingDown) {
+      rt.logger.warn({ signal }, 'second signal; exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    rt.logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+    stop()
+      .then(() => rt.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          rt.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, migrate = true): Promise<T> {
+  const rt = await createRuntime({ migrate, logger: undefined, config: loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }) });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function db(sub: string | undefined, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { steps: { type: 'string', default: '1' } }, allowPositionals: true });
+  await withRuntime(async (rt) => {
+    const k = rt.database.db as unknown as Kysely<unknown>;
+    if (sub === 'migrate') {
+      const lines = await migrateToLatest(k, rt.database.pool);
+      console.log(lines.length ? lines.join('\n') : 'already up to date');
+    } else if (sub === 'rollback') {
+      const steps = Number(values.steps);
+      if (!Number.isInteger(steps) || steps < 1) throw new Error('--steps must be a positive integer');
+      const lines = await rollback(k, steps);
+      console.log(lines.length ? lines.join('\n') : 'nothing to roll back');
+    } else if (sub === 'status') {
+      for (const m of await migrationStatus(k)) console.log(`${m.executedAt ? 'applied ' + m.executedAt.toISOString() : 'pending                          '}  ${m.name}`);
+    } else {
+      throw new Error(USAGE);
+    }
+  }, false);
+}
+
+async function keys(sub: string | undefined, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { tenant: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  await withRuntime(async (rt) => {
+    if (sub === 'create') {
+      if (!values.tenant) throw new Error('keys create needs --tenant');
+      const { key, row } = await rt.keys.create(values.tenant, values.name ?? `${values.tenant} key`, values.admin);
+      console.log(`created key ${row.id} (prefix ${row.key_prefix}) for tenant ${row.tenant_id}\n${key}`);
+    } else if (sub === 'list') {
+      for (const k of await apiKeyRepository.list(rt.database.db)) {
+        console.log(`${k.id}  ${k.key_prefix}  tenant=${k.tenant_id}  name=${JSON.stringify(k.name)}${k.is_admin ? '  admin' : ''}  ${k.revoked_at ? 'revoked ' + k.revoked_at.toISOString() : 'active'}`);
+      }
+    } else if (sub === 'revoke') {
+      const target = positionals[0];
+      if (!target) throw new Error('keys revoke needs an id or prefix');
+      const n = await apiKeyRepository.revoke(rt.database.db, target);
+      console.log(n ? `revoked ${n} key(s)` : 'no active key matched');
+      if (!n) process.exitCode = 1;
+    } else {
+      throw new Error(USAGE);
+    }
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      return serve(true, loadConfig().worker.inProcess);
+    case 'api':
+      return serve(true, false);
+    case 'worker':
+      return serve(false, true);
+    case 'db':
+      return db(sub, rest);
+    case 'keys':
+      return keys(sub, rest);
+    default:
+      process.stdout.write(USAGE);
+      if (cmd && cmd !== 'help' && cmd !== '--help') process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`${(err as Error).message ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

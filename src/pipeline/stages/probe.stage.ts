@@ -1,0 +1,61 @@
+/**
+ * Probe: ffprobe for audio and video (duration, streams, codecs), sharp for images,
+ * page count for PDFs. A video container without a video stream is re-typed as audio.
+ */
+import { probeFile } from '../../media/ffprobe.ts';
+import { probeImage } from '../../media/image-probe.ts';
+import { probePdf, probeText } from '../../media/document-probe.ts';
+import { AppError } from '../../domain/errors.ts';
+import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import type { Stage } from '../stage.ts';
+
+export const probeStage: Stage = {
+  name: 'probe',
+  appliesTo: (ctx) => ctx.source !== null,
+  async run(ctx) {
+    const source = ctx.source!;
+    const { config, db } = ctx.deps;
+    switch (source.mediaType) {
+      case 'video':
+      case 'audio': {
+        const p = await probeFile(config.media.ffprobePath, source.absolutePath, { timeoutMs: config.media.probeTimeoutMs, signal: ctx.signal });
+        const hasVideo = p.streams.some((s) => s.type === 'video' && !isCoverArt(s.codec));
+        const hasAudio = p.streams.some((s) => s.type === 'audio');
+        if (!hasVideo && !hasAudio) throw new AppError('UNSUPPORTED_MEDIA', 'The file has neither audio nor video streams');
+        const actual = hasVideo ? 'video' : 'audio';
+        if (actual !== source.mediaType) {
+          await analysisRepository.updateWhileProcessing(db, ctx.analysis.id, { media_type: actual });
+          ctx.analysis = { ...ctx.analysis, mediaType: actual };
+          source.mediaType = actual;
+        }
+        ctx.results.probe = {
+          kind: actual,
+          format: p.formatName,
+          duration_seconds: p.durationSeconds,
+          bit_rate: p.bitRate,
+          streams: p.streams,
+        };
+        return;
+      }
+      case 'image': {
+        const img = await probeImage(source.absolutePath);
+        ctx.results.probe = { kind: 'image', ...img };
+        return;
+      }
+      case 'document': {
+        const doc = source.mime === 'application/pdf' ? await probePdf(source.absolutePath)
+          : source.mime.startsWith('text/') ? await probeText(source.absolutePath, source.mime)
+          : { format: source.mime, pages: null, title: null };
+        ctx.results.probe = { kind: 'document', ...doc };
+        return;
+      }
+      default:
+        throw new AppError('UNSUPPORTED_MEDIA', `Cannot probe media of type ${source.mediaType}`);
+    }
+  },
+};
+
+/** Embedded cover art shows up as a one-frame mjpeg/png "video" stream in audio files. */
+function isCoverArt(codec: string | null): boolean {
+  return codec === 'mjpeg' || codec === 'png';
+}

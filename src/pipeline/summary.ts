@@ -1,0 +1,34 @@
+/** A short human-readable summary of what the pipeline found; shown as `result_summary`. */
+
+function fmtDuration(s: unknown): string | null {
+  return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
+}
+
+export function summarize(results: Record<string, unknown>): string {
+  const probe = (results.probe ?? {}) as Record<string, unknown>;
+  const intake = (results.intake ?? {}) as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof intake.mime === 'string') parts.push(intake.mime);
+  switch (probe.kind) {
+    case 'video':
+    case 'audio': {
+      const d = fmtDuration(probe.duration_seconds);
+      if (d) parts.push(d);
+      for (const s of (probe.streams ?? []) as Array<Record<string, unknown>>) {
+        if (s.type === 'video') parts.push(`video ${s.codec} ${s.width}x${s.height}${s.fps ? ` @ ${s.fps} fps` : ''}`);
+        if (s.type === 'audio') parts.push(`audio ${s.codec} ${s.sampleRate} Hz ${s.channels} ch`);
+      }
+      break;
+    }
+    case 'image':
+      parts.push(`${probe.width}x${probe.height} ${probe.format}`);
+      break;
+    case 'document':
+      if (typeof probe.pages === 'number') parts.push(`${probe.pages} page${probe.pages === 1 ? '' : 's'}`);
+      if (typeof probe.title === 'string') parts.push(`"${probe.title}"`);
+      if (typeof probe.characters === 'number') parts.push(`${probe.characters} characters`);
+      break;
+  }
+  if (typeof intake.size_bytes === 'number') parts.push(`${intake.size_bytes} bytes`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,54 @@
+/**
+ * Queue task names, payloads and the in-transaction enqueue. graphile-worker's
+ * `add_job` is plain SQL, so a job commits (or rolls back) with the rows written in
+ * the same transaction: there is no dual write between the database and the queue.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../persistence/schema.ts';
+
+export const TASK = {
+  processAnalysis: 'process_analysis',
+} as const;
+export type TaskName = (typeof TASK)[keyof typeof TASK];
+
+export interface ProcessAnalysisPayload {
+  analysisId: string;
+  correlationId: string;
+}
+
+/** One job per analysis at a time: a retry replaces a waiting job instead of adding a second. */
+export function analysisJobKey(analysisId: string): string {
+  return `analysis:${analysisId}`;
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface EnqueueOptions {
+  /** graphile-worker attempts for this job (crash redeliveries count against it). */
+  maxAttempts: number;
+  /** Delay before the job may run. */
+  runAfterMs?: number;
+}
+
+export async function enqueueProcessAnalysis(db: Executor, payload: ProcessAnalysisPayload & { attempt?: number }, opts: EnqueueOptions): Promise<number> {
+  const runAt = opts.runAfterMs ? sql`now() + make_interval(secs => ${opts.runAfterMs / 1000})` : sql`NULL`;
+  const r = await sql<{ id: number }>`
+    SELECT id FROM graphile_worker.add_job(
+      ${TASK.processAnalysis},
+      ${JSON.stringify(payload)}::json,
+      run_at => ${runAt}::timestamptz,
+      max_attempts => ${opts.maxAttempts}::int,
+      job_key => ${analysisJobKey(payload.analysisId)}::text
+    )`.execute(db);
+  const row = r.rows[0];
+  if (!row) throw new Error('graphile_worker.add_job returned no row');
+  return Number(row.id);
+}
+
+/**
+ * Remove the analysis's job if it is still waiting. A job that is running is left alone
+ * (it notices the status change at its next step) and will not be retried.
+ */
+export async function removeAnalysisJob(db: Executor, analysisId: string): Promise<void> {
+  await sql`SELECT graphile_worker.remove_job(${analysisJobKey(analysisId)})`.execute(db);
+}

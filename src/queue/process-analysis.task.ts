@@ -1,0 +1,171 @@
+/**
+ * The `process_analysis` task: moves one analysis from pending to a final status.
+ *
+ * - A job for an analysis that is already finished (redelivery) is a no-op.
+ * - An analysis found in `processing` was left by a worker that died; it is resumed.
+ * - A cancel or delete is noticed at the next stage boundary (and mid-download, through
+ *   a watcher that aborts the stage's signal).
+ * - Permanent errors end in `failed` with the error's code. Transient ones put the
+ *   analysis back to `pending` and schedule a new job after a jittered back-off, until
+ *   the attempts run out.
+ */
+import type { Task, JobHelpers } from 'graphile-worker';
+import type { Logger } from '../observability/logger.ts';
+import { AppError } from '../domain/errors.ts';
+import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
+import { isTerminal } from '../domain/analysis/analysis.state.ts';
+import { applyTransition } from '../domain/analysis/analysis.service.ts';
+import { analysisRepository } from '../persistence/analysis.repository.ts';
+import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/pipeline.ts';
+import { summarize } from '../pipeline/summary.ts';
+import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
+import { backoffDelayMs } from '../resilience/backoff.ts';
+import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+
+/** How often a running job checks whether its analysis was cancelled or deleted. */
+export const CANCEL_POLL_MS = 1_000;
+
+export interface ProcessAnalysisOptions {
+  stages?: readonly Stage[];
+  maxAttempts: number;
+  backoff?: { baseMs: number; capMs: number };
+}
+
+interface Payload extends ProcessAnalysisPayload {
+  /** Our own attempt counter across re-scheduled jobs (1-based). */
+  attempt?: number;
+}
+
+function parsePayload(raw: unknown): Payload {
+  const p = raw as Partial<Payload> | null;
+  if (!p || typeof p.analysisId !== 'string') throw new Error('process_analysis: payload has no analysisId');
+  return { analysisId: p.analysisId, correlationId: p.correlationId ?? p.analysisId, ...(p.attempt ? { attempt: p.attempt } : {}) };
+}
+
+export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, opts: ProcessAnalysisOptions): Task {
+  const stages = opts.stages ?? DEFAULT_STAGES;
+  return async (rawPayload: unknown, helpers: JobHelpers) => {
+    const payload = parsePayload(rawPayload);
+    const attempt = payload.attempt ?? 1;
+    const log = logger.child({ analysis_id: payload.analysisId, correlation_id: payload.correlationId, job_id: helpers.job.id, attempt });
+    const actor: Actor = { ...SYSTEM_WORKER_ACTOR, correlationId: payload.correlationId };
+    const { db } = deps;
+
+    let analysis = await analysisRepository.findById(db, payload.analysisId);
+    if (!analysis) {
+      log.warn('analysis not found; job dropped');
+      return;
+    }
+    if (isTerminal(analysis.status)) {
+      log.info({ status: analysis.status }, 'analysis already finished; redelivered job is a no-op');
+      return;
+    }
+    if (analysis.status === 'pending') {
+      const current = analysis;
+      const started = await db.transaction().execute((trx) =>
+        applyTransition(trx, current, 'start', { started_at: new Date(), progress: 0, error_code: null, error_message: null }, actor, { job_id: helpers.job.id }),
+      );
+      if (!started) {
+        log.info('analysis changed before it could start; job dropped');
+        return;
+      }
+      analysis = started;
+    } else {
+      log.warn('analysis was left in processing by a worker that stopped; resuming');
+    }
+
+    const startedAt = analysis.startedAt ?? new Date();
+    const controller = new AbortController();
+    const onShutdown = () => controller.abort(new Error('worker shutting down'));
+    helpers.abortSignal?.addEventListener('abort', onShutdown, { once: true });
+    let stoppedStatus: string | null = null;
+    const watcher = setInterval(() => {
+      analysisRepository.findStatus(db, payload.analysisId).then(
+        (status) => {
+          if (status !== 'processing' && !controller.signal.aborted) {
+            stoppedStatus = status ?? 'missing';
+            controller.abort(new AnalysisStoppedError(stoppedStatus));
+          }
+        },
+        (err: unknown) => log.warn({ err }, 'cancellation check failed'),
+      );
+    }, CANCEL_POLL_MS);
+    watcher.unref();
+
+    const ctx: StageContext = { analysis, signal: controller.signal, log, deps, source: null, results: {} };
+    try {
+      const timings = await runPipeline(ctx, stages, {
+        checkpoint: async () => {
+          const status = await analysisRepository.findStatus(db, payload.analysisId);
+          if (status !== 'processing') throw new AnalysisStoppedError(status ?? 'missing');
+        },
+        progress: async (percent) => {
+          await analysisRepository.updateWhileProcessing(db, payload.analysisId, { progress: percent });
+        },
+      });
+      const results = { ...ctx.results, stages: timings, summary: '' };
+      results.summary = summarize(results);
+      const latencyMs = Date.now() - startedAt.getTime();
+      const before = await analysisRepository.findById(db, payload.analysisId);
+      if (!before || before.status !== 'processing') throw new AnalysisStoppedError(before?.status ?? 'missing');
+      const done = await db.transaction().execute((trx) =>
+        applyTransition(trx, before, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: latencyMs, media_type: ctx.analysis.mediaType }, actor),
+      );
+      if (!done) throw new AnalysisStoppedError('changed');
+      log.info({ latency_ms: latencyMs }, 'analysis completed');
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof AnalysisStoppedError || err instanceof AnalysisStoppedError) {
+        log.info({ status: stoppedStatus ?? (err as AnalysisStoppedError).status }, 'analysis stopped by a status change; job ends');
+        return;
+      }
+      if (helpers.abortSignal?.aborted) {
+        // Shutting down: hand the analysis back to the queue untouched by failure.
+        await requeue(deps, payload, attempt, analysis, actor, 'worker shut down mid-job', 0, log, opts.maxAttempts);
+        return;
+      }
+      await handleFailure(deps, payload, attempt, err, actor, opts, log);
+    } finally {
+      clearInterval(watcher);
+      helpers.abortSignal?.removeEventListener('abort', onShutdown);
+    }
+  };
+}
+
+async function handleFailure(deps: PipelineDeps, payload: Payload, attempt: number, err: unknown, actor: Actor, opts: ProcessAnalysisOptions, log: Logger): Promise<void> {
+  const appErr = err instanceof AppError ? err : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
+  const current = await analysisRepository.findById(deps.db, payload.analysisId);
+  if (!current || current.status !== 'processing') return;
+  if (!appErr.permanent && attempt < opts.maxAttempts) {
+    const delay = backoffDelayMs(attempt, opts.backoff);
+    log.warn({ err: appErr, code: appErr.code, delay_ms: delay }, 'transient failure; retrying later');
+    await requeue(deps, payload, attempt + 1, current, actor, `attempt ${attempt} failed (${appErr.code}): ${appErr.message}`, delay, log, opts.maxAttempts);
+    return;
+  }
+  log.error({ err: appErr, code: appErr.code }, 'analysis failed');
+  await deps.db.transaction().execute((trx) =>
+    applyTransition(trx, current, 'fail', { error_code: appErr.code, error_message: appErr.message.slice(0, 2000), completed_at: new Date() }, actor, { error_code: appErr.code }),
+  );
+}
+
+/** processing → pending, and a new job (after `delayMs`) in the same transaction. */
+async function requeue(deps: PipelineDeps, payload: Payload, nextAttempt: number, current: Analysis, actor: Actor, message: string, delayMs: number, log: Logger, maxAttempts: number): Promise<void> {
+  const fresh = (await analysisRepository.findById(deps.db, current.id)) ?? current;
+  if (fresh.status !== 'processing') return;
+  const moved = await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      const jobId = await enqueueProcessAnalysis(trx, { ...payload, attempt: nextAttempt }, { maxAttempts, runAfterMs: delayMs });
+      const next = await applyTransition(trx, fresh, 'requeue', { progress: 0, error_message: message.slice(0, 2000), job_id: jobId }, actor, { next_attempt: nextAttempt, delay_ms: delayMs });
+      // Roll the new job back if someone else moved the analysis first.
+      if (!next) throw new RequeueLostRace();
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof RequeueLostRace) return false;
+      throw err;
+    });
+  if (moved) log.info({ next_attempt: nextAttempt, delay_ms: delayMs }, 'analysis requeued');
+}
+
+class RequeueLostRace extends Error {}

@@ -1,0 +1,127 @@
+/**
+ * The worker: graphile-worker running our tasks, plus crash recovery.
+ *
+ * graphile-worker leaves a dead worker's jobs locked for 4 hours. Each worker process
+ * here writes a heartbeat row listing the graphile worker ids it owns; a sweeper in
+ * every worker unlocks (`forceUnlockWorkers`) jobs whose lock holder has no fresh
+ * heartbeat, so a job killed with SIGKILL runs again within roughly
+ * `staleAfterMs + sweep interval`.
+ */
+import os from 'node:os';
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { run, makeWorkerUtils, Logger as GraphileLogger, type Runner, type WorkerUtils, type WorkerEvents } from 'graphile-worker';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+import type { Db } from '../persistence/database.ts';
+import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
+import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { TASK } from './jobs.ts';
+
+export interface WorkerOptions {
+  concurrency: number;
+  heartbeatIntervalMs: number;
+  staleAfterMs: number;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  backoff?: { baseMs: number; capMs: number };
+  stages?: readonly Stage[];
+}
+
+export interface WorkerHandle {
+  instanceId: string;
+  /** Stop taking jobs, let running ones finish (graceful drain), remove the heartbeat. */
+  stop(): Promise<void>;
+  /** Resolves when the runner stops for any reason. */
+  done: Promise<void>;
+}
+
+function graphileLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    const bindings = { scope: { label: scope.label, workerId: scope.workerId, jobId: scope.jobId, taskIdentifier: scope.taskIdentifier }, ...(meta ?? {}) };
+    if (level === 'error') logger.error(bindings, message);
+    else if (level === 'warning') logger.warn(bindings, message);
+    else logger.debug(bindings, message);
+  });
+}
+
+/** Find lock holders with no fresh heartbeat and release their jobs. Returns the ids released. */
+export async function sweepStaleLocks(db: Db, utils: Pick<WorkerUtils, 'forceUnlockWorkers'>, staleAfterMs: number): Promise<string[]> {
+  const stale = sql`make_interval(secs => ${staleAfterMs / 1000})`;
+  const r = await sql<{ locked_by: string }>`
+    SELECT DISTINCT j.locked_by FROM graphile_worker._private_jobs j
+    WHERE j.locked_by IS NOT NULL
+      AND j.locked_at < now() - ${stale}
+      AND NOT EXISTS (
+        SELECT 1 FROM worker_heartbeats h
+        WHERE h.last_beat_at > now() - ${stale} AND j.locked_by = ANY (h.worker_ids)
+      )`.execute(db);
+  const ids = r.rows.map((row) => row.locked_by);
+  if (ids.length > 0) await utils.forceUnlockWorkers(ids);
+  await sql`DELETE FROM worker_heartbeats WHERE last_beat_at < now() - ${stale} * 4`.execute(db);
+  return ids;
+}
+
+export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Logger, opts: WorkerOptions): Promise<WorkerHandle> {
+  const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  const log = logger.child({ component: 'worker', worker_instance: instanceId });
+  const workerIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+
+  const { db } = deps;
+  const beat = async () => {
+    await sql`
+      INSERT INTO worker_heartbeats (instance_id, hostname, pid, worker_ids, last_beat_at)
+      VALUES (${instanceId}, ${os.hostname()}, ${process.pid}, ${[...workerIds]}::text[], now())
+      ON CONFLICT (instance_id) DO UPDATE SET worker_ids = excluded.worker_ids, last_beat_at = now()`.execute(db);
+  };
+  await beat();
+
+  const gLogger = graphileLogger(log);
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
+  const task = createProcessAnalysisTask(deps, log, { maxAttempts: opts.maxAttempts, ...(opts.backoff ? { backoff: opts.backoff } : {}), ...(opts.stages ? { stages: opts.stages } : {}) });
+  const runner: Runner = await run({
+    pgPool: pool,
+    concurrency: opts.concurrency,
+    noHandleSignals: true,
+    pollInterval: opts.pollIntervalMs,
+    taskList: { [TASK.processAnalysis]: task },
+    events,
+    logger: gLogger,
+  });
+  await beat();
+
+  const heartbeat = setInterval(() => {
+    beat().catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
+  }, opts.heartbeatIntervalMs);
+  const sweepEveryMs = Math.max(500, Math.round(opts.staleAfterMs / 3));
+  const sweeper = setInterval(() => {
+    sweepStaleLocks(db, utils, opts.staleAfterMs).then(
+      (ids) => {
+        if (ids.length > 0) log.warn({ worker_ids: ids }, 'released jobs of workers whose heartbeat stopped');
+      },
+      (err: unknown) => log.warn({ err }, 'stale lock sweep failed'),
+    );
+  }, sweepEveryMs);
+  heartbeat.unref();
+  sweeper.unref();
+  log.info({ concurrency: opts.concurrency }, 'worker started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(heartbeat);
+      clearInterval(sweeper);
+      log.info('worker draining');
+      await runner.stop();
+      await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
+      await utils.release();
+      log.info('worker stopped');
+    })();
+    return stopping;
+  };
+  return { instanceId, stop, done: runner.promise };
+}
