@@ -152,8 +152,9 @@ async function readMultipart(request: FastifyRequest, storage: Storage, id: stri
           throw errors.validation([{ field: part.fieldname, message: 'send exactly one file, in the part named "file"' }]);
         }
         const stored = await storage.writeStream(sourcePath(id, createdAt), part.file, { maxBytes });
-        if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
         upload = { ...stored, originalFilename: part.filename ? part.filename.slice(0, 255) : null, mime: part.mimetype ?? null };
+        // The multipart parser stops at the limit and marks the stream truncated.
+        if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
       } else {
         const value = String(part.value);
         if (MULTIPART_JSON_FIELDS.has(part.fieldname)) {

@@ -1,0 +1,51 @@
+/**
+ * `npm test`: runs every test file with Node's test runner and line coverage.
+ * Uses DATABASE_URL when set; otherwise starts embedded PostgreSQL under
+ * ./data/test-pg for the run. Each test file then clones its own database from a
+ * migrated template (see test/helpers/db.ts).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../src/persistence/embedded-postgres.ts';
+
+const TEST_PG_PORT = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339);
+const COVERAGE_LINES = 90;
+
+async function main(): Promise<number> {
+  let stop: (() => Promise<void>) | null = null;
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
+  if (!env.DATABASE_URL) {
+    process.stdout.write(`DATABASE_URL not set: starting embedded PostgreSQL on 127.0.0.1:${TEST_PG_PORT}\n`);
+    const pg = await startEmbeddedPostgres({ dataDir: path.resolve('data/test-pg'), port: TEST_PG_PORT, database: 'media_analysis_test' });
+    env.DATABASE_URL = pg.connectionString;
+    stop = pg.stop;
+  }
+  const files = process.argv.slice(2);
+  const args = [
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    '--experimental-test-coverage',
+    `--test-coverage-lines=${COVERAGE_LINES}`,
+    '--test-coverage-exclude=**/*.test.ts',
+    '--test-coverage-exclude=test/**',
+    '--test-coverage-exclude=scripts/**',
+    '--test-coverage-exclude=bench/**',
+    '--test-coverage-exclude=node_modules/**',
+    ...(files.length > 0 ? files : ['src/**/*.test.ts', 'test/**/*.test.ts']),
+  ];
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  if (stop) await stop();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`test runner failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
