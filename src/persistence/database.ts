@@ -39,6 +39,8 @@ export function createDatabase(connectionString: string, cfg: AppConfig['databas
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout reconnects.
   pool.on('error', () => undefined);
+  // Same for a checked-out client whose connection drops; the query in flight rejects.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
