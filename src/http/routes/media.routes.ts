@@ -261,8 +261,8 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
           const existing = await idempotencyRepository.claim(deps.db, request.principal.tenantId, idemKey, requestHash, deps.idempotencyTtlHours);
           if (existing) {
             await cleanup();
-            if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
             if (existing.state === 'in_progress') throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'The first request with this Idempotency-Key is still being processed', { headers: { 'retry-after': '1' } });
+            if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
             const replay = existing.responseBody ?? {};
             return reply
               .code(existing.responseStatus ?? 202)
