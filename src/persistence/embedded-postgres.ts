@@ -70,7 +70,15 @@ export async function startEmbeddedPostgres(opts: {
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
   const initialised = await fs.stat(path.join(databaseDir, 'PG_VERSION')).then(() => true, () => false);
-  if (!initialised) await server.initialise();
+  if (!initialised) {
+    await server.initialise().catch((err: unknown) => {
+      throw new Error(
+        `Embedded PostgreSQL could not initialise ${databaseDir}: ${(err as Error).message.trim()}` +
+          (process.getuid?.() === 0 ? ' (as root it runs as the "postgres" user, which must be able to reach that folder)' : ''),
+        { cause: err },
+      );
+    });
+  }
   await server.start();
   const database = opts.database ?? DATABASE_NAME;
   const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });

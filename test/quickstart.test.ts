@@ -1,0 +1,60 @@
+/**
+ * The README quickstart with nothing configured: `media-analysis start` brings up
+ * embedded PostgreSQL under DATA_DIR, migrates, creates the first admin key (0600
+ * file), serves the API with an in-process worker, and drains on SIGTERM.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { waitFor } from './helpers/app.ts';
+
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-quickstart-'));
+// mkdtemp makes the folder 0700; embedded PostgreSQL runs as its own user and must reach it.
+await fs.chmod(dataDir, 0o755);
+after(async () => {
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+test('start on embedded defaults: health, admin key, analyze → completed, SIGTERM → exit 0', async () => {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const pgPort = port + 1;
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '200' };
+  const child = spawn(process.execPath, ['src/main/cli.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok, 90_000, 250).catch(() => {
+      throw new Error(`service did not come up:\n${out.slice(-3000)}`);
+    });
+    const keyFile = path.join(dataDir, 'admin-api-key');
+    const key = (await fs.readFile(keyFile, 'utf8')).trim();
+    assert.equal((await fs.stat(keyFile)).mode & 0o777, 0o600);
+    assert.ok(out.includes(key), 'the first key is printed once');
+    assert.ok(!/postgres:\/\/postgres:[^*@]+@/.test(out), 'the embedded password never reaches the logs');
+    await fs.access(path.join(dataDir, 'pg', 'PG_VERSION'));
+
+    const form = new FormData();
+    form.set('prompt', 'What is this?');
+    form.set('file', new Blob([Buffer.from('plain text notes\nsecond line\n')]), 'notes.txt');
+    const res = await fetch(`${base}/api/media/analyze`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    assert.equal(res.status, 202);
+    const { analysis_id: id } = (await res.json()) as { analysis_id: string };
+    const status = await waitFor(async () => {
+      const s = (await (await fetch(`${base}/api/media/status/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string; result_summary: string };
+      return s.status === 'completed' || s.status === 'failed' ? s : null;
+    }, 30_000);
+    assert.equal(status.status, 'completed');
+    assert.match(status.result_summary, /text\/plain/);
+    const ready = await fetch(`${base}/health/ready`);
+    assert.equal(ready.status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, out.slice(-2000));
+});
