@@ -11,7 +11,7 @@ import { analysisRepository, type ListFilter, type ListPage } from '../../persis
 import { auditRepository } from '../../persistence/audit.repository.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
-import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
+import { addProcessAnalysisJobSql, enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
 import { AppError, errors } from '../errors.ts';
 import { canTransition, type TransitionName } from './analysis.state.ts';
 import {
@@ -98,35 +98,32 @@ export class AnalysisService {
     idem?: IdempotencyContext & { render: (a: Analysis) => Record<string, unknown> },
   ): Promise<Analysis> {
     const id = input.id ?? crypto.randomUUID();
+    const row = {
+      id,
+      correlation_id: input.correlationId,
+      prompt: input.prompt,
+      prompt_hash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
+      source_url: input.sourceUrl,
+      original_filename: input.upload?.originalFilename ?? null,
+      media_type: input.mediaType,
+      status: 'pending',
+      analysis_config: JSON.stringify(input.config),
+      analysis_options: JSON.stringify(input.options),
+      metadata: JSON.stringify(input.metadata),
+      created_by: input.tenantId,
+      ...(input.createdAt ? { created_at: input.createdAt } : {}),
+    };
+    const job = addProcessAnalysisJobSql({ analysisId: id, correlationId: input.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
+    const audit = { actorId: actor.id, ip: actor.ip, correlationId: actor.correlationId };
+    // The common case (a URL, no idempotency key) is one atomic statement; the rest
+    // wraps that statement and its extra rows in one transaction.
+    if (!input.upload && !idem) return analysisRepository.insertWithJobAndAudit(this.db, row, job, audit);
     return this.db.transaction().execute(async (trx) => {
-      const jobId = await enqueueProcessAnalysis(trx, { analysisId: id, correlationId: input.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
-      const analysis = await analysisRepository.insert(trx, {
-        id,
-        correlation_id: input.correlationId,
-        prompt: input.prompt,
-        prompt_hash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
-        source_url: input.sourceUrl,
-        original_filename: input.upload?.originalFilename ?? null,
-        media_type: input.mediaType,
-        status: 'pending',
-        analysis_config: JSON.stringify(input.config),
-        analysis_options: JSON.stringify(input.options),
-        metadata: JSON.stringify(input.metadata),
-        created_by: input.tenantId,
-        job_id: jobId,
-        ...(input.createdAt ? { created_at: input.createdAt, updated_at: input.createdAt } : {}),
-      });
+      const analysis = await analysisRepository.insertWithJobAndAudit(trx, row, job, audit);
       if (input.upload) {
         const { originalFilename: _ignored, ...file } = input.upload;
         await mediaFileRepository.upsert(trx, { ...file, analysisId: id });
       }
-      await auditRepository.record(trx, {
-        table: AUDIT_TABLE,
-        recordId: id,
-        action: 'create',
-        newValues: { status: 'pending', media_type: input.mediaType, source_url: input.sourceUrl, job_id: jobId },
-        actor,
-      });
       if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis));
       return analysis;
     });
