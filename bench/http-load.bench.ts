@@ -100,7 +100,7 @@ async function main() {
       path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
       headers,
     }));
-    results.get_history_deep_offset = await load('GET history (page 2000, offset)', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/history?per_page=20&page=2000`, headers }));
+    results.get_history_deep_offset = await load('GET history (page 500 = offset 9,980, the deepest offset page)', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/history?per_page=20&page=500`, headers }));
     results.get_history_cursor = await load('GET history (cursor page)', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/history?per_page=20&cursor=${firstCursor.pagination.next_cursor}`, headers }));
     results.post_analyze = await load('POST analyze', `http://127.0.0.1:${API_PORT}`, () => ({
       method: 'POST',

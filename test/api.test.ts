@@ -337,6 +337,21 @@ describe('GET /api/media/history', () => {
     assert.equal(wrongOrder.statusCode, 400);
   });
 
+  test('deep offset pages are refused with a pointer to the cursor', async () => {
+    const res = await t.app.inject({ url: '/api/media/history?per_page=100&page=101', headers: auth(t.tenantA.key) });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().detail, /next_cursor/);
+  });
+
+  test('the trigger-kept counters agree with count(*) after inserts, transitions and deletes', async () => {
+    const real = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
+      SELECT created_by, status, media_type, count(*)::int AS n FROM media_analysis_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(t.db.db);
+    const kept = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
+      SELECT tenant_id AS created_by, status, media_type, sum(n)::int AS n FROM analysis_counts GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`.execute(t.db.db);
+    assert.ok(real.rows.length > 3);
+    assert.deepEqual(kept.rows, real.rows);
+  });
+
   test("a tenant never sees another tenant's rows", async () => {
     const idA = (await submit(t.tenantA.key)).json().analysis_id;
     const hb = (await t.app.inject({ url: '/api/media/history?per_page=100', headers: auth(t.tenantB.key) })).json();

@@ -175,7 +175,22 @@ export const analysisRepository = {
     return (await q.execute()).map(toAnalysis);
   },
 
+  /**
+   * Total rows for a filter. Without a date range it is a sum over the trigger-kept
+   * counters (constant cost); with one it counts the (bounded) range.
+   */
   async count(db: Executor, filter: ListFilter): Promise<number> {
+    if (!filter.dateFrom && !filter.dateTo) {
+      let q = db
+        .selectFrom('analysis_counts')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), sql<number>`0`).as('n'))
+        .where('tenant_id', '=', filter.tenantId)
+        .where('status', '!=', 'deleted');
+      if (filter.status) q = q.where('status', '=', filter.status);
+      if (filter.mediaType) q = q.where('media_type', '=', filter.mediaType);
+      const r = await q.executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
     const r = await applyFilter(db.selectFrom('media_analysis_requests'), filter)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();

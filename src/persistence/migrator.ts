@@ -6,10 +6,12 @@ import { Migrator, type Migration, type MigrationResultSet, type Kysely } from '
 import { runMigrations, Logger as GraphileLogger } from 'graphile-worker';
 import type pg from 'pg';
 import * as m0001 from './migrations/0001-initial-schema.ts';
+import * as m0002 from './migrations/0002-analysis-counts.ts';
 
 /** Every migration, in order. Names sort lexically, which Kysely relies on. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
+  '0002-analysis-counts': m0002,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

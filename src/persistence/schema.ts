@@ -128,7 +128,16 @@ export interface WorkerHeartbeatTable {
   last_beat_at: Generated<Date>;
 }
 
+export interface AnalysisCountTable {
+  tenant_id: string;
+  status: string;
+  media_type: string;
+  slot: number;
+  n: number;
+}
+
 export interface Database {
+  analysis_counts: AnalysisCountTable;
   media_analysis_requests: AnalysisTable;
   media_analysis_results: ResultTable;
   media_files: MediaFileTable;

@@ -47,6 +47,8 @@ export interface MediaRoutesDeps {
 }
 
 const validateAnalyzeBody = bodyAjv.compile(AnalyzeBodySchema);
+/** Offset paging stops here (like a search engine's result window); deeper pages use the cursor. */
+export const MAX_OFFSET_ROWS = 10_000;
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const MULTIPART_JSON_FIELDS = new Set(['config', 'options', 'metadata']);
 
@@ -320,6 +322,9 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       const dateTo = q.date_to ? new Date(q.date_to) : undefined;
       if (dateFrom && dateTo && dateFrom > dateTo) throw errors.invalidParameter('date_from', 'must not be after date_to');
       const after = q.cursor ? decodeCursor(q.cursor, sortBy, order) : undefined;
+      if (!after && (page - 1) * perPage >= MAX_OFFSET_ROWS) {
+        throw errors.invalidParameter('page', `offset paging ends at ${MAX_OFFSET_ROWS} rows; follow pagination.next_cursor to go deeper`);
+      }
       const filter = { tenantId: request.principal.tenantId, status: q.status, mediaType: q.media_type, dateFrom, dateTo };
       const { items, total } = await deps.analyses.list(filter, {
         sortBy,
