@@ -199,13 +199,11 @@ describe('retries, cancellation, redelivery', () => {
       return r.rows[0]!;
     };
     const before = await count();
-    await assert.rejects(
-      t.analyses.create(
-        { tenantId: 'tenant-a', prompt: 'x', sourceUrl: 'https://example.com/a', upload: null, mediaType: 'unknown', config: {}, options: {}, metadata: {}, correlationId: 'tx-test' },
-        // The audit insert (after the row and the job) fails on this address.
-        { id: 'test', ip: 'not-an-ip-address', correlationId: 'tx-test' },
-      ),
-    );
+    const input = { tenantId: 'tenant-a', prompt: 'x', sourceUrl: 'https://example.com/a', upload: null, mediaType: 'unknown' as const, config: {}, options: {}, metadata: {}, correlationId: 'tx-test' };
+    // The audit insert runs after the job and the row; a NULL actor violates its NOT NULL.
+    await assert.rejects(t.analyses.create(input, { id: null as unknown as string, ip: null, correlationId: 'tx-test' }), /performed_by/);
+    assert.deepEqual(await count(), before);
+    await assert.rejects(t.analyses.create(input, { id: 'test', ip: 'not-an-ip-address', correlationId: 'tx-test' }));
     assert.deepEqual(await count(), before);
   });
 

@@ -3,7 +3,7 @@
  * named transition of the state table into a guarded UPDATE; zero rows back means
  * somebody else moved the analysis first.
  */
-import { sql, type Transaction, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Transaction, type Kysely } from 'kysely';
 import type { Database, AnalysisRow, NewAnalysisRow, AnalysisUpdate } from './schema.ts';
 import type { Analysis, AnalysisStatus, MediaType } from '../domain/analysis/analysis.types.ts';
 import { TRANSITIONS, type TransitionName } from '../domain/analysis/analysis.state.ts';
@@ -64,43 +64,6 @@ export interface ListPage {
 export const analysisRepository = {
   async insert(db: Executor, row: NewAnalysisRow): Promise<Analysis> {
     const inserted = await db.insertInto('media_analysis_requests').values(row).returningAll().executeTakeFirstOrThrow();
-    return toAnalysis(inserted);
-  },
-
-  /**
-   * Insert a new analysis, its job and its audit row in ONE statement (data-modifying
-   * CTEs): one round trip, and atomic like a transaction — either all three rows
-   * exist afterwards or none does.
-   */
-  async insertWithJobAndAudit(
-    db: Executor,
-    row: Omit<NewAnalysisRow, 'job_id'> & { id: string },
-    addJob: RawBuilder<{ id: number }>,
-    audit: { actorId: string; ip: string | null; correlationId: string | null },
-  ): Promise<Analysis> {
-    const createdAt = row.created_at ?? null;
-    const r = await sql<AnalysisRow>`
-      WITH job AS (${addJob}),
-      ins AS (
-        INSERT INTO media_analysis_requests
-          (id, correlation_id, prompt, prompt_hash, source_url, original_filename, media_type, status,
-           analysis_config, analysis_options, metadata, created_by, job_id, created_at, updated_at)
-        SELECT ${row.id}::uuid, ${row.correlation_id}, ${row.prompt}, ${row.prompt_hash}, ${row.source_url ?? null}, ${row.original_filename ?? null},
-               ${row.media_type}, 'pending', ${row.analysis_config}::jsonb, ${row.analysis_options}::jsonb, ${row.metadata}::jsonb,
-               ${row.created_by}, job.id, coalesce(${createdAt}::timestamptz, now()), coalesce(${createdAt}::timestamptz, now())
-        FROM job
-        RETURNING *
-      ),
-      audit AS (
-        INSERT INTO audit_log (table_name, record_id, action, new_values, performed_by, ip_address, correlation_id)
-        SELECT 'media_analysis_requests', ins.id::text, 'create',
-               jsonb_build_object('status', ins.status, 'media_type', ins.media_type, 'source_url', ins.source_url, 'job_id', ins.job_id),
-               ${audit.actorId}, ${audit.ip}::inet, ${audit.correlationId}
-        FROM ins
-      )
-      SELECT * FROM ins`.execute(db);
-    const inserted = r.rows[0];
-    if (!inserted) throw new Error('analysis insert returned no row');
     return toAnalysis(inserted);
   },
 

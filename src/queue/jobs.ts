@@ -3,7 +3,7 @@
  * `add_job` is plain SQL, so a job commits (or rolls back) with the rows written in
  * the same transaction: there is no dual write between the database and the queue.
  */
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../persistence/schema.ts';
 
 export const TASK = {
@@ -30,21 +30,16 @@ export interface EnqueueOptions {
   runAfterMs?: number;
 }
 
-/** The `add_job` call as an SQL fragment, for use inside a larger statement. */
-export function addProcessAnalysisJobSql(payload: ProcessAnalysisPayload & { attempt?: number }, opts: EnqueueOptions): RawBuilder<{ id: number }> {
+export async function enqueueProcessAnalysis(db: Executor, payload: ProcessAnalysisPayload & { attempt?: number }, opts: EnqueueOptions): Promise<number> {
   const runAt = opts.runAfterMs ? sql`(now() + make_interval(secs => ${opts.runAfterMs / 1000}))` : sql`NULL`;
-  return sql<{ id: number }>`
+  const r = await sql<{ id: number }>`
     SELECT id FROM graphile_worker.add_job(
       ${TASK.processAnalysis},
       ${JSON.stringify(payload)}::json,
       run_at => ${runAt}::timestamptz,
       max_attempts => ${opts.maxAttempts}::int,
       job_key => ${analysisJobKey(payload.analysisId)}::text
-    )`;
-}
-
-export async function enqueueProcessAnalysis(db: Executor, payload: ProcessAnalysisPayload & { attempt?: number }, opts: EnqueueOptions): Promise<number> {
-  const r = await addProcessAnalysisJobSql(payload, opts).execute(db);
+    )`.execute(db);
   const row = r.rows[0];
   if (!row) throw new Error('graphile_worker.add_job returned no row');
   return Number(row.id);

@@ -36,7 +36,9 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 function templateName(): string {
-  const h = crypto.createHash('sha256').update(Object.keys(MIGRATIONS).join(',')).update('graphile-worker-0.17').digest('hex').slice(0, 12);
+  // The migrations' own source is hashed, so editing one builds a fresh template.
+  const source = Object.entries(MIGRATIONS).map(([name, m]) => `${name}\n${m.up.toString()}\n${m.down?.toString() ?? ''}`).join('\n');
+  const h = crypto.createHash('sha256').update(source).update('graphile-worker-0.17').digest('hex').slice(0, 12);
   return `ma_tpl_${h}`;
 }
 

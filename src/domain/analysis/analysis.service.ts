@@ -11,7 +11,8 @@ import { analysisRepository, type ListFilter, type ListPage } from '../../persis
 import { auditRepository } from '../../persistence/audit.repository.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
-import { addProcessAnalysisJobSql, enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
+import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
+import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
 import { canTransition, type TransitionName } from './analysis.state.ts';
 import {
@@ -83,9 +84,12 @@ export class AnalysisService {
   private readonly db: Db;
   private readonly opts: AnalysisServiceOptions;
 
+  private readonly batcher: AnalysisInsertBatcher;
+
   constructor(db: Db, opts: AnalysisServiceOptions) {
     this.db = db;
     this.opts = opts;
+    this.batcher = new AnalysisInsertBatcher(db, { maxAttempts: opts.maxJobAttempts });
   }
 
   /**
@@ -98,34 +102,32 @@ export class AnalysisService {
     idem?: IdempotencyContext & { render: (a: Analysis) => Record<string, unknown> },
   ): Promise<Analysis> {
     const id = input.id ?? crypto.randomUUID();
-    const row = {
+    const item: NewAnalysis = {
       id,
-      correlation_id: input.correlationId,
+      correlationId: input.correlationId,
       prompt: input.prompt,
-      prompt_hash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
-      source_url: input.sourceUrl,
-      original_filename: input.upload?.originalFilename ?? null,
-      media_type: input.mediaType,
-      status: 'pending',
-      analysis_config: JSON.stringify(input.config),
-      analysis_options: JSON.stringify(input.options),
-      metadata: JSON.stringify(input.metadata),
-      created_by: input.tenantId,
-      ...(input.createdAt ? { created_at: input.createdAt } : {}),
+      promptHash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
+      sourceUrl: input.sourceUrl,
+      originalFilename: input.upload?.originalFilename ?? null,
+      mediaType: input.mediaType,
+      config: input.config,
+      options: input.options,
+      metadata: input.metadata,
+      tenantId: input.tenantId,
+      createdAt: input.createdAt ?? null,
+      actor: { id: actor.id, ip: actor.ip, correlationId: actor.correlationId },
     };
-    const job = addProcessAnalysisJobSql({ analysisId: id, correlationId: input.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
-    const audit = { actorId: actor.id, ip: actor.ip, correlationId: actor.correlationId };
-    // The common case (a URL, no idempotency key) is one atomic statement; the rest
-    // wraps that statement and its extra rows in one transaction.
-    if (!input.upload && !idem) return analysisRepository.insertWithJobAndAudit(this.db, row, job, audit);
+    // The common case (a URL, no idempotency key) goes through the group-commit
+    // batcher; uploads and idempotent requests add rows in one transaction around it.
+    if (!input.upload && !idem) return this.batcher.insert(item);
     return this.db.transaction().execute(async (trx) => {
-      const analysis = await analysisRepository.insertWithJobAndAudit(trx, row, job, audit);
+      const [analysis] = await insertAnalysesWithJobs(trx, [item], this.opts.maxJobAttempts);
       if (input.upload) {
         const { originalFilename: _ignored, ...file } = input.upload;
         await mediaFileRepository.upsert(trx, { ...file, analysisId: id });
       }
-      if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis));
-      return analysis;
+      if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis!));
+      return analysis!;
     });
   }
 

@@ -2,8 +2,10 @@
  * Per-tenant counters for history totals. `count(*)` over a tenant's 100k+ rows costs
  * tens of milliseconds per request; these counters make the unfiltered-by-date total
  * a sum over a few rows. A row trigger keeps them exact in the writing transaction.
- * Each change lands on one of COUNTER_SLOTS rows chosen at random, so concurrent
- * inserts of one tenant do not queue on a single counter row.
+ * Each connection writes to its own one of COUNTER_SLOTS rows (backend pid modulo the
+ * slots), so concurrent inserts of one tenant do not queue on a single counter row, and
+ * all rows of one transaction hit the same slot — no lock-order deadlocks between
+ * multi-row inserts (a random slot per row deadlocked under concurrent batches).
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -19,23 +21,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       n bigint NOT NULL,
       PRIMARY KEY (tenant_id, status, media_type, slot)
     )`.execute(db);
+  // Counter rows are always locked in key order (old/new sorted), so two
+  // transactions moving analyses in opposite directions cannot deadlock.
+  await sql`
+    CREATE FUNCTION analysis_counts_bump(t text, st text, mt text, delta int) RETURNS void LANGUAGE sql AS $$
+      INSERT INTO analysis_counts AS c (tenant_id, status, media_type, slot, n)
+      VALUES (t, st, mt, (pg_backend_pid() % ${sql.lit(COUNTER_SLOTS)})::smallint, delta)
+      ON CONFLICT (tenant_id, status, media_type, slot) DO UPDATE SET n = c.n + delta
+    $$`.execute(db);
   await sql`
     CREATE FUNCTION analysis_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-      s smallint := floor(random() * ${sql.lit(COUNTER_SLOTS)})::smallint;
     BEGIN
-      IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.media_type = NEW.media_type AND OLD.created_by = NEW.created_by THEN
+      IF TG_OP = 'INSERT' THEN
+        PERFORM analysis_counts_bump(NEW.created_by, NEW.status, NEW.media_type, 1);
+      ELSIF TG_OP = 'DELETE' THEN
+        PERFORM analysis_counts_bump(OLD.created_by, OLD.status, OLD.media_type, -1);
+      ELSIF (OLD.created_by, OLD.status, OLD.media_type) = (NEW.created_by, NEW.status, NEW.media_type) THEN
         RETURN NULL;
-      END IF;
-      IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO analysis_counts AS c (tenant_id, status, media_type, slot, n)
-        VALUES (OLD.created_by, OLD.status, OLD.media_type, s, -1)
-        ON CONFLICT (tenant_id, status, media_type, slot) DO UPDATE SET n = c.n - 1;
-      END IF;
-      IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO analysis_counts AS c (tenant_id, status, media_type, slot, n)
-        VALUES (NEW.created_by, NEW.status, NEW.media_type, s, 1)
-        ON CONFLICT (tenant_id, status, media_type, slot) DO UPDATE SET n = c.n + 1;
+      ELSIF (OLD.created_by, OLD.status, OLD.media_type) < (NEW.created_by, NEW.status, NEW.media_type) THEN
+        PERFORM analysis_counts_bump(OLD.created_by, OLD.status, OLD.media_type, -1);
+        PERFORM analysis_counts_bump(NEW.created_by, NEW.status, NEW.media_type, 1);
+      ELSE
+        PERFORM analysis_counts_bump(NEW.created_by, NEW.status, NEW.media_type, 1);
+        PERFORM analysis_counts_bump(OLD.created_by, OLD.status, OLD.media_type, -1);
       END IF;
       RETURN NULL;
     END $$`.execute(db);
@@ -51,5 +59,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TRIGGER IF EXISTS media_analysis_requests_counts ON media_analysis_requests`.execute(db);
   await sql`DROP FUNCTION IF EXISTS analysis_counts_apply()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS analysis_counts_bump(text, text, text, int)`.execute(db);
   await sql`DROP TABLE IF EXISTS analysis_counts`.execute(db);
 }
