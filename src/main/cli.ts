@@ -32,6 +32,8 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const components: { app: FastifyInstance | null; worker: WorkerHandle | null } = { app: null, worker: null };
   installShutdown(rt, async () => {
     if (components.app) await components.app.close();
+    // Handlers can outlive their sockets (a client that hung up); let their writes land.
+    await rt.analyses.drain();
     if (components.worker) await components.worker.stop();
   });
   if (config.auth.mode === 'disabled') logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');

@@ -131,6 +131,11 @@ export class AnalysisService {
     });
   }
 
+  /** Wait for creates still being written (a client may have gone away mid-request). */
+  async drain(): Promise<void> {
+    await this.batcher.drain();
+  }
+
   /** The analysis as its tenant sees it: 404 when unknown or another tenant's, 410 when deleted. */
   async get(id: string, tenantId: string): Promise<Analysis> {
     const a = await analysisRepository.findForTenant(this.db, id, tenantId);
