@@ -68,7 +68,7 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
     assert.match(s.result_summary, /video h264 160x120/);
     assert.equal(s.results.intake.mime, 'video/mp4');
     assert.match(s.results.intake.sha256, /^[0-9a-f]{64}$/);
-    assert.deepEqual(s.results.stages.map((x: { stage: string }) => x.stage), ['intake', 'probe']);
+    assert.deepEqual(s.results.stages.map((x: { stage: string }) => x.stage), ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'outputs']);
     assert.ok(s.latency_ms >= 0);
     assert.ok(s.started_at && s.completed_at);
     assert.deepEqual(await auditActions(id), ['create', 'start', 'complete']);
@@ -115,7 +115,7 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
     assert.equal(s.status, 'completed', s.error_message);
     assert.equal(s.results.intake.kind, 'url');
     assert.equal(s.media_type, 'video', 'type comes from the bytes, not the Content-Type');
-    const files = await t.db.db.selectFrom('media_files').selectAll().where('analysis_id', '=', id).execute();
+    const files = await t.db.db.selectFrom('media_files').selectAll().where('analysis_id', '=', id).where('area', '=', 'uploads').execute();
     assert.equal(files.length, 1);
     assert.equal(files[0]!.mime_type, 'video/mp4');
   });

@@ -54,6 +54,16 @@ export const SPEC = {
   FFPROBE_PATH: { kind: 'string', default: 'ffprobe' },
   FFMPEG_PATH: { kind: 'string', default: 'ffmpeg' },
   PROBE_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
+  FFMPEG_TIMEOUT_MS: { kind: 'int', default: 600_000, min: 100, max: 6 * 3_600_000 },
+  PDFTOPPM_PATH: { kind: 'string', default: 'pdftoppm' },
+  MAX_MEDIA_DURATION_SECONDS: { kind: 'int', default: 4 * 3600, min: 1, max: 48 * 3600 },
+  MAX_IMAGE_PIXELS: { kind: 'int', default: 50_000_000, min: 1, max: 1_000_000_000 },
+  MAX_DOCUMENT_PAGES: { kind: 'int', default: 2_000, min: 1, max: 100_000 },
+  FRAME_COUNT: { kind: 'int', default: 6, min: 1, max: 100 },
+  FRAME_WIDTH: { kind: 'int', default: 640, min: 64, max: 3840 },
+  CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
+  CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
+  CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -135,6 +145,7 @@ export function loadConfig(env: Env = process.env) {
   if (v.WORKER_STALE_AFTER_MS <= v.WORKER_HEARTBEAT_INTERVAL_MS) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
   }
+  if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID)) problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(v.DATA_DIR);
@@ -169,7 +180,19 @@ export function loadConfig(env: Env = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
-    media: { ffprobePath: v.FFPROBE_PATH, ffmpegPath: v.FFMPEG_PATH, probeTimeoutMs: v.PROBE_TIMEOUT_MS },
+    media: {
+      ffprobePath: v.FFPROBE_PATH,
+      ffmpegPath: v.FFMPEG_PATH,
+      pdftoppmPath: v.PDFTOPPM_PATH,
+      probeTimeoutMs: v.PROBE_TIMEOUT_MS,
+      ffmpegTimeoutMs: v.FFMPEG_TIMEOUT_MS,
+      maxDurationSeconds: v.MAX_MEDIA_DURATION_SECONDS,
+      maxImagePixels: v.MAX_IMAGE_PIXELS,
+      maxDocumentPages: v.MAX_DOCUMENT_PAGES,
+      frameCount: v.FRAME_COUNT,
+      frameWidth: v.FRAME_WIDTH,
+      contactSheet: { grid: v.CONTACT_SHEET_GRID, width: v.CONTACT_SHEET_WIDTH, height: v.CONTACT_SHEET_HEIGHT },
+    },
   };
   return deepFreeze(config);
 }

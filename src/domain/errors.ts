@@ -19,6 +19,7 @@ export const ERRORS = {
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   ANALYSIS_GONE: { status: 410, title: 'Analysis was deleted' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: 'Requested range not satisfiable' },
   MEDIA_TOO_LARGE: { status: 413, title: 'Media file too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
@@ -36,6 +37,9 @@ export const ERRORS = {
   MEDIA_TYPE_MISMATCH: { status: 422, title: 'Media bytes do not match the claimed type' },
   UNSUPPORTED_MEDIA: { status: 422, title: 'Unsupported media format' },
   MEDIA_CORRUPT: { status: 422, title: 'Media is corrupt or truncated' },
+  MEDIA_TOO_LONG: { status: 422, title: 'Media is longer than the allowed duration' },
+  IMAGE_TOO_LARGE: { status: 422, title: 'Image has more pixels than allowed' },
+  DOCUMENT_TOO_LONG: { status: 422, title: 'Document has more pages than allowed' },
   PROBE_FAILED: { status: 500, title: 'Media probe failed' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
 } as const;

@@ -24,6 +24,8 @@ export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   maxStdoutBytes?: number;
+  /** How much of stderr to keep (its end); defaults to STDERR_TAIL_BYTES. */
+  stderrBytes?: number;
 }
 
 export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<{ stdout: Buffer; stderrTail: string }> {
@@ -58,7 +60,7 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       if (outBytes <= maxOut) out.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      errTail = (errTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+      errTail = (errTail + chunk.toString('utf8')).slice(-(opts.stderrBytes ?? STDERR_TAIL_BYTES));
     });
     child.on('error', (err) =>
       finish(() => reject(new ProcessError(`${command} could not start: ${err.message}`, 'spawn', null, errTail, err))),

@@ -6,9 +6,26 @@
 import type { Stage, StageContext } from './stage.ts';
 import { intakeStage } from './stages/intake.stage.ts';
 import { probeStage } from './stages/probe.stage.ts';
+import { framesStage } from './stages/frames.stage.ts';
+import { contactSheetStage } from './stages/contact-sheet.stage.ts';
+import { audioStage } from './stages/audio.stage.ts';
+import { imageStage } from './stages/image.stage.ts';
+import { documentStage } from './stages/document.stage.ts';
+import { frameOcrStage } from './stages/frame-ocr.stage.ts';
+import { outputsStage } from './stages/outputs.stage.ts';
 
-/** The default pipeline, in order. Later stages (frames, audio, OCR, …) slot in here. */
-export const DEFAULT_STAGES: readonly Stage[] = [intakeStage, probeStage];
+/** The default pipeline, in order; each stage decides from the media and options whether it applies. */
+export const DEFAULT_STAGES: readonly Stage[] = [
+  intakeStage,
+  probeStage,
+  framesStage,
+  contactSheetStage,
+  audioStage,
+  imageStage,
+  documentStage,
+  frameOcrStage,
+  outputsStage,
+];
 
 /** Progress reserved for completion: stages move progress up to this value. */
 export const STAGES_PROGRESS_CEILING = 95;
@@ -45,6 +62,7 @@ export async function runPipeline(ctx: StageContext, stages: readonly Stage[], h
     await stage.run(ctx);
     const ms = Math.round(performance.now() - started);
     timings.push({ stage: stage.name, ms });
+    ctx.timings = timings;
     ctx.log.info({ stage: stage.name, ms }, 'stage finished');
     await hooks.progress(Math.round(((i + 1) / stages.length) * STAGES_PROGRESS_CEILING));
   }

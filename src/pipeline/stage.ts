@@ -9,7 +9,7 @@ import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
 
-export const STAGE_NAMES = ['intake', 'probe'] as const;
+export const STAGE_NAMES = ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'image', 'document', 'frame_ocr', 'outputs'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export interface PipelineDeps {
@@ -30,6 +30,13 @@ export interface SourceFile {
   mediaType: MediaType;
 }
 
+/** A frame extracted from a video, kept for later stages (contact sheet, OCR). */
+export interface ExtractedFrame {
+  seconds: number;
+  absolutePath: string;
+  relativePath: string;
+}
+
 export interface StageContext {
   analysis: Analysis;
   signal: AbortSignal;
@@ -38,6 +45,11 @@ export interface StageContext {
   source: SourceFile | null;
   /** Sections of the analysis `results`, one per stage. */
   results: Record<string, unknown>;
+  /** Probe facts later stages need. */
+  media?: { durationSeconds: number | null; hasAudio: boolean; hasVideo: boolean };
+  frames?: ExtractedFrame[];
+  /** Stage timings so far (the outputs stage writes them). */
+  timings?: Array<{ stage: string; ms: number }>;
 }
 
 export interface Stage {

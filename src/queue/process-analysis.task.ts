@@ -103,8 +103,8 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           await analysisRepository.updateWhileProcessing(db, payload.analysisId, { progress: percent });
         },
       });
-      const results = { ...ctx.results, stages: timings, summary: '' };
-      results.summary = summarize(results);
+      const results: Record<string, unknown> = { ...ctx.results, stages: timings };
+      if (typeof results.summary !== 'string') results.summary = summarize(results);
       const latencyMs = Date.now() - startedAt.getTime();
       const before = await analysisRepository.findById(db, payload.analysisId);
       if (!before || before.status !== 'processing') throw new AnalysisStoppedError(before?.status ?? 'missing');

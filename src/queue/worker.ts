@@ -18,6 +18,7 @@ import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { TASK } from './jobs.ts';
+import { terminateOcr } from '../media/ocr.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -119,6 +120,7 @@ export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Log
       await runner.stop();
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
+      await terminateOcr();
       log.info('worker stopped');
     })();
     return stopping;

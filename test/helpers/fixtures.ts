@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
+import zlib from 'node:zlib';
 
 export const FIXTURE_DIR = path.resolve('test/fixtures/generated');
 
@@ -35,6 +36,118 @@ export function makePdf(pages: string[], title = 'Fixture'): Buffer {
   for (let id = 1; id < objects.length; id++) out += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length} /Root 1 0 R /Info ${infoId} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
+}
+
+/** A PDF whose only page is a JPEG (a scan): no text layer. */
+export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buffer {
+  const chunks: Buffer[] = [];
+  const offsets: number[] = [];
+  let size = 0;
+  const push = (b: Buffer | string) => {
+    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
+    chunks.push(buf);
+    size += buf.length;
+  };
+  const content = `q 612 0 0 ${Math.round((612 * height) / width)} 0 100 cm /Im1 Do Q`;
+  push('%PDF-1.4\n');
+  const obj = (id: number, body: (Buffer | string)[]) => {
+    offsets[id] = size;
+    push(`${id} 0 obj\n`);
+    for (const b of body) push(b);
+    push('\nendobj\n');
+  };
+  obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
+  obj(2, ['<< /Type /Pages /Kids [3 0 R] /Count 1 >>']);
+  obj(3, ['<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>']);
+  obj(4, [`<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`, jpeg, '\nendstream']);
+  obj(5, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
+  const xref = size;
+  push(`xref\n0 6\n0000000000 65535 f \n`);
+  for (let id = 1; id <= 5; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
+  push(`trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(chunks);
+}
+
+/** A minimal DOCX (a stored, uncompressed zip) with one paragraph per line. */
+export function makeDocx(paragraphs: string[]): Buffer {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const files: Array<[string, string]> = [
+    ['[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'],
+    ['_rels/.rels', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'],
+    ['word/document.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('')}</w:body></w:document>`],
+  ];
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of files) {
+    const data = Buffer.from(text, 'utf8');
+    const nameBuf = Buffer.from(name, 'utf8');
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    locals.push(local, nameBuf, data);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, nameBuf);
+    offset += 30 + nameBuf.length + data.length;
+  }
+  const centralSize = centrals.reduce((s, b) => s + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
+
+export function textImageSvg(text: string, width = 900, height = 200): Buffer {
+  return Buffer.from(`<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="white"/><text x="30" y="${Math.round(height * 0.62)}" font-family="DejaVu Sans" font-size="64" font-weight="bold" fill="black">${text}</text></svg>`);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A PNG with a real IHDR for `width`×`height` and a tiny compressed body. */
+export function pngHeaderOnly(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export function hasEspeak(): boolean {
+  try {
+    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function hasFfmpeg(): boolean {
@@ -79,6 +192,44 @@ export const fixtures = {
   fakeVideo: () => cached('not-really.mp4', (f) => fs.writeFile(f, 'this is plain text, not an mp4\n')),
   /** Random bytes that match no signature and are not UTF-8. */
   garbage: () => cached('garbage.bin', (f) => fs.writeFile(f, Buffer.from([0xff, 0x00, 0xfe, 0x01, 0x80, 0x81, 0x00, 0x9f, 0x00, 0xc3]))),
+  /** 4 s, 320x240 at 10 fps (a keyframe every second), a burned-in caption and a 440 Hz tone. */
+  captionedVideo: () =>
+    cached('captioned.mp4', (f) =>
+      ff([
+        '-f', 'lavfi', '-i', 'color=c=black:size=320x240:rate=10:duration=4',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4',
+        '-vf', "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f,
+      ]),
+    ),
+  /** espeak-ng speech between 1 s of silence on each side, 16-bit WAV. */
+  speech: () =>
+    cached('speech.wav', (f) => {
+      const raw = `${f}.raw.wav`;
+      execFileSync('espeak-ng', ['-w', raw, 'The quick brown fox jumps over the lazy dog.'], { stdio: 'ignore' });
+      ff(['-i', raw, '-af', 'adelay=1000,apad=pad_dur=1', '-f', 'wav', f]);
+      execFileSync('rm', ['-f', raw]);
+    }),
+  /** Black text on white: OCR must read INVOICE 2026. */
+  textImage: () => cached('text-image.png', async (f) => {
+    await sharp(textImageSvg('INVOICE 2026')).png().toFile(f);
+  }),
+  /** A JPEG with camera EXIF and GPS. */
+  exifImage: () => cached('exif.jpg', async (f) => {
+    await sharp({ create: { width: 80, height: 60, channels: 3, background: { r: 20, g: 120, b: 220 } } })
+      .withExif({ IFD0: { Make: 'FixtureCam', Model: 'Model 7' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '52/1 30/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '13/1 24/1 0/1' } })
+      .jpeg()
+      .toFile(f);
+  }),
+  /** A one-page PDF that is only a scanned image of text. */
+  scannedPdf: () => cached('scanned.pdf', async (f) => {
+    const jpeg = await sharp(textImageSvg('SCANNED PAGE', 900, 200)).flatten({ background: '#fff' }).jpeg({ quality: 92 }).toBuffer();
+    await fs.writeFile(f, makeScannedPdf(jpeg, 900, 200));
+  }),
+  docx: () => cached('doc.docx', (f) => fs.writeFile(f, makeDocx(['Quarterly Report', 'The results of the quarter are in and the team is pleased with the outcome.']))),
+  html: () => cached('page.html', (f) => fs.writeFile(f, '<!DOCTYPE html><html><head><title>Fixture Page</title><style>p{}</style></head><body><h1>Heading</h1><p>The cat sat on the mat &amp; it was happy.</p><script>alert(1)</script></body></html>')),
+  /** A 100-byte PNG whose header claims 30000x30000 pixels (an image bomb). */
+  imageBomb: () => cached('bomb.png', (f) => fs.writeFile(f, pngHeaderOnly(30_000, 30_000))),
   /** The first 3 KB of the video: an MP4 signature with a cut-off body. */
   truncatedVideo: async () => {
     const src = await fixtures.video();

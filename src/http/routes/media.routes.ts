@@ -3,6 +3,9 @@
  * Mounted at /api/media and /api/v1/media.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, errors } from '../../domain/errors.ts';
@@ -21,9 +24,12 @@ import { checkMediaUrl } from '../../net/safe-download.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
 import { bodyAjv } from '../plugins/validation.ts';
-import { fieldErrors } from '../problem.ts';
+import { fieldErrors, problemBody, PROBLEM_CONTENT_TYPE } from '../problem.ts';
+import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
 import {
   AcceptedSchema,
+  ArtifactListSchema,
+  ArtifactParamsSchema,
   ProblemSchema,
   AnalyzeBodySchema,
   HistoryQuerySchema,
@@ -107,6 +113,24 @@ function toHistoryItem(a: Analysis) {
     error_code: a.errorCode,
     retry_count: a.retryCount,
   };
+}
+
+/** One `bytes=` range (start-end, start-, or -suffix); null when absent or not a single byte range. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
 }
 
 interface Cursor {
@@ -355,6 +379,58 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         return reply.code(200).send(toStatusResponse(a));
       },
     });
+
+  r.get(
+    '/:id/artifacts',
+    { schema: { summary: 'Files an analysis stored or produced', tags: ['media'], params: IdParamsSchema, response: { 200: ArtifactListSchema, ...problemResponses } } },
+    async (request) => {
+      const a = await deps.analyses.get(request.params.id, request.principal.tenantId);
+      const files = await mediaFileRepository.listForAnalysis(deps.db, a.id);
+      return {
+        data: files.map((f) => ({
+          id: f.id,
+          area: f.area,
+          name: path.posix.basename(f.relative_path),
+          mime_type: f.mime_type,
+          size_bytes: Number(f.size_bytes),
+          sha256: f.sha256,
+          created_at: f.created_at.toISOString(),
+          expires_at: f.expires_at ? f.expires_at.toISOString() : null,
+          url: `${deps.locationPrefix}/${a.id}/artifacts/${f.id}`,
+        })),
+      };
+    },
+  );
+
+  r.get(
+    '/:id/artifacts/:artifactId',
+    { schema: { summary: 'Download one artifact (supports Range)', tags: ['media'], params: ArtifactParamsSchema } },
+    async (request, reply) => {
+      const a = await deps.analyses.get(request.params.id, request.principal.tenantId);
+      const file = (await mediaFileRepository.listForAnalysis(deps.db, a.id)).find((f) => f.id === request.params.artifactId);
+      if (!file) throw new AppError('ARTIFACT_NOT_FOUND', `No artifact ${request.params.artifactId} for analysis ${a.id}`);
+      const absolute = deps.storage.resolve(file.relative_path);
+      const stat = await fs.stat(absolute).catch(() => null);
+      if (!stat) throw new AppError('ARTIFACT_NOT_FOUND', 'The artifact file is no longer stored');
+      const range = parseRange(request.headers.range, stat.size);
+      reply
+        .header('content-type', file.mime_type ?? 'application/octet-stream')
+        .header('accept-ranges', 'bytes')
+        .header('content-disposition', `inline; filename="${path.posix.basename(file.relative_path)}"`)
+        .header('x-content-type-options', 'nosniff');
+      if (range === 'unsatisfiable') {
+        return reply.code(416).header('content-range', `bytes */${stat.size}`).type(PROBLEM_CONTENT_TYPE).send(problemBody('RANGE_NOT_SATISFIABLE', request.id, `The file has ${stat.size} bytes`));
+      }
+      if (range) {
+        return reply
+          .code(206)
+          .header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`)
+          .header('content-length', range.end - range.start + 1)
+          .send(createReadStream(absolute, { start: range.start, end: range.end }));
+      }
+      return reply.header('content-length', stat.size).send(createReadStream(absolute));
+    },
+  );
 
   transitionRoute('POST', '/:id/retry', 'Retry a failed or cancelled analysis', (id, t, a) => deps.analyses.retry(id, t, a), 200);
   transitionRoute('POST', '/:id/cancel', 'Cancel a pending or processing analysis', (id, t, a) => deps.analyses.cancel(id, t, a), 200);

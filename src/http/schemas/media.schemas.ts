@@ -24,6 +24,9 @@ export const OptionsSchema = Type.Object(
     generate_contact_sheet: Type.Optional(Type.Boolean()),
     transcribe_audio: Type.Optional(Type.Boolean()),
     ocr: Type.Optional(Type.Boolean()),
+    analyze_audio: Type.Optional(Type.Boolean()),
+    keep_gps: Type.Optional(Type.Boolean()),
+    contact_sheet_grid: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?x[1-9][0-9]?$' })),
     reuse: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -135,3 +138,21 @@ export const HistoryResponseSchema = Type.Object({
 
 export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type IdParams = Static<typeof IdParamsSchema>;
+
+export const ArtifactParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }), artifactId: Type.String({ format: 'uuid' }) });
+
+export const ArtifactListSchema = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      area: Type.String(),
+      name: Type.String(),
+      mime_type: Nullable(Type.String()),
+      size_bytes: Type.Integer(),
+      sha256: Nullable(Type.String()),
+      created_at: Type.String({ format: 'date-time' }),
+      expires_at: Timestamp,
+      url: Type.String(),
+    }),
+  ),
+});

@@ -22,6 +22,10 @@ export const probeStage: Stage = {
         const hasVideo = p.streams.some((s) => s.type === 'video' && !isCoverArt(s.codec));
         const hasAudio = p.streams.some((s) => s.type === 'audio');
         if (!hasVideo && !hasAudio) throw new AppError('UNSUPPORTED_MEDIA', 'The file has neither audio nor video streams');
+        if (p.durationSeconds !== null && p.durationSeconds > config.media.maxDurationSeconds) {
+          throw new AppError('MEDIA_TOO_LONG', `The media lasts ${Math.round(p.durationSeconds)} s; the limit is ${config.media.maxDurationSeconds} s`);
+        }
+        ctx.media = { durationSeconds: p.durationSeconds, hasAudio, hasVideo };
         const actual = hasVideo ? 'video' : 'audio';
         if (actual !== source.mediaType) {
           await analysisRepository.updateWhileProcessing(db, ctx.analysis.id, { media_type: actual });
@@ -38,7 +42,7 @@ export const probeStage: Stage = {
         return;
       }
       case 'image': {
-        const img = await probeImage(source.absolutePath);
+        const { exif: _exif, ...img } = await probeImage(source.absolutePath, config.media.maxImagePixels);
         ctx.results.probe = { kind: 'image', ...img };
         return;
       }

@@ -1,0 +1,185 @@
+/**
+ * Document text: PDF (pdf.js, eval disabled) with page boundaries and an OCR fallback
+ * for pages without a text layer (rendered by poppler's pdftoppm), DOCX (mammoth),
+ * HTML (tags stripped), TXT/Markdown/CSV as is; plus a small language guess.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../domain/errors.ts';
+import { runProcess } from './process-runner.ts';
+
+export interface PageText {
+  page: number;
+  text: string;
+  source: 'text' | 'ocr' | 'none';
+  ocr_confidence?: number;
+}
+
+export interface DocumentText {
+  format: string;
+  pages: number | null;
+  title: string | null;
+  language: string | null;
+  characters: number;
+  text: string;
+  page_texts: PageText[] | null;
+  ocr_pages: number;
+}
+
+/** A page with fewer characters than this in its text layer is treated as scanned. */
+export const MIN_TEXT_LAYER_CHARS = 3;
+
+export type PageOcr = (png: Buffer) => Promise<{ text: string; confidence: number }>;
+
+export async function pdfText(file: string, opts: { maxPages: number; ocr?: PageOcr | undefined; pdftoppmPath?: string; signal?: AbortSignal | undefined }): Promise<DocumentText> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const data = new Uint8Array(await fs.readFile(file));
+  const task = pdfjs.getDocument({ data, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
+  let doc;
+  try {
+    doc = await task.promise;
+  } catch (err) {
+    await task.destroy();
+    throw new AppError('MEDIA_CORRUPT', `The PDF could not be read: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    if (doc.numPages > opts.maxPages) throw new AppError('DOCUMENT_TOO_LONG', `The PDF has ${doc.numPages} pages; the limit is ${opts.maxPages}`);
+    const meta = await doc.getMetadata().catch(() => null);
+    const info = (meta?.info ?? {}) as { Title?: unknown };
+    const pages: PageText[] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const page = await doc.getPage(n);
+      const content = await page.getTextContent();
+      let line = '';
+      const parts: string[] = [];
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        line += item.str;
+        if (item.hasEOL) {
+          parts.push(line);
+          line = '';
+        } else if (item.str && !item.str.endsWith(' ')) {
+          line += ' ';
+        }
+      }
+      if (line) parts.push(line);
+      page.cleanup();
+      const text = parts.map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
+      pages.push({ page: n, text, source: text.length >= MIN_TEXT_LAYER_CHARS ? 'text' : 'none' });
+    }
+    let ocrPages = 0;
+    if (opts.ocr) {
+      for (const p of pages.filter((x) => x.source === 'none')) {
+        const png = await renderPdfPage(file, p.page, opts.pdftoppmPath ?? 'pdftoppm', opts.signal);
+        if (!png) continue;
+        const r = await opts.ocr(png);
+        if (r.text) {
+          p.text = r.text;
+          p.source = 'ocr';
+          p.ocr_confidence = r.confidence;
+          ocrPages++;
+        }
+      }
+    }
+    const text = pages.map((p) => p.text).join('\n\f\n');
+    return {
+      format: 'pdf',
+      pages: doc.numPages,
+      title: typeof info.Title === 'string' && info.Title ? info.Title : null,
+      language: detectLanguage(text),
+      characters: text.length,
+      text,
+      page_texts: pages,
+      ocr_pages: ocrPages,
+    };
+  } finally {
+    await task.destroy();
+  }
+}
+
+/** Render one PDF page to PNG with pdftoppm; null when pdftoppm is not installed. */
+async function renderPdfPage(file: string, page: number, pdftoppm: string, signal?: AbortSignal): Promise<Buffer | null> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-pdfpage-'));
+  try {
+    await runProcess(pdftoppm, ['-r', '200', '-f', String(page), '-l', String(page), '-png', '-singlefile', file, path.join(dir, 'page')], { timeoutMs: 60_000, signal });
+    return await fs.readFile(path.join(dir, 'page.png'));
+  } catch (err) {
+    if ((err as { reason?: string }).reason === 'spawn') return null;
+    throw err;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function docxText(file: string): Promise<DocumentText> {
+  const mammoth = await import('mammoth');
+  let raw: string;
+  try {
+    raw = (await mammoth.extractRawText({ path: file })).value;
+  } catch (err) {
+    throw new AppError('MEDIA_CORRUPT', `The DOCX could not be read: ${(err as Error).message}`, { cause: err });
+  }
+  const text = raw.replace(/\n{3,}/g, '\n\n').trim();
+  const title = text.split('\n').find((l) => l.trim())?.trim().slice(0, 200) ?? null;
+  return { format: 'docx', pages: null, title, language: detectLanguage(text), characters: text.length, text, page_texts: null, ocr_pages: 0 };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+export function htmlToText(html: string): { text: string; title: string | null } {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]?.trim() ?? null;
+  const text = html
+    .replace(/<(head|script|style|noscript|template)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<\/(p|div|h[1-6]|li|tr|br|section|article)>|<br\s*\/?>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
+      return ENTITIES[e.toLowerCase()] ?? m;
+    })
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
+  return { text, title };
+}
+
+export async function plainText(file: string, mime: string): Promise<DocumentText> {
+  const raw = await fs.readFile(file, 'utf8');
+  if (mime === 'text/html') {
+    const { text, title } = htmlToText(raw);
+    return { format: 'html', pages: null, title, language: detectLanguage(text), characters: text.length, text, page_texts: null, ocr_pages: 0 };
+  }
+  const format = mime === 'text/csv' ? 'csv' : /^#{1,6} /m.test(raw) ? 'markdown' : 'text';
+  const title = format === 'markdown' ? (/^#{1,6} (.+)$/m.exec(raw)?.[1]?.trim() ?? null) : null;
+  return { format, pages: null, title, language: detectLanguage(raw), characters: raw.length, text: raw, page_texts: null, ocr_pages: 0 };
+}
+
+const STOPWORDS: Record<string, string[]> = {
+  en: ['the', 'and', 'of', 'to', 'is', 'in', 'that', 'it', 'with', 'for', 'this', 'was', 'are'],
+  de: ['der', 'die', 'und', 'das', 'ist', 'nicht', 'mit', 'ein', 'eine', 'den', 'zu', 'auf', 'ich'],
+  fr: ['le', 'la', 'les', 'et', 'des', 'est', 'une', 'un', 'pour', 'que', 'dans', 'pas', 'du'],
+  es: ['el', 'la', 'los', 'las', 'y', 'que', 'es', 'una', 'por', 'con', 'para', 'del', 'no'],
+  it: ['il', 'la', 'che', 'di', 'e', 'un', 'una', 'per', 'non', 'sono', 'con', 'del', 'della'],
+  nl: ['de', 'het', 'een', 'en', 'van', 'is', 'dat', 'niet', 'met', 'voor', 'zijn', 'op', 'ik'],
+  pt: ['o', 'a', 'os', 'as', 'e', 'que', 'de', 'um', 'uma', 'para', 'com', 'não', 'do'],
+};
+
+/** ISO 639-1 guess from stop-word frequency; null for too little text. */
+export function detectLanguage(text: string): string | null {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  if (words.length < 5) return null;
+  const counts = new Map<string, number>();
+  for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let best: string | null = null;
+  let bestScore = 0;
+  for (const [lang, list] of Object.entries(STOPWORDS)) {
+    const score = list.reduce((s, w) => s + (counts.get(w) ?? 0), 0);
+    if (score > bestScore) {
+      best = lang;
+      bestScore = score;
+    }
+  }
+  return bestScore >= 2 ? best : null;
+}

@@ -1,0 +1,42 @@
+/**
+ * Audio (an audio file, or a video's audio track): EBU R128 integrated loudness and
+ * true peak, silence and speech segments, a waveform image, and the track prepared as
+ * 16 kHz mono WAV for transcription (kept in `temp/`, 24 hours).
+ */
+import { audioAnalysisArgs, extractAudioArgs, parseEbur128, parseSilences, runFfmpeg, waveformArgs, ANALYSIS_LOG_BYTES } from '../../media/ffmpeg.ts';
+import { artifactPath, recordArtifact } from '../artifacts.ts';
+import type { Stage } from '../stage.ts';
+
+export const audioStage: Stage = {
+  name: 'audio',
+  appliesTo: (ctx) =>
+    ctx.media?.hasAudio === true && (ctx.source?.mediaType === 'audio' || ctx.source?.mediaType === 'video') && ctx.analysis.options.analyze_audio !== false,
+  async run(ctx) {
+    const { config } = ctx.deps;
+    const input = ctx.source!.absolutePath;
+    const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
+    const log = await runFfmpeg(config.media.ffmpegPath, audioAnalysisArgs(input), { ...run, keepLogBytes: ANALYSIS_LOG_BYTES });
+    const duration = ctx.media?.durationSeconds ?? 0;
+    const loudness = parseEbur128(log);
+    const { silences, speech } = parseSilences(log, duration);
+
+    const wave = await artifactPath(ctx, 'outputs', 'waveform.png');
+    await runFfmpeg(config.media.ffmpegPath, waveformArgs(input, wave.absolutePath), run);
+    await recordArtifact(ctx, 'outputs', wave.relativePath, 'image/png');
+
+    const wav = await artifactPath(ctx, 'temp', 'audio-16k-mono.wav');
+    await runFfmpeg(config.media.ffmpegPath, extractAudioArgs(input, wav.absolutePath), run);
+    const prepared = await recordArtifact(ctx, 'temp', wav.relativePath, 'audio/wav');
+
+    const speechSeconds = speech.reduce((s, seg) => s + (seg.end - seg.start), 0);
+    ctx.results.audio = {
+      duration_seconds: duration,
+      loudness,
+      silences,
+      speech_segments: speech,
+      speech_seconds: Math.round(speechSeconds * 1000) / 1000,
+      waveform: wave.relativePath,
+      prepared_for_transcription: { path: prepared.relativePath, sample_rate: 16000, channels: 1, size_bytes: prepared.sizeBytes },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Contact sheet: the extracted frames on a grid (default 2 rows × 3 columns on
+ * 1920×1080) with a timestamp on each tile, stored under `contact-sheets/{date}/{id}/`
+ * with a contact_sheets row.
+ */
+import fs from 'node:fs/promises';
+import { composeContactSheet, parseGrid } from '../../media/contact-sheet.ts';
+import { storeArtifact } from '../artifacts.ts';
+import { wantsContactSheet } from './frames.stage.ts';
+import type { Stage } from '../stage.ts';
+
+export const contactSheetStage: Stage = {
+  name: 'contact_sheet',
+  appliesTo: (ctx) => wantsContactSheet(ctx) && (ctx.frames?.length ?? 0) > 0,
+  async run(ctx) {
+    const { config, db } = ctx.deps;
+    const grid = typeof ctx.analysis.options.contact_sheet_grid === 'string' ? ctx.analysis.options.contact_sheet_grid : config.media.contactSheet.grid;
+    const { rows, cols } = parseGrid(grid);
+    const { width, height } = config.media.contactSheet;
+    const frames = ctx.frames!;
+    // Spread the tiles over all frames when there are more frames than tiles.
+    const step = Math.max(1, frames.length / (rows * cols));
+    const picked = Array.from({ length: Math.min(rows * cols, frames.length) }, (_, i) => frames[Math.floor(i * step)]!);
+    const started = performance.now();
+    const image = await composeContactSheet(
+      await Promise.all(picked.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),
+      { cols, rows, width, height },
+    );
+    const stored = await storeArtifact(ctx, 'contact-sheets', 'contact-sheet.jpg', image, 'image/jpeg');
+    // A re-run (after a crash or a retry) replaces the earlier sheet's row.
+    await db.deleteFrom('contact_sheets').where('analysis_id', '=', ctx.analysis.id).execute();
+    await db
+      .insertInto('contact_sheets')
+      .values({
+        analysis_id: ctx.analysis.id,
+        media_file_id: stored.id,
+        path: stored.relativePath,
+        frames_count: picked.length,
+        grid: `${rows}x${cols}`,
+        resolution: `${width}x${height}`,
+        size_bytes: stored.sizeBytes,
+        checksum: stored.sha256,
+      })
+      .execute();
+    ctx.results.contact_sheet = {
+      path: stored.relativePath,
+      grid: `${rows}x${cols}`,
+      resolution: `${width}x${height}`,
+      frames: picked.map((f) => f.seconds),
+      size_bytes: stored.sizeBytes,
+      compose_ms: Math.round(performance.now() - started),
+    };
+  },
+};

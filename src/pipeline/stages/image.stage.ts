@@ -1,0 +1,35 @@
+/**
+ * Image: EXIF (GPS only with `options.keep_gps`), dominant colours, a thumbnail, and OCR
+ * text with confidence (on by default; `options.ocr: false` turns it off).
+ */
+import { summarizeExif, dominantColours, thumbnail } from '../../media/image-analysis.ts';
+import { probeImage } from '../../media/image-probe.ts';
+import { recognize } from '../../media/ocr.ts';
+import { storeArtifact } from '../artifacts.ts';
+import type { Stage } from '../stage.ts';
+
+export const imageStage: Stage = {
+  name: 'image',
+  appliesTo: (ctx) => ctx.source?.mediaType === 'image',
+  async run(ctx) {
+    const { config } = ctx.deps;
+    const file = ctx.source!.absolutePath;
+    const maxPixels = config.media.maxImagePixels;
+    const meta = await probeImage(file, maxPixels);
+    const thumb = await storeArtifact(ctx, 'outputs', 'thumbnail.jpg', await thumbnail(file, 320, maxPixels), 'image/jpeg');
+    const section: Record<string, unknown> = {
+      width: meta.width,
+      height: meta.height,
+      format: meta.format,
+      exif: summarizeExif(meta.exif, ctx.analysis.options.keep_gps === true),
+      dominant_colours: await dominantColours(file, 5, maxPixels),
+      thumbnail: thumb.relativePath,
+    };
+    if (ctx.analysis.options.ocr !== false) {
+      const started = performance.now();
+      const ocr = await recognize(file);
+      section.ocr = { ...ocr, ms: Math.round(performance.now() - started) };
+    }
+    ctx.results.image = section;
+  },
+};

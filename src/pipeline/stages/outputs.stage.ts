@@ -1,0 +1,17 @@
+/** Outputs: `result.json` (everything in `results`) and `summary.txt` under `outputs/{date}/{id}/`. */
+import { summarize } from '../summary.ts';
+import { storeArtifact } from '../artifacts.ts';
+import type { Stage } from '../stage.ts';
+
+export const outputsStage: Stage = {
+  name: 'outputs',
+  appliesTo: (ctx) => ctx.source !== null,
+  async run(ctx) {
+    const summary = summarize(ctx.results);
+    ctx.results.summary = summary;
+    const result = { analysis_id: ctx.analysis.id, prompt: ctx.analysis.prompt, media_type: ctx.analysis.mediaType, stages: ctx.timings ?? [], ...ctx.results };
+    const json = await storeArtifact(ctx, 'outputs', 'result.json', JSON.stringify(result, null, 2), 'application/json');
+    const txt = await storeArtifact(ctx, 'outputs', 'summary.txt', summary + '\n', 'text/plain; charset=utf-8');
+    ctx.results.outputs = { result_json: json.relativePath, summary_txt: txt.relativePath };
+  },
+};
