@@ -4,8 +4,8 @@
  * frames, not the video's length. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  */
-import fs from 'node:fs/promises';
-import { evenlySpacedTimes, frameAtArgs, runFfmpeg } from '../../media/ffmpeg.ts';
+import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
+import { extractFrame } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import type { ExtractedFrame, Stage, StageContext } from '../stage.ts';
@@ -54,13 +54,7 @@ export const framesStage: Stage = {
     const frames = await mapLimit(times, FRAME_PARALLELISM, async (seconds, i): Promise<ExtractedFrame | null> => {
       const { relativePath, absolutePath } = await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`);
       const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-      const written = () => fs.stat(absolutePath).then((st) => st.size > 0, () => false);
-      await runFfmpeg(config.media.ffmpegPath, frameAtArgs(ctx.source!.absolutePath, seconds, absolutePath, config.media.frameWidth), run);
-      // Past the last keyframe a keyframe-only seek can come back empty: decode from there instead.
-      if (!(await written())) {
-        await runFfmpeg(config.media.ffmpegPath, frameAtArgs(ctx.source!.absolutePath, seconds, absolutePath, config.media.frameWidth, false), run);
-        if (!(await written())) return null;
-      }
+      if (!(await extractFrame(config.media.ffmpegPath, ctx.source!.absolutePath, seconds, absolutePath, config.media.frameWidth, run))) return null;
       await recordArtifact(ctx, area, relativePath, 'image/jpeg');
       return { seconds, relativePath, absolutePath };
     });
