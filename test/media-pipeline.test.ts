@@ -133,6 +133,14 @@ describe('documents', () => {
     assert.equal(stored.split('\f').length, 3, 'page boundaries are kept');
   });
 
+  test('a PDF that throws fails with MEDIA_CORRUPT and the worker carries on', async () => {
+    const broken = `${t.storageRoot}/broken.pdf`;
+    await fs.writeFile(broken, '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    const s = await analyse(broken);
+    assert.equal(s.status, 'failed');
+    assert.equal(s.error_code, 'MEDIA_CORRUPT', s.error_message);
+  });
+
   test('scanned PDF falls back to OCR', async () => {
     const s = await analyse(await fixtures.scannedPdf());
     assert.equal(s.status, 'completed', s.error_message);

@@ -41,3 +41,16 @@ const ranges: Array<[string | undefined, number, ReturnType<typeof parseRange>]>
   ['items=0-1', 100, null],
 ];
 for (const [h, size, out] of ranges) test(`Range ${h}`, () => assert.deepEqual(parseRange(h, size), out));
+
+test('a PDF over the page limit is refused before its text is read', async () => {
+  const { pdfText } = await import('./document-text.ts');
+  const { makePdf } = await import('../../test/helpers/fixtures.ts');
+  const fs = await import('node:fs/promises');
+  const os = await import('node:os');
+  const file = `${os.tmpdir()}/ma-pages-${process.pid}.pdf`;
+  await fs.writeFile(file, makePdf(['a', 'b', 'c']));
+  await assert.rejects(pdfText(file, { maxPages: 2 }), (e: unknown) => (e as { code?: string }).code === 'DOCUMENT_TOO_LONG');
+  const ok = await pdfText(file, { maxPages: 3 });
+  assert.equal(ok.pages, 3);
+  await fs.rm(file);
+});
