@@ -20,6 +20,7 @@ import { createGuardedAgent } from '../src/net/safe-download.ts';
 import { startWorker } from '../src/queue/worker.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { ProviderRegistry } from '../src/providers/provider-registry.ts';
 
 const HEARTBEAT_MS = 300;
 const STALE_MS = 3_000;
@@ -90,7 +91,7 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
   const cfg = loadConfig({ ...env, LOG_LEVEL: 'silent' } as Record<string, string>);
   const storage = new LocalFileStorage(root);
   const agent = createGuardedAgent({ allowHosts: cfg.limits.downloadAllowHosts, timeoutMs: 5_000 });
-  const rescuer = await startWorker(db.pool, { db: db.db, storage, config: cfg, downloadAgent: agent }, createLogger('silent'), { ...cfg.worker });
+  const rescuer = await startWorker(db.pool, { db: db.db, storage, config: cfg, downloadAgent: agent, providers: new ProviderRegistry(cfg.providers) }, createLogger('silent'), { ...cfg.worker });
   try {
     await waitFor(async () => (await analysisRepository.findStatus(db.db, id)) === 'completed', 60_000);
     const recoveredInMs = Date.now() - killedAt;

@@ -66,9 +66,12 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
     assert.equal(video.height, 120);
     assert.ok(probe.streams.some((x: { type: string; codec: string }) => x.type === 'audio' && x.codec === 'aac'));
     assert.match(s.result_summary, /video h264 160x120/);
+    assert.match(s.result_summary, /no model answered the prompt/i);
+    assert.equal(s.results.answer.provider, null);
+    assert.equal(s.model_used, null);
     assert.equal(s.results.intake.mime, 'video/mp4');
     assert.match(s.results.intake.sha256, /^[0-9a-f]{64}$/);
-    assert.deepEqual(s.results.stages.map((x: { stage: string }) => x.stage), ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'outputs']);
+    assert.deepEqual(s.results.stages.map((x: { stage: string }) => x.stage), ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'answer', 'outputs']);
     assert.ok(s.latency_ms >= 0);
     assert.ok(s.started_at && s.completed_at);
     assert.deepEqual(await auditActions(id), ['create', 'start', 'complete']);

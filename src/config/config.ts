@@ -64,6 +64,38 @@ export const SPEC = {
   CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
   CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
   CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
+
+  CHAT_PROVIDERS: { kind: 'list', default: [] },
+  CHAT_MODEL: { kind: 'string', default: undefined },
+  CHAT_TIMEOUT_MS: { kind: 'int', default: 120_000, min: 100, max: 3_600_000 },
+  CHAT_MAX_RETRIES: { kind: 'int', default: 3, min: 0, max: 10 },
+  CHAT_CONTEXT_CHARS: { kind: 'int', default: 48_000, min: 1_000, max: 4_000_000 },
+  CHAT_MAX_IMAGES: { kind: 'int', default: 4, min: 0, max: 32 },
+  OPENAI_API_KEY: { kind: 'string', default: undefined, secret: true },
+  OPENAI_BASE_URL: { kind: 'string', default: undefined },
+  OPENROUTER_API_KEY: { kind: 'string', default: undefined, secret: true },
+  OPENROUTER_BASE_URL: { kind: 'string', default: undefined },
+  MINIMAX_API_KEY: { kind: 'string', default: undefined, secret: true },
+  MINIMAX_BASE_URL: { kind: 'string', default: undefined },
+  NOVITA_API_KEY: { kind: 'string', default: undefined, secret: true },
+  NOVITA_BASE_URL: { kind: 'string', default: undefined },
+  VLLM_API_KEY: { kind: 'string', default: undefined, secret: true },
+  VLLM_BASE_URL: { kind: 'string', default: undefined },
+  OLLAMA_BASE_URL: { kind: 'string', default: undefined },
+  LLAMACPP_BASE_URL: { kind: 'string', default: undefined },
+  TRANSCRIPTION_PROVIDER: { kind: 'enum', values: ['none', 'deepgram', 'openai', 'groq', 'openai-compatible'], default: 'none' },
+  TRANSCRIPTION_MODEL: { kind: 'string', default: undefined },
+  TRANSCRIPTION_BASE_URL: { kind: 'string', default: undefined },
+  TRANSCRIPTION_API_KEY: { kind: 'string', default: undefined, secret: true },
+  DEEPGRAM_API_KEY: { kind: 'string', default: undefined, secret: true },
+  DEEPGRAM_BASE_URL: { kind: 'string', default: undefined },
+  GROQ_API_KEY: { kind: 'string', default: undefined, secret: true },
+  GROQ_BASE_URL: { kind: 'string', default: undefined },
+  MODEL_PRICES: { kind: 'string', default: '{}' },
+  BREAKER_FAILURE_THRESHOLD: { kind: 'int', default: 5, min: 1, max: 1000 },
+  BREAKER_RESET_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
+  BREAKER_HALF_OPEN_TRIALS: { kind: 'int', default: 3, min: 1, max: 100 },
+  REUSE_WINDOW_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -146,6 +178,21 @@ export function loadConfig(env: Env = process.env) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
   }
   if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID)) problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
+  const prices = parsePrices(v.MODEL_PRICES, problems);
+  const chatProviders = v.CHAT_PROVIDERS.map((name) => {
+    const preset = CHAT_PRESETS[name as ChatPresetName];
+    if (!preset) {
+      problems.push(`CHAT_PROVIDERS: unknown provider "${name}" (known: ${Object.keys(CHAT_PRESETS).join(', ')})`);
+      return null;
+    }
+    const env = v as unknown as Record<string, string | undefined>;
+    const baseUrl = env[`${preset.envPrefix}_BASE_URL`] ?? preset.baseUrl;
+    const apiKey = preset.keyRequired || env[`${preset.envPrefix}_API_KEY`] ? env[`${preset.envPrefix}_API_KEY`] : undefined;
+    if (preset.keyRequired && !apiKey) problems.push(`${preset.envPrefix}_API_KEY: required when CHAT_PROVIDERS lists ${name}`);
+    if (!/^https?:\/\//.test(baseUrl)) problems.push(`${preset.envPrefix}_BASE_URL: must be an http(s) URL`);
+    return { name, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
+  }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
+  const transcription = transcriptionConfig(v, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(v.DATA_DIR);
@@ -180,6 +227,18 @@ export function loadConfig(env: Env = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
+    providers: {
+      chat: chatProviders,
+      chatModel: v.CHAT_MODEL,
+      timeoutMs: v.CHAT_TIMEOUT_MS,
+      maxRetries: v.CHAT_MAX_RETRIES,
+      contextChars: v.CHAT_CONTEXT_CHARS,
+      maxImages: v.CHAT_MAX_IMAGES,
+      transcription,
+      prices,
+      breaker: { failureThreshold: v.BREAKER_FAILURE_THRESHOLD, resetMs: v.BREAKER_RESET_MS, halfOpenTrials: v.BREAKER_HALF_OPEN_TRIALS },
+      reuseWindowHours: v.REUSE_WINDOW_HOURS,
+    },
     media: {
       ffprobePath: v.FFPROBE_PATH,
       ffmpegPath: v.FFMPEG_PATH,
@@ -198,6 +257,66 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type AppConfig = ReturnType<typeof loadConfig>;
+
+/** OpenAI-compatible chat services, by the name used in CHAT_PROVIDERS and config.provider. */
+export const CHAT_PRESETS = {
+  openai: { envPrefix: 'OPENAI', baseUrl: 'https://api.openai.com/v1', keyRequired: true },
+  openrouter: { envPrefix: 'OPENROUTER', baseUrl: 'https://openrouter.ai/api/v1', keyRequired: true },
+  minimax: { envPrefix: 'MINIMAX', baseUrl: 'https://api.minimax.io/v1', keyRequired: true },
+  novita: { envPrefix: 'NOVITA', baseUrl: 'https://api.novita.ai/v3/openai', keyRequired: true },
+  vllm: { envPrefix: 'VLLM', baseUrl: 'http://127.0.0.1:8000/v1', keyRequired: false },
+  ollama: { envPrefix: 'OLLAMA', baseUrl: 'http://127.0.0.1:11434/v1', keyRequired: false },
+  llamacpp: { envPrefix: 'LLAMACPP', baseUrl: 'http://127.0.0.1:8080/v1', keyRequired: false },
+} as const;
+export type ChatPresetName = keyof typeof CHAT_PRESETS;
+
+export interface ModelPrice {
+  /** USD per 1,000 input tokens. */
+  input_per_1k?: number;
+  /** USD per 1,000 output tokens. */
+  output_per_1k?: number;
+  /** USD per audio minute (transcription). */
+  per_minute?: number;
+}
+
+function parsePrices(raw: string, problems: string[]): Record<string, ModelPrice> {
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    for (const [model, price] of Object.entries(v as Record<string, unknown>)) {
+      if (!price || typeof price !== 'object') throw new Error(`${model}: not an object`);
+      for (const [k, n] of Object.entries(price)) {
+        if (!['input_per_1k', 'output_per_1k', 'per_minute'].includes(k) || typeof n !== 'number' || n < 0) throw new Error(`${model}.${k}: not a known non-negative price`);
+      }
+    }
+    return v as Record<string, ModelPrice>;
+  } catch (err) {
+    problems.push(`MODEL_PRICES: must be JSON like {"gpt-4o-mini":{"input_per_1k":0.00015,"output_per_1k":0.0006}} (${(err as Error).message})`);
+    return {};
+  }
+}
+
+function transcriptionConfig(v: Record<string, unknown>, problems: string[]) {
+  const kind = v.TRANSCRIPTION_PROVIDER as 'none' | 'deepgram' | 'openai' | 'groq' | 'openai-compatible';
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const pick = (base: string | undefined, key: string | undefined, model: string) => ({ baseUrl: (base ?? '').replace(/\/+$/, ''), apiKey: key, model: str('TRANSCRIPTION_MODEL') ?? model });
+  switch (kind) {
+    case 'none':
+      return null;
+    case 'deepgram':
+      if (!str('DEEPGRAM_API_KEY')) problems.push('DEEPGRAM_API_KEY: required when TRANSCRIPTION_PROVIDER=deepgram');
+      return { kind, name: 'deepgram', ...pick(str('DEEPGRAM_BASE_URL') ?? 'https://api.deepgram.com', str('DEEPGRAM_API_KEY'), 'nova-2') };
+    case 'openai':
+      if (!str('OPENAI_API_KEY')) problems.push('OPENAI_API_KEY: required when TRANSCRIPTION_PROVIDER=openai');
+      return { kind, name: 'openai', ...pick(str('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1', str('OPENAI_API_KEY'), 'whisper-1') };
+    case 'groq':
+      if (!str('GROQ_API_KEY')) problems.push('GROQ_API_KEY: required when TRANSCRIPTION_PROVIDER=groq');
+      return { kind, name: 'groq', ...pick(str('GROQ_BASE_URL') ?? 'https://api.groq.com/openai/v1', str('GROQ_API_KEY'), 'whisper-large-v3') };
+    case 'openai-compatible':
+      if (!str('TRANSCRIPTION_BASE_URL')) problems.push('TRANSCRIPTION_BASE_URL: required when TRANSCRIPTION_PROVIDER=openai-compatible');
+      return { kind, name: 'openai-compatible', ...pick(str('TRANSCRIPTION_BASE_URL'), str('TRANSCRIPTION_API_KEY'), 'whisper-1') };
+  }
+}
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {

@@ -41,6 +41,11 @@ export const ERRORS = {
   IMAGE_TOO_LARGE: { status: 422, title: 'Image has more pixels than allowed' },
   DOCUMENT_TOO_LONG: { status: 422, title: 'Document has more pages than allowed' },
   PROBE_FAILED: { status: 500, title: 'Media probe failed' },
+  PROVIDER_NOT_CONFIGURED: { status: 422, title: 'The requested model provider is not configured' },
+  PROVIDER_UNAVAILABLE: { status: 503, title: 'The model provider is unavailable (circuit open)' },
+  PROVIDER_FAILED: { status: 502, title: 'The model provider failed' },
+  PROVIDER_REJECTED: { status: 502, title: 'The model provider rejected the request' },
+  INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
 } as const;
 
@@ -57,11 +62,15 @@ export class AppError extends Error {
   readonly headers: Record<string, string> | undefined;
   /** A permanent error ends an analysis; a transient one lets the queue retry. */
   readonly permanent: boolean;
+  /** For transient errors: wait at least this long before the retry. */
+  readonly retryAfterMs: number | undefined;
+  /** False when the retry should not count against the attempts (e.g. an open circuit). */
+  readonly consumesAttempt: boolean;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    opts: { errors?: FieldError[]; headers?: Record<string, string>; permanent?: boolean; cause?: unknown } = {},
+    opts: { errors?: FieldError[]; headers?: Record<string, string>; permanent?: boolean; cause?: unknown; retryAfterMs?: number; consumesAttempt?: boolean } = {},
   ) {
     super(detail ?? ERRORS[code].title, { cause: opts.cause });
     this.name = 'AppError';
@@ -71,6 +80,8 @@ export class AppError extends Error {
     this.errors = opts.errors;
     this.headers = opts.headers;
     this.permanent = opts.permanent ?? true;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.consumesAttempt = opts.consumesAttempt ?? true;
   }
 }
 

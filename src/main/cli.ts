@@ -55,7 +55,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         maxUploadBytes: config.limits.maxUploadBytes,
         idempotencyTtlHours: config.auth.idempotencyTtlHours,
       },
-      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs },
+      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states() },
     });
     await components.app.listen({ host: config.http.host, port: config.http.port });
   }

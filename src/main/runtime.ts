@@ -13,6 +13,7 @@ import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
 import type { Kysely } from 'kysely';
+import { ProviderRegistry } from '../providers/provider-registry.ts';
 
 export interface Runtime {
   config: AppConfig;
@@ -45,6 +46,10 @@ export async function createRuntime(opts: { config?: AppConfig; logger?: Logger;
   const storage = new LocalFileStorage(config.storage.root);
   const analyses = new AnalysisService(database.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours });
   const keys = new ApiKeyService(database.db);
+  const breakerLog = logger.child({ component: 'providers' });
+  const providers = new ProviderRegistry(config.providers, {
+    onBreakerChange: (name, from, to) => breakerLog[to === 'open' ? 'warn' : 'info']({ breaker: name, from, to }, `circuit ${name} is ${to}`),
+  });
   const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
   return {
     config,
@@ -53,7 +58,7 @@ export async function createRuntime(opts: { config?: AppConfig; logger?: Logger;
     storage,
     analyses,
     keys,
-    pipeline: { db: database.db, storage, config, downloadAgent },
+    pipeline: { db: database.db, storage, config, downloadAgent, providers },
     close: async () => {
       await downloadAgent.close();
       await database.close();

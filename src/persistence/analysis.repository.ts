@@ -83,6 +83,23 @@ export const analysisRepository = {
     return row ? toAnalysis(row) : undefined;
   },
 
+  /** A completed twin (same tenant, same prompt_hash) finished within the window, for `options.reuse`. */
+  async findReusable(db: Executor, a: Analysis, windowHours: number): Promise<Analysis | undefined> {
+    const row = await db
+      .selectFrom('media_analysis_requests')
+      .selectAll()
+      .where('created_by', '=', a.tenantId)
+      .where('prompt_hash', '=', a.promptHash)
+      .where('status', '=', 'completed')
+      .where('deleted_at', 'is', null)
+      .where('id', '!=', a.id)
+      .where('completed_at', '>', sql<Date>`now() - make_interval(hours => ${windowHours})`)
+      .orderBy('completed_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toAnalysis(row) : undefined;
+  },
+
   async findStatus(db: Executor, id: string): Promise<AnalysisStatus | undefined> {
     const row = await db.selectFrom('media_analysis_requests').select('status').where('id', '=', id).executeTakeFirst();
     return row?.status as AnalysisStatus | undefined;

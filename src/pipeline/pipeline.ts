@@ -13,6 +13,8 @@ import { imageStage } from './stages/image.stage.ts';
 import { documentStage } from './stages/document.stage.ts';
 import { frameOcrStage } from './stages/frame-ocr.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
+import { transcriptionStage } from './stages/transcription.stage.ts';
+import { answerStage } from './stages/answer.stage.ts';
 
 /** The default pipeline, in order; each stage decides from the media and options whether it applies. */
 export const DEFAULT_STAGES: readonly Stage[] = [
@@ -21,9 +23,11 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   framesStage,
   contactSheetStage,
   audioStage,
+  transcriptionStage,
   imageStage,
   documentStage,
   frameOcrStage,
+  answerStage,
   outputsStage,
 ];
 

@@ -8,8 +8,9 @@ import type { Analysis, MediaType } from '../domain/analysis/analysis.types.ts';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
+import type { ProviderRegistry } from '../providers/provider-registry.ts';
 
-export const STAGE_NAMES = ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'image', 'document', 'frame_ocr', 'outputs'] as const;
+export const STAGE_NAMES = ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'transcription', 'image', 'document', 'frame_ocr', 'answer', 'outputs'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export interface PipelineDeps {
@@ -17,6 +18,7 @@ export interface PipelineDeps {
   storage: Storage;
   config: AppConfig;
   downloadAgent: Agent;
+  providers: ProviderRegistry;
 }
 
 /** The stored source file, known after intake. */

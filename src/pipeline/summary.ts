@@ -4,6 +4,17 @@ function fmtDuration(s: unknown): string | null {
   return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
 }
 
+/** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
+export function resultSummary(results: Record<string, unknown>): string {
+  const answer = results.answer as { text?: string | null; note?: string; extractive?: { sentences: string[]; terms: string[] } } | undefined;
+  if (answer?.text) return answer.text;
+  const parts = [summarize(results)];
+  if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
+  if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
+  if (answer?.note) parts.push(`(${answer.note.split('.')[0]}.)`);
+  return parts.filter(Boolean).join('\n');
+}
+
 export function summarize(results: Record<string, unknown>): string {
   const probe = (results.probe ?? {}) as Record<string, unknown>;
   const intake = (results.intake ?? {}) as Record<string, unknown>;

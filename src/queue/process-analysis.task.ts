@@ -17,7 +17,7 @@ import { isTerminal } from '../domain/analysis/analysis.state.ts';
 import { applyTransition } from '../domain/analysis/analysis.service.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/pipeline.ts';
-import { summarize } from '../pipeline/summary.ts';
+import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
@@ -74,6 +74,19 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
       log.warn('analysis was left in processing by a worker that stopped; resuming');
     }
 
+    if (analysis.options.reuse === true && deps.config.providers.reuseWindowHours > 0) {
+      const twin = await analysisRepository.findReusable(db, analysis, deps.config.providers.reuseWindowHours);
+      if (twin) {
+        const current = analysis;
+        const results = { ...(twin.results ?? {}), reused_from: twin.id, reused_at: new Date().toISOString() };
+        const done = await db.transaction().execute((trx) =>
+          applyTransition(trx, current, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: Date.now() - (current.startedAt ?? new Date()).getTime(), media_type: twin.mediaType, model_used: twin.modelUsed }, actor, { reused_from: twin.id }),
+        );
+        if (done) log.info({ reused_from: twin.id }, 'completed by reusing an identical analysis');
+        return;
+      }
+    }
+
     const startedAt = analysis.startedAt ?? new Date();
     const controller = new AbortController();
     const onShutdown = () => controller.abort(new Error('worker shutting down'));
@@ -104,12 +117,14 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         },
       });
       const results: Record<string, unknown> = { ...ctx.results, stages: timings };
-      if (typeof results.summary !== 'string') results.summary = summarize(results);
+      if (typeof results.summary !== 'string') results.summary = resultSummary(results);
+      const answer = results.answer as { provider?: string | null; model?: string | null } | undefined;
+      const modelUsed = answer?.provider && answer.model ? `${answer.provider}/${answer.model}` : null;
       const latencyMs = Date.now() - startedAt.getTime();
       const before = await analysisRepository.findById(db, payload.analysisId);
       if (!before || before.status !== 'processing') throw new AnalysisStoppedError(before?.status ?? 'missing');
       const done = await db.transaction().execute((trx) =>
-        applyTransition(trx, before, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: latencyMs, media_type: ctx.analysis.mediaType }, actor),
+        applyTransition(trx, before, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: latencyMs, media_type: ctx.analysis.mediaType, model_used: modelUsed }, actor),
       );
       if (!done) throw new AnalysisStoppedError('changed');
       log.info({ latency_ms: latencyMs }, 'analysis completed');
@@ -136,10 +151,12 @@ async function handleFailure(deps: PipelineDeps, payload: Payload, attempt: numb
   const appErr = err instanceof AppError ? err : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
   if (!current || current.status !== 'processing') return;
-  if (!appErr.permanent && attempt < opts.maxAttempts) {
-    const delay = backoffDelayMs(attempt, opts.backoff);
+  if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
+    // An open circuit says when to come back; that wait does not use up an attempt.
+    const delay = Math.max(backoffDelayMs(attempt, opts.backoff), appErr.retryAfterMs ?? 0);
+    const next = appErr.consumesAttempt ? attempt + 1 : attempt;
     log.warn({ err: appErr, code: appErr.code, delay_ms: delay }, 'transient failure; retrying later');
-    await requeue(deps, payload, attempt + 1, current, actor, `attempt ${attempt} failed (${appErr.code}): ${appErr.message}`, delay, log, opts.maxAttempts);
+    await requeue(deps, payload, next, current, actor, `attempt ${attempt} failed (${appErr.code}): ${appErr.message}`, delay, log, opts.maxAttempts);
     return;
   }
   log.error({ err: appErr, code: appErr.code }, 'analysis failed');

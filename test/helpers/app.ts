@@ -13,6 +13,7 @@ import { LocalFileStorage } from '../../src/storage/storage.ts';
 import { createGuardedAgent } from '../../src/net/safe-download.ts';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
 import type { PipelineDeps } from '../../src/pipeline/stage.ts';
+import { ProviderRegistry } from '../../src/providers/provider-registry.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -23,6 +24,7 @@ export interface TestApp {
   analyses: AnalysisService;
   keys: ApiKeyService;
   pipeline: PipelineDeps;
+  providers: ProviderRegistry;
   tenantA: { key: string; tenant: string; keyId: string };
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
@@ -59,7 +61,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const a = await keys.create('tenant-a', 'A');
   const b = await keys.create('tenant-b', 'B');
   const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
-  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent };
+  const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
+  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
   const workers: WorkerHandle[] = [];
   const app = await buildApp({
     logger,
@@ -73,7 +76,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       maxUploadBytes: config.limits.maxUploadBytes,
       idempotencyTtlHours: config.auth.idempotencyTtlHours,
     },
-    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs },
+    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states() },
   });
   await app.ready();
   return {
@@ -84,6 +87,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     analyses,
     keys,
     pipeline,
+    providers,
     tenantA: { key: a.key, tenant: 'tenant-a', keyId: a.row.id },
     tenantB: { key: b.key, tenant: 'tenant-b', keyId: b.row.id },
     logs,

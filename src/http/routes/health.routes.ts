@@ -8,6 +8,8 @@ export interface HealthDeps {
   /** Whether this process is expected to run a worker (then its heartbeat is checked). */
   workerExpected: () => boolean;
   staleAfterMs: number;
+  /** Circuit breaker states of the model providers (an open one degrades, it does not fail readiness). */
+  breakers?: () => Record<string, { state: string; consecutive_failures: number }>;
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
@@ -30,6 +32,9 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       checks.worker = n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
     }
     const ok = Object.values(checks).every((c) => c.status === 'up');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'available' : checks.database?.status === 'up' ? 'degraded' : 'offline', checks });
+    const breakers = deps.breakers?.() ?? {};
+    const providerTrouble = Object.values(breakers).some((b) => b.state !== 'closed');
+    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble ? 'degraded' : 'available';
+    return reply.code(ok ? 200 : 503).send({ status, checks, providers: breakers });
   });
 }

@@ -1,5 +1,5 @@
 /** Outputs: `result.json` (everything in `results`) and `summary.txt` under `outputs/{date}/{id}/`. */
-import { summarize } from '../summary.ts';
+import { resultSummary } from '../summary.ts';
 import { storeArtifact } from '../artifacts.ts';
 import type { Stage } from '../stage.ts';
 
@@ -7,7 +7,7 @@ export const outputsStage: Stage = {
   name: 'outputs',
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
-    const summary = summarize(ctx.results);
+    const summary = resultSummary(ctx.results);
     ctx.results.summary = summary;
     const result = { analysis_id: ctx.analysis.id, prompt: ctx.analysis.prompt, media_type: ctx.analysis.mediaType, stages: ctx.timings ?? [], ...ctx.results };
     const json = await storeArtifact(ctx, 'outputs', 'result.json', JSON.stringify(result, null, 2), 'application/json');

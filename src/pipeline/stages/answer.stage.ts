@@ -1,0 +1,126 @@
+/**
+ * The answer to the prompt. With a chat provider configured, the prompt and the
+ * extracted material (facts, transcript, OCR, document text, contact sheet / frames /
+ * image) go to the model; its answer, tokens, cost and latency are stored as a
+ * media_analysis_results row. With none configured the analysis still completes:
+ * the answer section says plainly that no model answered, and carries an extractive
+ * summary (key sentences and terms) of the extracted text instead.
+ */
+import fs from 'node:fs/promises';
+import sharp from 'sharp';
+import { bodyAjv } from '../../http/plugins/validation.ts';
+import { AppError } from '../../domain/errors.ts';
+import { buildPrompt, type Material } from '../../providers/prompt-builder.ts';
+import { callProvider } from '../../providers/provider-call.ts';
+import { chatCostUsd } from '../../providers/cost.ts';
+import { extractiveSummary } from '../../providers/extractive-summary.ts';
+import { resultRepository } from '../../persistence/result.repository.ts';
+import { summarize } from '../summary.ts';
+import type { Stage, StageContext } from '../stage.ts';
+
+export const NO_MODEL_NOTE = 'No model provider is configured, so no model answered the prompt. The summary below is extracted from what the local stages found (transcript, on-screen text, document text).';
+
+/** Longest image side sent to a model. */
+const IMAGE_MAX_SIDE = 1280;
+
+async function dataUrl(file: string): Promise<string> {
+  const jpeg = await sharp(file).rotate().resize(IMAGE_MAX_SIDE, IMAGE_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+async function material(ctx: StageContext): Promise<Material> {
+  const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- results are open JSON sections
+  const images: Material['images'] = [];
+  const storage = ctx.deps.storage;
+  if (r.contact_sheet?.path) images.push({ label: 'contact sheet', dataUrl: await dataUrl(storage.resolve(r.contact_sheet.path)) });
+  for (const f of ctx.frames ?? []) images.push({ label: `frame at ${f.seconds} s`, dataUrl: await dataUrl(f.absolutePath) });
+  if (ctx.source?.mediaType === 'image') images.push({ label: 'image', dataUrl: await dataUrl(ctx.source.absolutePath) });
+  const documentText = r.document?.text_path ? await fs.readFile(storage.resolve(r.document.text_path), 'utf8') : undefined;
+  return {
+    mediaType: ctx.analysis.mediaType,
+    facts: summarize(r),
+    transcript: r.transcript?.text,
+    ocr: r.image?.ocr?.text ?? r.ocr?.text,
+    documentText,
+    images,
+  };
+}
+
+function localText(ctx: StageContext): string {
+  const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return [r.transcript?.text, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview].filter((t) => typeof t === 'string' && t.trim()).join('\n');
+}
+
+export const answerStage: Stage = {
+  name: 'answer',
+  appliesTo: (ctx) => ctx.source !== null,
+  async run(ctx) {
+    const { providers, config, db } = ctx.deps;
+    const requested = ctx.analysis.config.provider;
+    const provider = providers.chat(typeof requested === 'string' ? requested : undefined);
+    if (!provider) {
+      const extract = extractiveSummary(localText(ctx));
+      ctx.results.answer = { provider: null, model: null, text: null, note: NO_MODEL_NOTE, extractive: extract };
+      return;
+    }
+    const model = (typeof ctx.analysis.config.model === 'string' ? ctx.analysis.config.model : undefined) ?? provider.defaultModel;
+    if (!model) throw new AppError('PROVIDER_NOT_CONFIGURED', `No model chosen for ${provider.name}: set CHAT_MODEL or config.model`);
+    const built = buildPrompt(ctx.analysis.prompt, await material(ctx), config.providers.contextChars, config.providers.maxImages);
+    const responseFormat = ctx.analysis.config.response_format as Record<string, unknown> | undefined;
+    const result = await callProvider(
+      providers.breakers.get(`chat:${provider.name}`),
+      () =>
+        provider.complete({
+          model,
+          system: built.system,
+          prompt: built.user,
+          images: built.images,
+          maxTokens: typeof ctx.analysis.config.max_tokens === 'number' ? ctx.analysis.config.max_tokens : undefined,
+          temperature: typeof ctx.analysis.config.temperature === 'number' ? ctx.analysis.config.temperature : undefined,
+          responseFormat,
+          signal: ctx.signal,
+        }),
+      ctx.signal,
+    );
+    let json: unknown;
+    const schema = (responseFormat?.json_schema as { schema?: object } | undefined)?.schema;
+    if (responseFormat) {
+      try {
+        json = JSON.parse(result.text);
+      } catch {
+        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', { permanent: false });
+      }
+      if (schema) {
+        const validate = bodyAjv.compile(schema);
+        if (!validate(json)) throw new AppError('INVALID_MODEL_OUTPUT', `The model's JSON does not match the schema: ${bodyAjv.errorsText(validate.errors)}`, { permanent: false });
+      }
+    }
+    const cost = chatCostUsd(config.providers.prices, model, result.usage.inputTokens, result.usage.outputTokens);
+    await resultRepository.insert(db, {
+      analysisId: ctx.analysis.id,
+      provider: provider.name,
+      model: result.model,
+      promptUsed: built.user,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: cost,
+      latencyMs: result.latencyMs,
+      confidence: null,
+      finishReason: result.finishReason,
+      answer: result.text,
+      metadata: { kind: 'answer', images: built.images.map((i) => i.label), notes: built.notes, usage_reported: result.usage.reported },
+    });
+    ctx.results.answer = {
+      provider: provider.name,
+      model: result.model,
+      text: result.text,
+      ...(json !== undefined ? { json } : {}),
+      finish_reason: result.finishReason,
+      usage: { input_tokens: result.usage.inputTokens, output_tokens: result.usage.outputTokens, reported: result.usage.reported },
+      cost_usd: cost,
+      latency_ms: result.latencyMs,
+      images_sent: built.images.map((i) => i.label),
+      notes: built.notes,
+    };
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * One provider call through its circuit breaker, with failures mapped onto the error
+ * catalogue: an open circuit → PROVIDER_UNAVAILABLE (retry later, not counted as an
+ * attempt); retryable failures → PROVIDER_FAILED (transient, and they count toward
+ * opening the circuit); a refused request → PROVIDER_REJECTED (permanent).
+ */
+import { AppError } from '../domain/errors.ts';
+import { BreakerOpenError, type CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { ProviderError } from './provider-http.ts';
+
+export async function callProvider<T>(breaker: CircuitBreaker, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await breaker.exec(fn, (err) => err instanceof ProviderError && err.retryable && !signal?.aborted);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    if (err instanceof BreakerOpenError) {
+      throw new AppError('PROVIDER_UNAVAILABLE', err.message, { permanent: false, retryAfterMs: Math.max(1000, err.retryAfterMs), consumesAttempt: false, cause: err });
+    }
+    if (err instanceof ProviderError) {
+      throw new AppError(err.retryable ? 'PROVIDER_FAILED' : 'PROVIDER_REJECTED', `${breaker.name}: ${err.message}`, { permanent: !err.retryable, cause: err });
+    }
+    throw err;
+  }
+}
