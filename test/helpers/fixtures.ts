@@ -202,6 +202,18 @@ export const fixtures = {
         '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f,
       ]),
     ),
+  /** 4 s video: a burned-in caption over black, with espeak-ng speech as its sound. */
+  speechVideo: async () => {
+    const speech = await fixtures.speech();
+    return cached('speech-video.mp4', (f) =>
+      ff([
+        '-f', 'lavfi', '-i', 'color=c=black:size=320x240:rate=10:duration=4',
+        '-i', speech,
+        '-vf', "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f,
+      ]),
+    );
+  },
   /** espeak-ng speech between 1 s of silence on each side, 16-bit WAV. */
   speech: () =>
     cached('speech.wav', (f) => {
