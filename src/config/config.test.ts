@@ -42,3 +42,27 @@ test('maskUrl hides the password', () => {
   assert.equal(maskUrl('postgres://db/app'), 'postgres://db/app');
   assert.equal(maskUrl('::::'), '<unparseable url>');
 });
+
+test('providers: presets, required keys, price table, transcription', () => {
+  const c = loadConfig({ CHAT_PROVIDERS: 'ollama,openai', OPENAI_API_KEY: 'sk-x', CHAT_MODEL: 'm', TRANSCRIPTION_PROVIDER: 'deepgram', DEEPGRAM_API_KEY: 'dg', MODEL_PRICES: '{"m":{"input_per_1k":1}}' });
+  assert.deepEqual(c.providers.chat.map((p) => [p.name, p.baseUrl, p.apiKey]), [['ollama', 'http://127.0.0.1:11434/v1', undefined], ['openai', 'https://api.openai.com/v1', 'sk-x']]);
+  assert.equal(c.providers.transcription?.model, 'nova-2');
+  assert.deepEqual(c.providers.prices, { m: { input_per_1k: 1 } });
+  const groq = loadConfig({ TRANSCRIPTION_PROVIDER: 'groq', GROQ_API_KEY: 'g' });
+  assert.equal(groq.providers.transcription?.baseUrl, 'https://api.groq.com/openai/v1');
+  assert.equal(loadConfig({ TRANSCRIPTION_PROVIDER: 'openai', OPENAI_API_KEY: 'k' }).providers.transcription?.model, 'whisper-1');
+  assert.equal(loadConfig({ TRANSCRIPTION_PROVIDER: 'openai-compatible', TRANSCRIPTION_BASE_URL: 'http://127.0.0.1:9000/v1/' }).providers.transcription?.baseUrl, 'http://127.0.0.1:9000/v1');
+  assert.throws(() => loadConfig({ CHAT_PROVIDERS: 'skynet' }), /unknown provider "skynet"/);
+  assert.throws(() => loadConfig({ CHAT_PROVIDERS: 'openai' }), /OPENAI_API_KEY: required/);
+  assert.throws(() => loadConfig({ CHAT_PROVIDERS: 'vllm', VLLM_BASE_URL: 'ftp://x' }), /VLLM_BASE_URL/);
+  assert.throws(() => loadConfig({ MODEL_PRICES: '{"m":{"per_token":1}}' }), /MODEL_PRICES/);
+  assert.throws(() => loadConfig({ MODEL_PRICES: 'nope' }), /MODEL_PRICES/);
+  assert.throws(() => loadConfig({ TRANSCRIPTION_PROVIDER: 'deepgram' }), /DEEPGRAM_API_KEY/);
+  assert.throws(() => loadConfig({ TRANSCRIPTION_PROVIDER: 'openai-compatible' }), /TRANSCRIPTION_BASE_URL/);
+  assert.throws(() => loadConfig({ CONTACT_SHEET_GRID: '2by3' }), /CONTACT_SHEET_GRID/);
+  try {
+    loadConfig({ CHAT_PROVIDERS: 'openai', OPENAI_BASE_URL: 'bad', OPENAI_API_KEY: 'sk-very-secret' });
+  } catch (err) {
+    assert.ok(!(err as Error).message.includes('sk-very-secret'));
+  }
+});
