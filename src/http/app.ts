@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 /** A client's X-Request-Id is kept only if it looks like an id, not arbitrary text. */
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -21,6 +22,7 @@ export interface AppDeps {
   bodyLimitBytes: number;
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
+  metrics?: Metrics;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -40,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  deps.metrics?.instrument(app);
 
   await app.register(multipart, {
     limits: { fileSize: deps.media.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { buildApp } from '../http/app.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { startWorker, type WorkerHandle } from '../queue/worker.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
@@ -41,9 +42,15 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   if (boot) {
     process.stdout.write(`\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`);
   }
-  if (withWorker) components.worker = await startWorker(rt.database.pool, rt.pipeline, logger, config.worker);
-  if (withApi) {
+  // /metrics is served by the API; an in-process worker reports its stage durations there.
+  const metrics = withApi
+    ? new Metrics({ db: rt.database.db, pool: rt.database.pool, storageRoot: config.storage.root, breakers: () => rt.pipeline.providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs })
+    : null;
+  const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
+  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, config.worker);
+  if (withApi && metrics) {
     components.app = await buildApp({
+      metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
       media: {

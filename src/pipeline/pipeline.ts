@@ -67,6 +67,7 @@ export async function runPipeline(ctx: StageContext, stages: readonly Stage[], h
     const ms = Math.round(performance.now() - started);
     timings.push({ stage: stage.name, ms });
     ctx.timings = timings;
+    ctx.deps.observeStage?.(stage.name, ms / 1000);
     ctx.log.info({ stage: stage.name, ms }, 'stage finished');
     await hooks.progress(Math.round(((i + 1) / stages.length) * STAGES_PROGRESS_CEILING));
   }

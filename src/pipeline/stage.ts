@@ -19,6 +19,8 @@ export interface PipelineDeps {
   config: AppConfig;
   downloadAgent: Agent;
   providers: ProviderRegistry;
+  /** Called with each finished stage's duration (metrics). */
+  observeStage?: (stage: string, seconds: number) => void;
 }
 
 /** The stored source file, known after intake. */

@@ -14,6 +14,7 @@ import { createGuardedAgent } from '../../src/net/safe-download.ts';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
 import type { PipelineDeps } from '../../src/pipeline/stage.ts';
 import { ProviderRegistry } from '../../src/providers/provider-registry.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -64,7 +65,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
   const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
   const workers: WorkerHandle[] = [];
+  const metrics = new Metrics({ db: db.db, pool: db.pool, storageRoot, breakers: () => providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs });
+  pipeline.observeStage = (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds);
   const app = await buildApp({
+    metrics,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     media: {

@@ -1,0 +1,166 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of our own. Label values are bounded:
+ * routes are Fastify's route patterns (never raw URLs; unmatched requests are
+ * "unmatched"), statuses are numbers, stages and providers come from fixed lists.
+ * Gauges that need the database (analyses by status, queue depth and age, worker
+ * heartbeats) are read at scrape time.
+ */
+import fs from 'node:fs/promises';
+import client from 'prom-client';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../persistence/database.ts';
+import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
+import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
+
+export interface MetricsSources {
+  db: Db;
+  pool: pg.Pool;
+  storageRoot: string;
+  breakers: () => Record<string, { state: string }>;
+  staleAfterMs: number;
+}
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  readonly stageDuration: client.Histogram<'stage'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    // prom-client's default set names some gauges *_total, which promtool's linter rejects;
+    // the process facts that matter are exported here instead.
+    new client.Gauge({
+      name: 'media_analysis_process_resident_memory_bytes',
+      help: 'Resident memory of this process',
+      registers,
+      collect() {
+        this.set(process.memoryUsage().rss);
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_process_heap_used_bytes',
+      help: 'V8 heap in use',
+      registers,
+      collect() {
+        this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    this.httpDuration = new client.Histogram({
+      name: 'media_analysis_http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.stageDuration = new client.Histogram({
+      name: 'media_analysis_stage_duration_seconds',
+      help: 'Pipeline stage duration',
+      labelNames: ['stage'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    new client.Gauge({
+      name: 'media_analysis_analyses',
+      help: 'Analyses by status (all tenants)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const r = await sql<{ status: string; n: number }>`SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`.execute(sources.db).catch(() => ({ rows: [] }));
+        for (const s of ANALYSIS_STATUSES) this.set({ status: s }, r.rows.find((x) => x.status === s)?.n ?? 0);
+      },
+    });
+    const queue = queueSnapshot(sources);
+    new client.Gauge({
+      name: 'media_analysis_queue_jobs',
+      help: 'Jobs waiting in the queue (runnable now)',
+      registers,
+      async collect() {
+        this.set((await queue()).depth);
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_queue_oldest_job_age_seconds',
+      help: 'Age of the oldest runnable job',
+      registers,
+      async collect() {
+        this.set((await queue()).oldestAge);
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_worker_heartbeats',
+      help: 'Worker processes with a fresh heartbeat',
+      registers,
+      async collect() {
+        const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM worker_heartbeats WHERE last_beat_at > now() - make_interval(secs => ${sources.staleAfterMs / 1000})`.execute(sources.db).catch(() => ({ rows: [{ n: 0 }] }));
+        this.set(r.rows[0]?.n ?? 0);
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_db_pool_connections',
+      help: 'PostgreSQL pool connections by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const p = sources.pool;
+        this.set({ state: 'in_use' }, p.totalCount - p.idleCount);
+        this.set({ state: 'idle' }, p.idleCount);
+        this.set({ state: 'waiting' }, p.waitingCount);
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_breaker_state',
+      help: 'Provider circuit breaker state (1 for the current state)',
+      labelNames: ['breaker', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [name, b] of Object.entries(sources.breakers())) {
+          for (const s of BREAKER_STATES) this.set({ breaker: name, state: s }, b.state === s ? 1 : 0);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'media_analysis_storage_disk_usage_ratio',
+      help: 'Used fraction of the filesystem holding the storage root',
+      registers,
+      async collect() {
+        const st = await fs.statfs(sources.storageRoot).catch(() => null);
+        if (st) this.set(1 - st.bavail / st.blocks);
+      },
+    });
+  }
+
+  /** Record every request's duration under its route pattern. */
+  instrument(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      this.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', this.registry.contentType);
+      return this.registry.metrics();
+    });
+  }
+}
+
+/** Queue depth and oldest-job age, read once per scrape for both gauges. */
+function queueSnapshot(sources: MetricsSources): () => Promise<{ depth: number; oldestAge: number }> {
+  let cached: { at: number; value: Promise<{ depth: number; oldestAge: number }> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1000) {
+      cached = {
+        at: now,
+        value: sql<{ depth: number; age: number | null }>`
+          SELECT count(*)::int AS depth, extract(epoch FROM now() - min(run_at))::float8 AS age
+          FROM graphile_worker._private_jobs WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts`
+          .execute(sources.db)
+          .then((r) => ({ depth: r.rows[0]?.depth ?? 0, oldestAge: Math.max(0, r.rows[0]?.age ?? 0) }))
+          .catch(() => ({ depth: 0, oldestAge: 0 })),
+      };
+    }
+    return cached.value;
+  };
+}
