@@ -96,6 +96,12 @@ export const SPEC = {
   BREAKER_RESET_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
   BREAKER_HALF_OPEN_TRIALS: { kind: 'int', default: 3, min: 1, max: 100 },
   REUSE_WINDOW_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
+  RETENTION_UPLOADS_DAYS: { kind: 'int', default: 7, min: 0, max: 3650 },
+  RETENTION_FRAMES_DAYS: { kind: 'int', default: 30, min: 0, max: 3650 },
+  RETENTION_CONTACT_SHEETS_DAYS: { kind: 'int', default: 30, min: 0, max: 3650 },
+  RETENTION_TEMP_DAYS: { kind: 'int', default: 1, min: 0, max: 3650 },
+  DELETED_FILES_GRACE_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
+  CLEANUP_CRON: { kind: 'string', default: '*/15 * * * *' },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -210,7 +216,13 @@ export function loadConfig(env: Env = process.env) {
       idleTimeoutMs: v.DATABASE_IDLE_TIMEOUT_MS,
       embeddedPort: v.EMBEDDED_PG_PORT,
     },
-    storage: { root: v.STORAGE_ROOT ? path.resolve(v.STORAGE_ROOT) : path.join(dataDir, 'storage') },
+    storage: {
+      root: v.STORAGE_ROOT ? path.resolve(v.STORAGE_ROOT) : path.join(dataDir, 'storage'),
+      /** Days per area; outputs are kept until the analysis is deleted. */
+      retentionDays: { uploads: v.RETENTION_UPLOADS_DAYS, frames: v.RETENTION_FRAMES_DAYS, 'contact-sheets': v.RETENTION_CONTACT_SHEETS_DAYS, temp: v.RETENTION_TEMP_DAYS, outputs: null },
+      deletedGraceHours: v.DELETED_FILES_GRACE_HOURS,
+      cleanupCron: v.CLEANUP_CRON,
+    },
     worker: {
       inProcess: v.WORKER_IN_PROCESS,
       concurrency: v.WORKER_CONCURRENCY,

@@ -12,6 +12,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { startWorker, type WorkerHandle } from '../queue/worker.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
+import { runCleanup, verifyStorage } from '../storage/retention.ts';
 
 const USAGE = `usage: media-analysis <command>
 
@@ -24,6 +25,8 @@ const USAGE = `usage: media-analysis <command>
   keys create --tenant T [--name N] [--admin]
   keys list
   keys revoke <id|prefix>
+  storage cleanup             delete expired files now (also runs on CLEANUP_CRON)
+  storage verify              files without rows and rows without files (exit 1 if any)
 `;
 
 async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
@@ -47,7 +50,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
     ? new Metrics({ db: rt.database.db, pool: rt.database.pool, storageRoot: config.storage.root, breakers: () => rt.pipeline.providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs })
     : null;
   const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
-  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, config.worker);
+  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron });
   if (withApi && metrics) {
     components.app = await buildApp({
       metrics,
@@ -61,6 +64,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         authMode: config.auth.mode,
         maxUploadBytes: config.limits.maxUploadBytes,
         idempotencyTtlHours: config.auth.idempotencyTtlHours,
+        uploadRetentionDays: config.storage.retentionDays.uploads,
       },
       health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states() },
     });
@@ -147,6 +151,23 @@ async function keys(sub: string | undefined, args: string[]): Promise<void> {
   });
 }
 
+async function storageCommand(sub: string | undefined): Promise<void> {
+  await withRuntime(async (rt) => {
+    if (sub === 'cleanup') {
+      const r = await runCleanup(rt.database.db, rt.storage, rt.logger);
+      console.log(JSON.stringify(r));
+    } else if (sub === 'verify') {
+      const r = await verifyStorage(rt.database.db, rt.storage);
+      console.log(`${r.files} files, ${r.rows} live rows; ${r.filesWithoutRows.length} files without rows, ${r.rowsWithoutFiles.length} rows without files`);
+      for (const f of r.filesWithoutRows) console.log(`file without row: ${f}`);
+      for (const f of r.rowsWithoutFiles) console.log(`row without file: ${f}`);
+      if (r.filesWithoutRows.length + r.rowsWithoutFiles.length > 0) process.exitCode = 1;
+    } else {
+      throw new Error(USAGE);
+    }
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv;
   switch (cmd) {
@@ -160,6 +181,8 @@ export async function main(argv: string[]): Promise<void> {
       return db(sub, rest);
     case 'keys':
       return keys(sub, rest);
+    case 'storage':
+      return storageCommand(sub);
     default:
       process.stdout.write(USAGE);
       if (cmd && cmd !== 'help' && cmd !== '--help') process.exitCode = 2;

@@ -44,7 +44,7 @@ export async function createRuntime(opts: { config?: AppConfig; logger?: Logger;
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   }
   const storage = new LocalFileStorage(config.storage.root);
-  const analyses = new AnalysisService(database.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours });
+  const analyses = new AnalysisService(database.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours, deletedFilesGraceHours: config.storage.deletedGraceHours });
   const keys = new ApiKeyService(database.db);
   const breakerLog = logger.child({ component: 'providers' });
   const providers = new ProviderRegistry(config.providers, {

@@ -72,11 +72,11 @@ export const mediaFileRepository = {
     await db.updateTable('media_files').set({ mime_type: mimeType }).where('id', '=', id).execute();
   },
 
-  /** Mark every live file of an analysis as due for cleanup now (soft delete of the analysis). */
-  async expireForAnalysis(db: Executor, analysisId: string): Promise<number> {
+  /** Make every live file of an analysis due for cleanup after `graceHours` (soft delete of the analysis). */
+  async expireForAnalysis(db: Executor, analysisId: string, graceHours = 0): Promise<number> {
     const r = await db
       .updateTable('media_files')
-      .set({ expires_at: sql<Date>`now()` })
+      .set({ expires_at: sql<Date>`now() + make_interval(hours => ${graceHours})` })
       .where('analysis_id', '=', analysisId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();

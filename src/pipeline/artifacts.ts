@@ -9,15 +9,6 @@ import { analysisDir, type StorageArea } from '../storage/storage.ts';
 import { mediaFileRepository } from '../persistence/media-file.repository.ts';
 import type { StageContext } from './stage.ts';
 
-/** Days each area is kept; null = kept until the analysis is deleted. */
-export const RETENTION_DAYS: Record<StorageArea, number | null> = {
-  uploads: 7,
-  frames: 30,
-  'contact-sheets': 30,
-  outputs: null,
-  temp: 1,
-};
-
 export interface StoredArtifact {
   id: string;
   relativePath: string;
@@ -47,7 +38,7 @@ export async function recordArtifact(ctx: StageContext, area: StorageArea, relat
     sizeBytes: data.length,
     mimeType: mime,
     sha256,
-    retentionDays: RETENTION_DAYS[area],
+    retentionDays: ctx.deps.config.storage.retentionDays[area],
   });
   return { id: row.id, relativePath, absolutePath, sizeBytes: data.length, sha256 };
 }

@@ -8,6 +8,7 @@ import type { Database } from '../persistence/schema.ts';
 
 export const TASK = {
   processAnalysis: 'process_analysis',
+  cleanupStorage: 'cleanup_storage',
 } as const;
 export type TaskName = (typeof TASK)[keyof typeof TASK];
 

@@ -19,6 +19,7 @@ import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
+import { runCleanup } from '../storage/retention.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   maxAttempts: number;
   backoff?: { baseMs: number; capMs: number };
   stages?: readonly Stage[];
+  /** Cron schedule of the storage cleanup (graphile-worker crontab syntax); empty disables it. */
+  cleanupCron?: string;
 }
 
 export interface WorkerHandle {
@@ -89,7 +92,15 @@ export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Log
     concurrency: opts.concurrency,
     noHandleSignals: true,
     pollInterval: opts.pollIntervalMs,
-    taskList: { [TASK.processAnalysis]: task },
+    taskList: {
+      [TASK.processAnalysis]: task,
+      [TASK.cleanupStorage]: async () => {
+        await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
+      },
+    },
+    // graphile-worker's cron schedules each tick once across all workers; the cleanup
+    // also takes an advisory lock, so a slow run never overlaps the next one.
+    crontab: opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
     events,
     logger: gLogger,
   });

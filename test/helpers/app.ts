@@ -79,6 +79,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       authMode: config.auth.mode,
       maxUploadBytes: config.limits.maxUploadBytes,
       idempotencyTtlHours: config.auth.idempotencyTtlHours,
+      uploadRetentionDays: config.storage.retentionDays.uploads,
     },
     health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states() },
   });

@@ -78,6 +78,8 @@ export function estimateSeconds(mediaType: MediaType): number {
 export interface AnalysisServiceOptions {
   maxJobAttempts: number;
   idempotencyTtlHours: number;
+  /** Files of a soft-deleted analysis stay this long before cleanup removes them. */
+  deletedFilesGraceHours?: number;
 }
 
 export class AnalysisService {
@@ -189,7 +191,7 @@ export class AnalysisService {
   /** Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed. */
   async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
-      await mediaFileRepository.expireForAnalysis(trx, id);
+      await mediaFileRepository.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
     });
   }
 

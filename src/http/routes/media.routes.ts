@@ -38,7 +38,6 @@ import {
   StatusResponseSchema,
   type AnalyzeBody,
 } from '../schemas/media.schemas.ts';
-import { UPLOAD_RETENTION_DAYS } from '../../pipeline/stages/intake.stage.ts';
 
 export interface MediaRoutesDeps {
   db: Db;
@@ -48,6 +47,7 @@ export interface MediaRoutesDeps {
   authMode: 'api_key' | 'disabled';
   maxUploadBytes: number;
   idempotencyTtlHours: number;
+  uploadRetentionDays: number;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
 }
@@ -268,7 +268,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
                 sizeBytes: upload.sizeBytes,
                 mimeType: null,
                 sha256: upload.sha256,
-                retentionDays: UPLOAD_RETENTION_DAYS,
+                retentionDays: deps.uploadRetentionDays,
                 originalFilename: upload.originalFilename,
               }
             : null,

@@ -11,9 +11,6 @@ import { mediaFileRepository } from '../../persistence/media-file.repository.ts'
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
-/** Retention of uploaded/downloaded sources, in days. */
-export const UPLOAD_RETENTION_DAYS = 7;
-
 async function download(ctx: StageContext, url: string) {
   const { config, storage, downloadAgent } = ctx.deps;
   const policy = {
@@ -37,7 +34,7 @@ async function download(ctx: StageContext, url: string) {
       sizeBytes: stored.sizeBytes,
       mimeType: null,
       sha256: stored.sha256,
-      retentionDays: UPLOAD_RETENTION_DAYS,
+      retentionDays: ctx.deps.config.storage.retentionDays.uploads,
     });
     return { row, redirects: res.redirects, finalUrl: res.finalUrl };
   } catch (err) {
