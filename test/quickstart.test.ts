@@ -9,7 +9,20 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { waitFor } from './helpers/app.ts';
+
+/** A port the OS says is free right now (bind to 0, read it, release it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-quickstart-'));
 // mkdtemp makes the folder 0700; embedded PostgreSQL runs as its own user and must reach it.
@@ -19,17 +32,20 @@ after(async () => {
 });
 
 test('start on embedded defaults: health, admin key, analyze → completed, SIGTERM → exit 0', async () => {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const pgPort = port + 1;
+  const [port, pgPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '200' };
   const child = spawn(process.execPath, ['src/main/cli.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve((exitCode = code))));
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok, 90_000, 250).catch(() => {
+    await waitFor(async () => {
+      if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
+      return (await fetch(`${base}/health`).catch(() => null))?.ok;
+    }, 90_000, 250).catch(() => {
       throw new Error(`service did not come up:\n${out.slice(-3000)}`);
     });
     const keyFile = path.join(dataDir, 'admin-api-key');

