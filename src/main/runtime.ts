@@ -17,6 +17,8 @@ import { ProviderRegistry } from '../providers/provider-registry.ts';
 
 export interface Runtime {
   config: AppConfig;
+  /** The connection string in use (secret: never log it; see maskUrl). */
+  databaseUrl: string;
   logger: Logger;
   database: DatabaseHandle;
   storage: Storage;
@@ -53,6 +55,7 @@ export async function createRuntime(opts: { config?: AppConfig; logger?: Logger;
   const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
   return {
     config,
+    databaseUrl: url,
     logger,
     database,
     storage,

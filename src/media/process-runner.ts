@@ -26,11 +26,13 @@ export interface RunOptions {
   maxStdoutBytes?: number;
   /** How much of stderr to keep (its end); defaults to STDERR_TAIL_BYTES. */
   stderrBytes?: number;
+  /** The child's whole environment (default: PATH only). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<{ stdout: Buffer; stderrTail: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     const out: Buffer[] = [];
     let outBytes = 0;
     const maxOut = opts.maxStdoutBytes ?? 64 * 1024 * 1024;
