@@ -66,3 +66,12 @@ test('providers: presets, required keys, price table, transcription', () => {
     assert.ok(!(err as Error).message.includes('sk-very-secret'));
   }
 });
+
+test('production refuses a database connection without TLS', () => {
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app' }), /production refuses connections without TLS/);
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app?sslmode=disable' }), /without TLS/);
+  assert.equal(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app?sslmode=verify-full' }).env, 'production');
+  assert.equal(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db/app', DATABASE_REQUIRE_TLS: 'false' }).env, 'production');
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u:p@db/app', DATABASE_REQUIRE_TLS: 'true' }), /without TLS/);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://u:p@db/app' }).env, 'development');
+});

@@ -31,6 +31,8 @@ export const SPEC = {
   DATABASE_STATEMENT_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
   DATABASE_IDLE_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
   EMBEDDED_PG_PORT: { kind: 'int', default: 54329, min: 1, max: 65535 },
+  /** In production, refuse a DATABASE_URL without sslmode=require|verify-ca|verify-full (default: on in production). */
+  DATABASE_REQUIRE_TLS: { kind: 'enum', values: ['auto', 'true', 'false'], default: 'auto' },
 
   STORAGE_ROOT: { kind: 'string', default: '' },
 
@@ -154,6 +156,14 @@ function validateDatabaseUrl(url: string | undefined, problems: string[]): void 
   }
 }
 
+function safeUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
 /** Replace the password (and user info) of a connection string so it can be logged. */
 export function maskUrl(url: string): string {
   try {
@@ -179,6 +189,13 @@ export function loadConfig(env: Env = process.env) {
       : string;
   };
   validateDatabaseUrl(v.DATABASE_URL, problems);
+  const requireTls = v.DATABASE_REQUIRE_TLS === 'true' || (v.DATABASE_REQUIRE_TLS === 'auto' && v.NODE_ENV === 'production');
+  if (requireTls && v.DATABASE_URL) {
+    const mode = safeUrl(v.DATABASE_URL)?.searchParams.get('sslmode');
+    if (!mode || !['require', 'verify-ca', 'verify-full'].includes(mode)) {
+      problems.push('DATABASE_URL: production refuses connections without TLS; add ?sslmode=verify-full (or require), or set DATABASE_REQUIRE_TLS=false');
+    }
+  }
   if (v.DATABASE_POOL_MIN > v.DATABASE_POOL_MAX) problems.push('DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
   if (v.WORKER_STALE_AFTER_MS <= v.WORKER_HEARTBEAT_INTERVAL_MS) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
