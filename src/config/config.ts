@@ -104,6 +104,10 @@ export const SPEC = {
   RETENTION_TEMP_DAYS: { kind: 'int', default: 1, min: 0, max: 3650 },
   DELETED_FILES_GRACE_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
   CLEANUP_CRON: { kind: 'string', default: '*/15 * * * *' },
+  REDIS_URL: { kind: 'string', default: undefined, secret: true },
+  CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
+  CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
+  CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -189,6 +193,7 @@ export function loadConfig(env: Env = process.env) {
       : string;
   };
   validateDatabaseUrl(v.DATABASE_URL, problems);
+  if (v.REDIS_URL && !/^rediss?:\/\//.test(v.REDIS_URL)) problems.push('REDIS_URL: must start with redis:// or rediss://');
   const requireTls = v.DATABASE_REQUIRE_TLS === 'true' || (v.DATABASE_REQUIRE_TLS === 'auto' && v.NODE_ENV === 'production');
   if (requireTls && v.DATABASE_URL) {
     const mode = safeUrl(v.DATABASE_URL)?.searchParams.get('sslmode');
@@ -256,6 +261,7 @@ export function loadConfig(env: Env = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
+    cache: { redisUrl: v.REDIS_URL, statusTtl: v.CACHE_STATUS_TTL_SECONDS, resultTtl: v.CACHE_RESULT_TTL_SECONDS, historyTtl: v.CACHE_HISTORY_TTL_SECONDS },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,

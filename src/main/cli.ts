@@ -9,6 +9,8 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { buildApp } from '../http/app.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { AppCache } from '../cache/cache.ts';
+import { startInvalidationListener } from '../cache/invalidation.ts';
 import { startWorker, type WorkerHandle } from '../queue/worker.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
@@ -37,12 +39,13 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const rt = await createRuntime();
   const { config, logger } = rt;
   // Signal handlers go in first, so a SIGTERM during start-up still drains what started.
-  const components: { app: FastifyInstance | null; worker: WorkerHandle | null } = { app: null, worker: null };
+  const components: { app: FastifyInstance | null; worker: WorkerHandle | null; stopCache: (() => Promise<void>) | null } = { app: null, worker: null, stopCache: null };
   installShutdown(rt, async () => {
     if (components.app) await components.app.close();
     // Handlers can outlive their sockets (a client that hung up); let their writes land.
     await rt.analyses.drain();
     if (components.worker) await components.worker.stop();
+    if (components.stopCache) await components.stopCache();
   });
   if (config.auth.mode === 'disabled') logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
   const boot = await rt.keys.ensureBootstrapKey(config.dataDir);
@@ -56,6 +59,13 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
   if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron });
   if (withApi && metrics) {
+    const cache = new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) });
+    const listener = startInvalidationListener(rt.databaseUrl, cache, logger.child({ component: 'cache' }));
+    components.stopCache = async () => {
+      await listener.stop();
+      await cache.close();
+    };
+    metrics.trackCache(cache);
     components.app = await buildApp({
       metrics,
       logger,
@@ -69,8 +79,10 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         maxUploadBytes: config.limits.maxUploadBytes,
         idempotencyTtlHours: config.auth.idempotencyTtlHours,
         uploadRetentionDays: config.storage.retentionDays.uploads,
+        cache,
+        cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
       },
-      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states() },
+      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache },
     });
     await components.app.listen({ host: config.http.host, port: config.http.port });
   }

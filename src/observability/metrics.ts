@@ -132,6 +132,22 @@ export class Metrics {
     });
   }
 
+  /** Cache hits and misses (and Redis errors), read from the cache's counters at scrape time. */
+  trackCache(cache: { stats: { hits: number; misses: number; errors: number } }): void {
+    new client.Counter({
+      name: 'media_analysis_cache_requests_total',
+      help: 'Cache lookups by result',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ result: 'hit' }, cache.stats.hits);
+        this.inc({ result: 'miss' }, cache.stats.misses);
+        this.inc({ result: 'error' }, cache.stats.errors);
+      },
+    });
+  }
+
   /** Record every request's duration under its route pattern. */
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {

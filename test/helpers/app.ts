@@ -15,6 +15,8 @@ import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
 import type { PipelineDeps } from '../../src/pipeline/stage.ts';
 import { ProviderRegistry } from '../../src/providers/provider-registry.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
+import { AppCache } from '../../src/cache/cache.ts';
+import { startInvalidationListener } from '../../src/cache/invalidation.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -26,6 +28,7 @@ export interface TestApp {
   keys: ApiKeyService;
   pipeline: PipelineDeps;
   providers: ProviderRegistry;
+  cache: AppCache;
   tenantA: { key: string; tenant: string; keyId: string };
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
@@ -67,6 +70,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const workers: WorkerHandle[] = [];
   const metrics = new Metrics({ db: db.db, pool: db.pool, storageRoot, breakers: () => providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs });
   pipeline.observeStage = (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds);
+  const cache = new AppCache({ redisUrl: config.cache.redisUrl });
+  const listener = startInvalidationListener(db.url, cache, logger);
+  await listener.ready;
+  metrics.trackCache(cache);
   const app = await buildApp({
     metrics,
     logger,
@@ -80,8 +87,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       maxUploadBytes: config.limits.maxUploadBytes,
       idempotencyTtlHours: config.auth.idempotencyTtlHours,
       uploadRetentionDays: config.storage.retentionDays.uploads,
+      cache,
+      cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
     },
-    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states() },
+    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache },
   });
   await app.ready();
   return {
@@ -93,6 +102,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     keys,
     pipeline,
     providers,
+    cache,
     tenantA: { key: a.key, tenant: 'tenant-a', keyId: a.row.id },
     tenantB: { key: b.key, tenant: 'tenant-b', keyId: b.row.id },
     logs,
@@ -105,6 +115,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     async close() {
       for (const w of workers) await w.stop();
       await app.close();
+      await listener.stop();
+      await cache.close();
       await downloadAgent.close();
       await db.drop();
       await fs.rm(storageRoot, { recursive: true, force: true });

@@ -10,6 +10,7 @@ export interface HealthDeps {
   staleAfterMs: number;
   /** Circuit breaker states of the model providers (an open one degrades, it does not fail readiness). */
   breakers?: () => Record<string, { state: string; consecutive_failures: number }>;
+  cache?: { ping(): Promise<'up' | 'down' | 'absent'>; backend: string };
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
@@ -31,10 +32,19 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       const n = r.rows[0]?.n ?? 0;
       checks.worker = n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
     }
-    const ok = Object.values(checks).every((c) => c.status === 'up');
+    // Redis is optional: when configured and down, the in-process cache takes over (degraded, still ready).
+    let redisDown = false;
+    if (deps.cache) {
+      const r = await deps.cache.ping();
+      if (r !== 'absent') {
+        redisDown = r === 'down';
+        checks.redis = { status: r === 'up' ? 'up' : 'down', ...(redisDown ? { detail: 'in-process cache in use' } : {}) };
+      }
+    }
+    const ok = Object.entries(checks).every(([name, c]) => c.status === 'up' || name === 'redis');
     const breakers = deps.breakers?.() ?? {};
     const providerTrouble = Object.values(breakers).some((b) => b.state !== 'closed');
-    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble ? 'degraded' : 'available';
+    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble || redisDown ? 'degraded' : 'available';
     return reply.code(ok ? 200 : 503).send({ status, checks, providers: breakers });
   });
 }

@@ -26,6 +26,8 @@ import { requireApiKey } from '../plugins/auth.plugin.ts';
 import { bodyAjv } from '../plugins/validation.ts';
 import { fieldErrors, problemBody, PROBLEM_CONTENT_TYPE } from '../problem.ts';
 import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
+import { statusKey, type AppCache } from '../../cache/cache.ts';
+import { isDatabaseUnavailable } from '../problem.ts';
 import {
   AcceptedSchema,
   ArtifactListSchema,
@@ -48,6 +50,8 @@ export interface MediaRoutesDeps {
   maxUploadBytes: number;
   idempotencyTtlHours: number;
   uploadRetentionDays: number;
+  cache?: AppCache | undefined;
+  cacheTtl?: { status: number; result: number; history: number } | undefined;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
 }
@@ -305,6 +309,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
           }
         }
         const a = await deps.analyses.create(input, actorOf(request));
+        await deps.cache?.bumpGeneration(a.tenantId);
         return reply.code(202).header('location', location(a.id)).send(renderAccepted(a));
       } catch (err) {
         await cleanup();
@@ -323,7 +328,31 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         response: { 200: StatusResponseSchema, ...problemResponses },
       },
     },
-    async (request) => toStatusResponse(await deps.analyses.get(request.params.id, request.principal.tenantId)),
+    async (request, reply) => {
+      const { cache } = deps;
+      const tenant = request.principal.tenantId;
+      const key = statusKey(tenant, request.params.id);
+      if (cache) {
+        const hit = await cache.get(key);
+        if (hit) return reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(hit as never);
+      }
+      let a: Analysis;
+      try {
+        a = await deps.analyses.get(request.params.id, tenant);
+      } catch (err) {
+        // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
+        const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
+        if (stale) return reply.header('x-cache', 'stale').header('warning', '110 - "Response is stale: database unavailable"').type('application/json; charset=utf-8').send(stale as never);
+        throw err;
+      }
+      const body = toStatusResponse(a);
+      if (cache) {
+        const ttl = a.status === 'completed' || a.status === 'failed' || a.status === 'cancelled' ? deps.cacheTtl?.result ?? 3600 : deps.cacheTtl?.status ?? 300;
+        await cache.set(key, JSON.stringify(body), ttl);
+        reply.header('x-cache', 'miss');
+      }
+      return body;
+    },
   );
 
   r.get(
@@ -336,8 +365,16 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         response: { 200: HistoryResponseSchema, ...problemResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
+      const { cache } = deps;
+      const cacheKey = cache
+        ? `history:${request.principal.tenantId}:${await cache.generation(request.principal.tenantId)}:${crypto.createHash('sha1').update(canonicalJson(q)).digest('hex')}`
+        : null;
+      if (cache && cacheKey) {
+        const hit = await cache.get(cacheKey);
+        if (hit) return reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(hit as never);
+      }
       const perPage = q.per_page ?? 20;
       const page = q.page ?? 1;
       const sortBy: 'created_at' | 'updated_at' = q.sort_by ?? 'created_at';
@@ -361,10 +398,12 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       const pageItems = more ? items.slice(0, perPage) : items;
       const last = pageItems[pageItems.length - 1];
       const nextCursor = more && last ? encodeCursor({ s: (sortBy === 'updated_at' ? last.updatedAt : last.createdAt).toISOString(), i: last.id, b: sortBy, o: order }) : null;
-      return {
+      const body = {
         data: pageItems.map(toHistoryItem),
         pagination: { page, per_page: perPage, total, total_pages: Math.ceil(total / perPage), next_cursor: nextCursor },
       };
+      if (cache && cacheKey) await cache.set(cacheKey, JSON.stringify(body), deps.cacheTtl?.history ?? 60);
+      return body;
     },
   );
 
@@ -375,6 +414,9 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       schema: { summary, tags: ['media'], params: IdParamsSchema, response: { ...(code === 200 ? { 200: StatusResponseSchema } : { 204: { type: 'null', description: 'Deleted' } }), ...problemResponses } },
       handler: async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
         const a = await action(request.params.id, request.principal.tenantId, actorOf(request));
+        // The change notification invalidates every process's cache; this one drops its copy now.
+        await deps.cache?.del(statusKey(request.principal.tenantId, a.id));
+        await deps.cache?.bumpGeneration(request.principal.tenantId);
         if (code === 204) return reply.code(204).send();
         return reply.code(200).send(toStatusResponse(a));
       },
