@@ -32,6 +32,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const POOL_MAX = 16;
 const API_PORT = 39_101;
 const BASELINE_PORT = 39_102;
+const UNCACHED_PORT = 39_103;
 const RESULTS_DIR = path.resolve('bench/results');
 
 async function main() {
@@ -96,12 +97,20 @@ async function main() {
   const env = { ...process.env, DATABASE_URL: url, DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', WORKER_IN_PROCESS: 'false', DATA_DIR: path.resolve('data/bench-data') };
   const api = await startChild(['src/main/cli.ts', 'api'], { ...env, PORT: String(API_PORT) }, API_PORT);
   const baseline = await startChild(['bench/baseline-server.ts'], { ...env, PORT: String(BASELINE_PORT) }, BASELINE_PORT);
+  // The same API with its cache switched off: every read goes to PostgreSQL.
+  const uncached = await startChild(['src/main/cli.ts', 'api'], { ...env, PORT: String(UNCACHED_PORT), CACHE_ENABLED: 'false' }, UNCACHED_PORT);
   const results: Record<string, Summary> = {};
   try {
     const headers = { authorization: `Bearer ${key}` };
     const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
     const firstCursor = await (await fetch(`http://127.0.0.1:${API_PORT}/api/media/history?per_page=20&page=1`, { headers })).json() as { pagination: { next_cursor: string } };
     results.baseline_pk_select = await load('baseline', `http://127.0.0.1:${BASELINE_PORT}`, () => ({ method: 'GET', path: `/baseline/${pick()}` }));
+    results.get_status_uncached = await load('GET status (cache off)', `http://127.0.0.1:${UNCACHED_PORT}`, () => ({ method: 'GET', path: `/api/media/status/${pick()}`, headers }));
+    results.get_history_filtered_uncached = await load('GET history, filters + sort (cache off)', `http://127.0.0.1:${UNCACHED_PORT}`, () => ({
+      method: 'GET',
+      path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
+      headers,
+    }));
     results.get_status = await load('GET status', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/status/${pick()}`, headers }));
     results.get_history_filtered = await load('GET history (status+type filter, sort)', `http://127.0.0.1:${API_PORT}`, () => ({
       method: 'GET',
@@ -118,11 +127,13 @@ async function main() {
     }));
   } finally {
     await stopChild(api);
+    await stopChild(uncached);
     await stopChild(baseline);
     if (stopEmbedded) await stopEmbedded();
   }
 
-  const ratio = results.get_status!.rps / results.baseline_pk_select!.rps;
+  // Targets are judged on the uncached numbers (the cache would flatter them).
+  const ratio = results.get_status_uncached!.rps / results.baseline_pk_select!.rps;
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -130,10 +141,10 @@ async function main() {
     seed_seconds: Math.round(seedSeconds),
     results,
     targets: {
-      status_vs_baseline: { target: '>= 0.8', measured: round(ratio, 2), pass: ratio >= 0.8 },
+      status_uncached_vs_baseline: { target: '>= 0.8', measured: round(ratio, 2), pass: ratio >= 0.8 },
       post_analyze_rps: { target: '>= 1500', measured: results.post_analyze!.rps, pass: results.post_analyze!.rps >= 1500 },
       post_analyze_p99_ms: { target: '< 50', measured: results.post_analyze!.p99_ms, pass: results.post_analyze!.p99_ms < 50 },
-      history_p99_ms: { target: '< 50', measured: results.get_history_filtered!.p99_ms, pass: results.get_history_filtered!.p99_ms < 50 },
+      history_uncached_p99_ms: { target: '< 50', measured: results.get_history_filtered_uncached!.p99_ms, pass: results.get_history_filtered_uncached!.p99_ms < 50 },
     },
   };
   await fs.mkdir(RESULTS_DIR, { recursive: true });

@@ -104,6 +104,7 @@ export const SPEC = {
   RETENTION_TEMP_DAYS: { kind: 'int', default: 1, min: 0, max: 3650 },
   DELETED_FILES_GRACE_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
   CLEANUP_CRON: { kind: 'string', default: '*/15 * * * *' },
+  CACHE_ENABLED: { kind: 'bool', default: true },
   REDIS_URL: { kind: 'string', default: undefined, secret: true },
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
@@ -261,7 +262,7 @@ export function loadConfig(env: Env = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
-    cache: { redisUrl: v.REDIS_URL, statusTtl: v.CACHE_STATUS_TTL_SECONDS, resultTtl: v.CACHE_RESULT_TTL_SECONDS, historyTtl: v.CACHE_HISTORY_TTL_SECONDS },
+    cache: { enabled: v.CACHE_ENABLED, redisUrl: v.REDIS_URL, statusTtl: v.CACHE_STATUS_TTL_SECONDS, resultTtl: v.CACHE_RESULT_TTL_SECONDS, historyTtl: v.CACHE_HISTORY_TTL_SECONDS },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,

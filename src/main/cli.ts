@@ -59,13 +59,15 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
   if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron });
   if (withApi && metrics) {
-    const cache = new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) });
-    const listener = startInvalidationListener(rt.databaseUrl, cache, logger.child({ component: 'cache' }));
-    components.stopCache = async () => {
-      await listener.stop();
-      await cache.close();
-    };
-    metrics.trackCache(cache);
+    const cache = config.cache.enabled ? new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) }) : undefined;
+    if (cache) {
+      const listener = startInvalidationListener(rt.databaseUrl, cache, logger.child({ component: 'cache' }));
+      components.stopCache = async () => {
+        await listener.stop();
+        await cache.close();
+      };
+      metrics.trackCache(cache);
+    }
     components.app = await buildApp({
       metrics,
       logger,
