@@ -14,7 +14,7 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
 const AFTER_DONE_POLLS = 8;
 
 async function main() {
-  const t = await createTestApp({ LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '2' });
+  const t = await createTestApp({ LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '2', RATE_LIMIT_MAX: '0' });
   await t.startWorker({ concurrency: 2 });
   const started = performance.now();
   let polls = 0;

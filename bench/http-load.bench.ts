@@ -94,7 +94,8 @@ async function main() {
   const tenantRows = Number((await handle.pool.query(`SELECT count(*) AS n FROM media_analysis_requests WHERE created_by = 'tenant-0'`)).rows[0].n);
   await handle.close();
 
-  const env = { ...process.env, DATABASE_URL: url, DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', WORKER_IN_PROCESS: 'false', DATA_DIR: path.resolve('data/bench-data') };
+  // Rate limiting is off: the load generator is one API key on purpose.
+  const env = { ...process.env, DATABASE_URL: url, DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', WORKER_IN_PROCESS: 'false', RATE_LIMIT_MAX: '0', DATA_DIR: path.resolve('data/bench-data') };
   const api = await startChild(['src/main/cli.ts', 'api'], { ...env, PORT: String(API_PORT) }, API_PORT);
   const baseline = await startChild(['bench/baseline-server.ts'], { ...env, PORT: String(BASELINE_PORT) }, BASELINE_PORT);
   // The same API with its cache switched off: every read goes to PostgreSQL.

@@ -93,6 +93,11 @@ export class AppCache {
     await this.viaRedis((r) => r.incr(key));
   }
 
+  /** The Redis connection (shared with the rate limiter), or null for the in-process cache. */
+  get redisClient(): Redis | null {
+    return this.redis;
+  }
+
   async ping(): Promise<'up' | 'down' | 'absent'> {
     if (!this.redis) return 'absent';
     const r = await this.viaRedis((c) => c.ping());

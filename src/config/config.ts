@@ -105,6 +105,9 @@ export const SPEC = {
   DELETED_FILES_GRACE_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
   CLEANUP_CRON: { kind: 'string', default: '*/15 * * * *' },
   CACHE_ENABLED: { kind: 'bool', default: true },
+  RATE_LIMIT_MAX: { kind: 'int', default: 1200, min: 0, max: 10_000_000 },
+  RATE_LIMIT_WINDOW_MS: { kind: 'int', default: 60_000, min: 1000, max: 86_400_000 },
+  TENANT_MAX_CONCURRENT: { kind: 'int', default: 10, min: 0, max: 10_000 },
   REDIS_URL: { kind: 'string', default: undefined, secret: true },
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
@@ -253,6 +256,8 @@ export function loadConfig(env: Env = process.env) {
       staleAfterMs: v.WORKER_STALE_AFTER_MS,
       pollIntervalMs: v.WORKER_POLL_INTERVAL_MS,
       maxAttempts: v.JOB_MAX_ATTEMPTS,
+      /** Analyses one tenant may have processing at once; more wait in pending (0 = no cap). */
+      tenantMaxConcurrent: v.TENANT_MAX_CONCURRENT,
     },
     limits: {
       maxUploadBytes: v.MAX_UPLOAD_BYTES,
@@ -262,6 +267,7 @@ export function loadConfig(env: Env = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
+    rateLimit: { max: v.RATE_LIMIT_MAX, windowMs: v.RATE_LIMIT_WINDOW_MS },
     cache: { enabled: v.CACHE_ENABLED, redisUrl: v.REDIS_URL, statusTtl: v.CACHE_STATUS_TTL_SECONDS, resultTtl: v.CACHE_RESULT_TTL_SECONDS, historyTtl: v.CACHE_HISTORY_TTL_SECONDS },
     providers: {
       chat: chatProviders,

@@ -57,7 +57,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
     ? new Metrics({ db: rt.database.db, pool: rt.database.pool, storageRoot: config.storage.root, breakers: () => rt.pipeline.providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs })
     : null;
   const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
-  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron });
+  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron, tenantMaxConcurrent: config.worker.tenantMaxConcurrent });
   if (withApi && metrics) {
     const cache = config.cache.enabled ? new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) }) : undefined;
     if (cache) {
@@ -83,6 +83,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         uploadRetentionDays: config.storage.retentionDays.uploads,
         cache,
         cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+        rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
       },
       health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache },
     });

@@ -21,6 +21,7 @@ import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+import { sql } from 'kysely';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
 export const CANCEL_POLL_MS = 1_000;
@@ -29,7 +30,12 @@ export interface ProcessAnalysisOptions {
   stages?: readonly Stage[];
   maxAttempts: number;
   backoff?: { baseMs: number; capMs: number };
+  /** Analyses one tenant may have processing at once; over it, the job waits (0 = no cap). */
+  tenantMaxConcurrent?: number;
 }
+
+/** How long a job over its tenant's cap waits before it looks again. */
+export const TENANT_CAP_RECHECK_MS = 2_000;
 
 interface Payload extends ProcessAnalysisPayload {
   /** Our own attempt counter across re-scheduled jobs (1-based). */
@@ -62,9 +68,22 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
     }
     if (analysis.status === 'pending') {
       const current = analysis;
-      const started = await db.transaction().execute((trx) =>
-        applyTransition(trx, current, 'start', { started_at: new Date(), progress: 0, error_code: null, error_message: null }, actor, { job_id: helpers.job.id }),
-      );
+      const cap = opts.tenantMaxConcurrent ?? 0;
+      const started = await db.transaction().execute(async (trx) => {
+        if (cap > 0) {
+          // One tenant's starts are serialised by an advisory lock, so the count is exact.
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${'tenant-cap:' + current.tenantId}))`.execute(trx);
+          const running = await sql<{ n: number }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE created_by = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(trx);
+          if ((running.rows[0]?.n ?? 0) >= cap) return 'over-cap' as const;
+        }
+        return applyTransition(trx, current, 'start', { started_at: new Date(), progress: 0, error_code: null, error_message: null }, actor, { job_id: helpers.job.id });
+      });
+      if (started === 'over-cap') {
+        // Stay pending; look again shortly. This wait uses up no attempt.
+        await enqueueProcessAnalysis(db, payload, { maxAttempts: opts.maxAttempts, runAfterMs: TENANT_CAP_RECHECK_MS });
+        log.info({ cap }, 'tenant is at its concurrent-analysis cap; waiting in pending');
+        return;
+      }
       if (!started) {
         log.info('analysis changed before it could start; job dropped');
         return;

@@ -31,6 +31,8 @@ export interface WorkerOptions {
   stages?: readonly Stage[];
   /** Cron schedule of the storage cleanup (graphile-worker crontab syntax); empty disables it. */
   cleanupCron?: string;
+  /** Analyses one tenant may have processing at once (0 = no cap). */
+  tenantMaxConcurrent?: number;
 }
 
 export interface WorkerHandle {
@@ -86,7 +88,7 @@ export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Log
 
   const gLogger = graphileLogger(log);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
-  const task = createProcessAnalysisTask(deps, log, { maxAttempts: opts.maxAttempts, ...(opts.backoff ? { backoff: opts.backoff } : {}), ...(opts.stages ? { stages: opts.stages } : {}) });
+  const task = createProcessAnalysisTask(deps, log, { maxAttempts: opts.maxAttempts, tenantMaxConcurrent: opts.tenantMaxConcurrent ?? 0, ...(opts.backoff ? { backoff: opts.backoff } : {}), ...(opts.stages ? { stages: opts.stages } : {}) });
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,

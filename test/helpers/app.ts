@@ -33,7 +33,7 @@ export interface TestApp {
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
   logger: Logger;
-  startWorker(overrides?: Partial<AppConfig['worker']>): Promise<WorkerHandle>;
+  startWorker(overrides?: Partial<AppConfig['worker']> & { tenantMaxConcurrent?: number }): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
 
@@ -89,6 +89,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       uploadRetentionDays: config.storage.retentionDays.uploads,
       cache,
       cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+      rateLimit: config.rateLimit,
     },
     health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache },
   });

@@ -3,6 +3,7 @@
  * Mounted at /api/media and /api/v1/media.
  */
 import crypto from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import fs from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,8 @@ export interface MediaRoutesDeps {
   idempotencyTtlHours: number;
   uploadRetentionDays: number;
   cache?: AppCache | undefined;
+  /** Requests per key per window (0 = off); Redis-backed when the cache uses Redis. */
+  rateLimit?: { max: number; windowMs: number; redis?: unknown } | undefined;
   cacheTtl?: { status: number; result: number; history: number } | undefined;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
@@ -212,6 +215,22 @@ async function readMultipart(request: FastifyRequest, storage: Storage, id: stri
 export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   requireApiKey(app, deps.keys, deps.authMode);
+  if (deps.rateLimit && deps.rateLimit.max > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      // After authentication (onRequest), so the limit is per API key, not per address.
+      hook: 'preHandler',
+      max: deps.rateLimit.max,
+      timeWindow: deps.rateLimit.windowMs,
+      keyGenerator: (request) => `rl:${request.principal?.keyId ?? request.ip}`,
+      enableDraftSpec: true,
+      ...(deps.rateLimit.redis ? { redis: deps.rateLimit.redis as never, skipOnError: true } : {}),
+      errorResponseBuilder: (_request, context) =>
+        new AppError('RATE_LIMITED', `At most ${context.max} requests per ${Math.round(context.ttl / 1000) || 1} s for this API key; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+        }),
+    });
+  }
   const location = (id: string) => `${deps.locationPrefix}/status/${id}`;
 
   const renderAccepted = (a: Analysis) => ({
