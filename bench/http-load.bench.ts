@@ -62,7 +62,7 @@ async function main() {
   const seedStart = performance.now();
   // Bulk seeding bypasses the per-row counter trigger (one transaction updating the
   // same counter rows a million times is slow) and backfills the counters after.
-  await handle.pool.query('ALTER TABLE media_analysis_requests DISABLE TRIGGER media_analysis_requests_counts');
+  await handle.pool.query('ALTER TABLE media_analysis_requests DISABLE TRIGGER media_analysis_requests_counts_insert');
   await handle.pool.query(`
     INSERT INTO media_analysis_requests
       (id, correlation_id, prompt, prompt_hash, source_url, media_type, status, progress, created_by, created_at, updated_at,
@@ -82,7 +82,7 @@ async function main() {
     FROM generate_series(1, ${ROWS}) AS g,
          LATERAL (SELECT now() - (g::double precision / ${ROWS}) * interval '90 days' AS ts) t,
          LATERAL (SELECT (ARRAY['completed','completed','completed','completed','completed','completed','failed','pending','processing','cancelled'])[1 + (g / 7) % 10] AS status) s`);
-  await handle.pool.query('ALTER TABLE media_analysis_requests ENABLE TRIGGER media_analysis_requests_counts');
+  await handle.pool.query('ALTER TABLE media_analysis_requests ENABLE TRIGGER media_analysis_requests_counts_insert');
   await handle.pool.query(`INSERT INTO analysis_counts (tenant_id, status, media_type, slot, n)
     SELECT created_by, status, media_type, 0, count(*) FROM media_analysis_requests GROUP BY 1, 2, 3`);
   await handle.pool.query('VACUUM ANALYZE media_analysis_requests');

@@ -154,6 +154,13 @@ describe('PostgreSQL going away', () => {
     const ready = await t.app.inject({ url: '/health/ready' });
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.json().status, 'offline');
+    // After a few failed connects the database circuit opens: answers no longer even try.
+    for (let i = 0; i < 3; i++) await submit(t, 'x');
+    const open = (await t.app.inject({ url: '/health/ready' })).json();
+    assert.equal(open.checks.database.circuit, 'open');
+    const fast = Date.now();
+    assert.equal((await submit(t, 'y')).statusCode, 503);
+    assert.ok(Date.now() - fast < 200);
 
     pgHandle = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'postgres' });
     const recovered = await waitFor(async () => {
@@ -162,5 +169,24 @@ describe('PostgreSQL going away', () => {
     }, 15_000, 200);
     assert.equal(recovered.statusCode, 202);
     assert.equal((await t.app.inject({ url: '/health/ready' })).statusCode, 200);
+  });
+});
+
+describe('pool exhaustion', () => {
+  test('more concurrent requests than connections queue briefly, then get 503 + Retry-After', async () => {
+    const t = await createTestApp({ DATABASE_POOL_MAX: '1', DATABASE_CONNECT_TIMEOUT_MS: '300' });
+    try {
+      const held = await t.db.pool.connect();
+      const started = Date.now();
+      const res = await submit(t, 'no connection left');
+      const waited = Date.now() - started;
+      held.release();
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.headers['retry-after'], '5');
+      assert.ok(waited >= 250 && waited < 2000, `waited ${waited} ms`);
+      assert.equal((await submit(t, 'after')).statusCode, 202);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -77,11 +77,11 @@ test('CHECK constraints reject out-of-range values', async () => {
 test('CLI: db status / rollback / migrate, keys create / list / revoke', async () => {
   const env = { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   const cli = (...args: string[]) => run(process.execPath, ['src/main/cli.ts', ...args], { env });
-  assert.match((await cli('db', 'status')).stdout, /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications/);
-  assert.match((await cli('db', 'rollback')).stdout, /^Down 0003-change-notifications: Success\s*$/i);
+  assert.match((await cli('db', 'status')).stdout, /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/);
+  assert.match((await cli('db', 'rollback')).stdout, /^Down 0004-batched-counter-inserts: Success\s*$/i);
   assert.match((await cli('db', 'rollback', '--steps', '5')).stdout, /Down 0001-initial-schema: Success/i);
   assert.match((await cli('db', 'status')).stdout, /pending .*0001-initial-schema/);
-  assert.match((await cli('db', 'migrate')).stdout, /Up 0001-initial-schema: Success\nUp 0002-analysis-counts: Success\nUp 0003-change-notifications: Success/i);
+  assert.match((await cli('db', 'migrate')).stdout, /Up 0001-initial-schema: Success\nUp 0002-analysis-counts: Success\nUp 0003-change-notifications: Success\nUp 0004-batched-counter-inserts: Success/i);
   assert.match((await cli('db', 'migrate')).stdout, /already up to date/);
   await assert.rejects(cli('db', 'rollback', '--steps', 'x'), /--steps must be a positive integer/);
 

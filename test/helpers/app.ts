@@ -38,7 +38,7 @@ export interface TestApp {
 }
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}), ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}) });
   const storageRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-storage-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -91,7 +91,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
       rateLimit: config.rateLimit,
     },
-    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache },
+    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache, databaseCircuit: () => db.breaker.status },
   });
   await app.ready();
   return {

@@ -73,12 +73,12 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** A fresh, migrated database for one test file. */
-export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { migrated?: boolean; poolMax?: number; connectTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const name = `ma_t_${crypto.randomBytes(6).toString('hex')}`;
   const template = opts.migrated === false ? null : await ensureTemplate();
   await withAdmin((c) => c.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`));
   const url = urlForDatabase(name);
-  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 10 });
+  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: opts.poolMax ?? 10, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   let dropped = false;
   return {
     ...handle,

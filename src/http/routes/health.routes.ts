@@ -11,6 +11,8 @@ export interface HealthDeps {
   /** Circuit breaker states of the model providers (an open one degrades, it does not fail readiness). */
   breakers?: () => Record<string, { state: string; consecutive_failures: number }>;
   cache?: { ping(): Promise<'up' | 'down' | 'absent'>; backend: string };
+  /** The database circuit breaker's state. */
+  databaseCircuit?: () => { state: string };
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
@@ -23,8 +25,11 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       await sql`SELECT 1`.execute(deps.db);
       checks.database = { status: 'up', latency_ms: Math.round(performance.now() - t0) };
     } catch (err) {
-      checks.database = { status: 'down', detail: (err as Error).message.slice(0, 200) };
+      // The driver's message can name hosts; readiness says only that the database is down.
+      checks.database = { status: 'down', detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable' };
     }
+    const circuit = deps.databaseCircuit?.();
+    if (circuit && checks.database) Object.assign(checks.database, { circuit: circuit.state });
     if (deps.workerExpected() && checks.database.status === 'up') {
       const r = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM worker_heartbeats
