@@ -92,6 +92,12 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
 }
 
 function installShutdown(rt: Runtime, stop: () => Promise<void>): void {
+  // graphile-worker can leave a rejected promise behind when PostgreSQL disappears in
+  // the middle of its batch job updates. A long-running service should log that and
+  // keep going (the database coming back is the normal case), not exit.
+  process.on('unhandledRejection', (err: unknown) => {
+    rt.logger.error({ err }, 'unhandled promise rejection; the process keeps running');
+  });
   let shuttingDown = false;
   const onSignal = (signal: string) => {
     if (shuttingDown) {
