@@ -383,6 +383,8 @@ describe('documents and errors', () => {
     const ready = await t.app.inject({ url: '/health/ready' });
     assert.equal(ready.statusCode, 200);
     assert.equal(ready.json().checks.database.status, 'up');
+    assert.match(ready.json().checks.disk.detail, /^\d+ % used$/);
+    assert.equal(ready.json().checks.database.circuit, 'closed');
   });
 
   test('every log line of a request carries its request id', async () => {

@@ -85,7 +85,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
         rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
       },
-      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache, databaseCircuit: () => rt.database.breaker.status },
+      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache, databaseCircuit: () => rt.database.breaker.status, storageRoot: config.storage.root },
     });
     await components.app.listen({ host: config.http.host, port: config.http.port });
   }

@@ -91,7 +91,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
       rateLimit: config.rateLimit,
     },
-    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache, databaseCircuit: () => db.breaker.status },
+    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache, databaseCircuit: () => db.breaker.status, storageRoot },
   });
   await app.ready();
   return {

@@ -1,5 +1,6 @@
 /** Liveness (no dependencies) and readiness (database, worker heartbeat). */
 import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Db } from '../../persistence/database.ts';
 
@@ -13,7 +14,12 @@ export interface HealthDeps {
   cache?: { ping(): Promise<'up' | 'down' | 'absent'>; backend: string };
   /** The database circuit breaker's state. */
   databaseCircuit?: () => { state: string };
+  /** Where media is stored; its filesystem usage is reported (critical at 90 %). */
+  storageRoot?: string;
 }
+
+/** Disk usage at which readiness reports the storage as critical (uploads will soon fail). */
+export const DISK_CRITICAL_RATIO = 0.9;
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -46,10 +52,20 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         checks.redis = { status: r === 'up' ? 'up' : 'down', ...(redisDown ? { detail: 'in-process cache in use' } : {}) };
       }
     }
-    const ok = Object.entries(checks).every(([name, c]) => c.status === 'up' || name === 'redis');
+    let diskCritical = false;
+    if (deps.storageRoot) {
+      const st = await fs.statfs(deps.storageRoot).catch(() => null);
+      if (st) {
+        const ratio = Math.round((1 - st.bavail / st.blocks) * 1000) / 1000;
+        diskCritical = ratio >= DISK_CRITICAL_RATIO;
+        checks.disk = { status: diskCritical ? 'down' : 'up', detail: `${Math.round(ratio * 100)} % used` };
+      }
+    }
+    // Redis and a full disk degrade the service; only the database and the worker decide readiness.
+    const ok = Object.entries(checks).every(([name, c]) => c.status === 'up' || name === 'redis' || name === 'disk');
     const breakers = deps.breakers?.() ?? {};
     const providerTrouble = Object.values(breakers).some((b) => b.state !== 'closed');
-    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble || redisDown ? 'degraded' : 'available';
+    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble || redisDown || diskCritical ? 'degraded' : 'available';
     return reply.code(ok ? 200 : 503).send({ status, checks, providers: breakers });
   });
 }
