@@ -13,22 +13,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../src/persistence/embedded-postgres.ts';
+import { freePort } from '../test/helpers/net.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => process.stdout.write(`[bench:faults] ${m}\n`);
 

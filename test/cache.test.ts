@@ -15,17 +15,8 @@ import pg from 'pg';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { AppCache } from '../src/cache/cache.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../src/persistence/embedded-postgres.ts';
+import { freePort } from './helpers/net.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const submit = (t: TestApp, prompt = 'p') => t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key), payload: { prompt, media_url: 'https://example.com/a.mp4' } });
 

@@ -9,20 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { waitFor } from './helpers/app.ts';
+import { freePort } from './helpers/net.ts';
 
-/** A port the OS says is free right now (bind to 0, read it, release it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-quickstart-'));
 // mkdtemp makes the folder 0700; embedded PostgreSQL runs as its own user and must reach it.
