@@ -94,6 +94,4 @@ export const errors = {
   validation: (errs: FieldError[]) => new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs }),
   invalidParameter: (field: string, message: string) =>
     new AppError('INVALID_PARAMETER', `${field}: ${message}`, { errors: [{ field, message }] }),
-  transient: (code: ErrorCode, detail: string, cause?: unknown) => new AppError(code, detail, { permanent: false, cause }),
-  permanent: (code: ErrorCode, detail: string, cause?: unknown) => new AppError(code, detail, { permanent: true, cause }),
 };

@@ -13,6 +13,18 @@ import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { AppConfig } from '../config/config.ts';
+
+/** The media routes' settings that come straight from configuration (shared by every entry point). */
+export function mediaSettings(config: AppConfig) {
+  return {
+    authMode: config.auth.mode,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    idempotencyTtlHours: config.auth.idempotencyTtlHours,
+    uploadRetentionDays: config.storage.retentionDays.uploads,
+    cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+  };
+}
 
 /** A client's X-Request-Id is kept only if it looks like an id, not arbitrary text. */
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

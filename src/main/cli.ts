@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-import { buildApp } from '../http/app.ts';
+import { buildApp, mediaSettings } from '../http/app.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
@@ -77,12 +77,8 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         analyses: rt.analyses,
         keys: rt.keys,
         storage: rt.storage,
-        authMode: config.auth.mode,
-        maxUploadBytes: config.limits.maxUploadBytes,
-        idempotencyTtlHours: config.auth.idempotencyTtlHours,
-        uploadRetentionDays: config.storage.retentionDays.uploads,
+        ...mediaSettings(config),
         cache,
-        cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
         rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
       },
       health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache, databaseCircuit: () => rt.database.breaker.status, storageRoot: config.storage.root },

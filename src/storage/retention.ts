@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from './storage.ts';
 import { auditRepository } from '../persistence/audit.repository.ts';
+import { idempotencyRepository } from '../persistence/idempotency.repository.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** Advisory lock key of the cleanup run (one at a time across all workers). */
@@ -23,12 +24,13 @@ export interface CleanupReport {
   files: number;
   bytes: number;
   missing: number;
+  idempotency_keys_purged: number;
   disk_usage_ratio: number | null;
 }
 
 export async function runCleanup(db: Db, storage: Storage, log: Logger, opts: { batch?: number; maxBatches?: number } = {}): Promise<CleanupReport> {
   const batch = opts.batch ?? CLEANUP_BATCH;
-  const report: CleanupReport = { ran: false, files: 0, bytes: 0, missing: 0, disk_usage_ratio: null };
+  const report: CleanupReport = { ran: false, files: 0, bytes: 0, missing: 0, idempotency_keys_purged: 0, disk_usage_ratio: null };
   await db.connection().execute(async (conn) => {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${CLEANUP_LOCK_ID}) AS ok`.execute(conn);
     if (!lock.rows[0]?.ok) {
@@ -60,6 +62,8 @@ export async function runCleanup(db: Db, storage: Storage, log: Logger, opts: { 
         await conn.updateTable('media_files').set({ deleted_at: sql<Date>`now()` }).where('id', 'in', due.map((f) => f.id)).execute();
         if (due.length < batch) break;
       }
+      // Expired Idempotency-Keys go in the same run (they are only otherwise removed when reused).
+      report.idempotency_keys_purged = await idempotencyRepository.purgeExpired(db);
       if (report.files + report.missing > 0) {
         await auditRepository.record(conn, { table: 'media_files', recordId: 'retention', action: 'cleanup', newValues: { ...report }, actor: { id: 'system:cleanup', ip: null, correlationId: null } });
       }

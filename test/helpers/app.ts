@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type AppConfig } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, mediaSettings } from '../../src/http/app.ts';
 import { AnalysisService } from '../../src/domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../../src/domain/tenant/api-key.service.ts';
 import { LocalFileStorage } from '../../src/storage/storage.ts';
@@ -83,12 +83,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       analyses,
       keys,
       storage,
-      authMode: config.auth.mode,
-      maxUploadBytes: config.limits.maxUploadBytes,
-      idempotencyTtlHours: config.auth.idempotencyTtlHours,
-      uploadRetentionDays: config.storage.retentionDays.uploads,
+      ...mediaSettings(config),
       cache,
-      cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
       rateLimit: config.rateLimit,
     },
     health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache, databaseCircuit: () => db.breaker.status, storageRoot },

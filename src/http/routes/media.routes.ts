@@ -25,10 +25,9 @@ import { checkMediaUrl } from '../../net/safe-download.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
 import { bodyAjv } from '../plugins/validation.ts';
-import { fieldErrors, problemBody, PROBLEM_CONTENT_TYPE } from '../problem.ts';
+import { fieldErrors, isDatabaseUnavailable, problemBody, PROBLEM_CONTENT_TYPE } from '../problem.ts';
 import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
 import { statusKey, type AppCache } from '../../cache/cache.ts';
-import { isDatabaseUnavailable } from '../problem.ts';
 import {
   AcceptedSchema,
   ArtifactListSchema,
