@@ -21,13 +21,23 @@ async function main() {
   const statuses: Record<string, number> = {};
   await Promise.all(
     Array.from({ length: ANALYSES }, async (_, i) => {
-      const mp = multipart({ prompt: `poll ${i}` }, { name: `n${i}.txt`, data: Buffer.from(`Notes number ${i}.\nThe quick brown fox.\n`) });
-      const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+      const mp = multipart(
+        { prompt: `poll ${i}` },
+        { name: `n${i}.txt`, data: Buffer.from(`Notes number ${i}.\nThe quick brown fox.\n`) },
+      );
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/media/analyze',
+        headers: { ...auth(t.tenantA.key), ...mp.headers },
+        payload: mp.payload,
+      });
       const id = res.json().analysis_id as string;
       let after = 0;
       for (;;) {
         await new Promise((r) => setTimeout(r, POLL_MS));
-        const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json() as { status: string };
+        const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json() as {
+          status: string;
+        };
         polls++;
         if (['completed', 'failed', 'cancelled'].includes(s.status) && ++after >= AFTER_DONE_POLLS) {
           statuses[s.status] = (statuses[s.status] ?? 0) + 1;
@@ -42,7 +52,13 @@ async function main() {
     analyses: ANALYSES,
     poll_interval_ms: POLL_MS,
     polls,
-    cache: { backend: t.cache.backend, hits, misses, errors, hit_rate: Math.round((hits / Math.max(1, hits + misses)) * 1000) / 1000 },
+    cache: {
+      backend: t.cache.backend,
+      hits,
+      misses,
+      errors,
+      hit_rate: Math.round((hits / Math.max(1, hits + misses)) * 1000) / 1000,
+    },
     statuses,
     seconds: Math.round((performance.now() - started) / 100) / 10,
     target: { hit_rate_above: 0.6, pass: hits / Math.max(1, hits + misses) > 0.6 },

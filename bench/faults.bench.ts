@@ -25,13 +25,25 @@ const log = (m: string) => process.stdout.write(`[bench:faults] ${m}\n`);
 async function waitHttp(url: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`${url} did not answer`);
 }
 
-interface WriteStats { sent: number; accepted: string[]; unavailable: number; other: number; maxUnavailableMs: number }
+interface WriteStats {
+  sent: number;
+  accepted: string[];
+  unavailable: number;
+  other: number;
+  maxUnavailableMs: number;
+}
 
 /** A steady trickle of POST /analyze, recording what happened to each. */
 function writer(base: string, key: string, everyMs: number): { stop(): Promise<WriteStats> } {
@@ -42,7 +54,12 @@ function writer(base: string, key: string, everyMs: number): { stop(): Promise<W
       const t0 = performance.now();
       stats.sent++;
       try {
-        const r = await fetch(`${base}/api/media/analyze`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'fault', media_url: 'http://127.0.0.1:9/never.mp4', options: {} }), signal: AbortSignal.timeout(5000) });
+        const r = await fetch(`${base}/api/media/analyze`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'fault', media_url: 'http://127.0.0.1:9/never.mp4', options: {} }),
+          signal: AbortSignal.timeout(5000),
+        });
         const ms = performance.now() - t0;
         if (r.status === 202) stats.accepted.push(((await r.json()) as { analysis_id: string }).analysis_id);
         else if (r.status === 503 && r.headers.get('retry-after')) {
@@ -59,7 +76,13 @@ function writer(base: string, key: string, everyMs: number): { stop(): Promise<W
       await sleep(everyMs);
     }
   })();
-  return { stop: async () => { running = false; await loop; return stats; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return stats;
+    },
+  };
 }
 
 async function main() {
@@ -67,11 +90,27 @@ async function main() {
   await fs.chmod(dir, 0o755);
   const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   let pgh: EmbeddedHandle = await startEmbeddedPostgres({ dataDir: dir, port: pgPort, database: 'postgres' });
-  const startRedis = () => spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const startRedis = () =>
+    spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
   let redis: ChildProcess = startRedis();
-  const env = { PATH: process.env.PATH, DATABASE_URL: pgh.connectionString, REDIS_URL: `redis://127.0.0.1:${redisPort}`, PORT: String(apiPort), DATA_DIR: dir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', DATABASE_CONNECT_TIMEOUT_MS: '1000', WORKER_POLL_INTERVAL_MS: '200', WORKER_HEARTBEAT_INTERVAL_MS: '500', WORKER_STALE_AFTER_MS: '3000' };
+  const env = {
+    PATH: process.env.PATH,
+    DATABASE_URL: pgh.connectionString,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    PORT: String(apiPort),
+    DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '0',
+    DATABASE_CONNECT_TIMEOUT_MS: '1000',
+    WORKER_POLL_INTERVAL_MS: '200',
+    WORKER_HEARTBEAT_INTERVAL_MS: '500',
+    WORKER_STALE_AFTER_MS: '3000',
+  };
   const serviceLog = await fs.open(path.join(os.tmpdir(), 'ma-faults-service.log'), 'w');
-  const startService = () => spawn(process.execPath, ['src/main/cli.ts', 'start'], { env, stdio: ['ignore', serviceLog.fd, serviceLog.fd] });
+  const startService = () =>
+    spawn(process.execPath, ['src/main/cli.ts', 'start'], { env, stdio: ['ignore', serviceLog.fd, serviceLog.fd] });
   let svc = startService();
   const base = `http://127.0.0.1:${apiPort}`;
   await waitHttp(`${base}/health`, 60_000);
@@ -90,7 +129,22 @@ async function main() {
   await sleep(3000);
   for (const id of ids) await fetch(`${base}/api/media/status/${id}`, { headers });
   const reads = (seconds: number) =>
-    autocannon({ url: base, connections: 8, duration: seconds, requests: [{ setupRequest: (req) => ({ ...req, method: 'GET', path: `/api/media/status/${ids[Math.floor(Math.random() * ids.length)]}`, headers }) as typeof req }] });
+    autocannon({
+      url: base,
+      connections: 8,
+      duration: seconds,
+      requests: [
+        {
+          setupRequest: (req) =>
+            ({
+              ...req,
+              method: 'GET',
+              path: `/api/media/status/${ids[Math.floor(Math.random() * ids.length)]}`,
+              headers,
+            }) as typeof req,
+        },
+      ],
+    });
   const results: Record<string, unknown> = {};
 
   // 1. Redis killed under load.
@@ -102,7 +156,15 @@ async function main() {
     redis.kill('SIGKILL');
     const r = await load;
     const ws = await w.stop();
-    results.redis_killed = { reads: r.requests.total, read_non2xx: r.non2xx, read_errors: r.errors + r.timeouts, read_p99_ms: r.latency.p99, writes: ws.sent, writes_accepted: ws.accepted.length, writes_failed: ws.unavailable + ws.other };
+    results.redis_killed = {
+      reads: r.requests.total,
+      read_non2xx: r.non2xx,
+      read_errors: r.errors + r.timeouts,
+      read_p99_ms: r.latency.p99,
+      writes: ws.sent,
+      writes_accepted: ws.accepted.length,
+      writes_failed: ws.unavailable + ws.other,
+    };
     log(`  ${JSON.stringify(results.redis_killed)}`);
     redis = startRedis();
   }
@@ -120,7 +182,11 @@ async function main() {
     const restartedAt = performance.now();
     let recoveredMs: number | null = null;
     while (recoveredMs === null && performance.now() - restartedAt < 30_000) {
-      const status = await fetch(`${base}/api/media/analyze`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'probe', media_url: 'http://127.0.0.1:9/x.mp4' }) }).then(
+      const status = await fetch(`${base}/api/media/analyze`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'probe', media_url: 'http://127.0.0.1:9/x.mp4' }),
+      }).then(
         async (r) => {
           await r.body?.cancel();
           return r.status;
@@ -132,10 +198,15 @@ async function main() {
     }
     const r = await load;
     const ws = await w.stop();
-    if (svc.exitCode !== null) throw new Error(`the service exited (${svc.exitCode}) during the outage; see ${path.join(os.tmpdir(), 'ma-faults-service.log')}`);
+    if (svc.exitCode !== null)
+      throw new Error(
+        `the service exited (${svc.exitCode}) during the outage; see ${path.join(os.tmpdir(), 'ma-faults-service.log')}`,
+      );
     const c = new pg.Client({ connectionString: pgh.connectionString });
     await c.connect();
-    const found = await c.query('SELECT count(*)::int AS n FROM media_analysis_requests WHERE id = ANY($1::uuid[])', [ws.accepted]);
+    const found = await c.query('SELECT count(*)::int AS n FROM media_analysis_requests WHERE id = ANY($1::uuid[])', [
+      ws.accepted,
+    ]);
     await c.end();
     results.postgres_stopped = {
       outage_ms: Math.round(restartedAt - stoppedAt),
@@ -172,10 +243,22 @@ async function main() {
     await sleep(6000);
     const c = new pg.Client({ connectionString: pgh.connectionString });
     await c.connect();
-    const stuck = await c.query(`SELECT count(*)::int AS n FROM media_analysis_requests WHERE status = 'processing' AND updated_at < now() - interval '2 seconds'`);
-    const lost = await c.query('SELECT count(*)::int AS n FROM media_analysis_requests WHERE id = ANY($1::uuid[])', [ws.accepted]);
+    const stuck = await c.query(
+      `SELECT count(*)::int AS n FROM media_analysis_requests WHERE status = 'processing' AND updated_at < now() - interval '2 seconds'`,
+    );
+    const lost = await c.query('SELECT count(*)::int AS n FROM media_analysis_requests WHERE id = ANY($1::uuid[])', [
+      ws.accepted,
+    ]);
     await c.end();
-    results.sigterm = { exit_code: code, drain_ms: drainMs, reads_completed: r.requests.total, read_non2xx: r.non2xx, writes_accepted: ws.accepted.length, accepted_rows_found_after: lost.rows[0].n, stranded_processing_after_restart: stuck.rows[0].n };
+    results.sigterm = {
+      exit_code: code,
+      drain_ms: drainMs,
+      reads_completed: r.requests.total,
+      read_non2xx: r.non2xx,
+      writes_accepted: ws.accepted.length,
+      accepted_rows_found_after: lost.rows[0].n,
+      stranded_processing_after_restart: stuck.rows[0].n,
+    };
     log(`  ${JSON.stringify(results.sigterm)}`);
   }
 
@@ -188,7 +271,17 @@ async function main() {
   const report = { date: new Date().toISOString(), results };
   await fs.mkdir('bench/results', { recursive: true });
   await fs.writeFile('bench/results/faults.json', JSON.stringify(report, null, 2) + '\n');
-  const md = ['# Fault tests — ' + report.date, '', ...Object.entries(results).map(([k, v]) => `- **${k}**: ${Object.entries(v as Record<string, unknown>).map(([a, b]) => `${a} ${b}`).join(', ')}`), ''].join('\n');
+  const md = [
+    '# Fault tests — ' + report.date,
+    '',
+    ...Object.entries(results).map(
+      ([k, v]) =>
+        `- **${k}**: ${Object.entries(v as Record<string, unknown>)
+          .map(([a, b]) => `${a} ${b}`)
+          .join(', ')}`,
+    ),
+    '',
+  ].join('\n');
   await fs.writeFile('bench/results/faults.md', md);
   process.stdout.write(md);
 }

@@ -39,7 +39,11 @@ async function main() {
   let stopEmbedded: (() => Promise<void>) | null = null;
   let baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) {
-    const h = await startEmbeddedPostgres({ dataDir: path.resolve('data/bench-pg'), port: 54349, database: 'postgres' });
+    const h = await startEmbeddedPostgres({
+      dataDir: path.resolve('data/bench-pg'),
+      port: 54349,
+      database: 'postgres',
+    });
     baseUrl = h.connectionString;
     stopEmbedded = h.stop;
   }
@@ -90,41 +94,97 @@ async function main() {
   await handle.pool.query('CHECKPOINT');
   const seedSeconds = (performance.now() - seedStart) / 1000;
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
-  const ids = (await handle.pool.query<{ id: string }>(`SELECT id FROM media_analysis_requests WHERE created_by = 'tenant-0' ORDER BY random() LIMIT 2000`)).rows.map((r) => r.id);
-  const tenantRows = Number((await handle.pool.query(`SELECT count(*) AS n FROM media_analysis_requests WHERE created_by = 'tenant-0'`)).rows[0].n);
+  const ids = (
+    await handle.pool.query<{ id: string }>(
+      `SELECT id FROM media_analysis_requests WHERE created_by = 'tenant-0' ORDER BY random() LIMIT 2000`,
+    )
+  ).rows.map((r) => r.id);
+  const tenantRows = Number(
+    (await handle.pool.query(`SELECT count(*) AS n FROM media_analysis_requests WHERE created_by = 'tenant-0'`)).rows[0]
+      .n,
+  );
   await handle.close();
 
   // Rate limiting is off: the load generator is one API key on purpose.
-  const env = { ...process.env, DATABASE_URL: url, DATABASE_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', WORKER_IN_PROCESS: 'false', RATE_LIMIT_MAX: '0', DATA_DIR: path.resolve('data/bench-data') };
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    DATABASE_POOL_MAX: String(POOL_MAX),
+    LOG_LEVEL: 'warn',
+    WORKER_IN_PROCESS: 'false',
+    RATE_LIMIT_MAX: '0',
+    DATA_DIR: path.resolve('data/bench-data'),
+  };
   const api = await startChild(['src/main/cli.ts', 'api'], { ...env, PORT: String(API_PORT) }, API_PORT);
-  const baseline = await startChild(['bench/baseline-server.ts'], { ...env, PORT: String(BASELINE_PORT) }, BASELINE_PORT);
+  const baseline = await startChild(
+    ['bench/baseline-server.ts'],
+    { ...env, PORT: String(BASELINE_PORT) },
+    BASELINE_PORT,
+  );
   // The same API with its cache switched off: every read goes to PostgreSQL.
-  const uncached = await startChild(['src/main/cli.ts', 'api'], { ...env, PORT: String(UNCACHED_PORT), CACHE_ENABLED: 'false' }, UNCACHED_PORT);
+  const uncached = await startChild(
+    ['src/main/cli.ts', 'api'],
+    { ...env, PORT: String(UNCACHED_PORT), CACHE_ENABLED: 'false' },
+    UNCACHED_PORT,
+  );
   const results: Record<string, Summary> = {};
   try {
     const headers = { authorization: `Bearer ${key}` };
     const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
-    const firstCursor = await (await fetch(`http://127.0.0.1:${API_PORT}/api/media/history?per_page=20&page=1`, { headers })).json() as { pagination: { next_cursor: string } };
-    results.baseline_pk_select = await load('baseline', `http://127.0.0.1:${BASELINE_PORT}`, () => ({ method: 'GET', path: `/baseline/${pick()}` }));
-    results.get_status_uncached = await load('GET status (cache off)', `http://127.0.0.1:${UNCACHED_PORT}`, () => ({ method: 'GET', path: `/api/media/status/${pick()}`, headers }));
-    results.get_history_filtered_uncached = await load('GET history, filters + sort (cache off)', `http://127.0.0.1:${UNCACHED_PORT}`, () => ({
+    const firstCursor = (await (
+      await fetch(`http://127.0.0.1:${API_PORT}/api/media/history?per_page=20&page=1`, { headers })
+    ).json()) as { pagination: { next_cursor: string } };
+    results.baseline_pk_select = await load('baseline', `http://127.0.0.1:${BASELINE_PORT}`, () => ({
       method: 'GET',
-      path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
+      path: `/baseline/${pick()}`,
+    }));
+    results.get_status_uncached = await load('GET status (cache off)', `http://127.0.0.1:${UNCACHED_PORT}`, () => ({
+      method: 'GET',
+      path: `/api/media/status/${pick()}`,
       headers,
     }));
-    results.get_status = await load('GET status', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/status/${pick()}`, headers }));
-    results.get_history_filtered = await load('GET history (status+type filter, sort)', `http://127.0.0.1:${API_PORT}`, () => ({
+    results.get_history_filtered_uncached = await load(
+      'GET history, filters + sort (cache off)',
+      `http://127.0.0.1:${UNCACHED_PORT}`,
+      () => ({
+        method: 'GET',
+        path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
+        headers,
+      }),
+    );
+    results.get_status = await load('GET status', `http://127.0.0.1:${API_PORT}`, () => ({
       method: 'GET',
-      path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
+      path: `/api/media/status/${pick()}`,
       headers,
     }));
-    results.get_history_deep_offset = await load('GET history (page 500 = offset 9,980, the deepest offset page)', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/history?per_page=20&page=500`, headers }));
-    results.get_history_cursor = await load('GET history (cursor page)', `http://127.0.0.1:${API_PORT}`, () => ({ method: 'GET', path: `/api/media/history?per_page=20&cursor=${firstCursor.pagination.next_cursor}`, headers }));
+    results.get_history_filtered = await load(
+      'GET history (status+type filter, sort)',
+      `http://127.0.0.1:${API_PORT}`,
+      () => ({
+        method: 'GET',
+        path: `/api/media/history?status=completed&media_type=${['video', 'audio', 'image', 'document'][Math.floor(Math.random() * 4)]}&sort_by=created_at&order=desc&per_page=20`,
+        headers,
+      }),
+    );
+    results.get_history_deep_offset = await load(
+      'GET history (page 500 = offset 9,980, the deepest offset page)',
+      `http://127.0.0.1:${API_PORT}`,
+      () => ({ method: 'GET', path: `/api/media/history?per_page=20&page=500`, headers }),
+    );
+    results.get_history_cursor = await load('GET history (cursor page)', `http://127.0.0.1:${API_PORT}`, () => ({
+      method: 'GET',
+      path: `/api/media/history?per_page=20&cursor=${firstCursor.pagination.next_cursor}`,
+      headers,
+    }));
     results.post_analyze = await load('POST analyze', `http://127.0.0.1:${API_PORT}`, () => ({
       method: 'POST',
       path: '/api/media/analyze',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: `Bench ${crypto.randomUUID()}`, media_url: 'https://media.example.com/new.mp4', options: { extract_frames: true } }),
+      body: JSON.stringify({
+        prompt: `Bench ${crypto.randomUUID()}`,
+        media_url: 'https://media.example.com/new.mp4',
+        options: { extract_frames: true },
+      }),
     }));
   } finally {
     await stopChild(api);
@@ -137,15 +197,41 @@ async function main() {
   const ratio = results.get_status_uncached!.rps / results.baseline_pk_select!.rps;
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    settings: { rows: ROWS, tenants: TENANTS, rows_for_bench_tenant: tenantRows, seconds_per_scenario: SECONDS, connections: CONNECTIONS, pool_max: POOL_MAX, api_log_level: 'warn', database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    settings: {
+      rows: ROWS,
+      tenants: TENANTS,
+      rows_for_bench_tenant: tenantRows,
+      seconds_per_scenario: SECONDS,
+      connections: CONNECTIONS,
+      pool_max: POOL_MAX,
+      api_log_level: 'warn',
+      database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+    },
     seed_seconds: Math.round(seedSeconds),
     results,
     targets: {
       status_uncached_vs_baseline: { target: '>= 0.8', measured: round(ratio, 2), pass: ratio >= 0.8 },
-      post_analyze_rps: { target: '>= 1500', measured: results.post_analyze!.rps, pass: results.post_analyze!.rps >= 1500 },
-      post_analyze_p99_ms: { target: '< 50', measured: results.post_analyze!.p99_ms, pass: results.post_analyze!.p99_ms < 50 },
-      history_uncached_p99_ms: { target: '< 50', measured: results.get_history_filtered_uncached!.p99_ms, pass: results.get_history_filtered_uncached!.p99_ms < 50 },
+      post_analyze_rps: {
+        target: '>= 1500',
+        measured: results.post_analyze!.rps,
+        pass: results.post_analyze!.rps >= 1500,
+      },
+      post_analyze_p99_ms: {
+        target: '< 50',
+        measured: results.post_analyze!.p99_ms,
+        pass: results.post_analyze!.p99_ms < 50,
+      },
+      history_uncached_p99_ms: {
+        target: '< 50',
+        measured: results.get_history_filtered_uncached!.p99_ms,
+        pass: results.get_history_filtered_uncached!.p99_ms < 50,
+      },
     },
   };
   await fs.mkdir(RESULTS_DIR, { recursive: true });
@@ -157,11 +243,15 @@ async function main() {
     '',
     '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |',
     '|---|---:|---:|---:|---:|---:|',
-    ...Object.entries(results).map(([k, r]) => `| ${k} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} | ${r.non2xx} |`),
+    ...Object.entries(results).map(
+      ([k, r]) => `| ${k} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} | ${r.non2xx} |`,
+    ),
     '',
     '| target | measured | pass |',
     '|---|---:|:---:|',
-    ...Object.entries(report.targets).map(([k, v]) => `| ${k} ${v.target} | ${v.measured} | ${v.pass ? 'yes' : 'NO'} |`),
+    ...Object.entries(report.targets).map(
+      ([k, v]) => `| ${k} ${v.target} | ${v.measured} | ${v.pass ? 'yes' : 'NO'} |`,
+    ),
     '',
   ].join('\n');
   await fs.writeFile(path.join(RESULTS_DIR, 'http-load.md'), md);
@@ -187,11 +277,25 @@ function log(msg: string) {
   process.stdout.write(`[bench] ${msg}\n`);
 }
 
-async function load(name: string, url: string, next: () => { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }): Promise<Summary> {
+async function load(
+  name: string,
+  url: string,
+  next: () => { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Summary> {
   log(`${name}: ${SECONDS} s, ${CONNECTIONS} connections`);
   // Warm-up: JIT, pool connections, caches.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2, requests: [{ setupRequest: (req) => ({ ...req, ...next() }) as typeof req }] });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: (req) => ({ ...req, ...next() }) as typeof req }] });
+  await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: 2,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) as typeof req }],
+  });
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) as typeof req }],
+  });
   const s: Summary = {
     rps: Math.round(r.requests.average),
     p50_ms: r.latency.p50,
@@ -210,8 +314,16 @@ async function startChild(args: string[], env: NodeJS.ProcessEnv, port: number):
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status < 500, () => false);
-    const okBaseline = ok || (await fetch(`http://127.0.0.1:${port}/baseline/00000000-0000-4000-8000-000000000000`).then(() => true, () => false));
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    const okBaseline =
+      ok ||
+      (await fetch(`http://127.0.0.1:${port}/baseline/00000000-0000-4000-8000-000000000000`).then(
+        () => true,
+        () => false,
+      ));
     if (okBaseline) return child;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${args.join(' ')} did not start`);
     await new Promise((r) => setTimeout(r, 200));

@@ -31,15 +31,44 @@ function log(m: string) {
 
 async function video(minutes: number): Promise<string> {
   const file = path.join(DIR, `video-${minutes}min-1080p.mp4`);
-  if (await fs.stat(file).then(() => true, () => false)) return file;
+  if (
+    await fs.stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return file;
   log(`generating ${minutes}-minute 1080p video…`);
   const t0 = performance.now();
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=${FPS}:duration=${minutes * 60}`,
-    '-f', 'lavfi', '-i', `sine=frequency=330:duration=${minutes * 60}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-g', String(FPS * 10), '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '48k', '-shortest', `${file}.tmp.mp4`,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=1920x1080:rate=${FPS}:duration=${minutes * 60}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=330:duration=${minutes * 60}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '32',
+    '-g',
+    String(FPS * 10),
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '48k',
+    '-shortest',
+    `${file}.tmp.mp4`,
   ]);
   await fs.rename(`${file}.tmp.mp4`, file);
   log(`  generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -59,7 +88,10 @@ async function oursContactSheet(file: string, durationSeconds: number, work: str
       }
     }),
   );
-  const sheet = await composeContactSheet(await Promise.all(outs.map(async (o, i) => ({ image: await fs.readFile(o), seconds: times[i]! }))), { ...GRID, width: 1920, height: 1080 });
+  const sheet = await composeContactSheet(
+    await Promise.all(outs.map(async (o, i) => ({ image: await fs.readFile(o), seconds: times[i]! }))),
+    { ...GRID, width: 1920, height: 1080 },
+  );
   await fs.writeFile(path.join(work, 'sheet.jpg'), sheet);
   return performance.now() - t0;
 }
@@ -68,7 +100,11 @@ async function naiveContactSheet(file: string, durationSeconds: number, work: st
   const t0 = performance.now();
   const totalFrames = Math.round(durationSeconds * FPS);
   const every = Math.max(1, Math.floor(totalFrames / (GRID.rows * GRID.cols)));
-  await runFfmpeg('ffmpeg', naiveContactSheetArgs(file, path.join(work, 'naive.jpg'), every, GRID.cols, GRID.rows, 640), { timeoutMs: 3_600_000 });
+  await runFfmpeg(
+    'ffmpeg',
+    naiveContactSheetArgs(file, path.join(work, 'naive.jpg'), every, GRID.cols, GRID.rows, 640),
+    { timeoutMs: 3_600_000 },
+  );
   return performance.now() - t0;
 }
 
@@ -80,16 +116,33 @@ async function main() {
     const file = await video(minutes);
     const duration = minutes * 60;
     await oursContactSheet(file, duration, work); // warm-up (page cache, sharp)
-    const runs = [await oursContactSheet(file, duration, work), await oursContactSheet(file, duration, work), await oursContactSheet(file, duration, work)];
+    const runs = [
+      await oursContactSheet(file, duration, work),
+      await oursContactSheet(file, duration, work),
+      await oursContactSheet(file, duration, work),
+    ];
     const ours = runs.sort((a, b) => a - b)[1]!;
     const naive = await naiveContactSheet(file, duration, work);
-    sheets.push({ minutes, ours_ms: Math.round(ours), naive_ms: Math.round(naive), speedup: Math.round((naive / ours) * 10) / 10 });
-    log(`${minutes} min: ours ${Math.round(ours)} ms (median of 3), naive ${Math.round(naive)} ms, ${(naive / ours).toFixed(1)}x`);
+    sheets.push({
+      minutes,
+      ours_ms: Math.round(ours),
+      naive_ms: Math.round(naive),
+      speedup: Math.round((naive / ours) * 10) / 10,
+    });
+    log(
+      `${minutes} min: ours ${Math.round(ours)} ms (median of 3), naive ${Math.round(naive)} ms, ${(naive / ours).toFixed(1)}x`,
+    );
   }
 
   const pdfFile = path.join(DIR, 'document-200-pages.pdf');
   const paragraph = 'Media analysis extracts text from documents with page boundaries kept intact';
-  await fs.writeFile(pdfFile, makePdf(Array.from({ length: 200 }, (_, i) => `Page ${i + 1}: ${paragraph}`), 'Benchmark Document'));
+  await fs.writeFile(
+    pdfFile,
+    makePdf(
+      Array.from({ length: 200 }, (_, i) => `Page ${i + 1}: ${paragraph}`),
+      'Benchmark Document',
+    ),
+  );
   await pdfText(pdfFile, { maxPages: 1000 });
   const oursPdf: number[] = [];
   const popplerPdf: number[] = [];
@@ -111,14 +164,26 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    video: { resolution: '1920x1080', fps: FPS, keyframe_interval_s: 10, grid: `${GRID.rows}x${GRID.cols}`, sheet: '1920x1080' },
+    video: {
+      resolution: '1920x1080',
+      fps: FPS,
+      keyframe_interval_s: 10,
+      grid: `${GRID.rows}x${GRID.cols}`,
+      sheet: '1920x1080',
+    },
     contact_sheets: sheets,
     pdf,
     targets: {
       sheet_60min_under_3s: { measured_ms: last.ours_ms, pass: last.minutes === 60 && last.ours_ms < 3000 },
       sheet_60min_20x_faster_than_naive: { measured: last.speedup, pass: last.speedup >= 20 },
-      growth_1_to_60min_at_most_2x: { measured: Math.round((last.ours_ms / first.ours_ms) * 100) / 100, pass: last.ours_ms / first.ours_ms <= 2 },
-      pdf_within_3x_of_pdftotext: { measured: Math.round((pdf.ours_ms / pdf.pdftotext_ms) * 100) / 100, pass: pdf.ours_ms <= 3 * pdf.pdftotext_ms },
+      growth_1_to_60min_at_most_2x: {
+        measured: Math.round((last.ours_ms / first.ours_ms) * 100) / 100,
+        pass: last.ours_ms / first.ours_ms <= 2,
+      },
+      pdf_within_3x_of_pdftotext: {
+        measured: Math.round((pdf.ours_ms / pdf.pdftotext_ms) * 100) / 100,
+        pass: pdf.ours_ms <= 3 * pdf.pdftotext_ms,
+      },
     },
   };
   await fs.mkdir(RESULTS, { recursive: true });
@@ -136,7 +201,9 @@ async function main() {
     '',
     '| target | measured | pass |',
     '|---|---:|:---:|',
-    ...Object.entries(report.targets).map(([k, v]) => `| ${k} | ${'measured_ms' in v ? `${v.measured_ms} ms` : v.measured} | ${v.pass ? 'yes' : 'NO'} |`),
+    ...Object.entries(report.targets).map(
+      ([k, v]) => `| ${k} | ${'measured_ms' in v ? `${v.measured_ms} ms` : v.measured} | ${v.pass ? 'yes' : 'NO'} |`,
+    ),
     '',
   ].join('\n');
   await fs.writeFile(path.join(RESULTS, 'media.md'), md);

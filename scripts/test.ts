@@ -16,7 +16,11 @@ async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' };
   if (!env.DATABASE_URL) {
     process.stdout.write(`DATABASE_URL not set: starting embedded PostgreSQL on 127.0.0.1:${TEST_PG_PORT}\n`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.resolve('data/test-pg'), port: TEST_PG_PORT, database: 'media_analysis_test' });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.resolve('data/test-pg'),
+      port: TEST_PG_PORT,
+      database: 'media_analysis_test',
+    });
     env.DATABASE_URL = pg.connectionString;
     stop = pg.stop;
   }

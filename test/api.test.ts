@@ -15,8 +15,17 @@ after(async () => {
   await t.close();
 });
 
-async function submit(key = t.tenantA.key, body: Record<string, unknown> = { prompt: 'Describe it', media_url: 'https://example.com/a.mp4' }, headers: Record<string, string> = {}) {
-  return t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(key), ...headers }, payload: body });
+async function submit(
+  key = t.tenantA.key,
+  body: Record<string, unknown> = { prompt: 'Describe it', media_url: 'https://example.com/a.mp4' },
+  headers: Record<string, string> = {},
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(key), ...headers },
+    payload: body,
+  });
 }
 
 async function countRows(table: 'media_analysis_requests' | 'audit_log' | 'media_files'): Promise<number> {
@@ -31,8 +40,23 @@ async function countJobs(): Promise<number> {
 
 describe('POST /api/media/analyze', () => {
   test('202 with Location, correlation id from X-Request-Id, row + audit + job committed together', async () => {
-    const [rows, audits, jobs] = [await countRows('media_analysis_requests'), await countRows('audit_log'), await countJobs()];
-    const res = await submit(t.tenantA.key, { prompt: 'What happens?', media_url: 'https://example.com/v.mp4', media_type: 'video', config: { model: 'm', max_tokens: 100, temperature: 0.2 }, options: { extract_frames: true }, metadata: { source: 'test' } }, { 'x-request-id': 'req-123' });
+    const [rows, audits, jobs] = [
+      await countRows('media_analysis_requests'),
+      await countRows('audit_log'),
+      await countJobs(),
+    ];
+    const res = await submit(
+      t.tenantA.key,
+      {
+        prompt: 'What happens?',
+        media_url: 'https://example.com/v.mp4',
+        media_type: 'video',
+        config: { model: 'm', max_tokens: 100, temperature: 0.2 },
+        options: { extract_frames: true },
+        metadata: { source: 'test' },
+      },
+      { 'x-request-id': 'req-123' },
+    );
     assert.equal(res.statusCode, 202);
     const body = res.json();
     assert.equal(body.status, 'pending');
@@ -43,7 +67,11 @@ describe('POST /api/media/analyze', () => {
     assert.equal(await countRows('media_analysis_requests'), rows + 1);
     assert.equal(await countRows('audit_log'), audits + 1);
     assert.equal(await countJobs(), jobs + 1);
-    const row = await t.db.db.selectFrom('media_analysis_requests').selectAll().where('id', '=', body.analysis_id).executeTakeFirstOrThrow();
+    const row = await t.db.db
+      .selectFrom('media_analysis_requests')
+      .selectAll()
+      .where('id', '=', body.analysis_id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.created_by, 'tenant-a');
     assert.equal(row.correlation_id, 'req-123');
     assert.match(row.prompt_hash, /^[0-9a-f]{64}$/);
@@ -60,12 +88,21 @@ describe('POST /api/media/analyze', () => {
   test('same prompt, config and media give the same prompt_hash', async () => {
     const a = (await submit()).json();
     const b = (await submit()).json();
-    const rows = await t.db.db.selectFrom('media_analysis_requests').select(['id', 'prompt_hash']).where('id', 'in', [a.analysis_id, b.analysis_id]).execute();
+    const rows = await t.db.db
+      .selectFrom('media_analysis_requests')
+      .select(['id', 'prompt_hash'])
+      .where('id', 'in', [a.analysis_id, b.analysis_id])
+      .execute();
     assert.equal(rows[0]!.prompt_hash, rows[1]!.prompt_hash);
   });
 
   test('malformed JSON → 400 problem+json', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), 'content-type': 'application/json' }, payload: '{"prompt": ' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), 'content-type': 'application/json' },
+      payload: '{"prompt": ',
+    });
     assert.equal(res.statusCode, 400);
     assert.match(String(res.headers['content-type']), /application\/problem\+json/);
     const p = res.json();
@@ -75,7 +112,12 @@ describe('POST /api/media/analyze', () => {
   });
 
   test('schema violations and unknown fields → 422 with field errors', async () => {
-    const res = await submit(t.tenantA.key, { prompt: '', media_url: 'https://example.com/x', surprise: 1, config: { temperature: 9 } });
+    const res = await submit(t.tenantA.key, {
+      prompt: '',
+      media_url: 'https://example.com/x',
+      surprise: 1,
+      config: { temperature: 9 },
+    });
     assert.equal(res.statusCode, 422);
     const p = res.json();
     assert.equal(p.code, 'VALIDATION_FAILED');
@@ -86,7 +128,11 @@ describe('POST /api/media/analyze', () => {
   });
 
   test('missing media, non-http URL, and a URL with credentials → 422', async () => {
-    for (const body of [{ prompt: 'x' }, { prompt: 'x', media_url: 'ftp://example.com/a' }, { prompt: 'x', media_url: 'http://user:pw@example.com/a' }]) {
+    for (const body of [
+      { prompt: 'x' },
+      { prompt: 'x', media_url: 'ftp://example.com/a' },
+      { prompt: 'x', media_url: 'http://user:pw@example.com/a' },
+    ]) {
       const res = await submit(t.tenantA.key, body);
       assert.equal(res.statusCode, 422, JSON.stringify(body));
       assert.equal(res.json().code, 'VALIDATION_FAILED');
@@ -96,7 +142,12 @@ describe('POST /api/media/analyze', () => {
   test('a body without content → 422, wrong content type → 415', async () => {
     const empty = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key) });
     assert.equal(empty.statusCode, 422);
-    const xml = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), 'content-type': 'application/xml' }, payload: '<a/>' });
+    const xml = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     assert.equal(xml.statusCode, 415);
     assert.equal(xml.json().code, 'UNSUPPORTED_MEDIA_TYPE');
   });
@@ -109,11 +160,23 @@ describe('POST /api/media/analyze', () => {
 
   test('multipart upload is stored under uploads/{date}/{id}/ with sha-256 and a media_files row', async () => {
     const data = await fs.readFile(await fixtures.image());
-    const mp = multipart({ prompt: 'Describe the image', options: JSON.stringify({ ocr: true }) }, { name: 'photo.png', data, type: 'image/png' });
-    const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+    const mp = multipart(
+      { prompt: 'Describe the image', options: JSON.stringify({ ocr: true }) },
+      { name: 'photo.png', data, type: 'image/png' },
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...mp.headers },
+      payload: mp.payload,
+    });
     assert.equal(res.statusCode, 202, res.body);
     const id = res.json().analysis_id;
-    const file = await t.db.db.selectFrom('media_files').selectAll().where('analysis_id', '=', id).executeTakeFirstOrThrow();
+    const file = await t.db.db
+      .selectFrom('media_files')
+      .selectAll()
+      .where('analysis_id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.match(file.relative_path, new RegExp(`^uploads/\\d{4}-\\d{2}-\\d{2}/${id}/source$`));
     assert.equal(Number(file.size_bytes), data.length);
     assert.equal(file.retention_days, 7);
@@ -127,20 +190,48 @@ describe('POST /api/media/analyze', () => {
   test('multipart: too large → 413 and nothing left behind; bad fields → 422 and nothing left behind', async () => {
     const before = await countRows('media_files');
     const big = multipart({ prompt: 'x' }, { name: 'big.bin', data: Buffer.alloc(150_000, 1) });
-    const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...big.headers }, payload: big.payload });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...big.headers },
+      payload: big.payload,
+    });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().code, 'MEDIA_TOO_LARGE');
     const bad = multipart({ prompt: '', config: '{not json' }, { name: 'a.png', data: Buffer.from('abc') });
-    const res2 = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...bad.headers }, payload: bad.payload });
+    const res2 = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...bad.headers },
+      payload: bad.payload,
+    });
     assert.equal(res2.statusCode, 422);
-    const both = multipart({ prompt: 'x', media_url: 'https://example.com/a' }, { name: 'a.png', data: Buffer.from('abc') });
-    const res3 = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...both.headers }, payload: both.payload });
+    const both = multipart(
+      { prompt: 'x', media_url: 'https://example.com/a' },
+      { name: 'a.png', data: Buffer.from('abc') },
+    );
+    const res3 = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...both.headers },
+      payload: both.payload,
+    });
     assert.equal(res3.statusCode, 422);
     const wrongField = multipart({ prompt: 'x' }, { name: 'a.png', data: Buffer.from('abc'), field: 'upload' });
-    const res4 = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...wrongField.headers }, payload: wrongField.payload });
+    const res4 = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...wrongField.headers },
+      payload: wrongField.payload,
+    });
     assert.equal(res4.statusCode, 422);
     const empty = multipart({ prompt: 'x' }, { name: 'empty.bin', data: Buffer.alloc(0) });
-    const res5 = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...empty.headers }, payload: empty.payload });
+    const res5 = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...empty.headers },
+      payload: empty.payload,
+    });
     assert.equal(res5.statusCode, 422);
     assert.equal(await countRows('media_files'), before);
     const leftovers = await fs.readdir(`${t.storageRoot}/uploads`, { recursive: true }).catch(() => []);
@@ -172,7 +263,9 @@ describe('authentication', () => {
     const { key, row } = await t.keys.create('tenant-c', 'C');
     assert.equal((await t.app.inject({ url: '/api/media/history', headers: auth(key) })).statusCode, 200);
     await t.db.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', row.id).execute();
-    const fresh = new (t.keys.constructor as typeof import('../src/domain/tenant/api-key.service.ts').ApiKeyService)(t.db.db);
+    const fresh = new (t.keys.constructor as typeof import('../src/domain/tenant/api-key.service.ts').ApiKeyService)(
+      t.db.db,
+    );
     assert.equal(await fresh.authenticate(key), null);
   });
 });
@@ -190,7 +283,16 @@ describe('GET /api/media/status/:id', () => {
       assert.equal(b.media_type, 'unknown');
       assert.equal(b.source_url, 'https://example.com/a.mp4');
       assert.equal(b.retry_count, 0);
-      for (const k of ['created_at', 'updated_at', 'started_at', 'completed_at', 'result_summary', 'error_message', 'error_code']) assert.ok(k in b, k);
+      for (const k of [
+        'created_at',
+        'updated_at',
+        'started_at',
+        'completed_at',
+        'result_summary',
+        'error_message',
+        'error_code',
+      ])
+        assert.ok(k in b, k);
     }
   });
 
@@ -198,13 +300,19 @@ describe('GET /api/media/status/:id', () => {
     const malformed = await t.app.inject({ url: '/api/media/status/not-a-uuid', headers: auth(t.tenantA.key) });
     assert.equal(malformed.statusCode, 400);
     assert.equal(malformed.json().code, 'INVALID_ID');
-    const unknown = await t.app.inject({ url: '/api/media/status/00000000-0000-4000-8000-000000000000', headers: auth(t.tenantA.key) });
+    const unknown = await t.app.inject({
+      url: '/api/media/status/00000000-0000-4000-8000-000000000000',
+      headers: auth(t.tenantA.key),
+    });
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json().code, 'ANALYSIS_NOT_FOUND');
     const id = (await submit()).json().analysis_id;
     const other = await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantB.key) });
     assert.equal(other.statusCode, 404);
-    assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) })).statusCode, 204);
+    assert.equal(
+      (await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) })).statusCode,
+      204,
+    );
     const gone = await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) });
     assert.equal(gone.statusCode, 410);
     assert.equal(gone.json().code, 'ANALYSIS_GONE');
@@ -217,20 +325,37 @@ describe('DELETE /api/media/:id', () => {
     const res = await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) });
     assert.equal(res.statusCode, 204);
     assert.equal(res.body, '');
-    const row = await t.db.db.selectFrom('media_analysis_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await t.db.db
+      .selectFrom('media_analysis_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'deleted');
     assert.ok(row.deleted_at);
-    const jobs = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
+    const jobs = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
     assert.equal(jobs.rows[0]!.n, 0);
     const audit = await t.db.db.selectFrom('audit_log').selectAll().where('record_id', '=', id).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['create', 'delete']);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['create', 'delete'],
+    );
     assert.equal(audit[1]!.performed_by, t.tenantA.keyId);
     assert.equal(audit[1]!.ip_address, '127.0.0.1');
     const again = await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) });
     assert.equal(again.statusCode, 410);
-    const unknown = await t.app.inject({ method: 'DELETE', url: '/api/media/00000000-0000-4000-8000-000000000000', headers: auth(t.tenantA.key) });
+    const unknown = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/media/00000000-0000-4000-8000-000000000000',
+      headers: auth(t.tenantA.key),
+    });
     assert.equal(unknown.statusCode, 404);
-    const other = await t.app.inject({ method: 'DELETE', url: `/api/media/${(await submit()).json().analysis_id}`, headers: auth(t.tenantB.key) });
+    const other = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/media/${(await submit()).json().analysis_id}`,
+      headers: auth(t.tenantB.key),
+    });
     assert.equal(other.statusCode, 404);
   });
 
@@ -257,19 +382,33 @@ describe('retry and cancel', () => {
     assert.equal(r.statusCode, 200);
     assert.equal(r.json().status, 'pending');
     assert.equal(r.json().retry_count, 1);
-    const jobs = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
+    const jobs = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
     assert.equal(jobs.rows[0]!.n, 1);
     const r2 = await t.app.inject({ method: 'POST', url: `/api/media/${id}/retry`, headers: auth(t.tenantA.key) });
     assert.equal(r2.statusCode, 409);
     const other = await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantB.key) });
     assert.equal(other.statusCode, 404);
-    const audit = await t.db.db.selectFrom('audit_log').select('action').where('record_id', '=', id).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['create', 'cancel', 'retry']);
+    const audit = await t.db.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('record_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['create', 'cancel', 'retry'],
+    );
   });
 
   test('retry is limited to 10', async () => {
     const id = (await submit()).json().analysis_id;
-    await t.db.db.updateTable('media_analysis_requests').set({ status: 'failed', retry_count: 10 }).where('id', '=', id).execute();
+    await t.db.db
+      .updateTable('media_analysis_requests')
+      .set({ status: 'failed', retry_count: 10 })
+      .where('id', '=', id)
+      .execute();
     const r = await t.app.inject({ method: 'POST', url: `/api/media/${id}/retry`, headers: auth(t.tenantA.key) });
     assert.equal(r.statusCode, 409);
     assert.equal(r.json().code, 'RETRY_LIMIT_REACHED');
@@ -278,9 +417,18 @@ describe('retry and cancel', () => {
   test('retry and cancel of a deleted analysis → 410; of a malformed id → 400', async () => {
     const id = (await submit()).json().analysis_id;
     await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) });
-    assert.equal((await t.app.inject({ method: 'POST', url: `/api/media/${id}/retry`, headers: auth(t.tenantA.key) })).statusCode, 410);
-    assert.equal((await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantA.key) })).statusCode, 410);
-    assert.equal((await t.app.inject({ method: 'POST', url: '/api/media/xyz/cancel', headers: auth(t.tenantA.key) })).statusCode, 400);
+    assert.equal(
+      (await t.app.inject({ method: 'POST', url: `/api/media/${id}/retry`, headers: auth(t.tenantA.key) })).statusCode,
+      410,
+    );
+    assert.equal(
+      (await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantA.key) })).statusCode,
+      410,
+    );
+    assert.equal(
+      (await t.app.inject({ method: 'POST', url: '/api/media/xyz/cancel', headers: auth(t.tenantA.key) })).statusCode,
+      400,
+    );
   });
 });
 
@@ -288,24 +436,44 @@ describe('GET /api/media/history', () => {
   test('filters, sorting, offset pages and cursor pages agree', async () => {
     const { key } = await t.keys.create('tenant-h', 'history');
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await submit(key, { prompt: `p${i}`, media_url: 'https://example.com/a', media_type: i % 2 ? 'audio' : 'video' })).json().analysis_id);
+    for (let i = 0; i < 7; i++)
+      ids.push(
+        (
+          await submit(key, {
+            prompt: `p${i}`,
+            media_url: 'https://example.com/a',
+            media_type: i % 2 ? 'audio' : 'video',
+          })
+        ).json().analysis_id,
+      );
     await t.app.inject({ method: 'POST', url: `/api/media/${ids[0]}/cancel`, headers: auth(key) });
 
     const all = (await t.app.inject({ url: '/api/media/history', headers: auth(key) })).json();
     assert.equal(all.pagination.total, 7);
     assert.equal(all.pagination.per_page, 20);
-    assert.deepEqual(all.data.map((d: { analysis_id: string }) => d.analysis_id), [...ids].reverse());
+    assert.deepEqual(
+      all.data.map((d: { analysis_id: string }) => d.analysis_id),
+      [...ids].reverse(),
+    );
 
     const audio = (await t.app.inject({ url: '/api/media/history?media_type=audio', headers: auth(key) })).json();
     assert.equal(audio.pagination.total, 3);
     const cancelled = (await t.app.inject({ url: '/api/media/history?status=cancelled', headers: auth(key) })).json();
-    assert.deepEqual(cancelled.data.map((d: { analysis_id: string }) => d.analysis_id), [ids[0]]);
-    const asc = (await t.app.inject({ url: '/api/media/history?order=asc&sort_by=created_at', headers: auth(key) })).json();
+    assert.deepEqual(
+      cancelled.data.map((d: { analysis_id: string }) => d.analysis_id),
+      [ids[0]],
+    );
+    const asc = (
+      await t.app.inject({ url: '/api/media/history?order=asc&sort_by=created_at', headers: auth(key) })
+    ).json();
     assert.equal(asc.data[0].analysis_id, ids[0]);
 
     const p2 = (await t.app.inject({ url: '/api/media/history?per_page=3&page=2', headers: auth(key) })).json();
     assert.equal(p2.pagination.total_pages, 3);
-    assert.deepEqual(p2.data.map((d: { analysis_id: string }) => d.analysis_id), [ids[3], ids[2], ids[1]]);
+    assert.deepEqual(
+      p2.data.map((d: { analysis_id: string }) => d.analysis_id),
+      [ids[3], ids[2], ids[1]],
+    );
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -317,23 +485,51 @@ describe('GET /api/media/history', () => {
     } while (cursor);
     assert.deepEqual(seen, [...ids].reverse());
 
-    const future = (await t.app.inject({ url: `/api/media/history?date_from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, headers: auth(key) })).json();
+    const future = (
+      await t.app.inject({
+        url: `/api/media/history?date_from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+        headers: auth(key),
+      })
+    ).json();
     assert.equal(future.pagination.total, 0);
-    const past = (await t.app.inject({ url: `/api/media/history?date_to=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`, headers: auth(key) })).json();
+    const past = (
+      await t.app.inject({
+        url: `/api/media/history?date_to=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`,
+        headers: auth(key),
+      })
+    ).json();
     assert.equal(past.pagination.total, 0);
-    const updated = (await t.app.inject({ url: '/api/media/history?sort_by=updated_at&per_page=1', headers: auth(key) })).json();
+    const updated = (
+      await t.app.inject({ url: '/api/media/history?sort_by=updated_at&per_page=1', headers: auth(key) })
+    ).json();
     assert.equal(updated.data[0].analysis_id, ids[0]);
     assert.ok(updated.pagination.next_cursor);
   });
 
   test('bad parameters → 400', async () => {
-    for (const q of ['per_page=0', 'per_page=101', 'page=0', 'status=bogus', 'media_type=x', 'sort_by=prompt', 'order=up', 'date_from=yesterday', 'cursor=%%%', 'cursor=eyJ4IjoxfQ', 'unknown=1', `date_from=2026-02-01T00:00:00Z&date_to=2026-01-01T00:00:00Z`]) {
+    for (const q of [
+      'per_page=0',
+      'per_page=101',
+      'page=0',
+      'status=bogus',
+      'media_type=x',
+      'sort_by=prompt',
+      'order=up',
+      'date_from=yesterday',
+      'cursor=%%%',
+      'cursor=eyJ4IjoxfQ',
+      'unknown=1',
+      `date_from=2026-02-01T00:00:00Z&date_to=2026-01-01T00:00:00Z`,
+    ]) {
       const res = await t.app.inject({ url: `/api/media/history?${q}`, headers: auth(t.tenantA.key) });
       assert.equal(res.statusCode, 400, q);
       assert.equal(res.json().code, 'INVALID_PARAMETER', q);
     }
     const first = (await t.app.inject({ url: '/api/media/history?per_page=1', headers: auth(t.tenantA.key) })).json();
-    const wrongOrder = await t.app.inject({ url: `/api/media/history?per_page=1&order=asc&cursor=${first.pagination.next_cursor}`, headers: auth(t.tenantA.key) });
+    const wrongOrder = await t.app.inject({
+      url: `/api/media/history?per_page=1&order=asc&cursor=${first.pagination.next_cursor}`,
+      headers: auth(t.tenantA.key),
+    });
     assert.equal(wrongOrder.statusCode, 400);
   });
 
@@ -345,9 +541,13 @@ describe('GET /api/media/history', () => {
 
   test('the trigger-kept counters agree with count(*) after inserts, transitions and deletes', async () => {
     const real = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
-      SELECT created_by, status, media_type, count(*)::int AS n FROM media_analysis_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(t.db.db);
+      SELECT created_by, status, media_type, count(*)::int AS n FROM media_analysis_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(
+      t.db.db,
+    );
     const kept = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
-      SELECT tenant_id AS created_by, status, media_type, sum(n)::int AS n FROM analysis_counts GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`.execute(t.db.db);
+      SELECT tenant_id AS created_by, status, media_type, sum(n)::int AS n FROM analysis_counts GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`.execute(
+      t.db.db,
+    );
     assert.ok(real.rows.length > 3);
     assert.deepEqual(kept.rows, real.rows);
   });
@@ -390,7 +590,9 @@ describe('documents and errors', () => {
   test('every log line of a request carries its request id', async () => {
     const res = await submit(t.tenantA.key, undefined, { 'x-request-id': 'trace-me-42' });
     assert.equal(res.statusCode, 202);
-    const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => JSON.stringify(l).includes('trace-me-42'));
+    const lines = t.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => JSON.stringify(l).includes('trace-me-42'));
     assert.ok(lines.length >= 2);
     for (const l of lines) assert.equal(l.request_id, 'trace-me-42');
     assert.ok(!t.logs.some((l) => l.includes(t.tenantA.key)), 'API key leaked into logs');

@@ -24,7 +24,20 @@ after(async () => {
 async function seed(db: TestDatabase): Promise<void> {
   const service = new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 24 });
   for (let i = 0; i < 25; i++) {
-    const a = await service.create({ tenantId: `t${i % 3}`, prompt: `prompt ${i}`, sourceUrl: `https://example.com/${i}.mp4`, upload: null, mediaType: 'video', config: { model: 'm' }, options: {}, metadata: { i }, correlationId: `c${i}` }, { id: 'k', ip: '10.0.0.1', correlationId: `c${i}` });
+    const a = await service.create(
+      {
+        tenantId: `t${i % 3}`,
+        prompt: `prompt ${i}`,
+        sourceUrl: `https://example.com/${i}.mp4`,
+        upload: null,
+        mediaType: 'video',
+        config: { model: 'm' },
+        options: {},
+        metadata: { i },
+        correlationId: `c${i}`,
+      },
+      { id: 'k', ip: '10.0.0.1', correlationId: `c${i}` },
+    );
     if (i % 5 === 0) await service.cancel(a.id, a.tenantId, { id: 'k', ip: null, correlationId: null });
   }
   await new ApiKeyService(db.db).create('t0', 'backup test');
@@ -32,53 +45,69 @@ async function seed(db: TestDatabase): Promise<void> {
 
 test('pgEnv passes the connection without putting the password on a command line', () => {
   const env = pgEnv('postgres://u%40x:p%3Ass@db.example:6543/app?sslmode=require');
-  assert.deepEqual([env.PGHOST, env.PGPORT, env.PGUSER, env.PGPASSWORD, env.PGDATABASE, env.PGSSLMODE], ['db.example', '6543', 'u@x', 'p:ss', 'app', 'require']);
+  assert.deepEqual(
+    [env.PGHOST, env.PGPORT, env.PGUSER, env.PGPASSWORD, env.PGDATABASE, env.PGSSLMODE],
+    ['db.example', '6543', 'u@x', 'p:ss', 'app', 'require'],
+  );
 });
 
-test('backup → drop → restore into an empty database: counts and checksums match', { skip: !hasPgDump && 'pg_dump is not installed' }, async () => {
-  const source = await createTestDatabase();
-  await seed(source);
-  const before = await tableFacts(source.db);
-  assert.equal(before.media_analysis_requests!.rows, 25);
-  const manifest = await backup(source.db, source.url, dir);
-  assert.equal(manifest.tables.audit_log!.rows, 30);
-  assert.ok(manifest.dump_bytes > 0);
-  await source.drop();
-
-  const target = await createTestDatabase({ migrated: false });
-  try {
-    const manifestPath = path.join(dir, `${manifest.dump_file}.manifest.json`);
-    const report = await restore(target.db, target.url, manifestPath);
-    assert.deepEqual(report, { ok: true, mismatches: [] });
-    assert.deepEqual(await tableFacts(target.db), before);
-    const jobs = await target.pool.query('SELECT count(*)::int AS n FROM graphile_worker.jobs');
-    assert.equal(jobs.rows[0].n, 20, 'the queue comes back with the rows');
-    await assert.rejects(restore(target.db, target.url, manifestPath), /empty database/);
-  } finally {
-    await target.drop();
-  }
-});
-
-test('a damaged dump is refused; the CLI backs up and restores', { skip: !hasPgDump && 'pg_dump is not installed' }, async () => {
-  const source = await createTestDatabase();
-  await seed(source);
-  const env = { ...process.env, DATABASE_URL: source.url, DATA_DIR: dir, LOG_LEVEL: 'silent' };
-  const out = path.join(dir, 'cli');
-  const b = await run(process.execPath, ['src/main/cli.ts', 'backup', '--out', out], { env });
-  assert.match(b.stdout, /backup written: .*\.dump/);
-  assert.match(b.stdout, /media_analysis_requests: 25 rows/);
-  const manifestFile = (await fs.readdir(out)).find((f) => f.endsWith('.manifest.json'))!;
-  const target = await createTestDatabase({ migrated: false });
-  try {
-    const r = await run(process.execPath, ['src/main/cli.ts', 'restore', path.join(out, manifestFile)], { env: { ...env, DATABASE_URL: target.url } });
-    assert.match(r.stdout, /row counts and checksums match/);
-    const dump = path.join(out, manifestFile.replace('.manifest.json', ''));
-    await fs.appendFile(dump, 'tampered');
-    const empty = await createTestDatabase({ migrated: false });
-    await assert.rejects(restore(empty.db, empty.url, path.join(out, manifestFile)), /does not match its manifest checksum/);
-    await empty.drop();
-  } finally {
-    await target.drop();
+test(
+  'backup → drop → restore into an empty database: counts and checksums match',
+  { skip: !hasPgDump && 'pg_dump is not installed' },
+  async () => {
+    const source = await createTestDatabase();
+    await seed(source);
+    const before = await tableFacts(source.db);
+    assert.equal(before.media_analysis_requests!.rows, 25);
+    const manifest = await backup(source.db, source.url, dir);
+    assert.equal(manifest.tables.audit_log!.rows, 30);
+    assert.ok(manifest.dump_bytes > 0);
     await source.drop();
-  }
-});
+
+    const target = await createTestDatabase({ migrated: false });
+    try {
+      const manifestPath = path.join(dir, `${manifest.dump_file}.manifest.json`);
+      const report = await restore(target.db, target.url, manifestPath);
+      assert.deepEqual(report, { ok: true, mismatches: [] });
+      assert.deepEqual(await tableFacts(target.db), before);
+      const jobs = await target.pool.query('SELECT count(*)::int AS n FROM graphile_worker.jobs');
+      assert.equal(jobs.rows[0].n, 20, 'the queue comes back with the rows');
+      await assert.rejects(restore(target.db, target.url, manifestPath), /empty database/);
+    } finally {
+      await target.drop();
+    }
+  },
+);
+
+test(
+  'a damaged dump is refused; the CLI backs up and restores',
+  { skip: !hasPgDump && 'pg_dump is not installed' },
+  async () => {
+    const source = await createTestDatabase();
+    await seed(source);
+    const env = { ...process.env, DATABASE_URL: source.url, DATA_DIR: dir, LOG_LEVEL: 'silent' };
+    const out = path.join(dir, 'cli');
+    const b = await run(process.execPath, ['src/main/cli.ts', 'backup', '--out', out], { env });
+    assert.match(b.stdout, /backup written: .*\.dump/);
+    assert.match(b.stdout, /media_analysis_requests: 25 rows/);
+    const manifestFile = (await fs.readdir(out)).find((f) => f.endsWith('.manifest.json'))!;
+    const target = await createTestDatabase({ migrated: false });
+    try {
+      const r = await run(process.execPath, ['src/main/cli.ts', 'restore', path.join(out, manifestFile)], {
+        env: { ...env, DATABASE_URL: target.url },
+      });
+      assert.match(r.stdout, /row counts and checksums match/);
+      const dump = path.join(out, manifestFile.replace('.manifest.json', ''));
+      await fs.appendFile(dump, 'tampered');
+      const empty = await createTestDatabase({ migrated: false });
+      await assert.rejects(
+        restore(empty.db, empty.url, path.join(out, manifestFile)),
+        /does not match its manifest checksum/,
+      );
+      await empty.drop();
+    } finally {
+      await target.drop();
+      await source.drop();
+    }
+  },
+);

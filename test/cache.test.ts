@@ -17,8 +17,13 @@ import { AppCache } from '../src/cache/cache.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../src/persistence/embedded-postgres.ts';
 import { freePort } from './helpers/net.ts';
 
-
-const submit = (t: TestApp, prompt = 'p') => t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key), payload: { prompt, media_url: 'https://example.com/a.mp4' } });
+const submit = (t: TestApp, prompt = 'p') =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: auth(t.tenantA.key),
+    payload: { prompt, media_url: 'https://example.com/a.mp4' },
+  });
 
 describe('cache-aside with invalidation', () => {
   let t: TestApp;
@@ -60,48 +65,63 @@ describe('cache-aside with invalidation', () => {
   });
 });
 
-describe('Redis, and Redis going away', { skip: spawnSync('redis-server', ['--version']).status !== 0 && 'redis-server is not installed' }, () => {
-  let redis: ChildProcess;
-  let port: number;
-  before(async () => {
-    port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(async () => new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    }), 5000);
-  });
-  after(() => {
-    redis.kill('SIGKILL');
-  });
+describe(
+  'Redis, and Redis going away',
+  { skip: spawnSync('redis-server', ['--version']).status !== 0 && 'redis-server is not installed' },
+  () => {
+    let redis: ChildProcess;
+    let port: number;
+    before(async () => {
+      port = await freePort();
+      redis = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      await waitFor(
+        async () =>
+          new Promise<boolean>((resolve) => {
+            const s = net.connect(port, '127.0.0.1', () => {
+              s.end();
+              resolve(true);
+            });
+            s.on('error', () => resolve(false));
+          }),
+        5000,
+      );
+    });
+    after(() => {
+      redis.kill('SIGKILL');
+    });
 
-  test('shared through Redis; when Redis stops, lookups fall back to memory with zero errors surfaced', async () => {
-    const a = new AppCache({ redisUrl: `redis://127.0.0.1:${port}` });
-    const b = new AppCache({ redisUrl: `redis://127.0.0.1:${port}` });
-    await waitFor(async () => (await a.ping()) === 'up', 5000);
-    await a.set('k', 'v', 60);
-    assert.equal(await b.get('k'), 'v', 'another process sees it through Redis');
-    await b.del('k');
-    assert.equal(await a.get('k'), null, 'deleted everywhere');
-    redis.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
-    let failures = 0;
-    for (let i = 0; i < 200; i++) {
-      try {
-        await a.set(`x${i}`, String(i), 60);
-        assert.equal(await a.get(`x${i}`), String(i));
-      } catch {
-        failures++;
+    test('shared through Redis; when Redis stops, lookups fall back to memory with zero errors surfaced', async () => {
+      const a = new AppCache({ redisUrl: `redis://127.0.0.1:${port}` });
+      const b = new AppCache({ redisUrl: `redis://127.0.0.1:${port}` });
+      await waitFor(async () => (await a.ping()) === 'up', 5000);
+      await a.set('k', 'v', 60);
+      assert.equal(await b.get('k'), 'v', 'another process sees it through Redis');
+      await b.del('k');
+      assert.equal(await a.get('k'), null, 'deleted everywhere');
+      redis.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      let failures = 0;
+      for (let i = 0; i < 200; i++) {
+        try {
+          await a.set(`x${i}`, String(i), 60);
+          assert.equal(await a.get(`x${i}`), String(i));
+        } catch {
+          failures++;
+        }
       }
-    }
-    assert.equal(failures, 0);
-    assert.equal(await a.ping(), 'down');
-    assert.ok(a.stats.errors > 0);
-    assert.equal(a.breaker.status.state, 'open', 'the Redis circuit opened, so calls stop waiting on it');
-    await a.close();
-    await b.close();
-  });
-});
+      assert.equal(failures, 0);
+      assert.equal(await a.ping(), 'down');
+      assert.ok(a.stats.errors > 0);
+      assert.equal(a.breaker.status.state, 'open', 'the Redis circuit opened, so calls stop waiting on it');
+      await a.close();
+      await b.close();
+    });
+  },
+);
 
 describe('PostgreSQL going away', () => {
   let pgHandle: EmbeddedHandle;
@@ -126,10 +146,17 @@ describe('PostgreSQL going away', () => {
 
   test('reads come from cache marked stale, writes get 503 + Retry-After within 1 s, and it recovers by itself', async () => {
     const id = (await submit(t)).json().analysis_id;
-    assert.equal((await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).statusCode, 200);
+    assert.equal(
+      (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).statusCode,
+      200,
+    );
     await pgHandle.stop();
     // Drop the cached copy's freshness so the read has to go to the (absent) database.
-    await t.cache.set(`status:${t.tenantA.tenant}:${id}`, (await t.cache.get(`status:${t.tenantA.tenant}:${id}`))!, 0.001);
+    await t.cache.set(
+      `status:${t.tenantA.tenant}:${id}`,
+      (await t.cache.get(`status:${t.tenantA.tenant}:${id}`))!,
+      0.001,
+    );
     await new Promise((r) => setTimeout(r, 20));
     const stale = await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) });
     assert.equal(stale.statusCode, 200);
@@ -154,10 +181,14 @@ describe('PostgreSQL going away', () => {
     assert.ok(Date.now() - fast < 200);
 
     pgHandle = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'postgres' });
-    const recovered = await waitFor(async () => {
-      const r = await submit(t, 'after outage');
-      return r.statusCode === 202 ? r : null;
-    }, 15_000, 200);
+    const recovered = await waitFor(
+      async () => {
+        const r = await submit(t, 'after outage');
+        return r.statusCode === 202 ? r : null;
+      },
+      15_000,
+      200,
+    );
     assert.equal(recovered.statusCode, 202);
     assert.equal((await t.app.inject({ url: '/health/ready' })).statusCode, 200);
   });

@@ -64,14 +64,26 @@ function spawnWorker(): { child: ChildProcess; output: () => string; exited: Pro
 async function submit(url: string): Promise<string> {
   const service = new AnalysisService(db.db, { maxJobAttempts: 5, idempotencyTtlHours: 24 });
   const a = await service.create(
-    { tenantId: 'crash', prompt: 'survive', sourceUrl: url, upload: null, mediaType: 'unknown', config: {}, options: {}, metadata: {}, correlationId: `crash-${Date.now()}` },
+    {
+      tenantId: 'crash',
+      prompt: 'survive',
+      sourceUrl: url,
+      upload: null,
+      mediaType: 'unknown',
+      config: {},
+      options: {},
+      metadata: {},
+      correlationId: `crash-${Date.now()}`,
+    },
     { id: 'test', ip: null, correlationId: null },
   );
   return a.id;
 }
 
 async function actions(id: string): Promise<string[]> {
-  return (await db.db.selectFrom('audit_log').select('action').where('record_id', '=', id).orderBy('id').execute()).map((r) => r.action);
+  return (await db.db.selectFrom('audit_log').select('action').where('record_id', '=', id).orderBy('id').execute()).map(
+    (r) => r.action,
+  );
 }
 
 test('SIGKILL mid-job: another worker finishes the analysis once, well within 60 s', async () => {
@@ -80,7 +92,10 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
   const id = await submit(server.url('/slow.png'));
 
   const w = spawnWorker();
-  await waitFor(async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/slow.png'), 30_000).catch((err: unknown) => {
+  await waitFor(
+    async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/slow.png'),
+    30_000,
+  ).catch((err: unknown) => {
     throw new Error(`worker never started the job: ${String(err)}\n${w.output()}`);
   });
   w.child.kill('SIGKILL');
@@ -91,7 +106,12 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
   const cfg = loadConfig({ ...env, LOG_LEVEL: 'silent' } as Record<string, string>);
   const storage = new LocalFileStorage(root);
   const agent = createGuardedAgent({ allowHosts: cfg.limits.downloadAllowHosts, timeoutMs: 5_000 });
-  const rescuer = await startWorker(db.pool, { db: db.db, storage, config: cfg, downloadAgent: agent, providers: new ProviderRegistry(cfg.providers) }, createLogger('silent'), { ...cfg.worker });
+  const rescuer = await startWorker(
+    db.pool,
+    { db: db.db, storage, config: cfg, downloadAgent: agent, providers: new ProviderRegistry(cfg.providers) },
+    createLogger('silent'),
+    { ...cfg.worker },
+  );
   try {
     await waitFor(async () => (await analysisRepository.findStatus(db.db, id)) === 'completed', 60_000);
     const recoveredInMs = Date.now() - killedAt;
@@ -99,7 +119,11 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
     process.stdout.write(`# crash recovery: analysis completed ${recoveredInMs} ms after SIGKILL\n`);
     const acts = await actions(id);
     assert.equal(acts.filter((a) => a === 'complete').length, 1, acts.join(','));
-    assert.equal(acts.filter((a) => a === 'start').length, 1, 'the analysis resumed rather than restarting from pending');
+    assert.equal(
+      acts.filter((a) => a === 'start').length,
+      1,
+      'the analysis resumed rather than restarting from pending',
+    );
     const a = await analysisRepository.findById(db.db, id);
     assert.equal(a!.mediaType, 'image');
   } finally {
@@ -109,10 +133,18 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
 });
 
 test('SIGTERM drains: the running job finishes, then the worker exits 0', async () => {
-  server.routes.set('/drain.png', { kind: 'drip', data: await fs.readFile(await fixtures.image()), chunk: 40, everyMs: 20 });
+  server.routes.set('/drain.png', {
+    kind: 'drip',
+    data: await fs.readFile(await fixtures.image()),
+    chunk: 40,
+    everyMs: 20,
+  });
   const id = await submit(server.url('/drain.png'));
   const w = spawnWorker();
-  await waitFor(async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/drain.png'), 30_000);
+  await waitFor(
+    async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/drain.png'),
+    30_000,
+  );
   w.child.kill('SIGTERM');
   const code = await w.exited;
   assert.equal(code, 0, `exit ${code}: ${w.output().slice(-3000)}`);

@@ -15,7 +15,12 @@ after(async () => {
 
 const body = { prompt: 'Summarise', media_url: 'https://example.com/talk.mp3' };
 const post = (key: string, idem: string, payload: Record<string, unknown> = body) =>
-  t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(key), 'idempotency-key': idem }, payload });
+  t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(key), 'idempotency-key': idem },
+    payload,
+  });
 
 async function rows(): Promise<number> {
   return (await sql<{ n: number }>`SELECT count(*)::int AS n FROM media_analysis_requests`.execute(t.db.db)).rows[0]!.n;
@@ -43,7 +48,13 @@ test('same key with a different body → 422', async () => {
 test('a concurrent duplicate (first still in progress) → 409', async () => {
   await t.db.db
     .insertInto('idempotency_keys')
-    .values({ tenant_id: 'tenant-a', key: 'k-3', request_hash: 'x'.repeat(64), state: 'in_progress', expires_at: sql<Date>`now() + interval '1 hour'` })
+    .values({
+      tenant_id: 'tenant-a',
+      key: 'k-3',
+      request_hash: 'x'.repeat(64),
+      state: 'in_progress',
+      expires_at: sql<Date>`now() + interval '1 hour'`,
+    })
     .execute();
   const res = await post(t.tenantA.key, 'k-3');
   assert.equal(res.statusCode, 409);
@@ -54,7 +65,10 @@ test('truly concurrent requests with one key create exactly one analysis', async
   const before = await rows();
   const results = await Promise.all(Array.from({ length: 6 }, () => post(t.tenantA.key, 'k-race')));
   const codes = results.map((r) => r.statusCode).sort();
-  assert.ok(codes.every((c) => c === 202 || c === 409), codes.join(','));
+  assert.ok(
+    codes.every((c) => c === 202 || c === 409),
+    codes.join(','),
+  );
   assert.ok(codes.includes(202));
   assert.equal(await rows(), before + 1);
 });
@@ -70,13 +84,24 @@ test('keys are scoped per tenant', async () => {
 
 test('an expired key (or an abandoned claim) can be used again', async () => {
   const first = await post(t.tenantA.key, 'k-exp');
-  await t.db.db.updateTable('idempotency_keys').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('key', '=', 'k-exp').execute();
+  await t.db.db
+    .updateTable('idempotency_keys')
+    .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+    .where('key', '=', 'k-exp')
+    .execute();
   const again = await post(t.tenantA.key, 'k-exp', { ...body, prompt: 'new' });
   assert.equal(again.statusCode, 202);
   assert.notEqual(again.json().analysis_id, first.json().analysis_id);
   await t.db.db
     .insertInto('idempotency_keys')
-    .values({ tenant_id: 'tenant-a', key: 'k-dead', request_hash: 'y'.repeat(64), state: 'in_progress', created_at: sql<Date>`now() - interval '2 minutes'`, expires_at: sql<Date>`now() + interval '1 hour'` })
+    .values({
+      tenant_id: 'tenant-a',
+      key: 'k-dead',
+      request_hash: 'y'.repeat(64),
+      state: 'in_progress',
+      created_at: sql<Date>`now() - interval '2 minutes'`,
+      expires_at: sql<Date>`now() + interval '1 hour'`,
+    })
     .execute();
   assert.equal((await post(t.tenantA.key, 'k-dead')).statusCode, 202);
 });
@@ -91,7 +116,13 @@ test('a failed create releases the key; a bad key is refused', async () => {
 
 test('multipart replays too, and the duplicate upload is not kept', async () => {
   const mp = multipart({ prompt: 'Look' }, { name: 'a.txt', data: Buffer.from('hello world\n') });
-  const send = () => t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers, 'idempotency-key': 'k-mp' }, payload: mp.payload });
+  const send = () =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...mp.headers, 'idempotency-key': 'k-mp' },
+      payload: mp.payload,
+    });
   const first = await send();
   const second = await send();
   assert.equal(first.statusCode, 202);

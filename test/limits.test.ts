@@ -32,21 +32,38 @@ test('over the tenant cap, analyses wait in pending instead of being refused, th
   const server = await startMediaServer();
   const t = await createTestApp({ DOWNLOAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`, RATE_LIMIT_MAX: '0' });
   try {
-    server.routes.set('/slow.txt', { kind: 'drip', data: Buffer.from('slow text body\n'.repeat(40)), chunk: 100, everyMs: 100 });
+    server.routes.set('/slow.txt', {
+      kind: 'drip',
+      data: Buffer.from('slow text body\n'.repeat(40)),
+      chunk: 100,
+      everyMs: 100,
+    });
     await t.startWorker({ concurrency: 4, tenantMaxConcurrent: 1 });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key), payload: { prompt: `p${i}`, media_url: server.url('/slow.txt') } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/media/analyze',
+        headers: auth(t.tenantA.key),
+        payload: { prompt: `p${i}`, media_url: server.url('/slow.txt') },
+      });
       assert.equal(res.statusCode, 202);
       ids.push(res.json().analysis_id);
     }
     let maxProcessing = 0;
-    await waitFor(async () => {
-      const r = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM media_analysis_requests GROUP BY status`.execute(t.db.db);
-      const processing = r.rows.find((x) => x.status === 'processing')?.n ?? 0;
-      maxProcessing = Math.max(maxProcessing, processing);
-      return (r.rows.find((x) => x.status === 'completed')?.n ?? 0) === 3;
-    }, 30_000, 25);
+    await waitFor(
+      async () => {
+        const r = await sql<{
+          status: string;
+          n: number;
+        }>`SELECT status, count(*)::int AS n FROM media_analysis_requests GROUP BY status`.execute(t.db.db);
+        const processing = r.rows.find((x) => x.status === 'processing')?.n ?? 0;
+        maxProcessing = Math.max(maxProcessing, processing);
+        return (r.rows.find((x) => x.status === 'completed')?.n ?? 0) === 3;
+      },
+      30_000,
+      25,
+    );
     assert.equal(maxProcessing, 1, 'never more than the cap at once');
   } finally {
     await t.close();

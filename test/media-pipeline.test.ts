@@ -20,8 +20,16 @@ after(async () => {
 });
 
 async function analyse(file: string, fields: Record<string, string> = {}) {
-  const mp = multipart({ prompt: 'Describe it', ...fields }, { name: file.split('/').pop()!, data: await fs.readFile(file) });
-  const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+  const mp = multipart(
+    { prompt: 'Describe it', ...fields },
+    { name: file.split('/').pop()!, data: await fs.readFile(file) },
+  );
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(t.tenantA.key), ...mp.headers },
+    payload: mp.payload,
+  });
   assert.equal(res.statusCode, 202, res.body);
   const id = res.json().analysis_id as string;
   return waitFor(async () => {
@@ -33,7 +41,14 @@ async function analyse(file: string, fields: Record<string, string> = {}) {
 async function artifacts(id: string) {
   const res = await t.app.inject({ url: `/api/media/${id}/artifacts`, headers: auth(t.tenantA.key) });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json().data as Array<{ id: string; area: string; name: string; mime_type: string; size_bytes: number; url: string }>;
+  return res.json().data as Array<{
+    id: string;
+    area: string;
+    name: string;
+    mime_type: string;
+    size_bytes: number;
+    url: string;
+  }>;
 }
 
 describe('video', { skip: !hasFfmpeg() && 'ffmpeg is not installed' }, () => {
@@ -42,10 +57,17 @@ describe('video', { skip: !hasFfmpeg() && 'ffmpeg is not installed' }, () => {
     assert.equal(s.status, 'completed', s.error_message);
     const r = s.results;
     assert.equal(r.frames.count, 6);
-    assert.deepEqual(r.frames.items.map((f: { seconds: number }) => f.seconds), [0.333, 1, 1.667, 2.333, 3, 3.667]);
+    assert.deepEqual(
+      r.frames.items.map((f: { seconds: number }) => f.seconds),
+      [0.333, 1, 1.667, 2.333, 3, 3.667],
+    );
     assert.equal(r.contact_sheet.grid, '2x3');
     assert.equal(r.contact_sheet.resolution, '960x540');
-    const sheetRow = await t.db.db.selectFrom('contact_sheets').selectAll().where('analysis_id', '=', s.analysis_id).executeTakeFirstOrThrow();
+    const sheetRow = await t.db.db
+      .selectFrom('contact_sheets')
+      .selectAll()
+      .where('analysis_id', '=', s.analysis_id)
+      .executeTakeFirstOrThrow();
     assert.equal(sheetRow.frames_count, 6);
     assert.match(sheetRow.path, new RegExp(`^contact-sheets/\\d{4}-\\d{2}-\\d{2}/${s.analysis_id}/contact-sheet.jpg$`));
     const meta = await sharp(`${t.storageRoot}/${sheetRow.path}`).metadata();
@@ -65,7 +87,9 @@ describe('video', { skip: !hasFfmpeg() && 'ffmpeg is not installed' }, () => {
   });
 
   test('extract_frames and generate_contact_sheet can be switched off', async () => {
-    const s = await analyse(await fixtures.video(), { options: JSON.stringify({ extract_frames: false, generate_contact_sheet: false }) });
+    const s = await analyse(await fixtures.video(), {
+      options: JSON.stringify({ extract_frames: false, generate_contact_sheet: false }),
+    });
     assert.equal(s.status, 'completed', s.error_message);
     assert.equal(s.results.frames, undefined);
     assert.equal(s.results.contact_sheet, undefined);
@@ -108,7 +132,9 @@ describe('images', () => {
     assert.equal(plain.results.image.exif.make, 'FixtureCam');
     assert.equal(plain.results.image.exif.has_gps, true);
     assert.equal(plain.results.image.exif.gps, undefined);
-    const withGps = await analyse(await fixtures.exifImage(), { options: JSON.stringify({ ocr: false, keep_gps: true }) });
+    const withGps = await analyse(await fixtures.exifImage(), {
+      options: JSON.stringify({ ocr: false, keep_gps: true }),
+    });
     assert.equal(withGps.results.image.exif.gps.latitude, 52.5);
     assert.equal(withGps.results.image.exif.gps.longitude, 13.4);
   });
@@ -127,7 +153,10 @@ describe('documents', () => {
     const d = s.results.document;
     assert.equal(d.pages, 3);
     assert.equal(d.title, 'Fixture Document');
-    assert.deepEqual(d.page_texts.map((p: { source: string }) => p.source), ['text', 'text', 'text']);
+    assert.deepEqual(
+      d.page_texts.map((p: { source: string }) => p.source),
+      ['text', 'text', 'text'],
+    );
     assert.match(d.text_preview, /Page one text[\s\S]*Page two text[\s\S]*Page three text/);
     const stored = await fs.readFile(`${t.storageRoot}/${d.text_path}`, 'utf8');
     assert.equal(stored.split('\f').length, 3, 'page boundaries are kept');
@@ -135,7 +164,10 @@ describe('documents', () => {
 
   test('a PDF that throws fails with MEDIA_CORRUPT and the worker carries on', async () => {
     const broken = `${t.storageRoot}/broken.pdf`;
-    await fs.writeFile(broken, '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await fs.writeFile(
+      broken,
+      '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+    );
     const s = await analyse(broken);
     assert.equal(s.status, 'failed');
     assert.equal(s.error_code, 'MEDIA_CORRUPT', s.error_message);
@@ -179,7 +211,18 @@ describe('artifacts endpoint', () => {
     const bad = await t.app.inject({ url: source.url, headers: { ...auth(t.tenantA.key), range: 'bytes=999999-' } });
     assert.equal(bad.statusCode, 416);
     assert.equal((await t.app.inject({ url: source.url, headers: auth(t.tenantB.key) })).statusCode, 404);
-    assert.equal((await t.app.inject({ url: `/api/media/${s.analysis_id}/artifacts`, headers: auth(t.tenantB.key) })).statusCode, 404);
-    assert.equal((await t.app.inject({ url: `/api/media/${s.analysis_id}/artifacts/00000000-0000-4000-8000-000000000000`, headers: auth(t.tenantA.key) })).statusCode, 404);
+    assert.equal(
+      (await t.app.inject({ url: `/api/media/${s.analysis_id}/artifacts`, headers: auth(t.tenantB.key) })).statusCode,
+      404,
+    );
+    assert.equal(
+      (
+        await t.app.inject({
+          url: `/api/media/${s.analysis_id}/artifacts/00000000-0000-4000-8000-000000000000`,
+          headers: auth(t.tenantA.key),
+        })
+      ).statusCode,
+      404,
+    );
   });
 });

@@ -15,7 +15,17 @@ let db: TestDatabase;
 let k: Kysely<unknown>;
 let dataDir: string;
 
-const TABLES = ['analysis_counts', 'api_keys', 'audit_log', 'contact_sheets', 'idempotency_keys', 'media_analysis_requests', 'media_analysis_results', 'media_files', 'worker_heartbeats'];
+const TABLES = [
+  'analysis_counts',
+  'api_keys',
+  'audit_log',
+  'contact_sheets',
+  'idempotency_keys',
+  'media_analysis_requests',
+  'media_analysis_results',
+  'media_files',
+  'worker_heartbeats',
+];
 
 before(async () => {
   db = await createTestDatabase({ migrated: false });
@@ -28,14 +38,30 @@ after(async () => {
 });
 
 async function tables(): Promise<string[]> {
-  const r = await sql<{ t: string }>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'schema_migrations%' ORDER BY 1`.execute(k);
+  const r = await sql<{
+    t: string;
+  }>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'schema_migrations%' ORDER BY 1`.execute(
+    k,
+  );
   return r.rows.map((x) => x.t);
 }
 
 async function schemaFacts() {
-  const checks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'c'`.execute(k);
-  const fks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'f'`.execute(k);
-  const partial = await sql<{ i: string }>`SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'public' AND indexdef LIKE '%WHERE (deleted_at IS NULL)%' ORDER BY 1`.execute(k);
+  const checks = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'c'`.execute(
+    k,
+  );
+  const fks = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'f'`.execute(
+    k,
+  );
+  const partial = await sql<{
+    i: string;
+  }>`SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'public' AND indexdef LIKE '%WHERE (deleted_at IS NULL)%' ORDER BY 1`.execute(
+    k,
+  );
   return { checks: checks.rows[0]!.n, fks: fks.rows[0]!.n, partial: partial.rows.map((r) => r.i) };
 }
 
@@ -48,7 +74,9 @@ test('up → down to zero → up', async () => {
   assert.equal(facts.fks, 4);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
-  const queue = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'graphile_worker'`.execute(k);
+  const queue = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'graphile_worker'`.execute(k);
   assert.equal(queue.rows[0]!.n, 1);
 
   const down = await rollback(k, Object.keys(MIGRATIONS).length + 3);
@@ -63,12 +91,29 @@ test('up → down to zero → up', async () => {
 });
 
 test('CHECK constraints reject out-of-range values', async () => {
-  const base = { id: '00000000-0000-4000-8000-00000000000a', correlation_id: 'c', prompt: 'p', prompt_hash: 'a'.repeat(64), source_url: 'https://x', created_by: 't' };
+  const base = {
+    id: '00000000-0000-4000-8000-00000000000a',
+    correlation_id: 'c',
+    prompt: 'p',
+    prompt_hash: 'a'.repeat(64),
+    source_url: 'https://x',
+    created_by: 't',
+  };
   const insert = (over: Record<string, unknown>) =>
     sql`INSERT INTO media_analysis_requests (id, correlation_id, prompt, prompt_hash, source_url, created_by, progress, retry_count, status, media_type)
         VALUES (${over.id ?? base.id}, ${base.correlation_id}, ${base.prompt}, ${base.prompt_hash}, ${over.source_url ?? base.source_url}, ${base.created_by},
-                ${over.progress ?? 0}, ${over.retry_count ?? 0}, ${over.status ?? 'pending'}, ${over.media_type ?? 'unknown'})`.execute(k);
-  for (const bad of [{ progress: 101 }, { progress: -1 }, { retry_count: 11 }, { status: 'weird' }, { media_type: 'gif' }, { status: 'deleted' }, { source_url: 'ftp://x' }]) {
+                ${over.progress ?? 0}, ${over.retry_count ?? 0}, ${over.status ?? 'pending'}, ${over.media_type ?? 'unknown'})`.execute(
+      k,
+    );
+  for (const bad of [
+    { progress: 101 },
+    { progress: -1 },
+    { retry_count: 11 },
+    { status: 'weird' },
+    { media_type: 'gif' },
+    { status: 'deleted' },
+    { source_url: 'ftp://x' },
+  ]) {
     await assert.rejects(insert(bad), /violates check constraint/, JSON.stringify(bad));
   }
   await insert({});
@@ -77,11 +122,17 @@ test('CHECK constraints reject out-of-range values', async () => {
 test('CLI: db status / rollback / migrate, keys create / list / revoke', async () => {
   const env = { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   const cli = (...args: string[]) => run(process.execPath, ['src/main/cli.ts', ...args], { env });
-  assert.match((await cli('db', 'status')).stdout, /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/);
+  assert.match(
+    (await cli('db', 'status')).stdout,
+    /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/,
+  );
   assert.match((await cli('db', 'rollback')).stdout, /^Down 0004-batched-counter-inserts: Success\s*$/i);
   assert.match((await cli('db', 'rollback', '--steps', '5')).stdout, /Down 0001-initial-schema: Success/i);
   assert.match((await cli('db', 'status')).stdout, /pending .*0001-initial-schema/);
-  assert.match((await cli('db', 'migrate')).stdout, /Up 0001-initial-schema: Success\nUp 0002-analysis-counts: Success\nUp 0003-change-notifications: Success\nUp 0004-batched-counter-inserts: Success/i);
+  assert.match(
+    (await cli('db', 'migrate')).stdout,
+    /Up 0001-initial-schema: Success\nUp 0002-analysis-counts: Success\nUp 0003-change-notifications: Success\nUp 0004-batched-counter-inserts: Success/i,
+  );
   assert.match((await cli('db', 'migrate')).stdout, /already up to date/);
   await assert.rejects(cli('db', 'rollback', '--steps', 'x'), /--steps must be a positive integer/);
 
@@ -93,13 +144,20 @@ test('CLI: db status / rollback / migrate, keys create / list / revoke', async (
   assert.notEqual(stored.rows[0]!.key_hash, key, 'only the hash is stored');
   assert.match((await cli('keys', 'list')).stdout, new RegExp(`${prefix}\\s+tenant=acme.*active`));
   assert.match((await cli('keys', 'revoke', prefix)).stdout, /revoked 1 key/);
-  await assert.rejects(cli('keys', 'revoke', prefix), (e: { stdout: string }) => /no active key matched/.test(e.stdout));
+  await assert.rejects(cli('keys', 'revoke', prefix), (e: { stdout: string }) =>
+    /no active key matched/.test(e.stdout),
+  );
   await assert.rejects(cli('keys', 'create'), /--tenant/);
   await assert.rejects(cli('bogus'), (e: { code?: number }) => e.code === 2);
   assert.match((await cli('help')).stdout, /usage: media-analysis/);
-  await assert.rejects(run(process.execPath, ['src/main/cli.ts', 'db', 'status'], { env: { ...env, DATABASE_POOL_MAX: 'many', PORT: '99999' } }), (e: { stderr: string }) => {
-    assert.match(e.stderr, /DATABASE_POOL_MAX: expected an integer/);
-    assert.match(e.stderr, /PORT: must be between/);
-    return true;
-  });
+  await assert.rejects(
+    run(process.execPath, ['src/main/cli.ts', 'db', 'status'], {
+      env: { ...env, DATABASE_POOL_MAX: 'many', PORT: '99999' },
+    }),
+    (e: { stderr: string }) => {
+      assert.match(e.stderr, /DATABASE_POOL_MAX: expected an integer/);
+      assert.match(e.stderr, /PORT: must be between/);
+      return true;
+    },
+  );
 });

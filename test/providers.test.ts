@@ -24,9 +24,22 @@ after(async () => {
 });
 
 function chat(opts: { maxRetries?: number; timeoutMs?: number } = {}) {
-  return new OpenAiChatProvider({ name: 'vllm', baseUrl: `${fake.url}/v1`, apiKey: SECRET, defaultModel: 'fake-model', call: { timeoutMs: opts.timeoutMs ?? 2000, maxRetries: opts.maxRetries ?? 3, backoff: { baseMs: 20, capMs: 50 } } });
+  return new OpenAiChatProvider({
+    name: 'vllm',
+    baseUrl: `${fake.url}/v1`,
+    apiKey: SECRET,
+    defaultModel: 'fake-model',
+    call: { timeoutMs: opts.timeoutMs ?? 2000, maxRetries: opts.maxRetries ?? 3, backoff: { baseMs: 20, capMs: 50 } },
+  });
 }
-const req = { model: 'fake-model', system: 'sys', prompt: 'What happens?', images: [{ label: 'sheet', url: 'data:image/jpeg;base64,AAAA' }], maxTokens: 64, temperature: 0.2 };
+const req = {
+  model: 'fake-model',
+  system: 'sys',
+  prompt: 'What happens?',
+  images: [{ label: 'sheet', url: 'data:image/jpeg;base64,AAAA' }],
+  maxTokens: 64,
+  temperature: 0.2,
+};
 
 describe('OpenAI-compatible chat over HTTP', () => {
   test('sends prompt, images, limits and the key; reads usage', async () => {
@@ -39,7 +52,9 @@ describe('OpenAI-compatible chat over HTTP', () => {
     const sent = fake.requests[0]!;
     assert.equal(sent.path, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, `Bearer ${SECRET}`);
-    const user = (sent.json!.messages as Array<{ role: string; content: unknown }>)[1]!.content as Array<Record<string, unknown>>;
+    const user = (sent.json!.messages as Array<{ role: string; content: unknown }>)[1]!.content as Array<
+      Record<string, unknown>
+    >;
     assert.equal(user[0]!.text, 'What happens?');
     assert.deepEqual(user[1], { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AAAA' } });
     assert.equal(sent.json!.max_tokens, 64);
@@ -70,11 +85,17 @@ describe('OpenAI-compatible chat over HTTP', () => {
 
     fake.requests.length = 0;
     fake.script.chat = ['400'];
-    await assert.rejects(chat().complete(req), (e: unknown) => e instanceof ProviderError && !e.retryable && e.status === 400 && e.attempts === 1);
+    await assert.rejects(
+      chat().complete(req),
+      (e: unknown) => e instanceof ProviderError && !e.retryable && e.status === 400 && e.attempts === 1,
+    );
     assert.equal(fake.requests.length, 1);
 
     fake.script.chat = ['500'];
-    await assert.rejects(chat({ maxRetries: 2 }).complete(req), (e: unknown) => e instanceof ProviderError && e.retryable && e.attempts === 3);
+    await assert.rejects(
+      chat({ maxRetries: 2 }).complete(req),
+      (e: unknown) => e instanceof ProviderError && e.retryable && e.attempts === 3,
+    );
     fake.script.chat = ['ok'];
   });
 
@@ -102,7 +123,13 @@ describe('transcription over HTTP', () => {
   test('OpenAI-compatible /audio/transcriptions (multipart) and Deepgram /v1/listen', async () => {
     fake.requests.length = 0;
     const wav = Buffer.from('RIFF....WAVEfmt fake');
-    const openai = new OpenAiTranscriptionProvider({ name: 'openai-compatible', baseUrl: `${fake.url}/v1`, apiKey: SECRET, model: 'whisper-1', call: { timeoutMs: 2000, maxRetries: 1 } });
+    const openai = new OpenAiTranscriptionProvider({
+      name: 'openai-compatible',
+      baseUrl: `${fake.url}/v1`,
+      apiKey: SECRET,
+      model: 'whisper-1',
+      call: { timeoutMs: 2000, maxRetries: 1 },
+    });
     const a = await openai.transcribe(wav, { mime: 'audio/wav' });
     assert.equal(a.text, fake.transcript);
     assert.deepEqual(a.segments, [{ start: 0.5, end: 2.5, text: fake.transcript }]);
@@ -110,7 +137,12 @@ describe('transcription over HTTP', () => {
     assert.match(String(sent.headers['content-type']), /^multipart\/form-data; boundary=/);
     assert.match(sent.body.toString('latin1'), /name="model"\r\n\r\nwhisper-1/);
     assert.match(sent.body.toString('latin1'), /name="response_format"\r\n\r\nverbose_json/);
-    const dg = new DeepgramProvider({ baseUrl: fake.url, apiKey: SECRET, model: 'nova-2', call: { timeoutMs: 2000, maxRetries: 1 } });
+    const dg = new DeepgramProvider({
+      baseUrl: fake.url,
+      apiKey: SECRET,
+      model: 'nova-2',
+      call: { timeoutMs: 2000, maxRetries: 1 },
+    });
     const d = await dg.transcribe(wav, { mime: 'audio/wav' });
     assert.equal(d.language, 'en');
     assert.deepEqual(d.segments, [{ start: 1, end: 3, text: fake.transcript }]);
@@ -134,7 +166,10 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
       TRANSCRIPTION_PROVIDER: 'openai-compatible',
       TRANSCRIPTION_BASE_URL: `${fake.url}/v1`,
       TRANSCRIPTION_API_KEY: SECRET,
-      MODEL_PRICES: JSON.stringify({ 'fake-model': { input_per_1k: 0.5, output_per_1k: 1.5 }, 'whisper-1': { per_minute: 0.006 } }),
+      MODEL_PRICES: JSON.stringify({
+        'fake-model': { input_per_1k: 0.5, output_per_1k: 1.5 },
+        'whisper-1': { per_minute: 0.006 },
+      }),
       BREAKER_FAILURE_THRESHOLD: '2',
       BREAKER_RESET_MS: '1500',
       JOB_MAX_ATTEMPTS: '3',
@@ -146,22 +181,35 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
   });
 
   async function submit(file: string, fields: Record<string, string> = {}) {
-    const mp = multipart({ prompt: 'What is said and shown?', ...fields }, { name: file.split('/').pop()!, data: await fs.readFile(file) });
-    const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+    const mp = multipart(
+      { prompt: 'What is said and shown?', ...fields },
+      { name: file.split('/').pop()!, data: await fs.readFile(file) },
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...mp.headers },
+      payload: mp.payload,
+    });
     assert.equal(res.statusCode, 202, res.body);
     return res.json().analysis_id as string;
   }
-  const status = async (id: string) => (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
-  const finished = (id: string, ms = 60_000) => waitFor(async () => {
-    const s = await status(id);
-    return ['completed', 'failed'].includes(s.status) ? s : null;
-  }, ms);
+  const status = async (id: string) =>
+    (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
+  const finished = (id: string, ms = 60_000) =>
+    waitFor(async () => {
+      const s = await status(id);
+      return ['completed', 'failed'].includes(s.status) ? s : null;
+    }, ms);
 
   test('video with speech and a caption: frames, contact sheet, transcript and the answer, stored with tokens and cost', async () => {
     fake.requests.length = 0;
     fake.script.chat = ['ok'];
     fake.script.openai_audio = ['ok'];
-    const id = await submit(await fixtures.speechVideo(), { options: JSON.stringify({ ocr: true }), config: JSON.stringify({ max_tokens: 300, temperature: 0.3 }) });
+    const id = await submit(await fixtures.speechVideo(), {
+      options: JSON.stringify({ ocr: true }),
+      config: JSON.stringify({ max_tokens: 300, temperature: 0.3 }),
+    });
     const s = await finished(id);
     assert.equal(s.status, 'completed', s.error_message);
     const r = s.results;
@@ -176,11 +224,18 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
     assert.deepEqual(r.answer.usage, { input_tokens: 1200, output_tokens: 40, reported: true });
     assert.equal(r.answer.cost_usd, 0.66);
     const chatReq = fake.requests.find((q) => q.path === '/v1/chat/completions')!;
-    const content = (chatReq.json!.messages as Array<{ content: unknown }>)[1]!.content as Array<{ type: string; text?: string }>;
+    const content = (chatReq.json!.messages as Array<{ content: unknown }>)[1]!.content as Array<{
+      type: string;
+      text?: string;
+    }>;
     assert.match(content[0]!.text!, /^What is said and shown\?/);
     assert.match(content[0]!.text!, new RegExp(`Transcript:\\n${fake.transcript}`));
     assert.match(content[0]!.text!, /HELLO CAPTION/);
-    assert.equal(content.filter((c) => c.type === 'image_url').length, 4, 'contact sheet + frames up to CHAT_MAX_IMAGES');
+    assert.equal(
+      content.filter((c) => c.type === 'image_url').length,
+      4,
+      'contact sheet + frames up to CHAT_MAX_IMAGES',
+    );
     assert.equal(chatReq.json!.max_tokens, 300);
     const rows = await resultRepository.forAnalysis(t.db.db, id);
     assert.deepEqual(rows.map((x) => x.model).sort(), ['fake-model', 'whisper-1']);
@@ -196,7 +251,12 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
   });
 
   test('structured output is validated against the schema', async () => {
-    const schema = { type: 'object', properties: { topic: { type: 'string' } }, required: ['topic'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { topic: { type: 'string' } },
+      required: ['topic'],
+      additionalProperties: false,
+    };
     const response_format = { type: 'json_schema', json_schema: { name: 'r', schema } };
     fake.script.chat = ['ok'];
     fake.chatAnswer = '{"topic":"notes"}';
@@ -204,7 +264,9 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
     assert.equal(ok.status, 'completed', ok.error_message);
     assert.deepEqual(ok.results.answer.json, { topic: 'notes' });
     fake.chatAnswer = '{"subject":"wrong"}';
-    const bad = await finished(await submit(await fixtures.text(), { config: JSON.stringify({ response_format }), prompt: 'different' }));
+    const bad = await finished(
+      await submit(await fixtures.text(), { config: JSON.stringify({ response_format }), prompt: 'different' }),
+    );
     assert.equal(bad.status, 'failed');
     assert.equal(bad.error_code, 'INVALID_MODEL_OUTPUT');
     fake.chatAnswer = 'The clip shows a caption reading HELLO CAPTION while a voice speaks.';
@@ -231,17 +293,28 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
 
   test('while the circuit is open analyses wait and then finish; readiness shows the breaker', async () => {
     fake.script.chat = ['500'];
-    const ids = [await submit(await fixtures.text(), { prompt: 'a' }), await submit(await fixtures.text(), { prompt: 'b' }), await submit(await fixtures.text(), { prompt: 'c' })];
+    const ids = [
+      await submit(await fixtures.text(), { prompt: 'a' }),
+      await submit(await fixtures.text(), { prompt: 'b' }),
+      await submit(await fixtures.text(), { prompt: 'c' }),
+    ];
     const sawOpen = await waitFor(async () => {
       const ready = (await t.app.inject({ url: '/health/ready' })).json();
       return ready.providers['chat:vllm']?.state === 'open' ? ready : null;
     }, 20_000);
     assert.equal(sawOpen.status, 'degraded');
     const waiting = await Promise.all(ids.map(status));
-    assert.ok(waiting.every((s) => s.status !== 'failed'), JSON.stringify(waiting.map((s) => [s.status, s.error_code])));
+    assert.ok(
+      waiting.every((s) => s.status !== 'failed'),
+      JSON.stringify(waiting.map((s) => [s.status, s.error_code])),
+    );
     fake.script.chat = ['ok'];
     const done = await Promise.all(ids.map((id) => finished(id, 30_000)));
-    assert.deepEqual(done.map((s) => s.status), ['completed', 'completed', 'completed'], JSON.stringify(done.map((s) => s.error_message)));
+    assert.deepEqual(
+      done.map((s) => s.status),
+      ['completed', 'completed', 'completed'],
+      JSON.stringify(done.map((s) => s.error_message)),
+    );
     const closed = (await t.app.inject({ url: '/health/ready' })).json();
     assert.equal(closed.providers['chat:vllm'].state, 'closed');
   });
@@ -252,8 +325,16 @@ describe('no provider configured', () => {
     const t = await createTestApp();
     await t.startWorker();
     try {
-      const mp = multipart({ prompt: 'Summarise' }, { name: 'doc.docx', data: await fs.readFile(await fixtures.docx()) });
-      const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+      const mp = multipart(
+        { prompt: 'Summarise' },
+        { name: 'doc.docx', data: await fs.readFile(await fixtures.docx()) },
+      );
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/media/analyze',
+        headers: { ...auth(t.tenantA.key), ...mp.headers },
+        payload: mp.payload,
+      });
       const id = res.json().analysis_id;
       const s = await waitFor(async () => {
         const x = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();

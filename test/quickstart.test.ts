@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import { waitFor } from './helpers/app.ts';
 import { freePort } from './helpers/net.ts';
 
-
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-quickstart-'));
 // mkdtemp makes the folder 0700; embedded PostgreSQL runs as its own user and must reach it.
 await fs.chmod(dataDir, 0o755);
@@ -22,7 +21,14 @@ after(async () => {
 
 test('start on embedded defaults: health, admin key, analyze → completed, SIGTERM → exit 0', async () => {
   const [port, pgPort] = [await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '200' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(pgPort),
+    LOG_LEVEL: 'info',
+    WORKER_POLL_INTERVAL_MS: '200',
+  };
   const child = spawn(process.execPath, ['src/main/cli.ts', 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,10 +37,14 @@ test('start on embedded defaults: health, admin key, analyze → completed, SIGT
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve((exitCode = code))));
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => {
-      if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
-      return (await fetch(`${base}/health`).catch(() => null))?.ok;
-    }, 90_000, 250).catch(() => {
+    await waitFor(
+      async () => {
+        if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
+        return (await fetch(`${base}/health`).catch(() => null))?.ok;
+      },
+      90_000,
+      250,
+    ).catch(() => {
       throw new Error(`service did not come up:\n${out.slice(-3000)}`);
     });
     const keyFile = path.join(dataDir, 'admin-api-key');
@@ -47,11 +57,18 @@ test('start on embedded defaults: health, admin key, analyze → completed, SIGT
     const form = new FormData();
     form.set('prompt', 'What is this?');
     form.set('file', new Blob([Buffer.from('plain text notes\nsecond line\n')]), 'notes.txt');
-    const res = await fetch(`${base}/api/media/analyze`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    const res = await fetch(`${base}/api/media/analyze`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
     assert.equal(res.status, 202);
     const { analysis_id: id } = (await res.json()) as { analysis_id: string };
     const status = await waitFor(async () => {
-      const s = (await (await fetch(`${base}/api/media/status/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string; result_summary: string };
+      const s = (await (await fetch(`${base}/api/media/status/${id}`, { headers: { 'x-api-key': key } })).json()) as {
+        status: string;
+        result_summary: string;
+      };
       return s.status === 'completed' || s.status === 'failed' ? s : null;
     }, 30_000);
     assert.equal(status.status, 'completed');

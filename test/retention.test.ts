@@ -21,16 +21,33 @@ after(async () => {
 
 async function upload(name: string): Promise<{ id: string; path: string }> {
   const mp = multipart({ prompt: 'keep?' }, { name, data: Buffer.from(`contents of ${name}\n`) });
-  const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(t.tenantA.key), ...mp.headers },
+    payload: mp.payload,
+  });
   const id = res.json().analysis_id as string;
-  const row = await t.db.db.selectFrom('media_files').select('relative_path').where('analysis_id', '=', id).executeTakeFirstOrThrow();
+  const row = await t.db.db
+    .selectFrom('media_files')
+    .select('relative_path')
+    .where('analysis_id', '=', id)
+    .executeTakeFirstOrThrow();
   return { id, path: row.relative_path };
 }
 
 test('expired files are removed in batches, rows marked deleted, the run audited; live files stay', async () => {
   const expired = [await upload('a.txt'), await upload('b.txt'), await upload('c.txt')];
   const live = await upload('d.txt');
-  await t.db.db.updateTable('media_files').set({ expires_at: sql<Date>`now() - interval '1 minute'` }).where('analysis_id', 'in', expired.map((e) => e.id)).execute();
+  await t.db.db
+    .updateTable('media_files')
+    .set({ expires_at: sql<Date>`now() - interval '1 minute'` })
+    .where(
+      'analysis_id',
+      'in',
+      expired.map((e) => e.id),
+    )
+    .execute();
   const report = await runCleanup(t.db.db, t.pipeline.storage, t.logger, { batch: 2 });
   assert.equal(report.ran, true);
   assert.equal(report.files, 3);
@@ -61,7 +78,11 @@ test('never runs twice at once', async () => {
 test('a soft-deleted analysis keeps its files for the grace period, then they go', async () => {
   const u = await upload('deleted.txt');
   await t.app.inject({ method: 'DELETE', url: `/api/media/${u.id}`, headers: auth(t.tenantA.key) });
-  const row = await t.db.db.selectFrom('media_files').select('expires_at').where('analysis_id', '=', u.id).executeTakeFirstOrThrow();
+  const row = await t.db.db
+    .selectFrom('media_files')
+    .select('expires_at')
+    .where('analysis_id', '=', u.id)
+    .executeTakeFirstOrThrow();
   assert.ok(row.expires_at && row.expires_at.getTime() <= Date.now() + 1000, 'the test app uses no grace');
   await runCleanup(t.db.db, t.pipeline.storage, t.logger);
   assert.equal(await t.pipeline.storage.exists(u.path), false);
@@ -74,13 +95,22 @@ test('verify finds files without rows and rows without files; the CLI reports th
   const r = await verifyStorage(t.db.db, t.pipeline.storage);
   assert.deepEqual(r.filesWithoutRows, ['uploads/orphan.bin']);
   assert.deepEqual(r.rowsWithoutFiles, [u.path]);
-  const env = { ...process.env, DATABASE_URL: t.db.url, STORAGE_ROOT: t.storageRoot, DATA_DIR: t.storageRoot, LOG_LEVEL: 'silent' };
-  await assert.rejects(run(process.execPath, ['src/main/cli.ts', 'storage', 'verify'], { env }), (e: { stdout: string; code: number }) => {
-    assert.equal(e.code, 1);
-    assert.match(e.stdout, /file without row: uploads\/orphan.bin/);
-    assert.match(e.stdout, new RegExp(`row without file: ${u.path}`));
-    return true;
-  });
+  const env = {
+    ...process.env,
+    DATABASE_URL: t.db.url,
+    STORAGE_ROOT: t.storageRoot,
+    DATA_DIR: t.storageRoot,
+    LOG_LEVEL: 'silent',
+  };
+  await assert.rejects(
+    run(process.execPath, ['src/main/cli.ts', 'storage', 'verify'], { env }),
+    (e: { stdout: string; code: number }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stdout, /file without row: uploads\/orphan.bin/);
+      assert.match(e.stdout, new RegExp(`row without file: ${u.path}`));
+      return true;
+    },
+  );
   const cleaned = await run(process.execPath, ['src/main/cli.ts', 'storage', 'cleanup'], { env });
   assert.match(cleaned.stdout, /"ran":true/);
 });

@@ -9,7 +9,13 @@ import os from 'node:os';
 import dns from 'node:dns/promises';
 import { Readable } from 'node:stream';
 import { classifyAddress, isForbiddenHostname, bareHost } from '../src/net/address-policy.ts';
-import { openDownload, createGuardedAgent, checkMediaUrl, mapNetworkError, type DownloadPolicy } from '../src/net/safe-download.ts';
+import {
+  openDownload,
+  createGuardedAgent,
+  checkMediaUrl,
+  mapNetworkError,
+  type DownloadPolicy,
+} from '../src/net/safe-download.ts';
 import { AppError } from '../src/domain/errors.ts';
 import { startMediaServer, type MediaServer } from './helpers/media-server.ts';
 
@@ -87,8 +93,19 @@ describe('address classes', () => {
 describe('URL shape', () => {
   test('only http(s), no credentials, must parse', () => {
     assert.equal(checkMediaUrl('https://example.com/a.mp4').hostname, 'example.com');
-    for (const bad of ['file:///etc/passwd', 'gopher://x/', 'ftp://example.com/a', 'http://u:p@example.com/', 'not a url', 'data:text/plain,hi']) {
-      assert.throws(() => checkMediaUrl(bad), (e: unknown) => e instanceof AppError && e.code === 'MEDIA_URL_FORBIDDEN', bad);
+    for (const bad of [
+      'file:///etc/passwd',
+      'gopher://x/',
+      'ftp://example.com/a',
+      'http://u:p@example.com/',
+      'not a url',
+      'data:text/plain,hi',
+    ]) {
+      assert.throws(
+        () => checkMediaUrl(bad),
+        (e: unknown) => e instanceof AppError && e.code === 'MEDIA_URL_FORBIDDEN',
+        bad,
+      );
     }
   });
 });
@@ -139,7 +156,10 @@ describe('connect-time checks', () => {
       return;
     }
     const agent = createGuardedAgent(basePolicy);
-    await expectCode(openDownload(`http://${os.hostname()}:${a.port}/secret`, basePolicy, agent), 'MEDIA_URL_FORBIDDEN');
+    await expectCode(
+      openDownload(`http://${os.hostname()}:${a.port}/secret`, basePolicy, agent),
+      'MEDIA_URL_FORBIDDEN',
+    );
     await agent.close();
   });
 
@@ -163,7 +183,12 @@ describe('connect-time checks', () => {
     const policy = { ...basePolicy, allowHosts: [`127.0.0.1:${a.port}`] };
     const agent = createGuardedAgent(policy);
     a.routes.set('/final', { kind: 'body', data: Buffer.from('ok') });
-    for (let i = 0; i < 7; i++) a.routes.set(`/hop${i}`, { kind: 'redirect', to: i === 6 ? '/final' : `/hop${i + 1}`, status: i % 2 ? 301 : 307 });
+    for (let i = 0; i < 7; i++)
+      a.routes.set(`/hop${i}`, {
+        kind: 'redirect',
+        to: i === 6 ? '/final' : `/hop${i + 1}`,
+        status: i % 2 ? 301 : 307,
+      });
     const ok = await openDownload(a.url('/hop2'), policy, agent);
     assert.equal(ok.redirects, 5);
     assert.equal(await readAll(ok.body), 'ok');
@@ -183,9 +208,15 @@ describe('connect-time checks', () => {
     await expectCode(openDownload(a.url('/hang'), policy, agent), 'MEDIA_DOWNLOAD_TIMEOUT');
     assert.ok(Date.now() - started < 2_000);
     a.routes.set('/teapot', { kind: 'status', status: 418 });
-    await assert.rejects(openDownload(a.url('/teapot'), policy, agent), (e: unknown) => e instanceof AppError && e.permanent);
+    await assert.rejects(
+      openDownload(a.url('/teapot'), policy, agent),
+      (e: unknown) => e instanceof AppError && e.permanent,
+    );
     a.routes.set('/busy', { kind: 'status', status: 429 });
-    await assert.rejects(openDownload(a.url('/busy'), policy, agent), (e: unknown) => e instanceof AppError && !e.permanent);
+    await assert.rejects(
+      openDownload(a.url('/busy'), policy, agent),
+      (e: unknown) => e instanceof AppError && !e.permanent,
+    );
     await agent.close();
   });
 

@@ -14,7 +14,11 @@ let server: MediaServer;
 
 before(async () => {
   server = await startMediaServer();
-  t = await createTestApp({ DOWNLOAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`, JOB_MAX_ATTEMPTS: '3', DOWNLOAD_TIMEOUT_MS: '3000' });
+  t = await createTestApp({
+    DOWNLOAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`,
+    JOB_MAX_ATTEMPTS: '3',
+    DOWNLOAD_TIMEOUT_MS: '3000',
+  });
   await t.startWorker({ concurrency: 2 });
 });
 after(async () => {
@@ -23,14 +27,27 @@ after(async () => {
 });
 
 async function upload(file: string, fields: Record<string, string> = {}) {
-  const mp = multipart({ prompt: 'What is in this file?', ...fields }, { name: file.split('/').pop()!, data: await fs.readFile(file) });
-  const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: { ...auth(t.tenantA.key), ...mp.headers }, payload: mp.payload });
+  const mp = multipart(
+    { prompt: 'What is in this file?', ...fields },
+    { name: file.split('/').pop()!, data: await fs.readFile(file) },
+  );
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(t.tenantA.key), ...mp.headers },
+    payload: mp.payload,
+  });
   assert.equal(res.statusCode, 202, res.body);
   return res.json().analysis_id as string;
 }
 
 async function byUrl(path: string, extra: Record<string, unknown> = {}) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key), payload: { prompt: 'Analyse', media_url: server.url(path), ...extra } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: auth(t.tenantA.key),
+    payload: { prompt: 'Analyse', media_url: server.url(path), ...extra },
+  });
   assert.equal(res.statusCode, 202, res.body);
   return res.json().analysis_id as string;
 }
@@ -47,7 +64,12 @@ async function finished(id: string, timeoutMs = 20_000) {
 }
 
 async function auditActions(id: string): Promise<string[]> {
-  const rows = await t.db.db.selectFrom('audit_log').select('action').where('record_id', '=', id).orderBy('id').execute();
+  const rows = await t.db.db
+    .selectFrom('audit_log')
+    .select('action')
+    .where('record_id', '=', id)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.action);
 }
 
@@ -71,11 +93,19 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
     assert.equal(s.model_used, null);
     assert.equal(s.results.intake.mime, 'video/mp4');
     assert.match(s.results.intake.sha256, /^[0-9a-f]{64}$/);
-    assert.deepEqual(s.results.stages.map((x: { stage: string }) => x.stage), ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'answer', 'outputs']);
+    assert.deepEqual(
+      s.results.stages.map((x: { stage: string }) => x.stage),
+      ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'answer', 'outputs'],
+    );
     assert.ok(s.latency_ms >= 0);
     assert.ok(s.started_at && s.completed_at);
     assert.deepEqual(await auditActions(id), ['create', 'start', 'complete']);
-    const worker = await t.db.db.selectFrom('audit_log').select('performed_by').where('record_id', '=', id).where('action', '=', 'complete').executeTakeFirstOrThrow();
+    const worker = await t.db.db
+      .selectFrom('audit_log')
+      .select('performed_by')
+      .where('record_id', '=', id)
+      .where('action', '=', 'complete')
+      .executeTakeFirstOrThrow();
     assert.equal(worker.performed_by, 'system:worker');
     const jobLines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.analysis_id === id);
     assert.ok(jobLines.length >= 3, 'the job logs its stages');
@@ -112,13 +142,22 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
   });
 
   test('download by URL through the guard, stored under uploads/ with a media_files row', async () => {
-    server.routes.set('/clip.mp4', { kind: 'body', data: await fs.readFile(await fixtures.video()), type: 'text/plain' });
+    server.routes.set('/clip.mp4', {
+      kind: 'body',
+      data: await fs.readFile(await fixtures.video()),
+      type: 'text/plain',
+    });
     const id = await byUrl('/clip.mp4');
     const s = await finished(id);
     assert.equal(s.status, 'completed', s.error_message);
     assert.equal(s.results.intake.kind, 'url');
     assert.equal(s.media_type, 'video', 'type comes from the bytes, not the Content-Type');
-    const files = await t.db.db.selectFrom('media_files').selectAll().where('analysis_id', '=', id).where('area', '=', 'uploads').execute();
+    const files = await t.db.db
+      .selectFrom('media_files')
+      .selectAll()
+      .where('analysis_id', '=', id)
+      .where('area', '=', 'uploads')
+      .execute();
     assert.equal(files.length, 1);
     assert.equal(files[0]!.mime_type, 'video/mp4');
   });
@@ -147,7 +186,14 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
 describe('retries, cancellation, redelivery', () => {
   test('transient failures (503) are retried with back-off, then succeed', async () => {
     const data = await fs.readFile(await fixtures.image());
-    server.routes.set('/flaky.png', { kind: 'sequence', steps: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }, { kind: 'body', data }] });
+    server.routes.set('/flaky.png', {
+      kind: 'sequence',
+      steps: [
+        { kind: 'status', status: 503 },
+        { kind: 'status', status: 503 },
+        { kind: 'body', data },
+      ],
+    });
     const id = await byUrl('/flaky.png');
     const s = await finished(id);
     assert.equal(s.status, 'completed', s.error_message);
@@ -175,7 +221,9 @@ describe('retries, cancellation, redelivery', () => {
     const s = await status(id);
     assert.equal(s.status, 'cancelled');
     assert.deepEqual(await auditActions(id), ['create', 'start', 'cancel']);
-    const leftovers = (await fs.readdir(t.storageRoot, { recursive: true })).filter((f) => f.includes(id) && f.includes('partial'));
+    const leftovers = (await fs.readdir(t.storageRoot, { recursive: true })).filter(
+      (f) => f.includes(id) && f.includes('partial'),
+    );
     assert.deepEqual(leftovers, []);
   });
 
@@ -186,7 +234,9 @@ describe('retries, cancellation, redelivery', () => {
     const before = await auditActions(id);
     await enqueueProcessAnalysis(t.db.db, { analysisId: id, correlationId: 'again' }, { maxAttempts: 1 });
     await waitFor(async () => {
-      const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
+      const r = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
       return r.rows[0]!.n === 0;
     });
     assert.deepEqual(await auditActions(id), before);
@@ -202,9 +252,22 @@ describe('retries, cancellation, redelivery', () => {
       return r.rows[0]!;
     };
     const before = await count();
-    const input = { tenantId: 'tenant-a', prompt: 'x', sourceUrl: 'https://example.com/a', upload: null, mediaType: 'unknown' as const, config: {}, options: {}, metadata: {}, correlationId: 'tx-test' };
+    const input = {
+      tenantId: 'tenant-a',
+      prompt: 'x',
+      sourceUrl: 'https://example.com/a',
+      upload: null,
+      mediaType: 'unknown' as const,
+      config: {},
+      options: {},
+      metadata: {},
+      correlationId: 'tx-test',
+    };
     // The audit insert runs after the job and the row; a NULL actor violates its NOT NULL.
-    await assert.rejects(t.analyses.create(input, { id: null as unknown as string, ip: null, correlationId: 'tx-test' }), /performed_by/);
+    await assert.rejects(
+      t.analyses.create(input, { id: null as unknown as string, ip: null, correlationId: 'tx-test' }),
+      /performed_by/,
+    );
     assert.deepEqual(await count(), before);
     await assert.rejects(t.analyses.create(input, { id: 'test', ip: 'not-an-ip-address', correlationId: 'tx-test' }));
     assert.deepEqual(await count(), before);

@@ -22,19 +22,39 @@ export const STALE_GRACE_MS = 15 * 60_000;
 export class AppCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
   readonly backend: 'redis' | 'memory';
-  private readonly memory = new LRUCache<string, { value: string; expires: number }>({ max: 20_000, ttl: STALE_GRACE_MS, allowStale: false });
+  private readonly memory = new LRUCache<string, { value: string; expires: number }>({
+    max: 20_000,
+    ttl: STALE_GRACE_MS,
+    allowStale: false,
+  });
   private readonly redis: Redis | null;
   readonly breaker: CircuitBreaker;
   private readonly log: Logger | undefined;
 
-  constructor(opts: { redisUrl?: string | undefined; log?: Logger; breaker?: { failureThreshold: number; resetMs: number } }) {
+  constructor(opts: {
+    redisUrl?: string | undefined;
+    log?: Logger;
+    breaker?: { failureThreshold: number; resetMs: number };
+  }) {
     this.log = opts.log;
     this.backend = opts.redisUrl ? 'redis' : 'memory';
     this.redis = opts.redisUrl
-      ? new Redis(opts.redisUrl, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 1000, retryStrategy: (n) => Math.min(n * 200, 2000) })
+      ? new Redis(opts.redisUrl, {
+          lazyConnect: false,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: 250,
+          connectTimeout: 1000,
+          retryStrategy: (n) => Math.min(n * 200, 2000),
+        })
       : null;
     this.redis?.on('error', () => undefined);
-    this.breaker = new CircuitBreaker('redis', { failureThreshold: opts.breaker?.failureThreshold ?? 3, resetMs: opts.breaker?.resetMs ?? 5000, halfOpenTrials: 1, onStateChange: (_n, from, to) => this.log?.[to === 'open' ? 'warn' : 'info']({ from, to }, `redis circuit ${to}`) });
+    this.breaker = new CircuitBreaker('redis', {
+      failureThreshold: opts.breaker?.failureThreshold ?? 3,
+      resetMs: opts.breaker?.resetMs ?? 5000,
+      halfOpenTrials: 1,
+      onStateChange: (_n, from, to) => this.log?.[to === 'open' ? 'warn' : 'info']({ from, to }, `redis circuit ${to}`),
+    });
   }
 
   private async viaRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T | undefined> {

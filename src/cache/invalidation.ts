@@ -20,7 +20,11 @@ export async function applyNotification(cache: AppCache, payload: string): Promi
   await cache.bumpGeneration(first);
 }
 
-export function startInvalidationListener(connectionString: string, cache: AppCache, log: Logger): { stop(): Promise<void>; ready: Promise<void> } {
+export function startInvalidationListener(
+  connectionString: string,
+  cache: AppCache,
+  log: Logger,
+): { stop(): Promise<void>; ready: Promise<void> } {
   let client: pg.Client | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;

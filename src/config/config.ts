@@ -7,11 +7,30 @@ import path from 'node:path';
 
 type Env = Record<string, string | undefined>;
 
-interface IntSpec { kind: 'int'; default: number; min: number; max: number }
-interface StrSpec { kind: 'string'; default: string | undefined; secret?: boolean }
-interface BoolSpec { kind: 'bool'; default: boolean }
-interface EnumSpec<T extends string> { kind: 'enum'; values: readonly T[]; default: T }
-interface ListSpec { kind: 'list'; default: string[] }
+interface IntSpec {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+}
+interface StrSpec {
+  kind: 'string';
+  default: string | undefined;
+  secret?: boolean;
+}
+interface BoolSpec {
+  kind: 'bool';
+  default: boolean;
+}
+interface EnumSpec<T extends string> {
+  kind: 'enum';
+  values: readonly T[];
+  default: T;
+}
+interface ListSpec {
+  kind: 'list';
+  default: string[];
+}
 type Spec = IntSpec | StrSpec | BoolSpec | EnumSpec<string> | ListSpec;
 
 const MiB = 1024 * 1024;
@@ -85,7 +104,11 @@ export const SPEC = {
   VLLM_BASE_URL: { kind: 'string', default: undefined },
   OLLAMA_BASE_URL: { kind: 'string', default: undefined },
   LLAMACPP_BASE_URL: { kind: 'string', default: undefined },
-  TRANSCRIPTION_PROVIDER: { kind: 'enum', values: ['none', 'deepgram', 'openai', 'groq', 'openai-compatible'], default: 'none' },
+  TRANSCRIPTION_PROVIDER: {
+    kind: 'enum',
+    values: ['none', 'deepgram', 'openai', 'groq', 'openai-compatible'],
+    default: 'none',
+  },
   TRANSCRIPTION_MODEL: { kind: 'string', default: undefined },
   TRANSCRIPTION_BASE_URL: { kind: 'string', default: undefined },
   TRANSCRIPTION_API_KEY: { kind: 'string', default: undefined, secret: true },
@@ -148,7 +171,10 @@ function parseValue(key: string, spec: Spec, raw: string | undefined, problems: 
       if (!spec.values.includes(raw)) problems.push(`${key}: must be one of ${spec.values.join('|')}, got "${raw}"`);
       return raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'string':
       return raw;
   }
@@ -158,7 +184,8 @@ function validateDatabaseUrl(url: string | undefined, problems: string[]): void 
   if (url === undefined) return;
   try {
     const u = new URL(url);
-    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') problems.push('DATABASE_URL: must use postgres:// or postgresql://');
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
+      problems.push('DATABASE_URL: must use postgres:// or postgresql://');
   } catch {
     problems.push('DATABASE_URL: not a valid URL');
   }
@@ -189,27 +216,37 @@ export function loadConfig(env: Env = process.env) {
   const raw = {} as Record<SpecKey, unknown>;
   for (const key of Object.keys(SPEC) as SpecKey[]) raw[key] = parseValue(key, SPEC[key], env[key], problems);
   const v = raw as {
-    [K in SpecKey]: (typeof SPEC)[K] extends IntSpec ? number
-      : (typeof SPEC)[K] extends BoolSpec ? boolean
-      : (typeof SPEC)[K] extends ListSpec ? string[]
-      : (typeof SPEC)[K] extends EnumSpec<infer T> ? T
-      : (typeof SPEC)[K] extends { default: undefined } ? string | undefined
-      : string;
+    [K in SpecKey]: (typeof SPEC)[K] extends IntSpec
+      ? number
+      : (typeof SPEC)[K] extends BoolSpec
+        ? boolean
+        : (typeof SPEC)[K] extends ListSpec
+          ? string[]
+          : (typeof SPEC)[K] extends EnumSpec<infer T>
+            ? T
+            : (typeof SPEC)[K] extends { default: undefined }
+              ? string | undefined
+              : string;
   };
   validateDatabaseUrl(v.DATABASE_URL, problems);
-  if (v.REDIS_URL && !/^rediss?:\/\//.test(v.REDIS_URL)) problems.push('REDIS_URL: must start with redis:// or rediss://');
-  const requireTls = v.DATABASE_REQUIRE_TLS === 'true' || (v.DATABASE_REQUIRE_TLS === 'auto' && v.NODE_ENV === 'production');
+  if (v.REDIS_URL && !/^rediss?:\/\//.test(v.REDIS_URL))
+    problems.push('REDIS_URL: must start with redis:// or rediss://');
+  const requireTls =
+    v.DATABASE_REQUIRE_TLS === 'true' || (v.DATABASE_REQUIRE_TLS === 'auto' && v.NODE_ENV === 'production');
   if (requireTls && v.DATABASE_URL) {
     const mode = safeUrl(v.DATABASE_URL)?.searchParams.get('sslmode');
     if (!mode || !['require', 'verify-ca', 'verify-full'].includes(mode)) {
-      problems.push('DATABASE_URL: production refuses connections without TLS; add ?sslmode=verify-full (or require), or set DATABASE_REQUIRE_TLS=false');
+      problems.push(
+        'DATABASE_URL: production refuses connections without TLS; add ?sslmode=verify-full (or require), or set DATABASE_REQUIRE_TLS=false',
+      );
     }
   }
   if (v.DATABASE_POOL_MIN > v.DATABASE_POOL_MAX) problems.push('DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
   if (v.WORKER_STALE_AFTER_MS <= v.WORKER_HEARTBEAT_INTERVAL_MS) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
   }
-  if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID)) problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
+  if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID))
+    problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
   const prices = parsePrices(v.MODEL_PRICES, problems);
   const chatProviders = v.CHAT_PROVIDERS.map((name) => {
     const preset = CHAT_PRESETS[name as ChatPresetName];
@@ -219,8 +256,10 @@ export function loadConfig(env: Env = process.env) {
     }
     const env = v as unknown as Record<string, string | undefined>;
     const baseUrl = env[`${preset.envPrefix}_BASE_URL`] ?? preset.baseUrl;
-    const apiKey = preset.keyRequired || env[`${preset.envPrefix}_API_KEY`] ? env[`${preset.envPrefix}_API_KEY`] : undefined;
-    if (preset.keyRequired && !apiKey) problems.push(`${preset.envPrefix}_API_KEY: required when CHAT_PROVIDERS lists ${name}`);
+    const apiKey =
+      preset.keyRequired || env[`${preset.envPrefix}_API_KEY`] ? env[`${preset.envPrefix}_API_KEY`] : undefined;
+    if (preset.keyRequired && !apiKey)
+      problems.push(`${preset.envPrefix}_API_KEY: required when CHAT_PROVIDERS lists ${name}`);
     if (!/^https?:\/\//.test(baseUrl)) problems.push(`${preset.envPrefix}_BASE_URL: must be an http(s) URL`);
     return { name, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
   }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
@@ -245,7 +284,13 @@ export function loadConfig(env: Env = process.env) {
     storage: {
       root: v.STORAGE_ROOT ? path.resolve(v.STORAGE_ROOT) : path.join(dataDir, 'storage'),
       /** Days per area; outputs are kept until the analysis is deleted. */
-      retentionDays: { uploads: v.RETENTION_UPLOADS_DAYS, frames: v.RETENTION_FRAMES_DAYS, 'contact-sheets': v.RETENTION_CONTACT_SHEETS_DAYS, temp: v.RETENTION_TEMP_DAYS, outputs: null },
+      retentionDays: {
+        uploads: v.RETENTION_UPLOADS_DAYS,
+        frames: v.RETENTION_FRAMES_DAYS,
+        'contact-sheets': v.RETENTION_CONTACT_SHEETS_DAYS,
+        temp: v.RETENTION_TEMP_DAYS,
+        outputs: null,
+      },
       deletedGraceHours: v.DELETED_FILES_GRACE_HOURS,
       cleanupCron: v.CLEANUP_CRON,
     },
@@ -268,7 +313,13 @@ export function loadConfig(env: Env = process.env) {
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
     rateLimit: { max: v.RATE_LIMIT_MAX, windowMs: v.RATE_LIMIT_WINDOW_MS },
-    cache: { enabled: v.CACHE_ENABLED, redisUrl: v.REDIS_URL, statusTtl: v.CACHE_STATUS_TTL_SECONDS, resultTtl: v.CACHE_RESULT_TTL_SECONDS, historyTtl: v.CACHE_HISTORY_TTL_SECONDS },
+    cache: {
+      enabled: v.CACHE_ENABLED,
+      redisUrl: v.REDIS_URL,
+      statusTtl: v.CACHE_STATUS_TTL_SECONDS,
+      resultTtl: v.CACHE_RESULT_TTL_SECONDS,
+      historyTtl: v.CACHE_HISTORY_TTL_SECONDS,
+    },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,
@@ -278,7 +329,11 @@ export function loadConfig(env: Env = process.env) {
       maxImages: v.CHAT_MAX_IMAGES,
       transcription,
       prices,
-      breaker: { failureThreshold: v.BREAKER_FAILURE_THRESHOLD, resetMs: v.BREAKER_RESET_MS, halfOpenTrials: v.BREAKER_HALF_OPEN_TRIALS },
+      breaker: {
+        failureThreshold: v.BREAKER_FAILURE_THRESHOLD,
+        resetMs: v.BREAKER_RESET_MS,
+        halfOpenTrials: v.BREAKER_HALF_OPEN_TRIALS,
+      },
       reuseWindowHours: v.REUSE_WINDOW_HOURS,
     },
     media: {
@@ -328,12 +383,15 @@ function parsePrices(raw: string, problems: string[]): Record<string, ModelPrice
     for (const [model, price] of Object.entries(v as Record<string, unknown>)) {
       if (!price || typeof price !== 'object') throw new Error(`${model}: not an object`);
       for (const [k, n] of Object.entries(price)) {
-        if (!['input_per_1k', 'output_per_1k', 'per_minute'].includes(k) || typeof n !== 'number' || n < 0) throw new Error(`${model}.${k}: not a known non-negative price`);
+        if (!['input_per_1k', 'output_per_1k', 'per_minute'].includes(k) || typeof n !== 'number' || n < 0)
+          throw new Error(`${model}.${k}: not a known non-negative price`);
       }
     }
     return v as Record<string, ModelPrice>;
   } catch (err) {
-    problems.push(`MODEL_PRICES: must be JSON like {"gpt-4o-mini":{"input_per_1k":0.00015,"output_per_1k":0.0006}} (${(err as Error).message})`);
+    problems.push(
+      `MODEL_PRICES: must be JSON like {"gpt-4o-mini":{"input_per_1k":0.00015,"output_per_1k":0.0006}} (${(err as Error).message})`,
+    );
     return {};
   }
 }
@@ -341,22 +399,43 @@ function parsePrices(raw: string, problems: string[]): Record<string, ModelPrice
 function transcriptionConfig(v: Record<string, unknown>, problems: string[]) {
   const kind = v.TRANSCRIPTION_PROVIDER as 'none' | 'deepgram' | 'openai' | 'groq' | 'openai-compatible';
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  const pick = (base: string | undefined, key: string | undefined, model: string) => ({ baseUrl: (base ?? '').replace(/\/+$/, ''), apiKey: key, model: str('TRANSCRIPTION_MODEL') ?? model });
+  const pick = (base: string | undefined, key: string | undefined, model: string) => ({
+    baseUrl: (base ?? '').replace(/\/+$/, ''),
+    apiKey: key,
+    model: str('TRANSCRIPTION_MODEL') ?? model,
+  });
   switch (kind) {
     case 'none':
       return null;
     case 'deepgram':
       if (!str('DEEPGRAM_API_KEY')) problems.push('DEEPGRAM_API_KEY: required when TRANSCRIPTION_PROVIDER=deepgram');
-      return { kind, name: 'deepgram', ...pick(str('DEEPGRAM_BASE_URL') ?? 'https://api.deepgram.com', str('DEEPGRAM_API_KEY'), 'nova-2') };
+      return {
+        kind,
+        name: 'deepgram',
+        ...pick(str('DEEPGRAM_BASE_URL') ?? 'https://api.deepgram.com', str('DEEPGRAM_API_KEY'), 'nova-2'),
+      };
     case 'openai':
       if (!str('OPENAI_API_KEY')) problems.push('OPENAI_API_KEY: required when TRANSCRIPTION_PROVIDER=openai');
-      return { kind, name: 'openai', ...pick(str('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1', str('OPENAI_API_KEY'), 'whisper-1') };
+      return {
+        kind,
+        name: 'openai',
+        ...pick(str('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1', str('OPENAI_API_KEY'), 'whisper-1'),
+      };
     case 'groq':
       if (!str('GROQ_API_KEY')) problems.push('GROQ_API_KEY: required when TRANSCRIPTION_PROVIDER=groq');
-      return { kind, name: 'groq', ...pick(str('GROQ_BASE_URL') ?? 'https://api.groq.com/openai/v1', str('GROQ_API_KEY'), 'whisper-large-v3') };
+      return {
+        kind,
+        name: 'groq',
+        ...pick(str('GROQ_BASE_URL') ?? 'https://api.groq.com/openai/v1', str('GROQ_API_KEY'), 'whisper-large-v3'),
+      };
     case 'openai-compatible':
-      if (!str('TRANSCRIPTION_BASE_URL')) problems.push('TRANSCRIPTION_BASE_URL: required when TRANSCRIPTION_PROVIDER=openai-compatible');
-      return { kind, name: 'openai-compatible', ...pick(str('TRANSCRIPTION_BASE_URL'), str('TRANSCRIPTION_API_KEY'), 'whisper-1') };
+      if (!str('TRANSCRIPTION_BASE_URL'))
+        problems.push('TRANSCRIPTION_BASE_URL: required when TRANSCRIPTION_PROVIDER=openai-compatible');
+      return {
+        kind,
+        name: 'openai-compatible',
+        ...pick(str('TRANSCRIPTION_BASE_URL'), str('TRANSCRIPTION_API_KEY'), 'whisper-1'),
+      };
   }
 }
 

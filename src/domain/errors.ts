@@ -51,7 +51,10 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface FieldError { field: string; message: string }
+export interface FieldError {
+  field: string;
+  message: string;
+}
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -70,7 +73,14 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     detail?: string,
-    opts: { errors?: FieldError[]; headers?: Record<string, string>; permanent?: boolean; cause?: unknown; retryAfterMs?: number; consumesAttempt?: boolean } = {},
+    opts: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      permanent?: boolean;
+      cause?: unknown;
+      retryAfterMs?: number;
+      consumesAttempt?: boolean;
+    } = {},
   ) {
     super(detail ?? ERRORS[code].title, { cause: opts.cause });
     this.name = 'AppError';
@@ -91,7 +101,8 @@ export const errors = {
   analysisGone: (id: string) => new AppError('ANALYSIS_GONE', `Analysis ${id} was deleted`),
   invalidTransition: (from: string, to: string) =>
     new AppError('INVALID_TRANSITION', `Cannot move an analysis from ${from} to ${to}`),
-  validation: (errs: FieldError[]) => new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs }),
+  validation: (errs: FieldError[]) =>
+    new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs }),
   invalidParameter: (field: string, message: string) =>
     new AppError('INVALID_PARAMETER', `${field}: ${message}`, { errors: [{ field, message }] }),
 };

@@ -6,7 +6,12 @@ import { AppError } from '../domain/errors.ts';
 test('Ajv errors become field errors', () => {
   assert.deepEqual(
     fieldErrors([
-      { instancePath: '', keyword: 'required', params: { missingProperty: 'prompt' }, message: "must have required property 'prompt'" },
+      {
+        instancePath: '',
+        keyword: 'required',
+        params: { missingProperty: 'prompt' },
+        message: "must have required property 'prompt'",
+      },
       { instancePath: '/config', keyword: 'additionalProperties', params: { additionalProperty: 'x' } },
       { instancePath: '/config/temperature', keyword: 'maximum', message: 'must be <= 2' },
       { instancePath: '', keyword: 'type' },
@@ -33,13 +38,25 @@ test('framework errors map onto the catalogue; unknown errors are 500 without de
     [{ code: 'X', statusCode: 405 }, 'BAD_REQUEST'],
     [{ code: 'X' }, 'INTERNAL_ERROR'],
   ];
-  for (const [err, code] of cases) assert.equal(toAppError(Object.assign(new Error('m'), err)).code, code, JSON.stringify(err));
+  for (const [err, code] of cases)
+    assert.equal(toAppError(Object.assign(new Error('m'), err)).code, code, JSON.stringify(err));
   const syntax = Object.assign(new SyntaxError('bad'), { statusCode: 400 });
   assert.equal(toAppError(syntax).code, 'MALFORMED_JSON');
-  const v = Object.assign(new Error('v'), { validation: [{ instancePath: '/page', message: 'bad' }], validationContext: 'headers' });
+  const v = Object.assign(new Error('v'), {
+    validation: [{ instancePath: '/page', message: 'bad' }],
+    validationContext: 'headers',
+  });
   assert.equal(toAppError(v).code, 'INVALID_PARAMETER');
   const app = new AppError('ANALYSIS_GONE');
   assert.equal(toAppError(app), app);
   const body = problemBody('ANALYSIS_NOT_FOUND', 'rid', 'missing', '/x', []);
-  assert.deepEqual(body, { type: 'https://media-analysis.dev/problems/analysis-not-found', title: 'Analysis not found', status: 404, code: 'ANALYSIS_NOT_FOUND', detail: 'missing', instance: '/x', request_id: 'rid' });
+  assert.deepEqual(body, {
+    type: 'https://media-analysis.dev/problems/analysis-not-found',
+    title: 'Analysis not found',
+    status: 404,
+    code: 'ANALYSIS_NOT_FOUND',
+    detail: 'missing',
+    instance: '/x',
+    request_id: 'rid',
+  });
 });

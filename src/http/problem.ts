@@ -21,7 +21,8 @@ export function fieldErrors(issues: readonly ValidationIssue[], prefix = ''): Fi
   return issues.map((e) => {
     let field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const p = e.params ?? {};
-    if (e.keyword === 'required' && typeof p.missingProperty === 'string') field = field ? `${field}.${p.missingProperty}` : p.missingProperty;
+    if (e.keyword === 'required' && typeof p.missingProperty === 'string')
+      field = field ? `${field}.${p.missingProperty}` : p.missingProperty;
     if (e.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string') {
       field = field ? `${field}.${p.additionalProperty}` : p.additionalProperty;
       return { field: prefix + field, message: 'unknown field' };
@@ -30,7 +31,13 @@ export function fieldErrors(issues: readonly ValidationIssue[], prefix = ''): Fi
   });
 }
 
-export function problemBody(code: ErrorCode, requestId: string, detail?: string, instance?: string, errs?: FieldError[]) {
+export function problemBody(
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  instance?: string,
+  errs?: FieldError[],
+) {
   const def = ERRORS[code];
   return {
     type: TYPE_BASE + code.toLowerCase().replace(/_/g, '-'),
@@ -46,7 +53,10 @@ export function problemBody(code: ErrorCode, requestId: string, detail?: string,
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-  const detail = err.status >= 500 && err.code === 'INTERNAL_ERROR' ? 'An unexpected error occurred; quote the request id when reporting it.' : err.detail;
+  const detail =
+    err.status >= 500 && err.code === 'INTERNAL_ERROR'
+      ? 'An unexpected error occurred; quote the request id when reporting it.'
+      : err.detail;
   // (SERVICE_UNAVAILABLE's detail is our own text; the driver's message is never echoed.)
   return reply
     .code(err.status)
@@ -61,14 +71,24 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
 ]);
-const UNAVAILABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+const UNAVAILABLE_NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 /** True for errors that say PostgreSQL is down or unreachable (not for query errors). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (e.code && (UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08') || UNAVAILABLE_NET_CODES.has(e.code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(e.message ?? '');
+  if (e.code && (UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08') || UNAVAILABLE_NET_CODES.has(e.code)))
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(
+    e.message ?? '',
+  );
 }
 
 /** Seconds a client should wait before retrying a write while the database is away. */
@@ -78,15 +98,21 @@ export const DB_RETRY_AFTER_SECONDS = 5;
 export function toAppError(err: FastifyError | Error): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) {
-    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { headers: { 'retry-after': String(DB_RETRY_AFTER_SECONDS) }, cause: err });
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', {
+      headers: { 'retry-after': String(DB_RETRY_AFTER_SECONDS) },
+      cause: err,
+    });
   }
   const fe = err as FastifyError & { validationContext?: string; validation?: ValidationIssue[] };
   if (fe.validation) {
     const ctx = fe.validationContext ?? 'body';
     const errs = fieldErrors(fe.validation);
     if (ctx === 'params') return new AppError('INVALID_ID', 'The id must be a UUID', { errors: errs });
-    if (ctx === 'body') return new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs });
-    return new AppError('INVALID_PARAMETER', `Invalid ${ctx === 'querystring' ? 'query parameter' : ctx}`, { errors: errs });
+    if (ctx === 'body')
+      return new AppError('VALIDATION_FAILED', 'The request body failed validation', { errors: errs });
+    return new AppError('INVALID_PARAMETER', `Invalid ${ctx === 'querystring' ? 'query parameter' : ctx}`, {
+      errors: errs,
+    });
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -120,6 +146,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, request, appErr);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      request,
+      new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

@@ -39,7 +39,11 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const rt = await createRuntime();
   const { config, logger } = rt;
   // Signal handlers go in first, so a SIGTERM during start-up still drains what started.
-  const components: { app: FastifyInstance | null; worker: WorkerHandle | null; stopCache: (() => Promise<void>) | null } = { app: null, worker: null, stopCache: null };
+  const components: {
+    app: FastifyInstance | null;
+    worker: WorkerHandle | null;
+    stopCache: (() => Promise<void>) | null;
+  } = { app: null, worker: null, stopCache: null };
   installShutdown(rt, async () => {
     if (components.app) await components.app.close();
     // Handlers can outlive their sockets (a client that hung up); let their writes land.
@@ -47,19 +51,40 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
     if (components.worker) await components.worker.stop();
     if (components.stopCache) await components.stopCache();
   });
-  if (config.auth.mode === 'disabled') logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
+  if (config.auth.mode === 'disabled')
+    logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
   const boot = await rt.keys.ensureBootstrapKey(config.dataDir);
   if (boot) {
-    process.stdout.write(`\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`);
+    process.stdout.write(
+      `\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`,
+    );
   }
   // /metrics is served by the API; an in-process worker reports its stage durations there.
   const metrics = withApi
-    ? new Metrics({ db: rt.database.db, pool: rt.database.pool, storageRoot: config.storage.root, breakers: () => rt.pipeline.providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs })
+    ? new Metrics({
+        db: rt.database.db,
+        pool: rt.database.pool,
+        storageRoot: config.storage.root,
+        breakers: () => rt.pipeline.providers.breakers.states(),
+        staleAfterMs: config.worker.staleAfterMs,
+      })
     : null;
-  const pipeline = metrics ? { ...rt.pipeline, observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds) } : rt.pipeline;
-  if (withWorker) components.worker = await startWorker(rt.database.pool, pipeline, logger, { ...config.worker, cleanupCron: config.storage.cleanupCron, tenantMaxConcurrent: config.worker.tenantMaxConcurrent });
+  const pipeline = metrics
+    ? {
+        ...rt.pipeline,
+        observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds),
+      }
+    : rt.pipeline;
+  if (withWorker)
+    components.worker = await startWorker(rt.database.pool, pipeline, logger, {
+      ...config.worker,
+      cleanupCron: config.storage.cleanupCron,
+      tenantMaxConcurrent: config.worker.tenantMaxConcurrent,
+    });
   if (withApi && metrics) {
-    const cache = config.cache.enabled ? new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) }) : undefined;
+    const cache = config.cache.enabled
+      ? new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) })
+      : undefined;
     if (cache) {
       const listener = startInvalidationListener(rt.databaseUrl, cache, logger.child({ component: 'cache' }));
       components.stopCache = async () => {
@@ -81,7 +106,15 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
         cache,
         rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
       },
-      health: { db: rt.database.db, workerExpected: () => withWorker, staleAfterMs: config.worker.staleAfterMs, breakers: () => rt.pipeline.providers.breakers.states(), cache, databaseCircuit: () => rt.database.breaker.status, storageRoot: config.storage.root },
+      health: {
+        db: rt.database.db,
+        workerExpected: () => withWorker,
+        staleAfterMs: config.worker.staleAfterMs,
+        breakers: () => rt.pipeline.providers.breakers.states(),
+        cache,
+        databaseCircuit: () => rt.database.breaker.status,
+        storageRoot: config.storage.root,
+      },
     });
     await components.app.listen({ host: config.http.host, port: config.http.port });
   }
@@ -117,7 +150,11 @@ function installShutdown(rt: Runtime, stop: () => Promise<void>): void {
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, migrate = true): Promise<T> {
-  const rt = await createRuntime({ migrate, logger: undefined, config: loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }) });
+  const rt = await createRuntime({
+    migrate,
+    logger: undefined,
+    config: loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }),
+  });
   try {
     return await fn(rt);
   } finally {
@@ -138,7 +175,10 @@ async function db(sub: string | undefined, args: string[]): Promise<void> {
       const lines = await rollback(k, steps);
       console.log(lines.length ? lines.join('\n') : 'nothing to roll back');
     } else if (sub === 'status') {
-      for (const m of await migrationStatus(k)) console.log(`${m.executedAt ? 'applied ' + m.executedAt.toISOString() : 'pending                          '}  ${m.name}`);
+      for (const m of await migrationStatus(k))
+        console.log(
+          `${m.executedAt ? 'applied ' + m.executedAt.toISOString() : 'pending                          '}  ${m.name}`,
+        );
     } else {
       throw new Error(USAGE);
     }
@@ -158,7 +198,9 @@ async function keys(sub: string | undefined, args: string[]): Promise<void> {
       console.log(`created key ${row.id} (prefix ${row.key_prefix}) for tenant ${row.tenant_id}\n${key}`);
     } else if (sub === 'list') {
       for (const k of await apiKeyRepository.list(rt.database.db)) {
-        console.log(`${k.id}  ${k.key_prefix}  tenant=${k.tenant_id}  name=${JSON.stringify(k.name)}${k.is_admin ? '  admin' : ''}  ${k.revoked_at ? 'revoked ' + k.revoked_at.toISOString() : 'active'}`);
+        console.log(
+          `${k.id}  ${k.key_prefix}  tenant=${k.tenant_id}  name=${JSON.stringify(k.name)}${k.is_admin ? '  admin' : ''}  ${k.revoked_at ? 'revoked ' + k.revoked_at.toISOString() : 'active'}`,
+        );
       }
     } else if (sub === 'revoke') {
       const target = positionals[0];
@@ -179,7 +221,9 @@ async function storageCommand(sub: string | undefined): Promise<void> {
       console.log(JSON.stringify(r));
     } else if (sub === 'verify') {
       const r = await verifyStorage(rt.database.db, rt.storage);
-      console.log(`${r.files} files, ${r.rows} live rows; ${r.filesWithoutRows.length} files without rows, ${r.rowsWithoutFiles.length} rows without files`);
+      console.log(
+        `${r.files} files, ${r.rows} live rows; ${r.filesWithoutRows.length} files without rows, ${r.rowsWithoutFiles.length} rows without files`,
+      );
       for (const f of r.filesWithoutRows) console.log(`file without row: ${f}`);
       for (const f of r.rowsWithoutFiles) console.log(`row without file: ${f}`);
       if (r.filesWithoutRows.length + r.rowsWithoutFiles.length > 0) process.exitCode = 1;
@@ -205,7 +249,10 @@ async function restoreCommand(args: string[]): Promise<void> {
   await withRuntime(async (rt) => {
     const r = await restore(rt.database.db, rt.databaseUrl, manifest);
     if (r.ok) console.log('restored; row counts and checksums match the manifest');
-    for (const m of r.mismatches) console.log(`MISMATCH ${m.table}: expected ${m.expected.rows} rows (${m.expected.checksum}), found ${m.actual.rows} (${m.actual.checksum})`);
+    for (const m of r.mismatches)
+      console.log(
+        `MISMATCH ${m.table}: expected ${m.expected.rows} rows (${m.expected.checksum}), found ${m.actual.rows} (${m.actual.checksum})`,
+      );
     if (!r.ok) process.exitCode = 1;
   }, false);
 }

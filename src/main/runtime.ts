@@ -28,15 +28,24 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(opts: { config?: AppConfig; logger?: Logger; migrate?: boolean; applicationName?: string } = {}): Promise<Runtime> {
+export async function createRuntime(
+  opts: { config?: AppConfig; logger?: Logger; migrate?: boolean; applicationName?: string } = {},
+): Promise<Runtime> {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.log.level);
   let embedded: EmbeddedHandle | null = null;
   let url = config.database.url;
   if (!url) {
-    logger.info({ data_dir: config.dataDir, port: config.database.embeddedPort }, 'DATABASE_URL not set; starting embedded PostgreSQL');
+    logger.info(
+      { data_dir: config.dataDir, port: config.database.embeddedPort },
+      'DATABASE_URL not set; starting embedded PostgreSQL',
+    );
     const pgLog = logger.child({ component: 'embedded-postgres' });
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort, log: (line) => pgLog.debug(line) });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      log: (line) => pgLog.debug(line),
+    });
     url = embedded.connectionString;
   }
   logger.info({ database: maskUrl(url) }, 'connecting to PostgreSQL');
@@ -46,13 +55,21 @@ export async function createRuntime(opts: { config?: AppConfig; logger?: Logger;
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   }
   const storage = new LocalFileStorage(config.storage.root);
-  const analyses = new AnalysisService(database.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours, deletedFilesGraceHours: config.storage.deletedGraceHours });
+  const analyses = new AnalysisService(database.db, {
+    maxJobAttempts: config.worker.maxAttempts,
+    idempotencyTtlHours: config.auth.idempotencyTtlHours,
+    deletedFilesGraceHours: config.storage.deletedGraceHours,
+  });
   const keys = new ApiKeyService(database.db);
   const breakerLog = logger.child({ component: 'providers' });
   const providers = new ProviderRegistry(config.providers, {
-    onBreakerChange: (name, from, to) => breakerLog[to === 'open' ? 'warn' : 'info']({ breaker: name, from, to }, `circuit ${name} is ${to}`),
+    onBreakerChange: (name, from, to) =>
+      breakerLog[to === 'open' ? 'warn' : 'info']({ breaker: name, from, to }, `circuit ${name} is ${to}`),
   });
-  const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
+  const downloadAgent = createGuardedAgent({
+    allowHosts: config.limits.downloadAllowHosts,
+    timeoutMs: config.limits.downloadTimeoutMs,
+  });
   return {
     config,
     databaseUrl: url,

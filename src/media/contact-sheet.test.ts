@@ -18,12 +18,24 @@ test('layout fills the sheet with equal tiles and gaps', () => {
   assert.throws(() => gridLayout(50, 50, 320, 240));
 });
 
-const stamps: Array<[number, string]> = [[0, '00:00:00.0'], [75.5, '00:01:15.5'], [3723.25, '01:02:03.3']];
+const stamps: Array<[number, string]> = [
+  [0, '00:00:00.0'],
+  [75.5, '00:01:15.5'],
+  [3723.25, '01:02:03.3'],
+];
 for (const [s, out] of stamps) test(`formatTimestamp(${s})`, () => assert.equal(formatTimestamp(s), out));
 
 test('composition yields a JPEG of the requested size', async () => {
-  const frame = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#f00' } }).png().toBuffer();
-  const sheet = await composeContactSheet([{ image: frame, seconds: 1 }, { image: frame, seconds: 2 }], { cols: 3, rows: 2, width: 640, height: 360 });
+  const frame = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#f00' } })
+    .png()
+    .toBuffer();
+  const sheet = await composeContactSheet(
+    [
+      { image: frame, seconds: 1 },
+      { image: frame, seconds: 2 },
+    ],
+    { cols: 3, rows: 2, width: 640, height: 360 },
+  );
   const m = await sharp(sheet).metadata();
   assert.equal(m.format, 'jpeg');
   assert.equal(m.width, 640);

@@ -29,7 +29,8 @@ export function gridLayout(cols: number, rows: number, width: number, height: nu
   if (tileW < 16 || tileH < 16) throw new Error(`a ${cols}x${rows} grid does not fit in ${width}x${height}`);
   const tiles: Tile[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) tiles.push({ left: gap + c * (tileW + gap), top: gap + r * (tileH + gap), width: tileW, height: tileH });
+    for (let c = 0; c < cols; c++)
+      tiles.push({ left: gap + c * (tileW + gap), top: gap + r * (tileH + gap), width: tileW, height: tileH });
   }
   return tiles;
 }
@@ -62,7 +63,11 @@ export async function composeContactSheet(
       const t = tiles[i]!;
       const img = await sharp(f.image).resize(t.width, t.height, { fit: 'contain', background: '#111' }).toBuffer();
       layers[i * 2] = { input: img, left: t.left, top: t.top };
-      layers[i * 2 + 1] = { input: labelSvg(formatTimestamp(f.seconds), t.width), left: t.left, top: t.top + t.height - LABEL_HEIGHT };
+      layers[i * 2 + 1] = {
+        input: labelSvg(formatTimestamp(f.seconds), t.width),
+        left: t.left,
+        top: t.top + t.height - LABEL_HEIGHT,
+      };
     }),
   );
   return sharp({ create: { width: opts.width, height: opts.height, channels: 3, background: '#1f2937' } })

@@ -3,8 +3,14 @@ import assert from 'node:assert/strict';
 import { detectBuffer, mediaTypeForMime, sniffText } from './detect-type.ts';
 
 const mimes: Array<[string, string]> = [
-  ['video/mp4', 'video'], ['audio/mpeg', 'audio'], ['image/png', 'image'], ['application/pdf', 'document'],
-  ['text/plain', 'document'], ['application/ogg', 'audio'], ['application/mxf', 'video'], ['application/zip', 'unknown'],
+  ['video/mp4', 'video'],
+  ['audio/mpeg', 'audio'],
+  ['image/png', 'image'],
+  ['application/pdf', 'document'],
+  ['text/plain', 'document'],
+  ['application/ogg', 'audio'],
+  ['application/mxf', 'video'],
+  ['application/zip', 'unknown'],
 ];
 for (const [mime, type] of mimes) test(`${mime} → ${type}`, () => assert.equal(mediaTypeForMime(mime), type));
 

@@ -46,10 +46,12 @@ export function sniffText(buf: Buffer): DetectedType | null {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, end));
     const head = text.slice(0, 1024).trimStart().toLowerCase();
-    if (head.startsWith('<!doctype html') || head.startsWith('<html')) return { mediaType: 'document', mime: 'text/html', ext: 'html' };
+    if (head.startsWith('<!doctype html') || head.startsWith('<html'))
+      return { mediaType: 'document', mime: 'text/html', ext: 'html' };
     const lines = text.split(/\r?\n/).filter(Boolean).slice(0, 5);
     const commas = lines.map((l) => l.split(',').length);
-    if (lines.length >= 2 && commas[0]! > 1 && commas.every((c) => c === commas[0])) return { mediaType: 'document', mime: 'text/csv', ext: 'csv' };
+    if (lines.length >= 2 && commas[0]! > 1 && commas.every((c) => c === commas[0]))
+      return { mediaType: 'document', mime: 'text/csv', ext: 'csv' };
     return { mediaType: 'document', mime: 'text/plain', ext: 'txt' };
   } catch {
     return null;

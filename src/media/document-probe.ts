@@ -16,12 +16,22 @@ export interface DocumentProbe {
 export async function probePdf(file: string): Promise<DocumentProbe> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const data = new Uint8Array(await fs.readFile(file));
-  const task = pdfjs.getDocument({ data, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
+  const task = pdfjs.getDocument({
+    data,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    verbosity: 0,
+  });
   try {
     const doc = await task.promise;
     const meta = await doc.getMetadata().catch(() => null);
     const info = (meta?.info ?? {}) as { Title?: unknown };
-    return { format: 'pdf', pages: doc.numPages, title: typeof info.Title === 'string' && info.Title ? info.Title : null };
+    return {
+      format: 'pdf',
+      pages: doc.numPages,
+      title: typeof info.Title === 'string' && info.Title ? info.Title : null,
+    };
   } catch (err) {
     throw new AppError('MEDIA_CORRUPT', `The PDF could not be read: ${(err as Error).message}`, { cause: err });
   } finally {

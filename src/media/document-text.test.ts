@@ -11,10 +11,13 @@ const langs: Array<[string, string | null]> = [
   ['El perro y el gato están en la casa con los niños para el día.', 'es'],
   ['hi', null],
 ];
-for (const [text, lang] of langs) test(`language of "${text.slice(0, 20)}…" is ${lang}`, () => assert.equal(detectLanguage(text), lang));
+for (const [text, lang] of langs)
+  test(`language of "${text.slice(0, 20)}…" is ${lang}`, () => assert.equal(detectLanguage(text), lang));
 
 test('HTML to text drops scripts and tags, keeps blocks and entities', () => {
-  const r = htmlToText('<html><head><title> T </title><style>x{}</style></head><body><h1>A</h1><p>b &amp; c&#33; &#x41;</p><script>evil()</script></body></html>');
+  const r = htmlToText(
+    '<html><head><title> T </title><style>x{}</style></head><body><h1>A</h1><p>b &amp; c&#33; &#x41;</p><script>evil()</script></body></html>',
+  );
   assert.equal(r.title, 'T');
   assert.equal(r.text, 'A\nb & c! A');
 });
@@ -25,7 +28,10 @@ test('frame OCR lines are de-duplicated across frames', () => {
     { seconds: 2, text: 'Hello, caption!' },
     { seconds: 3, text: 'Other line' },
   ]);
-  assert.deepEqual(lines, [{ text: 'HELLO CAPTION', seconds: [1, 2] }, { text: 'Other line', seconds: [3] }]);
+  assert.deepEqual(lines, [
+    { text: 'HELLO CAPTION', seconds: [1, 2] },
+    { text: 'Other line', seconds: [3] },
+  ]);
   assert.equal(normaliseLine('  A--b  '), 'a b');
 });
 
@@ -49,7 +55,10 @@ test('a PDF over the page limit is refused before its text is read', async () =>
   const os = await import('node:os');
   const file = `${os.tmpdir()}/ma-pages-${process.pid}.pdf`;
   await fs.writeFile(file, makePdf(['a', 'b', 'c']));
-  await assert.rejects(pdfText(file, { maxPages: 2 }), (e: unknown) => (e as { code?: string }).code === 'DOCUMENT_TOO_LONG');
+  await assert.rejects(
+    pdfText(file, { maxPages: 2 }),
+    (e: unknown) => (e as { code?: string }).code === 'DOCUMENT_TOO_LONG',
+  );
   const ok = await pdfText(file, { maxPages: 3 });
   assert.equal(ok.pages, 3);
   await fs.rm(file);

@@ -32,10 +32,19 @@ export const MIN_TEXT_LAYER_CHARS = 3;
 
 export type PageOcr = (png: Buffer) => Promise<{ text: string; confidence: number }>;
 
-export async function pdfText(file: string, opts: { maxPages: number; ocr?: PageOcr | undefined; pdftoppmPath?: string; signal?: AbortSignal | undefined }): Promise<DocumentText> {
+export async function pdfText(
+  file: string,
+  opts: { maxPages: number; ocr?: PageOcr | undefined; pdftoppmPath?: string; signal?: AbortSignal | undefined },
+): Promise<DocumentText> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const data = new Uint8Array(await fs.readFile(file));
-  const task = pdfjs.getDocument({ data, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: 0 });
+  const task = pdfjs.getDocument({
+    data,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    verbosity: 0,
+  });
   let doc;
   try {
     doc = await task.promise;
@@ -44,7 +53,8 @@ export async function pdfText(file: string, opts: { maxPages: number; ocr?: Page
     throw new AppError('MEDIA_CORRUPT', `The PDF could not be read: ${(err as Error).message}`, { cause: err });
   }
   try {
-    if (doc.numPages > opts.maxPages) throw new AppError('DOCUMENT_TOO_LONG', `The PDF has ${doc.numPages} pages; the limit is ${opts.maxPages}`);
+    if (doc.numPages > opts.maxPages)
+      throw new AppError('DOCUMENT_TOO_LONG', `The PDF has ${doc.numPages} pages; the limit is ${opts.maxPages}`);
     const meta = await doc.getMetadata().catch(() => null);
     const info = (meta?.info ?? {}) as { Title?: unknown };
     const pages: PageText[] = [];
@@ -66,7 +76,10 @@ export async function pdfText(file: string, opts: { maxPages: number; ocr?: Page
       }
       if (line) parts.push(line);
       page.cleanup();
-      const text = parts.map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
+      const text = parts
+        .map((p) => p.replace(/\s+/g, ' ').trim())
+        .filter(Boolean)
+        .join('\n');
       pages.push({ page: n, text, source: text.length >= MIN_TEXT_LAYER_CHARS ? 'text' : 'none' });
     }
     let ocrPages = 0;
@@ -100,10 +113,19 @@ export async function pdfText(file: string, opts: { maxPages: number; ocr?: Page
 }
 
 /** Render one PDF page to PNG with pdftoppm; null when pdftoppm is not installed. */
-async function renderPdfPage(file: string, page: number, pdftoppm: string, signal?: AbortSignal): Promise<Buffer | null> {
+async function renderPdfPage(
+  file: string,
+  page: number,
+  pdftoppm: string,
+  signal?: AbortSignal,
+): Promise<Buffer | null> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-pdfpage-'));
   try {
-    await runProcess(pdftoppm, ['-r', '200', '-f', String(page), '-l', String(page), '-png', '-singlefile', file, path.join(dir, 'page')], { timeoutMs: 60_000, signal });
+    await runProcess(
+      pdftoppm,
+      ['-r', '200', '-f', String(page), '-l', String(page), '-png', '-singlefile', file, path.join(dir, 'page')],
+      { timeoutMs: 60_000, signal },
+    );
     return await fs.readFile(path.join(dir, 'page.png'));
   } catch (err) {
     if ((err as { reason?: string }).reason === 'spawn') return null;
@@ -122,8 +144,22 @@ export async function docxText(file: string): Promise<DocumentText> {
     throw new AppError('MEDIA_CORRUPT', `The DOCX could not be read: ${(err as Error).message}`, { cause: err });
   }
   const text = raw.replace(/\n{3,}/g, '\n\n').trim();
-  const title = text.split('\n').find((l) => l.trim())?.trim().slice(0, 200) ?? null;
-  return { format: 'docx', pages: null, title, language: detectLanguage(text), characters: text.length, text, page_texts: null, ocr_pages: 0 };
+  const title =
+    text
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim()
+      .slice(0, 200) ?? null;
+  return {
+    format: 'docx',
+    pages: null,
+    title,
+    language: detectLanguage(text),
+    characters: text.length,
+    text,
+    page_texts: null,
+    ocr_pages: 0,
+  };
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
@@ -135,7 +171,8 @@ export function htmlToText(html: string): { text: string; title: string | null }
     .replace(/<\/(p|div|h[1-6]|li|tr|br|section|article)>|<br\s*\/?>/gi, '\n')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
+      if (e[0] === '#')
+        return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
       return ENTITIES[e.toLowerCase()] ?? m;
     })
     .split('\n')
@@ -149,11 +186,29 @@ export async function plainText(file: string, mime: string): Promise<DocumentTex
   const raw = await fs.readFile(file, 'utf8');
   if (mime === 'text/html') {
     const { text, title } = htmlToText(raw);
-    return { format: 'html', pages: null, title, language: detectLanguage(text), characters: text.length, text, page_texts: null, ocr_pages: 0 };
+    return {
+      format: 'html',
+      pages: null,
+      title,
+      language: detectLanguage(text),
+      characters: text.length,
+      text,
+      page_texts: null,
+      ocr_pages: 0,
+    };
   }
   const format = mime === 'text/csv' ? 'csv' : /^#{1,6} /m.test(raw) ? 'markdown' : 'text';
   const title = format === 'markdown' ? (/^#{1,6} (.+)$/m.exec(raw)?.[1]?.trim() ?? null) : null;
-  return { format, pages: null, title, language: detectLanguage(raw), characters: raw.length, text: raw, page_texts: null, ocr_pages: 0 };
+  return {
+    format,
+    pages: null,
+    title,
+    language: detectLanguage(raw),
+    characters: raw.length,
+    text: raw,
+    page_texts: null,
+    ocr_pages: 0,
+  };
 }
 
 const STOPWORDS: Record<string, string[]> = {

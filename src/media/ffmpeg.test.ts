@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evenlySpacedTimes, frameAtArgs, naiveContactSheetArgs, extractAudioArgs, audioAnalysisArgs, waveformArgs, parseEbur128, parseSilences, runFfmpeg } from './ffmpeg.ts';
+import {
+  evenlySpacedTimes,
+  frameAtArgs,
+  naiveContactSheetArgs,
+  extractAudioArgs,
+  audioAnalysisArgs,
+  waveformArgs,
+  parseEbur128,
+  parseSilences,
+  runFfmpeg,
+} from './ffmpeg.ts';
 import { AppError } from '../domain/errors.ts';
 
 const times: Array<[number, number, number[]]> = [
@@ -10,7 +20,8 @@ const times: Array<[number, number, number[]]> = [
   [0, 6, []],
   [10, 0, []],
 ];
-for (const [d, n, expected] of times) test(`evenlySpacedTimes(${d}, ${n})`, () => assert.deepEqual(evenlySpacedTimes(d, n), expected));
+for (const [d, n, expected] of times)
+  test(`evenlySpacedTimes(${d}, ${n})`, () => assert.deepEqual(evenlySpacedTimes(d, n), expected));
 
 test('frame extraction seeks on the input and decodes keyframes only; no network', () => {
   const a = frameAtArgs('/in.mp4', 12.5, '/out.jpg', 640);
@@ -26,7 +37,9 @@ test('frame extraction seeks on the input and decodes keyframes only; no network
 });
 
 test('other builders', () => {
-  assert.ok(naiveContactSheetArgs('/i', '/o', 100, 3, 2, 320).includes('select=not(mod(n\\,100)),scale=320:-2,tile=3x2'));
+  assert.ok(
+    naiveContactSheetArgs('/i', '/o', 100, 3, 2, 320).includes('select=not(mod(n\\,100)),scale=320:-2,tile=3x2'),
+  );
   const x = extractAudioArgs('/i', '/o.wav');
   assert.deepEqual(x.slice(x.indexOf('-ac'), x.indexOf('-ac') + 4), ['-ac', '1', '-ar', '16000']);
   assert.match(audioAnalysisArgs('/i').join(' '), /ebur128=peak=true:framelog=verbose,silencedetect=noise=-35dB:d=0.4/);
@@ -41,15 +54,28 @@ test('parseEbur128 reads the summary block', () => {
 });
 
 test('parseSilences: silences and the speech between them', () => {
-  const log = '[silencedetect @ 0x1] silence_start: -0.01\n[silencedetect @ 0x1] silence_end: 1.02 | silence_duration: 1.03\n[silencedetect @ 0x1] silence_start: 3.5\n';
+  const log =
+    '[silencedetect @ 0x1] silence_start: -0.01\n[silencedetect @ 0x1] silence_end: 1.02 | silence_duration: 1.03\n[silencedetect @ 0x1] silence_start: 3.5\n';
   const r = parseSilences(log, 4.5);
-  assert.deepEqual(r.silences, [{ start: 0, end: 1.02 }, { start: 3.5, end: 4.5 }]);
+  assert.deepEqual(r.silences, [
+    { start: 0, end: 1.02 },
+    { start: 3.5, end: 4.5 },
+  ]);
   assert.deepEqual(r.speech, [{ start: 1.02, end: 3.5 }]);
   assert.deepEqual(parseSilences('', 2).speech, [{ start: 0, end: 2 }]);
 });
 
 test('runFfmpeg maps failures', async () => {
-  await assert.rejects(runFfmpeg('/no/ffmpeg', ['-version'], { timeoutMs: 1000 }), (e: unknown) => e instanceof AppError && e.code === 'PROBE_FAILED');
-  await assert.rejects(runFfmpeg('sh', ['-c', 'echo bad input >&2; exit 1'], { timeoutMs: 1000 }), (e: unknown) => e instanceof AppError && e.code === 'MEDIA_CORRUPT');
-  await assert.rejects(runFfmpeg('sleep', ['3'], { timeoutMs: 50 }), (e: unknown) => e instanceof AppError && e.code === 'PROCESSING_FAILED');
+  await assert.rejects(
+    runFfmpeg('/no/ffmpeg', ['-version'], { timeoutMs: 1000 }),
+    (e: unknown) => e instanceof AppError && e.code === 'PROBE_FAILED',
+  );
+  await assert.rejects(
+    runFfmpeg('sh', ['-c', 'echo bad input >&2; exit 1'], { timeoutMs: 1000 }),
+    (e: unknown) => e instanceof AppError && e.code === 'MEDIA_CORRUPT',
+  );
+  await assert.rejects(
+    runFfmpeg('sleep', ['3'], { timeoutMs: 50 }),
+    (e: unknown) => e instanceof AppError && e.code === 'PROCESSING_FAILED',
+  );
 });

@@ -19,43 +19,110 @@ export function evenlySpacedTimes(durationSeconds: number, count: number): numbe
  * jumps to the nearest keyframe and `-skip_frame nokey` decodes only keyframes, so the
  * cost does not grow with the video's length.
  */
-export function frameAtArgs(input: string, seconds: number, output: string, width: number, keyframesOnly = true): string[] {
+export function frameAtArgs(
+  input: string,
+  seconds: number,
+  output: string,
+  width: number,
+  keyframesOnly = true,
+): string[] {
   return [
     ...COMMON,
     ...(keyframesOnly ? ['-noaccurate_seek'] : []),
-    '-ss', seconds.toFixed(3),
+    '-ss',
+    seconds.toFixed(3),
     ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
-    '-i', input,
-    '-map', '0:v:0',
-    '-frames:v', '1',
-    '-vf', `scale=${width}:-2`,
-    '-q:v', '3',
-    '-y', output,
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-frames:v',
+    '1',
+    '-vf',
+    `scale=${width}:-2`,
+    '-q:v',
+    '3',
+    '-y',
+    output,
   ];
 }
 
 /** The naive contact sheet: decode every frame and pick with `select` (the benchmark's comparison). */
-export function naiveContactSheetArgs(input: string, output: string, everyNthFrame: number, cols: number, rows: number, tileWidth: number): string[] {
-  return [...COMMON, '-i', input, '-vf', `select=not(mod(n\\,${everyNthFrame})),scale=${tileWidth}:-2,tile=${cols}x${rows}`, '-frames:v', '1', '-y', output];
+export function naiveContactSheetArgs(
+  input: string,
+  output: string,
+  everyNthFrame: number,
+  cols: number,
+  rows: number,
+  tileWidth: number,
+): string[] {
+  return [
+    ...COMMON,
+    '-i',
+    input,
+    '-vf',
+    `select=not(mod(n\\,${everyNthFrame})),scale=${tileWidth}:-2,tile=${cols}x${rows}`,
+    '-frames:v',
+    '1',
+    '-y',
+    output,
+  ];
 }
 
 /** The audio track as 16 kHz mono PCM WAV, ready for speech recognition. */
 export function extractAudioArgs(input: string, output: string): string[] {
-  return [...COMMON, '-i', input, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-y', output];
+  return [
+    ...COMMON,
+    '-i',
+    input,
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'pcm_s16le',
+    '-y',
+    output,
+  ];
 }
 
 /** EBU R128 loudness (with true peak) and silence detection in one decoding pass. */
 export function audioAnalysisArgs(input: string, silenceDb = -35, minSilenceSeconds = 0.4): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'info', '-protocol_whitelist', 'file,pipe',
-    '-i', input, '-map', '0:a:0', '-vn',
-    '-af', `ebur128=peak=true:framelog=verbose,silencedetect=noise=${silenceDb}dB:d=${minSilenceSeconds}`,
-    '-f', 'null', '-',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'info',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-i',
+    input,
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-af',
+    `ebur128=peak=true:framelog=verbose,silencedetect=noise=${silenceDb}dB:d=${minSilenceSeconds}`,
+    '-f',
+    'null',
+    '-',
   ];
 }
 
 export function waveformArgs(input: string, output: string, width = 1200, height = 240): string[] {
-  return [...COMMON, '-i', input, '-filter_complex', `[0:a:0]aformat=channel_layouts=mono,showwavespic=s=${width}x${height}:colors=#2563eb`, '-frames:v', '1', '-y', output];
+  return [
+    ...COMMON,
+    '-i',
+    input,
+    '-filter_complex',
+    `[0:a:0]aformat=channel_layouts=mono,showwavespic=s=${width}x${height}:colors=#2563eb`,
+    '-frames:v',
+    '1',
+    '-y',
+    output,
+  ];
 }
 
 export interface Loudness {
@@ -114,16 +181,30 @@ function round3(n: number): number {
 }
 
 /** Run ffmpeg; a failure becomes MEDIA_CORRUPT (or PROBE_FAILED when ffmpeg is missing or hangs). */
-export async function runFfmpeg(ffmpegPath: string, args: string[], opts: { timeoutMs: number; signal?: AbortSignal | undefined; keepLogBytes?: number }): Promise<string> {
+export async function runFfmpeg(
+  ffmpegPath: string,
+  args: string[],
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined; keepLogBytes?: number },
+): Promise<string> {
   try {
-    const { stderrTail } = await runProcess(ffmpegPath, args, { timeoutMs: opts.timeoutMs, signal: opts.signal, maxStdoutBytes: 1024 * 1024, ...(opts.keepLogBytes ? { stderrBytes: opts.keepLogBytes } : {}) });
+    const { stderrTail } = await runProcess(ffmpegPath, args, {
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      maxStdoutBytes: 1024 * 1024,
+      ...(opts.keepLogBytes ? { stderrBytes: opts.keepLogBytes } : {}),
+    });
     return stderrTail;
   } catch (err) {
     if (err instanceof ProcessError) {
       if (err.reason === 'aborted') throw err;
-      if (err.reason === 'spawn') throw new AppError('PROBE_FAILED', `ffmpeg is not available (${ffmpegPath})`, { permanent: false, cause: err });
+      if (err.reason === 'spawn')
+        throw new AppError('PROBE_FAILED', `ffmpeg is not available (${ffmpegPath})`, { permanent: false, cause: err });
       if (err.reason === 'timeout') throw new AppError('PROCESSING_FAILED', err.message, { cause: err });
-      throw new AppError('MEDIA_CORRUPT', `ffmpeg could not process the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`, { cause: err });
+      throw new AppError(
+        'MEDIA_CORRUPT',
+        `ffmpeg could not process the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`,
+        { cause: err },
+      );
     }
     throw err;
   }

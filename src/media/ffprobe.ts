@@ -6,7 +6,18 @@ import { AppError } from '../domain/errors.ts';
 
 /** Arguments for a JSON probe of a local file; only the file protocol is allowed. */
 export function buildProbeArgs(file: string): string[] {
-  return ['-v', 'error', '-protocol_whitelist', 'file', '-print_format', 'json', '-show_format', '-show_streams', '-i', file];
+  return [
+    '-v',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    '-i',
+    file,
+  ];
 }
 
 export interface ProbeStream {
@@ -39,7 +50,8 @@ function num(v: unknown): number | null {
 export function parseRate(rate: unknown): number | null {
   if (typeof rate !== 'string') return null;
   const [a, b] = rate.split('/').map(Number);
-  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 || a === 0) return null;
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 || a === 0)
+    return null;
   return Math.round((a / b) * 1000) / 1000;
 }
 
@@ -55,7 +67,11 @@ export function parseProbeOutput(json: string): ProbeResult {
   const format = data.format ?? {};
   const streams: ProbeStream[] = (data.streams ?? []).map((s) => {
     const type = (STREAM_TYPES.has(String(s.codec_type)) ? s.codec_type : 'unknown') as ProbeStream['type'];
-    const base: ProbeStream = { index: Number(s.index ?? 0), type, codec: typeof s.codec_name === 'string' ? s.codec_name : null };
+    const base: ProbeStream = {
+      index: Number(s.index ?? 0),
+      type,
+      codec: typeof s.codec_name === 'string' ? s.codec_name : null,
+    };
     const duration = num(s.duration);
     if (duration !== null) base.durationSeconds = duration;
     if (type === 'video') {
@@ -78,18 +94,34 @@ export function parseProbeOutput(json: string): ProbeResult {
   };
 }
 
-export async function probeFile(ffprobePath: string, file: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult> {
+export async function probeFile(
+  ffprobePath: string,
+  file: string,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ProbeResult> {
   try {
-    const { stdout } = await runProcess(ffprobePath, buildProbeArgs(file), { timeoutMs: opts.timeoutMs, signal: opts.signal, maxStdoutBytes: 8 * 1024 * 1024 });
+    const { stdout } = await runProcess(ffprobePath, buildProbeArgs(file), {
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      maxStdoutBytes: 8 * 1024 * 1024,
+    });
     const result = parseProbeOutput(stdout.toString('utf8'));
     if (result.streams.length === 0) throw new AppError('MEDIA_CORRUPT', 'No audio or video streams found');
     return result;
   } catch (err) {
     if (err instanceof ProcessError) {
-      if (err.reason === 'spawn') throw new AppError('PROBE_FAILED', `ffprobe is not available (${ffprobePath})`, { permanent: false, cause: err });
+      if (err.reason === 'spawn')
+        throw new AppError('PROBE_FAILED', `ffprobe is not available (${ffprobePath})`, {
+          permanent: false,
+          cause: err,
+        });
       if (err.reason === 'aborted') throw err;
       if (err.reason === 'timeout') throw new AppError('PROBE_FAILED', err.message, { cause: err });
-      throw new AppError('MEDIA_CORRUPT', `ffprobe could not read the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`, { cause: err });
+      throw new AppError(
+        'MEDIA_CORRUPT',
+        `ffprobe could not read the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`,
+        { cause: err },
+      );
     }
     throw err;
   }

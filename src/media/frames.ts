@@ -10,7 +10,11 @@ export async function extractFrame(
   width: number,
   run: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<boolean> {
-  const written = () => fs.stat(output).then((st) => st.size > 0, () => false);
+  const written = () =>
+    fs.stat(output).then(
+      (st) => st.size > 0,
+      () => false,
+    );
   await runFfmpeg(ffmpegPath, frameAtArgs(input, seconds, output, width), run);
   if (await written()) return true;
   // Past the last keyframe a keyframe-only seek comes back empty: decode from that keyframe instead.

@@ -43,12 +43,20 @@ export function summarizeExif(raw: Buffer | undefined, keepGps: boolean): ExifSu
     software: typeof image.Software === 'string' ? image.Software.trim() : null,
     has_gps: hasGps,
   };
-  if (keepGps && hasGps) out.gps = { latitude: dms(gps.GPSLatitude, gps.GPSLatitudeRef), longitude: dms(gps.GPSLongitude, gps.GPSLongitudeRef) };
+  if (keepGps && hasGps)
+    out.gps = {
+      latitude: dms(gps.GPSLatitude, gps.GPSLatitudeRef),
+      longitude: dms(gps.GPSLongitude, gps.GPSLongitudeRef),
+    };
   return out;
 }
 
 /** The most common colours (4 bits per channel buckets on a 64×64 copy), as hex with shares. */
-export async function dominantColours(file: string | Buffer, count = 5, maxPixels?: number): Promise<Array<{ hex: string; share: number }>> {
+export async function dominantColours(
+  file: string | Buffer,
+  count = 5,
+  maxPixels?: number,
+): Promise<Array<{ hex: string; share: number }>> {
   const { data, info } = await sharp(file, maxPixels ? { limitInputPixels: maxPixels } : {})
     .rotate()
     .resize(64, 64, { fit: 'inside' })
@@ -58,7 +66,9 @@ export async function dominantColours(file: string | Buffer, count = 5, maxPixel
   const buckets = new Map<number, { n: number; r: number; g: number; b: number }>();
   const pixels = info.width * info.height;
   for (let i = 0; i < data.length; i += 3) {
-    const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+    const r = data[i]!,
+      g = data[i + 1]!,
+      b = data[i + 2]!;
     const key = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
     const bucket = buckets.get(key) ?? { n: 0, r: 0, g: 0, b: 0 };
     bucket.n++;
@@ -71,10 +81,17 @@ export async function dominantColours(file: string | Buffer, count = 5, maxPixel
   return [...buckets.values()]
     .sort((a, b) => b.n - a.n)
     .slice(0, count)
-    .map((c) => ({ hex: `#${hex(c.r / c.n)}${hex(c.g / c.n)}${hex(c.b / c.n)}`, share: Math.round((c.n / pixels) * 1000) / 1000 }));
+    .map((c) => ({
+      hex: `#${hex(c.r / c.n)}${hex(c.g / c.n)}${hex(c.b / c.n)}`,
+      share: Math.round((c.n / pixels) * 1000) / 1000,
+    }));
 }
 
 /** A JPEG thumbnail (auto-rotated by EXIF orientation; no metadata kept). */
 export async function thumbnail(file: string | Buffer, size = 320, maxPixels?: number): Promise<Buffer> {
-  return sharp(file, maxPixels ? { limitInputPixels: maxPixels } : {}).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+  return sharp(file, maxPixels ? { limitInputPixels: maxPixels } : {})
+    .rotate()
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }

@@ -20,7 +20,8 @@ export async function probeImage(file: string, maxPixels = DEFAULT_MAX_IMAGE_PIX
   try {
     const m = await sharp(file, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
     if (!m.width || !m.height) throw new AppError('MEDIA_CORRUPT', 'Image has no dimensions');
-    if (m.width * m.height > maxPixels) throw new AppError('IMAGE_TOO_LARGE', `Image has ${m.width * m.height} pixels; the limit is ${maxPixels}`);
+    if (m.width * m.height > maxPixels)
+      throw new AppError('IMAGE_TOO_LARGE', `Image has ${m.width * m.height} pixels; the limit is ${maxPixels}`);
     return {
       format: m.format ?? null,
       width: m.width,
@@ -33,7 +34,8 @@ export async function probeImage(file: string, maxPixels = DEFAULT_MAX_IMAGE_PIX
     };
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (/pixel limit/i.test((err as Error).message)) throw new AppError('IMAGE_TOO_LARGE', `Image exceeds ${maxPixels} pixels`, { cause: err });
+    if (/pixel limit/i.test((err as Error).message))
+      throw new AppError('IMAGE_TOO_LARGE', `Image exceeds ${maxPixels} pixels`, { cause: err });
     throw new AppError('MEDIA_CORRUPT', `The image could not be read: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -26,7 +26,13 @@ async function getWorker(): Promise<Worker> {
   workerPromise ??= (async () => {
     const { createWorker, OEM } = await import('tesseract.js');
     const eng = require('@tesseract.js-data/eng') as { langPath: string; gzip: boolean };
-    return createWorker('eng', OEM.LSTM_ONLY, { langPath: eng.langPath, gzip: eng.gzip, cacheMethod: 'none', logger: () => undefined, errorHandler: () => undefined });
+    return createWorker('eng', OEM.LSTM_ONLY, {
+      langPath: eng.langPath,
+      gzip: eng.gzip,
+      cacheMethod: 'none',
+      logger: () => undefined,
+      errorHandler: () => undefined,
+    });
   })();
   return workerPromise;
 }
@@ -37,7 +43,10 @@ export async function recognize(image: Buffer | string): Promise<OcrResult> {
     const { data } = await worker.recognize(image, {}, { text: true, blocks: true });
     const words = (data.blocks ?? []).flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
     const kept = words.filter((w) => w.confidence >= MIN_WORD_CONFIDENCE);
-    const text = data.text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+    const text = data.text
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
     const confidence = kept.length ? kept.reduce((s, w) => s + w.confidence, 0) / kept.length / 100 : 0;
     return { text: kept.length ? text : '', confidence: Math.round(confidence * 1000) / 1000, words: kept.length };
   });

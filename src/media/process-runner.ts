@@ -11,7 +11,13 @@ export class ProcessError extends Error {
   readonly exitCode: number | null;
   readonly stderrTail: string;
   readonly reason: 'exit' | 'timeout' | 'aborted' | 'spawn';
-  constructor(message: string, reason: ProcessError['reason'], exitCode: number | null, stderrTail: string, cause?: unknown) {
+  constructor(
+    message: string,
+    reason: ProcessError['reason'],
+    exitCode: number | null,
+    stderrTail: string,
+    cause?: unknown,
+  ) {
     super(message, { cause });
     this.name = 'ProcessError';
     this.reason = reason;
@@ -30,9 +36,16 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<{ stdout: Buffer; stderrTail: string }> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  opts: RunOptions,
+): Promise<{ stdout: Buffer; stderrTail: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     const out: Buffer[] = [];
     let outBytes = 0;
     const maxOut = opts.maxStdoutBytes ?? 64 * 1024 * 1024;
@@ -70,9 +83,23 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
     child.on('close', (code) =>
       finish(() => {
         if (reason !== 'exit') {
-          reject(new ProcessError(`${command} ${reason === 'timeout' ? `timed out after ${opts.timeoutMs} ms` : 'was aborted'}`, reason, code, errTail));
+          reject(
+            new ProcessError(
+              `${command} ${reason === 'timeout' ? `timed out after ${opts.timeoutMs} ms` : 'was aborted'}`,
+              reason,
+              code,
+              errTail,
+            ),
+          );
         } else if (code !== 0) {
-          reject(new ProcessError(`${command} exited with code ${code}: ${errTail.trim().split('\n').slice(-3).join(' | ')}`, 'exit', code, errTail));
+          reject(
+            new ProcessError(
+              `${command} exited with code ${code}: ${errTail.trim().split('\n').slice(-3).join(' | ')}`,
+              'exit',
+              code,
+              errTail,
+            ),
+          );
         } else {
           resolve({ stdout: Buffer.concat(out), stderrTail: errTail });
         }

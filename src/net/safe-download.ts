@@ -41,7 +41,9 @@ function hostAllowed(allowHosts: readonly string[], hostname: string, port: stri
 async function resolveChecked(hostname: string): Promise<{ address: string; family: number }> {
   const host = bareHost(hostname);
   if (isForbiddenHostname(host)) throw new AppError('MEDIA_URL_FORBIDDEN', `Host ${host} is not allowed`);
-  const answers = net.isIP(host) ? [{ address: host, family: net.isIP(host) }] : await dns.lookup(host, { all: true, verbatim: true });
+  const answers = net.isIP(host)
+    ? [{ address: host, family: net.isIP(host) }]
+    : await dns.lookup(host, { all: true, verbatim: true });
   if (answers.length === 0) throw new AppError('MEDIA_DOWNLOAD_FAILED', `Host ${host} did not resolve`);
   for (const a of answers) {
     const verdict = classifyAddress(a.address);
@@ -63,7 +65,7 @@ export function createGuardedAgent(policy: Pick<DownloadPolicy, 'allowHosts' | '
     }
     resolveChecked(opts.hostname).then(
       ({ address }) => {
-        const servername = net.isIP(bareHost(opts.hostname)) ? undefined : opts.servername ?? opts.hostname;
+        const servername = net.isIP(bareHost(opts.hostname)) ? undefined : (opts.servername ?? opts.hostname);
         base({ ...opts, hostname: address, ...(servername ? { servername } : {}) }, cb);
       },
       (err: unknown) => cb(err instanceof Error ? err : new Error(String(err)), null),
@@ -83,14 +85,20 @@ export function checkMediaUrl(raw: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AppError('MEDIA_URL_FORBIDDEN', `Scheme ${url.protocol} is not allowed; use http or https`);
   }
-  if (url.username || url.password) throw new AppError('MEDIA_URL_FORBIDDEN', 'Credentials in media_url are not allowed');
+  if (url.username || url.password)
+    throw new AppError('MEDIA_URL_FORBIDDEN', 'Credentials in media_url are not allowed');
   return url;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Open the URL following checked redirects; the caller consumes `body`. */
-export async function openDownload(rawUrl: string, policy: DownloadPolicy, agent: Agent, signal?: AbortSignal): Promise<DownloadResponse> {
+export async function openDownload(
+  rawUrl: string,
+  policy: DownloadPolicy,
+  agent: Agent,
+  signal?: AbortSignal,
+): Promise<DownloadResponse> {
   let url = checkMediaUrl(rawUrl);
   const deadline = AbortSignal.timeout(policy.timeoutMs);
   const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
@@ -111,8 +119,10 @@ export async function openDownload(rawUrl: string, policy: DownloadPolicy, agent
     if (REDIRECT_STATUSES.has(res.statusCode)) {
       res.body.resume();
       const location = res.headers.location;
-      if (typeof location !== 'string') throw new AppError('MEDIA_DOWNLOAD_FAILED', `Redirect ${res.statusCode} without a Location`);
-      if (hop + 1 > policy.maxRedirects) throw new AppError('TOO_MANY_REDIRECTS', `More than ${policy.maxRedirects} redirects`);
+      if (typeof location !== 'string')
+        throw new AppError('MEDIA_DOWNLOAD_FAILED', `Redirect ${res.statusCode} without a Location`);
+      if (hop + 1 > policy.maxRedirects)
+        throw new AppError('TOO_MANY_REDIRECTS', `More than ${policy.maxRedirects} redirects`);
       url = checkMediaUrl(new URL(location, url).toString());
       continue;
     }
@@ -120,7 +130,9 @@ export async function openDownload(rawUrl: string, policy: DownloadPolicy, agent
       res.body.resume();
       // 408/429/5xx may succeed later; other 4xx will not.
       const transient = res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500;
-      throw new AppError('MEDIA_DOWNLOAD_FAILED', `The media server answered ${res.statusCode}`, { permanent: !transient });
+      throw new AppError('MEDIA_DOWNLOAD_FAILED', `The media server answered ${res.statusCode}`, {
+        permanent: !transient,
+      });
     }
     const lengthHeader = res.headers['content-length'];
     const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
@@ -145,8 +157,16 @@ export function mapNetworkError(err: unknown, deadline?: AbortSignal, signal?: A
   const cause = (err as { cause?: unknown })?.cause;
   if (cause instanceof AppError) return cause;
   if (signal?.aborted) return err;
-  if (deadline?.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+  if (
+    deadline?.aborted ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    err instanceof undiciErrors.ConnectTimeoutError
+  ) {
     return new AppError('MEDIA_DOWNLOAD_TIMEOUT', 'The media download timed out', { permanent: false, cause: err });
   }
-  return new AppError('MEDIA_DOWNLOAD_FAILED', `The media download failed: ${(err as Error)?.message ?? String(err)}`, { permanent: false, cause: err });
+  return new AppError('MEDIA_DOWNLOAD_FAILED', `The media download failed: ${(err as Error)?.message ?? String(err)}`, {
+    permanent: false,
+    cause: err,
+  });
 }

@@ -67,7 +67,12 @@ export class Metrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const r = await sql<{ status: string; n: number }>`SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`.execute(sources.db).catch(() => ({ rows: [] }));
+        const r = await sql<{
+          status: string;
+          n: number;
+        }>`SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`
+          .execute(sources.db)
+          .catch(() => ({ rows: [] }));
         for (const s of ANALYSIS_STATUSES) this.set({ status: s }, r.rows.find((x) => x.status === s)?.n ?? 0);
       },
     });
@@ -93,7 +98,11 @@ export class Metrics {
       help: 'Worker processes with a fresh heartbeat',
       registers,
       async collect() {
-        const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM worker_heartbeats WHERE last_beat_at > now() - make_interval(secs => ${sources.staleAfterMs / 1000})`.execute(sources.db).catch(() => ({ rows: [{ n: 0 }] }));
+        const r = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM worker_heartbeats WHERE last_beat_at > now() - make_interval(secs => ${sources.staleAfterMs / 1000})`
+          .execute(sources.db)
+          .catch(() => ({ rows: [{ n: 0 }] }));
         this.set(r.rows[0]?.n ?? 0);
       },
     });
@@ -152,7 +161,10 @@ export class Metrics {
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      this.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      this.httpDuration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', this.registry.contentType);

@@ -37,7 +37,11 @@ export interface NewAnalysis {
 }
 
 /** Insert analyses with their jobs and audit rows in one statement; rows come back in input order. */
-export async function insertAnalysesWithJobs(db: Executor, items: readonly NewAnalysis[], maxAttempts: number): Promise<Analysis[]> {
+export async function insertAnalysesWithJobs(
+  db: Executor,
+  items: readonly NewAnalysis[],
+  maxAttempts: number,
+): Promise<Analysis[]> {
   const input = items.map((a, ord) => ({
     ord,
     id: a.id,
@@ -91,7 +95,8 @@ export async function insertAnalysesWithJobs(db: Executor, items: readonly NewAn
       FROM ins JOIN input i ON i.id = ins.id
     )
     SELECT ins.*, i.ord FROM ins JOIN input i ON i.id = ins.id ORDER BY i.ord`.execute(db);
-  if (r.rows.length !== items.length) throw new Error(`expected ${items.length} inserted analyses, got ${r.rows.length}`);
+  if (r.rows.length !== items.length)
+    throw new Error(`expected ${items.length} inserted analyses, got ${r.rows.length}`);
   return r.rows.map(({ ord: _ord, ...row }) => toAnalysis(row as AnalysisRow));
 }
 
@@ -146,7 +151,11 @@ export class AnalysisInsertBatcher {
     this.stats.rows += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     try {
-      const rows = await insertAnalysesWithJobs(this.db, batch.map((w) => w.item), this.maxAttempts);
+      const rows = await insertAnalysesWithJobs(
+        this.db,
+        batch.map((w) => w.item),
+        this.maxAttempts,
+      );
       batch.forEach((w, i) => w.resolve(rows[i]!));
     } catch (err) {
       if (batch.length === 1) {

@@ -63,7 +63,11 @@ export interface ListPage {
 
 export const analysisRepository = {
   async insert(db: Executor, row: NewAnalysisRow): Promise<Analysis> {
-    const inserted = await db.insertInto('media_analysis_requests').values(row).returningAll().executeTakeFirstOrThrow();
+    const inserted = await db
+      .insertInto('media_analysis_requests')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toAnalysis(inserted);
   },
 
@@ -148,7 +152,9 @@ export const analysisRepository = {
     let q = applyFilter(db.selectFrom('media_analysis_requests').selectAll(), filter);
     if (page.after) {
       const cmp = page.order === 'desc' ? '<' : '>';
-      q = q.where(sql<boolean>`(${sql.ref(col)}, id) ${sql.raw(cmp)} (${page.after.sortValue}, ${page.after.id}::uuid)`);
+      q = q.where(
+        sql<boolean>`(${sql.ref(col)}, id) ${sql.raw(cmp)} (${page.after.sortValue}, ${page.after.id}::uuid)`,
+      );
     }
     q = q.orderBy(col, page.order).orderBy('id', page.order).limit(page.limit);
     if (page.offset && !page.after) q = q.offset(page.offset);

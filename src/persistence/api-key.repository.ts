@@ -3,7 +3,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, ApiKeyRow } from './schema.ts';
 
 export const apiKeyRepository = {
-  async insert(db: Kysely<Database>, k: { tenantId: string; name: string; prefix: string; hash: string; isAdmin: boolean }): Promise<ApiKeyRow> {
+  async insert(
+    db: Kysely<Database>,
+    k: { tenantId: string; name: string; prefix: string; hash: string; isAdmin: boolean },
+  ): Promise<ApiKeyRow> {
     return db
       .insertInto('api_keys')
       .values({ tenant_id: k.tenantId, name: k.name, key_prefix: k.prefix, key_hash: k.hash, is_admin: k.isAdmin })
@@ -11,13 +14,21 @@ export const apiKeyRepository = {
       .executeTakeFirstOrThrow();
   },
   async findActiveByHash(db: Kysely<Database>, hash: string): Promise<ApiKeyRow | undefined> {
-    return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    return db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
   },
   async list(db: Kysely<Database>): Promise<ApiKeyRow[]> {
     return db.selectFrom('api_keys').selectAll().orderBy('created_at').execute();
   },
   async count(db: Kysely<Database>): Promise<number> {
-    const r = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   },
   async revoke(db: Kysely<Database>, idOrPrefix: string): Promise<number> {
@@ -31,6 +42,10 @@ export const apiKeyRepository = {
     return Number(r.numUpdatedRows);
   },
   async touch(db: Kysely<Database>, id: string): Promise<void> {
-    await db.updateTable('api_keys').set({ last_used_at: sql<Date>`now()` }).where('id', '=', id).execute();
+    await db
+      .updateTable('api_keys')
+      .set({ last_used_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
   },
 };

@@ -76,7 +76,10 @@ export async function backup(db: Db, url: string, outDir: string, opts: { pgDump
   // Counts first, then the dump: rows written in between appear only in the dump, and
   // restore reports any difference rather than hiding it.
   const tables = await tableFacts(db);
-  await runProcess(opts.pgDump ?? 'pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--file', dumpPath], { timeoutMs: 6 * 3_600_000, env: pgEnv(url) });
+  await runProcess(opts.pgDump ?? 'pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--file', dumpPath], {
+    timeoutMs: 6 * 3_600_000,
+    env: pgEnv(url),
+  });
   const data = await fs.readFile(dumpPath);
   const version = await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(db);
   const manifest: Manifest = {
@@ -97,15 +100,31 @@ export interface RestoreReport {
   mismatches: Array<{ table: string; expected: TableFacts; actual: TableFacts }>;
 }
 
-export async function restore(db: Db, url: string, manifestPath: string, opts: { pgRestore?: string } = {}): Promise<RestoreReport> {
+export async function restore(
+  db: Db,
+  url: string,
+  manifestPath: string,
+  opts: { pgRestore?: string } = {},
+): Promise<RestoreReport> {
   const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8')) as Manifest;
-  if (manifest.format !== 'media-analysis-backup/1') throw new Error(`${manifestPath} is not a media-analysis backup manifest`);
+  if (manifest.format !== 'media-analysis-backup/1')
+    throw new Error(`${manifestPath} is not a media-analysis backup manifest`);
   const dumpPath = path.join(path.dirname(manifestPath), manifest.dump_file);
   const data = await fs.readFile(dumpPath);
-  if (crypto.createHash('sha256').update(data).digest('hex') !== manifest.dump_sha256) throw new Error(`${dumpPath} does not match its manifest checksum`);
-  const existing = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema IN ('public', 'graphile_worker')`.execute(db);
-  if (existing.rows[0]!.n > 0) throw new Error('restore needs an empty database (no tables in public or graphile_worker)');
-  await runProcess(opts.pgRestore ?? 'pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', pgEnv(url).PGDATABASE!, dumpPath], { timeoutMs: 6 * 3_600_000, env: pgEnv(url) });
+  if (crypto.createHash('sha256').update(data).digest('hex') !== manifest.dump_sha256)
+    throw new Error(`${dumpPath} does not match its manifest checksum`);
+  const existing = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema IN ('public', 'graphile_worker')`.execute(
+    db,
+  );
+  if (existing.rows[0]!.n > 0)
+    throw new Error('restore needs an empty database (no tables in public or graphile_worker)');
+  await runProcess(
+    opts.pgRestore ?? 'pg_restore',
+    ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', pgEnv(url).PGDATABASE!, dumpPath],
+    { timeoutMs: 6 * 3_600_000, env: pgEnv(url) },
+  );
   const actual = await tableFacts(db);
   const mismatches = Object.entries(manifest.tables)
     .filter(([t, f]) => actual[t]?.rows !== f.rows || actual[t]?.checksum !== f.checksum)

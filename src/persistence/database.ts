@@ -27,10 +27,20 @@ export interface DatabaseHandle {
 /** Errors that mean "no connection could be had", as opposed to a failing query. */
 function isConnectFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
-  return Boolean(e && ((e.code && (e.code.startsWith('08') || ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P03'].includes(e.code))) || /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')));
+  return Boolean(
+    e &&
+    ((e.code &&
+      (e.code.startsWith('08') ||
+        ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P03'].includes(e.code))) ||
+      /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')),
+  );
 }
 
-export function createPool(connectionString: string, cfg: AppConfig['database'], applicationName = 'media-analysis'): pg.Pool {
+export function createPool(
+  connectionString: string,
+  cfg: AppConfig['database'],
+  applicationName = 'media-analysis',
+): pg.Pool {
   return new pg.Pool({
     connectionString,
     min: cfg.poolMin,
@@ -64,10 +74,13 @@ function withPreparedStatements(pool: pg.Pool, breaker: CircuitBreaker): pg.Pool
   // Kysely gets a thin wrapper per checkout; the pooled client itself is left untouched
   // because graphile-worker shares the pool and calls client.query in other forms.
   const connect = async () => {
-    const client = await breaker.exec(() => pool.connect(), isConnectFailure).catch((err: unknown) => {
-      if (err instanceof BreakerOpenError) throw Object.assign(new Error('database circuit open'), { code: '57P03', cause: err });
-      throw err;
-    });
+    const client = await breaker
+      .exec(() => pool.connect(), isConnectFailure)
+      .catch((err: unknown) => {
+        if (err instanceof BreakerOpenError)
+          throw Object.assign(new Error('database circuit open'), { code: '57P03', cause: err });
+        throw err;
+      });
     let names = prepared.get(client);
     if (!names) {
       names = new Set<string>();
@@ -91,7 +104,11 @@ function withPreparedStatements(pool: pg.Pool, breaker: CircuitBreaker): pg.Pool
   return { connect, end: () => pool.end() } as unknown as pg.Pool;
 }
 
-export function createDatabase(connectionString: string, cfg: AppConfig['database'], applicationName?: string): DatabaseHandle {
+export function createDatabase(
+  connectionString: string,
+  cfg: AppConfig['database'],
+  applicationName?: string,
+): DatabaseHandle {
   const pool = createPool(connectionString, cfg, applicationName);
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout reconnects.

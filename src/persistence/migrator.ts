@@ -50,7 +50,9 @@ export async function rollback(db: Kysely<unknown>, steps = 1): Promise<string[]
   return out;
 }
 
-export async function migrationStatus(db: Kysely<unknown>): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
+export async function migrationStatus(
+  db: Kysely<unknown>,
+): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
   const list = await migrator(db).getMigrations();
   return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
 }

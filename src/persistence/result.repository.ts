@@ -41,6 +41,11 @@ export const resultRepository = {
   },
 
   async forAnalysis(db: Kysely<Database>, analysisId: string) {
-    return db.selectFrom('media_analysis_results').selectAll().where('analysis_id', '=', analysisId).orderBy('created_at').execute();
+    return db
+      .selectFrom('media_analysis_results')
+      .selectAll()
+      .where('analysis_id', '=', analysisId)
+      .orderBy('created_at')
+      .execute();
   },
 };

@@ -18,7 +18,11 @@ export interface StoredArtifact {
 }
 
 /** Absolute path (folder created) for an artifact a tool will write itself. */
-export async function artifactPath(ctx: StageContext, area: StorageArea, name: string): Promise<{ relativePath: string; absolutePath: string }> {
+export async function artifactPath(
+  ctx: StageContext,
+  area: StorageArea,
+  name: string,
+): Promise<{ relativePath: string; absolutePath: string }> {
   const relativePath = `${analysisDir(area, ctx.analysis.id, ctx.analysis.createdAt)}/${name}`;
   const absolutePath = ctx.deps.storage.resolve(relativePath);
   await fs.mkdir(path.dirname(absolutePath), { recursive: true });
@@ -26,7 +30,12 @@ export async function artifactPath(ctx: StageContext, area: StorageArea, name: s
 }
 
 /** Record a file already written at `relativePath`. */
-export async function recordArtifact(ctx: StageContext, area: StorageArea, relativePath: string, mime: string): Promise<StoredArtifact> {
+export async function recordArtifact(
+  ctx: StageContext,
+  area: StorageArea,
+  relativePath: string,
+  mime: string,
+): Promise<StoredArtifact> {
   const absolutePath = ctx.deps.storage.resolve(relativePath);
   const data = await fs.readFile(absolutePath);
   const sha256 = crypto.createHash('sha256').update(data).digest('hex');
@@ -43,7 +52,13 @@ export async function recordArtifact(ctx: StageContext, area: StorageArea, relat
   return { id: row.id, relativePath, absolutePath, sizeBytes: data.length, sha256 };
 }
 
-export async function storeArtifact(ctx: StageContext, area: StorageArea, name: string, data: Buffer | string, mime: string): Promise<StoredArtifact> {
+export async function storeArtifact(
+  ctx: StageContext,
+  area: StorageArea,
+  name: string,
+  data: Buffer | string,
+  mime: string,
+): Promise<StoredArtifact> {
   const { relativePath } = await artifactPath(ctx, area, name);
   await ctx.deps.storage.writeBuffer(relativePath, data);
   return recordArtifact(ctx, area, relativePath, mime);

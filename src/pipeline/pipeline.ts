@@ -54,7 +54,11 @@ export interface StageTiming {
   ms: number;
 }
 
-export async function runPipeline(ctx: StageContext, stages: readonly Stage[], hooks: PipelineHooks): Promise<StageTiming[]> {
+export async function runPipeline(
+  ctx: StageContext,
+  stages: readonly Stage[],
+  hooks: PipelineHooks,
+): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   for (let i = 0; i < stages.length; i++) {
     const stage = stages[i]!;

@@ -10,7 +10,19 @@ import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 
-export const STAGE_NAMES = ['intake', 'probe', 'frames', 'contact_sheet', 'audio', 'transcription', 'image', 'document', 'frame_ocr', 'answer', 'outputs'] as const;
+export const STAGE_NAMES = [
+  'intake',
+  'probe',
+  'frames',
+  'contact_sheet',
+  'audio',
+  'transcription',
+  'image',
+  'document',
+  'frame_ocr',
+  'answer',
+  'outputs',
+] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export interface PipelineDeps {

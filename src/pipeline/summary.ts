@@ -6,7 +6,8 @@ function fmtDuration(s: unknown): string | null {
 
 /** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
 export function resultSummary(results: Record<string, unknown>): string {
-  const answer = results.answer as { text?: string | null; note?: string; extractive?: { sentences: string[]; terms: string[] } } | undefined;
+  const answer = results.answer as
+    { text?: string | null; note?: string; extractive?: { sentences: string[]; terms: string[] } } | undefined;
   if (answer?.text) return answer.text;
   const parts = [summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);

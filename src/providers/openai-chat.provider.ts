@@ -26,7 +26,13 @@ export class OpenAiChatProvider implements ChatProvider {
   private readonly apiKey: string | undefined;
   private readonly call: Omit<CallOptions, 'signal'>;
 
-  constructor(opts: { name: string; baseUrl: string; apiKey: string | undefined; defaultModel: string | undefined; call: Omit<CallOptions, 'signal'> }) {
+  constructor(opts: {
+    name: string;
+    baseUrl: string;
+    apiKey: string | undefined;
+    defaultModel: string | undefined;
+    call: Omit<CallOptions, 'signal'>;
+  }) {
     this.name = opts.name;
     this.baseUrl = opts.baseUrl;
     this.apiKey = opts.apiKey;
@@ -54,7 +60,12 @@ export class OpenAiChatProvider implements ChatProvider {
     const started = performance.now();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    const { data } = await postForJson<CompletionResponse>(`${this.baseUrl}/chat/completions`, { json: OpenAiChatProvider.body(req) }, headers, { ...this.call, signal: req.signal });
+    const { data } = await postForJson<CompletionResponse>(
+      `${this.baseUrl}/chat/completions`,
+      { json: OpenAiChatProvider.body(req) },
+      headers,
+      { ...this.call, signal: req.signal },
+    );
     const choice = data.choices?.[0];
     const text = choice?.message?.content ?? '';
     const reported = typeof data.usage?.prompt_tokens === 'number';
@@ -64,8 +75,16 @@ export class OpenAiChatProvider implements ChatProvider {
       model: data.model ?? req.model,
       latencyMs: Math.round(performance.now() - started),
       usage: reported
-        ? { inputTokens: data.usage!.prompt_tokens ?? 0, outputTokens: data.usage!.completion_tokens ?? 0, reported: true }
-        : { inputTokens: estimateTokens(req.system + req.prompt) + req.images.length * IMAGE_TOKEN_ESTIMATE, outputTokens: estimateTokens(text), reported: false },
+        ? {
+            inputTokens: data.usage!.prompt_tokens ?? 0,
+            outputTokens: data.usage!.completion_tokens ?? 0,
+            reported: true,
+          }
+        : {
+            inputTokens: estimateTokens(req.system + req.prompt) + req.images.length * IMAGE_TOKEN_ESTIMATE,
+            outputTokens: estimateTokens(text),
+            reported: false,
+          },
     };
   }
 }

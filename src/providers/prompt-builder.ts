@@ -21,7 +21,7 @@ export interface BuiltPrompt {
 }
 
 export const SYSTEM_PROMPT =
-  'You analyse media for the user. Answer the user\'s prompt using only the material provided (facts, transcript, on-screen/OCR text, document text and images). If the material does not contain the answer, say so.';
+  "You analyse media for the user. Answer the user's prompt using only the material provided (facts, transcript, on-screen/OCR text, document text and images). If the material does not contain the answer, say so.";
 
 export function buildPrompt(prompt: string, m: Material, budgetChars: number, maxImages: number): BuiltPrompt {
   const notes: string[] = [];
@@ -48,7 +48,8 @@ export function buildPrompt(prompt: string, m: Material, budgetChars: number, ma
     }
   });
   const images = m.images.slice(0, maxImages).map((i) => ({ label: i.label, url: i.dataUrl }));
-  if (m.images.length > images.length) notes.push(`${m.images.length - images.length} image(s) left out (at most ${maxImages} are sent)`);
+  if (m.images.length > images.length)
+    notes.push(`${m.images.length - images.length} image(s) left out (at most ${maxImages} are sent)`);
   if (images.length) parts.push(`\nImages attached: ${images.map((i) => i.label).join(', ')}\n`);
   return { system: SYSTEM_PROMPT, user: parts.join(''), images, notes };
 }

@@ -50,15 +50,24 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
 /** POST and parse a JSON answer, with the retry policy above. */
-export async function postForJson<T>(url: string, body: { json?: unknown; raw?: Buffer | FormData; contentType?: string }, headers: Record<string, string>, opts: CallOptions): Promise<{ data: T; attempts: number }> {
+export async function postForJson<T>(
+  url: string,
+  body: { json?: unknown; raw?: Buffer | FormData; contentType?: string },
+  headers: Record<string, string>,
+  opts: CallOptions,
+): Promise<{ data: T; attempts: number }> {
   for (let attempt = 1; ; attempt++) {
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
@@ -75,7 +84,15 @@ export async function postForJson<T>(url: string, body: { json?: unknown; raw?: 
         payload = body.raw!;
         if (body.contentType) h['content-type'] = body.contentType;
       }
-      const res = await request(url, { method: 'POST', headers: h, body: payload as string, signal, dispatcher: agent, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+      const res = await request(url, {
+        method: 'POST',
+        headers: h,
+        body: payload as string,
+        signal,
+        dispatcher: agent,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+      });
       status = res.statusCode;
       const text = await res.body.text();
       if (status >= 200 && status < 300) {
@@ -87,15 +104,26 @@ export async function postForJson<T>(url: string, body: { json?: unknown; raw?: 
       } else {
         retryAfter = parseRetryAfter(res.headers['retry-after']);
         reason = `HTTP ${status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`;
-        if (!isRetryableStatus(status)) throw new ProviderError(`Provider refused the request (${reason})`, { status, retryable: false, attempts: attempt });
+        if (!isRetryableStatus(status))
+          throw new ProviderError(`Provider refused the request (${reason})`, {
+            status,
+            retryable: false,
+            attempts: attempt,
+          });
       }
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      reason = deadline.aborted ? `timed out after ${opts.timeoutMs} ms` : `connection failed: ${(err as Error).message}`;
+      reason = deadline.aborted
+        ? `timed out after ${opts.timeoutMs} ms`
+        : `connection failed: ${(err as Error).message}`;
     }
     if (attempt > opts.maxRetries) {
-      throw new ProviderError(`Provider call failed after ${attempt} attempt(s): ${reason}`, { status, retryable: true, attempts: attempt });
+      throw new ProviderError(`Provider call failed after ${attempt} attempt(s): ${reason}`, {
+        status,
+        retryable: true,
+        attempts: attempt,
+      });
     }
     const delayMs = Math.max(retryAfter ?? 0, backoffDelayMs(attempt, opts.backoff ?? { baseMs: 500, capMs: 10_000 }));
     opts.onRetry?.({ attempt, delayMs, reason });

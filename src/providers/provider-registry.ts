@@ -15,12 +15,34 @@ export class ProviderRegistry {
   private readonly transcriber: TranscriptionProvider | null;
   readonly config: AppConfig['providers'];
 
-  constructor(config: AppConfig['providers'], opts: { onBreakerChange?: (name: string, from: BreakerState, to: BreakerState) => void; backoff?: { baseMs: number; capMs: number } } = {}) {
+  constructor(
+    config: AppConfig['providers'],
+    opts: {
+      onBreakerChange?: (name: string, from: BreakerState, to: BreakerState) => void;
+      backoff?: { baseMs: number; capMs: number };
+    } = {},
+  ) {
     this.config = config;
-    this.breakers = new BreakerRegistry({ ...config.breaker, ...(opts.onBreakerChange ? { onStateChange: opts.onBreakerChange } : {}) });
-    const call = { timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, ...(opts.backoff ? { backoff: opts.backoff } : {}) };
+    this.breakers = new BreakerRegistry({
+      ...config.breaker,
+      ...(opts.onBreakerChange ? { onStateChange: opts.onBreakerChange } : {}),
+    });
+    const call = {
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    };
     this.chats = new Map(
-      config.chat.map((p) => [p.name, new OpenAiChatProvider({ name: p.name, baseUrl: p.baseUrl, apiKey: p.apiKey, defaultModel: config.chatModel, call })]),
+      config.chat.map((p) => [
+        p.name,
+        new OpenAiChatProvider({
+          name: p.name,
+          baseUrl: p.baseUrl,
+          apiKey: p.apiKey,
+          defaultModel: config.chatModel,
+          call,
+        }),
+      ]),
     );
     const t = config.transcription;
     this.transcriber = !t
@@ -38,7 +60,11 @@ export class ProviderRegistry {
   chat(name?: string): ChatProvider | null {
     if (name) {
       const p = this.chats.get(name);
-      if (!p) throw new AppError('PROVIDER_NOT_CONFIGURED', `Provider "${name}" is not configured (configured: ${[...this.chats.keys()].join(', ') || 'none'})`);
+      if (!p)
+        throw new AppError(
+          'PROVIDER_NOT_CONFIGURED',
+          `Provider "${name}" is not configured (configured: ${[...this.chats.keys()].join(', ') || 'none'})`,
+        );
       return p;
     }
     return this.chats.values().next().value ?? null;

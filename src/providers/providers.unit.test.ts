@@ -8,7 +8,19 @@ import { OpenAiChatProvider, estimateTokens } from './openai-chat.provider.ts';
 import { planChunks } from '../pipeline/stages/transcription.stage.ts';
 
 test('prompt building keeps the prompt, shares the budget and says what it cut', () => {
-  const b = buildPrompt('What is said?', { mediaType: 'video', facts: 'video/mp4 · 4.0 s', transcript: 'x'.repeat(5000), ocr: 'HELLO', documentText: undefined, images: [1, 2, 3, 4, 5].map((i) => ({ label: `frame ${i}`, dataUrl: `data:image/jpeg;base64,${i}` })) }, 2000, 3);
+  const b = buildPrompt(
+    'What is said?',
+    {
+      mediaType: 'video',
+      facts: 'video/mp4 · 4.0 s',
+      transcript: 'x'.repeat(5000),
+      ocr: 'HELLO',
+      documentText: undefined,
+      images: [1, 2, 3, 4, 5].map((i) => ({ label: `frame ${i}`, dataUrl: `data:image/jpeg;base64,${i}` })),
+    },
+    2000,
+    3,
+  );
   assert.ok(b.user.startsWith('What is said?'));
   assert.ok(b.user.length <= 2300, String(b.user.length));
   assert.match(b.user, /On-screen \/ OCR text:\nHELLO/);
@@ -21,7 +33,11 @@ test('prompt building keeps the prompt, shares the budget and says what it cut',
 });
 
 test('extractive summary picks central sentences and frequent terms', () => {
-  const r = extractiveSummary('The fox runs. The fox jumps over the dog. Weather is nice today. A fox and a dog play.', 2, 3);
+  const r = extractiveSummary(
+    'The fox runs. The fox jumps over the dog. Weather is nice today. A fox and a dog play.',
+    2,
+    3,
+  );
   assert.equal(r.sentences.length, 2);
   assert.ok(r.sentences.every((s) => /fox/.test(s)));
   assert.deepEqual(r.terms.slice(0, 2), ['fox', 'dog']);
@@ -47,10 +63,27 @@ test('Retry-After (seconds or date) and retryable statuses', () => {
 });
 
 test('chat body: system + user with text and image parts; limits passed through', () => {
-  const body = OpenAiChatProvider.body({ model: 'm', system: 's', prompt: 'p', images: [{ label: 'a', url: 'data:image/jpeg;base64,AA' }], maxTokens: 50, temperature: 0.1, responseFormat: { type: 'json_object' } });
+  const body = OpenAiChatProvider.body({
+    model: 'm',
+    system: 's',
+    prompt: 'p',
+    images: [{ label: 'a', url: 'data:image/jpeg;base64,AA' }],
+    maxTokens: 50,
+    temperature: 0.1,
+    responseFormat: { type: 'json_object' },
+  });
   assert.deepEqual(body, {
     model: 'm',
-    messages: [{ role: 'system', content: 's' }, { role: 'user', content: [{ type: 'text', text: 'p' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AA' } }] }],
+    messages: [
+      { role: 'system', content: 's' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'p' },
+          { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AA' } },
+        ],
+      },
+    ],
     max_tokens: 50,
     temperature: 0.1,
     response_format: { type: 'json_object' },
@@ -60,8 +93,24 @@ test('chat body: system + user with text and image parts; limits passed through'
 
 test('long audio is cut at silences, never over the limit', () => {
   assert.deepEqual(planChunks(300, [], 600), [{ start: 0, end: 300 }]);
-  const chunks = planChunks(1500, [{ start: 500, end: 502 }, { start: 1000, end: 1001 }, { start: 1090, end: 1092 }], 600);
-  assert.deepEqual(chunks, [{ start: 0, end: 501 }, { start: 501, end: 1091 }, { start: 1091, end: 1500 }]);
+  const chunks = planChunks(
+    1500,
+    [
+      { start: 500, end: 502 },
+      { start: 1000, end: 1001 },
+      { start: 1090, end: 1092 },
+    ],
+    600,
+  );
+  assert.deepEqual(chunks, [
+    { start: 0, end: 501 },
+    { start: 501, end: 1091 },
+    { start: 1091, end: 1500 },
+  ]);
   const noSilence = planChunks(1300, [], 600);
-  assert.deepEqual(noSilence, [{ start: 0, end: 600 }, { start: 600, end: 1200 }, { start: 1200, end: 1300 }]);
+  assert.deepEqual(noSilence, [
+    { start: 0, end: 600 },
+    { start: 600, end: 1200 },
+    { start: 1200, end: 1300 },
+  ]);
 });

@@ -31,7 +31,11 @@ export interface EnqueueOptions {
   runAfterMs?: number;
 }
 
-export async function enqueueProcessAnalysis(db: Executor, payload: ProcessAnalysisPayload & { attempt?: number }, opts: EnqueueOptions): Promise<number> {
+export async function enqueueProcessAnalysis(
+  db: Executor,
+  payload: ProcessAnalysisPayload & { attempt?: number },
+  opts: EnqueueOptions,
+): Promise<number> {
   const runAt = opts.runAfterMs ? sql`(now() + make_interval(secs => ${opts.runAfterMs / 1000}))` : sql`NULL`;
   const r = await sql<{ id: number }>`
     SELECT id FROM graphile_worker.add_job(

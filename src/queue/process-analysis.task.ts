@@ -45,7 +45,11 @@ interface Payload extends ProcessAnalysisPayload {
 function parsePayload(raw: unknown): Payload {
   const p = raw as Partial<Payload> | null;
   if (!p || typeof p.analysisId !== 'string') throw new Error('process_analysis: payload has no analysisId');
-  return { analysisId: p.analysisId, correlationId: p.correlationId ?? p.analysisId, ...(p.attempt ? { attempt: p.attempt } : {}) };
+  return {
+    analysisId: p.analysisId,
+    correlationId: p.correlationId ?? p.analysisId,
+    ...(p.attempt ? { attempt: p.attempt } : {}),
+  };
 }
 
 export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, opts: ProcessAnalysisOptions): Task {
@@ -53,7 +57,12 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
   return async (rawPayload: unknown, helpers: JobHelpers) => {
     const payload = parsePayload(rawPayload);
     const attempt = payload.attempt ?? 1;
-    const log = logger.child({ analysis_id: payload.analysisId, correlation_id: payload.correlationId, job_id: helpers.job.id, attempt });
+    const log = logger.child({
+      analysis_id: payload.analysisId,
+      correlation_id: payload.correlationId,
+      job_id: helpers.job.id,
+      attempt,
+    });
     const actor: Actor = { ...SYSTEM_WORKER_ACTOR, correlationId: payload.correlationId };
     const { db } = deps;
 
@@ -73,10 +82,21 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         if (cap > 0) {
           // One tenant's starts are serialised by an advisory lock, so the count is exact.
           await sql`SELECT pg_advisory_xact_lock(hashtext(${'tenant-cap:' + current.tenantId}))`.execute(trx);
-          const running = await sql<{ n: number }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE created_by = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(trx);
+          const running = await sql<{
+            n: number;
+          }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE created_by = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(
+            trx,
+          );
           if ((running.rows[0]?.n ?? 0) >= cap) return 'over-cap' as const;
         }
-        return applyTransition(trx, current, 'start', { started_at: new Date(), progress: 0, error_code: null, error_message: null }, actor, { job_id: helpers.job.id });
+        return applyTransition(
+          trx,
+          current,
+          'start',
+          { started_at: new Date(), progress: 0, error_code: null, error_message: null },
+          actor,
+          { job_id: helpers.job.id },
+        );
       });
       if (started === 'over-cap') {
         // Stay pending; look again shortly. This wait uses up no attempt.
@@ -99,7 +119,21 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         const current = analysis;
         const results = { ...(twin.results ?? {}), reused_from: twin.id, reused_at: new Date().toISOString() };
         const done = await db.transaction().execute((trx) =>
-          applyTransition(trx, current, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: Date.now() - (current.startedAt ?? new Date()).getTime(), media_type: twin.mediaType, model_used: twin.modelUsed }, actor, { reused_from: twin.id }),
+          applyTransition(
+            trx,
+            current,
+            'complete',
+            {
+              results: JSON.stringify(results),
+              progress: 100,
+              completed_at: new Date(),
+              latency_ms: Date.now() - (current.startedAt ?? new Date()).getTime(),
+              media_type: twin.mediaType,
+              model_used: twin.modelUsed,
+            },
+            actor,
+            { reused_from: twin.id },
+          ),
         );
         if (done) log.info({ reused_from: twin.id }, 'completed by reusing an identical analysis');
         return;
@@ -143,14 +177,30 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
       const before = await analysisRepository.findById(db, payload.analysisId);
       if (!before || before.status !== 'processing') throw new AnalysisStoppedError(before?.status ?? 'missing');
       const done = await db.transaction().execute((trx) =>
-        applyTransition(trx, before, 'complete', { results: JSON.stringify(results), progress: 100, completed_at: new Date(), latency_ms: latencyMs, media_type: ctx.analysis.mediaType, model_used: modelUsed }, actor),
+        applyTransition(
+          trx,
+          before,
+          'complete',
+          {
+            results: JSON.stringify(results),
+            progress: 100,
+            completed_at: new Date(),
+            latency_ms: latencyMs,
+            media_type: ctx.analysis.mediaType,
+            model_used: modelUsed,
+          },
+          actor,
+        ),
       );
       if (!done) throw new AnalysisStoppedError('changed');
       log.info({ latency_ms: latencyMs }, 'analysis completed');
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof AnalysisStoppedError || err instanceof AnalysisStoppedError) {
-        log.info({ status: stoppedStatus ?? (err as AnalysisStoppedError).status }, 'analysis stopped by a status change; job ends');
+        log.info(
+          { status: stoppedStatus ?? (err as AnalysisStoppedError).status },
+          'analysis stopped by a status change; job ends',
+        );
         return;
       }
       if (helpers.abortSignal?.aborted) {
@@ -166,8 +216,19 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
   };
 }
 
-async function handleFailure(deps: PipelineDeps, payload: Payload, attempt: number, err: unknown, actor: Actor, opts: ProcessAnalysisOptions, log: Logger): Promise<void> {
-  const appErr = err instanceof AppError ? err : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
+async function handleFailure(
+  deps: PipelineDeps,
+  payload: Payload,
+  attempt: number,
+  err: unknown,
+  actor: Actor,
+  opts: ProcessAnalysisOptions,
+  log: Logger,
+): Promise<void> {
+  const appErr =
+    err instanceof AppError
+      ? err
+      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
   if (!current || current.status !== 'processing') return;
   if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
@@ -175,24 +236,64 @@ async function handleFailure(deps: PipelineDeps, payload: Payload, attempt: numb
     const delay = Math.max(backoffDelayMs(attempt, opts.backoff), appErr.retryAfterMs ?? 0);
     const next = appErr.consumesAttempt ? attempt + 1 : attempt;
     log.warn({ err: appErr, code: appErr.code, delay_ms: delay }, 'transient failure; retrying later');
-    await requeue(deps, payload, next, current, actor, `attempt ${attempt} failed (${appErr.code}): ${appErr.message}`, delay, log, opts.maxAttempts);
+    await requeue(
+      deps,
+      payload,
+      next,
+      current,
+      actor,
+      `attempt ${attempt} failed (${appErr.code}): ${appErr.message}`,
+      delay,
+      log,
+      opts.maxAttempts,
+    );
     return;
   }
   log.error({ err: appErr, code: appErr.code }, 'analysis failed');
-  await deps.db.transaction().execute((trx) =>
-    applyTransition(trx, current, 'fail', { error_code: appErr.code, error_message: appErr.message.slice(0, 2000), completed_at: new Date() }, actor, { error_code: appErr.code }),
-  );
+  await deps.db
+    .transaction()
+    .execute((trx) =>
+      applyTransition(
+        trx,
+        current,
+        'fail',
+        { error_code: appErr.code, error_message: appErr.message.slice(0, 2000), completed_at: new Date() },
+        actor,
+        { error_code: appErr.code },
+      ),
+    );
 }
 
 /** processing → pending, and a new job (after `delayMs`) in the same transaction. */
-async function requeue(deps: PipelineDeps, payload: Payload, nextAttempt: number, current: Analysis, actor: Actor, message: string, delayMs: number, log: Logger, maxAttempts: number): Promise<void> {
+async function requeue(
+  deps: PipelineDeps,
+  payload: Payload,
+  nextAttempt: number,
+  current: Analysis,
+  actor: Actor,
+  message: string,
+  delayMs: number,
+  log: Logger,
+  maxAttempts: number,
+): Promise<void> {
   const fresh = (await analysisRepository.findById(deps.db, current.id)) ?? current;
   if (fresh.status !== 'processing') return;
   const moved = await deps.db
     .transaction()
     .execute(async (trx) => {
-      const jobId = await enqueueProcessAnalysis(trx, { ...payload, attempt: nextAttempt }, { maxAttempts, runAfterMs: delayMs });
-      const next = await applyTransition(trx, fresh, 'requeue', { progress: 0, error_message: message.slice(0, 2000), job_id: jobId }, actor, { next_attempt: nextAttempt, delay_ms: delayMs });
+      const jobId = await enqueueProcessAnalysis(
+        trx,
+        { ...payload, attempt: nextAttempt },
+        { maxAttempts, runAfterMs: delayMs },
+      );
+      const next = await applyTransition(
+        trx,
+        fresh,
+        'requeue',
+        { progress: 0, error_message: message.slice(0, 2000), job_id: jobId },
+        actor,
+        { next_attempt: nextAttempt, delay_ms: delayMs },
+      );
       // Roll the new job back if someone else moved the analysis first.
       if (!next) throw new RequeueLostRace();
       return true;

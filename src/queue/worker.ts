@@ -10,7 +10,14 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { run, makeWorkerUtils, Logger as GraphileLogger, type Runner, type WorkerUtils, type WorkerEvents } from 'graphile-worker';
+import {
+  run,
+  makeWorkerUtils,
+  Logger as GraphileLogger,
+  type Runner,
+  type WorkerUtils,
+  type WorkerEvents,
+} from 'graphile-worker';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
@@ -45,7 +52,10 @@ export interface WorkerHandle {
 
 function graphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger((scope) => (level, message, meta) => {
-    const bindings = { scope: { label: scope.label, workerId: scope.workerId, jobId: scope.jobId, taskIdentifier: scope.taskIdentifier }, ...(meta ?? {}) };
+    const bindings = {
+      scope: { label: scope.label, workerId: scope.workerId, jobId: scope.jobId, taskIdentifier: scope.taskIdentifier },
+      ...(meta ?? {}),
+    };
     if (level === 'error') logger.error(bindings, message);
     else if (level === 'warning') logger.warn(bindings, message);
     else logger.debug(bindings, message);
@@ -53,7 +63,11 @@ function graphileLogger(logger: Logger): GraphileLogger {
 }
 
 /** Find lock holders with no fresh heartbeat and release their jobs. Returns the ids released. */
-export async function sweepStaleLocks(db: Db, utils: Pick<WorkerUtils, 'forceUnlockWorkers'>, staleAfterMs: number): Promise<string[]> {
+export async function sweepStaleLocks(
+  db: Db,
+  utils: Pick<WorkerUtils, 'forceUnlockWorkers'>,
+  staleAfterMs: number,
+): Promise<string[]> {
   const stale = sql`make_interval(secs => ${staleAfterMs / 1000})`;
   const r = await sql<{ locked_by: string }>`
     SELECT DISTINCT j.locked_by FROM graphile_worker._private_jobs j
@@ -69,7 +83,12 @@ export async function sweepStaleLocks(db: Db, utils: Pick<WorkerUtils, 'forceUnl
   return ids;
 }
 
-export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Logger, opts: WorkerOptions): Promise<WorkerHandle> {
+export async function startWorker(
+  pool: pg.Pool,
+  deps: PipelineDeps,
+  logger: Logger,
+  opts: WorkerOptions,
+): Promise<WorkerHandle> {
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'worker', worker_instance: instanceId });
   const workerIds = new Set<string>();
@@ -88,7 +107,12 @@ export async function startWorker(pool: pg.Pool, deps: PipelineDeps, logger: Log
 
   const gLogger = graphileLogger(log);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
-  const task = createProcessAnalysisTask(deps, log, { maxAttempts: opts.maxAttempts, tenantMaxConcurrent: opts.tenantMaxConcurrent ?? 0, ...(opts.backoff ? { backoff: opts.backoff } : {}), ...(opts.stages ? { stages: opts.stages } : {}) });
+  const task = createProcessAnalysisTask(deps, log, {
+    maxAttempts: opts.maxAttempts,
+    tenantMaxConcurrent: opts.tenantMaxConcurrent ?? 0,
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    ...(opts.stages ? { stages: opts.stages } : {}),
+  });
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,

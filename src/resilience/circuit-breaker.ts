@@ -62,7 +62,8 @@ export class CircuitBreaker {
     this.refresh();
     if (this.state === 'open') throw new BreakerOpenError(this.name, this.opts.resetMs - (this.now() - this.openedAt));
     if (this.state === 'half_open') {
-      if (this.trials >= this.opts.halfOpenTrials) throw new BreakerOpenError(this.name, Math.min(1000, this.opts.resetMs));
+      if (this.trials >= this.opts.halfOpenTrials)
+        throw new BreakerOpenError(this.name, Math.min(1000, this.opts.resetMs));
       this.trials++;
     }
     try {

@@ -28,9 +28,21 @@ export interface CleanupReport {
   disk_usage_ratio: number | null;
 }
 
-export async function runCleanup(db: Db, storage: Storage, log: Logger, opts: { batch?: number; maxBatches?: number } = {}): Promise<CleanupReport> {
+export async function runCleanup(
+  db: Db,
+  storage: Storage,
+  log: Logger,
+  opts: { batch?: number; maxBatches?: number } = {},
+): Promise<CleanupReport> {
   const batch = opts.batch ?? CLEANUP_BATCH;
-  const report: CleanupReport = { ran: false, files: 0, bytes: 0, missing: 0, idempotency_keys_purged: 0, disk_usage_ratio: null };
+  const report: CleanupReport = {
+    ran: false,
+    files: 0,
+    bytes: 0,
+    missing: 0,
+    idempotency_keys_purged: 0,
+    disk_usage_ratio: null,
+  };
   await db.connection().execute(async (conn) => {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${CLEANUP_LOCK_ID}) AS ok`.execute(conn);
     if (!lock.rows[0]?.ok) {
@@ -59,13 +71,27 @@ export async function runCleanup(db: Db, storage: Storage, log: Logger, opts: { 
             report.missing++;
           }
         }
-        await conn.updateTable('media_files').set({ deleted_at: sql<Date>`now()` }).where('id', 'in', due.map((f) => f.id)).execute();
+        await conn
+          .updateTable('media_files')
+          .set({ deleted_at: sql<Date>`now()` })
+          .where(
+            'id',
+            'in',
+            due.map((f) => f.id),
+          )
+          .execute();
         if (due.length < batch) break;
       }
       // Expired Idempotency-Keys go in the same run (they are only otherwise removed when reused).
       report.idempotency_keys_purged = await idempotencyRepository.purgeExpired(db);
       if (report.files + report.missing > 0) {
-        await auditRepository.record(conn, { table: 'media_files', recordId: 'retention', action: 'cleanup', newValues: { ...report }, actor: { id: 'system:cleanup', ip: null, correlationId: null } });
+        await auditRepository.record(conn, {
+          table: 'media_files',
+          recordId: 'retention',
+          action: 'cleanup',
+          newValues: { ...report },
+          actor: { id: 'system:cleanup', ip: null, correlationId: null },
+        });
       }
     } finally {
       await sql`SELECT pg_advisory_unlock(${CLEANUP_LOCK_ID})`.execute(conn);
@@ -74,8 +100,10 @@ export async function runCleanup(db: Db, storage: Storage, log: Logger, opts: { 
   const st = await fs.statfs(storage.root).catch(() => null);
   if (st) {
     report.disk_usage_ratio = Math.round((1 - st.bavail / st.blocks) * 1000) / 1000;
-    if (report.disk_usage_ratio >= DISK_CRITICAL_RATIO) log.error({ disk_usage_ratio: report.disk_usage_ratio }, 'storage disk usage is critical (>= 90%)');
-    else if (report.disk_usage_ratio >= DISK_WARNING_RATIO) log.warn({ disk_usage_ratio: report.disk_usage_ratio }, 'storage disk usage is high (>= 80%)');
+    if (report.disk_usage_ratio >= DISK_CRITICAL_RATIO)
+      log.error({ disk_usage_ratio: report.disk_usage_ratio }, 'storage disk usage is critical (>= 90%)');
+    else if (report.disk_usage_ratio >= DISK_WARNING_RATIO)
+      log.warn({ disk_usage_ratio: report.disk_usage_ratio }, 'storage disk usage is high (>= 80%)');
   }
   if (report.ran) log.info(report, 'storage cleanup finished');
   return report;

@@ -28,7 +28,10 @@ test('writeStream hashes and sizes; over the limit nothing is left', async () =>
   assert.equal(f.sizeBytes, 11);
   assert.equal(f.sha256, 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9');
   assert.ok(await s.exists('a/b/c.bin'));
-  await assert.rejects(s.writeStream('a/big.bin', Readable.from([Buffer.alloc(10), Buffer.alloc(10)]), { maxBytes: 15 }), (e: unknown) => e instanceof AppError && e.code === 'MEDIA_TOO_LARGE');
+  await assert.rejects(
+    s.writeStream('a/big.bin', Readable.from([Buffer.alloc(10), Buffer.alloc(10)]), { maxBytes: 15 }),
+    (e: unknown) => e instanceof AppError && e.code === 'MEDIA_TOO_LARGE',
+  );
   assert.deepEqual((await fs.readdir(path.join(root, 'a'))).sort(), ['b']);
   const b = await s.writeBuffer('x/y.txt', 'hi');
   assert.equal(b.sizeBytes, 2);

@@ -30,7 +30,8 @@ export class PathEscapeError extends Error {
 
 /** Resolve `relative` under `root`, refusing absolute paths, NUL bytes and `..` escapes. */
 export function securePath(root: string, relative: string): string {
-  if (relative.length === 0 || relative.includes('\0') || path.isAbsolute(relative)) throw new PathEscapeError(relative);
+  if (relative.length === 0 || relative.includes('\0') || path.isAbsolute(relative))
+    throw new PathEscapeError(relative);
   const resolvedRoot = path.resolve(root);
   const resolved = path.resolve(resolvedRoot, relative);
   if (!resolved.startsWith(resolvedRoot + path.sep)) throw new PathEscapeError(relative);
@@ -53,7 +54,11 @@ export interface Storage {
   readonly root: string;
   resolve(relativePath: string): string;
   /** Stream into a file, computing size and sha-256; over `maxBytes` the file is removed and MEDIA_TOO_LARGE thrown. */
-  writeStream(relativePath: string, source: Readable, opts?: { maxBytes?: number; signal?: AbortSignal }): Promise<StoredFile>;
+  writeStream(
+    relativePath: string,
+    source: Readable,
+    opts?: { maxBytes?: number; signal?: AbortSignal },
+  ): Promise<StoredFile>;
   writeBuffer(relativePath: string, data: Buffer | string): Promise<StoredFile>;
   remove(relativePath: string): Promise<void>;
   /** Remove an analysis folder with everything in it. */
@@ -71,7 +76,11 @@ export class LocalFileStorage implements Storage {
     return securePath(this.root, relativePath);
   }
 
-  async writeStream(relativePath: string, source: Readable, opts: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<StoredFile> {
+  async writeStream(
+    relativePath: string,
+    source: Readable,
+    opts: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<StoredFile> {
     const absolutePath = this.resolve(relativePath);
     await fsp.mkdir(path.dirname(absolutePath), { recursive: true });
     const hash = crypto.createHash('sha256');
@@ -105,7 +114,12 @@ export class LocalFileStorage implements Storage {
     await fsp.mkdir(path.dirname(absolutePath), { recursive: true });
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     await fsp.writeFile(absolutePath, buf);
-    return { relativePath, absolutePath, sizeBytes: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex') };
+    return {
+      relativePath,
+      absolutePath,
+      sizeBytes: buf.length,
+      sha256: crypto.createHash('sha256').update(buf).digest('hex'),
+    };
   }
 
   async remove(relativePath: string): Promise<void> {
@@ -117,6 +131,9 @@ export class LocalFileStorage implements Storage {
   }
 
   async exists(relativePath: string): Promise<boolean> {
-    return fsp.stat(this.resolve(relativePath)).then(() => true, () => false);
+    return fsp.stat(this.resolve(relativePath)).then(
+      () => true,
+      () => false,
+    );
   }
 }

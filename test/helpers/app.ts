@@ -38,7 +38,10 @@ export interface TestApp {
 }
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase({ ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}), ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}) });
+  const db = await createTestDatabase({
+    ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}),
+    ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}),
+  });
   const storageRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-storage-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -60,15 +63,27 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   const logger = createLogger(config.log.level, sink);
   const storage = new LocalFileStorage(storageRoot);
-  const analyses = new AnalysisService(db.db, { maxJobAttempts: config.worker.maxAttempts, idempotencyTtlHours: config.auth.idempotencyTtlHours });
+  const analyses = new AnalysisService(db.db, {
+    maxJobAttempts: config.worker.maxAttempts,
+    idempotencyTtlHours: config.auth.idempotencyTtlHours,
+  });
   const keys = new ApiKeyService(db.db);
   const a = await keys.create('tenant-a', 'A');
   const b = await keys.create('tenant-b', 'B');
-  const downloadAgent = createGuardedAgent({ allowHosts: config.limits.downloadAllowHosts, timeoutMs: config.limits.downloadTimeoutMs });
+  const downloadAgent = createGuardedAgent({
+    allowHosts: config.limits.downloadAllowHosts,
+    timeoutMs: config.limits.downloadTimeoutMs,
+  });
   const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
   const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
   const workers: WorkerHandle[] = [];
-  const metrics = new Metrics({ db: db.db, pool: db.pool, storageRoot, breakers: () => providers.breakers.states(), staleAfterMs: config.worker.staleAfterMs });
+  const metrics = new Metrics({
+    db: db.db,
+    pool: db.pool,
+    storageRoot,
+    breakers: () => providers.breakers.states(),
+    staleAfterMs: config.worker.staleAfterMs,
+  });
   pipeline.observeStage = (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds);
   const cache = new AppCache({ redisUrl: config.cache.redisUrl });
   const listener = startInvalidationListener(db.url, cache, logger);
@@ -87,7 +102,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       cache,
       rateLimit: config.rateLimit,
     },
-    health: { db: db.db, workerExpected: () => workers.length > 0, staleAfterMs: config.worker.staleAfterMs, breakers: () => providers.breakers.states(), cache, databaseCircuit: () => db.breaker.status, storageRoot },
+    health: {
+      db: db.db,
+      workerExpected: () => workers.length > 0,
+      staleAfterMs: config.worker.staleAfterMs,
+      breakers: () => providers.breakers.states(),
+      cache,
+      databaseCircuit: () => db.breaker.status,
+      storageRoot,
+    },
   });
   await app.ready();
   return {
@@ -105,7 +128,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     logs,
     logger,
     async startWorker(overrides = {}) {
-      const w = await startWorker(db.pool, pipeline, logger, { ...config.worker, backoff: { baseMs: 50, capMs: 200 }, ...overrides });
+      const w = await startWorker(db.pool, pipeline, logger, {
+        ...config.worker,
+        backoff: { baseMs: 50, capMs: 200 },
+        ...overrides,
+      });
       workers.push(w);
       return w;
     },
@@ -126,7 +153,11 @@ export function auth(key: string): Record<string, string> {
 }
 
 /** Poll until `fn` returns a truthy value or the time runs out. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -37,7 +37,9 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 function templateName(): string {
   // The migrations' own source is hashed, so editing one builds a fresh template.
-  const source = Object.entries(MIGRATIONS).map(([name, m]) => `${name}\n${m.up.toString()}\n${m.down?.toString() ?? ''}`).join('\n');
+  const source = Object.entries(MIGRATIONS)
+    .map(([name, m]) => `${name}\n${m.up.toString()}\n${m.down?.toString() ?? ''}`)
+    .join('\n');
   const h = crypto.createHash('sha256').update(source).update('graphile-worker-0.17').digest('hex').slice(0, 12);
   return `ma_tpl_${h}`;
 }
@@ -73,12 +75,20 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** A fresh, migrated database for one test file. */
-export async function createTestDatabase(opts: { migrated?: boolean; poolMax?: number; connectTimeoutMs?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  opts: { migrated?: boolean; poolMax?: number; connectTimeoutMs?: number } = {},
+): Promise<TestDatabase> {
   const name = `ma_t_${crypto.randomBytes(6).toString('hex')}`;
   const template = opts.migrated === false ? null : await ensureTemplate();
-  await withAdmin((c) => c.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`));
+  await withAdmin((c) =>
+    c.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`),
+  );
   const url = urlForDatabase(name);
-  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: opts.poolMax ?? 10, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const handle = createDatabase(url, {
+    ...loadConfig({}).database,
+    poolMax: opts.poolMax ?? 10,
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+  });
   let dropped = false;
   return {
     ...handle,

@@ -58,7 +58,13 @@ export async function startFakeProviders(): Promise<FakeProviders> {
         }
       }
       state.requests.push(rec);
-      const kind = path.endsWith('/chat/completions') ? 'chat' : path.endsWith('/audio/transcriptions') ? 'openai_audio' : path.endsWith('/v1/listen') ? 'deepgram' : null;
+      const kind = path.endsWith('/chat/completions')
+        ? 'chat'
+        : path.endsWith('/audio/transcriptions')
+          ? 'openai_audio'
+          : path.endsWith('/v1/listen')
+            ? 'deepgram'
+            : null;
       if (!kind) {
         res.writeHead(404).end();
         return;
@@ -70,11 +76,30 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       };
       const answer = () => {
         if (kind === 'chat') {
-          send({ id: 'chatcmpl-1', model: (rec.json?.model as string) ?? 'fake', choices: [{ index: 0, message: { role: 'assistant', content: state.chatAnswer }, finish_reason: 'stop' }], ...(state.usage ? { usage: state.usage } : {}) });
+          send({
+            id: 'chatcmpl-1',
+            model: (rec.json?.model as string) ?? 'fake',
+            choices: [{ index: 0, message: { role: 'assistant', content: state.chatAnswer }, finish_reason: 'stop' }],
+            ...(state.usage ? { usage: state.usage } : {}),
+          });
         } else if (kind === 'openai_audio') {
-          send({ text: state.transcript, language: 'english', segments: [{ start: 0.5, end: 2.5, text: ` ${state.transcript}` }] });
+          send({
+            text: state.transcript,
+            language: 'english',
+            segments: [{ start: 0.5, end: 2.5, text: ` ${state.transcript}` }],
+          });
         } else {
-          send({ results: { channels: [{ detected_language: 'en', alternatives: [{ transcript: state.transcript, words: [{ start: 1, end: 3, word: 'the' }] }] }], utterances: [{ start: 1.0, end: 3.0, transcript: state.transcript }] } });
+          send({
+            results: {
+              channels: [
+                {
+                  detected_language: 'en',
+                  alternatives: [{ transcript: state.transcript, words: [{ start: 1, end: 3, word: 'the' }] }],
+                },
+              ],
+              utterances: [{ start: 1.0, end: 3.0, transcript: state.transcript }],
+            },
+          });
         }
       };
       switch (behaviour) {
@@ -84,7 +109,9 @@ export async function startFakeProviders(): Promise<FakeProviders> {
           setTimeout(answer, state.slowMs);
           return;
         case '429':
-          res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":{"message":"rate limited"}}');
+          res
+            .writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+            .end('{"error":{"message":"rate limited"}}');
           return;
         case '500':
           res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');

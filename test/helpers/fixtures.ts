@@ -20,7 +20,8 @@ export function makePdf(pages: string[], title = 'Fixture'): Buffer {
   pages.forEach((text, i) => {
     const pageId = pageIds[i]!;
     const stream = `BT /F1 24 Tf 72 720 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
-    objects[pageId] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageId + 1} 0 R >>`;
+    objects[pageId] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageId + 1} 0 R >>`;
     objects[pageId + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
   });
   const infoId = objects.length;
@@ -58,8 +59,14 @@ export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buf
   };
   obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
   obj(2, ['<< /Type /Pages /Kids [3 0 R] /Count 1 >>']);
-  obj(3, ['<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>']);
-  obj(4, [`<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`, jpeg, '\nendstream']);
+  obj(3, [
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>',
+  ]);
+  obj(4, [
+    `<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`,
+    jpeg,
+    '\nendstream',
+  ]);
   obj(5, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
   const xref = size;
   push(`xref\n0 6\n0000000000 65535 f \n`);
@@ -72,9 +79,18 @@ export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buf
 export function makeDocx(paragraphs: string[]): Buffer {
   const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const files: Array<[string, string]> = [
-    ['[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'],
-    ['_rels/.rels', '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'],
-    ['word/document.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('')}</w:body></w:document>`],
+    [
+      '[Content_Types].xml',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    ],
+    [
+      '_rels/.rels',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    ],
+    [
+      'word/document.xml',
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('')}</w:body></w:document>`,
+    ],
   ];
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -114,7 +130,9 @@ export function makeDocx(paragraphs: string[]): Buffer {
 }
 
 export function textImageSvg(text: string, width = 900, height = 200): Buffer {
-  return Buffer.from(`<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="white"/><text x="30" y="${Math.round(height * 0.62)}" font-family="DejaVu Sans" font-size="64" font-weight="bold" fill="black">${text}</text></svg>`);
+  return Buffer.from(
+    `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="white"/><text x="30" y="${Math.round(height * 0.62)}" font-family="DejaVu Sans" font-size="64" font-weight="bold" fill="black">${text}</text></svg>`,
+  );
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {
@@ -180,26 +198,79 @@ const ff = (args: string[]): void => {
 
 export const fixtures = {
   /** 2 s, 160x120 testsrc with a 440 Hz tone, H.264/AAC in MP4. */
-  video: () => cached('clip.mp4', (f) => ff(['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f])),
+  video: () =>
+    cached('clip.mp4', (f) =>
+      ff([
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=160x120:rate=10:duration=2',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=2',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-shortest',
+        '-f',
+        'mp4',
+        f,
+      ]),
+    ),
   /** 1 s, 440 Hz sine, 16-bit WAV. */
   audio: () => cached('tone.wav', (f) => ff(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-f', 'wav', f])),
-  image: () => cached('image.png', async (f) => {
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(f);
-  }),
-  pdf: () => cached('doc.pdf', (f) => fs.writeFile(f, makePdf(['Page one text', 'Page two text', 'Page three text'], 'Fixture Document'))),
+  image: () =>
+    cached('image.png', async (f) => {
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+        .png()
+        .toFile(f);
+    }),
+  pdf: () =>
+    cached('doc.pdf', (f) =>
+      fs.writeFile(f, makePdf(['Page one text', 'Page two text', 'Page three text'], 'Fixture Document')),
+    ),
   text: () => cached('notes.txt', (f) => fs.writeFile(f, 'Meeting notes\nThe quick brown fox.\n')),
   /** Text bytes in a file named like a video. */
   fakeVideo: () => cached('not-really.mp4', (f) => fs.writeFile(f, 'this is plain text, not an mp4\n')),
   /** Random bytes that match no signature and are not UTF-8. */
-  garbage: () => cached('garbage.bin', (f) => fs.writeFile(f, Buffer.from([0xff, 0x00, 0xfe, 0x01, 0x80, 0x81, 0x00, 0x9f, 0x00, 0xc3]))),
+  garbage: () =>
+    cached('garbage.bin', (f) =>
+      fs.writeFile(f, Buffer.from([0xff, 0x00, 0xfe, 0x01, 0x80, 0x81, 0x00, 0x9f, 0x00, 0xc3])),
+    ),
   /** 4 s, 320x240 at 10 fps (a keyframe every second), a burned-in caption and a 440 Hz tone. */
   captionedVideo: () =>
     cached('captioned.mp4', (f) =>
       ff([
-        '-f', 'lavfi', '-i', 'color=c=black:size=320x240:rate=10:duration=4',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4',
-        '-vf', "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f,
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=black:size=320x240:rate=10:duration=4',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=4',
+        '-vf',
+        "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '10',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-shortest',
+        '-f',
+        'mp4',
+        f,
       ]),
     ),
   /** 4 s video: a burned-in caption over black, with espeak-ng speech as its sound. */
@@ -207,10 +278,28 @@ export const fixtures = {
     const speech = await fixtures.speech();
     return cached('speech-video.mp4', (f) =>
       ff([
-        '-f', 'lavfi', '-i', 'color=c=black:size=320x240:rate=10:duration=4',
-        '-i', speech,
-        '-vf', "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mp4', f,
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=black:size=320x240:rate=10:duration=4',
+        '-i',
+        speech,
+        '-vf',
+        "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='HELLO CAPTION':fontcolor=white:fontsize=36:x=(w-text_w)/2:y=(h-text_h)/2",
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '10',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-shortest',
+        '-f',
+        'mp4',
+        f,
       ]),
     );
   },
@@ -223,23 +312,49 @@ export const fixtures = {
       execFileSync('rm', ['-f', raw]);
     }),
   /** Black text on white: OCR must read INVOICE 2026. */
-  textImage: () => cached('text-image.png', async (f) => {
-    await sharp(textImageSvg('INVOICE 2026')).png().toFile(f);
-  }),
+  textImage: () =>
+    cached('text-image.png', async (f) => {
+      await sharp(textImageSvg('INVOICE 2026')).png().toFile(f);
+    }),
   /** A JPEG with camera EXIF and GPS. */
-  exifImage: () => cached('exif.jpg', async (f) => {
-    await sharp({ create: { width: 80, height: 60, channels: 3, background: { r: 20, g: 120, b: 220 } } })
-      .withExif({ IFD0: { Make: 'FixtureCam', Model: 'Model 7' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '52/1 30/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '13/1 24/1 0/1' } })
-      .jpeg()
-      .toFile(f);
-  }),
+  exifImage: () =>
+    cached('exif.jpg', async (f) => {
+      await sharp({ create: { width: 80, height: 60, channels: 3, background: { r: 20, g: 120, b: 220 } } })
+        .withExif({
+          IFD0: { Make: 'FixtureCam', Model: 'Model 7' },
+          IFD3: {
+            GPSLatitudeRef: 'N',
+            GPSLatitude: '52/1 30/1 0/1',
+            GPSLongitudeRef: 'E',
+            GPSLongitude: '13/1 24/1 0/1',
+          },
+        })
+        .jpeg()
+        .toFile(f);
+    }),
   /** A one-page PDF that is only a scanned image of text. */
-  scannedPdf: () => cached('scanned.pdf', async (f) => {
-    const jpeg = await sharp(textImageSvg('SCANNED PAGE', 900, 200)).flatten({ background: '#fff' }).jpeg({ quality: 92 }).toBuffer();
-    await fs.writeFile(f, makeScannedPdf(jpeg, 900, 200));
-  }),
-  docx: () => cached('doc.docx', (f) => fs.writeFile(f, makeDocx(['Quarterly Report', 'The results of the quarter are in and the team is pleased with the outcome.']))),
-  html: () => cached('page.html', (f) => fs.writeFile(f, '<!DOCTYPE html><html><head><title>Fixture Page</title><style>p{}</style></head><body><h1>Heading</h1><p>The cat sat on the mat &amp; it was happy.</p><script>alert(1)</script></body></html>')),
+  scannedPdf: () =>
+    cached('scanned.pdf', async (f) => {
+      const jpeg = await sharp(textImageSvg('SCANNED PAGE', 900, 200))
+        .flatten({ background: '#fff' })
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      await fs.writeFile(f, makeScannedPdf(jpeg, 900, 200));
+    }),
+  docx: () =>
+    cached('doc.docx', (f) =>
+      fs.writeFile(
+        f,
+        makeDocx(['Quarterly Report', 'The results of the quarter are in and the team is pleased with the outcome.']),
+      ),
+    ),
+  html: () =>
+    cached('page.html', (f) =>
+      fs.writeFile(
+        f,
+        '<!DOCTYPE html><html><head><title>Fixture Page</title><style>p{}</style></head><body><h1>Heading</h1><p>The cat sat on the mat &amp; it was happy.</p><script>alert(1)</script></body></html>',
+      ),
+    ),
   /** A 100-byte PNG whose header claims 30000x30000 pixels (an image bomb). */
   imageBomb: () => cached('bomb.png', (f) => fs.writeFile(f, pngHeaderOnly(30_000, 30_000))),
   /** The first 3 KB of the video: an MP4 signature with a cut-off body. */

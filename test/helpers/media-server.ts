@@ -28,10 +28,19 @@ export async function startMediaServer(): Promise<MediaServer> {
   const hits = new Map<string, number>();
   const aborted = new Set<string>();
   const sockets = new Set<import('node:net').Socket>();
-  const serve = (route: Route, path: string, req: http.IncomingMessage, res: http.ServerResponse, hit: number): void => {
+  const serve = (
+    route: Route,
+    path: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    hit: number,
+  ): void => {
     switch (route.kind) {
       case 'body':
-        res.writeHead(200, { 'content-type': route.type ?? 'application/octet-stream', 'content-length': route.data.length });
+        res.writeHead(200, {
+          'content-type': route.type ?? 'application/octet-stream',
+          'content-length': route.data.length,
+        });
         res.end(route.data);
         return;
       case 'status':

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { canonicalJson, promptHash, estimateSeconds } from './analysis.service.ts';
 
 test('canonicalJson sorts keys at every depth and drops undefined', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } }), '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } }),
+    '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+  );
   assert.equal(canonicalJson(null), 'null');
   assert.equal(canonicalJson('x'), '"x"');
 });

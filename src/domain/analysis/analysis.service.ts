@@ -65,7 +65,11 @@ export function sha256Hex(s: string | Buffer): string {
  * Same media + prompt + config → same hash. Media identity is the upload's sha-256, or
  * the source URL for downloads (its bytes are not known yet).
  */
-export function promptHash(prompt: string, config: AnalysisConfig, media: { sha256?: string | null; url?: string | null }): string {
+export function promptHash(
+  prompt: string,
+  config: AnalysisConfig,
+  media: { sha256?: string | null; url?: string | null },
+): string {
   return sha256Hex(canonicalJson({ prompt, config, media: media.sha256 ?? media.url ?? null }));
 }
 
@@ -108,7 +112,10 @@ export class AnalysisService {
       id,
       correlationId: input.correlationId,
       prompt: input.prompt,
-      promptHash: promptHash(input.prompt, input.config, { sha256: input.upload?.sha256 ?? null, url: input.sourceUrl }),
+      promptHash: promptHash(input.prompt, input.config, {
+        sha256: input.upload?.sha256 ?? null,
+        url: input.sourceUrl,
+      }),
       sourceUrl: input.sourceUrl,
       originalFilename: input.upload?.originalFilename ?? null,
       mediaType: input.mediaType,
@@ -158,9 +165,14 @@ export class AnalysisService {
   async retry(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     const current = await this.get(id, tenantId);
     if (!canTransition(current.status, 'retry')) throw errors.invalidTransition(current.status, 'pending');
-    if (current.retryCount >= MAX_RETRIES) throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
+    if (current.retryCount >= MAX_RETRIES)
+      throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
     return this.db.transaction().execute(async (trx) => {
-      const jobId = await enqueueProcessAnalysis(trx, { analysisId: id, correlationId: actor.correlationId ?? current.correlationId }, { maxAttempts: this.opts.maxJobAttempts });
+      const jobId = await enqueueProcessAnalysis(
+        trx,
+        { analysisId: id, correlationId: actor.correlationId ?? current.correlationId },
+        { maxAttempts: this.opts.maxJobAttempts },
+      );
       const next = await analysisRepository.transition(
         trx,
         id,
@@ -218,7 +230,14 @@ export class AnalysisService {
 }
 
 /** Write the audit row of a status change. */
-export async function auditTransition(trx: Transaction<Database>, before: Analysis, after: Analysis, action: string, actor: Actor, extra: Record<string, unknown> = {}): Promise<void> {
+export async function auditTransition(
+  trx: Transaction<Database>,
+  before: Analysis,
+  after: Analysis,
+  action: string,
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await auditRepository.record(trx, {
     table: AUDIT_TABLE,
     recordId: after.id,

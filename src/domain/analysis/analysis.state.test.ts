@@ -15,7 +15,8 @@ const allowed: Record<TransitionName, AnalysisStatus[]> = {
 
 for (const name of Object.keys(TRANSITIONS) as TransitionName[]) {
   test(`transition ${name}: allowed exactly from ${allowed[name].join('|')}`, () => {
-    for (const s of ANALYSIS_STATUSES) assert.equal(canTransition(s, name), allowed[name].includes(s), `${s} --${name}-->`);
+    for (const s of ANALYSIS_STATUSES)
+      assert.equal(canTransition(s, name), allowed[name].includes(s), `${s} --${name}-->`);
   });
 }
 

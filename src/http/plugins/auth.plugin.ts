@@ -13,7 +13,11 @@ declare module 'fastify' {
   }
 }
 
-export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ keyId: 'auth-disabled', tenantId: 'default', isAdmin: true });
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({
+  keyId: 'auth-disabled',
+  tenantId: 'default',
+  isAdmin: true,
+});
 
 export function presentedKey(request: FastifyRequest): string | null {
   const auth = request.headers.authorization;
@@ -34,9 +38,15 @@ export function requireApiKey(app: FastifyInstance, keys: ApiKeyService, mode: '
       return;
     }
     const key = presentedKey(request);
-    if (!key) throw new AppError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key"', { headers: { 'www-authenticate': 'Bearer' } });
+    if (!key)
+      throw new AppError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key"', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
     const principal = await keys.authenticate(key);
-    if (!principal) throw new AppError('UNAUTHORIZED', 'The API key is unknown or revoked', { headers: { 'www-authenticate': 'Bearer' } });
+    if (!principal)
+      throw new AppError('UNAUTHORIZED', 'The API key is unknown or revoked', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
     request.principal = principal;
   });
 }

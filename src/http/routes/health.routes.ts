@@ -32,7 +32,10 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       checks.database = { status: 'up', latency_ms: Math.round(performance.now() - t0) };
     } catch (err) {
       // The driver's message can name hosts; readiness says only that the database is down.
-      checks.database = { status: 'down', detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable' };
+      checks.database = {
+        status: 'down',
+        detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable',
+      };
     }
     const circuit = deps.databaseCircuit?.();
     if (circuit && checks.database) Object.assign(checks.database, { circuit: circuit.state });
@@ -41,7 +44,8 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
         SELECT count(*)::int AS n FROM worker_heartbeats
         WHERE last_beat_at > now() - make_interval(secs => ${deps.staleAfterMs / 1000})`.execute(deps.db);
       const n = r.rows[0]?.n ?? 0;
-      checks.worker = n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
+      checks.worker =
+        n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
     }
     // Redis is optional: when configured and down, the in-process cache takes over (degraded, still ready).
     let redisDown = false;
@@ -49,7 +53,10 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       const r = await deps.cache.ping();
       if (r !== 'absent') {
         redisDown = r === 'down';
-        checks.redis = { status: r === 'up' ? 'up' : 'down', ...(redisDown ? { detail: 'in-process cache in use' } : {}) };
+        checks.redis = {
+          status: r === 'up' ? 'up' : 'down',
+          ...(redisDown ? { detail: 'in-process cache in use' } : {}),
+        };
       }
     }
     let diskCritical = false;
@@ -65,7 +72,13 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     const ok = Object.entries(checks).every(([name, c]) => c.status === 'up' || name === 'redis' || name === 'disk');
     const breakers = deps.breakers?.() ?? {};
     const providerTrouble = Object.values(breakers).some((b) => b.state !== 'closed');
-    const status = !ok ? (checks.database?.status === 'up' ? 'degraded' : 'offline') : providerTrouble || redisDown || diskCritical ? 'degraded' : 'available';
+    const status = !ok
+      ? checks.database?.status === 'up'
+        ? 'degraded'
+        : 'offline'
+      : providerTrouble || redisDown || diskCritical
+        ? 'degraded'
+        : 'available';
     return reply.code(ok ? 200 : 503).send({ status, checks, providers: breakers });
   });
 }

@@ -122,7 +122,10 @@ function toHistoryItem(a: Analysis) {
 }
 
 /** One `bytes=` range (start-end, start-, or -suffix); null when absent or not a single byte range. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | null {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
@@ -158,8 +161,10 @@ export function decodeCursor(raw: string, sortBy: string, order: string): { sort
     throw errors.invalidParameter('cursor', 'is not a valid cursor');
   }
   const d = new Date(String(c.s));
-  if (typeof c.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(c.i) || Number.isNaN(d.getTime())) throw errors.invalidParameter('cursor', 'is not a valid cursor');
-  if (c.b !== sortBy || c.o !== order) throw errors.invalidParameter('cursor', 'was issued for a different sort_by/order');
+  if (typeof c.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(c.i) || Number.isNaN(d.getTime()))
+    throw errors.invalidParameter('cursor', 'is not a valid cursor');
+  if (c.b !== sortBy || c.o !== order)
+    throw errors.invalidParameter('cursor', 'was issued for a different sort_by/order');
   return { sortValue: d, id: c.i };
 }
 
@@ -173,7 +178,13 @@ interface ParsedSubmission {
 }
 
 /** Stream a multipart upload straight into storage while collecting its fields. */
-async function readMultipart(request: FastifyRequest, storage: Storage, id: string, createdAt: Date, maxBytes: number): Promise<ParsedSubmission> {
+async function readMultipart(
+  request: FastifyRequest,
+  storage: Storage,
+  id: string,
+  createdAt: Date,
+  maxBytes: number,
+): Promise<ParsedSubmission> {
   const fields: Record<string, unknown> = {};
   let upload: ParsedSubmission['upload'] = null;
   try {
@@ -181,10 +192,16 @@ async function readMultipart(request: FastifyRequest, storage: Storage, id: stri
       if (part.type === 'file') {
         if (part.fieldname !== 'file' || upload) {
           part.file.resume();
-          throw errors.validation([{ field: part.fieldname, message: 'send exactly one file, in the part named "file"' }]);
+          throw errors.validation([
+            { field: part.fieldname, message: 'send exactly one file, in the part named "file"' },
+          ]);
         }
         const stored = await storage.writeStream(sourcePath(id, createdAt), part.file, { maxBytes });
-        upload = { ...stored, originalFilename: part.filename ? part.filename.slice(0, 255) : null, mime: part.mimetype ?? null };
+        upload = {
+          ...stored,
+          originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+          mime: part.mimetype ?? null,
+        };
         // The multipart parser stops at the limit and marks the stream truncated.
         if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
       } else {
@@ -225,9 +242,13 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       enableDraftSpec: true,
       ...(deps.rateLimit.redis ? { redis: deps.rateLimit.redis as never, skipOnError: true } : {}),
       errorResponseBuilder: (_request, context) =>
-        new AppError('RATE_LIMITED', `At most ${context.max} requests per ${Math.round(context.ttl / 1000) || 1} s for this API key; retry in ${Math.ceil(context.ttl / 1000)} s`, {
-          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-        }),
+        new AppError(
+          'RATE_LIMITED',
+          `At most ${context.max} requests per ${Math.round(context.ttl / 1000) || 1} s for this API key; retry in ${Math.ceil(context.ttl / 1000)} s`,
+          {
+            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+          },
+        ),
     });
   }
   const location = (id: string) => `${deps.locationPrefix}/status/${id}`;
@@ -259,7 +280,8 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       if (request.isMultipart()) {
         submission = await readMultipart(request, deps.storage, id, createdAt, deps.maxUploadBytes);
       } else {
-        if (request.body === undefined || request.body === null) throw errors.validation([{ field: 'prompt', message: "must have required property 'prompt'" }]);
+        if (request.body === undefined || request.body === null)
+          throw errors.validation([{ field: 'prompt', message: "must have required property 'prompt'" }]);
         submission = { body: request.body, upload: null };
       }
       const { body, upload } = submission;
@@ -267,9 +289,12 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         if (upload) await deps.storage.remove(upload.relativePath).catch(() => undefined);
       };
       try {
-        if (upload && body.media_url) throw errors.validation([{ field: 'media_url', message: 'send either media_url or a file, not both' }]);
-        if (!upload && !body.media_url) throw errors.validation([{ field: 'media_url', message: 'send media_url or a multipart file' }]);
-        if (upload && upload.sizeBytes === 0) throw errors.validation([{ field: 'file', message: 'the uploaded file is empty' }]);
+        if (upload && body.media_url)
+          throw errors.validation([{ field: 'media_url', message: 'send either media_url or a file, not both' }]);
+        if (!upload && !body.media_url)
+          throw errors.validation([{ field: 'media_url', message: 'send media_url or a multipart file' }]);
+        if (upload && upload.sizeBytes === 0)
+          throw errors.validation([{ field: 'file', message: 'the uploaded file is empty' }]);
         if (body.media_url) {
           try {
             checkMediaUrl(body.media_url);
@@ -304,13 +329,26 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
 
         const idemKey = request.headers['idempotency-key'];
         if (typeof idemKey === 'string') {
-          if (!IDEMPOTENCY_KEY_RE.test(idemKey)) throw errors.invalidParameter('Idempotency-Key', 'must be 1-255 visible ASCII characters');
+          if (!IDEMPOTENCY_KEY_RE.test(idemKey))
+            throw errors.invalidParameter('Idempotency-Key', 'must be 1-255 visible ASCII characters');
           const requestHash = sha256Hex(canonicalJson({ body, file: upload?.sha256 ?? null }));
-          const existing = await idempotencyRepository.claim(deps.db, request.principal.tenantId, idemKey, requestHash, deps.idempotencyTtlHours);
+          const existing = await idempotencyRepository.claim(
+            deps.db,
+            request.principal.tenantId,
+            idemKey,
+            requestHash,
+            deps.idempotencyTtlHours,
+          );
           if (existing) {
             await cleanup();
-            if (existing.state === 'in_progress') throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'The first request with this Idempotency-Key is still being processed', { headers: { 'retry-after': '1' } });
-            if (existing.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+            if (existing.state === 'in_progress')
+              throw new AppError(
+                'IDEMPOTENCY_IN_PROGRESS',
+                'The first request with this Idempotency-Key is still being processed',
+                { headers: { 'retry-after': '1' } },
+              );
+            if (existing.requestHash !== requestHash)
+              throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
             const replay = existing.responseBody ?? {};
             return reply
               .code(existing.responseStatus ?? 202)
@@ -319,7 +357,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
               .send(replay as ReturnType<typeof renderAccepted>);
           }
           try {
-            const a = await deps.analyses.create(input, actorOf(request), { key: idemKey, requestHash, render: renderAccepted });
+            const a = await deps.analyses.create(input, actorOf(request), {
+              key: idemKey,
+              requestHash,
+              render: renderAccepted,
+            });
             return reply.code(202).header('location', location(a.id)).send(renderAccepted(a));
           } catch (err) {
             await idempotencyRepository.release(deps.db, request.principal.tenantId, idemKey).catch(() => undefined);
@@ -352,7 +394,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       const key = statusKey(tenant, request.params.id);
       if (cache) {
         const hit = await cache.get(key);
-        if (hit) return reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(hit as never);
+        if (hit)
+          return reply
+            .header('x-cache', 'hit')
+            .type('application/json; charset=utf-8')
+            .send(hit as never);
       }
       let a: Analysis;
       try {
@@ -360,12 +406,20 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       } catch (err) {
         // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
         const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
-        if (stale) return reply.header('x-cache', 'stale').header('warning', '110 - "Response is stale: database unavailable"').type('application/json; charset=utf-8').send(stale as never);
+        if (stale)
+          return reply
+            .header('x-cache', 'stale')
+            .header('warning', '110 - "Response is stale: database unavailable"')
+            .type('application/json; charset=utf-8')
+            .send(stale as never);
         throw err;
       }
       const body = toStatusResponse(a);
       if (cache) {
-        const ttl = a.status === 'completed' || a.status === 'failed' || a.status === 'cancelled' ? deps.cacheTtl?.result ?? 3600 : deps.cacheTtl?.status ?? 300;
+        const ttl =
+          a.status === 'completed' || a.status === 'failed' || a.status === 'cancelled'
+            ? (deps.cacheTtl?.result ?? 3600)
+            : (deps.cacheTtl?.status ?? 300);
         await cache.set(key, JSON.stringify(body), ttl);
         reply.header('x-cache', 'miss');
       }
@@ -391,7 +445,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         : null;
       if (cache && cacheKey) {
         const hit = await cache.get(cacheKey);
-        if (hit) return reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(hit as never);
+        if (hit)
+          return reply
+            .header('x-cache', 'hit')
+            .type('application/json; charset=utf-8')
+            .send(hit as never);
       }
       const perPage = q.per_page ?? 20;
       const page = q.page ?? 1;
@@ -399,12 +457,22 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       const order = q.order ?? 'desc';
       const dateFrom = q.date_from ? new Date(q.date_from) : undefined;
       const dateTo = q.date_to ? new Date(q.date_to) : undefined;
-      if (dateFrom && dateTo && dateFrom > dateTo) throw errors.invalidParameter('date_from', 'must not be after date_to');
+      if (dateFrom && dateTo && dateFrom > dateTo)
+        throw errors.invalidParameter('date_from', 'must not be after date_to');
       const after = q.cursor ? decodeCursor(q.cursor, sortBy, order) : undefined;
       if (!after && (page - 1) * perPage >= MAX_OFFSET_ROWS) {
-        throw errors.invalidParameter('page', `offset paging ends at ${MAX_OFFSET_ROWS} rows; follow pagination.next_cursor to go deeper`);
+        throw errors.invalidParameter(
+          'page',
+          `offset paging ends at ${MAX_OFFSET_ROWS} rows; follow pagination.next_cursor to go deeper`,
+        );
       }
-      const filter = { tenantId: request.principal.tenantId, status: q.status, mediaType: q.media_type, dateFrom, dateTo };
+      const filter = {
+        tenantId: request.principal.tenantId,
+        status: q.status,
+        mediaType: q.media_type,
+        dateFrom,
+        dateTo,
+      };
       const { items, total } = await deps.analyses.list(filter, {
         sortBy,
         order,
@@ -415,21 +483,49 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       const more = items.length > perPage;
       const pageItems = more ? items.slice(0, perPage) : items;
       const last = pageItems[pageItems.length - 1];
-      const nextCursor = more && last ? encodeCursor({ s: (sortBy === 'updated_at' ? last.updatedAt : last.createdAt).toISOString(), i: last.id, b: sortBy, o: order }) : null;
+      const nextCursor =
+        more && last
+          ? encodeCursor({
+              s: (sortBy === 'updated_at' ? last.updatedAt : last.createdAt).toISOString(),
+              i: last.id,
+              b: sortBy,
+              o: order,
+            })
+          : null;
       const body = {
         data: pageItems.map(toHistoryItem),
-        pagination: { page, per_page: perPage, total, total_pages: Math.ceil(total / perPage), next_cursor: nextCursor },
+        pagination: {
+          page,
+          per_page: perPage,
+          total,
+          total_pages: Math.ceil(total / perPage),
+          next_cursor: nextCursor,
+        },
       };
       if (cache && cacheKey) await cache.set(cacheKey, JSON.stringify(body), deps.cacheTtl?.history ?? 60);
       return body;
     },
   );
 
-  const transitionRoute = (method: 'POST' | 'DELETE', path: string, summary: string, action: (id: string, tenant: string, actor: Actor) => Promise<Analysis>, code: 200 | 204) =>
+  const transitionRoute = (
+    method: 'POST' | 'DELETE',
+    path: string,
+    summary: string,
+    action: (id: string, tenant: string, actor: Actor) => Promise<Analysis>,
+    code: 200 | 204,
+  ) =>
     r.route({
       method,
       url: path,
-      schema: { summary, tags: ['media'], params: IdParamsSchema, response: { ...(code === 200 ? { 200: StatusResponseSchema } : { 204: { type: 'null', description: 'Deleted' } }), ...problemResponses } },
+      schema: {
+        summary,
+        tags: ['media'],
+        params: IdParamsSchema,
+        response: {
+          ...(code === 200 ? { 200: StatusResponseSchema } : { 204: { type: 'null', description: 'Deleted' } }),
+          ...problemResponses,
+        },
+      },
       handler: async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
         const a = await action(request.params.id, request.principal.tenantId, actorOf(request));
         // The change notification invalidates every process's cache; this one drops its copy now.
@@ -442,7 +538,14 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
 
   r.get(
     '/:id/artifacts',
-    { schema: { summary: 'Files an analysis stored or produced', tags: ['media'], params: IdParamsSchema, response: { 200: ArtifactListSchema, ...problemResponses } } },
+    {
+      schema: {
+        summary: 'Files an analysis stored or produced',
+        tags: ['media'],
+        params: IdParamsSchema,
+        response: { 200: ArtifactListSchema, ...problemResponses },
+      },
+    },
     async (request) => {
       const a = await deps.analyses.get(request.params.id, request.principal.tenantId);
       const files = await mediaFileRepository.listForAnalysis(deps.db, a.id);
@@ -467,8 +570,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
     { schema: { summary: 'Download one artifact (supports Range)', tags: ['media'], params: ArtifactParamsSchema } },
     async (request, reply) => {
       const a = await deps.analyses.get(request.params.id, request.principal.tenantId);
-      const file = (await mediaFileRepository.listForAnalysis(deps.db, a.id)).find((f) => f.id === request.params.artifactId);
-      if (!file) throw new AppError('ARTIFACT_NOT_FOUND', `No artifact ${request.params.artifactId} for analysis ${a.id}`);
+      const file = (await mediaFileRepository.listForAnalysis(deps.db, a.id)).find(
+        (f) => f.id === request.params.artifactId,
+      );
+      if (!file)
+        throw new AppError('ARTIFACT_NOT_FOUND', `No artifact ${request.params.artifactId} for analysis ${a.id}`);
       const absolute = deps.storage.resolve(file.relative_path);
       const stat = await fs.stat(absolute).catch(() => null);
       if (!stat) throw new AppError('ARTIFACT_NOT_FOUND', 'The artifact file is no longer stored');
@@ -479,7 +585,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         .header('content-disposition', `inline; filename="${path.posix.basename(file.relative_path)}"`)
         .header('x-content-type-options', 'nosniff');
       if (range === 'unsatisfiable') {
-        return reply.code(416).header('content-range', `bytes */${stat.size}`).type(PROBLEM_CONTENT_TYPE).send(problemBody('RANGE_NOT_SATISFIABLE', request.id, `The file has ${stat.size} bytes`));
+        return reply
+          .code(416)
+          .header('content-range', `bytes */${stat.size}`)
+          .type(PROBLEM_CONTENT_TYPE)
+          .send(problemBody('RANGE_NOT_SATISFIABLE', request.id, `The file has ${stat.size} bytes`));
       }
       if (range) {
         return reply
@@ -492,7 +602,25 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
     },
   );
 
-  transitionRoute('POST', '/:id/retry', 'Retry a failed or cancelled analysis', (id, t, a) => deps.analyses.retry(id, t, a), 200);
-  transitionRoute('POST', '/:id/cancel', 'Cancel a pending or processing analysis', (id, t, a) => deps.analyses.cancel(id, t, a), 200);
-  transitionRoute('DELETE', '/:id', 'Soft-delete an analysis (its files are cleaned up later)', (id, t, a) => deps.analyses.delete(id, t, a), 204);
+  transitionRoute(
+    'POST',
+    '/:id/retry',
+    'Retry a failed or cancelled analysis',
+    (id, t, a) => deps.analyses.retry(id, t, a),
+    200,
+  );
+  transitionRoute(
+    'POST',
+    '/:id/cancel',
+    'Cancel a pending or processing analysis',
+    (id, t, a) => deps.analyses.cancel(id, t, a),
+    200,
+  );
+  transitionRoute(
+    'DELETE',
+    '/:id',
+    'Soft-delete an analysis (its files are cleaned up later)',
+    (id, t, a) => deps.analyses.delete(id, t, a),
+    204,
+  );
 }

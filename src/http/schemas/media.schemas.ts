@@ -139,7 +139,10 @@ export const HistoryResponseSchema = Type.Object({
 export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type IdParams = Static<typeof IdParamsSchema>;
 
-export const ArtifactParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }), artifactId: Type.String({ format: 'uuid' }) });
+export const ArtifactParamsSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  artifactId: Type.String({ format: 'uuid' }),
+});
 
 export const ArtifactListSchema = Type.Object({
   data: Type.Array(

@@ -73,7 +73,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       metadata jsonb NOT NULL DEFAULT '{}',
       created_at timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
-  await sql`CREATE INDEX media_analysis_results_analysis_idx ON media_analysis_results (analysis_id, created_at)`.execute(db);
+  await sql`CREATE INDEX media_analysis_results_analysis_idx ON media_analysis_results (analysis_id, created_at)`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE media_files (
@@ -90,9 +92,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now(),
       deleted_at timestamptz
     )`.execute(db);
-  await sql`CREATE UNIQUE INDEX media_files_relative_path_live_idx ON media_files (relative_path) WHERE deleted_at IS NULL`.execute(db);
+  await sql`CREATE UNIQUE INDEX media_files_relative_path_live_idx ON media_files (relative_path) WHERE deleted_at IS NULL`.execute(
+    db,
+  );
   await sql`CREATE INDEX media_files_analysis_idx ON media_files (analysis_id)`.execute(db);
-  await sql`CREATE INDEX media_files_expires_idx ON media_files (expires_at) WHERE deleted_at IS NULL AND expires_at IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX media_files_expires_idx ON media_files (expires_at) WHERE deleted_at IS NULL AND expires_at IS NOT NULL`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE contact_sheets (

@@ -18,13 +18,18 @@ import { resultRepository } from '../../persistence/result.repository.ts';
 import { summarize } from '../summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
-export const NO_MODEL_NOTE = 'No model provider is configured, so no model answered the prompt. The summary below is extracted from what the local stages found (transcript, on-screen text, document text).';
+export const NO_MODEL_NOTE =
+  'No model provider is configured, so no model answered the prompt. The summary below is extracted from what the local stages found (transcript, on-screen text, document text).';
 
 /** Longest image side sent to a model. */
 const IMAGE_MAX_SIDE = 1280;
 
 async function dataUrl(file: string): Promise<string> {
-  const jpeg = await sharp(file).rotate().resize(IMAGE_MAX_SIDE, IMAGE_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+  const jpeg = await sharp(file)
+    .rotate()
+    .resize(IMAGE_MAX_SIDE, IMAGE_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
@@ -32,10 +37,15 @@ async function material(ctx: StageContext): Promise<Material> {
   const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- results are open JSON sections
   const images: Material['images'] = [];
   const storage = ctx.deps.storage;
-  if (r.contact_sheet?.path) images.push({ label: 'contact sheet', dataUrl: await dataUrl(storage.resolve(r.contact_sheet.path)) });
-  for (const f of ctx.frames ?? []) images.push({ label: `frame at ${f.seconds} s`, dataUrl: await dataUrl(f.absolutePath) });
-  if (ctx.source?.mediaType === 'image') images.push({ label: 'image', dataUrl: await dataUrl(ctx.source.absolutePath) });
-  const documentText = r.document?.text_path ? await fs.readFile(storage.resolve(r.document.text_path), 'utf8') : undefined;
+  if (r.contact_sheet?.path)
+    images.push({ label: 'contact sheet', dataUrl: await dataUrl(storage.resolve(r.contact_sheet.path)) });
+  for (const f of ctx.frames ?? [])
+    images.push({ label: `frame at ${f.seconds} s`, dataUrl: await dataUrl(f.absolutePath) });
+  if (ctx.source?.mediaType === 'image')
+    images.push({ label: 'image', dataUrl: await dataUrl(ctx.source.absolutePath) });
+  const documentText = r.document?.text_path
+    ? await fs.readFile(storage.resolve(r.document.text_path), 'utf8')
+    : undefined;
   return {
     mediaType: ctx.analysis.mediaType,
     facts: summarize(r),
@@ -48,7 +58,9 @@ async function material(ctx: StageContext): Promise<Material> {
 
 function localText(ctx: StageContext): string {
   const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  return [r.transcript?.text, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview].filter((t) => typeof t === 'string' && t.trim()).join('\n');
+  return [r.transcript?.text, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview]
+    .filter((t) => typeof t === 'string' && t.trim())
+    .join('\n');
 }
 
 export const answerStage: Stage = {
@@ -63,9 +75,19 @@ export const answerStage: Stage = {
       ctx.results.answer = { provider: null, model: null, text: null, note: NO_MODEL_NOTE, extractive: extract };
       return;
     }
-    const model = (typeof ctx.analysis.config.model === 'string' ? ctx.analysis.config.model : undefined) ?? provider.defaultModel;
-    if (!model) throw new AppError('PROVIDER_NOT_CONFIGURED', `No model chosen for ${provider.name}: set CHAT_MODEL or config.model`);
-    const built = buildPrompt(ctx.analysis.prompt, await material(ctx), config.providers.contextChars, config.providers.maxImages);
+    const model =
+      (typeof ctx.analysis.config.model === 'string' ? ctx.analysis.config.model : undefined) ?? provider.defaultModel;
+    if (!model)
+      throw new AppError(
+        'PROVIDER_NOT_CONFIGURED',
+        `No model chosen for ${provider.name}: set CHAT_MODEL or config.model`,
+      );
+    const built = buildPrompt(
+      ctx.analysis.prompt,
+      await material(ctx),
+      config.providers.contextChars,
+      config.providers.maxImages,
+    );
     const responseFormat = ctx.analysis.config.response_format as Record<string, unknown> | undefined;
     const result = await callProvider(
       providers.breakers.get(`chat:${provider.name}`),
@@ -76,7 +98,8 @@ export const answerStage: Stage = {
           prompt: built.user,
           images: built.images,
           maxTokens: typeof ctx.analysis.config.max_tokens === 'number' ? ctx.analysis.config.max_tokens : undefined,
-          temperature: typeof ctx.analysis.config.temperature === 'number' ? ctx.analysis.config.temperature : undefined,
+          temperature:
+            typeof ctx.analysis.config.temperature === 'number' ? ctx.analysis.config.temperature : undefined,
           responseFormat,
           signal: ctx.signal,
         }),
@@ -88,11 +111,18 @@ export const answerStage: Stage = {
       try {
         json = JSON.parse(result.text);
       } catch {
-        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', { permanent: false });
+        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', {
+          permanent: false,
+        });
       }
       if (schema) {
         const validate = bodyAjv.compile(schema);
-        if (!validate(json)) throw new AppError('INVALID_MODEL_OUTPUT', `The model's JSON does not match the schema: ${bodyAjv.errorsText(validate.errors)}`, { permanent: false });
+        if (!validate(json))
+          throw new AppError(
+            'INVALID_MODEL_OUTPUT',
+            `The model's JSON does not match the schema: ${bodyAjv.errorsText(validate.errors)}`,
+            { permanent: false },
+          );
       }
     }
     const cost = chatCostUsd(config.providers.prices, model, result.usage.inputTokens, result.usage.outputTokens);
@@ -108,7 +138,12 @@ export const answerStage: Stage = {
       confidence: null,
       finishReason: result.finishReason,
       answer: result.text,
-      metadata: { kind: 'answer', images: built.images.map((i) => i.label), notes: built.notes, usage_reported: result.usage.reported },
+      metadata: {
+        kind: 'answer',
+        images: built.images.map((i) => i.label),
+        notes: built.notes,
+        usage_reported: result.usage.reported,
+      },
     });
     ctx.results.answer = {
       provider: provider.name,
@@ -116,7 +151,11 @@ export const answerStage: Stage = {
       text: result.text,
       ...(json !== undefined ? { json } : {}),
       finish_reason: result.finishReason,
-      usage: { input_tokens: result.usage.inputTokens, output_tokens: result.usage.outputTokens, reported: result.usage.reported },
+      usage: {
+        input_tokens: result.usage.inputTokens,
+        output_tokens: result.usage.outputTokens,
+        reported: result.usage.reported,
+      },
       cost_usd: cost,
       latency_ms: result.latencyMs,
       images_sent: built.images.map((i) => i.label),

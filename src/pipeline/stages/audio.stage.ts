@@ -3,19 +3,32 @@
  * true peak, silence and speech segments, a waveform image, and the track prepared as
  * 16 kHz mono WAV for transcription (kept in `temp/`, 24 hours).
  */
-import { audioAnalysisArgs, extractAudioArgs, parseEbur128, parseSilences, runFfmpeg, waveformArgs, ANALYSIS_LOG_BYTES } from '../../media/ffmpeg.ts';
+import {
+  audioAnalysisArgs,
+  extractAudioArgs,
+  parseEbur128,
+  parseSilences,
+  runFfmpeg,
+  waveformArgs,
+  ANALYSIS_LOG_BYTES,
+} from '../../media/ffmpeg.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import type { Stage } from '../stage.ts';
 
 export const audioStage: Stage = {
   name: 'audio',
   appliesTo: (ctx) =>
-    ctx.media?.hasAudio === true && (ctx.source?.mediaType === 'audio' || ctx.source?.mediaType === 'video') && ctx.analysis.options.analyze_audio !== false,
+    ctx.media?.hasAudio === true &&
+    (ctx.source?.mediaType === 'audio' || ctx.source?.mediaType === 'video') &&
+    ctx.analysis.options.analyze_audio !== false,
   async run(ctx) {
     const { config } = ctx.deps;
     const input = ctx.source!.absolutePath;
     const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-    const log = await runFfmpeg(config.media.ffmpegPath, audioAnalysisArgs(input), { ...run, keepLogBytes: ANALYSIS_LOG_BYTES });
+    const log = await runFfmpeg(config.media.ffmpegPath, audioAnalysisArgs(input), {
+      ...run,
+      keepLogBytes: ANALYSIS_LOG_BYTES,
+    });
     const duration = ctx.media?.durationSeconds ?? 0;
     const loudness = parseEbur128(log);
     const { silences, speech } = parseSilences(log, duration);
@@ -36,7 +49,12 @@ export const audioStage: Stage = {
       speech_segments: speech,
       speech_seconds: Math.round(speechSeconds * 1000) / 1000,
       waveform: wave.relativePath,
-      prepared_for_transcription: { path: prepared.relativePath, sample_rate: 16000, channels: 1, size_bytes: prepared.sizeBytes },
+      prepared_for_transcription: {
+        path: prepared.relativePath,
+        sample_rate: 16000,
+        channels: 1,
+        size_bytes: prepared.sizeBytes,
+      },
     };
   },
 };

@@ -14,13 +14,19 @@ export const contactSheetStage: Stage = {
   appliesTo: (ctx) => wantsContactSheet(ctx) && (ctx.frames?.length ?? 0) > 0,
   async run(ctx) {
     const { config, db } = ctx.deps;
-    const grid = typeof ctx.analysis.options.contact_sheet_grid === 'string' ? ctx.analysis.options.contact_sheet_grid : config.media.contactSheet.grid;
+    const grid =
+      typeof ctx.analysis.options.contact_sheet_grid === 'string'
+        ? ctx.analysis.options.contact_sheet_grid
+        : config.media.contactSheet.grid;
     const { rows, cols } = parseGrid(grid);
     const { width, height } = config.media.contactSheet;
     const frames = ctx.frames!;
     // Spread the tiles over all frames when there are more frames than tiles.
     const step = Math.max(1, frames.length / (rows * cols));
-    const picked = Array.from({ length: Math.min(rows * cols, frames.length) }, (_, i) => frames[Math.floor(i * step)]!);
+    const picked = Array.from(
+      { length: Math.min(rows * cols, frames.length) },
+      (_, i) => frames[Math.floor(i * step)]!,
+    );
     const started = performance.now();
     const image = await composeContactSheet(
       await Promise.all(picked.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),

@@ -45,7 +45,13 @@ export const documentStage: Stage = {
       text_preview: doc.text.slice(0, TEXT_PREVIEW_CHARS),
       truncated: doc.text.length > TEXT_PREVIEW_CHARS,
       text_path: stored.relativePath,
-      page_texts: doc.page_texts?.map((p) => ({ page: p.page, characters: p.text.length, source: p.source, ...(p.ocr_confidence !== undefined ? { ocr_confidence: p.ocr_confidence } : {}) })) ?? null,
+      page_texts:
+        doc.page_texts?.map((p) => ({
+          page: p.page,
+          characters: p.text.length,
+          source: p.source,
+          ...(p.ocr_confidence !== undefined ? { ocr_confidence: p.ocr_confidence } : {}),
+        })) ?? null,
     };
   },
 };

@@ -4,14 +4,22 @@ import type { Stage } from '../stage.ts';
 
 /** Normalised form used to spot the same caption on several frames. */
 export function normaliseLine(line: string): string {
-  return line.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return line
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** Lines seen on several frames are kept once, with every time they appeared. */
-export function dedupeFrameText(frames: Array<{ seconds: number; text: string }>): Array<{ text: string; seconds: number[] }> {
+export function dedupeFrameText(
+  frames: Array<{ seconds: number; text: string }>,
+): Array<{ text: string; seconds: number[] }> {
   const seen = new Map<string, { text: string; seconds: number[] }>();
   for (const f of frames) {
-    for (const line of f.text.split('\n').map((l) => l.trim()).filter((l) => normaliseLine(l).length >= 2)) {
+    for (const line of f.text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => normaliseLine(l).length >= 2)) {
       const key = normaliseLine(line);
       const entry = seen.get(key) ?? { text: line, seconds: [] };
       if (!entry.seconds.includes(f.seconds)) entry.seconds.push(f.seconds);
@@ -23,7 +31,8 @@ export function dedupeFrameText(frames: Array<{ seconds: number; text: string }>
 
 export const frameOcrStage: Stage = {
   name: 'frame_ocr',
-  appliesTo: (ctx) => ctx.source?.mediaType === 'video' && ctx.analysis.options.ocr === true && (ctx.frames?.length ?? 0) > 0,
+  appliesTo: (ctx) =>
+    ctx.source?.mediaType === 'video' && ctx.analysis.options.ocr === true && (ctx.frames?.length ?? 0) > 0,
   async run(ctx) {
     const results: Array<{ seconds: number; text: string; confidence: number }> = [];
     for (const f of ctx.frames!) {

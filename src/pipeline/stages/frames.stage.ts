@@ -14,11 +14,19 @@ import type { ExtractedFrame, Stage, StageContext } from '../stage.ts';
 export const FRAME_PARALLELISM = 2;
 
 export function wantsFrames(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true && (ctx.analysis.options.extract_frames !== false || wantsContactSheet(ctx));
+  return (
+    ctx.source?.mediaType === 'video' &&
+    ctx.media?.hasVideo === true &&
+    (ctx.analysis.options.extract_frames !== false || wantsContactSheet(ctx))
+  );
 }
 
 export function wantsContactSheet(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true && ctx.analysis.options.generate_contact_sheet !== false;
+  return (
+    ctx.source?.mediaType === 'video' &&
+    ctx.media?.hasVideo === true &&
+    ctx.analysis.options.generate_contact_sheet !== false
+  );
 }
 
 function frameCount(ctx: StageContext): number {
@@ -52,9 +60,23 @@ export const framesStage: Stage = {
     const times = evenlySpacedTimes(duration, frameCount(ctx));
     const started = performance.now();
     const frames = await mapLimit(times, FRAME_PARALLELISM, async (seconds, i): Promise<ExtractedFrame | null> => {
-      const { relativePath, absolutePath } = await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`);
+      const { relativePath, absolutePath } = await artifactPath(
+        ctx,
+        area,
+        `frame-${String(i + 1).padStart(3, '0')}.jpg`,
+      );
       const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-      if (!(await extractFrame(config.media.ffmpegPath, ctx.source!.absolutePath, seconds, absolutePath, config.media.frameWidth, run))) return null;
+      if (
+        !(await extractFrame(
+          config.media.ffmpegPath,
+          ctx.source!.absolutePath,
+          seconds,
+          absolutePath,
+          config.media.frameWidth,
+          run,
+        ))
+      )
+        return null;
       await recordArtifact(ctx, area, relativePath, 'image/jpeg');
       return { seconds, relativePath, absolutePath };
     });

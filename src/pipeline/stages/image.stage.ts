@@ -16,7 +16,13 @@ export const imageStage: Stage = {
     const file = ctx.source!.absolutePath;
     const maxPixels = config.media.maxImagePixels;
     const meta = await probeImage(file, maxPixels);
-    const thumb = await storeArtifact(ctx, 'outputs', 'thumbnail.jpg', await thumbnail(file, 320, maxPixels), 'image/jpeg');
+    const thumb = await storeArtifact(
+      ctx,
+      'outputs',
+      'thumbnail.jpg',
+      await thumbnail(file, 320, maxPixels),
+      'image/jpeg',
+    );
     const section: Record<string, unknown> = {
       width: meta.width,
       height: meta.height,

@@ -20,7 +20,10 @@ async function download(ctx: StageContext, url: string) {
     allowHosts: config.limits.downloadAllowHosts,
   };
   const res = await openDownload(url, policy, downloadAgent, ctx.signal);
-  ctx.log.info({ final_url: res.finalUrl, redirects: res.redirects, content_length: res.contentLength }, 'downloading media');
+  ctx.log.info(
+    { final_url: res.finalUrl, redirects: res.redirects, content_length: res.contentLength },
+    'downloading media',
+  );
   try {
     const stored = await storage.writeStream(sourcePath(ctx.analysis.id, ctx.analysis.createdAt), res.body, {
       maxBytes: policy.maxBytes,
@@ -51,7 +54,8 @@ export const intakeStage: Stage = {
     let row = await mediaFileRepository.sourceFor(db, ctx.analysis.id);
     let origin: Record<string, unknown> = { kind: 'upload', original_filename: ctx.analysis.originalFilename };
     if (!row || !(await storage.exists(row.relative_path))) {
-      if (!ctx.analysis.sourceUrl) throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage', { permanent: true });
+      if (!ctx.analysis.sourceUrl)
+        throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage', { permanent: true });
       const d = await download(ctx, ctx.analysis.sourceUrl);
       row = d.row;
       origin = { kind: 'url', source_url: ctx.analysis.sourceUrl, final_url: d.finalUrl, redirects: d.redirects };
@@ -61,7 +65,8 @@ export const intakeStage: Stage = {
     const absolutePath = storage.resolve(row.relative_path);
     const detected = await detectFile(absolutePath);
     const claimed = ctx.analysis.mediaType;
-    if (detected.mediaType === 'unknown') throw new AppError('UNSUPPORTED_MEDIA', `Unrecognised media format (${detected.mime})`);
+    if (detected.mediaType === 'unknown')
+      throw new AppError('UNSUPPORTED_MEDIA', `Unrecognised media format (${detected.mime})`);
     if (claimed !== 'unknown' && claimed !== detected.mediaType && !compatible(claimed, detected.mediaType)) {
       throw new AppError('MEDIA_TYPE_MISMATCH', `Declared media_type ${claimed} but the bytes are ${detected.mime}`);
     }
@@ -80,7 +85,13 @@ export const intakeStage: Stage = {
       mime: detected.mime,
       mediaType,
     };
-    ctx.results.intake = { ...origin, size_bytes: Number(row.size_bytes), sha256: row.sha256, mime: detected.mime, detected_type: detected.mediaType };
+    ctx.results.intake = {
+      ...origin,
+      size_bytes: Number(row.size_bytes),
+      sha256: row.sha256,
+      mime: detected.mime,
+      detected_type: detected.mediaType,
+    };
   },
 };
 

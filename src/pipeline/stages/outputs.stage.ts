@@ -9,8 +9,20 @@ export const outputsStage: Stage = {
   async run(ctx) {
     const summary = resultSummary(ctx.results);
     ctx.results.summary = summary;
-    const result = { analysis_id: ctx.analysis.id, prompt: ctx.analysis.prompt, media_type: ctx.analysis.mediaType, stages: ctx.timings ?? [], ...ctx.results };
-    const json = await storeArtifact(ctx, 'outputs', 'result.json', JSON.stringify(result, null, 2), 'application/json');
+    const result = {
+      analysis_id: ctx.analysis.id,
+      prompt: ctx.analysis.prompt,
+      media_type: ctx.analysis.mediaType,
+      stages: ctx.timings ?? [],
+      ...ctx.results,
+    };
+    const json = await storeArtifact(
+      ctx,
+      'outputs',
+      'result.json',
+      JSON.stringify(result, null, 2),
+      'application/json',
+    );
     const txt = await storeArtifact(ctx, 'outputs', 'summary.txt', summary + '\n', 'text/plain; charset=utf-8');
     ctx.results.outputs = { result_json: json.relativePath, summary_txt: txt.relativePath };
   },

@@ -18,12 +18,19 @@ export const probeStage: Stage = {
     switch (source.mediaType) {
       case 'video':
       case 'audio': {
-        const p = await probeFile(config.media.ffprobePath, source.absolutePath, { timeoutMs: config.media.probeTimeoutMs, signal: ctx.signal });
+        const p = await probeFile(config.media.ffprobePath, source.absolutePath, {
+          timeoutMs: config.media.probeTimeoutMs,
+          signal: ctx.signal,
+        });
         const hasVideo = p.streams.some((s) => s.type === 'video' && !isCoverArt(s.codec));
         const hasAudio = p.streams.some((s) => s.type === 'audio');
-        if (!hasVideo && !hasAudio) throw new AppError('UNSUPPORTED_MEDIA', 'The file has neither audio nor video streams');
+        if (!hasVideo && !hasAudio)
+          throw new AppError('UNSUPPORTED_MEDIA', 'The file has neither audio nor video streams');
         if (p.durationSeconds !== null && p.durationSeconds > config.media.maxDurationSeconds) {
-          throw new AppError('MEDIA_TOO_LONG', `The media lasts ${Math.round(p.durationSeconds)} s; the limit is ${config.media.maxDurationSeconds} s`);
+          throw new AppError(
+            'MEDIA_TOO_LONG',
+            `The media lasts ${Math.round(p.durationSeconds)} s; the limit is ${config.media.maxDurationSeconds} s`,
+          );
         }
         ctx.media = { durationSeconds: p.durationSeconds, hasAudio, hasVideo };
         const actual = hasVideo ? 'video' : 'audio';
@@ -47,9 +54,12 @@ export const probeStage: Stage = {
         return;
       }
       case 'document': {
-        const doc = source.mime === 'application/pdf' ? await probePdf(source.absolutePath)
-          : source.mime.startsWith('text/') ? await probeText(source.absolutePath, source.mime)
-          : { format: source.mime, pages: null, title: null };
+        const doc =
+          source.mime === 'application/pdf'
+            ? await probePdf(source.absolutePath)
+            : source.mime.startsWith('text/')
+              ? await probeText(source.absolutePath, source.mime)
+              : { format: source.mime, pages: null, title: null };
         ctx.results.probe = { kind: 'document', ...doc };
         return;
       }

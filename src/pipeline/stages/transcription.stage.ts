@@ -43,7 +43,10 @@ interface AudioSection {
 
 export const transcriptionStage: Stage = {
   name: 'transcription',
-  appliesTo: (ctx) => Boolean(ctx.results.audio) && ctx.deps.providers.transcription() !== null && ctx.analysis.options.transcribe_audio !== false,
+  appliesTo: (ctx) =>
+    Boolean(ctx.results.audio) &&
+    ctx.deps.providers.transcription() !== null &&
+    ctx.analysis.options.transcribe_audio !== false,
   async run(ctx) {
     const provider = ctx.deps.providers.transcription()!;
     const { config, db, storage } = ctx.deps;
@@ -61,15 +64,39 @@ export const transcriptionStage: Stage = {
         data = await fs.readFile(wav);
       } else {
         const part = await artifactPath(ctx, 'temp', `audio-chunk-${i + 1}.wav`);
-        await runFfmpeg(config.media.ffmpegPath, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', String(chunk.start), '-t', String(chunk.end - chunk.start), '-i', wav, '-c', 'copy', '-y', part.absolutePath], { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal });
+        await runFfmpeg(
+          config.media.ffmpegPath,
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-loglevel',
+            'error',
+            '-ss',
+            String(chunk.start),
+            '-t',
+            String(chunk.end - chunk.start),
+            '-i',
+            wav,
+            '-c',
+            'copy',
+            '-y',
+            part.absolutePath,
+          ],
+          { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal },
+        );
         data = await fs.readFile(part.absolutePath);
         await fs.rm(part.absolutePath, { force: true });
       }
-      const r = await callProvider(breaker, () => provider.transcribe(data, { mime: 'audio/wav', signal: ctx.signal }), ctx.signal);
+      const r = await callProvider(
+        breaker,
+        () => provider.transcribe(data, { mime: 'audio/wav', signal: ctx.signal }),
+        ctx.signal,
+      );
       latency += r.latencyMs;
       language ??= r.language;
       texts.push(r.text);
-      for (const s of r.segments) segments.push({ start: round3(s.start + chunk.start), end: round3(s.end + chunk.start), text: s.text });
+      for (const s of r.segments)
+        segments.push({ start: round3(s.start + chunk.start), end: round3(s.end + chunk.start), text: s.text });
     }
     const text = texts.filter(Boolean).join(' ');
     const cost = transcriptionCostUsd(config.providers.prices, provider.model, audio.duration_seconds);
@@ -85,8 +112,23 @@ export const transcriptionStage: Stage = {
       confidence: null,
       finishReason: null,
       answer: text,
-      metadata: { kind: 'transcription', chunks: chunks.length, segments: segments.length, language, audio_seconds: audio.duration_seconds },
+      metadata: {
+        kind: 'transcription',
+        chunks: chunks.length,
+        segments: segments.length,
+        language,
+        audio_seconds: audio.duration_seconds,
+      },
     });
-    ctx.results.transcript = { provider: provider.name, model: provider.model, language, text, segments, chunks: chunks.length, cost_usd: cost, latency_ms: latency };
+    ctx.results.transcript = {
+      provider: provider.name,
+      model: provider.model,
+      language,
+      text,
+      segments,
+      chunks: chunks.length,
+      cost_usd: cost,
+      latency_ms: latency,
+    };
   },
 };
