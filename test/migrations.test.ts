@@ -97,11 +97,11 @@ test('CHECK constraints reject out-of-range values', async () => {
     prompt: 'p',
     prompt_hash: 'a'.repeat(64),
     source_url: 'https://x',
-    created_by: 't',
+    tenant_id: 't',
   };
   const insert = (over: Record<string, unknown>) =>
-    sql`INSERT INTO media_analysis_requests (id, correlation_id, prompt, prompt_hash, source_url, created_by, progress, retry_count, status, media_type)
-        VALUES (${over.id ?? base.id}, ${base.correlation_id}, ${base.prompt}, ${base.prompt_hash}, ${over.source_url ?? base.source_url}, ${base.created_by},
+    sql`INSERT INTO media_analysis_requests (id, correlation_id, prompt, prompt_hash, source_url, tenant_id, progress, retry_count, status, media_type)
+        VALUES (${over.id ?? base.id}, ${base.correlation_id}, ${base.prompt}, ${base.prompt_hash}, ${over.source_url ?? base.source_url}, ${base.tenant_id},
                 ${over.progress ?? 0}, ${over.retry_count ?? 0}, ${over.status ?? 'pending'}, ${over.media_type ?? 'unknown'})`.execute(
       k,
     );
@@ -122,17 +122,22 @@ test('CHECK constraints reject out-of-range values', async () => {
 test('CLI: db status / rollback / migrate, keys create / list / revoke', async () => {
   const env = { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   const cli = (...args: string[]) => run(process.execPath, ['src/main/cli.ts', ...args], { env });
-  assert.match(
-    (await cli('db', 'status')).stdout,
-    /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/,
+  // Every registered migration, in order: the test follows the list instead of naming them.
+  const names = Object.keys(MIGRATIONS);
+  const last = names[names.length - 1]!;
+  const applied = (await cli('db', 'status')).stdout.trim().split('\n');
+  assert.deepEqual(
+    applied.map((line) => line.split(/\s+/).pop()),
+    names,
   );
-  assert.match((await cli('db', 'rollback')).stdout, /^Down 0004-batched-counter-inserts: Success\s*$/i);
-  assert.match((await cli('db', 'rollback', '--steps', '5')).stdout, /Down 0001-initial-schema: Success/i);
+  assert.ok(applied.every((line) => line.startsWith('applied ')));
+  assert.match((await cli('db', 'rollback')).stdout, new RegExp(`^Down ${last}: Success\\s*$`, 'i'));
+  assert.match(
+    (await cli('db', 'rollback', '--steps', String(names.length))).stdout,
+    /Down 0001-initial-schema: Success/i,
+  );
   assert.match((await cli('db', 'status')).stdout, /pending .*0001-initial-schema/);
-  assert.match(
-    (await cli('db', 'migrate')).stdout,
-    /Up 0001-initial-schema: Success\nUp 0002-analysis-counts: Success\nUp 0003-change-notifications: Success\nUp 0004-batched-counter-inserts: Success/i,
-  );
+  assert.equal((await cli('db', 'migrate')).stdout.trim(), names.map((name) => `Up ${name}: Success`).join('\n'));
   assert.match((await cli('db', 'migrate')).stdout, /already up to date/);
   await assert.rejects(cli('db', 'rollback', '--steps', 'x'), /--steps must be a positive integer/);
 

@@ -10,7 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '../observability/logger.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
-import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
+import { mediaRoutes } from './routes/media.routes.ts';
+import type { MediaRoutesDeps } from './routes/media.deps.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
@@ -20,7 +21,6 @@ export function mediaSettings(config: AppConfig) {
   return {
     authMode: config.auth.mode,
     maxUploadBytes: config.limits.maxUploadBytes,
-    idempotencyTtlHours: config.auth.idempotencyTtlHours,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
   };
