@@ -49,6 +49,8 @@ const TEST_ENV: Record<string, string> = {
   WORKER_POLL_INTERVAL_MS: '100',
   // The storage cleanup runs when a test calls it, not on a timer in the middle of one.
   CLEANUP_CRON: '',
+  // Files of a deleted analysis go at the next cleanup.
+  DELETED_FILES_GRACE_HOURS: '0',
 };
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
