@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { createRuntime, webhookLeaseSeconds, type Runtime } from './runtime.ts';
 import { buildApp, mediaSettings } from '../http/app.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { AppCache } from '../cache/cache.ts';
@@ -80,6 +80,12 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
       ...config.worker,
       cleanupCron: config.storage.cleanupCron,
       tenantMaxConcurrent: config.worker.tenantMaxConcurrent,
+      webhooks: {
+        ...config.webhooks,
+        connectionString: rt.databaseUrl,
+        send: rt.webhookSender.send,
+        leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+      },
     });
   if (withApi && metrics) {
     const cache = config.cache.enabled
