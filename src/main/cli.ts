@@ -11,6 +11,7 @@ import { buildApp, mediaSettings } from '../http/app.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
+import { EventHub } from '../events/event-hub.ts';
 import { startWorker, type WorkerHandle } from '../queue/worker.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
@@ -99,7 +100,14 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
       };
       metrics.trackCache(cache);
     }
+    const hub = new EventHub(rt.databaseUrl, logger.child({ component: 'events' })).start();
+    const stopCache = components.stopCache;
+    components.stopCache = async () => {
+      await hub.stop();
+      if (stopCache) await stopCache();
+    };
     components.app = await buildApp({
+      integrations: { webhooks: rt.webhooks, hub, heartbeatMs: config.events.heartbeatMs },
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
