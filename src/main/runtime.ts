@@ -22,6 +22,9 @@ import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
 import { buildApp, mediaSettings } from '../http/app.ts';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../queue/worker.ts';
+import { WebhookService } from '../domain/webhook/webhook.service.ts';
+import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.ts';
+import { EventHub } from '../events/event-hub.ts';
 
 /** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
 export interface RuntimeTuning {
@@ -51,6 +54,11 @@ export interface Runtime {
   /** The status/history cache, made by `createApi`; undefined before or when CACHE_ENABLED=false. */
   readonly cache: AppCache | undefined;
   pipeline: PipelineDeps;
+  webhooks: WebhookService;
+  /** Signs and sends webhooks under the SSRF rules (shared by the API's test pings and the dispatcher). */
+  webhookSender: WebhookSender;
+  /** Live events (SSE), made by `createApi`; undefined before. */
+  readonly hub: EventHub | undefined;
   /**
    * Build the HTTP API (not listening yet). Also starts the cache's invalidation
    * listener, so every process serving the API sees other processes' changes.
@@ -60,6 +68,11 @@ export interface Runtime {
   startWorker(overrides?: Partial<WorkerOptions>): Promise<WorkerHandle>;
   /** Stop in order: API (in-flight requests), pending creates, workers, cache, database. */
   close(): Promise<void>;
+}
+
+/** A claimed delivery's lease: longer than any send can take, so a live send is never claimed twice. */
+export function webhookLeaseSeconds(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 1000) + 15;
 }
 
 async function openDatabase(
@@ -127,6 +140,15 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     providers,
     observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
   };
+  const webhookSender = createWebhookSender(config.webhooks);
+  const webhooks = new WebhookService({
+    db: database.db,
+    checkAddress: webhookSender.checkAddress,
+    send: webhookSender.send,
+    rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
+    leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+  });
+  let hub: EventHub | undefined;
   const cacheLog = logger.child({ component: 'cache' });
   // Made with the API only: CLI commands and workers never read the cache or connect to Redis.
   let cache: AppCache | undefined;
@@ -143,7 +165,14 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       stoppers.push(() => listener.stop());
       await listener.ready;
     }
+    if (!hub) {
+      const started = new EventHub(url, logger.child({ component: 'events' })).start();
+      hub = started;
+      stoppers.push(() => started.stop());
+      await started.ready;
+    }
     const app = await buildApp({
+      integrations: { db: database.db, webhooks, hub, heartbeatMs: config.events.heartbeatMs },
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
@@ -174,6 +203,12 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     const worker = await startWorker(database.pool, pipeline, logger, {
       ...config.worker,
       cleanupCron: config.storage.cleanupCron,
+      webhooks: {
+        ...config.webhooks,
+        connectionString: url,
+        send: webhookSender.send,
+        leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+      },
       ...(opts.tuning?.workerBackoff ? { backoff: opts.tuning.workerBackoff } : {}),
       ...overrides,
     });
@@ -190,6 +225,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       for (const worker of workers) await worker.stop();
       for (const stop of stoppers) await stop();
       await cache?.close();
+      await webhookSender.close();
       await downloadAgent.close();
       await database.close();
       if (embedded) await embedded.stop();
@@ -211,6 +247,11 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       return cache;
     },
     pipeline,
+    webhooks,
+    webhookSender,
+    get hub() {
+      return hub;
+    },
     createApi,
     startWorker: startRuntimeWorker,
     close,

@@ -18,6 +18,8 @@ import type { PipelineDeps } from '../../src/pipeline/stage.ts';
 import type { ProviderRegistry } from '../../src/providers/provider-registry.ts';
 import type { AppCache } from '../../src/cache/cache.ts';
 import type { DatabaseHandle } from '../../src/persistence/database.ts';
+import type { WebhookService } from '../../src/domain/webhook/webhook.service.ts';
+import type { EventHub } from '../../src/events/event-hub.ts';
 import { cloneTestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -32,6 +34,8 @@ export interface TestApp {
   pipeline: PipelineDeps;
   providers: ProviderRegistry;
   cache: AppCache;
+  webhooks: WebhookService;
+  hub: EventHub;
   tenantA: { key: string; tenant: string; keyId: string };
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
@@ -83,6 +87,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const a = await runtime.keys.create('tenant-a', 'A');
   const b = await runtime.keys.create('tenant-b', 'B');
   if (!runtime.cache) throw new Error('test apps run with the cache enabled');
+  if (!runtime.hub) throw new Error('the API starts the live event hub');
   return {
     app,
     db: { ...runtime.database, name: clone.name, url: clone.url },
@@ -94,6 +99,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     pipeline: runtime.pipeline,
     providers: runtime.providers,
     cache: runtime.cache,
+    webhooks: runtime.webhooks,
+    hub: runtime.hub,
     tenantA: { key: a.key, tenant: 'tenant-a', keyId: a.row.id },
     tenantB: { key: b.key, tenant: 'tenant-b', keyId: b.row.id },
     logs,
