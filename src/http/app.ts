@@ -12,6 +12,9 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { searchRoutes } from './routes/search.routes.ts';
+import { SearchService } from '../domain/search/search.service.ts';
+import { createEmbedder, type Embedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 
@@ -35,6 +38,8 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
+  /** Library search; built over `media.db` with a lazily started embedding worker when not given. */
+  search?: SearchService;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -78,5 +83,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  let embedder: Embedder | null = null;
+  const search = deps.search ?? new SearchService(deps.media.db, () => (embedder ??= createEmbedder()));
+  app.addHook('onClose', async () => embedder?.close());
+  for (const prefix of ['/api/media', '/api/v1/media'])
+    await app.register(searchRoutes, {
+      search,
+      keys: deps.media.keys,
+      authMode: deps.media.authMode,
+      rateLimit: deps.media.rateLimit,
+      prefix,
+      locationPrefix: prefix,
+    });
   return app;
 }

@@ -136,7 +136,24 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  media_segments: SegmentTable;
   analysis_counts: AnalysisCountTable;
   media_analysis_requests: AnalysisTable;
   media_analysis_results: ResultTable;
