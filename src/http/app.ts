@@ -14,7 +14,7 @@ import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
 import { SearchService } from '../domain/search/search.service.ts';
-import { createEmbedder, type Embedder } from '../nlp/embedder.ts';
+import { sharedEmbedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 
@@ -83,9 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
-  let embedder: Embedder | null = null;
-  const search = deps.search ?? new SearchService(deps.media.db, () => (embedder ??= createEmbedder()));
-  app.addHook('onClose', async () => embedder?.close());
+  const search = deps.search ?? new SearchService(deps.media.db, sharedEmbedder);
   for (const prefix of ['/api/media', '/api/v1/media'])
     await app.register(searchRoutes, {
       search,

@@ -77,3 +77,15 @@ export function createEmbedder(): Embedder {
     },
   };
 }
+
+let shared: Embedder | null = null;
+
+/**
+ * The process's one embedder (one model in memory, shared by the API's search and an
+ * in-process worker's indexing). Its thread is unref'd while idle, so it never keeps a
+ * finished process alive.
+ */
+export function sharedEmbedder(): Embedder {
+  shared ??= createEmbedder();
+  return shared;
+}

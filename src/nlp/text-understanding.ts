@@ -56,7 +56,8 @@ function clean(list: string[]): string[] {
   return [...seen.values()].slice(0, MAX_PER_KIND);
 }
 
-const MONEY = /(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|thousand|bn|k|m)\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|USD|EUR|GBP)\b)/giu;
+const MONEY =
+  /(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|thousand|bn|k|m)\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|USD|EUR|GBP)\b)/giu;
 const DATE_WORDS = /\b(?:million|billion|thousand|on|at|in)\b/giu;
 
 /** Keywords: the most frequent content words and two-word phrases (stop words removed). */
@@ -89,7 +90,10 @@ export function detectLanguage(text: string): string | null {
 /** Language, entities and keywords of `text`. */
 export function understandText(text: string): TextUnderstanding {
   const truncated = text.length > MAX_UNDERSTOOD_CHARS;
-  const body = (truncated ? text.slice(0, MAX_UNDERSTOOD_CHARS) : text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+  const body = (truncated ? text.slice(0, MAX_UNDERSTOOD_CHARS) : text).replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    ' ',
+  );
   const empty: Entities = { people: [], places: [], organizations: [], dates: [], money: [] };
   if (!body.trim()) return { language: null, entities: empty, keywords: [], characters: text.length, truncated };
   const doc = nlp(body);

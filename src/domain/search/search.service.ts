@@ -105,9 +105,12 @@ export class SearchService {
   readonly index: SemanticIndex;
   private readonly queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
 
-  constructor(db: Db, embedder: () => Embedder) {
+  private readonly candidates: number;
+
+  constructor(db: Db, embedder: () => Embedder, opts: { candidates?: number } = {}) {
     this.db = db;
     this.embedder = embedder;
+    this.candidates = opts.candidates ?? SEMANTIC_CANDIDATES;
     this.index = new SemanticIndex({
       codesAfter: (afterId, limit) => segmentRepository.codesAfter(db, afterId, limit),
       countUpTo: (upToId) => segmentRepository.countUpTo(db, upToId),
@@ -126,7 +129,7 @@ export class SearchService {
   /** The semantic list: nearest codes in memory, re-scored exactly from PostgreSQL. */
   async semantic(tenantId: string, vector: Float32Array, filters: SearchFilters, limit: number) {
     await this.index.catchUp();
-    const candidates = this.index.nearest(tenantId, signCode(vector), SEMANTIC_CANDIDATES);
+    const candidates = this.index.nearest(tenantId, signCode(vector), this.candidates);
     const rows = await segmentRepository.vectors(this.db, tenantId, candidates, filters);
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }
@@ -140,7 +143,10 @@ export class SearchService {
     const semantic = await this.semantic(req.tenantId, vector, req.filters, LIST_DEPTH);
     const meaning = semantic.ranked.filter((r) => r.similarity >= MIN_SEMANTIC_SIMILARITY);
 
-    const fused = new Map<number, { analysisId: string; score: number; by: Set<'text' | 'meaning'>; sim: number | null }>();
+    const fused = new Map<
+      number,
+      { analysisId: string; score: number; by: Set<'text' | 'meaning'>; sim: number | null }
+    >();
     const add = (id: number, analysisId: string, rank: number, by: 'text' | 'meaning', sim: number | null) => {
       const entry = fused.get(id) ?? { analysisId, score: 0, by: new Set(), sim: null };
       entry.score += 1 / (RRF_K + rank + 1);
@@ -152,7 +158,10 @@ export class SearchService {
     meaning.forEach((r, i) => add(r.id, r.analysisId, i, 'meaning', r.similarity));
 
     // Analyses ranked by their best segment; each keeps its best few.
-    const byAnalysis = new Map<string, Array<[number, { score: number; by: Set<'text' | 'meaning'>; sim: number | null }]>>();
+    const byAnalysis = new Map<
+      string,
+      Array<[number, { score: number; by: Set<'text' | 'meaning'>; sim: number | null }]>
+    >();
     for (const [id, entry] of [...fused].sort((a, b) => b[1].score - a[1].score || a[0] - b[0])) {
       const list = byAnalysis.get(entry.analysisId) ?? [];
       if (list.length < SEGMENTS_PER_ANALYSIS) list.push([id, entry]);

@@ -29,7 +29,12 @@ export interface TimedWord {
 /** Longest segment text; longer paragraphs or lines are cut (a 1 MB line becomes many segments). */
 export const SEGMENT_MAX_CHARS = 1000;
 /** At most this many segments per analysis (the rest is not searchable; the section says so). */
-export const MAX_SEGMENTS_PER_ANALYSIS = 5000;
+export const MAX_SEGMENTS_PER_ANALYSIS = 2000;
+/**
+ * One line or paragraph longer than this is not prose (a dump, an attack): only its head
+ * is indexed, so 1 MB of one line costs 16 segments, not a thousand embeddings.
+ */
+export const MAX_ITEM_CHARS = 16 * SEGMENT_MAX_CHARS;
 /** Transcript windows end at a pause this long, or at this many words / seconds. */
 const WINDOW_PAUSE_SECONDS = 0.8;
 const WINDOW_MAX_WORDS = 40;
@@ -119,7 +124,8 @@ export function documentParagraphs(text: string, paged: boolean): Array<{ page: 
 /** Every draft cut to size and cleaned, empty ones dropped, capped at MAX_SEGMENTS_PER_ANALYSIS. */
 export function finalizeDrafts(drafts: SegmentDraft[]): { drafts: SegmentDraft[]; dropped: number } {
   const out: SegmentDraft[] = [];
-  for (const d of drafts) for (const piece of cutText(storableText(d.text))) out.push({ ...d, text: piece });
+  for (const d of drafts)
+    for (const piece of cutText(storableText(d.text.slice(0, MAX_ITEM_CHARS)))) out.push({ ...d, text: piece });
   return {
     drafts: out.slice(0, MAX_SEGMENTS_PER_ANALYSIS),
     dropped: Math.max(0, out.length - MAX_SEGMENTS_PER_ANALYSIS),

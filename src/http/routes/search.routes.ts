@@ -54,7 +54,8 @@ export async function searchRoutes(app: FastifyInstance, deps: SearchRoutesDeps)
       const q = request.query;
       const dateFrom = q.date_from ? new Date(q.date_from) : undefined;
       const dateTo = q.date_to ? new Date(q.date_to) : undefined;
-      if (dateFrom && dateTo && dateFrom > dateTo) throw errors.invalidParameter('date_from', 'must not be after date_to');
+      if (dateFrom && dateTo && dateFrom > dateTo)
+        throw errors.invalidParameter('date_from', 'must not be after date_to');
       const result = await deps.search.search({
         tenantId: request.principal.tenantId,
         query: q.q,
