@@ -50,4 +50,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TRIGGER IF EXISTS media_analysis_requests_drop_segments ON media_analysis_requests`.execute(db);
   await sql`DROP FUNCTION IF EXISTS media_segments_drop_deleted()`.execute(db);
   await sql`DROP TABLE IF EXISTS media_segments`.execute(db);
+  await sql`DROP EXTENSION IF EXISTS btree_gin`.execute(db);
 }
