@@ -17,6 +17,10 @@ import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
+import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.ts';
+import type { WebhookService } from '../domain/webhook/webhook.service.ts';
+import type { EventHub } from '../events/event-hub.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
 export function mediaSettings(config: AppConfig) {
@@ -40,6 +44,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Library search; built over `media.db` with a lazily started embedding worker when not given. */
   search?: SearchService;
+  /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
+  integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -93,5 +99,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prefix,
       locationPrefix: prefix,
     });
+  if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   return app;
+}
+
+async function registerIntegrations(
+  app: FastifyInstance,
+  deps: AppDeps,
+  integrations: NonNullable<AppDeps['integrations']>,
+): Promise<void> {
+  const base = { db: deps.media.db, keys: deps.media.keys, authMode: deps.media.authMode };
+  const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
+  await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
+  for (const prefix of ['/api/media', '/api/v1/media']) await app.register(analysisEventRoutes, { ...events, prefix });
 }
