@@ -13,6 +13,8 @@ import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import type { MediaRoutesDeps } from './routes/media.deps.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { searchRoutes } from './routes/search.routes.ts';
+import type { SearchService } from '../domain/search/search.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 import { webhookRoutes } from './routes/webhooks.routes.ts';
@@ -40,6 +42,8 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
+  /** Library search (built by the runtime, with a lazily started embedding worker). */
+  search: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
   integrations?: { db: Db; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
 }
@@ -85,6 +89,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  const { search } = deps;
+  for (const prefix of ['/api/media', '/api/v1/media'])
+    await app.register(searchRoutes, {
+      search,
+      keys: deps.media.keys,
+      authMode: deps.media.authMode,
+      rateLimit: deps.media.rateLimit,
+      prefix,
+      locationPrefix: prefix,
+    });
   if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   return app;
 }

@@ -25,6 +25,8 @@ import { startWorker, type WorkerHandle, type WorkerOptions } from '../queue/wor
 import { WebhookService } from '../domain/webhook/webhook.service.ts';
 import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.ts';
 import { EventHub } from '../events/event-hub.ts';
+import { SearchService } from '../domain/search/search.service.ts';
+import { sharedEmbedder } from '../nlp/embedder.ts';
 
 /** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
 export interface RuntimeTuning {
@@ -172,6 +174,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       await started.ready;
     }
     const app = await buildApp({
+      search: new SearchService(database.db, sharedEmbedder),
       integrations: { db: database.db, webhooks, hub, heartbeatMs: config.events.heartbeatMs },
       metrics,
       logger,
