@@ -57,6 +57,7 @@ export const SPEC = {
 
   WORKER_IN_PROCESS: { kind: 'bool', default: true },
   WORKER_CONCURRENCY: { kind: 'int', default: 2, min: 1, max: 64 },
+  WORKER_CPU_BUDGET: { kind: 'int', default: 2, min: 1, max: 256 },
   WORKER_HEARTBEAT_INTERVAL_MS: { kind: 'int', default: 5_000, min: 100, max: 600_000 },
   WORKER_STALE_AFTER_MS: { kind: 'int', default: 30_000, min: 500, max: 3_600_000 },
   WORKER_POLL_INTERVAL_MS: { kind: 'int', default: 2_000, min: 50, max: 600_000 },
@@ -297,6 +298,8 @@ export function loadConfig(env: Env = process.env) {
     worker: {
       inProcess: v.WORKER_IN_PROCESS,
       concurrency: v.WORKER_CONCURRENCY,
+      /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+      cpuBudget: v.WORKER_CPU_BUDGET,
       heartbeatIntervalMs: v.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: v.WORKER_STALE_AFTER_MS,
       pollIntervalMs: v.WORKER_POLL_INTERVAL_MS,

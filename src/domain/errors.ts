@@ -47,6 +47,7 @@ export const ERRORS = {
   PROVIDER_REJECTED: { status: 502, title: 'The model provider rejected the request' },
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  STAGE_TIMEOUT: { status: 504, title: 'A pipeline stage passed its time limit' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
