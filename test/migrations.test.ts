@@ -17,6 +17,7 @@ let dataDir: string;
 
 const TABLES = [
   'analysis_counts',
+  'analysis_stages',
   'api_keys',
   'audit_log',
   'contact_sheets',
@@ -71,7 +72,7 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 4);
+  assert.equal(facts.fks, 5);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{
@@ -126,8 +127,12 @@ test('CLI: db status / rollback / migrate, keys create / list / revoke', async (
     (await cli('db', 'status')).stdout,
     /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/,
   );
-  assert.match((await cli('db', 'rollback')).stdout, /^Down 0004-batched-counter-inserts: Success\s*$/i);
-  assert.match((await cli('db', 'rollback', '--steps', '5')).stdout, /Down 0001-initial-schema: Success/i);
+  const last = Object.keys(MIGRATIONS).at(-1)!;
+  assert.match((await cli('db', 'rollback')).stdout, new RegExp(`^Down ${last}: Success\\s*$`, 'i'));
+  assert.match(
+    (await cli('db', 'rollback', '--steps', String(Object.keys(MIGRATIONS).length))).stdout,
+    /Down 0001-initial-schema: Success/i,
+  );
   assert.match((await cli('db', 'status')).stdout, /pending .*0001-initial-schema/);
   assert.match(
     (await cli('db', 'migrate')).stdout,

@@ -9,6 +9,7 @@ import * as m0001 from './migrations/0001-initial-schema.ts';
 import * as m0002 from './migrations/0002-analysis-counts.ts';
 import * as m0003 from './migrations/0003-change-notifications.ts';
 import * as m0004 from './migrations/0004-batched-counter-inserts.ts';
+import * as m0006 from './migrations/0006-analysis-stages.ts';
 
 /** Every migration, in order. Names sort lexically, which Kysely relies on. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-analysis-counts': m0002,
   '0003-change-notifications': m0003,
   '0004-batched-counter-inserts': m0004,
+  '0006-analysis-stages': m0006,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

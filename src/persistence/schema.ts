@@ -136,7 +136,27 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface AnalysisStageTable {
+  analysis_id: string;
+  stage: string;
+  tenant_id: string;
+  position: number;
+  status: string;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempt: number;
+  units: number | null;
+  unit: string | null;
+  started_at: NullableTimestamp;
+  stalled_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  duration_ms: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
+  analysis_stages: AnalysisStageTable;
   analysis_counts: AnalysisCountTable;
   media_analysis_requests: AnalysisTable;
   media_analysis_results: ResultTable;

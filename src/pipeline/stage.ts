@@ -23,6 +23,7 @@ import type { AppConfig } from '../config/config.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import type { AnalysisSections, FailedStage, SectionName, StageTiming } from './results.types.ts';
 import type { CpuBudget } from './cpu-budget.ts';
+import type { AnalysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   providers: ProviderRegistry;
   /** Shared by every analysis of this worker process; the worker creates one when absent. */
   cpu?: CpuBudget;
+  /** Where each stage's status is written as it happens; the worker sets it when absent. */
+  stageRepository?: AnalysisStageRepository;
   /** Called with each finished stage's duration (metrics). */
   observeStage?: (stage: string, seconds: number) => void;
   /** Called when a stage is flagged stalled (metrics). */
@@ -103,6 +106,12 @@ export interface Stage {
   cost?: number;
   appliesTo(ctx: StageContext): Applies;
   run(ctx: StageContext): Promise<void>;
+}
+
+/** The first reason not to run among `checks`, or `true` when none objects (`&&` would not do: reasons are truthy). */
+export function allOf(...checks: Applies[]): Applies {
+  for (const check of checks) if (check !== true) return check;
+  return true;
 }
 
 /** `true` when `condition` holds, else the reason. Reads well in `appliesTo`. */

@@ -20,6 +20,7 @@ import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/p
 import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
 import type { AnalysisResults } from '../pipeline/results.types.ts';
+import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
 import { sql } from 'kysely';
@@ -161,7 +162,9 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
 
     const ctx: StageContext = { analysis, signal: controller.signal, log, deps, source: null, results: {} };
     try {
+      const { stageRepository } = deps;
       const outcome = await runPipeline(ctx, stages, {
+        ...(stageRepository ? trackStages({ ...deps, stageRepository }, analysis, attempt) : {}),
         finalAttempt: attempt >= opts.maxAttempts,
         checkpoint: async () => {
           const status = await analysisRepository.findStatus(db, payload.analysisId);

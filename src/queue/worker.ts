@@ -25,6 +25,7 @@ import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { CpuBudget } from '../pipeline/cpu-budget.ts';
+import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
@@ -94,7 +95,11 @@ export async function startWorker(
   opts: WorkerOptions,
 ): Promise<WorkerHandle> {
   // One budget for the whole process: every analysis this worker runs draws from it.
-  deps = deps.cpu ? deps : { ...deps, cpu: new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET) };
+  deps = {
+    ...deps,
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    stageRepository: deps.stageRepository ?? analysisStageRepository,
+  };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'worker', worker_instance: instanceId });
   const workerIds = new Set<string>();

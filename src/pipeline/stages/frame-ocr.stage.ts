@@ -1,6 +1,6 @@
 /** OCR on video frames (`options.ocr: true`), with text de-duplicated across frames. */
 import { recognize } from '../../media/ocr.ts';
-import { unless, type Stage } from '../stage.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 /** Normalised form used to spot the same caption on several frames. */
 export function normaliseLine(line: string): string {
@@ -35,8 +35,10 @@ export const frameOcrStage: Stage = {
   produces: ['ocr'],
   optional: true,
   appliesTo: (ctx) =>
-    unless(ctx.analysis.options.ocr === true, 'ocr is not requested') &&
-    unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
+    allOf(
+      unless(ctx.analysis.options.ocr === true, 'ocr is not requested'),
+      unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
+    ),
   async run(ctx) {
     const results: Array<{ seconds: number; text: string; confidence: number }> = [];
     for (const f of ctx.frames!) {

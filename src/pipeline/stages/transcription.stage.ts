@@ -11,7 +11,7 @@ import { resultRepository } from '../../persistence/result.repository.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
-import { unless, type Stage } from '../stage.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 /** Longest chunk sent in one request (providers cap uploads around 25 MB ≈ 13 min of 16 kHz PCM). */
 export const CHUNK_SECONDS = 600;
@@ -43,8 +43,10 @@ export const transcriptionStage: Stage = {
   // The work happens at the provider; cutting chunks is a stream copy.
   cost: 0,
   appliesTo: (ctx) =>
-    unless(ctx.deps.providers.transcription() !== null, 'no transcription provider is configured') &&
-    unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off'),
+    allOf(
+      unless(ctx.deps.providers.transcription() !== null, 'no transcription provider is configured'),
+      unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off'),
+    ),
   async run(ctx) {
     const provider = ctx.deps.providers.transcription()!;
     const { config, db, storage } = ctx.deps;
