@@ -25,8 +25,13 @@ export const ERRORS = {
   VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
+  WEBHOOK_URL_INVALID: { status: 422, title: 'Webhook URL is not an http(s) URL of at most 2 KB' },
+  WEBHOOK_URL_FORBIDDEN: { status: 422, title: 'Webhook URL points to a forbidden address' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service temporarily unavailable' },
+  STORAGE_UNAVAILABLE: { status: 503, title: 'The file store is unavailable' },
 
   // Failures recorded on an analysis by the worker (error_code); status is informative.
   MEDIA_URL_FORBIDDEN: { status: 422, title: 'Media URL points to a forbidden address' },

@@ -30,6 +30,7 @@ import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
 import { runCleanup } from '../storage/retention.ts';
+import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -45,6 +46,8 @@ export interface WorkerOptions {
   tenantMaxConcurrent?: number;
   /** CPU cores the stages of all this worker's analyses may keep busy at once. */
   cpuBudget?: number;
+  /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
+  webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
 
 export interface WorkerHandle {
@@ -124,13 +127,25 @@ export async function startWorker(
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     ...(opts.stages ? { stages: opts.stages } : {}),
   });
+  // Copies left in scratch by a process of ours that died (S3 driver; no-op for local disk).
+  const swept = await deps.storage.sweepScratch();
+  if (swept > 0) log.info({ folders: swept }, 'removed scratch left by stopped processes');
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,
     noHandleSignals: true,
     pollInterval: opts.pollIntervalMs,
     taskList: {
-      [TASK.processAnalysis]: task,
+      [TASK.processAnalysis]: async (payload, helpers) => {
+        try {
+          await task(payload, helpers);
+        } finally {
+          // Scratch copies go on success, failure and retry alike (the next attempt may run elsewhere).
+          const id = (payload as { analysisId?: unknown } | null)?.analysisId;
+          if (typeof id === 'string')
+            await deps.storage.releaseScratch(id).catch((err: unknown) => log.warn({ err }, 'scratch cleanup failed'));
+        }
+      },
       [TASK.cleanupStorage]: async () => {
         await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
       },
@@ -157,6 +172,9 @@ export async function startWorker(
   }, sweepEveryMs);
   heartbeat.unref();
   sweeper.unref();
+  const dispatcher: DispatcherHandle | null = opts.webhooks
+    ? startWebhookDispatcher({ ...opts.webhooks, db, log: log.child({ component: 'webhooks' }) })
+    : null;
   log.info({ concurrency: opts.concurrency }, 'worker started');
 
   let stopping: Promise<void> | null = null;
@@ -166,6 +184,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await dispatcher?.stop();
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();
