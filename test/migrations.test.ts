@@ -18,6 +18,7 @@ let dataDir: string;
 const TABLES = [
   'analysis_counts',
   'analysis_events',
+  'analysis_stages',
   'api_keys',
   'audit_log',
   'contact_sheets',
