@@ -6,7 +6,7 @@
  */
 import { AppError } from '../domain/errors.ts';
 import { runSandboxed, SandboxError, type SandboxLimits } from './sandbox/sandbox.ts';
-import type { DocumentText, PdfTextOptions } from './document-text.ts';
+import { plainText, type DocumentText, type PdfTextOptions } from './document-text.ts';
 import type { DocumentProbe } from './document-probe.ts';
 
 const TEXT_MODULE = new URL('./document-text.ts', import.meta.url);
@@ -31,6 +31,8 @@ export async function extractDocumentText(
   pdf: SandboxedPdfOptions,
   limits: SandboxLimits,
 ): Promise<DocumentText> {
+  // Plain text, Markdown and CSV are read as they are, bounded by size: no decoder to guard.
+  if (mime.startsWith('text/') && mime !== 'text/html') return plainText(file, mime);
   const [fn, args, what] =
     mime === 'application/pdf'
       ? ['pdfText', [file, pdf], 'PDF']

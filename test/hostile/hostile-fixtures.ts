@@ -148,7 +148,10 @@ export async function docxBomb(paragraphs: number, opts: { declaredSize?: number
 
 /** A zip with `count` empty parts (an entry-count bomb). */
 export async function manyEntriesZip(count: number): Promise<Buffer> {
-  const parts: ZipPart[] = [{ name: 'word/document.xml', data: Buffer.from(`<w:document ${W}/>`) }];
+  const parts: ZipPart[] = [
+    { name: '[Content_Types].xml', data: Buffer.from(CONTENT_TYPES) },
+    { name: 'word/document.xml', data: Buffer.from(`<w:document ${W}/>`) },
+  ];
   for (let i = 0; i < count; i++) parts.push({ name: `x/${i}.bin`, data: Buffer.alloc(0) });
   return makeZip(parts);
 }

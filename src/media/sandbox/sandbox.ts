@@ -14,7 +14,7 @@
  * clone over IPC) or the error. Errors that carry a catalogue code come back as the same
  * `AppError`; anything else as a `SandboxError` the caller classifies.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AppError, ERRORS, type ErrorCode } from '../../domain/errors.ts';
@@ -25,6 +25,8 @@ export interface SandboxLimits {
   /** Wall-clock limit of one call. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Keep one idle child ready for the next call (default true). */
+  warm?: boolean;
 }
 
 export interface SandboxCall {
@@ -89,20 +91,60 @@ function tooComplex(detail: string): AppError {
   return new AppError('MEDIA_TOO_COMPLEX', detail);
 }
 
+function spawnHost(heapMb: number): ChildProcess {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;
+  return spawn(process.execPath, [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, HOST], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+    env,
+  });
+}
+
+/**
+ * One idle child, started ahead so a call does not wait for Node to boot (~50–300 ms, far
+ * more on a loaded machine). Each child still serves one call only: a fresh heap per file.
+ * The spare is unreferenced, so it never keeps this process alive.
+ */
+let spare: { heapMb: number; child: ChildProcess } | null = null;
+
+function takeChild(heapMb: number, warm: boolean): ChildProcess {
+  let child: ChildProcess;
+  if (spare && spare.heapMb === heapMb && spare.child.exitCode === null && spare.child.connected) {
+    child = spare.child;
+    child.ref();
+    (child.channel as { ref?: () => void } | undefined)?.ref?.();
+    (child.stderr as { ref?: () => void } | null)?.ref?.();
+    child.stderr?.removeAllListeners('data');
+  } else {
+    spare?.child.kill('SIGKILL');
+    child = spawnHost(heapMb);
+  }
+  spare = null;
+  if (warm) {
+    const next = spawnHost(heapMb);
+    next.unref();
+    (next.channel as { unref?: () => void } | undefined)?.unref?.();
+    (next.stderr as { unref?: () => void } | null)?.unref?.();
+    next.stderr?.on('data', () => undefined);
+    next.on('error', () => undefined);
+    spare = { heapMb, child: next };
+  }
+  return child;
+}
+
+/** Stop the idle spare child (at worker shutdown, and in tests). */
+export function stopSandboxSpare(): void {
+  spare?.child.kill('SIGKILL');
+  spare = null;
+}
+
 /** Run `call` in a fresh child process under `limits`. */
 export function runSandboxed<T>(call: SandboxCall, limits: SandboxLimits): Promise<T> {
   const heapMb = Math.max(32, limits.memoryMb - NODE_BASE_MB);
   const started = performance.now();
   return new Promise<T>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, HOST],
-      {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        serialization: 'advanced',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      },
-    );
+    const child = takeChild(heapMb, limits.warm ?? true);
     let settled = false;
     let peak = 0;
     let killedFor: string | null = null;

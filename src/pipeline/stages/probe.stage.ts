@@ -62,6 +62,11 @@ export const probeStage: Stage = {
             : source.mime.startsWith('text/')
               ? await probeText(source.absolutePath, source.mime)
               : { format: source.mime, pages: null, title: null };
+        if (doc.pages !== null && doc.pages > config.media.maxDocumentPages)
+          throw new AppError(
+            'DOCUMENT_TOO_LONG',
+            `The document has ${doc.pages} pages; the limit is ${config.media.maxDocumentPages}`,
+          );
         ctx.results.probe = { kind: 'document', ...doc };
         return;
       }
