@@ -21,6 +21,7 @@ import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+import { failAnalysis } from './reconcile-analyses.ts';
 import { sql } from 'kysely';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
@@ -109,6 +110,12 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         return;
       }
       analysis = started;
+    } else if (helpers.job.attempts >= helpers.job.max_attempts) {
+      // Every earlier pickup died with this analysis in hand: do not run the file once more.
+      const message = `The worker stopped ${helpers.job.attempts - 1} times while processing this analysis`;
+      if (await failAnalysis(db, analysis, 'WORKER_CRASHED', message, actor, { attempts: helpers.job.attempts }))
+        log.warn({ attempts: helpers.job.attempts }, 'analysis failed: its workers kept stopping');
+      return;
     } else {
       log.warn('analysis was left in processing by a worker that stopped; resuming');
     }

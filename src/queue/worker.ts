@@ -25,6 +25,10 @@ import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { TASK } from './jobs.ts';
+import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
+
+/** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
+export const RECONCILE_CRON = '* * * * *';
 import { terminateOcr } from '../media/ocr.ts';
 import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
@@ -121,13 +125,23 @@ export async function startWorker(
     pollInterval: opts.pollIntervalMs,
     taskList: {
       [TASK.processAnalysis]: task,
+      [TASK.reconcileAnalyses]: async () => {
+        await reconcileStrandedAnalyses(deps.db, log.child({ task: TASK.reconcileAnalyses }), {
+          graceMs: opts.staleAfterMs,
+        });
+      },
       [TASK.cleanupStorage]: async () => {
         await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
       },
     },
     // graphile-worker's cron schedules each tick once across all workers; the cleanup
     // also takes an advisory lock, so a slow run never overlaps the next one.
-    crontab: opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+    crontab: [
+      opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+      `${RECONCILE_CRON} ${TASK.reconcileAnalyses} ?max=1`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     events,
     logger: gLogger,
   });

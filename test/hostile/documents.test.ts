@@ -101,15 +101,22 @@ test('defect 3: a deeply nested PDF is MEDIA_CORRUPT (permanent), in process and
   assert.doesNotMatch(boxed.message, new RegExp(dir));
 });
 
-test('defect 3: a PDF claiming 10,000 pages is DOCUMENT_TOO_LONG, or MEDIA_CORRUPT when allowed that many', async () => {
+test('defect 3: a PDF whose page tree claims 10,000 pages is read for what it holds', async () => {
   const file = await write('liar.pdf', lyingPagesPdf(10_000));
-  await failsWith(() => pdfText(file, { maxPages: 2_000 }), 'DOCUMENT_TOO_LONG', 5_000);
-  await failsWith(() => pdfText(file, { maxPages: 20_000 }), 'MEDIA_CORRUPT', 10_000);
-  await failsWith(
-    () => probePdfSandboxed(file, sandbox).then(() => pdfText(file, { maxPages: 20_000 })),
+  const doc = await pdfText(file, { maxPages: 2_000 });
+  assert.equal(doc.pages, 1);
+  const probe = await probePdfSandboxed(file, sandbox);
+  assert.equal(probe.pages, 1);
+});
+
+test('defect 3: a renderer that refuses a page (pdftoppm exit 99) is MEDIA_CORRUPT, not retried', async () => {
+  const file = await write('refused.pdf', blankPdf(1));
+  const err = await failsWith(
+    () => pdfText(file, { maxPages: 10, pdftoppmPath: 'false', ocr: async () => ({ text: '', confidence: 0 }) }),
     'MEDIA_CORRUPT',
-    20_000,
+    5_000,
   );
+  assert.equal(err.permanent, true);
 });
 
 test('render resolution fits the pixel limit (table)', () => {
