@@ -42,7 +42,7 @@ export const MIN_OCR_DPI = 50;
 /** Pixels of one page rendered for OCR, whatever MAX_IMAGE_PIXELS allows (an A4 page at 300 dpi is 8.7 M). */
 export const MAX_OCR_PAGE_PIXELS = 16_000_000;
 /** Pages OCR'd per document by default; the rest are left as `none`. */
-export const DEFAULT_MAX_OCR_PAGES = 50;
+export const DEFAULT_MAX_OCR_PAGES = 20;
 const POINTS_PER_INCH = 72;
 
 export interface PdfTextOptions {
@@ -132,16 +132,18 @@ export async function pdfText(file: string, opts: PdfTextOptions): Promise<Docum
       pages.push({ page: n, text, source: text.length >= MIN_TEXT_LAYER_CHARS ? 'text' : 'none' });
     }
     let ocrPages = 0;
+    let ocrTried = 0;
     let ocrSkipped = 0;
     if (ocr) {
       const maxOcrPages = opts.maxOcrPages ?? DEFAULT_MAX_OCR_PAGES;
       for (const p of pages.filter((x) => x.source === 'none')) {
         const [width, height] = sizes.get(p.page)!;
         const dpi = renderDpi(width, height, maxPixels);
-        if (ocrPages + ocrSkipped >= maxOcrPages || dpi === null) {
+        if (ocrTried >= maxOcrPages || dpi === null) {
           ocrSkipped++;
           continue;
         }
+        ocrTried++;
         const png = await renderPdfPage(file, p.page, dpi, opts);
         if (!png) continue;
         const r = await ocr(png);

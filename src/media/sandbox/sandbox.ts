@@ -76,6 +76,13 @@ export function lastSandboxStats(): SandboxStats | null {
   return lastStats;
 }
 
+const observers = new Set<(stats: SandboxStats) => void>();
+/** Be told the stats of every sandboxed call (metrics, benchmarks); returns the unsubscribe. */
+export function observeSandbox(fn: (stats: SandboxStats) => void): () => void {
+  observers.add(fn);
+  return () => observers.delete(fn);
+}
+
 /** Read a process's resident set size in MiB from /proc; null when it is gone. */
 async function rssMb(pid: number): Promise<number | null> {
   try {
@@ -163,6 +170,7 @@ export function runSandboxed<T>(call: SandboxCall, limits: SandboxLimits): Promi
       clearInterval(watchdog);
       limits.signal?.removeEventListener('abort', onAbort);
       lastStats = { wallMs: Math.round(performance.now() - started), peakRssMb: Math.round(peak) };
+      for (const fn of observers) fn(lastStats);
       fn();
     };
     const timer = setTimeout(() => kill('timeout'), limits.timeoutMs);
