@@ -123,8 +123,8 @@ test('a worker SIGKILLed at every pickup: failed WORKER_CRASHED, retry works, th
   await service.retry(a.id, TENANT, { id: 'test', ip: null, correlationId: null });
   const w = spawnWorker();
   try {
-    await waitFor(async () => (await analysisRepository.findStatus(db.db, next.id)) === 'completed', 60_000);
-    await waitFor(async () => (await analysisRepository.findStatus(db.db, a.id)) === 'completed', 60_000);
+    await waitFor(async () => (await analysisRepository.findStatus(db.db, next.id)) === 'completed', 180_000);
+    await waitFor(async () => (await analysisRepository.findStatus(db.db, a.id)) === 'completed', 180_000);
   } catch (err) {
     throw new Error(`${String(err)}\n${w.output().slice(-3000)}`);
   } finally {
