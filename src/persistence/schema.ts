@@ -138,6 +138,22 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface AnalysisEventTable {
   id: Generated<number>;
   tenant_id: string;
@@ -203,6 +219,7 @@ export interface WebhookAttemptTable {
 }
 
 export interface Database {
+  media_segments: SegmentTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;
   tenant_webhook_secrets: TenantWebhookSecretTable;
