@@ -1,6 +1,8 @@
 /** How an analysis looks on the wire: snake_case JSON, ISO timestamps. */
 import path from 'node:path';
 import type { Analysis, Artifact } from '../domain/analysis/analysis.types.ts';
+import type { AnalysisStage } from '../domain/analysis/analysis-stage.types.ts';
+import { stageFields } from './schemas/stage-status.schemas.ts';
 
 /** Longest prompt shown in a history row; the status route shows all of it. */
 const HISTORY_PROMPT_CHARS = 200;
@@ -9,7 +11,7 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
-export function toStatusResponse(a: Analysis) {
+export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) {
   const summary = a.results && typeof a.results.summary === 'string' ? a.results.summary : null;
   return {
     analysis_id: a.id,
@@ -32,6 +34,7 @@ export function toStatusResponse(a: Analysis) {
     error_code: a.errorCode,
     retry_count: a.retryCount,
     metadata: a.metadata,
+    ...stageFields(a, stages),
   };
 }
 

@@ -141,6 +141,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     downloadAgent,
     providers,
     observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
+    observeStall: (stage) => metrics.stageStalls.inc({ stage }),
   };
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({

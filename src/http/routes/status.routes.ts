@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Analysis } from '../../domain/analysis/analysis.types.ts';
+import type { AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
 import { statusKey } from '../../cache/cache.ts';
 import { isDatabaseUnavailable } from '../problem.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';
@@ -39,8 +40,12 @@ export function statusRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void 
             .send(hit as never);
       }
       let a: Analysis;
+      let stages: AnalysisStage[];
       try {
-        a = await deps.analyses.get(request.params.id, tenant);
+        [a, stages] = await Promise.all([
+          deps.analyses.get(request.params.id, tenant),
+          deps.analyses.stages(request.params.id),
+        ]);
       } catch (err) {
         // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
         const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
@@ -52,7 +57,7 @@ export function statusRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void 
             .send(stale as never);
         throw err;
       }
-      const body = toStatusResponse(a);
+      const body = toStatusResponse(a, stages);
       if (cache) {
         const ttl = isFinal(a)
           ? (deps.cacheTtl?.result ?? DEFAULT_TTL.result)

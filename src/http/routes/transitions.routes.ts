@@ -59,7 +59,7 @@ export function transitionRoutes(app: FastifyInstance, deps: MediaRoutesDeps): v
         await deps.cache?.del(statusKey(tenant, a.id));
         await deps.cache?.bumpGeneration(tenant);
         if (route.code === 204) return reply.code(204).send();
-        return reply.code(200).send(toStatusResponse(a));
+        return reply.code(200).send(toStatusResponse(a, await deps.analyses.stages(a.id)));
       },
     });
   }
