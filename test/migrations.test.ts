@@ -27,6 +27,7 @@ const TABLES = [
   'media_analysis_requests',
   'media_analysis_results',
   'media_files',
+  'media_segments',
   'tenant_webhook_secrets',
   'webhook_attempts',
   'webhook_deliveries',
@@ -78,7 +79,7 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 7);
+  assert.equal(facts.fks, 8);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{

@@ -157,6 +157,22 @@ export interface AnalysisStageTable {
   updated_at: Generated<Date>;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface AnalysisEventTable {
   id: Generated<number>;
   tenant_id: string;
@@ -223,6 +239,7 @@ export interface WebhookAttemptTable {
 
 export interface Database {
   analysis_stages: AnalysisStageTable;
+  media_segments: SegmentTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;
   tenant_webhook_secrets: TenantWebhookSecretTable;
