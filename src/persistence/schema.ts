@@ -138,6 +138,22 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface AnalysisStageTable {
   analysis_id: string;
   stage: string;
@@ -155,22 +171,6 @@ export interface AnalysisStageTable {
   finished_at: NullableTimestamp;
   duration_ms: number | null;
   updated_at: Generated<Date>;
-}
-
-export interface SegmentTable {
-  id: Generated<number>;
-  analysis_id: string;
-  tenant_id: string;
-  kind: string;
-  start_seconds: number | null;
-  end_seconds: number | null;
-  page: number | null;
-  text: string;
-  tsv: Generated<string>;
-  embedding: Buffer;
-  code: Buffer;
-  keyframe: string | null;
-  created_at: Generated<Date>;
 }
 
 export interface AnalysisEventTable {
@@ -238,8 +238,8 @@ export interface WebhookAttemptTable {
 }
 
 export interface Database {
-  analysis_stages: AnalysisStageTable;
   media_segments: SegmentTable;
+  analysis_stages: AnalysisStageTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;
   tenant_webhook_secrets: TenantWebhookSecretTable;
