@@ -47,6 +47,12 @@ export const ERRORS = {
   PROVIDER_REJECTED: { status: 502, title: 'The model provider rejected the request' },
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  // Recorded on one result section (a stage), not on the analysis: the rest completes.
+  MODEL_LOAD_FAILED: { status: 500, title: 'A local model failed to load' },
+  MODEL_FAILED: { status: 500, title: 'A local model failed on the input' },
+  MODEL_TIMEOUT: { status: 504, title: 'A local model ran past its time limit' },
+  MODEL_CRASHED: { status: 500, title: 'The model host thread stopped' },
+  FRAME_UNREADABLE: { status: 422, title: 'A frame could not be decoded' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -2,6 +2,7 @@
  * The composition root shared by every entry point: configuration, logger, database
  * (embedded PostgreSQL when DATABASE_URL is not set), storage and services.
  */
+import { ModelHost, modelHostOptions } from '../media/vision/model-host.ts';
 import { loadConfig, maskUrl, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createDatabase, type DatabaseHandle } from '../persistence/database.ts';
@@ -70,6 +71,9 @@ export async function createRuntime(
     allowHosts: config.limits.downloadAllowHosts,
     timeoutMs: config.limits.downloadTimeoutMs,
   });
+  // The models load in a worker thread on the first picture a worker analyses; an API-only
+  // process never starts it.
+  const vision = new ModelHost(modelHostOptions(config));
   return {
     config,
     databaseUrl: url,
@@ -78,8 +82,9 @@ export async function createRuntime(
     storage,
     analyses,
     keys,
-    pipeline: { db: database.db, storage, config, downloadAgent, providers },
+    pipeline: { db: database.db, storage, config, downloadAgent, providers, vision },
     close: async () => {
+      await vision.close();
       await downloadAgent.close();
       await database.close();
       if (embedded) await embedded.stop();

@@ -15,11 +15,14 @@ import { frameOcrStage } from './stages/frame-ocr.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
+import { shotsStage } from './stages/shots.stage.ts';
+import { visionStage } from './stages/vision.stage.ts';
 
 /** The default pipeline, in order; each stage decides from the media and options whether it applies. */
 export const DEFAULT_STAGES: readonly Stage[] = [
   intakeStage,
   probeStage,
+  shotsStage,
   framesStage,
   contactSheetStage,
   audioStage,
@@ -27,6 +30,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   imageStage,
   documentStage,
   frameOcrStage,
+  visionStage,
   answerStage,
   outputsStage,
 ];

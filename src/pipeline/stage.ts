@@ -9,10 +9,13 @@ import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import type { VisionAdapter } from '../media/vision/model-host.ts';
+import type { ShotAnalysis } from '../media/shots.ts';
 
 export const STAGE_NAMES = [
   'intake',
   'probe',
+  'shots',
   'frames',
   'contact_sheet',
   'audio',
@@ -20,6 +23,7 @@ export const STAGE_NAMES = [
   'image',
   'document',
   'frame_ocr',
+  'vision',
   'answer',
   'outputs',
 ] as const;
@@ -31,6 +35,8 @@ export interface PipelineDeps {
   config: AppConfig;
   downloadAgent: Agent;
   providers: ProviderRegistry;
+  /** The on-CPU vision models (a worker thread started on first use); without it the vision stage is skipped. */
+  vision?: VisionAdapter | undefined;
   /** Called with each finished stage's duration (metrics). */
   observeStage?: (stage: string, seconds: number) => void;
 }
@@ -49,6 +55,8 @@ export interface SourceFile {
 /** A frame extracted from a video, kept for later stages (contact sheet, OCR). */
 export interface ExtractedFrame {
   seconds: number;
+  /** The shot the frame belongs to, when shots were detected. */
+  shot?: number;
   absolutePath: string;
   relativePath: string;
 }
@@ -64,6 +72,8 @@ export interface StageContext {
   /** Probe facts later stages need. */
   media?: { durationSeconds: number | null; hasAudio: boolean; hasVideo: boolean };
   frames?: ExtractedFrame[];
+  /** Shots, cues and quality samples from the shots stage (video). */
+  shots?: ShotAnalysis;
   /** Stage timings so far (the outputs stage writes them). */
   timings?: Array<{ stage: string; ms: number }>;
 }

@@ -1,4 +1,18 @@
 /** A short human-readable summary of what the pipeline found; shown as `result_summary`. */
+import { describeVision } from '../domain/analysis/vision-summary.ts';
+import type { VisionResults } from '../domain/analysis/vision.sections.ts';
+
+/** What was seen, in one line ("20 s video, 3 shots; 2 people and a boat; on-screen text '…'"). */
+export function visionDescription(results: Record<string, unknown>): string {
+  const probe = (results.probe ?? {}) as { kind?: string; duration_seconds?: number };
+  const kind = probe.kind === 'image' ? 'image' : probe.kind === 'video' ? 'video' : null;
+  const v = results as VisionResults;
+  if (!kind || (!v.shots && !v.objects && !v.faces && !v.moderation)) return '';
+  const ocr = results.ocr as { lines?: Array<{ text: string }> } | undefined;
+  const imageOcr = (results.image as { ocr?: { text?: string } } | undefined)?.ocr?.text;
+  const onScreenText = ocr?.lines?.map((l) => l.text) ?? (imageOcr ? imageOcr.split('\n') : []);
+  return describeVision(v, { kind, durationSeconds: probe.duration_seconds ?? null, onScreenText });
+}
 
 function fmtDuration(s: unknown): string | null {
   return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
@@ -9,7 +23,7 @@ export function resultSummary(results: Record<string, unknown>): string {
   const answer = results.answer as
     { text?: string | null; note?: string; extractive?: { sentences: string[]; terms: string[] } } | undefined;
   if (answer?.text) return answer.text;
-  const parts = [summarize(results)];
+  const parts = [visionDescription(results), summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
   if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
   if (answer?.note) parts.push(`(${answer.note.split('.')[0]}.)`);

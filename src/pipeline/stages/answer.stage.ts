@@ -16,6 +16,7 @@ import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { resultRepository } from '../../persistence/result.repository.ts';
 import { summarize } from '../summary.ts';
+import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
 export const NO_MODEL_NOTE =
@@ -49,6 +50,7 @@ async function material(ctx: StageContext): Promise<Material> {
   return {
     mediaType: ctx.analysis.mediaType,
     facts: summarize(r),
+    scene: visionMaterial(r) || undefined,
     transcript: r.transcript?.text,
     ocr: r.image?.ocr?.text ?? r.ocr?.text,
     documentText,

@@ -1,0 +1,44 @@
+/**
+ * Shots and cues (video): one ffmpeg decoding pass finds the cuts, black and frozen
+ * stretches, and samples picture quality; each shot gets its representative moment.
+ * The frames stage then picks its frames per shot. `options.shots` / VISION_SHOTS switch it.
+ */
+import { detectShots } from '../../media/shots.ts';
+import type { CueSection, ShotSection } from '../../domain/analysis/vision.sections.ts';
+import type { Stage, StageContext } from '../stage.ts';
+
+export function wantsShots(ctx: StageContext): boolean {
+  const opt = ctx.analysis.options.shots;
+  return (
+    ctx.source?.mediaType === 'video' &&
+    ctx.media?.hasVideo === true &&
+    (typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots)
+  );
+}
+
+export const shotsStage: Stage = {
+  name: 'shots',
+  appliesTo: wantsShots,
+  async run(ctx) {
+    const { config } = ctx.deps;
+    const threshold = config.vision.sceneThreshold;
+    const found = await detectShots(
+      config.media.ffmpegPath,
+      ctx.source!.absolutePath,
+      ctx.media?.durationSeconds ?? 0,
+      { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal },
+      { sceneThreshold: threshold, minBlackSeconds: 0.5, minFreezeSeconds: 2 },
+    );
+    ctx.shots = found;
+    const shots: ShotSection = {
+      status: 'completed',
+      count: found.shots.length,
+      items: found.shots.map((s) => ({ ...s })),
+      threshold,
+      pass_ms: found.pass_ms,
+    };
+    const cues: CueSection = { status: 'completed', black: found.black, frozen: found.frozen };
+    ctx.results.shots = shots;
+    ctx.results.cues = cues;
+  },
+};
