@@ -36,7 +36,8 @@ export function shotPassArgs(input: string, cutsFile: string, samplesFile: strin
   const filters = [
     `scale=${ANALYSIS_WIDTH}:-2`,
     `scdet=threshold=${opts.sceneThreshold}`,
-    `metadata=mode=print:key=lavfi.scd.time:file='${esc(cutsFile)}'`,
+    // Every frame's scd score is printed (a cut is a frame that also has lavfi.scd.time).
+    `metadata=mode=print:file='${esc(cutsFile)}'`,
     `blackdetect=d=${opts.minBlackSeconds}:pix_th=0.10`,
     `freezedetect=n=-60dB:d=${opts.minFreezeSeconds}`,
     `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${SAMPLE_SECONDS})'`,
@@ -104,8 +105,8 @@ const num = (v: string | undefined): number | null => {
 
 export function parseCuts(text: string): Cut[] {
   return parseMetadataFrames(text)
-    .map((f) => ({ seconds: round3(f.seconds), score: round3(num(f.values['lavfi.scd.score']) ?? 0) }))
-    .filter((c) => c.seconds > 0);
+    .filter((f) => f.values['lavfi.scd.time'] !== undefined && f.seconds > 0)
+    .map((f) => ({ seconds: round3(f.seconds), score: round3(num(f.values['lavfi.scd.score']) ?? 0) }));
 }
 
 export function parseSamples(text: string): Sample[] {

@@ -1,4 +1,5 @@
 /** Builds the real application (and optionally a real worker) on a per-file test database. */
+import type { VisionAdapter } from '../../src/media/vision/model-host.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  opts: { vision?: VisionAdapter } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase({
     ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}),
     ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}),
@@ -75,7 +79,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     timeoutMs: config.limits.downloadTimeoutMs,
   });
   const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
-  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
+  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers, vision: opts.vision };
   const workers: WorkerHandle[] = [];
   const metrics = new Metrics({
     db: db.db,

@@ -13,10 +13,10 @@ export const CODE_BITS = 15;
  * An ffmpeg -filter_complex that overlays the strip (blocks `block` px square, top left)
  * on input [0:v]. Block i is white when bit i of the frame number is set.
  */
-export function frameCodeFilter(block: number): string {
+export function frameCodeFilter(block: number, fps: number): string {
   const w = block * CODE_BITS;
   return (
-    `color=c=black:s=${w}x${block},format=gray,` +
+    `color=c=black:s=${w}x${block}:r=${fps},format=gray,` +
     `geq=lum='if(mod(floor(N/pow(2\\,floor(X/${block})))\\,2)\\,255\\,0)'[code];` +
     `[0:v][code]overlay=0:0:shortest=1,format=yuv420p[v]`
   );
@@ -54,7 +54,7 @@ export function makeCodedVideo(
     '-i',
     `testsrc2=size=${opts.width}x${opts.height}:rate=${opts.fps}:duration=${opts.seconds}`,
     '-filter_complex',
-    frameCodeFilter(opts.block),
+    frameCodeFilter(opts.block, opts.fps),
     '-map',
     '[v]',
     '-c:v',

@@ -15,6 +15,9 @@ export type HostRequest =
 export type HostResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
 const port = parentPort!;
+// The model libraries log to the console (human prints every failed model load); the
+// results and errors they matter for come back in the answers instead.
+console.log = console.info = console.warn = () => {};
 const models = new VisionModels(workerData as VisionModelOptions);
 
 let chain: Promise<void> = Promise.resolve();

@@ -4,7 +4,8 @@
  * `objects`, `faces` and `moderation` sections. A capability whose model fails to load
  * or throws is a failed section with its code; the others and the analysis go on.
  * Each capability can be switched per request (`options.objects|faces|moderation`) and
- * by config (VISION_OBJECTS, VISION_FACES, VISION_MODERATION).
+ * by config (VISION_OBJECTS, VISION_FACES, VISION_MODERATION). Without a model host in
+ * the deps (a process that does not run models) the stage does not apply.
  */
 import { ModelHostError } from '../../media/vision/model-host.ts';
 import {
@@ -90,10 +91,12 @@ function perShot<T>(ctx: StageContext, fn: (shot: number, start: number, end: nu
 export const visionStage: Stage = {
   name: 'vision',
   appliesTo: (ctx) =>
-    (ctx.source?.mediaType === 'image' || (ctx.frames?.length ?? 0) > 0) && visionTasks(ctx).length > 0,
+    ctx.deps.vision !== undefined &&
+    (ctx.source?.mediaType === 'image' || (ctx.frames?.length ?? 0) > 0) &&
+    visionTasks(ctx).length > 0,
   async run(ctx) {
     const tasks = visionTasks(ctx);
-    const host = ctx.deps.vision;
+    const host = ctx.deps.vision!;
     const pics = pictures(ctx);
     const seen: Seen[] = [];
     const started = performance.now();
