@@ -97,8 +97,20 @@ async function sheet(file: string, times: number[], work: string, accurate: bool
   return { ms, correct, tiles: times.length, distinct: new Set(shown).size, shown_seconds: shown };
 }
 
-/** The extraction this project used before: keyframe-only input seeking (fast, wrong picture). */
+/**
+ * The extraction this project used before: keyframe-only input seeking (fast, wrong
+ * picture), and an accurate seek when that came back empty (past the last keyframe).
+ */
 async function keyframeOnlyFrame(file: string, seconds: number, out: string): Promise<void> {
+  await keyframeOnlySeek(file, seconds, out);
+  const written = await fs.stat(out).then(
+    (st) => st.size > 0,
+    () => false,
+  );
+  if (!written) await extractFrame('ffmpeg', file, seconds, out, TILE_WIDTH, { timeoutMs: 600_000 });
+}
+
+async function keyframeOnlySeek(file: string, seconds: number, out: string): Promise<void> {
   await runFfmpeg(
     'ffmpeg',
     [
