@@ -59,12 +59,14 @@ async function analyse(app: TestApp, file: string, options: Record<string, unkno
   return waitFor(async () => {
     const s = (await app.app.inject({ url: `/api/media/status/${id}`, headers: auth(app.tenantA.key) })).json();
     return ['completed', 'failed', 'partial'].includes(s.status) ? s : null;
-  }, 180_000);
+  }, 300_000);
 }
 
 describe('without a provider', { skip }, () => {
   test('a video of photographs: shots at the cuts, what each shot shows, faces, moderation, a description', async () => {
     const s = await analyse(t, video, { frame_count: 6 });
+    // The README's result excerpt comes from this file.
+    if (process.env.VISION_RESULT_DUMP) await fs.writeFile(process.env.VISION_RESULT_DUMP, JSON.stringify(s, null, 2));
     assert.equal(s.status, 'completed', s.error_message);
     const shots = s.results.shots as ShotSection;
     assert.equal(shots.count, PHOTO_CUTS.length + 1);
