@@ -4,6 +4,7 @@
  * grouped object. Nothing else in the code base touches `process.env`.
  */
 import path from 'node:path';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseSchedule } from '../domain/webhook/webhook.policy.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -57,6 +58,13 @@ export const SPEC = {
 
   WORKER_IN_PROCESS: { kind: 'bool', default: true },
   WORKER_CONCURRENCY: { kind: 'int', default: 2, min: 1, max: 64 },
+  WORKER_CPU_BUDGET: { kind: 'int', default: 2, min: 1, max: 256 },
+  /** Per-stage hard time limits, `stage=ms` pairs (e.g. `answer=120000,frames=60000`); others keep their defaults. */
+  STAGE_TIME_LIMITS: { kind: 'list', default: [] },
+  /** A stage running this many times its learned expected duration is flagged stalled. */
+  STAGE_STALL_FACTOR: { kind: 'int', default: 4, min: 2, max: 100 },
+  /** Never flag a stage stalled before this long, whatever was learned. */
+  STAGE_STALL_FLOOR_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
   WORKER_HEARTBEAT_INTERVAL_MS: { kind: 'int', default: 5_000, min: 100, max: 600_000 },
   WORKER_STALE_AFTER_MS: { kind: 'int', default: 30_000, min: 500, max: 3_600_000 },
   WORKER_POLL_INTERVAL_MS: { kind: 'int', default: 2_000, min: 50, max: 600_000 },
@@ -144,6 +152,20 @@ export const SPEC = {
   RATE_LIMIT_WINDOW_MS: { kind: 'int', default: 60_000, min: 1000, max: 86_400_000 },
   TENANT_MAX_CONCURRENT: { kind: 'int', default: 10, min: 0, max: 10_000 },
   REDIS_URL: { kind: 'string', default: undefined, secret: true },
+  /** Hosts (name or IP, optionally :port) webhooks may reach even on private addresses. */
+  WEBHOOK_ALLOW_HOSTS: { kind: 'list', default: [] },
+  /** A receiver must answer 2xx within this to count as delivered. */
+  WEBHOOK_TIMEOUT_MS: { kind: 'int', default: 15_000, min: 100, max: 120_000 },
+  /** Delays after each failed attempt, e.g. "5s,5m,30m,2h,5h,10h,14h" (empty: that default). */
+  WEBHOOK_RETRY_SCHEDULE: { kind: 'string', default: '' },
+  WEBHOOK_CONCURRENCY: { kind: 'int', default: 32, min: 1, max: 1000 },
+  WEBHOOK_ENDPOINT_CONCURRENCY: { kind: 'int', default: 8, min: 1, max: 1000 },
+  /** An endpoint failing without a success this long is disabled (default 5 days). */
+  WEBHOOK_DISABLE_AFTER_SECONDS: { kind: 'int', default: 5 * 86_400, min: 1, max: 365 * 86_400 },
+  WEBHOOK_ROTATION_GRACE_SECONDS: { kind: 'int', default: 86_400, min: 0, max: 30 * 86_400 },
+  WEBHOOK_POLL_INTERVAL_MS: { kind: 'int', default: 1_000, min: 10, max: 600_000 },
+  /** Comment lines on idle event streams, so proxies keep them open. */
+  SSE_HEARTBEAT_MS: { kind: 'int', default: 15_000, min: 100, max: 600_000 },
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
   CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
@@ -211,6 +233,19 @@ function safeUrl(url: string): URL | null {
   }
 }
 
+/** `frames=60000,answer=120000` → { frames: 60000, answer: 120000 }. */
+function parseStageTimeLimits(items: string[], problems: string[]): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const m = /^([a-z][a-z0-9_]*)=(\d+)$/.exec(item);
+    const ms = m ? Number(m[2]) : NaN;
+    if (!m || ms < 100 || ms > 86_400_000)
+      problems.push(`STAGE_TIME_LIMITS: "${item}" must be stage=milliseconds (100 to 86400000)`);
+    else out[m[1]!] = ms;
+  }
+  return Object.freeze(out);
+}
+
 /** Replace the password (and user info) of a connection string so it can be logged. */
 export function maskUrl(url: string): string {
   try {
@@ -260,6 +295,7 @@ export function loadConfig(env: Env = process.env) {
   if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID))
     problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
   const prices = parsePrices(v.MODEL_PRICES, problems);
+  const stageTimeLimits = parseStageTimeLimits(v.STAGE_TIME_LIMITS, problems);
   const chatProviders = v.CHAT_PROVIDERS.map((name) => {
     const preset = CHAT_PRESETS[name as ChatPresetName];
     if (!preset) {
@@ -276,6 +312,14 @@ export function loadConfig(env: Env = process.env) {
     return { name, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
   }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
   const transcription = transcriptionConfig(v, problems);
+  let webhookSchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
+  if (v.WEBHOOK_RETRY_SCHEDULE) {
+    try {
+      webhookSchedule = parseSchedule(v.WEBHOOK_RETRY_SCHEDULE);
+    } catch (err) {
+      problems.push(`WEBHOOK_RETRY_SCHEDULE: ${(err as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(v.DATA_DIR);
@@ -309,12 +353,20 @@ export function loadConfig(env: Env = process.env) {
     worker: {
       inProcess: v.WORKER_IN_PROCESS,
       concurrency: v.WORKER_CONCURRENCY,
+      /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+      cpuBudget: v.WORKER_CPU_BUDGET,
       heartbeatIntervalMs: v.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: v.WORKER_STALE_AFTER_MS,
       pollIntervalMs: v.WORKER_POLL_INTERVAL_MS,
       maxAttempts: v.JOB_MAX_ATTEMPTS,
       /** Analyses one tenant may have processing at once; more wait in pending (0 = no cap). */
       tenantMaxConcurrent: v.TENANT_MAX_CONCURRENT,
+    },
+    stages: {
+      /** Hard limits (ms) by stage name, overriding the defaults in pipeline/stage-limits.ts. */
+      timeLimitsMs: stageTimeLimits,
+      stallFactor: v.STAGE_STALL_FACTOR,
+      stallFloorMs: v.STAGE_STALL_FLOOR_MS,
     },
     limits: {
       maxUploadBytes: v.MAX_UPLOAD_BYTES,
@@ -332,6 +384,19 @@ export function loadConfig(env: Env = process.env) {
       resultTtl: v.CACHE_RESULT_TTL_SECONDS,
       historyTtl: v.CACHE_HISTORY_TTL_SECONDS,
     },
+    webhooks: {
+      allowHosts: v.WEBHOOK_ALLOW_HOSTS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      scheduleSeconds: webhookSchedule,
+      concurrency: v.WEBHOOK_CONCURRENCY,
+      perEndpoint: v.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
+      rotationGraceSeconds: v.WEBHOOK_ROTATION_GRACE_SECONDS,
+      pollIntervalMs: v.WEBHOOK_POLL_INTERVAL_MS,
+      /** First bytes of a receiver's answer kept in the delivery log. */
+      maxResponseBytes: 2048,
+    },
+    events: { heartbeatMs: v.SSE_HEARTBEAT_MS },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,

@@ -24,9 +24,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { CpuBudget } from '../pipeline/cpu-budget.ts';
+import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
+import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
 import { runCleanup } from '../storage/retention.ts';
+import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -40,6 +44,10 @@ export interface WorkerOptions {
   cleanupCron?: string;
   /** Analyses one tenant may have processing at once (0 = no cap). */
   tenantMaxConcurrent?: number;
+  /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+  cpuBudget?: number;
+  /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
+  webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
 
 export interface WorkerHandle {
@@ -89,6 +97,12 @@ export async function startWorker(
   logger: Logger,
   opts: WorkerOptions,
 ): Promise<WorkerHandle> {
+  // One budget for the whole process: every analysis this worker runs draws from it.
+  deps = {
+    ...deps,
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    stageRepository: deps.stageRepository ?? analysisStageRepository,
+  };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'worker', worker_instance: instanceId });
   const workerIds = new Set<string>();
@@ -158,6 +172,9 @@ export async function startWorker(
   }, sweepEveryMs);
   heartbeat.unref();
   sweeper.unref();
+  const dispatcher: DispatcherHandle | null = opts.webhooks
+    ? startWebhookDispatcher({ ...opts.webhooks, db, log: log.child({ component: 'webhooks' }) })
+    : null;
   log.info({ concurrency: opts.concurrency }, 'worker started');
 
   let stopping: Promise<void> | null = null;
@@ -167,6 +184,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await dispatcher?.stop();
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();

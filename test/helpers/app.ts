@@ -1,5 +1,4 @@
 /** Builds the real application (and optionally a real worker) on a per-file test database. */
-import type { VisionAdapter } from '../../src/media/vision/model-host.ts';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,10 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import { AppCache } from '../../src/cache/cache.ts';
 import { startInvalidationListener } from '../../src/cache/invalidation.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { WebhookService } from '../../src/domain/webhook/webhook.service.ts';
+import { createWebhookSender } from '../../src/net/webhook-sender.ts';
+import { EventHub } from '../../src/events/event-hub.ts';
+import { webhookLeaseSeconds } from '../../src/main/runtime.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -30,6 +33,8 @@ export interface TestApp {
   pipeline: PipelineDeps;
   providers: ProviderRegistry;
   cache: AppCache;
+  webhooks: WebhookService;
+  hub: EventHub;
   tenantA: { key: string; tenant: string; keyId: string };
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
@@ -38,10 +43,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(
-  env: Record<string, string> = {},
-  opts: { vision?: VisionAdapter } = {},
-): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase({
     ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}),
     ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}),
@@ -79,7 +81,7 @@ export async function createTestApp(
     timeoutMs: config.limits.downloadTimeoutMs,
   });
   const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
-  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers, vision: opts.vision };
+  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
   const workers: WorkerHandle[] = [];
   const metrics = new Metrics({
     db: db.db,
@@ -89,11 +91,23 @@ export async function createTestApp(
     staleAfterMs: config.worker.staleAfterMs,
   });
   pipeline.observeStage = (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds);
+  pipeline.observeStall = (stage) => metrics.stageStalls.inc({ stage });
   const cache = new AppCache({ redisUrl: config.cache.redisUrl });
   const listener = startInvalidationListener(db.url, cache, logger);
   await listener.ready;
   metrics.trackCache(cache);
+  const webhookSender = createWebhookSender(config.webhooks);
+  const webhooks = new WebhookService({
+    db: db.db,
+    checkAddress: webhookSender.checkAddress,
+    send: webhookSender.send,
+    rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
+    leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+  });
+  const hub = new EventHub(db.url, logger).start();
+  await hub.ready;
   const app = await buildApp({
+    integrations: { webhooks, hub, heartbeatMs: config.events.heartbeatMs },
     metrics,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
@@ -127,6 +141,8 @@ export async function createTestApp(
     pipeline,
     providers,
     cache,
+    webhooks,
+    hub,
     tenantA: { key: a.key, tenant: 'tenant-a', keyId: a.row.id },
     tenantB: { key: b.key, tenant: 'tenant-b', keyId: b.row.id },
     logs,
@@ -135,6 +151,12 @@ export async function createTestApp(
       const w = await startWorker(db.pool, pipeline, logger, {
         ...config.worker,
         backoff: { baseMs: 50, capMs: 200 },
+        webhooks: {
+          ...config.webhooks,
+          connectionString: db.url,
+          send: webhookSender.send,
+          leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+        },
         ...overrides,
       });
       workers.push(w);
@@ -144,6 +166,8 @@ export async function createTestApp(
       for (const w of workers) await w.stop();
       await app.close();
       await listener.stop();
+      await hub.stop();
+      await webhookSender.close();
       await cache.close();
       await downloadAgent.close();
       await db.drop();
