@@ -33,4 +33,6 @@ for (const file of await files(DIST)) {
     jsGzip += gz.length;
   }
 }
-process.stdout.write(`console JavaScript: ${(jsBrotli / 1024).toFixed(1)} KB brotli, ${(jsGzip / 1024).toFixed(1)} KB gzip\n`);
+process.stdout.write(
+  `console JavaScript: ${(jsBrotli / 1024).toFixed(1)} KB brotli, ${(jsGzip / 1024).toFixed(1)} KB gzip\n`,
+);

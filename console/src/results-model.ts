@@ -27,8 +27,7 @@ export function sourceArtifact(artifacts: Artifact[]): Artifact | null {
 
 function list<T>(v: unknown): T[] {
   if (Array.isArray(v)) return v as T[];
-  if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items))
-    return (v as { items: T[] }).items;
+  if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items)) return (v as { items: T[] }).items;
   return [];
 }
 
@@ -39,6 +38,17 @@ function num(v: unknown): number | null {
 export function duration(results: Results | null): number {
   const probe = results?.probe as { duration_seconds?: unknown } | undefined;
   return num(probe?.duration_seconds) ?? 0;
+}
+
+/** The extracted frame nearest to a time (within 0.25 s): where shots and detections find their picture. */
+export function frameNear(results: Results | null, seconds: unknown): Frame | null {
+  const t = num(seconds);
+  if (t === null) return null;
+  let best: Frame | null = null;
+  for (const f of results?.frames?.items ?? []) {
+    if (Math.abs(f.seconds - t) <= 0.25 && (!best || Math.abs(f.seconds - t) < Math.abs(best.seconds - t))) best = f;
+  }
+  return best;
 }
 
 function keyframePath(s: Shot): string | null {
@@ -60,7 +70,9 @@ export function timeline(results: Results | null, lookup: ArtifactLookup): { kin
         start: num(s.start) ?? 0,
         end: num(s.end) ?? num(s.start) ?? 0,
         title: `Shot ${i + 1}`,
-        thumb: lookup(keyframePath(s)),
+        thumb:
+          lookup(keyframePath(s)) ??
+          lookup(frameNear(results, (s as unknown as { keyframe_seconds?: number }).keyframe_seconds ?? s.start)?.path),
       })),
     };
   }
@@ -106,7 +118,12 @@ function boxesOf(items: unknown, kind: DetectionBox['kind']): DetectionBox[] {
   for (const d of list<Detection>(items)) {
     const box = toBox(d);
     if (!box) continue;
-    out.push({ label: d.label ?? (kind === 'face' ? 'face' : 'object'), kind, score: num(d.score ?? d.confidence), box });
+    out.push({
+      label: d.label ?? (kind === 'face' ? 'face' : 'object'),
+      kind,
+      score: num(d.score ?? d.confidence),
+      box,
+    });
   }
   return out;
 }
@@ -134,16 +151,43 @@ export function detectionFrames(results: Results | null, lookup: ArtifactLookup)
     add(f, [...boxesOf(f.objects, 'object'), ...boxesOf(f.faces, 'face')]);
   for (const s of list<Shot>(results?.shots))
     add({ seconds: s.start, path: keyframePath(s) }, [...boxesOf(s.objects, 'object'), ...boxesOf(s.faces, 'face')]);
+  // The vision sections: objects.frames[].items (label, score, box) and faces.frames[].boxes.
+  const sectionFrames = (v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? list<Record<string, unknown>>((v as { frames?: unknown }).frames)
+      : [];
+  for (const f of sectionFrames(results?.objects)) {
+    const picture = frameNear(results, f.seconds);
+    add(
+      {
+        ...f,
+        path: (f.path as string | undefined) ?? picture?.path ?? null,
+        width: picture?.width,
+        height: picture?.height,
+      },
+      boxesOf(f.items, 'object'),
+    );
+  }
+  for (const f of sectionFrames(results?.faces)) {
+    const picture = frameNear(results, f.seconds);
+    const boxes = list<number[]>(f.boxes).map((box) => ({ box }));
+    add(
+      {
+        ...f,
+        path: (f.path as string | undefined) ?? picture?.path ?? null,
+        width: picture?.width,
+        height: picture?.height,
+      },
+      boxesOf(boxes, 'face'),
+    );
+  }
   for (const [section, kind] of [
     ['objects', 'object'],
     ['faces', 'face'],
   ] as const) {
+    if (sectionFrames(results?.[section]).length > 0) continue;
     const v = results?.[section];
-    const entries = list<Record<string, unknown>>(
-      v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as { frames?: unknown }).frames)
-        ? (v as { frames: unknown[] }).frames
-        : v,
-    );
+    const entries = list<Record<string, unknown>>(v);
     for (const e of entries) {
       const nested = e.objects ?? e.faces ?? e.detections;
       const path = (e.path ?? e.keyframe ?? e.frame ?? null) as string | null;
@@ -154,8 +198,13 @@ export function detectionFrames(results: Results | null, lookup: ArtifactLookup)
   return [...frames.values()];
 }
 
-/** Object labels with counts, for the summary line. */
-export function labelCounts(frames: DetectionFrame[]): Array<[string, number]> {
+/** Object labels with counts, for the summary line: the objects section's own tally when it has one. */
+export function labelCounts(results: Results | null, frames: DetectionFrame[]): Array<[string, number]> {
+  const labels = (
+    results?.objects as { labels?: Array<{ label: string; max_count?: number; seconds?: number[] }> } | undefined
+  )?.labels;
+  if (Array.isArray(labels) && labels.length > 0)
+    return labels.map((l) => [l.label, l.seconds?.length ?? l.max_count ?? 1]);
   const counts = new Map<string, number>();
   for (const f of frames) for (const b of f.boxes) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1]);
@@ -196,7 +245,9 @@ export function answerParts(results: Results | null): {
 }
 
 /** Per-stage timings from the status's stage list, else from the pipeline's timing record. */
-export function stageTimings(status: AnalysisStatusBody): Array<{ stage: string; ms: number | null; status: string | null }> {
+export function stageTimings(
+  status: AnalysisStatusBody,
+): Array<{ stage: string; ms: number | null; status: string | null }> {
   if (status.stages && status.stages.length > 0)
     return status.stages.map((s) => ({ stage: s.name, ms: num(s.duration_ms), status: s.status }));
   const raw = status.results?.stages;
@@ -225,7 +276,12 @@ export function keywords(results: Results | null): { entities: string[]; keyword
         typeof e === 'string'
           ? e
           : e && typeof e === 'object'
-            ? String((e as Record<string, unknown>).text ?? (e as Record<string, unknown>).name ?? (e as Record<string, unknown>).term ?? '')
+            ? String(
+                (e as Record<string, unknown>).text ??
+                  (e as Record<string, unknown>).name ??
+                  (e as Record<string, unknown>).term ??
+                  '',
+              )
             : '',
       )
       .filter(Boolean);

@@ -133,7 +133,10 @@ export interface Results {
     extractive?: { sentences?: string[]; terms?: string[] };
   } | null;
   shots?: Shot[] | { items?: Shot[] } | null;
-  chapters?: Array<{ start: number; end?: number; title: string }> | { items?: Array<{ start: number; end?: number; title: string }> } | null;
+  chapters?:
+    | Array<{ start: number; end?: number; title: string }>
+    | { items?: Array<{ start: number; end?: number; title: string }> }
+    | null;
   objects?: unknown;
   faces?: unknown;
   moderation?: unknown;

@@ -64,7 +64,12 @@ function DetectionCard({ api, frame, onSeek }: { api: ApiClient; frame: Detectio
               key={i}
               class={`box ${b.kind}`}
               aria-hidden="true"
-              style={{ left: `${s[0] * 100}%`, top: `${s[1] * 100}%`, width: `${s[2] * 100}%`, height: `${s[3] * 100}%` }}
+              style={{
+                left: `${s[0] * 100}%`,
+                top: `${s[1] * 100}%`,
+                width: `${s[2] * 100}%`,
+                height: `${s[3] * 100}%`,
+              }}
             >
               <span class="box-label">{b.label}</span>
             </span>

@@ -85,7 +85,14 @@ export function Analyze({ api }: { api: ApiClient }) {
     const fields = { prompt: prompt.trim(), ...(Object.keys(opts).length ? { options: opts } : {}) };
     const jobs: Array<{ sub: Submission; run: (sub: Submission) => Promise<{ analysis_id: string }> }> = [];
     for (const file of files) {
-      const sub = { localId: nextId.current++, label: file.name, size: file.size, sent: 0, analysisId: null, error: null };
+      const sub = {
+        localId: nextId.current++,
+        label: file.name,
+        size: file.size,
+        sent: 0,
+        analysisId: null,
+        error: null,
+      };
       jobs.push({
         sub,
         run: (s) => api.analyzeUpload(file, fields, (sent) => update(s.localId, { sent })),
@@ -170,7 +177,12 @@ export function Analyze({ api }: { api: ApiClient }) {
           onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
         />
         <label for="prompt">Prompt</label>
-        <textarea id="prompt" rows={3} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} />
+        <textarea
+          id="prompt"
+          rows={3}
+          value={prompt}
+          onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)}
+        />
         <fieldset>
           <legend>Options</legend>
           {serverOptions === null && <p class="muted">Loading the server's options…</p>}

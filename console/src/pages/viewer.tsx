@@ -74,7 +74,13 @@ export function Viewer({ api, id, startAt }: { api: ApiClient; id: string; start
       </p>
     );
   return (
-    <Loaded api={api} status={load.status} artifacts={load.artifacts} startAt={startAt} onChanged={() => setReload((n) => n + 1)} />
+    <Loaded
+      api={api}
+      status={load.status}
+      artifacts={load.artifacts}
+      startAt={startAt}
+      onChanged={() => setReload((n) => n + 1)}
+    />
   );
 }
 
@@ -210,11 +216,11 @@ function Loaded(props: {
               />
             </section>
           )}
-          {detections.length > 0 && (
+          {(detections.length > 0 || labelCounts(results, detections).length > 0) && (
             <section aria-labelledby="det-title">
               <h2 id="det-title">Objects and faces</h2>
               <p data-testid="object-labels">
-                {labelCounts(detections)
+                {labelCounts(results, detections)
                   .map(([l, n]) => `${l} (${n})`)
                   .join(', ')}
               </p>
@@ -224,7 +230,7 @@ function Loaded(props: {
           {results?.moderation !== undefined && results?.moderation !== null && (
             <section aria-labelledby="mod-title">
               <h2 id="mod-title">Moderation</h2>
-              <Facts value={results.moderation} />
+              <Moderation value={results.moderation} onSeek={seek} />
             </section>
           )}
           {text.length > 0 && (
@@ -383,7 +389,16 @@ function Actions({ api, status, onChanged }: { api: ApiClient; status: AnalysisS
       ) : (
         <span role="group" aria-label="Confirm delete">
           <span>Delete this analysis and its files? </span>
-          <button type="button" class="danger" onClick={() => void run(() => api.remove(id), () => navigate('/library'))}>
+          <button
+            type="button"
+            class="danger"
+            onClick={() =>
+              void run(
+                () => api.remove(id),
+                () => navigate('/library'),
+              )
+            }
+          >
             Yes, delete
           </button>{' '}
           <button type="button" onClick={() => setConfirming(false)}>
@@ -424,8 +439,10 @@ function Downloads({ api, status, artifacts }: { api: ApiClient; status: Analysi
             type="button"
             class="link"
             onClick={() =>
-              void get(`/api/media/${id}/export?format=json`, `${base}.json`, () =>
-                new Blob([JSON.stringify(status, null, 2)], { type: 'application/json' }),
+              void get(
+                `/api/media/${id}/export?format=json`,
+                `${base}.json`,
+                () => new Blob([JSON.stringify(status, null, 2)], { type: 'application/json' }),
               )
             }
           >
@@ -439,8 +456,10 @@ function Downloads({ api, status, artifacts }: { api: ApiClient; status: Analysi
                 type="button"
                 class="link"
                 onClick={() =>
-                  void get(`/api/media/${id}/export?format=srt`, `${base}.srt`, () =>
-                    new Blob([toSrt(transcript)], { type: 'application/x-subrip' }),
+                  void get(
+                    `/api/media/${id}/export?format=srt`,
+                    `${base}.srt`,
+                    () => new Blob([toSrt(transcript)], { type: 'application/x-subrip' }),
                   )
                 }
               >
@@ -452,8 +471,10 @@ function Downloads({ api, status, artifacts }: { api: ApiClient; status: Analysi
                 type="button"
                 class="link"
                 onClick={() =>
-                  void get(`/api/media/${id}/export?format=vtt`, `${base}.vtt`, () =>
-                    new Blob([toVtt(transcript)], { type: 'text/vtt' }),
+                  void get(
+                    `/api/media/${id}/export?format=vtt`,
+                    `${base}.vtt`,
+                    () => new Blob([toVtt(transcript)], { type: 'text/vtt' }),
                   )
                 }
               >
@@ -486,5 +507,34 @@ function Downloads({ api, status, artifacts }: { api: ApiClient; status: Analysi
         </p>
       )}
     </section>
+  );
+}
+
+/** The moderation verdict and the strongest frame; the per-frame scores stay in the JSON download. */
+function Moderation({ value, onSeek }: { value: unknown; onSeek: (s: number) => void }) {
+  const m = value as {
+    status?: string;
+    verdict?: string;
+    strongest?: { seconds: number; class: string; score: number } | null;
+    notes?: string[];
+    error?: { message?: string };
+  };
+  if (!m || typeof m !== 'object' || (!m.verdict && !m.status)) return <Facts value={value} />;
+  return (
+    <div data-testid="moderation">
+      <p>
+        Verdict: <strong class={`verdict v-${m.verdict ?? 'unknown'}`}>{m.verdict ?? m.status}</strong>
+      </p>
+      {m.strongest && (
+        <p>
+          Strongest: {m.strongest.class} {Math.round(m.strongest.score * 100)}% at{' '}
+          <button type="button" class="cite" onClick={() => onSeek(m.strongest!.seconds)}>
+            {clock(m.strongest.seconds)}
+          </button>
+        </p>
+      )}
+      {m.error?.message && <p class="error">{m.error.message}</p>}
+      {m.notes && m.notes.length > 0 && <p class="muted">{m.notes.join(' ')}</p>}
+    </div>
   );
 }
