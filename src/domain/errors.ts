@@ -27,6 +27,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service temporarily unavailable' },
+  STORAGE_UNAVAILABLE: { status: 503, title: 'The file store is unavailable' },
 
   // Failures recorded on an analysis by the worker (error_code); status is informative.
   MEDIA_URL_FORBIDDEN: { status: 422, title: 'Media URL points to a forbidden address' },

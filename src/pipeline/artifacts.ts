@@ -3,7 +3,6 @@
  * recorded in media_files with the area's retention.
  */
 import fs from 'node:fs/promises';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { analysisDir, type StorageArea } from '../storage/storage.ts';
 import { mediaFileRepository } from '../persistence/media-file.repository.ts';
@@ -29,27 +28,31 @@ export async function artifactPath(
   return { relativePath, absolutePath };
 }
 
-/** Record a file already written at `relativePath`. */
+/** Record a file already written at `relativePath` (the S3 driver uploads it here). */
 export async function recordArtifact(
   ctx: StageContext,
   area: StorageArea,
   relativePath: string,
   mime: string,
 ): Promise<StoredArtifact> {
-  const absolutePath = ctx.deps.storage.resolve(relativePath);
-  const data = await fs.readFile(absolutePath);
-  const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+  const stored = await ctx.deps.storage.persist(relativePath, mime);
   const row = await mediaFileRepository.upsert(ctx.deps.db, {
     analysisId: ctx.analysis.id,
     area,
-    storagePath: absolutePath,
+    storagePath: stored.location,
     relativePath,
-    sizeBytes: data.length,
+    sizeBytes: stored.sizeBytes,
     mimeType: mime,
-    sha256,
+    sha256: stored.sha256,
     retentionDays: ctx.deps.config.storage.retentionDays[area],
   });
-  return { id: row.id, relativePath, absolutePath, sizeBytes: data.length, sha256 };
+  return {
+    id: row.id,
+    relativePath,
+    absolutePath: stored.absolutePath,
+    sizeBytes: stored.sizeBytes,
+    sha256: stored.sha256,
+  };
 }
 
 export async function storeArtifact(
@@ -59,7 +62,8 @@ export async function storeArtifact(
   data: Buffer | string,
   mime: string,
 ): Promise<StoredArtifact> {
-  const { relativePath } = await artifactPath(ctx, area, name);
-  await ctx.deps.storage.writeBuffer(relativePath, data);
+  // Written locally first; recordArtifact stores it (one upload with the S3 driver).
+  const { relativePath, absolutePath } = await artifactPath(ctx, area, name);
+  await fs.writeFile(absolutePath, data);
   return recordArtifact(ctx, area, relativePath, mime);
 }

@@ -113,13 +113,25 @@ export async function startWorker(
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     ...(opts.stages ? { stages: opts.stages } : {}),
   });
+  // Copies left in scratch by a process of ours that died (S3 driver; no-op for local disk).
+  const swept = await deps.storage.sweepScratch();
+  if (swept > 0) log.info({ folders: swept }, 'removed scratch left by stopped processes');
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,
     noHandleSignals: true,
     pollInterval: opts.pollIntervalMs,
     taskList: {
-      [TASK.processAnalysis]: task,
+      [TASK.processAnalysis]: async (payload, helpers) => {
+        try {
+          await task(payload, helpers);
+        } finally {
+          // Scratch copies go on success, failure and retry alike (the next attempt may run elsewhere).
+          const id = (payload as { analysisId?: unknown } | null)?.analysisId;
+          if (typeof id === 'string')
+            await deps.storage.releaseScratch(id).catch((err: unknown) => log.warn({ err }, 'scratch cleanup failed'));
+        }
+      },
       [TASK.cleanupStorage]: async () => {
         await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
       },

@@ -5,7 +5,6 @@
  * Also `verifyStorage`: files without rows and rows without files.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from './storage.ts';
@@ -109,17 +108,6 @@ export async function runCleanup(
   return report;
 }
 
-async function walk(root: string, dir = ''): Promise<string[]> {
-  const entries = await fs.readdir(path.join(root, dir), { withFileTypes: true }).catch(() => []);
-  const out: string[] = [];
-  for (const e of entries) {
-    const rel = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await walk(root, rel)));
-    else if (e.isFile()) out.push(rel);
-  }
-  return out;
-}
-
 export interface VerifyReport {
   files: number;
   rows: number;
@@ -127,9 +115,10 @@ export interface VerifyReport {
   rowsWithoutFiles: string[];
 }
 
-/** Compare the storage tree with the live media_files rows. */
+/** Compare the stored files (local tree or object listing) with the live media_files rows. */
 export async function verifyStorage(db: Db, storage: Storage): Promise<VerifyReport> {
-  const files = (await walk(storage.root)).filter((f) => !f.includes('.partial-'));
+  const files: string[] = [];
+  for await (const f of storage.list()) files.push(f);
   const rows = await db.selectFrom('media_files').select('relative_path').where('deleted_at', 'is', null).execute();
   const rowSet = new Set(rows.map((r) => r.relative_path));
   const fileSet = new Set(files);

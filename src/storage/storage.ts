@@ -16,9 +16,22 @@ export type StorageArea = (typeof STORAGE_AREAS)[number];
 
 export interface StoredFile {
   relativePath: string;
+  /** A local path for the file (S3: its place in this process's scratch folder, which may be empty). */
   absolutePath: string;
+  /** Where the stored bytes live: the local path, or `s3://bucket/key` (recorded as media_files.storage_path). */
+  location: string;
   sizeBytes: number;
   sha256: string;
+}
+
+/** Which implementation holds the files. */
+export const STORAGE_DRIVERS = ['local', 's3'] as const;
+export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
+
+/** Inclusive byte range, as HTTP Range gives it. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 export class PathEscapeError extends Error {
@@ -50,14 +63,44 @@ export function sourcePath(analysisId: string, createdAt: Date): string {
   return `${analysisDir('uploads', analysisId, createdAt)}/source`;
 }
 
+/**
+ * Vocabulary: the *store* holds the files (local disk or an object store); *scratch* is a
+ * process-local folder where a worker keeps copies for tools that need a path (ffmpeg).
+ * With the local driver the two are the same folder and every copy is free.
+ */
 export interface Storage {
+  readonly driver: StorageDriver;
+  /** The local folder `resolve` maps into (local: the store; S3: this process's scratch). */
   readonly root: string;
   resolve(relativePath: string): string;
+  /** A local path holding the file's bytes (S3: downloaded into scratch once per job). */
+  materialize(relativePath: string): Promise<string>;
+  /** Store a file a tool wrote at `resolve(relativePath)` (S3: upload it); returns its size and hash. */
+  persist(relativePath: string, contentType?: string): Promise<StoredFile>;
+  /** Size of a stored file, or null when it is not there. */
+  stat(relativePath: string): Promise<{ sizeBytes: number } | null>;
+  /** Read a stored file, whole or one byte range. */
+  read(relativePath: string, range?: ByteRange): Promise<Readable>;
+  /** A short-lived URL that serves the file directly, or null when the driver has none (local). */
+  presign(
+    relativePath: string,
+    opts: { ttlSeconds: number; filename: string; contentType: string },
+  ): Promise<string | null>;
+  /** Every stored file's relative path (for `storage verify`). */
+  list(): AsyncIterable<string>;
+  /** Drop the scratch copies of one analysis (no-op for the local driver, whose copies are the store). */
+  releaseScratch(analysisId: string): Promise<void>;
+  /** Remove scratch left by processes that died (called when a worker starts). Returns entries removed. */
+  sweepScratch(): Promise<number>;
+  /** Throws when the store cannot be reached (readiness). */
+  check(): Promise<void>;
+  /** Release connections (S3 client sockets). */
+  close(): Promise<void>;
   /** Stream into a file, computing size and sha-256; over `maxBytes` the file is removed and MEDIA_TOO_LARGE thrown. */
   writeStream(
     relativePath: string,
     source: Readable,
-    opts?: { maxBytes?: number; signal?: AbortSignal },
+    opts?: { maxBytes?: number; signal?: AbortSignal; contentType?: string },
   ): Promise<StoredFile>;
   writeBuffer(relativePath: string, data: Buffer | string): Promise<StoredFile>;
   remove(relativePath: string): Promise<void>;
@@ -67,6 +110,7 @@ export interface Storage {
 }
 
 export class LocalFileStorage implements Storage {
+  readonly driver = 'local' as const;
   readonly root: string;
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -106,7 +150,7 @@ export class LocalFileStorage implements Storage {
       await fsp.rm(partial, { force: true });
       throw err;
     }
-    return { relativePath, absolutePath, sizeBytes: size, sha256: hash.digest('hex') };
+    return { relativePath, absolutePath, location: absolutePath, sizeBytes: size, sha256: hash.digest('hex') };
   }
 
   async writeBuffer(relativePath: string, data: Buffer | string): Promise<StoredFile> {
@@ -117,6 +161,7 @@ export class LocalFileStorage implements Storage {
     return {
       relativePath,
       absolutePath,
+      location: absolutePath,
       sizeBytes: buf.length,
       sha256: crypto.createHash('sha256').update(buf).digest('hex'),
     };
@@ -135,5 +180,68 @@ export class LocalFileStorage implements Storage {
       () => true,
       () => false,
     );
+  }
+
+  async materialize(relativePath: string): Promise<string> {
+    return this.resolve(relativePath);
+  }
+
+  async persist(relativePath: string): Promise<StoredFile> {
+    const absolutePath = this.resolve(relativePath);
+    const { sizeBytes, sha256 } = await hashFile(absolutePath);
+    return { relativePath, absolutePath, location: absolutePath, sizeBytes, sha256 };
+  }
+
+  async stat(relativePath: string): Promise<{ sizeBytes: number } | null> {
+    const st = await fsp.stat(this.resolve(relativePath)).catch(() => null);
+    return st?.isFile() ? { sizeBytes: st.size } : null;
+  }
+
+  async read(relativePath: string, range?: ByteRange): Promise<Readable> {
+    const absolutePath = this.resolve(relativePath);
+    await fsp.access(absolutePath);
+    return fs.createReadStream(absolutePath, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async presign(): Promise<string | null> {
+    return null;
+  }
+
+  async *list(): AsyncIterable<string> {
+    yield* walkFiles(this.root, '');
+  }
+
+  async releaseScratch(): Promise<void> {}
+
+  async sweepScratch(): Promise<number> {
+    return 0;
+  }
+
+  async check(): Promise<void> {
+    await fsp.mkdir(this.root, { recursive: true });
+    await fsp.access(this.root, fs.constants.W_OK);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Size and sha-256 of a local file, streamed (artifacts can be large). */
+export async function hashFile(absolutePath: string): Promise<{ sizeBytes: number; sha256: string }> {
+  const hash = crypto.createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of fs.createReadStream(absolutePath)) {
+    sizeBytes += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { sizeBytes, sha256: hash.digest('hex') };
+}
+
+/** Files under `root/dir`, as paths relative to root; half-written `.partial-` files are skipped. */
+async function* walkFiles(root: string, dir: string): AsyncGenerator<string> {
+  const entries = await fsp.readdir(path.join(root, dir), { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* walkFiles(root, rel);
+    else if (e.isFile() && !e.name.includes('.partial-')) yield rel;
   }
 }

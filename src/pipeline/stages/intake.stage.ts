@@ -32,7 +32,7 @@ async function download(ctx: StageContext, url: string) {
     const row = await mediaFileRepository.upsert(ctx.deps.db, {
       analysisId: ctx.analysis.id,
       area: 'uploads',
-      storagePath: stored.absolutePath,
+      storagePath: stored.location,
       relativePath: stored.relativePath,
       sizeBytes: stored.sizeBytes,
       mimeType: null,
@@ -62,7 +62,8 @@ export const intakeStage: Stage = {
     }
     if (Number(row.size_bytes) === 0) throw new AppError('MEDIA_EMPTY', 'The media file is empty (0 bytes)');
 
-    const absolutePath = storage.resolve(row.relative_path);
+    // A local copy for the tools (the S3 driver downloads into this worker's scratch).
+    const absolutePath = await storage.materialize(row.relative_path);
     const detected = await detectFile(absolutePath);
     const claimed = ctx.analysis.mediaType;
     if (detected.mediaType === 'unknown')
