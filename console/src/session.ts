@@ -39,10 +39,14 @@ export async function startMediaWorker(): Promise<boolean> {
   });
   try {
     await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    if (navigator.serviceWorker.controller) return true;
-    await new Promise<void>((resolve) => {
-      navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true });
-    });
+    if (!navigator.serviceWorker.controller) {
+      await new Promise<void>((resolve) => {
+        navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true });
+      });
+    }
+    // Saves the worker a round trip on the first image.
+    const key = getKey();
+    if (key) tellWorker(key);
     return true;
   } catch {
     return false;

@@ -97,6 +97,7 @@ export function TranscriptView(props: {
       frag.append(p);
     }
     el.replaceChildren(frag);
+    performance.mark('viewer:transcript');
     wordEls.current = all;
   }, [props.transcript]);
 

@@ -44,7 +44,10 @@ export function Viewer({ api, id, startAt }: { api: ApiClient; id: string; start
     let live = true;
     setLoad((l) => (l.state === 'ready' ? l : { state: 'loading' }));
     Promise.all([api.status(id), api.artifacts(id).catch(() => ({ data: [] as Artifact[] }))])
-      .then(([status, artifacts]) => live && setLoad({ state: 'ready', status, artifacts: artifacts.data }))
+      .then(([status, artifacts]) => {
+        performance.mark('viewer:data');
+        if (live) setLoad({ state: 'ready', status, artifacts: artifacts.data });
+      })
       .catch((err: unknown) => {
         if (!live) return;
         if (err instanceof ApiError && (err.status === 404 || err.status === 400 || err.status === 410))
