@@ -63,10 +63,10 @@ export function useLiveStatus(api: ApiClient, id: string | null): LiveState | nu
       try {
         await api.events(
           id,
-          (_type: string, data: ProgressEvent) => {
+          (type: string, data: ProgressEvent) => {
             if (stopped) return;
-            setState((prev) => merge(prev, data));
-            if (typeof data.status === 'string' && FINAL.has(data.status)) {
+            setState((prev) => merge(prev, type, data));
+            if (FINAL.has(type) || (typeof data.status === 'string' && FINAL.has(data.status))) {
               // The final event may be slim; read the full status once.
               void refresh('events').catch(() => undefined);
               abort.abort();
@@ -89,7 +89,8 @@ export function useLiveStatus(api: ApiClient, id: string | null): LiveState | nu
   return state;
 }
 
-function merge(prev: LiveState | null, e: ProgressEvent): LiveState {
+/** One event into the state: `status`/`progress` carry the row's fields, `stage` one stage's change. */
+export function merge(prev: LiveState | null, type: string, e: ProgressEvent): LiveState {
   const base: LiveState = prev ?? {
     status: 'pending',
     progress: 0,
@@ -98,18 +99,24 @@ function merge(prev: LiveState | null, e: ProgressEvent): LiveState {
     errorMessage: null,
     via: 'events',
   };
-  const stage = (e.current_stage ?? e.stage ?? undefined) as string | null | undefined;
+  const stageName = typeof e.stage === 'string' ? e.stage : typeof e.name === 'string' ? e.name : null;
+  const stageState = [e.stage_status, e.state, type === 'stage' ? e.status : undefined].find(
+    (v): v is string => typeof v === 'string',
+  );
+  let current = (e.current_stage ?? undefined) as string | null | undefined;
   let stages = Array.isArray(e.stages) ? e.stages : base.stages;
-  if (typeof e.stage === 'string' && typeof e.stage_status === 'string') {
-    const name = e.stage;
-    const found = stages.some((s) => s.name === name);
+  if (stageName && stageState) {
+    const found = stages.some((s) => s.name === stageName);
     stages = found
-      ? stages.map((s) => (s.name === name ? { ...s, status: e.stage_status as string } : s))
-      : [...stages, { name, status: e.stage_status }];
+      ? stages.map((s) => (s.name === stageName ? { ...s, status: stageState } : s))
+      : [...stages, { name: stageName, status: stageState }];
+    if (current === undefined && (stageState === 'started' || stageState === 'running')) current = stageName;
   }
+  const stage = current;
+  const status = FINAL.has(type) ? type : type !== 'stage' && typeof e.status === 'string' ? e.status : base.status;
   return {
     ...base,
-    status: typeof e.status === 'string' ? e.status : base.status,
+    status,
     progress: typeof e.progress === 'number' ? e.progress : base.progress,
     currentStage: stage === undefined ? base.currentStage : stage,
     stages,
