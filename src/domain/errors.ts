@@ -13,6 +13,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, title: 'Route not found' },
   ANALYSIS_NOT_FOUND: { status: 404, title: 'Analysis not found' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
+  KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   INVALID_TRANSITION: { status: 409, title: 'Invalid status transition' },
   CONCURRENT_MODIFICATION: { status: 409, title: 'The analysis was modified concurrently' },
   RETRY_LIMIT_REACHED: { status: 409, title: 'Retry limit reached' },

@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
 import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
@@ -81,6 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  await app.register(adminKeyRoutes, {
+    keys: deps.media.keys,
+    authMode: deps.media.authMode,
+    prefix: '/api/admin/keys',
+  });
   if (deps.console !== false && consoleBuilt(deps.console?.root)) await app.register(consoleRoutes, deps.console ?? {});
   else if (deps.console !== false) deps.logger.warn('the web console is not built (npm run build); / is not served');
   return app;

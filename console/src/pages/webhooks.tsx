@@ -151,13 +151,18 @@ export function Webhooks({ api }: { api: ApiClient }) {
             <li key={ep.id} class="card">
               <p>
                 <span class="filename">{ep.url}</span>{' '}
-                <span class={`badge ${ep.enabled ? 's-completed' : 's-failed'}`}>{ep.enabled ? 'enabled' : 'disabled'}</span>
+                <span class={`badge ${ep.enabled ? 's-completed' : 's-failed'}`}>
+                  {ep.enabled ? 'enabled' : 'disabled'}
+                </span>
               </p>
               {ep.description && <p class="muted">{ep.description}</p>}
               <p class="muted">Events: {ep.events.join(', ')}</p>
               {ep.disabled_reason && <p class="error">{ep.disabled_reason}</p>}
               <div class="actions">
-                <button type="button" onClick={() => void act(() => api.request('POST', `${BASE}/${ep.id}/test`), 'Test ping sent.')}>
+                <button
+                  type="button"
+                  onClick={() => void act(() => api.request('POST', `${BASE}/${ep.id}/test`), 'Test ping sent.')}
+                >
                   Send test
                 </button>{' '}
                 <button
@@ -216,7 +221,10 @@ export function Webhooks({ api }: { api: ApiClient }) {
                     <button
                       type="button"
                       onClick={() =>
-                        void act(() => api.request('POST', `${BASE}/deliveries/${d.id}/redeliver`), 'Delivery sent again.')
+                        void act(
+                          () => api.request('POST', `${BASE}/deliveries/${d.id}/redeliver`),
+                          'Delivery sent again.',
+                        )
                       }
                     >
                       Replay
