@@ -90,8 +90,9 @@ export function TranscriptView(props: {
         const w = document.createElement('span');
         w.className = 'w';
         w.dataset.i = String(i);
-        w.textContent = words[i]!.text;
-        p.append(w, ' ');
+        // The space inside the word keeps the node count at one per word.
+        w.textContent = `${words[i]!.text} `;
+        p.append(w);
         all[i] = w;
       }
       frag.append(p);

@@ -42,6 +42,7 @@ export function Viewer({ api, id, startAt }: { api: ApiClient; id: string; start
   const [reload, setReload] = useState(0);
   useEffect(() => {
     let live = true;
+    performance.mark('viewer:request');
     setLoad((l) => (l.state === 'ready' ? l : { state: 'loading' }));
     Promise.all([api.status(id), api.artifacts(id).catch(() => ({ data: [] as Artifact[] }))])
       .then(([status, artifacts]) => {
