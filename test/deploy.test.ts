@@ -35,7 +35,7 @@ test(
 );
 
 test('Kubernetes probes point at the health endpoints; the image runs as non-root', async () => {
-  const k8s = await fs.readFile('deploy/k8s/media-analysis.yaml', 'utf8');
+  const k8s = await fs.readFile('deploy/k8s/base/api.yaml', 'utf8');
   assert.match(k8s, /livenessProbe: \{ httpGet: \{ path: \/health, port: http \}/);
   assert.match(k8s, /readinessProbe: \{ httpGet: \{ path: \/health\/ready, port: http \}/);
   assert.match(k8s, /runAsNonRoot: true/);

@@ -17,13 +17,19 @@ let dataDir: string;
 
 const TABLES = [
   'analysis_counts',
+  'analysis_events',
   'api_keys',
   'audit_log',
   'contact_sheets',
   'idempotency_keys',
+  'media_analysis_archive',
   'media_analysis_requests',
   'media_analysis_results',
   'media_files',
+  'tenant_webhook_secrets',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_endpoints',
   'worker_heartbeats',
 ];
 
@@ -71,7 +77,7 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 4);
+  assert.equal(facts.fks, 6);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{
@@ -126,8 +132,10 @@ test('CLI: db status / rollback / migrate, keys create / list / revoke', async (
     (await cli('db', 'status')).stdout,
     /applied .*0001-initial-schema\napplied .*0002-analysis-counts\napplied .*0003-change-notifications\napplied .*0004-batched-counter-inserts/,
   );
-  assert.match((await cli('db', 'rollback')).stdout, /^Down 0004-batched-counter-inserts: Success\s*$/i);
-  assert.match((await cli('db', 'rollback', '--steps', '5')).stdout, /Down 0001-initial-schema: Success/i);
+  const latest = Object.keys(MIGRATIONS).at(-1)!;
+  assert.match((await cli('db', 'rollback')).stdout, new RegExp(`^Down ${latest}: Success\\s*$`, 'i'));
+  const steps = String(Object.keys(MIGRATIONS).length);
+  assert.match((await cli('db', 'rollback', '--steps', steps)).stdout, /Down 0001-initial-schema: Success/i);
   assert.match((await cli('db', 'status')).stdout, /pending .*0001-initial-schema/);
   assert.match(
     (await cli('db', 'migrate')).stdout,

@@ -16,6 +16,10 @@ import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
 import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
+import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.ts';
+import type { WebhookService } from '../domain/webhook/webhook.service.ts';
+import type { EventHub } from '../events/event-hub.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
 export function mediaSettings(config: AppConfig) {
@@ -37,6 +41,8 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
+  /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
+  integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
   /** The web console at `/` (served when built); false turns it off. */
   console?: ConsoleRoutesOptions | false;
 }
@@ -82,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   await app.register(adminKeyRoutes, {
     keys: deps.media.keys,
     authMode: deps.media.authMode,
@@ -90,4 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.console !== false && consoleBuilt(deps.console?.root)) await app.register(consoleRoutes, deps.console ?? {});
   else if (deps.console !== false) deps.logger.warn('the web console is not built (npm run build); / is not served');
   return app;
+}
+
+async function registerIntegrations(
+  app: FastifyInstance,
+  deps: AppDeps,
+  integrations: NonNullable<AppDeps['integrations']>,
+): Promise<void> {
+  const base = { db: deps.media.db, keys: deps.media.keys, authMode: deps.media.authMode };
+  const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
+  await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
+  for (const prefix of ['/api/media', '/api/v1/media']) await app.register(analysisEventRoutes, { ...events, prefix });
 }

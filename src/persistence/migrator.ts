@@ -9,13 +9,21 @@ import * as m0001 from './migrations/0001-initial-schema.ts';
 import * as m0002 from './migrations/0002-analysis-counts.ts';
 import * as m0003 from './migrations/0003-change-notifications.ts';
 import * as m0004 from './migrations/0004-batched-counter-inserts.ts';
+import * as m0008 from './migrations/0008-events-and-webhooks.ts';
+import * as m0009 from './migrations/0009-analysis-archive.ts';
+import { runOnlineSteps, type OnlineStep } from './online-steps.ts';
+
+/** A migration, plus the steps that must run outside its transaction (online-steps.ts). */
+export type OnlineMigration = Migration & { online?: readonly OnlineStep[] };
 
 /** Every migration, in order. Names sort lexically, which Kysely relies on. */
-export const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0001-initial-schema': m0001,
   '0002-analysis-counts': m0002,
   '0003-change-notifications': m0003,
   '0004-batched-counter-inserts': m0004,
+  '0008-events-and-webhooks': m0008,
+  '0009-analysis-archive': m0009,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {
@@ -32,10 +40,30 @@ function unwrap(result: MigrationResultSet): string[] {
   return (result.results ?? []).map((r) => `${r.direction} ${r.migrationName}: ${r.status}`);
 }
 
-/** Install the queue schema, then apply all pending migrations of ours. */
+/** Install the queue schema, then apply all pending migrations of ours, then their online steps. */
 export async function migrateToLatest(db: Kysely<unknown>, pool: pg.Pool): Promise<string[]> {
   await runMigrations({ pgPool: pool, logger: silentGraphileLogger });
-  return unwrap(await migrator(db).migrateToLatest());
+  const lines = unwrap(await migrator(db).migrateToLatest());
+  return [...lines, ...(await runAllOnlineSteps(db, pool))];
+}
+
+/** Apply our migrations up to and including `name` (tests of a migration's behaviour under load). */
+export async function migrateTo(db: Kysely<unknown>, pool: pg.Pool, name: string): Promise<string[]> {
+  await runMigrations({ pgPool: pool, logger: silentGraphileLogger });
+  const lines = unwrap(await migrator(db).migrateTo(name));
+  return [...lines, ...(await runAllOnlineSteps(db, pool))];
+}
+
+/**
+ * The online steps of every applied migration. Idempotent, so they run after each
+ * migrate: a step cut short (a crash mid-build) is finished by the next run.
+ */
+async function runAllOnlineSteps(db: Kysely<unknown>, pool: pg.Pool): Promise<string[]> {
+  const applied = new Set((await migrator(db).getMigrations()).filter((m) => m.executedAt).map((m) => m.name));
+  const steps = Object.entries(MIGRATIONS)
+    .filter(([name]) => applied.has(name))
+    .flatMap(([, m]) => m.online ?? []);
+  return runOnlineSteps(pool, steps);
 }
 
 /** Undo the last `steps` applied migrations of ours. */

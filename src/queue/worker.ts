@@ -27,6 +27,7 @@ import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
 import { runCleanup } from '../storage/retention.ts';
+import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   cleanupCron?: string;
   /** Analyses one tenant may have processing at once (0 = no cap). */
   tenantMaxConcurrent?: number;
+  /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
+  webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
 
 export interface WorkerHandle {
@@ -158,6 +161,9 @@ export async function startWorker(
   }, sweepEveryMs);
   heartbeat.unref();
   sweeper.unref();
+  const dispatcher: DispatcherHandle | null = opts.webhooks
+    ? startWebhookDispatcher({ ...opts.webhooks, db, log: log.child({ component: 'webhooks' }) })
+    : null;
   log.info({ concurrency: opts.concurrency }, 'worker started');
 
   let stopping: Promise<void> | null = null;
@@ -167,6 +173,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await dispatcher?.stop();
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();

@@ -1,0 +1,38 @@
+/**
+ * Archiving, run by the retention job: finished analyses older than ARCHIVE_AFTER_DAYS
+ * move to the month-partitioned archive in batches. An analysis still holding live files
+ * first has them made due (the cleanup in the same run deletes them) and moves once
+ * they are gone, so the archive never points at files.
+ */
+import type { Db } from '../../persistence/database.ts';
+import { archiveRepository } from '../../persistence/archive.repository.ts';
+
+export const ARCHIVE_BATCH = 200;
+
+export interface ArchiveReport {
+  archived: number;
+  files_expired: number;
+}
+
+/** Make the files of archivable analyses due (before the file cleanup of the same run). */
+export async function prepareArchive(db: Db, afterDays: number, batch = ARCHIVE_BATCH): Promise<number> {
+  if (afterDays <= 0) return 0;
+  return archiveRepository.expireFilesOfArchivable(db, afterDays, batch * 10);
+}
+
+/** Move archivable analyses in batches of `batch` rows (each batch its own short transaction). */
+export async function archiveOldAnalyses(
+  db: Db,
+  afterDays: number,
+  opts: { batch?: number; maxBatches?: number } = {},
+): Promise<number> {
+  if (afterDays <= 0) return 0;
+  const batch = opts.batch ?? ARCHIVE_BATCH;
+  let total = 0;
+  for (let i = 0; i < (opts.maxBatches ?? 100); i++) {
+    const moved = await archiveRepository.archiveBatch(db, afterDays, batch);
+    total += moved;
+    if (moved < batch) break;
+  }
+  return total;
+}
