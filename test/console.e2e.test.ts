@@ -18,6 +18,7 @@ import { fixtures, hasEspeak, hasFfmpeg } from './helpers/fixtures.ts';
 import { startFakeProviders, type FakeProviders } from './helpers/fake-providers.ts';
 import { hasChromium, launchBrowser, seriousAxeViolations, type Browser } from './helpers/browser.ts';
 import { longVideoResult, seedCompletedAnalysis } from './helpers/console-seed.ts';
+import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 import { consoleBuilt, CONSOLE_CSP } from '../src/http/routes/console.routes.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -36,6 +37,7 @@ const missing =
 describe('web console in Chromium', { skip: missing }, () => {
   let t: TestApp;
   let fake: FakeProviders;
+  let receiver: Receiver;
   let browser: Browser;
   let page: Page;
   let base: string;
@@ -46,7 +48,9 @@ describe('web console in Chromium', { skip: missing }, () => {
 
   before(async () => {
     fake = await startFakeProviders();
+    receiver = await startReceiver();
     t = await createTestApp({
+      WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}`,
       LOG_LEVEL: 'warn',
       TRANSCRIPTION_PROVIDER: 'openai-compatible',
       TRANSCRIPTION_BASE_URL: `${fake.url}/v1`,
@@ -71,6 +75,7 @@ describe('web console in Chromium', { skip: missing }, () => {
     await browser?.close();
     await t?.close();
     await fake?.close();
+    await receiver?.close();
   });
 
   /** Screenshot at desktop width and at 360 px, then axe on the page (serious and critical only). */
@@ -156,6 +161,8 @@ describe('web console in Chromium', { skip: missing }, () => {
     await card.getByRole('link', { name: 'Open result' }).waitFor({ timeout: 30_000 });
     // Live progress names a stage while the worker runs, then reaches completed.
     await card.getByTestId('live-status').filter({ hasText: 'completed' }).waitFor({ timeout: 90_000 });
+    // The progress came over the analysis's event stream, not by polling.
+    assert.equal(await card.locator('.live').getAttribute('data-via'), 'events');
     const href = await card.getByRole('link', { name: 'Open result' }).getAttribute('href');
     videoId = /analyses\/([0-9a-f-]{36})/.exec(href ?? '')![1]!;
     await checkPage('analyze-progress');
@@ -246,7 +253,24 @@ describe('web console in Chromium', { skip: missing }, () => {
   test('webhooks page; keys page refuses a tenant key and serves an admin key', async () => {
     await page.goto(`${base}/#/webhooks`);
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    const hookUrl = receiver.url('/media-hook');
+    await page.getByLabel('Receiver URL').fill(hookUrl);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = await page.getByLabel('Secret', { exact: true }).inputValue();
+    assert.match(secret, /^whsec_/);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    // A test ping lands in the delivery log; replay sends it again to the receiver.
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByRole('button', { name: 'Replay' }).first().waitFor();
+    const before = receiver.at('/media-hook').length;
+    await page.getByRole('button', { name: 'Replay' }).first().click();
+    await page.getByText('Delivery sent again.').waitFor();
+    await waitFor(async () => receiver.at('/media-hook').length > before, 15_000);
     await checkPage('webhooks');
+    // Shown once: after reloading the page the secret is nowhere.
+    await page.reload();
+    await page.getByText(hookUrl).first().waitFor();
+    assert.equal(await page.getByText(secret).count(), 0);
     await page.goto(`${base}/#/keys`);
     await page.getByText('Only an admin key can manage keys.').waitFor();
     await signOut();

@@ -2,6 +2,7 @@
  * The console's only way to the server: the public HTTP API with the signed-in key in the
  * Authorization header (never in a URL). Every call is one a key holder could make with curl.
  */
+import { StreamHttpError, streamEvents } from '../../sdk/src/sse.ts';
 import type { AnalysisStatusBody, Artifact, HistoryPage, SearchHit } from './types.ts';
 
 /** A problem+json answer (or a network failure, status 0). */
@@ -122,49 +123,27 @@ export class ApiClient {
   }
 
   /**
-   * Server-sent events read over fetch (EventSource cannot send the Authorization header).
-   * Resolves when the stream ends; rejects with ApiError 404 when the server has no events route.
+   * The analysis's live events through the SDK's SSE reader (fetch, so the key goes in a
+   * header; resumes with Last-Event-ID). Resolves when the server ends the stream after the
+   * final event; rejects with ApiError 404 when the server has no events route.
    */
   async events(id: string, onEvent: (type: string, data: ProgressEvent) => void, signal: AbortSignal): Promise<void> {
-    const res = await fetch(`${API}/${encodeURIComponent(id)}/events`, {
-      headers: this.headers({ accept: 'text/event-stream' }),
-      credentials: 'omit',
-      cache: 'no-store',
-      signal,
-    });
-    if (!res.ok || !res.body) throw await toError(res);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let cut: number;
-      while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
-        const parsed = parseSseBlock(block);
-        if (parsed) onEvent(parsed.type, parsed.data);
+    try {
+      for await (const e of streamEvents(`${API}/${encodeURIComponent(id)}/events`, {
+        headers: this.headers(),
+        signal,
+        isFinal: (ev) => FINAL_EVENTS.has(ev.event),
+      })) {
+        onEvent(e.event, (e.data && typeof e.data === 'object' ? e.data : {}) as ProgressEvent);
       }
+    } catch (err) {
+      if (err instanceof StreamHttpError) throw problemToError(err.status, err.body as Record<string, unknown> | null);
+      throw err;
     }
   }
 }
 
-/** One SSE block (`event:`/`data:` lines) to its type and JSON data; comments and pings give null. */
-export function parseSseBlock(block: string): { type: string; data: ProgressEvent } | null {
-  let type = 'message';
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (line.startsWith('event:')) type = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  if (data.length === 0) return null;
-  try {
-    return { type, data: JSON.parse(data.join('\n')) as ProgressEvent };
-  } catch {
-    return { type, data: { text: data.join('\n') } };
-  }
-}
+const FINAL_EVENTS = new Set(['completed', 'failed', 'cancelled', 'deleted']);
 
 export function qs(query: Record<string, string | undefined>): string {
   const p = new URLSearchParams();

@@ -128,7 +128,7 @@ export function merge(prev: LiveState | null, type: string, e: ProgressEvent): L
 export function StageProgress({ state, label }: { state: LiveState; label: string }) {
   const final = FINAL.has(state.status);
   return (
-    <div class="live" data-status={state.status}>
+    <div class="live" data-status={state.status} data-via={state.via}>
       <p class="live-line" aria-live="polite">
         <span class={`badge s-${state.status}`} data-testid="live-status">
           {state.status}
