@@ -148,6 +148,26 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
   );
 }
 
+/** The search answers per analysis with its matching segments; the list shows one row per segment. */
+function flattenHits(data: unknown[]): SearchHit[] {
+  const out: SearchHit[] = [];
+  for (const raw of data as Array<Record<string, unknown>>) {
+    const segments = Array.isArray(raw.segments) ? (raw.segments as Array<Record<string, unknown>>) : [];
+    if (segments.length === 0) out.push(raw as unknown as SearchHit);
+    for (const s of segments)
+      out.push({
+        analysis_id: String(raw.analysis_id),
+        original_filename:
+          (raw.original_filename as string | undefined) ?? (raw.result_summary as string | null) ?? null,
+        kind: s.kind as string,
+        text: s.text as string,
+        start: typeof s.start_seconds === 'number' ? s.start_seconds : null,
+        thumbnail_url: (s.keyframe_url as string | null) ?? null,
+      });
+  }
+  return out;
+}
+
 function hitTime(h: SearchHit): number | null {
   const t = h.start ?? h.seconds ?? null;
   return typeof t === 'number' ? t : null;
@@ -161,7 +181,7 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
     setNote(null);
     api
       .search({ q, limit: '20' })
-      .then((r) => setHits(r.data ?? []))
+      .then((r) => setHits(flattenHits(r.data ?? [])))
       .catch((err: unknown) => {
         setHits([]);
         setNote(
