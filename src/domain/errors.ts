@@ -59,6 +59,7 @@ export const ERRORS = {
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   SPEECH_ENGINE_FAILED: { status: 500, title: 'The local speech engine crashed or timed out' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  STAGE_TIMEOUT: { status: 504, title: 'A pipeline stage passed its time limit' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

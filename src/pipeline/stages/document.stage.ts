@@ -6,14 +6,17 @@
 import { extractDocumentText } from '../../media/document-extract.ts';
 import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { storeArtifact } from '../artifacts.ts';
-import type { Stage } from '../stage.ts';
+import { unless, type Stage } from '../stage.ts';
 
 /** Characters of text kept inline in `results` (the rest is in document.txt). */
 export const TEXT_PREVIEW_CHARS = 4_000;
 
 export const documentStage: Stage = {
   name: 'document',
-  appliesTo: (ctx) => ctx.source?.mediaType === 'document',
+  needs: ['probe'],
+  produces: ['document'],
+  optional: true,
+  appliesTo: (ctx) => unless(ctx.source?.mediaType === 'document', 'not a document'),
   async run(ctx) {
     const { config } = ctx.deps;
     const { absolutePath, mime } = ctx.source!;
