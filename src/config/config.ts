@@ -91,6 +91,18 @@ export const SPEC = {
   FRAME_COUNT: { kind: 'int', default: 6, min: 1, max: 100 },
   FRAME_WIDTH: { kind: 'int', default: 640, min: 64, max: 3840 },
   CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
+  // On-CPU vision (models shipped in npm packages; see src/media/vision).
+  VISION_SHOTS: { kind: 'bool', default: true },
+  VISION_OBJECTS: { kind: 'bool', default: true },
+  VISION_FACES: { kind: 'bool', default: true },
+  VISION_MODERATION: { kind: 'bool', default: true },
+  VISION_SCENE_THRESHOLD: { kind: 'int', default: 10, min: 1, max: 100 },
+  VISION_CALL_TIMEOUT_MS: { kind: 'int', default: 60_000, min: 1000, max: 3_600_000 },
+  VISION_MAX_HEAP_MB: { kind: 'int', default: 1024, min: 128, max: 16_384 },
+  VISION_MODELS_DIR: { kind: 'string', default: undefined },
+  MODERATION_MODEL: { kind: 'string', default: 'MobileNetV2' },
+  MODERATION_EXPLICIT_PERCENT: { kind: 'int', default: 70, min: 1, max: 100 },
+  MODERATION_SUGGESTIVE_PERCENT: { kind: 'int', default: 80, min: 1, max: 100 },
   CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
   CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
 
@@ -413,6 +425,21 @@ export function loadConfig(env: Env = process.env) {
       frameCount: v.FRAME_COUNT,
       frameWidth: v.FRAME_WIDTH,
       contactSheet: { grid: v.CONTACT_SHEET_GRID, width: v.CONTACT_SHEET_WIDTH, height: v.CONTACT_SHEET_HEIGHT },
+    },
+    vision: {
+      shots: v.VISION_SHOTS,
+      objects: v.VISION_OBJECTS,
+      faces: v.VISION_FACES,
+      moderation: v.VISION_MODERATION,
+      sceneThreshold: v.VISION_SCENE_THRESHOLD,
+      callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
+      maxHeapMb: v.VISION_MAX_HEAP_MB,
+      humanModelsDir: v.VISION_MODELS_DIR,
+      moderationModel: v.MODERATION_MODEL,
+      moderationThresholds: {
+        explicit: v.MODERATION_EXPLICIT_PERCENT / 100,
+        suggestive: v.MODERATION_SUGGESTIVE_PERCENT / 100,
+      },
     },
   };
   return deepFreeze(config);

@@ -59,6 +59,12 @@ export const ERRORS = {
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   SPEECH_ENGINE_FAILED: { status: 500, title: 'The local speech engine crashed or timed out' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  // Recorded on one result section (a stage), not on the analysis: the rest completes.
+  MODEL_LOAD_FAILED: { status: 500, title: 'A local model failed to load' },
+  MODEL_FAILED: { status: 500, title: 'A local model failed on the input' },
+  MODEL_TIMEOUT: { status: 504, title: 'A local model ran past its time limit' },
+  MODEL_CRASHED: { status: 500, title: 'The model host thread stopped' },
+  FRAME_UNREADABLE: { status: 422, title: 'A frame could not be decoded' },
   STAGE_TIMEOUT: { status: 504, title: 'A pipeline stage passed its time limit' },
 } as const;
 
