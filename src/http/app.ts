@@ -23,6 +23,7 @@ export function mediaSettings(config: AppConfig) {
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+    artifactDelivery: { mode: config.storage.artifactDelivery, ttlSeconds: config.storage.artifactUrlTtlSeconds },
   };
 }
 
