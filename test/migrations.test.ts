@@ -17,6 +17,7 @@ let dataDir: string;
 
 const TABLES = [
   'analysis_counts',
+  'analysis_events',
   'api_keys',
   'audit_log',
   'contact_sheets',
@@ -25,6 +26,11 @@ const TABLES = [
   'media_analysis_requests',
   'media_analysis_results',
   'media_files',
+  'media_segments',
+  'tenant_webhook_secrets',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_endpoints',
   'worker_heartbeats',
 ];
 
@@ -72,7 +78,7 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 4);
+  assert.equal(facts.fks, 7);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{

@@ -4,6 +4,7 @@
  * grouped object. Nothing else in the code base touches `process.env`.
  */
 import path from 'node:path';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseSchedule } from '../domain/webhook/webhook.policy.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -132,6 +133,20 @@ export const SPEC = {
   RATE_LIMIT_WINDOW_MS: { kind: 'int', default: 60_000, min: 1000, max: 86_400_000 },
   TENANT_MAX_CONCURRENT: { kind: 'int', default: 10, min: 0, max: 10_000 },
   REDIS_URL: { kind: 'string', default: undefined, secret: true },
+  /** Hosts (name or IP, optionally :port) webhooks may reach even on private addresses. */
+  WEBHOOK_ALLOW_HOSTS: { kind: 'list', default: [] },
+  /** A receiver must answer 2xx within this to count as delivered. */
+  WEBHOOK_TIMEOUT_MS: { kind: 'int', default: 15_000, min: 100, max: 120_000 },
+  /** Delays after each failed attempt, e.g. "5s,5m,30m,2h,5h,10h,14h" (empty: that default). */
+  WEBHOOK_RETRY_SCHEDULE: { kind: 'string', default: '' },
+  WEBHOOK_CONCURRENCY: { kind: 'int', default: 32, min: 1, max: 1000 },
+  WEBHOOK_ENDPOINT_CONCURRENCY: { kind: 'int', default: 8, min: 1, max: 1000 },
+  /** An endpoint failing without a success this long is disabled (default 5 days). */
+  WEBHOOK_DISABLE_AFTER_SECONDS: { kind: 'int', default: 5 * 86_400, min: 1, max: 365 * 86_400 },
+  WEBHOOK_ROTATION_GRACE_SECONDS: { kind: 'int', default: 86_400, min: 0, max: 30 * 86_400 },
+  WEBHOOK_POLL_INTERVAL_MS: { kind: 'int', default: 1_000, min: 10, max: 600_000 },
+  /** Comment lines on idle event streams, so proxies keep them open. */
+  SSE_HEARTBEAT_MS: { kind: 'int', default: 15_000, min: 100, max: 600_000 },
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
   CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
@@ -281,6 +296,14 @@ export function loadConfig(env: Env = process.env) {
   const transcription = transcriptionConfig(v, problems);
   if (v.STORAGE_DRIVER === 's3' && !v.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
   if (v.S3_ENDPOINT && !/^https?:\/\//.test(v.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be an http(s) URL');
+  let webhookSchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
+  if (v.WEBHOOK_RETRY_SCHEDULE) {
+    try {
+      webhookSchedule = parseSchedule(v.WEBHOOK_RETRY_SCHEDULE);
+    } catch (err) {
+      problems.push(`WEBHOOK_RETRY_SCHEDULE: ${(err as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(v.DATA_DIR);
@@ -360,6 +383,19 @@ export function loadConfig(env: Env = process.env) {
       resultTtl: v.CACHE_RESULT_TTL_SECONDS,
       historyTtl: v.CACHE_HISTORY_TTL_SECONDS,
     },
+    webhooks: {
+      allowHosts: v.WEBHOOK_ALLOW_HOSTS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      scheduleSeconds: webhookSchedule,
+      concurrency: v.WEBHOOK_CONCURRENCY,
+      perEndpoint: v.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
+      rotationGraceSeconds: v.WEBHOOK_ROTATION_GRACE_SECONDS,
+      pollIntervalMs: v.WEBHOOK_POLL_INTERVAL_MS,
+      /** First bytes of a receiver's answer kept in the delivery log. */
+      maxResponseBytes: 2048,
+    },
+    events: { heartbeatMs: v.SSE_HEARTBEAT_MS },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,

@@ -24,7 +24,13 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  SEARCH_QUERY_EMPTY: { status: 400, title: 'The search query has no word to look for' },
+  SEARCH_QUERY_TOO_LONG: { status: 400, title: 'The search query is too long' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
+  WEBHOOK_URL_INVALID: { status: 422, title: 'Webhook URL is not an http(s) URL of at most 2 KB' },
+  WEBHOOK_URL_FORBIDDEN: { status: 422, title: 'Webhook URL points to a forbidden address' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service temporarily unavailable' },
   STORAGE_UNAVAILABLE: { status: 503, title: 'The file store is unavailable' },
@@ -47,6 +53,7 @@ export const ERRORS = {
   PROVIDER_FAILED: { status: 502, title: 'The model provider failed' },
   PROVIDER_REJECTED: { status: 502, title: 'The model provider rejected the request' },
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
+  SPEECH_ENGINE_FAILED: { status: 500, title: 'The local speech engine crashed or timed out' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
 } as const;
 

@@ -12,8 +12,15 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { searchRoutes } from './routes/search.routes.ts';
+import { SearchService } from '../domain/search/search.service.ts';
+import { sharedEmbedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
+import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.ts';
+import type { WebhookService } from '../domain/webhook/webhook.service.ts';
+import type { EventHub } from '../events/event-hub.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
 export function mediaSettings(config: AppConfig) {
@@ -36,6 +43,10 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
+  /** Library search; built over `media.db` with a lazily started embedding worker when not given. */
+  search?: SearchService;
+  /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
+  integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -79,5 +90,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  const search = deps.search ?? new SearchService(deps.media.db, sharedEmbedder);
+  for (const prefix of ['/api/media', '/api/v1/media'])
+    await app.register(searchRoutes, {
+      search,
+      keys: deps.media.keys,
+      authMode: deps.media.authMode,
+      rateLimit: deps.media.rateLimit,
+      prefix,
+      locationPrefix: prefix,
+    });
+  if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   return app;
+}
+
+async function registerIntegrations(
+  app: FastifyInstance,
+  deps: AppDeps,
+  integrations: NonNullable<AppDeps['integrations']>,
+): Promise<void> {
+  const base = { db: deps.media.db, keys: deps.media.keys, authMode: deps.media.authMode };
+  const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
+  await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
+  for (const prefix of ['/api/media', '/api/v1/media']) await app.register(analysisEventRoutes, { ...events, prefix });
 }

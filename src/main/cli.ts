@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { createRuntime, webhookLeaseSeconds, type Runtime } from './runtime.ts';
 import { buildApp, mediaSettings } from '../http/app.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
+import { EventHub } from '../events/event-hub.ts';
 import { startWorker, type WorkerHandle } from '../queue/worker.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
@@ -83,6 +84,12 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
       ...config.worker,
       cleanupCron: config.storage.cleanupCron,
       tenantMaxConcurrent: config.worker.tenantMaxConcurrent,
+      webhooks: {
+        ...config.webhooks,
+        connectionString: rt.databaseUrl,
+        send: rt.webhookSender.send,
+        leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+      },
     });
   if (withApi && metrics) {
     const cache = config.cache.enabled
@@ -96,7 +103,14 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
       };
       metrics.trackCache(cache);
     }
+    const hub = new EventHub(rt.databaseUrl, logger.child({ component: 'events' })).start();
+    const stopCache = components.stopCache;
+    components.stopCache = async () => {
+      await hub.stop();
+      if (stopCache) await stopCache();
+    };
     components.app = await buildApp({
+      integrations: { webhooks: rt.webhooks, hub, heartbeatMs: config.events.heartbeatMs },
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,

@@ -16,6 +16,8 @@ import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
 import type { Kysely } from 'kysely';
 import { ProviderRegistry } from '../providers/provider-registry.ts';
+import { WebhookService } from '../domain/webhook/webhook.service.ts';
+import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.ts';
 
 export interface Runtime {
   config: AppConfig;
@@ -27,7 +29,15 @@ export interface Runtime {
   analyses: AnalysisService;
   keys: ApiKeyService;
   pipeline: PipelineDeps;
+  webhooks: WebhookService;
+  /** Signs and sends webhooks under the SSRF rules (shared by the API's test pings and the dispatcher). */
+  webhookSender: WebhookSender;
   close(): Promise<void>;
+}
+
+/** A claimed delivery's lease: longer than any send can take, so a live send is never claimed twice. */
+export function webhookLeaseSeconds(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 1000) + 15;
 }
 
 export async function createRuntime(
@@ -82,6 +92,14 @@ export async function createRuntime(
     allowHosts: config.limits.downloadAllowHosts,
     timeoutMs: config.limits.downloadTimeoutMs,
   });
+  const webhookSender = createWebhookSender(config.webhooks);
+  const webhooks = new WebhookService({
+    db: database.db,
+    checkAddress: webhookSender.checkAddress,
+    send: webhookSender.send,
+    rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
+    leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+  });
   return {
     config,
     databaseUrl: url,
@@ -91,8 +109,11 @@ export async function createRuntime(
     analyses,
     keys,
     pipeline: { db: database.db, storage, config, downloadAgent, providers },
+    webhooks,
+    webhookSender,
     close: async () => {
       await storage.close();
+      await webhookSender.close();
       await downloadAgent.close();
       await database.close();
       if (embedded) await embedded.stop();

@@ -36,6 +36,8 @@ export interface AnalysisTable {
   started_at: NullableTimestamp;
   completed_at: NullableTimestamp;
   deleted_at: NullableTimestamp;
+  /** A request's own callback URL (migration 0008). */
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ResultTable {
@@ -136,7 +138,93 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AnalysisEventTable {
+  id: Generated<number>;
+  tenant_id: string;
+  analysis_id: string;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
+export interface WebhookEndpointTable {
+  id: Generated<string>;
+  tenant_id: string;
+  url: string;
+  description: Generated<string>;
+  events: string[];
+  enabled: Generated<boolean>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+  disabled_reason: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface TenantWebhookSecretTable {
+  tenant_id: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<string>;
+  tenant_id: string;
+  endpoint_id: string | null;
+  url: string;
+  event_id: number | null;
+  analysis_id: string | null;
+  event_type: string;
+  state: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  lease_until: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  delivered_at: NullableTimestamp;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  started_at: Timestamp;
+  latency_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error: string | null;
+}
+
 export interface Database {
+  media_segments: SegmentTable;
+  analysis_events: AnalysisEventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  tenant_webhook_secrets: TenantWebhookSecretTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
   analysis_counts: AnalysisCountTable;
   media_analysis_requests: AnalysisTable;
   media_analysis_results: ResultTable;

@@ -28,6 +28,7 @@ import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
 import { runCleanup } from '../storage/retention.ts';
 import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
+import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -41,6 +42,8 @@ export interface WorkerOptions {
   cleanupCron?: string;
   /** Analyses one tenant may have processing at once (0 = no cap). */
   tenantMaxConcurrent?: number;
+  /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
+  webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
 
 export interface WorkerHandle {
@@ -165,6 +168,9 @@ export async function startWorker(
   }, sweepEveryMs);
   heartbeat.unref();
   sweeper.unref();
+  const dispatcher: DispatcherHandle | null = opts.webhooks
+    ? startWebhookDispatcher({ ...opts.webhooks, db, log: log.child({ component: 'webhooks' }) })
+    : null;
   log.info({ concurrency: opts.concurrency }, 'worker started');
 
   let stopping: Promise<void> | null = null;
@@ -174,6 +180,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await dispatcher?.stop();
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();

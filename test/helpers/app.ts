@@ -18,6 +18,10 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import { AppCache } from '../../src/cache/cache.ts';
 import { startInvalidationListener } from '../../src/cache/invalidation.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { WebhookService } from '../../src/domain/webhook/webhook.service.ts';
+import { createWebhookSender } from '../../src/net/webhook-sender.ts';
+import { EventHub } from '../../src/events/event-hub.ts';
+import { webhookLeaseSeconds } from '../../src/main/runtime.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -29,6 +33,8 @@ export interface TestApp {
   pipeline: PipelineDeps;
   providers: ProviderRegistry;
   cache: AppCache;
+  webhooks: WebhookService;
+  hub: EventHub;
   tenantA: { key: string; tenant: string; keyId: string };
   tenantB: { key: string; tenant: string; keyId: string };
   logs: string[];
@@ -89,7 +95,18 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const listener = startInvalidationListener(db.url, cache, logger);
   await listener.ready;
   metrics.trackCache(cache);
+  const webhookSender = createWebhookSender(config.webhooks);
+  const webhooks = new WebhookService({
+    db: db.db,
+    checkAddress: webhookSender.checkAddress,
+    send: webhookSender.send,
+    rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
+    leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+  });
+  const hub = new EventHub(db.url, logger).start();
+  await hub.ready;
   const app = await buildApp({
+    integrations: { webhooks, hub, heartbeatMs: config.events.heartbeatMs },
     metrics,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
@@ -123,6 +140,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     pipeline,
     providers,
     cache,
+    webhooks,
+    hub,
     tenantA: { key: a.key, tenant: 'tenant-a', keyId: a.row.id },
     tenantB: { key: b.key, tenant: 'tenant-b', keyId: b.row.id },
     logs,
@@ -131,6 +150,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       const w = await startWorker(db.pool, pipeline, logger, {
         ...config.worker,
         backoff: { baseMs: 50, capMs: 200 },
+        webhooks: {
+          ...config.webhooks,
+          connectionString: db.url,
+          send: webhookSender.send,
+          leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+        },
         ...overrides,
       });
       workers.push(w);
@@ -140,6 +165,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       for (const w of workers) await w.stop();
       await app.close();
       await listener.stop();
+      await hub.stop();
+      await webhookSender.close();
       await cache.close();
       await downloadAgent.close();
       await db.drop();

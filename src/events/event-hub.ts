@@ -1,0 +1,112 @@
+/**
+ * One LISTEN connection per API process for the analysis event log. Workers and other
+ * API processes write events (the trigger NOTIFYs them at commit); this hub hands each
+ * one to the streams of its tenant and analysis. A stream that falls behind, or a hub
+ * that lost its connection, re-reads from the table: nothing is buffered per stream
+ * here, so a slow reader costs no memory.
+ */
+import pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
+import { eventFromNotification } from '../persistence/analysis-event.repository.ts';
+
+export const EVENTS_CHANNEL = 'analysis_events';
+
+export interface Subscriber {
+  tenantId: string;
+  /** Only this analysis's events; absent: the whole tenant's. */
+  analysisId?: string | undefined;
+  onEvent(ev: AnalysisEvent): void;
+  /** Events may have been missed (the connection dropped): read them from the table. */
+  onResync(): void;
+}
+
+export class EventHub {
+  private readonly byAnalysis = new Map<string, Set<Subscriber>>();
+  private readonly byTenant = new Map<string, Set<Subscriber>>();
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly connectionString: string;
+  private readonly log: Logger;
+  private markReady!: () => void;
+  /** Resolves once LISTEN is in place. */
+  readonly ready: Promise<void>;
+
+  constructor(connectionString: string, log: Logger) {
+    this.connectionString = connectionString;
+    this.log = log;
+    this.ready = new Promise((r) => (this.markReady = r));
+  }
+
+  get subscriberCount(): number {
+    let n = 0;
+    for (const s of this.byAnalysis.values()) n += s.size;
+    for (const s of this.byTenant.values()) n += s.size;
+    return n;
+  }
+
+  start(): this {
+    void this.connect(false);
+    return this;
+  }
+
+  subscribe(sub: Subscriber): () => void {
+    const [map, key] = sub.analysisId ? [this.byAnalysis, sub.analysisId] : [this.byTenant, sub.tenantId];
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(sub);
+    return () => {
+      set.delete(sub);
+      if (set.size === 0) map.delete(key);
+    };
+  }
+
+  /** Hand an event to its subscribers (exported for the NOTIFY handler and tests). */
+  dispatch(ev: AnalysisEvent): void {
+    for (const sub of this.byAnalysis.get(ev.analysisId) ?? []) if (sub.tenantId === ev.tenantId) sub.onEvent(ev);
+    for (const sub of this.byTenant.get(ev.tenantId) ?? []) sub.onEvent(ev);
+  }
+
+  private resyncAll(): void {
+    for (const set of [...this.byAnalysis.values(), ...this.byTenant.values()]) for (const s of set) s.onResync();
+  }
+
+  private async connect(reconnecting: boolean): Promise<void> {
+    if (this.stopped) return;
+    const c = new pg.Client({ connectionString: this.connectionString, application_name: 'media-analysis-events' });
+    const retry = () => {
+      this.client = null;
+      c.end().catch(() => undefined);
+      if (!this.stopped) this.timer = setTimeout(() => void this.connect(true), 1000);
+    };
+    c.on('notification', (n) => {
+      if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
+      try {
+        this.dispatch(eventFromNotification(n.payload));
+      } catch (err) {
+        this.log.warn({ err }, 'unreadable analysis event notification');
+      }
+    });
+    c.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
+      retry();
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${EVENTS_CHANNEL}`);
+      this.client = c;
+      this.markReady();
+      if (reconnecting) this.resyncAll();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'event listener could not connect; retrying');
+      retry();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.client?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Live events as Server-Sent Events:
+ * - `GET /{id}/events` (mounted under /api/media): one analysis — `status`, `progress`,
+ *   `stage`, then `completed` | `failed` | `cancelled` | `deleted`, after which it ends.
+ * - `GET /api/events`: every analysis of the tenant, for dashboards; never ends by itself.
+ * Each event has an id; send it back as `Last-Event-ID` (or `?last_event_id=`) to resume
+ * without gaps. Comment lines keep idle streams open through proxies.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Db } from '../../persistence/database.ts';
+import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
+import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
+import { isTerminal } from '../../domain/analysis/analysis.state.ts';
+import { errors } from '../../domain/errors.ts';
+import type { EventHub } from '../../events/event-hub.ts';
+import { requireApiKey } from '../plugins/auth.plugin.ts';
+import { IdParamsSchema, ProblemSchema } from '../schemas/media.schemas.ts';
+import { openEventStream, parseLastEventId } from '../sse.ts';
+
+export interface EventRoutesDeps {
+  db: Db;
+  keys: ApiKeyService;
+  authMode: 'api_key' | 'disabled';
+  hub: EventHub;
+  heartbeatMs: number;
+}
+
+const StreamQuerySchema = Type.Object(
+  { last_event_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })) },
+  { additionalProperties: false },
+);
+
+const sseResponse = {
+  description: 'text/event-stream; each event has `id`, `event` and JSON `data`',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
+const LastEventIdHeader = Type.Object({
+  'last-event-id': Type.Optional(Type.String({ description: 'Resume after this event id' })),
+});
+
+function lastEventId(request: { headers: Record<string, unknown>; query: unknown }): number | null {
+  return (
+    parseLastEventId(request.headers['last-event-id']) ??
+    parseLastEventId((request.query as { last_event_id?: string }).last_event_id)
+  );
+}
+
+/** `GET /{id}/events`, registered under each media prefix. */
+export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoutesDeps): Promise<void> {
+  requireApiKey(app, deps.keys, deps.authMode);
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get(
+    '/:id/events',
+    {
+      schema: {
+        summary: 'Live events of one analysis (Server-Sent Events)',
+        description:
+          'Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event.',
+        operationId: 'streamAnalysisEvents',
+        tags: ['events'],
+        params: IdParamsSchema,
+        querystring: StreamQuerySchema,
+        headers: LastEventIdHeader,
+        response: {
+          200: sseResponse,
+          204: { description: 'Nothing more will happen (resumed past the final event)', type: 'null' },
+          400: ProblemSchema,
+          401: ProblemSchema,
+          404: ProblemSchema,
+          410: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const tenantId = request.principal.tenantId;
+      const id = request.params.id;
+      const resumeFrom = lastEventId(request);
+      // Latest id first, then the row: an event committed in between is sent twice in effect, never lost.
+      const latest = await analysisEventRepository.latestId(deps.db, id);
+      const a = await analysisRepository.findForTenant(deps.db, id, tenantId);
+      if (!a) throw errors.analysisNotFound(id);
+      if (resumeFrom === null && a.status === 'deleted') throw errors.analysisGone(id);
+      if (resumeFrom !== null && isTerminal(a.status) && resumeFrom >= latest) return reply.code(204).send(null);
+      const snapshot =
+        resumeFrom === null
+          ? [
+              {
+                id: latest,
+                event: isTerminal(a.status) ? a.status : 'status',
+                data: {
+                  analysis_id: a.id,
+                  status: a.status,
+                  progress: a.progress,
+                  media_type: a.mediaType,
+                  ...(a.errorCode ? { error_code: a.errorCode, error_message: a.errorMessage } : {}),
+                  ...(typeof a.results?.summary === 'string' ? { summary: a.results.summary.slice(0, 500) } : {}),
+                  at: a.updatedAt.toISOString(),
+                },
+              },
+            ]
+          : [];
+      reply.hijack();
+      openEventStream({
+        res: reply.raw,
+        hub: deps.hub,
+        tenantId,
+        analysisId: id,
+        cursor: resumeFrom ?? latest,
+        heartbeatMs: deps.heartbeatMs,
+        readAfter: (after, limit) =>
+          analysisEventRepository.listAfter(deps.db, { tenantId, analysisId: id }, after, limit),
+        endAtTerminal: true,
+        initial: snapshot,
+        endAfterInitial: resumeFrom === null && isTerminal(a.status),
+        onError: (err) => request.log.warn({ err }, 'event stream failed'),
+      });
+    },
+  );
+}
+
+/** `GET /api/events`: the tenant's whole stream. */
+export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesDeps): Promise<void> {
+  requireApiKey(app, deps.keys, deps.authMode);
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get(
+    '/',
+    {
+      schema: {
+        summary: "Live events of all the tenant's analyses (Server-Sent Events)",
+        description: 'The same events as `/api/media/{id}/events`, for every analysis; it does not end by itself.',
+        operationId: 'streamTenantEvents',
+        tags: ['events'],
+        querystring: StreamQuerySchema,
+        headers: LastEventIdHeader,
+        response: { 200: sseResponse, 400: ProblemSchema, 401: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const tenantId = request.principal.tenantId;
+      const resumeFrom = lastEventId(request);
+      const cursor = resumeFrom ?? (await analysisEventRepository.latestTenantId(deps.db, tenantId));
+      reply.hijack();
+      openEventStream({
+        res: reply.raw,
+        hub: deps.hub,
+        tenantId,
+        cursor,
+        heartbeatMs: deps.heartbeatMs,
+        readAfter: (after, limit) => analysisEventRepository.listAfter(deps.db, { tenantId }, after, limit),
+        endAtTerminal: false,
+        onError: (err) => request.log.warn({ err }, 'event stream failed'),
+      });
+    },
+  );
+}
