@@ -141,7 +141,7 @@ test('one API and two workers with no shared disk complete 50 mixed analyses exa
   await workers[0]!.kill();
   const killedScratch = await fs.readdir(path.join(dirs.w1, 'scratch')).catch(() => [] as string[]);
 
-  await waitFor(async () => (await statuses()).get('completed') === TOTAL, 240_000, 200).catch(async (err) => {
+  await waitFor(async () => (await statuses()).get('completed') === TOTAL, 600_000, 200).catch(async (err) => {
     throw new Error(`${(err as Error).message}: ${JSON.stringify([...(await statuses())])}\n${diagnostics()}`);
   });
 
