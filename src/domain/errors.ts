@@ -25,6 +25,7 @@ export const ERRORS = {
   VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  TRANSCRIPT_NOT_FOUND: { status: 404, title: 'The analysis has no transcript' },
   WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
   WEBHOOK_URL_INVALID: { status: 422, title: 'Webhook URL is not an http(s) URL of at most 2 KB' },

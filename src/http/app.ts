@@ -16,6 +16,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 import { webhookDeliveryRoutes, webhookRoutes } from './routes/webhooks.routes.ts';
 import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.ts';
+import { exportRoutes } from './routes/exports.routes.ts';
 import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { finishDocument } from './openapi.ts';
@@ -105,5 +106,8 @@ async function registerIntegrations(
     prefix: '/api/webhook-deliveries',
   });
   await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
-  for (const prefix of ['/api/media', '/api/v1/media']) await app.register(analysisEventRoutes, { ...events, prefix });
+  for (const prefix of ['/api/media', '/api/v1/media']) {
+    await app.register(analysisEventRoutes, { ...events, prefix });
+    await app.register(exportRoutes, { ...base, prefix });
+  }
 }
