@@ -24,6 +24,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   VALIDATION_FAILED: { status: 422, title: 'Request validation failed' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  SEARCH_QUERY_EMPTY: { status: 400, title: 'The search query has no word to look for' },
+  SEARCH_QUERY_TOO_LONG: { status: 400, title: 'The search query is too long' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TRANSCRIPT_NOT_FOUND: { status: 404, title: 'The analysis has no transcript' },
   WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
@@ -52,7 +54,9 @@ export const ERRORS = {
   PROVIDER_FAILED: { status: 502, title: 'The model provider failed' },
   PROVIDER_REJECTED: { status: 502, title: 'The model provider rejected the request' },
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
+  SPEECH_ENGINE_FAILED: { status: 500, title: 'The local speech engine crashed or timed out' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  STAGE_TIMEOUT: { status: 504, title: 'A pipeline stage passed its time limit' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -12,6 +12,9 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { searchRoutes } from './routes/search.routes.ts';
+import { SearchService } from '../domain/search/search.service.ts';
+import { sharedEmbedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 import { webhookDeliveryRoutes, webhookRoutes } from './routes/webhooks.routes.ts';
@@ -41,6 +44,8 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
+  /** Library search; built over `media.db` with a lazily started embedding worker when not given. */
+  search?: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
   integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
 }
@@ -88,6 +93,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  const search = deps.search ?? new SearchService(deps.media.db, sharedEmbedder);
+  for (const prefix of ['/api/media', '/api/v1/media'])
+    await app.register(searchRoutes, {
+      search,
+      keys: deps.media.keys,
+      authMode: deps.media.authMode,
+      rateLimit: deps.media.rateLimit,
+      prefix,
+      locationPrefix: prefix,
+    });
   if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   return app;
 }

@@ -138,6 +138,41 @@ export interface AnalysisCountTable {
   n: number;
 }
 
+export interface SegmentTable {
+  id: Generated<number>;
+  analysis_id: string;
+  tenant_id: string;
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  tsv: Generated<string>;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AnalysisStageTable {
+  analysis_id: string;
+  stage: string;
+  tenant_id: string;
+  position: number;
+  status: string;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempt: number;
+  units: number | null;
+  unit: string | null;
+  started_at: NullableTimestamp;
+  stalled_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  duration_ms: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface AnalysisEventTable {
   id: Generated<number>;
   tenant_id: string;
@@ -203,6 +238,8 @@ export interface WebhookAttemptTable {
 }
 
 export interface Database {
+  media_segments: SegmentTable;
+  analysis_stages: AnalysisStageTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;
   tenant_webhook_secrets: TenantWebhookSecretTable;

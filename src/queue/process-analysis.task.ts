@@ -19,6 +19,8 @@ import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/pipeline.ts';
 import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
+import type { AnalysisResults } from '../pipeline/results.types.ts';
+import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
 import { sql } from 'kysely';
@@ -160,7 +162,10 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
 
     const ctx: StageContext = { analysis, signal: controller.signal, log, deps, source: null, results: {} };
     try {
-      const timings = await runPipeline(ctx, stages, {
+      const { stageRepository } = deps;
+      const outcome = await runPipeline(ctx, stages, {
+        ...(stageRepository ? trackStages({ ...deps, stageRepository }, analysis, attempt) : {}),
+        finalAttempt: attempt >= opts.maxAttempts,
         checkpoint: async () => {
           const status = await analysisRepository.findStatus(db, payload.analysisId);
           if (status !== 'processing') throw new AnalysisStoppedError(status ?? 'missing');
@@ -169,9 +174,13 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           await analysisRepository.updateWhileProcessing(db, payload.analysisId, { progress: percent });
         },
       });
-      const results: Record<string, unknown> = { ...ctx.results, stages: timings };
-      if (typeof results.summary !== 'string') results.summary = resultSummary(results);
-      const answer = results.answer as { provider?: string | null; model?: string | null } | undefined;
+      const results: AnalysisResults = { ...ctx.results, stages: outcome.timings };
+      if (outcome.failed.length > 0) {
+        results.partial = true;
+        results.failed_stages = outcome.failed;
+      }
+      results.summary ??= resultSummary(results);
+      const answer = results.answer;
       const modelUsed = answer?.provider && answer.model ? `${answer.provider}/${answer.model}` : null;
       const latencyMs = Date.now() - startedAt.getTime();
       const before = await analysisRepository.findById(db, payload.analysisId);
@@ -193,7 +202,10 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         ),
       );
       if (!done) throw new AnalysisStoppedError('changed');
-      log.info({ latency_ms: latencyMs }, 'analysis completed');
+      log.info(
+        { latency_ms: latencyMs, ...(results.partial ? { failed_stages: outcome.failed.map((f) => f.stage) } : {}) },
+        results.partial ? 'analysis completed partially' : 'analysis completed',
+      );
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof AnalysisStoppedError || err instanceof AnalysisStoppedError) {

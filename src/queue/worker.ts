@@ -24,6 +24,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { CpuBudget } from '../pipeline/cpu-budget.ts';
+import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
+import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
 import { terminateOcr } from '../media/ocr.ts';
 import { runCleanup } from '../storage/retention.ts';
@@ -41,6 +44,8 @@ export interface WorkerOptions {
   cleanupCron?: string;
   /** Analyses one tenant may have processing at once (0 = no cap). */
   tenantMaxConcurrent?: number;
+  /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+  cpuBudget?: number;
   /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
   webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
@@ -92,6 +97,12 @@ export async function startWorker(
   logger: Logger,
   opts: WorkerOptions,
 ): Promise<WorkerHandle> {
+  // One budget for the whole process: every analysis this worker runs draws from it.
+  deps = {
+    ...deps,
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    stageRepository: deps.stageRepository ?? analysisStageRepository,
+  };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'worker', worker_instance: instanceId });
   const workerIds = new Set<string>();

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../domain/analysis/analysis.types.ts';
 import { SORT_COLUMNS } from '../../persistence/analysis.repository.ts';
+import { StageFieldsSchema } from './stage-status.schemas.ts';
 
 export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
 export const StatusSchema = Type.Enum([...ANALYSIS_STATUSES]);
@@ -92,6 +93,7 @@ export const StatusResponseSchema = Type.Object({
   error_code: Nullable(Type.String()),
   retry_count: Type.Integer(),
   metadata: Type.Object({}, { additionalProperties: true }),
+  ...StageFieldsSchema,
 });
 
 export const HistoryItemSchema = Type.Object({

@@ -7,7 +7,7 @@ import { docxText, pdfText, plainText, type DocumentText } from '../../media/doc
 import { recognize } from '../../media/ocr.ts';
 import { AppError } from '../../domain/errors.ts';
 import { storeArtifact } from '../artifacts.ts';
-import type { Stage } from '../stage.ts';
+import { unless, type Stage } from '../stage.ts';
 
 /** Characters of text kept inline in `results` (the rest is in document.txt). */
 export const TEXT_PREVIEW_CHARS = 4_000;
@@ -15,7 +15,10 @@ const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 
 export const documentStage: Stage = {
   name: 'document',
-  appliesTo: (ctx) => ctx.source?.mediaType === 'document',
+  needs: ['probe'],
+  produces: ['document'],
+  optional: true,
+  appliesTo: (ctx) => unless(ctx.source?.mediaType === 'document', 'not a document'),
   async run(ctx) {
     const { config } = ctx.deps;
     const { absolutePath, mime } = ctx.source!;

@@ -11,6 +11,9 @@ import type { Stage } from '../stage.ts';
 
 export const probeStage: Stage = {
   name: 'probe',
+  needs: ['intake'],
+  produces: ['probe'],
+  optional: false,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
     const source = ctx.source!;

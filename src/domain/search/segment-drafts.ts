@@ -1,0 +1,133 @@
+/**
+ * From what the stages found to searchable segments: pure code, no I/O.
+ *
+ * Vocabulary: a **segment** is one piece of an analysis' material — a window of the
+ * transcript (start/end seconds), an on-screen text line (the seconds it was seen), a
+ * paragraph of a document (its page), text read from an image, or a shot label/object
+ * (seconds, keyframe). Each becomes a row of `media_segments` with a full-text vector and
+ * an embedding, which library search and the prompt-aware answer use.
+ */
+
+export type SegmentDraftKind = 'transcript' | 'ocr' | 'document' | 'image_text' | 'shot' | 'object';
+
+export interface SegmentDraft {
+  kind: SegmentDraftKind;
+  start: number | null;
+  end: number | null;
+  page: number | null;
+  text: string;
+  /** Relative storage path of the frame that shows this moment, when there is one. */
+  keyframe: string | null;
+}
+
+export interface TimedWord {
+  word: string;
+  start: number;
+  end: number;
+}
+
+/** Longest segment text; longer paragraphs or lines are cut (a 1 MB line becomes many segments). */
+export const SEGMENT_MAX_CHARS = 1000;
+/** At most this many segments per analysis (the rest is not searchable; the section says so). */
+export const MAX_SEGMENTS_PER_ANALYSIS = 2000;
+/**
+ * One line or paragraph longer than this is not prose (a dump, an attack): only its head
+ * is indexed, so 1 MB of one line costs 16 segments, not a thousand embeddings.
+ */
+export const MAX_ITEM_CHARS = 16 * SEGMENT_MAX_CHARS;
+/** Transcript windows end at a pause this long, or at this many words / seconds. */
+const WINDOW_PAUSE_SECONDS = 0.8;
+const WINDOW_MAX_WORDS = 40;
+const WINDOW_MAX_SECONDS = 20;
+
+/**
+ * Text as it may be stored: NUL (which PostgreSQL text refuses) and other C0 controls
+ * except tab/newline become spaces; runs of whitespace collapse. Markup stays as text —
+ * it is never rendered, and JSON encoding escapes what needs escaping.
+ */
+export function storableText(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
+}
+
+/** Pieces of at most SEGMENT_MAX_CHARS, cut at a space when there is one near the end. */
+export function cutText(text: string, max = SEGMENT_MAX_CHARS): string[] {
+  const out: string[] = [];
+  let rest = text.trim();
+  while (rest.length > max) {
+    let cut = rest.lastIndexOf(' ', max);
+    if (cut < max / 2) cut = max;
+    // Do not split a surrogate pair.
+    if (/[\ud800-\udbff]/.test(rest[cut - 1] ?? '')) cut--;
+    out.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trim();
+  }
+  if (rest) out.push(rest);
+  return out;
+}
+
+/** Transcript windows: words grouped until a pause, WINDOW_MAX_WORDS words or WINDOW_MAX_SECONDS. */
+export function transcriptWindows(words: readonly TimedWord[]): Array<{ start: number; end: number; text: string }> {
+  const windows: Array<{ start: number; end: number; text: string }> = [];
+  let current: TimedWord[] = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    windows.push({
+      start: current[0]!.start,
+      end: current[current.length - 1]!.end,
+      text: current.map((w) => w.word).join(' '),
+    });
+    current = [];
+  };
+  for (const w of words) {
+    const prev = current[current.length - 1];
+    if (
+      prev &&
+      (w.start - prev.end >= WINDOW_PAUSE_SECONDS ||
+        current.length >= WINDOW_MAX_WORDS ||
+        w.end - current[0]!.start > WINDOW_MAX_SECONDS)
+    )
+      flush();
+    current.push(w);
+  }
+  flush();
+  return windows;
+}
+
+/** Provider transcripts come as timed segments without words: treat each as a window. */
+export function segmentsAsWindows(segments: ReadonlyArray<{ start: number; end: number; text: string }>) {
+  return segments.filter((s) => s.text.trim()).map((s) => ({ start: s.start, end: s.end, text: s.text.trim() }));
+}
+
+/** The stored frame nearest to `seconds`. */
+export function nearestFrame(frames: ReadonlyArray<{ seconds: number; path: string }>, seconds: number): string | null {
+  let best: { seconds: number; path: string } | null = null;
+  for (const f of frames) if (!best || Math.abs(f.seconds - seconds) < Math.abs(best.seconds - seconds)) best = f;
+  return best?.path ?? null;
+}
+
+/** Document paragraphs with their page (pages are separated by form feeds in document.txt). */
+export function documentParagraphs(text: string, paged: boolean): Array<{ page: number | null; text: string }> {
+  const pages = paged ? text.split('\f') : [text];
+  const out: Array<{ page: number | null; text: string }> = [];
+  pages.forEach((pageText, i) => {
+    for (const para of pageText.split(/\n\s*\n|\r\n\s*\r\n/)) {
+      const clean = storableText(para.replace(/\s*\n\s*/g, ' '));
+      if (clean) out.push({ page: paged ? i + 1 : null, text: clean });
+    }
+  });
+  return out;
+}
+
+/** Every draft cut to size and cleaned, empty ones dropped, capped at MAX_SEGMENTS_PER_ANALYSIS. */
+export function finalizeDrafts(drafts: SegmentDraft[]): { drafts: SegmentDraft[]; dropped: number } {
+  const out: SegmentDraft[] = [];
+  for (const d of drafts)
+    for (const piece of cutText(storableText(d.text.slice(0, MAX_ITEM_CHARS)))) out.push({ ...d, text: piece });
+  return {
+    drafts: out.slice(0, MAX_SEGMENTS_PER_ANALYSIS),
+    dropped: Math.max(0, out.length - MAX_SEGMENTS_PER_ANALYSIS),
+  };
+}

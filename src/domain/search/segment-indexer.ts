@@ -1,0 +1,43 @@
+/**
+ * Makes an analysis searchable: its segment drafts are embedded in batches (in the
+ * embedding worker thread) and stored with their int8 vector and sign code, replacing
+ * any earlier ones of the same analysis.
+ */
+import { segmentRepository, type NewSegment } from '../../persistence/segment.repository.ts';
+import { quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
+import type { Embedder } from '../../nlp/embedder.ts';
+import type { Db } from '../../persistence/database.ts';
+import { finalizeDrafts, type SegmentDraft } from './segment-drafts.ts';
+
+export interface IndexedSegments {
+  stored: number;
+  /** Drafts beyond MAX_SEGMENTS_PER_ANALYSIS that were not stored. */
+  dropped: number;
+  byKind: Record<string, number>;
+}
+
+export async function indexSegments(
+  db: Db,
+  embedder: Embedder,
+  analysis: { id: string; tenantId: string },
+  drafts: SegmentDraft[],
+): Promise<IndexedSegments> {
+  const { drafts: clean, dropped } = finalizeDrafts(drafts);
+  const vectors = await embedder.embed(clean.map((d) => d.text));
+  const rows: NewSegment[] = clean.map((d, i) => ({
+    analysisId: analysis.id,
+    tenantId: analysis.tenantId,
+    kind: d.kind,
+    startSeconds: d.start,
+    endSeconds: d.end,
+    page: d.page,
+    text: d.text,
+    embedding: quantizeInt8(vectors[i]!),
+    code: signCode(vectors[i]!),
+    keyframe: d.keyframe,
+  }));
+  const stored = await segmentRepository.replaceForAnalysis(db, analysis.id, rows);
+  const byKind: Record<string, number> = {};
+  for (const d of clean) byKind[d.kind] = (byKind[d.kind] ?? 0) + 1;
+  return { stored, dropped, byKind };
+}

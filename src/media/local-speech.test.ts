@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  parsePocketsphinx,
+  planSpeechChunks,
+  pocketsphinxArgs,
+  recognizeSpeech,
+  wavFile,
+  wordErrorRate,
+  CHUNK_SECONDS,
+} from './local-speech.ts';
+import { ProcessError } from './process-runner.ts';
+import { wavData } from './voice-activity.ts';
+
+const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
+
+test('parsePocketsphinx: words with times and confidence; fillers and pronunciation markers dropped', () => {
+  const out = [
+    'he was not an illness those young man',
+    '<s> 0.000 0.140 0.999400',
+    'he 0.150 0.360 0.260057',
+    'and(2) 0.370 0.620 0.988762',
+    '<sil> 0.630 0.700 0.5',
+    '[NOISE] 0.700 0.800 0.5',
+    'man 0.810 1.000 1.000000',
+    '</s> 1.010 1.080 1.000000',
+  ].join('\n');
+  assert.deepEqual(parsePocketsphinx(out, 10), [
+    { word: 'he', start: 10.15, end: 10.36, confidence: 0.26 },
+    { word: 'and', start: 10.37, end: 10.62, confidence: 0.989 },
+    { word: 'man', start: 10.81, end: 11, confidence: 1 },
+  ]);
+});
+
+test('planSpeechChunks: padded, merged when close, split at the chunk limit, bounded by the length limit', () => {
+  assert.deepEqual(
+    planSpeechChunks(
+      [
+        { start: 1, end: 2 },
+        { start: 2.5, end: 3 },
+        { start: 10, end: 12 },
+      ],
+      20,
+      Infinity,
+    ),
+    [
+      { start: 0.75, end: 3.25 },
+      { start: 9.75, end: 12.25 },
+    ],
+  );
+  const long = planSpeechChunks([{ start: 0, end: 70 }], 70, Infinity);
+  assert.equal(long.length, 3);
+  assert.ok(long.every((c) => c.end - c.start <= CHUNK_SECONDS));
+  assert.deepEqual(planSpeechChunks([{ start: 5, end: 50 }], 60, 8), [{ start: 4.75, end: 8 }]);
+});
+
+test('wordErrorRate: substitutions, insertions, deletions; written forms normalised', () => {
+  assert.equal(wordErrorRate('the cat sat', 'the cat sat').wer, 0);
+  assert.deepEqual(wordErrorRate('the cat sat', 'a cat'), { wer: 2 / 3, errors: 2, words: 3 });
+  assert.equal(wordErrorRate('mister john', 'Mr. John').wer, 0);
+});
+
+test('pocketsphinxArgs: the model files and word times', () => {
+  const args = pocketsphinxArgs('/in.wav', '/m');
+  assert.deepEqual(args.slice(0, 8), [
+    '-infile',
+    '/in.wav',
+    '-hmm',
+    '/m/en-us',
+    '-lm',
+    '/m/en-us.lm.bin',
+    '-dict',
+    '/m/cmudict-en-us.dict',
+  ]);
+  assert.ok(args.includes('-time'));
+});
+
+test('recognizeSpeech: the real engine on real recorded speech gives timed words close to the reference', async () => {
+  const file = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0880.wav');
+  const { pcm } = wavData(fs.readFileSync(file));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-'));
+  const seconds = pcm.length / 32000;
+  const words = await recognizeSpeech(pcm, [{ start: 0, end: seconds }], dir, {
+    binary: 'pocketsphinx_continuous',
+    modelDir: MODEL_DIR,
+    timeoutMs: 60_000,
+    parallel: 1,
+  });
+  const score = wordErrorRate('he was not an ill disposed young man', words.map((w) => w.word).join(' '));
+  assert.ok(score.wer <= 0.5, `WER ${score.wer}: ${words.map((w) => w.word).join(' ')}`);
+  for (const w of words) {
+    assert.ok(w.start >= 0 && w.end <= seconds + 0.1 && w.end >= w.start);
+    assert.ok(w.confidence >= 0 && w.confidence <= 1);
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'chunk files removed');
+});
+
+test('recognizeSpeech: a crashing or hanging engine rejects with a ProcessError', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-'));
+  const pcm = Buffer.alloc(32000);
+  const cfg = { binary: 'false', modelDir: MODEL_DIR, timeoutMs: 5000, parallel: 1 };
+  await assert.rejects(
+    recognizeSpeech(pcm, [{ start: 0, end: 1 }], dir, cfg),
+    (e) => e instanceof ProcessError && e.reason === 'exit',
+  );
+  const hang = path.join(dir, 'hang.sh');
+  fs.writeFileSync(hang, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  await assert.rejects(
+    recognizeSpeech(pcm, [{ start: 0, end: 1 }], dir, { ...cfg, binary: hang, timeoutMs: 300 }),
+    (e) => e instanceof ProcessError && e.reason === 'timeout',
+  );
+});
+
+test('wavFile: a header wavData reads back', () => {
+  const pcm = Buffer.alloc(3200, 1);
+  const back = wavData(wavFile(pcm));
+  assert.equal(back.sampleRate, 16000);
+  assert.equal(back.pcm.length, 3200);
+});

@@ -1,0 +1,126 @@
+/**
+ * Text understanding without a provider: language (eld), named entities (compromise:
+ * people, places, organisations, dates, money) and keywords, over any text the stages
+ * extract (transcript, OCR, document). Pure and synchronous; bounded input.
+ */
+import { eld } from 'eld/small';
+import nlp from 'compromise';
+import datesPlugin from 'compromise-dates';
+
+nlp.plugin(datesPlugin);
+
+/** compromise's parse time grows with the text; beyond this we analyse the head only (and say so). */
+export const MAX_UNDERSTOOD_CHARS = 200_000;
+const MAX_PER_KIND = 25;
+
+export interface Entities {
+  people: string[];
+  places: string[];
+  organizations: string[];
+  dates: string[];
+  money: string[];
+}
+
+export interface TextUnderstanding {
+  /** ISO 639-1 code, or null when the text is too short to tell. */
+  language: string | null;
+  entities: Entities;
+  keywords: string[];
+  characters: number;
+  truncated: boolean;
+}
+
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between both ' +
+    'but by can could did do does doing down during each few for from further had has have having he her here hers ' +
+    'him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our ' +
+    'ours out over own same she should so some such than that the their theirs them then there these they this those ' +
+    'through to too under until up very was we were what when where which while who whom why will with would you your ' +
+    'yours also get got let like one someone something anything thing things say says said talk talks talking ' +
+    'show shows showing find any many much us'
+  ).split(' '),
+);
+
+function clean(list: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const raw of list) {
+    const text = raw
+      .replace(/\s+/g, ' ')
+      .replace(/^[\s"'“”‘’([{]+|[\s"'“”‘’.,;:!?)\]}]+$/gu, '')
+      .trim();
+    if (text.length < 2 || text.length > 80) continue;
+    const key = text.toLowerCase();
+    if (!seen.has(key)) seen.set(key, text);
+  }
+  return [...seen.values()].slice(0, MAX_PER_KIND);
+}
+
+const MONEY =
+  /(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|thousand|bn|k|m)\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|USD|EUR|GBP)\b)/giu;
+const DATE_WORDS = /\b(?:million|billion|thousand|on|at|in)\b/giu;
+
+/** Keywords: the most frequent content words and two-word phrases (stop words removed). */
+export function keywords(text: string, max = 12): string[] {
+  const tokens = (text.toLowerCase().match(/\p{L}[\p{L}\p{N}'-]*|\d{3,}/gu) ?? []).filter(
+    (w) => w.length > 2 && !STOP_WORDS.has(w),
+  );
+  const freq = new Map<string, number>();
+  for (const w of tokens) freq.set(w, (freq.get(w) ?? 0) + 1);
+  for (let i = 1; i < tokens.length; i++) {
+    const pair = `${tokens[i - 1]} ${tokens[i]}`;
+    freq.set(pair, (freq.get(pair) ?? 0) + 1);
+  }
+  // A phrase seen twice outranks its words seen twice: weight by length.
+  return [...freq]
+    .filter(([term, n]) => n > 1 || !term.includes(' '))
+    .map(([term, n]) => [term, n * (term.includes(' ') ? 1.5 : 1)] as const)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, max)
+    .map(([term]) => term);
+}
+
+export function detectLanguage(text: string): string | null {
+  const sample = text.slice(0, 5000);
+  if (sample.replace(/[^\p{L}]/gu, '').length < 12) return null;
+  const result = eld.detect(sample);
+  return result.language && result.language !== 'und' ? result.language : null;
+}
+
+/** Language, entities and keywords of `text`. */
+export function understandText(text: string): TextUnderstanding {
+  const truncated = text.length > MAX_UNDERSTOOD_CHARS;
+  const body = (truncated ? text.slice(0, MAX_UNDERSTOOD_CHARS) : text).replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+    ' ',
+  );
+  const empty: Entities = { people: [], places: [], organizations: [], dates: [], money: [] };
+  if (!body.trim()) return { language: null, entities: empty, keywords: [], characters: text.length, truncated };
+  const doc = nlp(body);
+  const arr = (view: { out(kind: 'array'): string[] }) => view.out('array');
+  const dates = clean(
+    (doc as unknown as { dates(): { out(kind: 'array'): string[] } })
+      .dates()
+      .out('array')
+      .map((d) => d.replace(DATE_WORDS, ' ')),
+  );
+  const money = clean([...(body.match(MONEY) ?? []), ...arr(doc.money())].filter((m) => /\d/.test(m)));
+  return {
+    language: detectLanguage(body),
+    entities: {
+      people: clean(arr(doc.people())),
+      places: clean(arr(doc.places())),
+      organizations: clean(arr(doc.organizations())),
+      dates,
+      money: dedupeContained(money),
+    },
+    keywords: keywords(body),
+    characters: text.length,
+    truncated,
+  };
+}
+
+/** Drops "$4.2" when "$4.2 million" is also there. */
+function dedupeContained(list: string[]): string[] {
+  return list.filter((m) => !list.some((other) => other !== m && other.toLowerCase().startsWith(m.toLowerCase())));
+}

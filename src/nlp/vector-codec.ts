@@ -1,0 +1,48 @@
+/**
+ * How embeddings are stored and compared. A 512-d unit vector is kept as int8
+ * (512 bytes, scaled so its largest component is ±127) for exact scoring, and as its
+ * sign bits (64 bytes) for the fast first pass of the index: the Hamming distance of
+ * sign codes estimates the angle between two vectors (SimHash), so the true nearest
+ * neighbours are almost always among the nearest codes, and the int8 re-scoring puts
+ * them in exact order.
+ */
+export const CODE_BYTES = 64;
+export const CODE_WORDS = CODE_BYTES / 4;
+
+export function quantizeInt8(v: Float32Array): Buffer {
+  let max = 0;
+  for (const x of v) max = Math.max(max, Math.abs(x));
+  const scale = max > 0 ? 127 / max : 0;
+  const out = Buffer.alloc(v.length);
+  for (let i = 0; i < v.length; i++) out.writeInt8(Math.max(-127, Math.min(127, Math.round(v[i]! * scale))), i);
+  return out;
+}
+
+export function signCode(v: Float32Array): Buffer {
+  const out = Buffer.alloc(CODE_BYTES);
+  for (let i = 0; i < v.length && i < CODE_BYTES * 8; i++) if (v[i]! > 0) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+/** Cosine similarity of a float query (any norm) and an int8 vector. */
+export function cosineInt8(query: Float32Array, int8: Uint8Array): number {
+  let dot = 0;
+  let qq = 0;
+  let vv = 0;
+  for (let i = 0; i < query.length; i++) {
+    const b = int8[i]!;
+    const x = b > 127 ? b - 256 : b;
+    const q = query[i]!;
+    dot += q * x;
+    qq += q * q;
+    vv += x * x;
+  }
+  return qq > 0 && vv > 0 ? dot / Math.sqrt(qq * vv) : 0;
+}
+
+/** Bits set in a 32-bit word. */
+export function popcount32(n: number): number {
+  n = n - ((n >>> 1) & 0x55555555);
+  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+  return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}

@@ -1,0 +1,253 @@
+/**
+ * media_segments: what an analysis heard, read and saw, as searchable pieces (migration
+ * 0007). Every read is scoped by tenant and skips deleted analyses; all inputs are bound
+ * parameters.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+export const SEGMENT_KINDS = ['transcript', 'ocr', 'document', 'image_text', 'shot', 'object'] as const;
+export type SegmentKind = (typeof SEGMENT_KINDS)[number];
+
+export interface NewSegment {
+  analysisId: string;
+  tenantId: string;
+  kind: SegmentKind;
+  startSeconds: number | null;
+  endSeconds: number | null;
+  page: number | null;
+  text: string;
+  embedding: Buffer;
+  code: Buffer;
+  keyframe: string | null;
+}
+
+/** Narrowing of a search to some analyses. */
+export interface SearchFilters {
+  mediaType?: string | undefined;
+  status?: string | undefined;
+  dateFrom?: Date | undefined;
+  dateTo?: Date | undefined;
+}
+
+export interface RankedSegment {
+  id: number;
+  analysisId: string;
+  rank: number;
+}
+
+export interface SegmentVector {
+  id: number;
+  analysisId: string;
+  embedding: Buffer;
+}
+
+export interface SegmentDetail {
+  id: number;
+  analysisId: string;
+  kind: SegmentKind;
+  startSeconds: number | null;
+  endSeconds: number | null;
+  page: number | null;
+  text: string;
+  /** For search hits: the keyframe's artifact id; for an analysis' own segments: its storage path. */
+  keyframe: string | null;
+}
+
+export interface AnalysisBrief {
+  id: string;
+  mediaType: string;
+  status: string;
+  createdAt: Date;
+  resultSummary: string | null;
+}
+
+/** Rows per INSERT statement (bind parameters stay well under PostgreSQL's 65,535). */
+const INSERT_CHUNK = 500;
+
+function filtersSql(f: SearchFilters) {
+  return sql`a.deleted_at IS NULL
+    ${f.mediaType ? sql`AND a.media_type = ${f.mediaType}` : sql``}
+    ${f.status ? sql`AND a.status = ${f.status}` : sql``}
+    ${f.dateFrom ? sql`AND a.created_at >= ${f.dateFrom}` : sql``}
+    ${f.dateTo ? sql`AND a.created_at <= ${f.dateTo}` : sql``}`;
+}
+
+export const segmentRepository = {
+  /** Replaces an analysis' segments (a retried analysis must not have them twice). */
+  async replaceForAnalysis(db: Kysely<Database>, analysisId: string, rows: NewSegment[]): Promise<number> {
+    return db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('media_segments').where('analysis_id', '=', analysisId).execute();
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('media_segments')
+          .values(
+            rows.slice(i, i + INSERT_CHUNK).map((r) => ({
+              analysis_id: r.analysisId,
+              tenant_id: r.tenantId,
+              kind: r.kind,
+              start_seconds: r.startSeconds,
+              end_seconds: r.endSeconds,
+              page: r.page,
+              text: r.text,
+              embedding: r.embedding,
+              code: r.code,
+              keyframe: r.keyframe,
+            })),
+          )
+          .execute();
+      }
+      return rows.length;
+    });
+  },
+
+  async countForAnalysis(db: Kysely<Database>, analysisId: string): Promise<number> {
+    const row = await db
+      .selectFrom('media_segments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('analysis_id', '=', analysisId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  /** The index's feed: codes of rows added after `afterId`, in id order. */
+  async codesAfter(db: Kysely<Database>, afterId: number, limit: number) {
+    const rows = await db
+      .selectFrom('media_segments')
+      .select(['id', 'tenant_id', 'code'])
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenant_id, code: r.code }));
+  },
+
+  async countUpTo(db: Kysely<Database>, upToId: number): Promise<number> {
+    const row = await db
+      .selectFrom('media_segments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', '<=', upToId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  /**
+   * Full-text matches of a tenant: `terms` are already reduced to letters and digits, so
+   * they are joined with OR into a tsquery (any term may match; more matching terms
+   * rank higher, ts_rank_cd also rewards terms close together).
+   */
+  async fullText(
+    db: Kysely<Database>,
+    tenantId: string,
+    terms: string[],
+    filters: SearchFilters,
+    limit: number,
+  ): Promise<RankedSegment[]> {
+    if (terms.length === 0) return [];
+    const query = terms.join(' | ');
+    const result = await sql<{ id: string; analysis_id: string; rank: number }>`
+      SELECT s.id, s.analysis_id, ts_rank_cd(s.tsv, q) AS rank
+      FROM media_segments s
+      CROSS JOIN to_tsquery('english', ${query}) q
+      JOIN media_analysis_requests a ON a.id = s.analysis_id
+      WHERE s.tenant_id = ${tenantId} AND s.tsv @@ q AND ${filtersSql(filters)}
+      ORDER BY rank DESC, s.id
+      LIMIT ${limit}`.execute(db);
+    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, rank: Number(r.rank) }));
+  },
+
+  /** int8 vectors of the given segments that belong to the tenant and pass the filters. */
+  async vectors(
+    db: Kysely<Database>,
+    tenantId: string,
+    ids: number[],
+    filters: SearchFilters,
+  ): Promise<SegmentVector[]> {
+    if (ids.length === 0) return [];
+    const result = await sql<{ id: string; analysis_id: string; embedding: Buffer }>`
+      SELECT s.id, s.analysis_id, s.embedding
+      FROM media_segments s
+      JOIN media_analysis_requests a ON a.id = s.analysis_id
+      WHERE s.id = ANY(${ids}::bigint[]) AND s.tenant_id = ${tenantId} AND ${filtersSql(filters)}`.execute(db);
+    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
+  },
+
+  /** Every int8 vector of a tenant (the exact scan the benchmark and the recall test compare with). */
+  async allVectors(db: Kysely<Database>, tenantId: string): Promise<SegmentVector[]> {
+    const result = await sql<{ id: string; analysis_id: string; embedding: Buffer }>`
+      SELECT s.id, s.analysis_id, s.embedding FROM media_segments s
+      JOIN media_analysis_requests a ON a.id = s.analysis_id
+      WHERE s.tenant_id = ${tenantId} AND a.deleted_at IS NULL`.execute(db);
+    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
+  },
+
+  /** Segments by id, with the artifact id of their keyframe when it is still stored. */
+  async details(db: Kysely<Database>, tenantId: string, ids: number[]): Promise<SegmentDetail[]> {
+    if (ids.length === 0) return [];
+    const result = await sql<{
+      id: string;
+      analysis_id: string;
+      kind: SegmentKind;
+      start_seconds: number | null;
+      end_seconds: number | null;
+      page: number | null;
+      text: string;
+      keyframe_id: string | null;
+    }>`
+      SELECT s.id, s.analysis_id, s.kind, s.start_seconds, s.end_seconds, s.page, s.text, f.id AS keyframe_id
+      FROM media_segments s
+      LEFT JOIN media_files f
+        ON f.analysis_id = s.analysis_id AND f.relative_path = s.keyframe AND f.deleted_at IS NULL
+      WHERE s.tenant_id = ${tenantId} AND s.id = ANY(${ids}::bigint[])`.execute(db);
+    return result.rows.map((r) => ({
+      id: Number(r.id),
+      analysisId: r.analysis_id,
+      kind: r.kind,
+      startSeconds: r.start_seconds,
+      endSeconds: r.end_seconds,
+      page: r.page,
+      text: r.text,
+      keyframe: r.keyframe_id,
+    }));
+  },
+
+  /** Segments of one analysis in reading order (for the answer stage). */
+  async forAnalysis(db: Kysely<Database>, analysisId: string): Promise<Array<SegmentDetail & { embedding: Buffer }>> {
+    const rows = await db
+      .selectFrom('media_segments')
+      .select(['id', 'analysis_id', 'kind', 'start_seconds', 'end_seconds', 'page', 'text', 'keyframe', 'embedding'])
+      .where('analysis_id', '=', analysisId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      analysisId: r.analysis_id,
+      kind: r.kind as SegmentKind,
+      startSeconds: r.start_seconds,
+      endSeconds: r.end_seconds,
+      page: r.page,
+      text: r.text,
+      keyframe: r.keyframe,
+      embedding: r.embedding,
+    }));
+  },
+
+  async analyses(db: Kysely<Database>, ids: string[]): Promise<AnalysisBrief[]> {
+    if (ids.length === 0) return [];
+    const result = await sql<{
+      id: string;
+      media_type: string;
+      status: string;
+      created_at: Date;
+      summary: string | null;
+    }>`SELECT id, media_type, status, created_at, results->>'summary' AS summary
+       FROM media_analysis_requests WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`.execute(db);
+    return result.rows.map((r) => ({
+      id: r.id,
+      mediaType: r.media_type,
+      status: r.status,
+      createdAt: r.created_at,
+      resultSummary: r.summary,
+    }));
+  },
+};
