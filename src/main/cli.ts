@@ -37,6 +37,12 @@ const USAGE = `usage: media-analysis <command>
   restore <manifest.json>     restore into an EMPTY database, then verify counts and checksums
   storage cleanup             delete expired files now (also runs on CLEANUP_CRON)
   storage verify              files without rows and rows without files (exit 1 if any)
+
+For users of a running service (MEDIA_ANALYSIS_URL, MEDIA_ANALYSIS_API_KEY; each has --help):
+  analyze <file|glob|url>… --prompt "…" [--wait] [--json] [--option k=v]
+  get <id> | list | search "…" | watch <id> | cancel <id> | retry <id> | delete <id>
+  transcript <id> --format srt|vtt|txt|json
+  webhooks add <url> | list | deliveries [endpoint] | redeliver <delivery> | test <endpoint>
 `;
 
 async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
@@ -293,8 +299,27 @@ async function restoreCommand(args: string[]): Promise<void> {
   }, false);
 }
 
+/** User commands (talk to a running service over HTTP): see src/cli/user-cli.ts. */
+const USER_COMMANDS = new Set([
+  'analyze',
+  'get',
+  'list',
+  'search',
+  'watch',
+  'cancel',
+  'retry',
+  'delete',
+  'transcript',
+  'webhooks',
+]);
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv;
+  if (cmd && USER_COMMANDS.has(cmd)) {
+    const { runUserCli } = await import('../cli/user-cli.ts');
+    process.exitCode = await runUserCli(argv);
+    return;
+  }
   switch (cmd) {
     case 'start':
       return serve(true, loadConfig().worker.inProcess);
