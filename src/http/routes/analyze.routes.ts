@@ -78,7 +78,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
           upload: upload
             ? {
                 area: 'uploads',
-                storagePath: upload.absolutePath,
+                storagePath: upload.location,
                 relativePath: upload.relativePath,
                 sizeBytes: upload.sizeBytes,
                 mimeType: null,

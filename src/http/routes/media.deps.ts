@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AppCache } from '../../cache/cache.ts';
 import { ProblemSchema } from '../schemas/media.schemas.ts';
+import type { ArtifactDelivery } from '../artifact-delivery.ts';
 
 export interface MediaRoutesDeps {
   analyses: AnalysisService;
@@ -20,6 +21,8 @@ export interface MediaRoutesDeps {
   cacheTtl?: { status: number; result: number; history: number } | undefined;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
+  /** How artifact downloads are served (default: proxied with Range). */
+  artifactDelivery?: { mode: ArtifactDelivery; ttlSeconds: number } | undefined;
 }
 
 /** The problem+json responses every media route may answer with (for OpenAPI). */
