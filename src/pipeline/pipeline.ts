@@ -15,6 +15,7 @@ import { frameOcrStage } from './stages/frame-ocr.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
+import { understandingStage } from './stages/understanding.stage.ts';
 
 /** The default pipeline, in order; each stage decides from the media and options whether it applies. */
 export const DEFAULT_STAGES: readonly Stage[] = [
@@ -27,6 +28,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   imageStage,
   documentStage,
   frameOcrStage,
+  understandingStage,
   answerStage,
   outputsStage,
 ];

@@ -20,6 +20,7 @@ export const STAGE_NAMES = [
   'image',
   'document',
   'frame_ocr',
+  'understanding',
   'answer',
   'outputs',
 ] as const;

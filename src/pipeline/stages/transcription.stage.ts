@@ -12,6 +12,7 @@ import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
 import type { Stage } from '../stage.ts';
+import { transcribeLocally } from './local-speech.ts';
 
 /** Longest chunk sent in one request (providers cap uploads around 25 MB ≈ 13 min of 16 kHz PCM). */
 export const CHUNK_SECONDS = 600;
@@ -38,19 +39,27 @@ function round3(n: number): number {
 interface AudioSection {
   duration_seconds: number;
   silences: Segment[];
+  speech_segments: Segment[];
   prepared_for_transcription: { path: string };
 }
 
 export const transcriptionStage: Stage = {
   name: 'transcription',
-  appliesTo: (ctx) =>
-    Boolean(ctx.results.audio) &&
-    ctx.deps.providers.transcription() !== null &&
-    ctx.analysis.options.transcribe_audio !== false,
+  appliesTo: (ctx) => Boolean(ctx.results.audio) && ctx.analysis.options.transcribe_audio !== false,
   async run(ctx) {
-    const provider = ctx.deps.providers.transcription()!;
-    const { config, db, storage } = ctx.deps;
     const audio = ctx.results.audio as AudioSection;
+    const provider = ctx.deps.providers.transcription();
+    // No provider configured: the local engine (a provider, when set, replaces it).
+    if (!provider) {
+      ctx.results.transcript = await transcribeLocally(
+        ctx,
+        audio.prepared_for_transcription.path,
+        audio.duration_seconds,
+        audio.speech_segments,
+      );
+      return;
+    }
+    const { config, db, storage } = ctx.deps;
     const wav = storage.resolve(audio.prepared_for_transcription.path);
     const chunks = planChunks(audio.duration_seconds, audio.silences);
     const breaker = ctx.deps.providers.breakers.get(`transcription:${provider.name}`);
