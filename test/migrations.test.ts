@@ -18,6 +18,7 @@ let dataDir: string;
 const TABLES = [
   'analysis_counts',
   'analysis_events',
+  'analysis_stages',
   'api_keys',
   'audit_log',
   'contact_sheets',
@@ -78,7 +79,7 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 7);
+  assert.equal(facts.fks, 8);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{

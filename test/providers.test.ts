@@ -267,8 +267,15 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
     const bad = await finished(
       await submit(await fixtures.text(), { config: JSON.stringify({ response_format }), prompt: 'different' }),
     );
-    assert.equal(bad.status, 'failed');
-    assert.equal(bad.error_code, 'INVALID_MODEL_OUTPUT');
+    // The answer is an optional stage: the analysis completes, partial, with the failure listed.
+    assert.equal(bad.status, 'completed', bad.error_message);
+    assert.equal(bad.results.partial, true);
+    assert.deepEqual(
+      bad.results.failed_stages.map((f: { stage: string; error_code: string }) => [f.stage, f.error_code]),
+      [['answer', 'INVALID_MODEL_OUTPUT']],
+    );
+    assert.equal(bad.results.answer, undefined);
+    assert.ok(bad.results.document, 'the local sections are kept');
     fake.chatAnswer = 'The clip shows a caption reading HELLO CAPTION while a voice speaks.';
   });
 
@@ -285,10 +292,11 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
     assert.equal(fake.requests.filter((q) => q.path === '/v1/chat/completions').length, before);
   });
 
-  test('an unknown provider in config fails with PROVIDER_NOT_CONFIGURED', async () => {
+  test('an unknown provider in config leaves the answer out with PROVIDER_NOT_CONFIGURED (partial)', async () => {
     const s = await finished(await submit(await fixtures.text(), { config: JSON.stringify({ provider: 'openai' }) }));
-    assert.equal(s.status, 'failed');
-    assert.equal(s.error_code, 'PROVIDER_NOT_CONFIGURED');
+    assert.equal(s.status, 'completed', s.error_message);
+    assert.equal(s.results.partial, true);
+    assert.equal(s.results.failed_stages[0].error_code, 'PROVIDER_NOT_CONFIGURED');
   });
 
   test('while the circuit is open analyses wait and then finish; readiness shows the breaker', async () => {

@@ -58,6 +58,13 @@ export const SPEC = {
 
   WORKER_IN_PROCESS: { kind: 'bool', default: true },
   WORKER_CONCURRENCY: { kind: 'int', default: 2, min: 1, max: 64 },
+  WORKER_CPU_BUDGET: { kind: 'int', default: 2, min: 1, max: 256 },
+  /** Per-stage hard time limits, `stage=ms` pairs (e.g. `answer=120000,frames=60000`); others keep their defaults. */
+  STAGE_TIME_LIMITS: { kind: 'list', default: [] },
+  /** A stage running this many times its learned expected duration is flagged stalled. */
+  STAGE_STALL_FACTOR: { kind: 'int', default: 4, min: 2, max: 100 },
+  /** Never flag a stage stalled before this long, whatever was learned. */
+  STAGE_STALL_FLOOR_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
   WORKER_HEARTBEAT_INTERVAL_MS: { kind: 'int', default: 5_000, min: 100, max: 600_000 },
   WORKER_STALE_AFTER_MS: { kind: 'int', default: 30_000, min: 500, max: 3_600_000 },
   WORKER_POLL_INTERVAL_MS: { kind: 'int', default: 2_000, min: 50, max: 600_000 },
@@ -88,6 +95,18 @@ export const SPEC = {
   FRAME_COUNT: { kind: 'int', default: 6, min: 1, max: 100 },
   FRAME_WIDTH: { kind: 'int', default: 640, min: 64, max: 3840 },
   CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
+  // On-CPU vision (models shipped in npm packages; see src/media/vision).
+  VISION_SHOTS: { kind: 'bool', default: true },
+  VISION_OBJECTS: { kind: 'bool', default: true },
+  VISION_FACES: { kind: 'bool', default: true },
+  VISION_MODERATION: { kind: 'bool', default: true },
+  VISION_SCENE_THRESHOLD: { kind: 'int', default: 10, min: 1, max: 100 },
+  VISION_CALL_TIMEOUT_MS: { kind: 'int', default: 60_000, min: 1000, max: 3_600_000 },
+  VISION_MAX_HEAP_MB: { kind: 'int', default: 1024, min: 128, max: 16_384 },
+  VISION_MODELS_DIR: { kind: 'string', default: undefined },
+  MODERATION_MODEL: { kind: 'string', default: 'MobileNetV2' },
+  MODERATION_EXPLICIT_PERCENT: { kind: 'int', default: 70, min: 1, max: 100 },
+  MODERATION_SUGGESTIVE_PERCENT: { kind: 'int', default: 80, min: 1, max: 100 },
   CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
   CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
 
@@ -218,6 +237,19 @@ function safeUrl(url: string): URL | null {
   }
 }
 
+/** `frames=60000,answer=120000` → { frames: 60000, answer: 120000 }. */
+function parseStageTimeLimits(items: string[], problems: string[]): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const m = /^([a-z][a-z0-9_]*)=(\d+)$/.exec(item);
+    const ms = m ? Number(m[2]) : NaN;
+    if (!m || ms < 100 || ms > 86_400_000)
+      problems.push(`STAGE_TIME_LIMITS: "${item}" must be stage=milliseconds (100 to 86400000)`);
+    else out[m[1]!] = ms;
+  }
+  return Object.freeze(out);
+}
+
 /** Replace the password (and user info) of a connection string so it can be logged. */
 export function maskUrl(url: string): string {
   try {
@@ -267,6 +299,7 @@ export function loadConfig(env: Env = process.env) {
   if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID))
     problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
   const prices = parsePrices(v.MODEL_PRICES, problems);
+  const stageTimeLimits = parseStageTimeLimits(v.STAGE_TIME_LIMITS, problems);
   const chatProviders = v.CHAT_PROVIDERS.map((name) => {
     const preset = CHAT_PRESETS[name as ChatPresetName];
     if (!preset) {
@@ -324,12 +357,20 @@ export function loadConfig(env: Env = process.env) {
     worker: {
       inProcess: v.WORKER_IN_PROCESS,
       concurrency: v.WORKER_CONCURRENCY,
+      /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+      cpuBudget: v.WORKER_CPU_BUDGET,
       heartbeatIntervalMs: v.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: v.WORKER_STALE_AFTER_MS,
       pollIntervalMs: v.WORKER_POLL_INTERVAL_MS,
       maxAttempts: v.JOB_MAX_ATTEMPTS,
       /** Analyses one tenant may have processing at once; more wait in pending (0 = no cap). */
       tenantMaxConcurrent: v.TENANT_MAX_CONCURRENT,
+    },
+    stages: {
+      /** Hard limits (ms) by stage name, overriding the defaults in pipeline/stage-limits.ts. */
+      timeLimitsMs: stageTimeLimits,
+      stallFactor: v.STAGE_STALL_FACTOR,
+      stallFloorMs: v.STAGE_STALL_FLOOR_MS,
     },
     limits: {
       maxUploadBytes: v.MAX_UPLOAD_BYTES,
@@ -394,6 +435,21 @@ export function loadConfig(env: Env = process.env) {
       frameCount: v.FRAME_COUNT,
       frameWidth: v.FRAME_WIDTH,
       contactSheet: { grid: v.CONTACT_SHEET_GRID, width: v.CONTACT_SHEET_WIDTH, height: v.CONTACT_SHEET_HEIGHT },
+    },
+    vision: {
+      shots: v.VISION_SHOTS,
+      objects: v.VISION_OBJECTS,
+      faces: v.VISION_FACES,
+      moderation: v.VISION_MODERATION,
+      sceneThreshold: v.VISION_SCENE_THRESHOLD,
+      callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
+      maxHeapMb: v.VISION_MAX_HEAP_MB,
+      humanModelsDir: v.VISION_MODELS_DIR,
+      moderationModel: v.MODERATION_MODEL,
+      moderationThresholds: {
+        explicit: v.MODERATION_EXPLICIT_PERCENT / 100,
+        suggestive: v.MODERATION_SUGGESTIVE_PERCENT / 100,
+      },
     },
   };
   return deepFreeze(config);

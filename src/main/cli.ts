@@ -74,6 +74,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
     ? {
         ...rt.pipeline,
         observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds),
+        observeStall: (stage: string) => metrics.stageStalls.inc({ stage }),
       }
     : rt.pipeline;
   if (withWorker)

@@ -26,6 +26,7 @@ export class Metrics {
   readonly registry = new client.Registry();
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   readonly stageDuration: client.Histogram<'stage'>;
+  readonly stageStalls: client.Counter<'stage'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -59,6 +60,12 @@ export class Metrics {
       help: 'Pipeline stage duration',
       labelNames: ['stage'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.stageStalls = new client.Counter({
+      name: 'media_analysis_stage_stalls_total',
+      help: 'Stages flagged stalled: running far past the duration learned from past runs',
+      labelNames: ['stage'],
       registers,
     });
     new client.Gauge({

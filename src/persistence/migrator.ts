@@ -9,6 +9,7 @@ import * as m0001 from './migrations/0001-initial-schema.ts';
 import * as m0002 from './migrations/0002-analysis-counts.ts';
 import * as m0003 from './migrations/0003-change-notifications.ts';
 import * as m0004 from './migrations/0004-batched-counter-inserts.ts';
+import * as m0006 from './migrations/0006-analysis-stages.ts';
 import * as m0007 from './migrations/0007-media-segments.ts';
 import * as m0008 from './migrations/0008-events-and-webhooks.ts';
 import * as m0009 from './migrations/0009-analysis-archive.ts';
@@ -23,6 +24,7 @@ export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0002-analysis-counts': m0002,
   '0003-change-notifications': m0003,
   '0004-batched-counter-inserts': m0004,
+  '0006-analysis-stages': m0006,
   '0007-media-segments': m0007,
   '0008-events-and-webhooks': m0008,
   '0009-analysis-archive': m0009,

@@ -154,6 +154,25 @@ export interface SegmentTable {
   created_at: Generated<Date>;
 }
 
+export interface AnalysisStageTable {
+  analysis_id: string;
+  stage: string;
+  tenant_id: string;
+  position: number;
+  status: string;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempt: number;
+  units: number | null;
+  unit: string | null;
+  started_at: NullableTimestamp;
+  stalled_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  duration_ms: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface AnalysisEventTable {
   id: Generated<number>;
   tenant_id: string;
@@ -220,6 +239,7 @@ export interface WebhookAttemptTable {
 
 export interface Database {
   media_segments: SegmentTable;
+  analysis_stages: AnalysisStageTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;
   tenant_webhook_secrets: TenantWebhookSecretTable;

@@ -1,6 +1,18 @@
 /**
- * A stage is one step of the pipeline. Stages read and extend the context; they reach
- * the outside world only through the adapters in `deps`.
+ * A stage is one step of the pipeline. It declares the result sections it needs and
+ * produces, so the runner (`stage-runner.ts`) can start it as soon as its inputs exist
+ * and run independent stages side by side. Stages read and extend the context; they
+ * reach the outside world only through the adapters and repositories in `deps`.
+ *
+ * Terminology:
+ * - section: one named part of the analysis results (`results.types.ts`).
+ * - needs: sections that must exist for the stage to run; when the stage producing one
+ *   failed or was skipped, this stage is skipped and says why.
+ * - uses: sections the stage reads when present; it waits for their stages, then runs
+ *   with or without them.
+ * - optional: a failure of the stage is recorded and the analysis completes as partial;
+ *   a required stage's failure fails the analysis.
+ * - cost: CPU cores the stage keeps busy; the worker's CPU budget bounds their sum.
  */
 import type { Agent } from 'undici';
 import type { Logger } from '../observability/logger.ts';
@@ -9,22 +21,9 @@ import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
-
-export const STAGE_NAMES = [
-  'intake',
-  'probe',
-  'frames',
-  'contact_sheet',
-  'audio',
-  'transcription',
-  'image',
-  'document',
-  'frame_ocr',
-  'understanding',
-  'answer',
-  'outputs',
-] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+import type { AnalysisSections, FailedStage, SectionName, StageTiming } from './results.types.ts';
+import type { CpuBudget } from './cpu-budget.ts';
+import type { AnalysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -32,8 +31,14 @@ export interface PipelineDeps {
   config: AppConfig;
   downloadAgent: Agent;
   providers: ProviderRegistry;
+  /** Shared by every analysis of this worker process; the worker creates one when absent. */
+  cpu?: CpuBudget;
+  /** Where each stage's status is written as it happens; the worker sets it when absent. */
+  stageRepository?: AnalysisStageRepository;
   /** Called with each finished stage's duration (metrics). */
   observeStage?: (stage: string, seconds: number) => void;
+  /** Called when a stage is flagged stalled (metrics). */
+  observeStall?: (stage: string) => void;
 }
 
 /** The stored source file, known after intake. */
@@ -54,23 +59,62 @@ export interface ExtractedFrame {
   relativePath: string;
 }
 
+/** Probe facts later stages need. */
+export interface MediaFacts {
+  durationSeconds: number | null;
+  hasAudio: boolean;
+  hasVideo: boolean;
+}
+
 export interface StageContext {
   analysis: Analysis;
+  /** Aborted on cancel, delete, shutdown, or when this stage passes its time limit. */
   signal: AbortSignal;
   log: Logger;
   deps: PipelineDeps;
+  /** Set by intake. */
   source: SourceFile | null;
-  /** Sections of the analysis `results`, one per stage. */
-  results: Record<string, unknown>;
-  /** Probe facts later stages need. */
-  media?: { durationSeconds: number | null; hasAudio: boolean; hasVideo: boolean };
+  /** Sections of the analysis `results`, typed per section. */
+  results: AnalysisSections;
+  /** Set by probe. */
+  media?: MediaFacts;
+  /** Set by frames. */
   frames?: ExtractedFrame[];
   /** Stage timings so far (the outputs stage writes them). */
-  timings?: Array<{ stage: string; ms: number }>;
+  timings?: StageTiming[];
+  /** Optional stages that failed so far (the outputs stage writes them). */
+  failedStages?: FailedStage[];
 }
 
+/**
+ * Whether a stage runs for this analysis: `true`, or a short reason why it is skipped
+ * (`false` means "does not apply to this media or these options").
+ */
+export type Applies = boolean | string;
+
 export interface Stage {
-  name: StageName;
-  appliesTo(ctx: StageContext): boolean;
+  /** snake_case, unique; shown in status and metrics. */
+  name: string;
+  needs: readonly SectionName[];
+  uses?: readonly SectionName[];
+  produces: readonly SectionName[];
+  /** Runs after every other stage has settled (e.g. writing result.json). */
+  final?: boolean;
+  /** A failure leaves the analysis `completed` with `partial: true` instead of failing it. */
+  optional: boolean;
+  /** CPU cores kept busy while it runs (default 1; 0 for stages that wait on a remote service). */
+  cost?: number;
+  appliesTo(ctx: StageContext): Applies;
   run(ctx: StageContext): Promise<void>;
+}
+
+/** The first reason not to run among `checks`, or `true` when none objects (`&&` would not do: reasons are truthy). */
+export function allOf(...checks: Applies[]): Applies {
+  for (const check of checks) if (check !== true) return check;
+  return true;
+}
+
+/** `true` when `condition` holds, else the reason. Reads well in `appliesTo`. */
+export function unless(condition: boolean, reason: string): Applies {
+  return condition ? true : reason;
 }

@@ -1,13 +1,13 @@
 /** A short human-readable summary of what the pipeline found; shown as `result_summary`. */
+import type { AnalysisSections } from './results.types.ts';
 
-function fmtDuration(s: unknown): string | null {
+function fmtDuration(s: number | null | undefined): string | null {
   return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
 }
 
 /** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
-export function resultSummary(results: Record<string, unknown>): string {
-  const answer = results.answer as
-    { text?: string | null; note?: string; extractive?: { sentences: string[]; terms: string[] } } | undefined;
+export function resultSummary(results: AnalysisSections): string {
+  const answer = results.answer;
   if (answer?.text) return answer.text;
   const parts = [summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
@@ -16,17 +16,16 @@ export function resultSummary(results: Record<string, unknown>): string {
   return parts.filter(Boolean).join('\n');
 }
 
-export function summarize(results: Record<string, unknown>): string {
-  const probe = (results.probe ?? {}) as Record<string, unknown>;
-  const intake = (results.intake ?? {}) as Record<string, unknown>;
+export function summarize(results: AnalysisSections): string {
+  const { probe, intake } = results;
   const parts: string[] = [];
-  if (typeof intake.mime === 'string') parts.push(intake.mime);
-  switch (probe.kind) {
+  if (intake) parts.push(intake.mime);
+  switch (probe?.kind) {
     case 'video':
     case 'audio': {
       const d = fmtDuration(probe.duration_seconds);
       if (d) parts.push(d);
-      for (const s of (probe.streams ?? []) as Array<Record<string, unknown>>) {
+      for (const s of probe.streams) {
         if (s.type === 'video') parts.push(`video ${s.codec} ${s.width}x${s.height}${s.fps ? ` @ ${s.fps} fps` : ''}`);
         if (s.type === 'audio') parts.push(`audio ${s.codec} ${s.sampleRate} Hz ${s.channels} ch`);
       }
@@ -41,6 +40,6 @@ export function summarize(results: Record<string, unknown>): string {
       if (typeof probe.characters === 'number') parts.push(`${probe.characters} characters`);
       break;
   }
-  if (typeof intake.size_bytes === 'number') parts.push(`${intake.size_bytes} bytes`);
+  if (intake) parts.push(`${intake.size_bytes} bytes`);
   return parts.join(' · ');
 }

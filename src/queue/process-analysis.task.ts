@@ -19,8 +19,11 @@ import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/pipeline.ts';
 import { resultSummary } from '../pipeline/summary.ts';
 import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
+import type { AnalysisResults } from '../pipeline/results.types.ts';
+import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+import { failAnalysis } from './reconcile-analyses.ts';
 import { sql } from 'kysely';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
@@ -109,6 +112,12 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         return;
       }
       analysis = started;
+    } else if (helpers.job.attempts >= helpers.job.max_attempts) {
+      // Every earlier pickup died with this analysis in hand: do not run the file once more.
+      const message = `The worker stopped ${helpers.job.attempts - 1} times while processing this analysis`;
+      if (await failAnalysis(db, analysis, 'WORKER_CRASHED', message, actor, { attempts: helpers.job.attempts }))
+        log.warn({ attempts: helpers.job.attempts }, 'analysis failed: its workers kept stopping');
+      return;
     } else {
       log.warn('analysis was left in processing by a worker that stopped; resuming');
     }
@@ -160,7 +169,10 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
 
     const ctx: StageContext = { analysis, signal: controller.signal, log, deps, source: null, results: {} };
     try {
-      const timings = await runPipeline(ctx, stages, {
+      const { stageRepository } = deps;
+      const outcome = await runPipeline(ctx, stages, {
+        ...(stageRepository ? trackStages({ ...deps, stageRepository }, analysis, attempt) : {}),
+        finalAttempt: attempt >= opts.maxAttempts,
         checkpoint: async () => {
           const status = await analysisRepository.findStatus(db, payload.analysisId);
           if (status !== 'processing') throw new AnalysisStoppedError(status ?? 'missing');
@@ -169,9 +181,13 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           await analysisRepository.updateWhileProcessing(db, payload.analysisId, { progress: percent });
         },
       });
-      const results: Record<string, unknown> = { ...ctx.results, stages: timings };
-      if (typeof results.summary !== 'string') results.summary = resultSummary(results);
-      const answer = results.answer as { provider?: string | null; model?: string | null } | undefined;
+      const results: AnalysisResults = { ...ctx.results, stages: outcome.timings };
+      if (outcome.failed.length > 0) {
+        results.partial = true;
+        results.failed_stages = outcome.failed;
+      }
+      results.summary ??= resultSummary(results);
+      const answer = results.answer;
       const modelUsed = answer?.provider && answer.model ? `${answer.provider}/${answer.model}` : null;
       const latencyMs = Date.now() - startedAt.getTime();
       const before = await analysisRepository.findById(db, payload.analysisId);
@@ -193,7 +209,10 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         ),
       );
       if (!done) throw new AnalysisStoppedError('changed');
-      log.info({ latency_ms: latencyMs }, 'analysis completed');
+      log.info(
+        { latency_ms: latencyMs, ...(results.partial ? { failed_stages: outcome.failed.map((f) => f.stage) } : {}) },
+        results.partial ? 'analysis completed partially' : 'analysis completed',
+      );
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof AnalysisStoppedError || err instanceof AnalysisStoppedError) {

@@ -24,8 +24,16 @@ import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { CpuBudget } from '../pipeline/cpu-budget.ts';
+import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
+import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
+import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
+
+/** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
+export const RECONCILE_CRON = '* * * * *';
 import { terminateOcr } from '../media/ocr.ts';
+import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
@@ -41,6 +49,8 @@ export interface WorkerOptions {
   cleanupCron?: string;
   /** Analyses one tenant may have processing at once (0 = no cap). */
   tenantMaxConcurrent?: number;
+  /** CPU cores the stages of all this worker's analyses may keep busy at once. */
+  cpuBudget?: number;
   /** Relay the webhook outbox from this process (see webhook-dispatcher.ts). */
   webhooks?: Omit<DispatcherOptions, 'db' | 'log'>;
 }
@@ -92,6 +102,12 @@ export async function startWorker(
   logger: Logger,
   opts: WorkerOptions,
 ): Promise<WorkerHandle> {
+  // One budget for the whole process: every analysis this worker runs draws from it.
+  deps = {
+    ...deps,
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    stageRepository: deps.stageRepository ?? analysisStageRepository,
+  };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   const log = logger.child({ component: 'worker', worker_instance: instanceId });
   const workerIds = new Set<string>();
@@ -135,13 +151,23 @@ export async function startWorker(
             await deps.storage.releaseScratch(id).catch((err: unknown) => log.warn({ err }, 'scratch cleanup failed'));
         }
       },
+      [TASK.reconcileAnalyses]: async () => {
+        await reconcileStrandedAnalyses(deps.db, log.child({ task: TASK.reconcileAnalyses }), {
+          graceMs: opts.staleAfterMs,
+        });
+      },
       [TASK.cleanupStorage]: async () => {
         await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
       },
     },
     // graphile-worker's cron schedules each tick once across all workers; the cleanup
     // also takes an advisory lock, so a slow run never overlaps the next one.
-    crontab: opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+    crontab: [
+      opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+      `${RECONCILE_CRON} ${TASK.reconcileAnalyses} ?max=1`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     events,
     logger: gLogger,
   });
@@ -177,6 +203,7 @@ export async function startWorker(
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();
+      stopSandboxSpare();
       log.info('worker stopped');
     })();
     return stopping;

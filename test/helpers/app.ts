@@ -91,6 +91,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     staleAfterMs: config.worker.staleAfterMs,
   });
   pipeline.observeStage = (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds);
+  pipeline.observeStall = (stage) => metrics.stageStalls.inc({ stage });
   const cache = new AppCache({ redisUrl: config.cache.redisUrl });
   const listener = startInvalidationListener(db.url, cache, logger);
   await listener.ready;

@@ -9,6 +9,8 @@ import type { Database, AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db } from '../../persistence/database.ts';
 import { analysisRepository, type ListFilter, type ListPage } from '../../persistence/analysis.repository.ts';
 import { auditRepository } from '../../persistence/audit.repository.ts';
+import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
+import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
@@ -151,6 +153,11 @@ export class AnalysisService {
     if (!a) throw errors.analysisNotFound(id);
     if (a.status === 'deleted') throw errors.analysisGone(id);
     return a;
+  }
+
+  /** Each stage's status for the analysis's current attempt, in pipeline order. */
+  async stages(id: string): Promise<AnalysisStage[]> {
+    return analysisStageRepository.list(this.db, id);
   }
 
   async list(filter: ListFilter, page: ListPage): Promise<{ items: Analysis[]; total: number }> {

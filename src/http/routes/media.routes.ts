@@ -18,6 +18,8 @@ import {
   type CreateAnalysisInput,
 } from '../../domain/analysis/analysis.service.ts';
 import type { Actor, Analysis, MediaType } from '../../domain/analysis/analysis.types.ts';
+import type { AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
+import { stageFields } from '../schemas/stage-status.schemas.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
 import type { Db } from '../../persistence/database.ts';
 import { sourcePath, type Storage, type StoredFile } from '../../storage/storage.ts';
@@ -78,7 +80,7 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
-export function toStatusResponse(a: Analysis) {
+export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) {
   const summary = a.results && typeof a.results.summary === 'string' ? a.results.summary : null;
   return {
     analysis_id: a.id,
@@ -101,6 +103,7 @@ export function toStatusResponse(a: Analysis) {
     error_code: a.errorCode,
     retry_count: a.retryCount,
     metadata: a.metadata,
+    ...stageFields(a, stages),
   };
 }
 
@@ -401,8 +404,12 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
             .send(hit as never);
       }
       let a: Analysis;
+      let stages: AnalysisStage[];
       try {
-        a = await deps.analyses.get(request.params.id, tenant);
+        [a, stages] = await Promise.all([
+          deps.analyses.get(request.params.id, tenant),
+          deps.analyses.stages(request.params.id),
+        ]);
       } catch (err) {
         // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
         const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
@@ -414,7 +421,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
             .send(stale as never);
         throw err;
       }
-      const body = toStatusResponse(a);
+      const body = toStatusResponse(a, stages);
       if (cache) {
         const ttl =
           a.status === 'completed' || a.status === 'failed' || a.status === 'cancelled'
@@ -532,7 +539,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
         await deps.cache?.del(statusKey(request.principal.tenantId, a.id));
         await deps.cache?.bumpGeneration(request.principal.tenantId);
         if (code === 204) return reply.code(204).send();
-        return reply.code(200).send(toStatusResponse(a));
+        return reply.code(200).send(toStatusResponse(a, await deps.analyses.stages(a.id)));
       },
     });
 

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../domain/analysis/analysis.types.ts';
 import { SORT_COLUMNS } from '../../persistence/analysis.repository.ts';
+import { StageFieldsSchema } from './stage-status.schemas.ts';
 
 export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
 export const StatusSchema = Type.Enum([...ANALYSIS_STATUSES]);
@@ -28,6 +29,10 @@ export const OptionsSchema = Type.Object(
     keep_gps: Type.Optional(Type.Boolean()),
     contact_sheet_grid: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?x[1-9][0-9]?$' })),
     reuse: Type.Optional(Type.Boolean()),
+    shots: Type.Optional(Type.Boolean()),
+    objects: Type.Optional(Type.Boolean()),
+    faces: Type.Optional(Type.Boolean()),
+    moderation: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -92,6 +97,7 @@ export const StatusResponseSchema = Type.Object({
   error_code: Nullable(Type.String()),
   retry_count: Type.Integer(),
   metadata: Type.Object({}, { additionalProperties: true }),
+  ...StageFieldsSchema,
 });
 
 export const HistoryItemSchema = Type.Object({

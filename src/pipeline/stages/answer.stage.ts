@@ -35,7 +35,7 @@ async function dataUrl(file: string): Promise<string> {
 }
 
 async function material(ctx: StageContext): Promise<Material> {
-  const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- results are open JSON sections
+  const r = ctx.results;
   const images: Material['images'] = [];
   const storage = ctx.deps.storage;
   if (r.contact_sheet?.path)
@@ -70,7 +70,7 @@ function timedTranscript(
 }
 
 function localText(ctx: StageContext): string {
-  const r = ctx.results as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = ctx.results;
   return [r.transcript?.text, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview]
     .filter((t) => typeof t === 'string' && t.trim())
     .join('\n');
@@ -78,6 +78,13 @@ function localText(ctx: StageContext): string {
 
 export const answerStage: Stage = {
   name: 'answer',
+  needs: ['probe'],
+  // Everything the model may be shown; the answer waits for these stages, then uses what exists.
+  uses: ['frames', 'contact_sheet', 'transcript', 'image', 'document', 'ocr', 'understanding'],
+  produces: ['answer'],
+  optional: true,
+  // The model runs elsewhere; resizing a few images is light.
+  cost: 0,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
     const { providers, config, db } = ctx.deps;

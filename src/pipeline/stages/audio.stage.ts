@@ -15,14 +15,19 @@ import {
 import fs from 'node:fs/promises';
 import { detectVoiceActivity, pcm16ToFloat, wavData } from '../../media/voice-activity.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
-import type { Stage } from '../stage.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 export const audioStage: Stage = {
   name: 'audio',
+  needs: ['probe'],
+  produces: ['audio'],
+  optional: true,
   appliesTo: (ctx) =>
-    ctx.media?.hasAudio === true &&
-    (ctx.source?.mediaType === 'audio' || ctx.source?.mediaType === 'video') &&
-    ctx.analysis.options.analyze_audio !== false,
+    allOf(
+      unless(ctx.source?.mediaType === 'audio' || ctx.source?.mediaType === 'video', 'not audio or video'),
+      unless(ctx.media?.hasAudio === true, 'no audio track'),
+      unless(ctx.analysis.options.analyze_audio !== false, 'analyze_audio is off'),
+    ),
   async run(ctx) {
     const { config } = ctx.deps;
     const input = ctx.source!.absolutePath;

@@ -7,11 +7,18 @@ import fs from 'node:fs/promises';
 import { composeContactSheet, parseGrid } from '../../media/contact-sheet.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { wantsContactSheet } from './frames.stage.ts';
-import type { Stage } from '../stage.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 export const contactSheetStage: Stage = {
   name: 'contact_sheet',
-  appliesTo: (ctx) => wantsContactSheet(ctx) && (ctx.frames?.length ?? 0) > 0,
+  needs: ['frames'],
+  produces: ['contact_sheet'],
+  optional: true,
+  appliesTo: (ctx) =>
+    allOf(
+      unless(wantsContactSheet(ctx), 'generate_contact_sheet is off'),
+      unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
+    ),
   async run(ctx) {
     const { config, db } = ctx.deps;
     const grid =

@@ -76,7 +76,7 @@ export function askedFacts(prompt: string, r: Sections): Record<string, unknown>
 export async function extractedAnswer(
   ctx: StageContext,
 ): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
-  const r = ctx.results as Sections;
+  const r = ctx.results as unknown as Sections;
   const segments = await segmentRepository.forAnalysis(ctx.deps.db, ctx.analysis.id);
   let quotes: Quote[] = [];
   if (segments.length) {

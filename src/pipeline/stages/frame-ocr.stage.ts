@@ -1,6 +1,6 @@
 /** OCR on video frames (`options.ocr: true`), with text de-duplicated across frames. */
 import { recognize } from '../../media/ocr.ts';
-import type { Stage } from '../stage.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 /** Normalised form used to spot the same caption on several frames. */
 export function normaliseLine(line: string): string {
@@ -31,8 +31,14 @@ export function dedupeFrameText(
 
 export const frameOcrStage: Stage = {
   name: 'frame_ocr',
+  needs: ['frames'],
+  produces: ['ocr'],
+  optional: true,
   appliesTo: (ctx) =>
-    ctx.source?.mediaType === 'video' && ctx.analysis.options.ocr === true && (ctx.frames?.length ?? 0) > 0,
+    allOf(
+      unless(ctx.analysis.options.ocr === true, 'ocr is not requested'),
+      unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
+    ),
   async run(ctx) {
     const results: Array<{ seconds: number; text: string; confidence: number }> = [];
     for (const f of ctx.frames!) {

@@ -8,7 +8,7 @@ import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
 import { extractFrame } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
-import type { ExtractedFrame, Stage, StageContext } from '../stage.ts';
+import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
 
 /** ffmpeg processes run side by side: two cores, one each. */
 export const FRAME_PARALLELISM = 2;
@@ -52,7 +52,11 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: nu
 
 export const framesStage: Stage = {
   name: 'frames',
-  appliesTo: wantsFrames,
+  needs: ['probe'],
+  produces: ['frames'],
+  optional: true,
+  cost: FRAME_PARALLELISM,
+  appliesTo: (ctx) => unless(wantsFrames(ctx), 'not a video, or frames and contact sheet are switched off'),
   async run(ctx) {
     const { config } = ctx.deps;
     const duration = ctx.media?.durationSeconds ?? 0;

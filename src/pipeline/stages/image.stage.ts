@@ -6,11 +6,15 @@ import { summarizeExif, dominantColours, thumbnail } from '../../media/image-ana
 import { probeImage } from '../../media/image-probe.ts';
 import { recognize } from '../../media/ocr.ts';
 import { storeArtifact } from '../artifacts.ts';
-import type { Stage } from '../stage.ts';
+import { unless, type Stage } from '../stage.ts';
+import type { ImageSection } from '../results.types.ts';
 
 export const imageStage: Stage = {
   name: 'image',
-  appliesTo: (ctx) => ctx.source?.mediaType === 'image',
+  needs: ['probe'],
+  produces: ['image'],
+  optional: true,
+  appliesTo: (ctx) => unless(ctx.source?.mediaType === 'image', 'not an image'),
   async run(ctx) {
     const { config } = ctx.deps;
     const file = ctx.source!.absolutePath;
@@ -23,7 +27,7 @@ export const imageStage: Stage = {
       await thumbnail(file, 320, maxPixels),
       'image/jpeg',
     );
-    const section: Record<string, unknown> = {
+    const section: ImageSection = {
       width: meta.width,
       height: meta.height,
       format: meta.format,

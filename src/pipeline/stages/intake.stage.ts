@@ -10,6 +10,7 @@ import { detectFile } from '../../media/detect-type.ts';
 import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import type { Stage, StageContext } from '../stage.ts';
+import type { IntakeSection } from '../results.types.ts';
 
 async function download(ctx: StageContext, url: string) {
   const { config, storage, downloadAgent } = ctx.deps;
@@ -48,11 +49,19 @@ async function download(ctx: StageContext, url: string) {
 
 export const intakeStage: Stage = {
   name: 'intake',
+  needs: [],
+  produces: ['intake'],
+  optional: false,
+  // Waits on the network and the disk, not the CPU.
+  cost: 0,
   appliesTo: () => true,
   async run(ctx) {
     const { db, storage } = ctx.deps;
     let row = await mediaFileRepository.sourceFor(db, ctx.analysis.id);
-    let origin: Record<string, unknown> = { kind: 'upload', original_filename: ctx.analysis.originalFilename };
+    let origin: Pick<IntakeSection, 'kind' | 'original_filename' | 'source_url' | 'final_url' | 'redirects'> = {
+      kind: 'upload',
+      original_filename: ctx.analysis.originalFilename,
+    };
     if (!row || !(await storage.exists(row.relative_path))) {
       if (!ctx.analysis.sourceUrl)
         throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage', { permanent: true });

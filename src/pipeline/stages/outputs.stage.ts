@@ -5,6 +5,12 @@ import type { Stage } from '../stage.ts';
 
 export const outputsStage: Stage = {
   name: 'outputs',
+  needs: ['intake'],
+  produces: ['outputs', 'summary'],
+  // result.json holds every section, so it is written last.
+  final: true,
+  optional: false,
+  cost: 0,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
     const summary = resultSummary(ctx.results);
@@ -14,6 +20,7 @@ export const outputsStage: Stage = {
       prompt: ctx.analysis.prompt,
       media_type: ctx.analysis.mediaType,
       stages: ctx.timings ?? [],
+      ...(ctx.failedStages?.length ? { partial: true, failed_stages: ctx.failedStages } : {}),
       ...ctx.results,
     };
     const json = await storeArtifact(

@@ -11,8 +11,7 @@ import { resultRepository } from '../../persistence/result.repository.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
-import type { Stage } from '../stage.ts';
-import { transcribeLocally } from './local-speech.ts';
+import { allOf, unless, type Stage } from '../stage.ts';
 
 /** Longest chunk sent in one request (providers cap uploads around 25 MB ≈ 13 min of 16 kHz PCM). */
 export const CHUNK_SECONDS = 600;
@@ -36,30 +35,22 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-interface AudioSection {
-  duration_seconds: number;
-  silences: Segment[];
-  speech_segments: Segment[];
-  prepared_for_transcription: { path: string };
-}
-
 export const transcriptionStage: Stage = {
   name: 'transcription',
-  appliesTo: (ctx) => Boolean(ctx.results.audio) && ctx.analysis.options.transcribe_audio !== false,
+  needs: ['audio'],
+  produces: ['transcript'],
+  optional: true,
+  // The work happens at the provider; cutting chunks is a stream copy.
+  cost: 0,
+  appliesTo: (ctx) =>
+    allOf(
+      unless(ctx.deps.providers.transcription() !== null, 'no transcription provider is configured'),
+      unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off'),
+    ),
   async run(ctx) {
-    const audio = ctx.results.audio as AudioSection;
-    const provider = ctx.deps.providers.transcription();
-    // No provider configured: the local engine (a provider, when set, replaces it).
-    if (!provider) {
-      ctx.results.transcript = await transcribeLocally(
-        ctx,
-        audio.prepared_for_transcription.path,
-        audio.duration_seconds,
-        audio.speech_segments,
-      );
-      return;
-    }
+    const provider = ctx.deps.providers.transcription()!;
     const { config, db, storage } = ctx.deps;
+    const audio = ctx.results.audio!;
     const wav = storage.resolve(audio.prepared_for_transcription.path);
     const chunks = planChunks(audio.duration_seconds, audio.silences);
     const breaker = ctx.deps.providers.breakers.get(`transcription:${provider.name}`);

@@ -63,7 +63,7 @@ type Sections = Record<string, any>;
 async function drafts(
   ctx: StageContext,
 ): Promise<{ drafts: SegmentDraft[]; windows: Array<{ start: number; end: number; text: string }> }> {
-  const r = ctx.results as Sections;
+  const r = ctx.results as unknown as Sections;
   const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
   const out: SegmentDraft[] = [];
   const words: TimedWord[] | undefined = r.transcript?.words;
@@ -104,6 +104,10 @@ async function drafts(
 
 export const understandingStage: Stage = {
   name: 'understanding',
+  needs: [],
+  uses: ['transcript', 'ocr', 'image', 'document', 'frames'],
+  produces: ['understanding'],
+  optional: true,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
     const started = performance.now();
