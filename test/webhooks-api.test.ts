@@ -96,10 +96,10 @@ test('test ping, delivery log, redeliver, rotation', async () => {
   assert.notEqual(page2.data[0].id, page1.data[0].id);
   assert.equal((await call('GET', `/api/webhooks/${created.id}/deliveries?cursor=zzz`)).statusCode, 400);
 
-  const one = await call('GET', `/api/webhooks/deliveries/${d.id}`);
+  const one = await call('GET', `/api/webhook-deliveries/${d.id}`);
   assert.equal(one.json().attempt_log.length, 1);
-  assert.equal((await call('GET', `/api/webhooks/deliveries/${d.id}`, t.tenantB.key)).statusCode, 404);
-  const again = await call('POST', `/api/webhooks/deliveries/${d.id}/redeliver`);
+  assert.equal((await call('GET', `/api/webhook-deliveries/${d.id}`, t.tenantB.key)).statusCode, 404);
+  const again = await call('POST', `/api/webhook-deliveries/${d.id}/redeliver`);
   assert.equal(again.statusCode, 202);
   assert.equal(again.json().state, 'pending');
 
@@ -142,7 +142,7 @@ test("a request's own webhook_url gets its callback from a real worker", async (
   };
   assert.equal(payload.type, 'analysis.cancelled');
   assert.equal(payload.data.analysis_id, a.id);
-  const log = (await call('GET', `/api/webhooks/deliveries?analysis_id=${a.id}`)).json();
+  const log = (await call('GET', `/api/webhook-deliveries?analysis_id=${a.id}`)).json();
   // The endpoint registered above gets the cancellation too; the request's own URL is the one without an endpoint.
   assert.deepEqual(log.data.map((d: { endpoint_id: string | null }) => d.endpoint_id === null).sort(), [false, true]);
 });

@@ -173,6 +173,21 @@ export const SPEC = {
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
   CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
+  // Scale-out: object storage (credentials come from the AWS chain, never from here),
+  // artifact delivery, the archive, and how the service treats its database role.
+  STORAGE_DRIVER: { kind: 'enum', values: ['local', 's3'], default: 'local' },
+  S3_BUCKET: { kind: 'string', default: undefined },
+  S3_PREFIX: { kind: 'string', default: '' },
+  S3_ENDPOINT: { kind: 'string', default: undefined },
+  S3_REGION: { kind: 'string', default: 'us-east-1' },
+  S3_FORCE_PATH_STYLE: { kind: 'bool', default: false },
+  S3_PART_SIZE_MB: { kind: 'int', default: 8, min: 5, max: 512 },
+  S3_QUEUE_SIZE: { kind: 'int', default: 2, min: 1, max: 16 },
+  ARTIFACT_DELIVERY: { kind: 'enum', values: ['proxy', 'redirect'], default: 'proxy' },
+  ARTIFACT_URL_TTL_SECONDS: { kind: 'int', default: 300, min: 10, max: 7 * 86_400 },
+  ARCHIVE_AFTER_DAYS: { kind: 'int', default: 90, min: 0, max: 36_500 },
+  MIGRATE_ON_BOOT: { kind: 'bool', default: true },
+  DATABASE_ALLOW_SUPERUSER: { kind: 'bool', default: false },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -316,6 +331,8 @@ export function loadConfig(env: Env = process.env) {
     return { name, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
   }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
   const transcription = transcriptionConfig(v, problems);
+  if (v.STORAGE_DRIVER === 's3' && !v.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (v.S3_ENDPOINT && !/^https?:\/\//.test(v.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be an http(s) URL');
   let webhookSchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
   if (v.WEBHOOK_RETRY_SCHEDULE) {
     try {
@@ -353,6 +370,29 @@ export function loadConfig(env: Env = process.env) {
       },
       deletedGraceHours: v.DELETED_FILES_GRACE_HOURS,
       cleanupCron: v.CLEANUP_CRON,
+      driver: v.STORAGE_DRIVER,
+      s3: v.S3_BUCKET
+        ? {
+            bucket: v.S3_BUCKET,
+            prefix: v.S3_PREFIX,
+            endpoint: v.S3_ENDPOINT ?? null,
+            region: v.S3_REGION,
+            forcePathStyle: v.S3_FORCE_PATH_STYLE,
+            partSizeBytes: v.S3_PART_SIZE_MB * MiB,
+            queueSize: v.S3_QUEUE_SIZE,
+          }
+        : null,
+      /** proxy: bytes through the API (Range); redirect: a presigned URL (S3 driver only). */
+      artifactDelivery: v.ARTIFACT_DELIVERY,
+      artifactUrlTtlSeconds: v.ARTIFACT_URL_TTL_SECONDS,
+      /** Finished analyses older than this move to the archive (0: never). */
+      archiveAfterDays: v.ARCHIVE_AFTER_DAYS,
+    },
+    operations: {
+      /** False when a separate step (the Kubernetes migrate Job) applies migrations as the schema owner. */
+      migrateOnBoot: v.MIGRATE_ON_BOOT,
+      /** Production refuses to run as a PostgreSQL superuser unless this is set. */
+      allowSuperuser: v.DATABASE_ALLOW_SUPERUSER,
     },
     worker: {
       inProcess: v.WORKER_IN_PROCESS,

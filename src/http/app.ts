@@ -12,15 +12,19 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
+import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
 import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
-import { webhookRoutes } from './routes/webhooks.routes.ts';
+import { webhookDeliveryRoutes, webhookRoutes } from './routes/webhooks.routes.ts';
 import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.ts';
+import { exportRoutes } from './routes/exports.routes.ts';
 import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import { finishDocument } from './openapi.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
 export function mediaSettings(config: AppConfig) {
@@ -30,6 +34,7 @@ export function mediaSettings(config: AppConfig) {
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+    artifactDelivery: { mode: config.storage.artifactDelivery, ttlSeconds: config.storage.artifactUrlTtlSeconds },
   };
 }
 
@@ -46,6 +51,8 @@ export interface AppDeps {
   search?: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
   integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  /** The web console at `/` (served when built); false turns it off. */
+  console?: ConsoleRoutesOptions | false;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -82,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject ? finishDocument(documentObject.openapiObject) : documentObject.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -100,6 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       locationPrefix: prefix,
     });
   if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
+  await app.register(adminKeyRoutes, {
+    keys: deps.media.keys,
+    authMode: deps.media.authMode,
+    prefix: '/api/admin/keys',
+  });
+  if (deps.console !== false && consoleBuilt(deps.console?.root)) await app.register(consoleRoutes, deps.console ?? {});
+  else if (deps.console !== false) deps.logger.warn('the web console is not built (npm run build); / is not served');
   return app;
 }
 
@@ -111,6 +127,14 @@ async function registerIntegrations(
   const base = { db: deps.media.db, keys: deps.media.keys, authMode: deps.media.authMode };
   const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
   await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
+  await app.register(webhookDeliveryRoutes, {
+    ...base,
+    webhooks: integrations.webhooks,
+    prefix: '/api/webhook-deliveries',
+  });
   await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
-  for (const prefix of ['/api/media', '/api/v1/media']) await app.register(analysisEventRoutes, { ...events, prefix });
+  for (const prefix of ['/api/media', '/api/v1/media']) {
+    await app.register(analysisEventRoutes, { ...events, prefix });
+    await app.register(exportRoutes, { ...base, prefix });
+  }
 }

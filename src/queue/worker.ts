@@ -35,6 +35,7 @@ export const RECONCILE_CRON = '* * * * *';
 import { terminateOcr } from '../media/ocr.ts';
 import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
+import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
@@ -157,7 +158,13 @@ export async function startWorker(
         });
       },
       [TASK.cleanupStorage]: async () => {
-        await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
+        const taskLog = log.child({ task: TASK.cleanupStorage });
+        const afterDays = deps.config.storage.archiveAfterDays;
+        // Files of analyses due for the archive go in this run's cleanup; their rows move after it.
+        await prepareArchive(deps.db, afterDays);
+        await runCleanup(deps.db, deps.storage, taskLog);
+        const archived = await archiveOldAnalyses(deps.db, afterDays);
+        if (archived > 0) taskLog.info({ archived, after_days: afterDays }, 'finished analyses archived');
       },
     },
     // graphile-worker's cron schedules each tick once across all workers; the cleanup

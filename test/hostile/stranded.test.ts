@@ -98,7 +98,7 @@ test('a worker SIGKILLed at every pickup: failed WORKER_CRASHED, retry works, th
       const status = await analysisRepository.findStatus(db.db, a.id);
       if (status === 'failed') return 'failed';
       return (server.hits.get('/killer.txt') ?? 0) >= pickup ? 'picked' : null;
-    }, 60_000).catch((err: unknown) => {
+    }, 180_000).catch((err: unknown) => {
       throw new Error(`pickup ${pickup} never came: ${String(err)}\n${w.output().slice(-2000)}`);
     });
     if (seen === 'failed') {

@@ -126,7 +126,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
   requireApiKey(app, deps.keys, deps.authMode);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
-    '/',
+    '',
     {
       schema: {
         summary: "Live events of all the tenant's analyses (Server-Sent Events)",

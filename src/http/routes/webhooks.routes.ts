@@ -91,6 +91,29 @@ export function decodeDeliveryCursor(raw: string | undefined): { createdAt: Date
   return { createdAt, id };
 }
 
+async function listPage(
+  webhooks: WebhookService,
+  tenantId: string,
+  q: DeliveryQuery,
+  endpointId?: string,
+): Promise<{ data: ReturnType<typeof deliveryView>[]; next_cursor: string | null }> {
+  const limit = q.limit ?? 20;
+  const list = await webhooks.deliveries(
+    {
+      tenantId,
+      ...(endpointId ? { endpointId } : {}),
+      ...(q.analysis_id ? { analysisId: q.analysis_id } : {}),
+      ...(q.state ? { state: q.state } : {}),
+    },
+    { limit, before: decodeDeliveryCursor(q.cursor) },
+  );
+  const last = list.at(-1);
+  return {
+    data: list.map(deliveryView),
+    next_cursor: list.length === limit && last ? encodeDeliveryCursor(last) : null,
+  };
+}
+
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema };
 
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDeps): Promise<void> {
@@ -98,30 +121,8 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDep
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { webhooks } = deps;
 
-  const listPage = async (
-    tenantId: string,
-    q: DeliveryQuery,
-    endpointId?: string,
-  ): Promise<{ data: ReturnType<typeof deliveryView>[]; next_cursor: string | null }> => {
-    const limit = q.limit ?? 20;
-    const list = await webhooks.deliveries(
-      {
-        tenantId,
-        ...(endpointId ? { endpointId } : {}),
-        ...(q.analysis_id ? { analysisId: q.analysis_id } : {}),
-        ...(q.state ? { state: q.state } : {}),
-      },
-      { limit, before: decodeDeliveryCursor(q.cursor) },
-    );
-    const last = list.at(-1);
-    return {
-      data: list.map(deliveryView),
-      next_cursor: list.length === limit && last ? encodeDeliveryCursor(last) : null,
-    };
-  };
-
   r.post(
-    '/',
+    '',
     {
       schema: {
         summary: 'Register a webhook endpoint (its secret is returned once)',
@@ -141,7 +142,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDep
   );
 
   r.get(
-    '/',
+    '',
     {
       schema: {
         summary: "The tenant's webhook endpoints",
@@ -151,52 +152,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDep
       },
     },
     async (request) => ({ data: (await webhooks.list(request.principal.tenantId)).map(endpointView) }),
-  );
-
-  r.get(
-    '/deliveries',
-    {
-      schema: {
-        summary: 'The delivery log of the tenant (filter by analysis_id or state), newest first',
-        operationId: 'listWebhookDeliveries',
-        tags: ['webhooks'],
-        querystring: DeliveryQuerySchema,
-        response: { 200: DeliveryListSchema, ...problems },
-      },
-    },
-    async (request) => listPage(request.principal.tenantId, request.query),
-  );
-
-  r.get(
-    '/deliveries/:deliveryId',
-    {
-      schema: {
-        summary: 'One delivery with every attempt',
-        operationId: 'getWebhookDelivery',
-        tags: ['webhooks'],
-        params: DeliveryParamsSchema,
-        response: { 200: DeliverySchema, ...problems },
-      },
-    },
-    async (request) => deliveryView(await webhooks.delivery(request.principal.tenantId, request.params.deliveryId)),
-  );
-
-  r.post(
-    '/deliveries/:deliveryId/redeliver',
-    {
-      schema: {
-        summary: 'Send a delivery again now, with the same webhook-id',
-        operationId: 'redeliverWebhook',
-        tags: ['webhooks'],
-        params: DeliveryParamsSchema,
-        response: { 202: DeliverySchema, ...problems },
-      },
-    },
-    async (request, reply) => {
-      const tenantId = request.principal.tenantId;
-      await webhooks.redeliver(tenantId, request.params.deliveryId);
-      return reply.code(202).send(deliveryView(await webhooks.delivery(tenantId, request.params.deliveryId)));
-    },
   );
 
   r.post(
@@ -310,6 +265,59 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDep
         response: { 200: DeliveryListSchema, ...problems },
       },
     },
-    async (request) => listPage(request.principal.tenantId, request.query, request.params.id),
+    async (request) => listPage(webhooks, request.principal.tenantId, request.query, request.params.id),
+  );
+}
+
+/** `/api/webhook-deliveries`: the tenant's whole delivery log (filter by analysis_id or state), and redelivery. */
+export async function webhookDeliveryRoutes(app: FastifyInstance, deps: WebhookRoutesDeps): Promise<void> {
+  requireApiKey(app, deps.keys, deps.authMode);
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { webhooks } = deps;
+
+  r.get(
+    '',
+    {
+      schema: {
+        summary: 'The delivery log of the tenant (filter by analysis_id or state), newest first',
+        operationId: 'listWebhookDeliveries',
+        tags: ['webhooks'],
+        querystring: DeliveryQuerySchema,
+        response: { 200: DeliveryListSchema, ...problems },
+      },
+    },
+    async (request) => listPage(webhooks, request.principal.tenantId, request.query),
+  );
+
+  r.get(
+    '/:deliveryId',
+    {
+      schema: {
+        summary: 'One delivery with every attempt',
+        operationId: 'getWebhookDelivery',
+        tags: ['webhooks'],
+        params: DeliveryParamsSchema,
+        response: { 200: DeliverySchema, ...problems },
+      },
+    },
+    async (request) => deliveryView(await webhooks.delivery(request.principal.tenantId, request.params.deliveryId)),
+  );
+
+  r.post(
+    '/:deliveryId/redeliver',
+    {
+      schema: {
+        summary: 'Send a delivery again now, with the same webhook-id',
+        operationId: 'redeliverWebhook',
+        tags: ['webhooks'],
+        params: DeliveryParamsSchema,
+        response: { 202: DeliverySchema, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const tenantId = request.principal.tenantId;
+      await webhooks.redeliver(tenantId, request.params.deliveryId);
+      return reply.code(202).send(deliveryView(await webhooks.delivery(tenantId, request.params.deliveryId)));
+    },
   );
 }

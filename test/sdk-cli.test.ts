@@ -1,0 +1,130 @@
+/**
+ * The SDK and the user CLI against the real service (API on a socket, a real worker):
+ * upload with progress, wait over SSE, list iterator, typed problem+json errors, webhook
+ * verification; and `media-analysis analyze --wait` end to end with exit codes.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createTestApp, type TestApp } from './helpers/app.ts';
+import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
+import { MediaAnalysis, ApiError } from '../sdk/src/index.ts';
+
+let t: TestApp;
+let base: string;
+let dir: string;
+let receiver: Receiver;
+
+before(async () => {
+  receiver = await startReceiver();
+  t = await createTestApp({ WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}` });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  await t.startWorker({ concurrency: 2 });
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-sdk-'));
+  await fs.writeFile(
+    path.join(dir, 'notes.txt'),
+    'Die Brücke über den Fluss. 橋を渡る。 The bridge is long.\n'.repeat(20),
+  );
+  await fs.writeFile(path.join(dir, 'more.txt'), 'A second short note about rivers.\n');
+});
+after(async () => {
+  await t.close();
+  await receiver.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('SDK: analyze a file with upload progress, wait over SSE, list, errors, webhooks', async () => {
+  const ma = new MediaAnalysis({ baseUrl: base, apiKey: t.tenantA.key });
+  const progress: number[] = [];
+  const accepted = await ma.analyze({
+    file: path.join(dir, 'notes.txt'),
+    prompt: 'What is this about?',
+    onUploadProgress: (sent, total) => progress.push(sent / total),
+  });
+  assert.equal(accepted.status, 'pending');
+  assert.equal(progress.at(-1), 1);
+  const events: string[] = [];
+  const done = await ma.wait(accepted.analysis_id, { onProgress: (e) => events.push(e.event) });
+  assert.equal(done.status, 'completed', done.error_message ?? '');
+  assert.equal(events.at(-1), 'completed');
+  assert.equal(done.media_type, 'document');
+
+  const seen: string[] = [];
+  for await (const item of ma.list({ per_page: 1 })) seen.push(item.analysis_id);
+  assert.ok(seen.includes(accepted.analysis_id));
+
+  await assert.rejects(ma.get('00000000-0000-4000-8000-000000000000'), (e: ApiError) => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.status, 404);
+    assert.equal(e.code, 'ANALYSIS_NOT_FOUND');
+    return true;
+  });
+  await assert.rejects(
+    ma.webhooks.create({ url: 'http://10.0.0.1/x' }),
+    (e: ApiError) => e.code === 'WEBHOOK_URL_FORBIDDEN',
+  );
+  const endpoint = await ma.webhooks.create({ url: receiver.url('/sdk') });
+  const ping = await ma.webhooks.test(endpoint.id);
+  assert.equal(ping.state, 'delivered');
+  const got = receiver.at('/sdk')[0]!;
+  assert.equal(ma.webhooks.verify(got.headers, got.body, endpoint.secret).type, 'webhook.test');
+  assert.throws(() => ma.webhooks.verify(got.headers, got.body + ' ', endpoint.secret));
+  const log = await ma.webhooks.deliveries({ endpointId: endpoint.id });
+  assert.equal(log.data[0]!.id, ping.id);
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['src/main/cli.ts', ...args],
+      { env: { ...process.env, MEDIA_ANALYSIS_URL: base, MEDIA_ANALYSIS_API_KEY: t.tenantA.key, ...env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('CLI: analyze --wait end to end, many files with a summary table, exit codes, no key printed', async () => {
+  const one = await cli(['analyze', path.join(dir, 'notes.txt'), '--prompt', 'Summarise', '--wait', '--json']);
+  assert.equal(one.code, 0, one.stderr);
+  const result = JSON.parse(one.stdout);
+  assert.equal(result.status, 'completed');
+  assert.ok(!one.stdout.includes(t.tenantA.key) && !one.stderr.includes(t.tenantA.key));
+
+  const many = await cli(['analyze', path.join(dir, '*.txt'), '--prompt', 'Summarise', '--wait', '-c', '2']);
+  assert.equal(many.code, 0, many.stderr);
+  assert.match(many.stdout, /^input\s+analysis\s+status/m);
+  assert.equal((many.stdout.match(/completed/g) ?? []).length, 2);
+
+  const get = await cli(['get', result.analysis_id]);
+  assert.equal(get.code, 0);
+  assert.match(get.stdout, new RegExp(`${result.analysis_id}\\s+completed\\s+document`));
+  assert.match(get.stdout, /Summary:/);
+
+  const list = await cli(['list', '--limit', '2', '--json']);
+  assert.equal(JSON.parse(list.stdout).length, 2);
+
+  const usage = await cli(['analyze', path.join(dir, 'notes.txt')]);
+  assert.equal(usage.code, 2, 'missing --prompt is a usage error');
+  const help = await cli(['webhooks', 'add', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Register an endpoint/);
+  const missing = await cli(['get', '00000000-0000-4000-8000-000000000000']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /ANALYSIS_NOT_FOUND/);
+  const wrongKey = await cli(['list'], { MEDIA_ANALYSIS_API_KEY: 'ma_secret_wrong' });
+  assert.equal(wrongKey.code, 1);
+  assert.ok(!wrongKey.stderr.includes('ma_secret_wrong'));
+
+  const add = await cli(['webhooks', 'add', receiver.url('/cli'), '--events', 'analysis.completed']);
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, /secret \(shown once\): whsec_/);
+  const list2 = await cli(['webhooks', 'list']);
+  assert.match(list2.stdout, /\/cli\s+yes\s+analysis\.completed/);
+});
