@@ -2,10 +2,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import os from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { createTestDatabase, baseUrl, type TestDatabase } from './helpers/db.ts';
 import { applyRoles, roleStatements, sessionRole } from '../src/persistence/roles.ts';
+import { createRuntime } from '../src/main/runtime.ts';
+import { loadConfig } from '../src/config/config.ts';
+
+const run = promisify(execFile);
 
 /** SQLSTATE insufficient_privilege (also raised for "must be owner of table"). */
 const INSUFFICIENT_PRIVILEGE = '42501';
@@ -94,4 +101,30 @@ test('the migrator owns the schema and can change it', async () => {
 test('applying twice is harmless; names are checked', async () => {
   await applyRoles(db.db as unknown as Kysely<unknown>, db.name, roles);
   assert.throws(() => roleStatements('x; DROP DATABASE y', roles), /identifier/);
+});
+
+test('production refuses to boot as a superuser unless allowed; the app role boots', async () => {
+  const prod = (url: string, extra: Record<string, string> = {}) =>
+    loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      DATABASE_REQUIRE_TLS: 'false',
+      MIGRATE_ON_BOOT: 'false',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: os.tmpdir(),
+      ...extra,
+    });
+  await assert.rejects(createRuntime({ config: prod(db.url) }), /Refusing to run as PostgreSQL superuser/);
+  const allowed = await createRuntime({ config: prod(db.url, { DATABASE_ALLOW_SUPERUSER: 'true' }) });
+  await allowed.close();
+  const asApp = await createRuntime({ config: prod(urlAs(roles.app)) });
+  await asApp.close();
+});
+
+test('`db roles` prints the grants', async () => {
+  const r = await run(process.execPath, ['src/main/cli.ts', 'db', 'roles', '--app', 'x_app', '--migrator', 'x_owner'], {
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent', MIGRATE_ON_BOOT: 'false' },
+  });
+  assert.match(r.stdout, /GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "x_app"/);
+  assert.match(r.stdout, /GRANT USAGE, CREATE ON SCHEMA public TO "x_owner"/);
 });

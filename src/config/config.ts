@@ -88,9 +88,25 @@ export const SPEC = {
   MAX_MEDIA_DURATION_SECONDS: { kind: 'int', default: 4 * 3600, min: 1, max: 48 * 3600 },
   MAX_IMAGE_PIXELS: { kind: 'int', default: 50_000_000, min: 1, max: 1_000_000_000 },
   MAX_DOCUMENT_PAGES: { kind: 'int', default: 2_000, min: 1, max: 100_000 },
+  POCKETSPHINX_PATH: { kind: 'string', default: 'pocketsphinx_continuous' },
+  POCKETSPHINX_MODEL_DIR: { kind: 'string', default: '/usr/share/pocketsphinx/model/en-us' },
+  LOCAL_SPEECH_MAX_SECONDS: { kind: 'int', default: 1_800, min: 0, max: 86_400 },
+  LOCAL_SPEECH_TIMEOUT_MS: { kind: 'int', default: 300_000, min: 100, max: 3_600_000 },
   FRAME_COUNT: { kind: 'int', default: 6, min: 1, max: 100 },
   FRAME_WIDTH: { kind: 'int', default: 640, min: 64, max: 3840 },
   CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
+  // On-CPU vision (models shipped in npm packages; see src/media/vision).
+  VISION_SHOTS: { kind: 'bool', default: true },
+  VISION_OBJECTS: { kind: 'bool', default: true },
+  VISION_FACES: { kind: 'bool', default: true },
+  VISION_MODERATION: { kind: 'bool', default: true },
+  VISION_SCENE_THRESHOLD: { kind: 'int', default: 10, min: 1, max: 100 },
+  VISION_CALL_TIMEOUT_MS: { kind: 'int', default: 60_000, min: 1000, max: 3_600_000 },
+  VISION_MAX_HEAP_MB: { kind: 'int', default: 1024, min: 128, max: 16_384 },
+  VISION_MODELS_DIR: { kind: 'string', default: undefined },
+  MODERATION_MODEL: { kind: 'string', default: 'MobileNetV2' },
+  MODERATION_EXPLICIT_PERCENT: { kind: 'int', default: 70, min: 1, max: 100 },
+  MODERATION_SUGGESTIVE_PERCENT: { kind: 'int', default: 80, min: 1, max: 100 },
   CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
   CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
 
@@ -157,6 +173,21 @@ export const SPEC = {
   CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
   CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
   CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
+  // Scale-out: object storage (credentials come from the AWS chain, never from here),
+  // artifact delivery, the archive, and how the service treats its database role.
+  STORAGE_DRIVER: { kind: 'enum', values: ['local', 's3'], default: 'local' },
+  S3_BUCKET: { kind: 'string', default: undefined },
+  S3_PREFIX: { kind: 'string', default: '' },
+  S3_ENDPOINT: { kind: 'string', default: undefined },
+  S3_REGION: { kind: 'string', default: 'us-east-1' },
+  S3_FORCE_PATH_STYLE: { kind: 'bool', default: false },
+  S3_PART_SIZE_MB: { kind: 'int', default: 8, min: 5, max: 512 },
+  S3_QUEUE_SIZE: { kind: 'int', default: 2, min: 1, max: 16 },
+  ARTIFACT_DELIVERY: { kind: 'enum', values: ['proxy', 'redirect'], default: 'proxy' },
+  ARTIFACT_URL_TTL_SECONDS: { kind: 'int', default: 300, min: 10, max: 7 * 86_400 },
+  ARCHIVE_AFTER_DAYS: { kind: 'int', default: 90, min: 0, max: 36_500 },
+  MIGRATE_ON_BOOT: { kind: 'bool', default: true },
+  DATABASE_ALLOW_SUPERUSER: { kind: 'bool', default: false },
 } as const satisfies Record<string, Spec>;
 
 type SpecKey = keyof typeof SPEC;
@@ -300,6 +331,8 @@ export function loadConfig(env: Env = process.env) {
     return { name, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
   }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
   const transcription = transcriptionConfig(v, problems);
+  if (v.STORAGE_DRIVER === 's3' && !v.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (v.S3_ENDPOINT && !/^https?:\/\//.test(v.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be an http(s) URL');
   let webhookSchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
   if (v.WEBHOOK_RETRY_SCHEDULE) {
     try {
@@ -337,6 +370,29 @@ export function loadConfig(env: Env = process.env) {
       },
       deletedGraceHours: v.DELETED_FILES_GRACE_HOURS,
       cleanupCron: v.CLEANUP_CRON,
+      driver: v.STORAGE_DRIVER,
+      s3: v.S3_BUCKET
+        ? {
+            bucket: v.S3_BUCKET,
+            prefix: v.S3_PREFIX,
+            endpoint: v.S3_ENDPOINT ?? null,
+            region: v.S3_REGION,
+            forcePathStyle: v.S3_FORCE_PATH_STYLE,
+            partSizeBytes: v.S3_PART_SIZE_MB * MiB,
+            queueSize: v.S3_QUEUE_SIZE,
+          }
+        : null,
+      /** proxy: bytes through the API (Range); redirect: a presigned URL (S3 driver only). */
+      artifactDelivery: v.ARTIFACT_DELIVERY,
+      artifactUrlTtlSeconds: v.ARTIFACT_URL_TTL_SECONDS,
+      /** Finished analyses older than this move to the archive (0: never). */
+      archiveAfterDays: v.ARCHIVE_AFTER_DAYS,
+    },
+    operations: {
+      /** False when a separate step (the Kubernetes migrate Job) applies migrations as the schema owner. */
+      migrateOnBoot: v.MIGRATE_ON_BOOT,
+      /** Production refuses to run as a PostgreSQL superuser unless this is set. */
+      allowSuperuser: v.DATABASE_ALLOW_SUPERUSER,
     },
     worker: {
       inProcess: v.WORKER_IN_PROCESS,
@@ -410,9 +466,30 @@ export function loadConfig(env: Env = process.env) {
       maxDurationSeconds: v.MAX_MEDIA_DURATION_SECONDS,
       maxImagePixels: v.MAX_IMAGE_PIXELS,
       maxDocumentPages: v.MAX_DOCUMENT_PAGES,
+      localSpeech: {
+        binary: v.POCKETSPHINX_PATH as string,
+        modelDir: v.POCKETSPHINX_MODEL_DIR as string,
+        maxSeconds: v.LOCAL_SPEECH_MAX_SECONDS as number,
+        timeoutMs: v.LOCAL_SPEECH_TIMEOUT_MS as number,
+      },
       frameCount: v.FRAME_COUNT,
       frameWidth: v.FRAME_WIDTH,
       contactSheet: { grid: v.CONTACT_SHEET_GRID, width: v.CONTACT_SHEET_WIDTH, height: v.CONTACT_SHEET_HEIGHT },
+    },
+    vision: {
+      shots: v.VISION_SHOTS,
+      objects: v.VISION_OBJECTS,
+      faces: v.VISION_FACES,
+      moderation: v.VISION_MODERATION,
+      sceneThreshold: v.VISION_SCENE_THRESHOLD,
+      callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
+      maxHeapMb: v.VISION_MAX_HEAP_MB,
+      humanModelsDir: v.VISION_MODELS_DIR,
+      moderationModel: v.MODERATION_MODEL,
+      moderationThresholds: {
+        explicit: v.MODERATION_EXPLICIT_PERCENT / 100,
+        suggestive: v.MODERATION_SUGGESTIVE_PERCENT / 100,
+      },
     },
   };
   return deepFreeze(config);

@@ -13,6 +13,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, title: 'Route not found' },
   ANALYSIS_NOT_FOUND: { status: 404, title: 'Analysis not found' },
   ARTIFACT_NOT_FOUND: { status: 404, title: 'Artifact not found' },
+  KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   INVALID_TRANSITION: { status: 409, title: 'Invalid status transition' },
   CONCURRENT_MODIFICATION: { status: 409, title: 'The analysis was modified concurrently' },
   RETRY_LIMIT_REACHED: { status: 409, title: 'Retry limit reached' },
@@ -48,6 +49,10 @@ export const ERRORS = {
   MEDIA_TOO_LONG: { status: 422, title: 'Media is longer than the allowed duration' },
   IMAGE_TOO_LARGE: { status: 422, title: 'Image has more pixels than allowed' },
   DOCUMENT_TOO_LONG: { status: 422, title: 'Document has more pages than allowed' },
+  DOCUMENT_TOO_LARGE: { status: 422, title: 'Document holds more content than allowed' },
+  MEDIA_TOO_COMPLEX: { status: 422, title: 'Decoding the media needed more memory or time than allowed' },
+  ATTEMPTS_EXHAUSTED: { status: 500, title: 'Processing did not finish within the allowed attempts' },
+  WORKER_CRASHED: { status: 500, title: 'The worker processing this analysis stopped repeatedly' },
   PROBE_FAILED: { status: 500, title: 'Media probe failed' },
   PROVIDER_NOT_CONFIGURED: { status: 422, title: 'The requested model provider is not configured' },
   PROVIDER_UNAVAILABLE: { status: 503, title: 'The model provider is unavailable (circuit open)' },
@@ -56,6 +61,12 @@ export const ERRORS = {
   INVALID_MODEL_OUTPUT: { status: 502, title: 'The model output did not match the requested schema' },
   SPEECH_ENGINE_FAILED: { status: 500, title: 'The local speech engine crashed or timed out' },
   PROCESSING_FAILED: { status: 500, title: 'Processing failed' },
+  // Recorded on one result section (a stage), not on the analysis: the rest completes.
+  MODEL_LOAD_FAILED: { status: 500, title: 'A local model failed to load' },
+  MODEL_FAILED: { status: 500, title: 'A local model failed on the input' },
+  MODEL_TIMEOUT: { status: 504, title: 'A local model ran past its time limit' },
+  MODEL_CRASHED: { status: 500, title: 'The model host thread stopped' },
+  FRAME_UNREADABLE: { status: 422, title: 'A frame could not be decoded' },
   STAGE_TIMEOUT: { status: 504, title: 'A pipeline stage passed its time limit' },
 } as const;
 

@@ -12,6 +12,8 @@ import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
+import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
+import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
 import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
@@ -32,6 +34,7 @@ export function mediaSettings(config: AppConfig) {
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
+    artifactDelivery: { mode: config.storage.artifactDelivery, ttlSeconds: config.storage.artifactUrlTtlSeconds },
   };
 }
 
@@ -48,6 +51,8 @@ export interface AppDeps {
   search?: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
   integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  /** The web console at `/` (served when built); false turns it off. */
+  console?: ConsoleRoutesOptions | false;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -104,6 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       locationPrefix: prefix,
     });
   if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
+  await app.register(adminKeyRoutes, {
+    keys: deps.media.keys,
+    authMode: deps.media.authMode,
+    prefix: '/api/admin/keys',
+  });
+  if (deps.console !== false && consoleBuilt(deps.console?.root)) await app.register(consoleRoutes, deps.console ?? {});
+  else if (deps.console !== false) deps.logger.warn('the web console is not built (npm run build); / is not served');
   return app;
 }
 

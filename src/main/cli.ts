@@ -17,6 +17,7 @@ import { migrateToLatest, migrationStatus, rollback } from '../persistence/migra
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
 import { runCleanup, verifyStorage } from '../storage/retention.ts';
 import { backup, restore } from '../persistence/backup.ts';
+import { DEFAULT_ROLES, applyRoles, roleStatements, sessionRole } from '../persistence/roles.ts';
 import path from 'node:path';
 
 const USAGE = `usage: media-analysis <command>
@@ -27,6 +28,8 @@ const USAGE = `usage: media-analysis <command>
   db migrate                  apply pending migrations
   db rollback [--steps N]     undo the last N migrations (default 1)
   db status                   list migrations and when they ran
+  db roles [--apply] [--app NAME] [--migrator NAME]
+                              print (or apply, as an admin) the least-privilege role grants
   keys create --tenant T [--name N] [--admin]
   keys list
   keys revoke <id|prefix>
@@ -184,7 +187,16 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, migrate = true): 
 }
 
 async function db(sub: string | undefined, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { steps: { type: 'string', default: '1' } }, allowPositionals: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      steps: { type: 'string', default: '1' },
+      apply: { type: 'boolean', default: false },
+      app: { type: 'string', default: DEFAULT_ROLES.app },
+      migrator: { type: 'string', default: DEFAULT_ROLES.migrator },
+    },
+    allowPositionals: true,
+  });
   await withRuntime(async (rt) => {
     const k = rt.database.db as unknown as Kysely<unknown>;
     if (sub === 'migrate') {
@@ -195,6 +207,15 @@ async function db(sub: string | undefined, args: string[]): Promise<void> {
       if (!Number.isInteger(steps) || steps < 1) throw new Error('--steps must be a positive integer');
       const lines = await rollback(k, steps);
       console.log(lines.length ? lines.join('\n') : 'nothing to roll back');
+    } else if (sub === 'roles') {
+      const roles = { app: values.app, migrator: values.migrator };
+      const { database } = await sessionRole(k);
+      if (values.apply) {
+        await applyRoles(k, database, roles);
+        console.log(`roles ${roles.migrator} (schema owner) and ${roles.app} (service) applied to ${database}`);
+      } else {
+        console.log(roleStatements(database, roles).join(';\n') + ';');
+      }
     } else if (sub === 'status') {
       for (const m of await migrationStatus(k))
         console.log(

@@ -7,7 +7,9 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { createDatabase, type DatabaseHandle } from '../persistence/database.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../persistence/embedded-postgres.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
-import { LocalFileStorage, type Storage } from '../storage/storage.ts';
+import type { Storage } from '../storage/storage.ts';
+import { createStorage } from '../storage/storage.factory.ts';
+import { sessionRole } from '../persistence/roles.ts';
 import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
@@ -60,11 +62,21 @@ export async function createRuntime(
   }
   logger.info({ database: maskUrl(url) }, 'connecting to PostgreSQL');
   const database = createDatabase(url, config.database, opts.applicationName);
-  if (opts.migrate ?? true) {
+  await refuseSuperuser(config, database.db as unknown as Kysely<unknown>, logger).catch(async (err: unknown) => {
+    await database.close();
+    if (embedded) await embedded.stop();
+    throw err;
+  });
+  if (opts.migrate ?? config.operations.migrateOnBoot) {
     const applied = await migrateToLatest(database.db as unknown as Kysely<unknown>, database.pool);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   }
-  const storage = new LocalFileStorage(config.storage.root);
+  const storage = createStorage({
+    driver: config.storage.driver,
+    root: config.storage.root,
+    dataDir: config.dataDir,
+    s3: config.storage.s3,
+  });
   const analyses = new AnalysisService(database.db, {
     maxJobAttempts: config.worker.maxAttempts,
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
@@ -100,10 +112,29 @@ export async function createRuntime(
     webhooks,
     webhookSender,
     close: async () => {
+      await storage.close();
       await webhookSender.close();
       await downloadAgent.close();
       await database.close();
       if (embedded) await embedded.stop();
     },
   };
+}
+
+/**
+ * Production runs as the least-privileged role (see `media-analysis db roles`); a
+ * superuser connection is refused unless DATABASE_ALLOW_SUPERUSER says it is meant.
+ */
+async function refuseSuperuser(config: AppConfig, db: Kysely<unknown>, logger: Logger): Promise<void> {
+  if (config.env !== 'production') return;
+  const role = await sessionRole(db);
+  if (!role.superuser) return;
+  if (config.operations.allowSuperuser) {
+    logger.warn({ role: role.user }, 'connected as a PostgreSQL superuser (DATABASE_ALLOW_SUPERUSER=true)');
+    return;
+  }
+  throw new Error(
+    `Refusing to run as PostgreSQL superuser "${role.user}" in production: connect as the app role ` +
+      '(`media-analysis db roles` prints the grants), or set DATABASE_ALLOW_SUPERUSER=true',
+  );
 }

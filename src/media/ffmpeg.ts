@@ -15,23 +15,18 @@ export function evenlySpacedTimes(durationSeconds: number, count: number): numbe
 }
 
 /**
- * One frame at `seconds` without decoding the file: input seeking (`-ss` before `-i`)
- * jumps to the nearest keyframe and `-skip_frame nokey` decodes only keyframes, so the
- * cost does not grow with the video's length.
+ * One frame at exactly `seconds`: input seeking (`-ss` before `-i`) jumps to the keyframe
+ * before that time and, with ffmpeg's default accurate seek, decodes from there and drops
+ * every frame before `seconds`, so the first frame written is the one shown at that time.
+ * The cost follows the keyframe interval, not the video's length. (Keyframe-only seeking
+ * is faster but returns the keyframe's picture under the requested label: on a video with
+ * keyframes 10 s apart, frames labelled 1.7 s, 5.0 s and 8.3 s were all the 0 s picture.)
  */
-export function frameAtArgs(
-  input: string,
-  seconds: number,
-  output: string,
-  width: number,
-  keyframesOnly = true,
-): string[] {
+export function frameAtArgs(input: string, seconds: number, output: string, width: number): string[] {
   return [
     ...COMMON,
-    ...(keyframesOnly ? ['-noaccurate_seek'] : []),
     '-ss',
     seconds.toFixed(3),
-    ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-i',
     input,
     '-map',

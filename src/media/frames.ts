@@ -1,4 +1,8 @@
-/** Extract one still frame: keyframe-only seek first, an accurate seek when that comes back empty. */
+/**
+ * Extract one still frame showing exactly the requested moment (accurate seek: decode
+ * from the keyframe before it). A frame that does not come out (past the last frame, a
+ * damaged stretch) is reported as missing, never replaced by another moment's picture.
+ */
 import fs from 'node:fs/promises';
 import { frameAtArgs, runFfmpeg } from './ffmpeg.ts';
 
@@ -10,14 +14,9 @@ export async function extractFrame(
   width: number,
   run: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<boolean> {
-  const written = () =>
-    fs.stat(output).then(
-      (st) => st.size > 0,
-      () => false,
-    );
   await runFfmpeg(ffmpegPath, frameAtArgs(input, seconds, output, width), run);
-  if (await written()) return true;
-  // Past the last keyframe a keyframe-only seek comes back empty: decode from that keyframe instead.
-  await runFfmpeg(ffmpegPath, frameAtArgs(input, seconds, output, width, false), run);
-  return written();
+  return fs.stat(output).then(
+    (st) => st.size > 0,
+    () => false,
+  );
 }

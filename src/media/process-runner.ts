@@ -4,6 +4,7 @@
  * the error message.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 
 export const STDERR_TAIL_BYTES = 4096;
 
@@ -34,6 +35,19 @@ export interface RunOptions {
   stderrBytes?: number;
   /** The child's whole environment (default: PATH only). */
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Tools echo their input paths in errors ("/srv/data/uploads/…/source: Invalid data").
+ * Error messages reach clients, so every absolute path among the arguments is cut to its
+ * file name in the kept stderr.
+ */
+export function redactPaths(text: string, args: readonly string[]): string {
+  let out = text;
+  const paths = args.filter((a) => path.isAbsolute(a)).sort((a, b) => b.length - a.length);
+  for (const p of paths) out = out.replaceAll(p, path.basename(p));
+  for (const p of paths) out = out.replaceAll(path.dirname(p) + path.sep, '');
+  return out;
 }
 
 export function runProcess(
@@ -82,6 +96,7 @@ export function runProcess(
     );
     child.on('close', (code) =>
       finish(() => {
+        errTail = redactPaths(errTail, args);
         if (reason !== 'exit') {
           reject(
             new ProcessError(

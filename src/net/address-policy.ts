@@ -3,7 +3,9 @@
  * allowed: loopback, private (RFC 1918 / unique-local), link-local (and so the cloud
  * metadata endpoints 169.254.169.254 / fd00:ec2::254), CGNAT, multicast, reserved and
  * the IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are refused.
- * IPv4-mapped IPv6 addresses are judged by the IPv4 address they carry.
+ * IPv4-mapped IPv6 addresses are judged by the IPv4 address they carry; the deprecated
+ * IPv4-compatible form (`::a.b.c.d`, RFC 4291 §2.5.5.1, which URLs print as `::7f00:1`) is
+ * refused outright: nothing legitimate uses it, and some stacks route it to the IPv4 host.
  */
 import ipaddr from 'ipaddr.js';
 
@@ -18,8 +20,35 @@ export function classifyAddress(address: string): AddressVerdict {
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
+  if (parsed.kind() === 'ipv6' && isIpv4Compatible(parsed as ipaddr.IPv6))
+    return { allowed: false, range: 'ipv4Compatible' };
   const range = parsed.range();
   return { allowed: range === 'unicast', range };
+}
+
+/** `::/96` apart from `::` and `::1` (which have their own ranges). */
+function isIpv4Compatible(v6: ipaddr.IPv6): boolean {
+  const p = v6.parts;
+  return p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || (p[7] ?? 0) > 1);
+}
+
+/**
+ * The verdict on a URL whose host is written as an address literal or a forbidden name,
+ * known without DNS (so the API can refuse it at submit); null for a name that only
+ * resolution can judge. `allowHosts` entries are trusted as in the download guard.
+ */
+export function literalHostVerdict(url: URL, allowHosts: readonly string[] = []): AddressVerdict | null {
+  const host = bareHost(url.hostname).toLowerCase();
+  if (
+    allowHosts.some(
+      (h) =>
+        h.toLowerCase() === host || h.toLowerCase().startsWith(`${host}:`) || h.toLowerCase().startsWith(`[${host}]:`),
+    )
+  )
+    return null;
+  if (isForbiddenHostname(host)) return { allowed: false, range: 'forbiddenName' };
+  if (!ipaddr.isValid(host)) return null;
+  return classifyAddress(host);
 }
 
 /** Hostnames that must never be fetched whatever they resolve to. */

@@ -63,6 +63,7 @@ export interface AudioSection {
   silences: Segment[];
   speech_segments: Segment[];
   speech_seconds: number;
+  speech_detector?: string;
   waveform: string;
   prepared_for_transcription: { path: string; sample_rate: number; channels: number; size_bytes: number };
 }
@@ -120,6 +121,23 @@ export interface AnswerSection {
   latency_ms?: number;
   images_sent?: string[];
   notes?: string[];
+  /** Without a model: false, and the quotes and facts the answer was extracted from. */
+  generated?: boolean;
+  quotes?: unknown[];
+  facts?: Record<string, unknown>;
+}
+
+/** Language, entities, keywords, chapters and the searchable segments (understanding stage). */
+export interface UnderstandingSection {
+  language?: string | null;
+  entities?: { people: string[]; places: string[]; organizations: string[]; dates: string[]; money: string[] };
+  keywords?: string[];
+  characters?: number;
+  truncated?: boolean;
+  chapters?: Array<{ start: number; end: number; title: string }>;
+  segments?: { stored: number; by_kind: Record<string, number>; not_indexed: number };
+  ms?: number;
+  error?: { code: string; message: string };
 }
 
 export interface OutputsSection {
@@ -138,6 +156,7 @@ export interface AnalysisSections {
   image?: ImageSection;
   document?: DocumentSection;
   ocr?: FrameOcrSection;
+  understanding?: UnderstandingSection;
   answer?: AnswerSection;
   outputs?: OutputsSection;
   /** The human-readable summary (the answer, or the local facts). */

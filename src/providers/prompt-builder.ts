@@ -7,6 +7,8 @@
 export interface Material {
   mediaType: string;
   facts: string;
+  /** Shots with times, objects, faces, cues and moderation from the on-CPU vision stages. */
+  scene?: string | undefined;
   transcript?: string | undefined;
   ocr?: string | undefined;
   documentText?: string | undefined;
@@ -26,6 +28,7 @@ export const SYSTEM_PROMPT =
 export function buildPrompt(prompt: string, m: Material, budgetChars: number, maxImages: number): BuiltPrompt {
   const notes: string[] = [];
   const sections: Array<[string, string | undefined]> = [
+    ['Shots and what was seen (times in seconds)', m.scene],
     ['Transcript', m.transcript],
     ['On-screen / OCR text', m.ocr],
     ['Document text', m.documentText],

@@ -9,6 +9,7 @@ import type { Database } from '../persistence/schema.ts';
 export const TASK = {
   processAnalysis: 'process_analysis',
   cleanupStorage: 'cleanup_storage',
+  reconcileAnalyses: 'reconcile_analyses',
 } as const;
 export type TaskName = (typeof TASK)[keyof typeof TASK];
 
@@ -17,9 +18,12 @@ export interface ProcessAnalysisPayload {
   correlationId: string;
 }
 
+/** The job key of an analysis is this prefix and its id. */
+export const ANALYSIS_JOB_KEY_PREFIX = 'analysis:';
+
 /** One job per analysis at a time: a retry replaces a waiting job instead of adding a second. */
 export function analysisJobKey(analysisId: string): string {
-  return `analysis:${analysisId}`;
+  return `${ANALYSIS_JOB_KEY_PREFIX}${analysisId}`;
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;

@@ -23,6 +23,7 @@ import type { AnalysisResults } from '../pipeline/results.types.ts';
 import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+import { failAnalysis } from './reconcile-analyses.ts';
 import { sql } from 'kysely';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
@@ -111,6 +112,12 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         return;
       }
       analysis = started;
+    } else if (helpers.job.attempts >= helpers.job.max_attempts) {
+      // Every earlier pickup died with this analysis in hand: do not run the file once more.
+      const message = `The worker stopped ${helpers.job.attempts - 1} times while processing this analysis`;
+      if (await failAnalysis(db, analysis, 'WORKER_CRASHED', message, actor, { attempts: helpers.job.attempts }))
+        log.warn({ attempts: helpers.job.attempts }, 'analysis failed: its workers kept stopping');
+      return;
     } else {
       log.warn('analysis was left in processing by a worker that stopped; resuming');
     }

@@ -28,8 +28,14 @@ import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from './jobs.ts';
+import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
+
+/** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
+export const RECONCILE_CRON = '* * * * *';
 import { terminateOcr } from '../media/ocr.ts';
+import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
+import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
 export interface WorkerOptions {
@@ -146,13 +152,29 @@ export async function startWorker(
             await deps.storage.releaseScratch(id).catch((err: unknown) => log.warn({ err }, 'scratch cleanup failed'));
         }
       },
+      [TASK.reconcileAnalyses]: async () => {
+        await reconcileStrandedAnalyses(deps.db, log.child({ task: TASK.reconcileAnalyses }), {
+          graceMs: opts.staleAfterMs,
+        });
+      },
       [TASK.cleanupStorage]: async () => {
-        await runCleanup(deps.db, deps.storage, log.child({ task: TASK.cleanupStorage }));
+        const taskLog = log.child({ task: TASK.cleanupStorage });
+        const afterDays = deps.config.storage.archiveAfterDays;
+        // Files of analyses due for the archive go in this run's cleanup; their rows move after it.
+        await prepareArchive(deps.db, afterDays);
+        await runCleanup(deps.db, deps.storage, taskLog);
+        const archived = await archiveOldAnalyses(deps.db, afterDays);
+        if (archived > 0) taskLog.info({ archived, after_days: afterDays }, 'finished analyses archived');
       },
     },
     // graphile-worker's cron schedules each tick once across all workers; the cleanup
     // also takes an advisory lock, so a slow run never overlaps the next one.
-    crontab: opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+    crontab: [
+      opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
+      `${RECONCILE_CRON} ${TASK.reconcileAnalyses} ?max=1`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     events,
     logger: gLogger,
   });
@@ -188,6 +210,7 @@ export async function startWorker(
       await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
       await utils.release();
       await terminateOcr();
+      stopSandboxSpare();
       log.info('worker stopped');
     })();
     return stopping;

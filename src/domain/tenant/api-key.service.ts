@@ -45,6 +45,18 @@ export class ApiKeyService {
     return { key: k.key, row };
   }
 
+  /** Every key of every tenant (hashes included; callers show only the public fields). */
+  async list(): Promise<ApiKeyRow[]> {
+    return apiKeyRepository.list(this.db);
+  }
+
+  /** Revokes one key by id; false when there is no such active key. Takes effect here at once. */
+  async revoke(id: string): Promise<boolean> {
+    const n = await apiKeyRepository.revoke(this.db, id);
+    this.cache.clear();
+    return n > 0;
+  }
+
   /** The principal for a presented key, or null when unknown or revoked. */
   async authenticate(key: string): Promise<Principal | null> {
     if (!/^ma_[0-9a-f]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;

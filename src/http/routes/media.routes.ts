@@ -23,6 +23,7 @@ import { stageFields } from '../schemas/stage-status.schemas.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
 import type { Db } from '../../persistence/database.ts';
 import { sourcePath, type Storage, type StoredFile } from '../../storage/storage.ts';
+import { sendArtifact, type ArtifactDelivery } from '../artifact-delivery.ts';
 import { checkMediaUrl } from '../../net/safe-download.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
@@ -58,6 +59,8 @@ export interface MediaRoutesDeps {
   cacheTtl?: { status: number; result: number; history: number } | undefined;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
+  /** How artifact downloads are served (default: proxied with Range). */
+  artifactDelivery?: { mode: ArtifactDelivery; ttlSeconds: number } | undefined;
 }
 
 const validateAnalyzeBody = bodyAjv.compile(AnalyzeBodySchema);
@@ -313,7 +316,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
           upload: upload
             ? {
                 area: 'uploads',
-                storagePath: upload.absolutePath,
+                storagePath: upload.location,
                 relativePath: upload.relativePath,
                 sizeBytes: upload.sizeBytes,
                 mimeType: null,
@@ -582,30 +585,13 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): 
       );
       if (!file)
         throw new AppError('ARTIFACT_NOT_FOUND', `No artifact ${request.params.artifactId} for analysis ${a.id}`);
-      const absolute = deps.storage.resolve(file.relative_path);
-      const stat = await fs.stat(absolute).catch(() => null);
-      if (!stat) throw new AppError('ARTIFACT_NOT_FOUND', 'The artifact file is no longer stored');
-      const range = parseRange(request.headers.range, stat.size);
-      reply
-        .header('content-type', file.mime_type ?? 'application/octet-stream')
-        .header('accept-ranges', 'bytes')
-        .header('content-disposition', `inline; filename="${path.posix.basename(file.relative_path)}"`)
-        .header('x-content-type-options', 'nosniff');
-      if (range === 'unsatisfiable') {
-        return reply
-          .code(416)
-          .header('content-range', `bytes */${stat.size}`)
-          .type(PROBLEM_CONTENT_TYPE)
-          .send(problemBody('RANGE_NOT_SATISFIABLE', request.id, `The file has ${stat.size} bytes`));
-      }
-      if (range) {
-        return reply
-          .code(206)
-          .header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`)
-          .header('content-length', range.end - range.start + 1)
-          .send(createReadStream(absolute, { start: range.start, end: range.end }));
-      }
-      return reply.header('content-length', stat.size).send(createReadStream(absolute));
+      return sendArtifact(
+        request,
+        reply,
+        deps.storage,
+        { relativePath: file.relative_path, mimeType: file.mime_type, name: path.posix.basename(file.relative_path) },
+        deps.artifactDelivery ?? { mode: 'proxy', ttlSeconds: 300 },
+      );
     },
   );
 

@@ -29,6 +29,10 @@ export const OptionsSchema = Type.Object(
     keep_gps: Type.Optional(Type.Boolean()),
     contact_sheet_grid: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?x[1-9][0-9]?$' })),
     reuse: Type.Optional(Type.Boolean()),
+    shots: Type.Optional(Type.Boolean()),
+    objects: Type.Optional(Type.Boolean()),
+    faces: Type.Optional(Type.Boolean()),
+    moderation: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,9 @@
  */
 import { probeFile } from '../../media/ffprobe.ts';
 import { probeImage } from '../../media/image-probe.ts';
-import { probePdf, probeText } from '../../media/document-probe.ts';
+import { probeText } from '../../media/document-probe.ts';
+import { probePdfSandboxed } from '../../media/document-extract.ts';
+import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { AppError } from '../../domain/errors.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import type { Stage } from '../stage.ts';
@@ -59,10 +61,15 @@ export const probeStage: Stage = {
       case 'document': {
         const doc =
           source.mime === 'application/pdf'
-            ? await probePdf(source.absolutePath)
+            ? await probePdfSandboxed(source.absolutePath, sandboxLimits.decode(config, ctx.signal))
             : source.mime.startsWith('text/')
               ? await probeText(source.absolutePath, source.mime)
               : { format: source.mime, pages: null, title: null };
+        if (doc.pages !== null && doc.pages > config.media.maxDocumentPages)
+          throw new AppError(
+            'DOCUMENT_TOO_LONG',
+            `The document has ${doc.pages} pages; the limit is ${config.media.maxDocumentPages}`,
+          );
         ctx.results.probe = { kind: 'document', ...doc };
         return;
       }

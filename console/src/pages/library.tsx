@@ -1,0 +1,226 @@
+/**
+ * Library: the tenant's analyses with filters and cursor paging, and the search box that
+ * lists matching moments (thumbnail, time, text); a click opens the viewer at that moment.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, type ApiClient } from '../api.ts';
+import { clock, when } from '../format.ts';
+import { href, navigate } from '../router.ts';
+import type { HistoryItem, SearchHit } from '../types.ts';
+import { ArtifactImage } from '../components/artifact-image.tsx';
+
+const STATUSES = ['', 'pending', 'processing', 'completed', 'failed', 'cancelled'];
+const TYPES = ['', 'video', 'audio', 'image', 'document'];
+const PER_PAGE = '20';
+
+export function Library({ api, query }: { api: ApiClient; query: URLSearchParams }) {
+  const filters = {
+    status: query.get('status') ?? '',
+    media_type: query.get('type') ?? '',
+    date_from: query.get('from') ?? '',
+    date_to: query.get('to') ?? '',
+  };
+  const q = query.get('q') ?? '';
+  const [items, setItems] = useState<HistoryItem[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const key = `${filters.status}|${filters.media_type}|${filters.date_from}|${filters.date_to}`;
+
+  const load = async (after: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.history({
+        per_page: PER_PAGE,
+        status: filters.status || undefined,
+        media_type: filters.media_type || undefined,
+        date_from: filters.date_from ? new Date(filters.date_from).toISOString() : undefined,
+        date_to: filters.date_to ? new Date(`${filters.date_to}T23:59:59.999`).toISOString() : undefined,
+        cursor: after ?? undefined,
+      });
+      setItems((prev) => (after ? [...prev, ...page.data] : page.data));
+      setCursor(page.pagination.next_cursor);
+      setTotal(page.pagination.total);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void load(null);
+  }, [api, key]);
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const p = new URLSearchParams();
+    for (const name of ['q', 'status', 'type', 'from', 'to']) {
+      const v = String(form.get(name) ?? '').trim();
+      if (v) p.set(name, v);
+    }
+    const s = p.toString();
+    navigate(`/library${s ? `?${s}` : ''}`);
+  };
+
+  return (
+    <section aria-labelledby="library-title">
+      <h1 id="library-title">Library</h1>
+      <form class="filters" onSubmit={apply} role="search" aria-label="Search and filter the library">
+        <div class="field grow">
+          <label for="lib-q">Search</label>
+          <input id="lib-q" name="q" type="search" defaultValue={q} placeholder="Spoken words, objects, text…" />
+        </div>
+        <div class="field">
+          <label for="lib-status">Status</label>
+          <select id="lib-status" name="status" defaultValue={filters.status}>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s || 'Any'}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="lib-type">Type</label>
+          <select id="lib-type" name="type" defaultValue={filters.media_type}>
+            {TYPES.map((s) => (
+              <option key={s} value={s}>
+                {s || 'Any'}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="lib-from">From</label>
+          <input id="lib-from" name="from" type="date" defaultValue={filters.date_from} />
+        </div>
+        <div class="field">
+          <label for="lib-to">To</label>
+          <input id="lib-to" name="to" type="date" defaultValue={filters.date_to} />
+        </div>
+        <button type="submit">Apply</button>
+      </form>
+      {q && <SearchResults api={api} q={q} />}
+      <h2>History{total !== null && <span class="muted"> ({total})</span>}</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table class="history">
+        <caption class="visually-hidden">Analyses, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Media</th>
+            <th scope="col">Type</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((a) => (
+            <tr key={a.analysis_id}>
+              <td>
+                <a href={href(`/analyses/${a.analysis_id}`)} class="filename">
+                  {a.original_filename ?? a.source_url ?? a.analysis_id}
+                </a>
+                <div class="muted clip">{a.prompt}</div>
+              </td>
+              <td>{a.media_type}</td>
+              <td>
+                <span class={`badge s-${a.status}`}>{a.status}</span>
+              </td>
+              <td>{when(a.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!loading && items.length === 0 && !error && <p>No analyses match.</p>}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)} disabled={loading}>
+          {loading ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** The search answers per analysis with its matching segments; the list shows one row per segment. */
+function flattenHits(data: unknown[]): SearchHit[] {
+  const out: SearchHit[] = [];
+  for (const raw of data as Array<Record<string, unknown>>) {
+    const segments = Array.isArray(raw.segments) ? (raw.segments as Array<Record<string, unknown>>) : [];
+    if (segments.length === 0) out.push(raw as unknown as SearchHit);
+    for (const s of segments)
+      out.push({
+        analysis_id: String(raw.analysis_id),
+        original_filename:
+          (raw.original_filename as string | undefined) ?? (raw.result_summary as string | null) ?? null,
+        kind: s.kind as string,
+        text: s.text as string,
+        start: typeof s.start_seconds === 'number' ? s.start_seconds : null,
+        thumbnail_url: (s.keyframe_url as string | null) ?? null,
+      });
+  }
+  return out;
+}
+
+function hitTime(h: SearchHit): number | null {
+  const t = h.start ?? h.seconds ?? null;
+  return typeof t === 'number' ? t : null;
+}
+
+function SearchResults({ api, q }: { api: ApiClient; q: string }) {
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(() => {
+    setHits(null);
+    setNote(null);
+    api
+      .search({ q, limit: '20' })
+      .then((r) => setHits(flattenHits(r.data ?? [])))
+      .catch((err: unknown) => {
+        setHits([]);
+        setNote(
+          err instanceof ApiError && err.status === 404 && err.code !== 'ANALYSIS_NOT_FOUND'
+            ? 'Search is not available on this server yet.'
+            : (err as Error).message,
+        );
+      });
+  }, [api, q]);
+  return (
+    <section aria-labelledby="search-title" class="search-results">
+      <h2 id="search-title">
+        Matches for “<span>{q}</span>”
+      </h2>
+      {hits === null && <p aria-live="polite">Searching…</p>}
+      {note && <p class="muted">{note}</p>}
+      {hits && hits.length === 0 && !note && <p aria-live="polite">Nothing found.</p>}
+      {hits && hits.length > 0 && (
+        <ul class="hits" aria-live="polite">
+          {hits.map((h, i) => {
+            const t = hitTime(h);
+            const link = href(`/analyses/${h.analysis_id}`, { t: t ?? undefined });
+            const thumb = h.thumbnail_url ?? null;
+            return (
+              <li key={`${h.analysis_id}-${i}`} class="hit" data-testid="search-hit">
+                <a href={link}>
+                  {thumb ? <ArtifactImage api={api} src={thumb} alt="" class="thumb" /> : <span class="thumb none" />}
+                  <span class="hit-body">
+                    <span class="filename">{h.original_filename ?? h.analysis_id}</span>
+                    {t !== null && <span class="time"> at {clock(t)}</span>}
+                    {h.kind && <span class="muted"> · {h.kind}</span>}
+                    <span class="snippet">{h.snippet ?? h.text ?? ''}</span>
+                  </span>
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

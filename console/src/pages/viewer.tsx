@@ -1,0 +1,544 @@
+/**
+ * The result viewer: the media (streamed with Range requests), the answer with its cited
+ * times, contact sheet, timeline, transcript, detections, moderation, on-screen text,
+ * entities, technical facts, stage timings, downloads and actions. Media-derived text is
+ * only ever rendered as text.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, type ApiClient } from '../api.ts';
+import { ArtifactImage, useArtifactUrl } from '../components/artifact-image.tsx';
+import { Detections } from '../components/detections.tsx';
+import { Facts } from '../components/facts.tsx';
+import { StageProgress, useLiveStatus } from '../components/progress.tsx';
+import { Timeline } from '../components/timeline.tsx';
+import { TranscriptView } from '../components/transcript.tsx';
+import { bytes, clock, when } from '../format.ts';
+import {
+  answerParts,
+  artifactLookup,
+  detectionFrames,
+  duration,
+  keywords,
+  labelCounts,
+  screenText,
+  sourceArtifact,
+  stageTimings,
+  timeline,
+} from '../results-model.ts';
+import { navigate } from '../router.ts';
+import { saveBlob, toSrt, toVtt } from '../subtitles.ts';
+import type { AnalysisStatusBody, Artifact } from '../types.ts';
+
+const ACTIVE = new Set(['pending', 'processing']);
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'missing' }
+  | { state: 'error'; message: string }
+  | { state: 'ready'; status: AnalysisStatusBody; artifacts: Artifact[] };
+
+export function Viewer({ api, id, startAt }: { api: ApiClient; id: string; startAt: number }) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [reload, setReload] = useState(0);
+  useEffect(() => {
+    let live = true;
+    performance.mark('viewer:request');
+    setLoad((l) => (l.state === 'ready' ? l : { state: 'loading' }));
+    Promise.all([api.status(id), api.artifacts(id).catch(() => ({ data: [] as Artifact[] }))])
+      .then(([status, artifacts]) => {
+        performance.mark('viewer:data');
+        if (live) setLoad({ state: 'ready', status, artifacts: artifacts.data });
+      })
+      .catch((err: unknown) => {
+        if (!live) return;
+        if (err instanceof ApiError && (err.status === 404 || err.status === 400 || err.status === 410))
+          setLoad({ state: 'missing' });
+        else setLoad({ state: 'error', message: (err as Error).message });
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, id, reload]);
+
+  if (load.state === 'loading') return <p aria-live="polite">Loading…</p>;
+  if (load.state === 'missing')
+    return (
+      <section aria-labelledby="nf-title" data-testid="not-found">
+        <h1 id="nf-title">Analysis not found</h1>
+        <p>There is no analysis with this id for your API key's tenant.</p>
+        <p>
+          <a href="#/library">Back to the library</a>
+        </p>
+      </section>
+    );
+  if (load.state === 'error')
+    return (
+      <p class="error" role="alert">
+        {load.message}
+      </p>
+    );
+  return (
+    <Loaded
+      api={api}
+      status={load.status}
+      artifacts={load.artifacts}
+      startAt={startAt}
+      onChanged={() => setReload((n) => n + 1)}
+    />
+  );
+}
+
+function Loaded(props: {
+  api: ApiClient;
+  status: AnalysisStatusBody;
+  artifacts: Artifact[];
+  startAt: number;
+  onChanged: () => void;
+}) {
+  const { api, status, artifacts } = props;
+  const results = status.results;
+  const active = ACTIVE.has(status.status);
+  const live = useLiveStatus(api, active ? status.analysis_id : null);
+  useEffect(() => {
+    if (active && live && !ACTIVE.has(live.status)) props.onChanged();
+  }, [live?.status]);
+
+  const lookup = useMemo(() => artifactLookup(artifacts), [artifacts]);
+  const source = sourceArtifact(artifacts);
+  const [media, setMedia] = useState<HTMLMediaElement | null>(null);
+  const seekTo = useRef<number>(props.startAt);
+  const seek = (seconds: number) => {
+    if (!media) {
+      seekTo.current = seconds;
+      return;
+    }
+    media.currentTime = seconds;
+    media.focus();
+  };
+  const title = status.original_filename ?? status.source_url ?? status.analysis_id;
+  const line = useMemo(() => timeline(results, lookup), [results, lookup]);
+  const detections = useMemo(() => detectionFrames(results, lookup), [results, lookup]);
+  const answer = useMemo(() => answerParts(results), [results]);
+  const text = screenText(results);
+  const kw = keywords(results);
+  const timings = stageTimings(status);
+  const contactSheet = lookup(results?.contact_sheet?.path ?? null);
+  const transcript = results?.transcript ?? null;
+  const mediaKind = status.media_type;
+
+  return (
+    <article class="viewer" aria-labelledby="viewer-title">
+      <header class="viewer-head">
+        <h1 id="viewer-title" class="filename" data-testid="viewer-title">
+          {title}
+        </h1>
+        <p class="muted">
+          <span class={`badge s-${status.status}`} data-testid="viewer-status">
+            {status.status}
+          </span>{' '}
+          {mediaKind} · created {when(status.created_at)}
+          {status.model_used && ` · model ${status.model_used}`}
+        </p>
+        <p class="prompt">
+          <span class="muted">Prompt: </span>
+          {status.prompt}
+        </p>
+        <Actions api={api} status={status} onChanged={props.onChanged} />
+      </header>
+      {active && live && <StageProgress state={live} label={title} />}
+      {status.error_message && (
+        <p class="error" role="alert">
+          {status.error_code}: {status.error_message}
+        </p>
+      )}
+
+      <div class="viewer-grid">
+        <div class="viewer-main">
+          <MediaView
+            api={api}
+            kind={mediaKind}
+            source={source}
+            results={results}
+            onMedia={(el) => {
+              setMedia(el);
+            }}
+            startAt={seekTo}
+          />
+          <section aria-labelledby="answer-title">
+            <h2 id="answer-title">Answer</h2>
+            <p class="answer" data-testid="answer">
+              {answer.parts.length === 0 && <span class="muted">{results?.answer?.note ?? 'No answer.'}</span>}
+              {answer.parts.map((p, i) =>
+                typeof p === 'string' ? (
+                  <span key={i}>{p}</span>
+                ) : (
+                  <button key={i} type="button" class="cite" onClick={() => seek(p.seconds)}>
+                    {p.label}
+                  </button>
+                ),
+              )}
+            </p>
+            {answer.citations.length > 0 && (
+              <ul class="citations" aria-label="Citations">
+                {answer.citations.map((c, i) => (
+                  <li key={i}>
+                    <button type="button" class="cite" onClick={() => seek(c.seconds)}>
+                      {clock(c.seconds)}
+                    </button>{' '}
+                    <span>{c.label}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {status.result_summary && status.result_summary !== results?.answer?.text && (
+              <p class="muted summary">{status.result_summary}</p>
+            )}
+          </section>
+          {transcript && (
+            <section aria-labelledby="transcript-title">
+              <h2 id="transcript-title">Transcript</h2>
+              <TranscriptView transcript={transcript} media={media} onSeek={seek} />
+            </section>
+          )}
+        </div>
+        <div class="viewer-side">
+          {line.items.length > 0 && (
+            <section aria-labelledby="timeline-title">
+              <h2 id="timeline-title">{line.kind}</h2>
+              <Timeline api={api} items={line.items} kind={line.kind} duration={duration(results)} onSeek={seek} />
+            </section>
+          )}
+          {contactSheet && (
+            <section aria-labelledby="sheet-title">
+              <h2 id="sheet-title">Contact sheet</h2>
+              <ArtifactImage
+                api={api}
+                src={contactSheet}
+                alt={`Contact sheet of ${title}`}
+                class="contact-sheet"
+                eager
+              />
+            </section>
+          )}
+          {(detections.length > 0 || labelCounts(results, detections).length > 0) && (
+            <section aria-labelledby="det-title">
+              <h2 id="det-title">Objects and faces</h2>
+              <p data-testid="object-labels">
+                {labelCounts(results, detections)
+                  .map(([l, n]) => `${l} (${n})`)
+                  .join(', ')}
+              </p>
+              <Detections api={api} frames={detections} onSeek={seek} />
+            </section>
+          )}
+          {results?.moderation !== undefined && results?.moderation !== null && (
+            <section aria-labelledby="mod-title">
+              <h2 id="mod-title">Moderation</h2>
+              <Moderation value={results.moderation} onSeek={seek} />
+            </section>
+          )}
+          {text.length > 0 && (
+            <section aria-labelledby="ocr-title">
+              <h2 id="ocr-title">On-screen text</h2>
+              <ul class="ocr" data-testid="ocr">
+                {text.map((t, i) => (
+                  <li key={i}>
+                    {t.seconds.length > 0 && (
+                      <button type="button" class="cite" onClick={() => seek(t.seconds[0]!)}>
+                        {clock(t.seconds[0])}
+                      </button>
+                    )}{' '}
+                    <span>{t.text}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {(kw.entities.length > 0 || kw.keywords.length > 0) && (
+            <section aria-labelledby="kw-title">
+              <h2 id="kw-title">Entities and keywords</h2>
+              {kw.entities.length > 0 && <p>Entities: {kw.entities.join(', ')}</p>}
+              {kw.keywords.length > 0 && <p>Keywords: {kw.keywords.join(', ')}</p>}
+            </section>
+          )}
+          {(results?.probe || results?.intake) && (
+            <section aria-labelledby="tech-title">
+              <h2 id="tech-title">Technical facts</h2>
+              <details>
+                <summary>Probe and intake</summary>
+                <Facts value={{ intake: results?.intake, probe: results?.probe }} />
+              </details>
+            </section>
+          )}
+          {timings.length > 0 && (
+            <section aria-labelledby="timing-title">
+              <h2 id="timing-title">Stage timings</h2>
+              <table class="timings">
+                <thead>
+                  <tr>
+                    <th scope="col">Stage</th>
+                    <th scope="col">Time</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {timings.map((t) => (
+                    <tr key={t.stage}>
+                      <td>{t.stage}</td>
+                      <td>{t.ms === null ? (t.status ?? '–') : `${t.ms} ms`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          )}
+          <Downloads api={api} status={status} artifacts={artifacts} />
+        </div>
+      </div>
+    </article>
+  );
+}
+
+function MediaView(props: {
+  api: ApiClient;
+  kind: string;
+  source: Artifact | null;
+  results: AnalysisStatusBody['results'];
+  onMedia: (el: HTMLMediaElement | null) => void;
+  startAt: { current: number };
+}) {
+  const src = useArtifactUrl(props.api, props.source?.url ?? null);
+  const ref = useRef<HTMLMediaElement | null>(null);
+  useEffect(() => {
+    props.onMedia(ref.current);
+    const el = ref.current;
+    if (!el) return;
+    const jump = () => {
+      if (props.startAt.current > 0) el.currentTime = props.startAt.current;
+    };
+    el.addEventListener('loadedmetadata', jump, { once: true });
+    return () => el.removeEventListener('loadedmetadata', jump);
+  }, [src]);
+  if (!props.source) return <p class="muted">The source media is not stored (it may have expired).</p>;
+  if (!src) return <p aria-live="polite">Loading media…</p>;
+  const mime = props.source.mime_type ?? '';
+  if (props.kind === 'video' || mime.startsWith('video/'))
+    return (
+      <video
+        ref={(el) => {
+          ref.current = el;
+        }}
+        class="player"
+        src={src}
+        controls
+        preload="metadata"
+        data-testid="player"
+        aria-label="Media player"
+      />
+    );
+  if (props.kind === 'audio' || mime.startsWith('audio/'))
+    return (
+      <audio
+        ref={(el) => {
+          ref.current = el;
+        }}
+        class="player"
+        src={src}
+        controls
+        preload="metadata"
+        data-testid="player"
+        aria-label="Media player"
+      />
+    );
+  if (props.kind === 'image' || mime.startsWith('image/'))
+    return <img class="player" src={src} alt="The analysed image" />;
+  const doc = props.results?.document;
+  return (
+    <div class="document">
+      {doc?.title && <h2>{String(doc.title)}</h2>}
+      {typeof doc?.pages === 'number' && <p class="muted">{doc.pages} pages</p>}
+      {doc?.text_preview && <pre class="doc-text">{String(doc.text_preview)}</pre>}
+    </div>
+  );
+}
+
+function Actions({ api, status, onChanged }: { api: ApiClient; status: AnalysisStatusBody; onChanged: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const run = async (fn: () => Promise<unknown>, after?: () => void) => {
+    setError(null);
+    try {
+      await fn();
+      (after ?? onChanged)();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const id = status.analysis_id;
+  return (
+    <div class="actions">
+      {(status.status === 'failed' || status.status === 'cancelled') && (
+        <button type="button" onClick={() => void run(() => api.retry(id))}>
+          Retry
+        </button>
+      )}
+      {ACTIVE.has(status.status) && (
+        <button type="button" onClick={() => void run(() => api.cancel(id))}>
+          Cancel
+        </button>
+      )}
+      {!confirming ? (
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      ) : (
+        <span role="group" aria-label="Confirm delete">
+          <span>Delete this analysis and its files? </span>
+          <button
+            type="button"
+            class="danger"
+            onClick={() =>
+              void run(
+                () => api.remove(id),
+                () => navigate('/library'),
+              )
+            }
+          >
+            Yes, delete
+          </button>{' '}
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep
+          </button>
+        </span>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Downloads({ api, status, artifacts }: { api: ApiClient; status: AnalysisStatusBody; artifacts: Artifact[] }) {
+  const [error, setError] = useState<string | null>(null);
+  const base = (status.original_filename ?? status.analysis_id).replace(/\.[^.]+$/, '');
+  const transcript = status.results?.transcript;
+  const get = async (path: string, name: string, fallback: () => Blob | null) => {
+    setError(null);
+    try {
+      saveBlob(await api.blob(path), name);
+    } catch (err) {
+      const alt = err instanceof ApiError && err.status === 404 ? fallback() : null;
+      if (alt) saveBlob(alt, name);
+      else setError((err as Error).message);
+    }
+  };
+  const id = encodeURIComponent(status.analysis_id);
+  return (
+    <section aria-labelledby="dl-title">
+      <h2 id="dl-title">Downloads</h2>
+      <ul class="downloads">
+        <li>
+          <button
+            type="button"
+            class="link"
+            onClick={() =>
+              void get(
+                `/api/media/${id}/export?format=json`,
+                `${base}.json`,
+                () => new Blob([JSON.stringify(status, null, 2)], { type: 'application/json' }),
+              )
+            }
+          >
+            JSON
+          </button>
+        </li>
+        {transcript?.segments && transcript.segments.length > 0 && (
+          <>
+            <li>
+              <button
+                type="button"
+                class="link"
+                onClick={() =>
+                  void get(
+                    `/api/media/${id}/export?format=srt`,
+                    `${base}.srt`,
+                    () => new Blob([toSrt(transcript)], { type: 'application/x-subrip' }),
+                  )
+                }
+              >
+                SRT subtitles
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
+                class="link"
+                onClick={() =>
+                  void get(
+                    `/api/media/${id}/export?format=vtt`,
+                    `${base}.vtt`,
+                    () => new Blob([toVtt(transcript)], { type: 'text/vtt' }),
+                  )
+                }
+              >
+                WebVTT subtitles
+              </button>
+            </li>
+          </>
+        )}
+      </ul>
+      {artifacts.length > 0 && (
+        <details>
+          <summary>Artifacts ({artifacts.length})</summary>
+          <ul class="downloads">
+            {artifacts.map((a) => (
+              <li key={a.id}>
+                <button type="button" class="link" onClick={() => void get(a.url, a.name, () => null)}>
+                  {a.name}
+                </button>{' '}
+                <span class="muted">
+                  {a.area} · {bytes(a.size_bytes)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The moderation verdict and the strongest frame; the per-frame scores stay in the JSON download. */
+function Moderation({ value, onSeek }: { value: unknown; onSeek: (s: number) => void }) {
+  const m = value as {
+    status?: string;
+    verdict?: string;
+    strongest?: { seconds: number; class: string; score: number } | null;
+    notes?: string[];
+    error?: { message?: string };
+  };
+  if (!m || typeof m !== 'object' || (!m.verdict && !m.status)) return <Facts value={value} />;
+  return (
+    <div data-testid="moderation">
+      <p>
+        Verdict: <strong class={`verdict v-${m.verdict ?? 'unknown'}`}>{m.verdict ?? m.status}</strong>
+      </p>
+      {m.strongest && (
+        <p>
+          Strongest: {m.strongest.class} {Math.round(m.strongest.score * 100)}% at{' '}
+          <button type="button" class="cite" onClick={() => onSeek(m.strongest!.seconds)}>
+            {clock(m.strongest.seconds)}
+          </button>
+        </p>
+      )}
+      {m.error?.message && <p class="error">{m.error.message}</p>}
+      {m.notes && m.notes.length > 0 && <p class="muted">{m.notes.join(' ')}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * Pure decisions over vision results: label counts per picture and per shot, the
+ * moderation verdict, and the one-line description of what was seen ("20 s video,
+ * 3 shots; 2 people and a boat; on-screen text '…'").
+ */
+import type { LabelCount, ModerationVerdict, VisionResults } from './vision.sections.ts';
+
+/** Counts of each label on one picture. */
+export function countLabels(items: Array<{ label: string }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i.label, (counts.get(i.label) ?? 0) + 1);
+  return counts;
+}
+
+/** Labels over many pictures: the most seen on one picture, and when. Most frequent first. */
+export function aggregateLabels(
+  frames: Array<{ seconds: number; items: Array<{ label: string; score: number }> }>,
+): LabelCount[] {
+  const byLabel = new Map<string, LabelCount>();
+  for (const f of frames) {
+    for (const [label, count] of countLabels(f.items)) {
+      const entry = byLabel.get(label) ?? { label, max_count: 0, seconds: [], best_score: 0 };
+      entry.max_count = Math.max(entry.max_count, count);
+      entry.seconds.push(f.seconds);
+      for (const i of f.items) if (i.label === label) entry.best_score = Math.max(entry.best_score, i.score);
+      byLabel.set(label, entry);
+    }
+  }
+  return [...byLabel.values()].sort(
+    (a, b) => b.seconds.length - a.seconds.length || b.max_count - a.max_count || a.label.localeCompare(b.label),
+  );
+}
+
+export interface ModerationThresholds {
+  explicit: number;
+  suggestive: number;
+}
+
+/** explicit = Porn + Hentai; suggestive = Sexy. */
+export function moderationVerdict(
+  frames: Array<{ seconds: number; scores: Record<string, number> }>,
+  t: ModerationThresholds,
+): { verdict: ModerationVerdict; strongest: { seconds: number; class: string; score: number } | null } {
+  let explicit: { seconds: number; score: number } | null = null;
+  let suggestive: { seconds: number; score: number } | null = null;
+  for (const f of frames) {
+    const e = (f.scores.Porn ?? 0) + (f.scores.Hentai ?? 0);
+    const s = f.scores.Sexy ?? 0;
+    if (!explicit || e > explicit.score) explicit = { seconds: f.seconds, score: round(e) };
+    if (!suggestive || s > suggestive.score) suggestive = { seconds: f.seconds, score: round(s) };
+  }
+  if (!explicit || !suggestive) return { verdict: 'safe', strongest: null };
+  if (explicit.score >= t.explicit) return { verdict: 'explicit', strongest: { ...explicit, class: 'explicit' } };
+  if (suggestive.score >= t.suggestive)
+    return { verdict: 'suggestive', strongest: { ...suggestive, class: 'suggestive' } };
+  const top =
+    explicit.score >= suggestive.score ? { ...explicit, class: 'explicit' } : { ...suggestive, class: 'suggestive' };
+  return { verdict: 'safe', strongest: top };
+}
+
+const PLURALS: Record<string, string> = {
+  person: 'people',
+  mouse: 'mice',
+  knife: 'knives',
+  sheep: 'sheep',
+  skis: 'skis',
+};
+
+/** "2 people", "a boat", "3 cups". */
+export function countPhrase(label: string, count: number): string {
+  if (count === 1) return `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}`;
+  const plural = PLURALS[label] ?? (/(s|sh|ch|x)$/.test(label) ? `${label}es` : `${label}s`);
+  return `${count} ${plural}`;
+}
+
+/** "a, b and c". */
+export function joinList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** At most this many labels in the description. */
+const DESCRIPTION_LABELS = 5;
+/** Characters of on-screen text quoted in the description. */
+const DESCRIPTION_TEXT_CHARS = 80;
+
+/**
+ * One line of what was seen, from the vision sections, the duration and on-screen text.
+ * Empty when nothing was seen.
+ */
+export function describeVision(
+  results: VisionResults,
+  facts: { kind: 'video' | 'image'; durationSeconds?: number | null; onScreenText?: string[] },
+): string {
+  const head: string[] = [];
+  if (facts.kind === 'video') {
+    const d = facts.durationSeconds;
+    const parts = [typeof d === 'number' ? `${Math.round(d)} s video` : 'video'];
+    if (results.shots?.status === 'completed')
+      parts.push(`${results.shots.count} shot${results.shots.count === 1 ? '' : 's'}`);
+    head.push(parts.join(', '));
+  } else head.push('image');
+  const seen: string[] = [];
+  if (results.objects?.status === 'completed') {
+    for (const l of results.objects.labels.slice(0, DESCRIPTION_LABELS)) seen.push(countPhrase(l.label, l.max_count));
+  }
+  const faces = results.faces?.status === 'completed' ? results.faces.max_count : 0;
+  if (faces > 0 && !seen.some((s) => /people|person/.test(s))) seen.push(faces === 1 ? 'a face' : `${faces} faces`);
+  if (seen.length > 0) head.push(joinList(seen));
+  else if (results.objects?.status === 'completed') head.push('no common objects recognised');
+  const text = (facts.onScreenText ?? []).map((t) => t.trim()).filter((t) => t.length >= 3);
+  if (text.length > 0) {
+    const quoted = text.join(' / ');
+    head.push(
+      `on-screen text '${quoted.length > DESCRIPTION_TEXT_CHARS ? `${quoted.slice(0, DESCRIPTION_TEXT_CHARS - 1)}…` : quoted}'`,
+    );
+  }
+  if (results.moderation?.status === 'completed' && results.moderation.verdict !== 'safe') {
+    const s = results.moderation.strongest;
+    head.push(
+      `moderation: ${results.moderation.verdict}${s && facts.kind === 'video' ? ` (strongest at ${s.seconds} s)` : ''}`,
+    );
+  }
+  return head.join('; ');
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * The vision sections as prompt material a model can cite by time: one line per shot
+ * (times, what its frames showed, faces), then black/frozen stretches and moderation.
+ * For an image: one line of objects and faces.
+ */
+export function visionMaterial(results: VisionResults & { cues?: VisionResults['cues'] }): string {
+  const lines: string[] = [];
+  const objects = results.objects?.status === 'completed' ? results.objects : null;
+  const faces = results.faces?.status === 'completed' ? results.faces : null;
+  const what = (labels: Array<{ label: string; count: number }>, faceCount: number) => {
+    const parts = labels.map((l) => countPhrase(l.label, l.count));
+    if (faceCount > 0) parts.push(faceCount === 1 ? '1 face' : `${faceCount} faces`);
+    return parts.length ? joinList(parts) : 'nothing recognised';
+  };
+  if (results.shots?.status === 'completed') {
+    for (const s of results.shots.items) {
+      const labels = objects?.per_shot.find((p) => p.shot === s.index)?.labels ?? [];
+      const faceCount = faces?.per_shot.find((p) => p.shot === s.index)?.count ?? 0;
+      lines.push(
+        `Shot ${s.index + 1} (${s.start.toFixed(1)}-${s.end.toFixed(1)} s)${objects || faces ? `: ${what(labels, faceCount)}` : ''}`,
+      );
+    }
+  } else if (objects || faces) {
+    const labels = (objects?.labels ?? []).map((l) => ({ label: l.label, count: l.max_count }));
+    lines.push(`Seen: ${what(labels, faces?.max_count ?? 0)}`);
+  }
+  const cues = results.cues;
+  if (cues?.black.length) lines.push(`Black: ${cues.black.map((c) => `${c.start}-${c.end} s`).join(', ')}`);
+  if (cues?.frozen.length) lines.push(`Frozen: ${cues.frozen.map((c) => `${c.start}-${c.end} s`).join(', ')}`);
+  const m = results.moderation;
+  if (m?.status === 'completed')
+    lines.push(
+      `Moderation: ${m.verdict}${m.strongest ? ` (strongest ${m.strongest.class} ${m.strongest.score} at ${m.strongest.seconds} s)` : ''}`,
+    );
+  return lines.join('\n');
+}

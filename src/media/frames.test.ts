@@ -1,0 +1,64 @@
+/**
+ * Frames show the moment their label says, on a video whose keyframes are 10 s apart
+ * (a keyframe-only seek would return the 0 s or 10 s picture for every request).
+ * The video carries its frame number as a barcode, read back from each still.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { extractFrame } from './frames.ts';
+import { makeCodedVideo, readFrameCode } from '../../test/helpers/frame-code.ts';
+import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
+
+const FPS = 10;
+const BLOCK = 16;
+let dir: string;
+let video: string;
+
+before(async () => {
+  if (!hasFfmpeg()) return;
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-frames-'));
+  video = path.join(dir, 'sparse-keyframes.mp4');
+  makeCodedVideo(video, { width: 320, height: 240, fps: FPS, seconds: 20, keyframeSeconds: 10, block: BLOCK });
+});
+after(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+test(
+  'every frame shows its labelled moment (within one frame), no repeats, keyframes 10 s apart',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    const times = [1.7, 5.0, 8.3, 11.1, 14.6, 19.2];
+    const shown: number[] = [];
+    for (const [i, seconds] of times.entries()) {
+      const out = path.join(dir, `f${i}.jpg`);
+      assert.ok(await extractFrame('ffmpeg', video, seconds, out, 160, { timeoutMs: 30_000 }), `frame at ${seconds}`);
+      const frame = await readFrameCode(out, BLOCK, 160 / 320);
+      const frameSeconds = frame / FPS;
+      assert.ok(
+        Math.abs(frameSeconds - seconds) <= 1 / FPS + 1e-9,
+        `labelled ${seconds} s but shows frame ${frame} (${frameSeconds} s)`,
+      );
+      shown.push(frame);
+    }
+    assert.equal(new Set(shown).size, shown.length, `repeated pictures: ${shown.join(',')}`);
+  },
+);
+
+test(
+  'a moment past the last frame gives no picture rather than another moment',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    assert.equal(
+      await extractFrame('ffmpeg', video, 25, path.join(dir, 'past.jpg'), 160, { timeoutMs: 30_000 }),
+      false,
+    );
+  },
+);

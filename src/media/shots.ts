@@ -1,0 +1,289 @@
+/**
+ * Shots and cues from one ffmpeg decoding pass: scene cuts (`scdet`), black stretches
+ * (`blackdetect`), frozen stretches (`freezedetect`), and a picture-quality sample
+ * (brightness from `signalstats`, blur from `blurdetect`) every SAMPLE_SECONDS, from
+ * which each shot's representative frame is chosen (the sharpest frame that is not dark).
+ *
+ * Argument building, log parsing and the choice of frames are pure functions (unit
+ * tested); `detectShots` is the thin runner.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runFfmpeg, ANALYSIS_LOG_BYTES } from './ffmpeg.ts';
+
+/** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
+export const ANALYSIS_WIDTH = 320;
+/** One quality sample per this many seconds. */
+export const SAMPLE_SECONDS = 0.5;
+/** Mean luma (0-255, limited range starts at 16) below which a frame counts as dark. */
+export const DARK_LUMA = 40;
+
+export interface ShotOptions {
+  /** scdet score (0-100) above which a frame starts a new shot. */
+  sceneThreshold: number;
+  /** Shortest black stretch reported, seconds. */
+  minBlackSeconds: number;
+  /** Shortest frozen stretch reported, seconds. */
+  minFreezeSeconds: number;
+}
+
+export const DEFAULT_SHOT_OPTIONS: ShotOptions = { sceneThreshold: 10, minBlackSeconds: 0.5, minFreezeSeconds: 2 };
+
+/** One decode pass; writes cut frames to `cutsFile` and quality samples to `samplesFile`. */
+export function shotPassArgs(input: string, cutsFile: string, samplesFile: string, opts: ShotOptions): string[] {
+  const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
+  const filters = [
+    `scale=${ANALYSIS_WIDTH}:-2`,
+    `scdet=threshold=${opts.sceneThreshold}`,
+    // Every frame's scd score is printed (a cut is a frame that also has lavfi.scd.time).
+    `metadata=mode=print:file='${esc(cutsFile)}'`,
+    `blackdetect=d=${opts.minBlackSeconds}:pix_th=0.10`,
+    `freezedetect=n=-60dB:d=${opts.minFreezeSeconds}`,
+    `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${SAMPLE_SECONDS})'`,
+    'signalstats',
+    'blurdetect',
+    `metadata=mode=print:file='${esc(samplesFile)}'`,
+  ];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'info',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-vf',
+    filters.join(','),
+    '-f',
+    'null',
+    '-',
+  ];
+}
+
+export interface Cut {
+  seconds: number;
+  /** scdet's score: how different the new picture is from the one before (0-100). */
+  score: number;
+}
+
+export interface Sample {
+  seconds: number;
+  luma: number | null;
+  blur: number | null;
+}
+
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+/** Frames printed by the `metadata` filter: `frame:N pts:P pts_time:T` then `key=value` lines. */
+export function parseMetadataFrames(text: string): Array<{ seconds: number; values: Record<string, string> }> {
+  const frames: Array<{ seconds: number; values: Record<string, string> }> = [];
+  for (const line of text.split('\n')) {
+    const head = /^frame:\d+\s+pts:\S+\s+pts_time:(-?[\d.]+)/.exec(line);
+    if (head) {
+      frames.push({ seconds: Number(head[1]), values: {} });
+      continue;
+    }
+    const kv = /^([\w.]+)=(.*)$/.exec(line.trim());
+    if (kv && frames.length > 0) frames.at(-1)!.values[kv[1]!] = kv[2]!;
+  }
+  return frames;
+}
+
+const num = (v: string | undefined): number | null => {
+  if (v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+export function parseCuts(text: string): Cut[] {
+  return parseMetadataFrames(text)
+    .filter((f) => f.values['lavfi.scd.time'] !== undefined && f.seconds > 0)
+    .map((f) => ({ seconds: round3(f.seconds), score: round3(num(f.values['lavfi.scd.score']) ?? 0) }));
+}
+
+export function parseSamples(text: string): Sample[] {
+  return parseMetadataFrames(text).map((f) => ({
+    seconds: round3(f.seconds),
+    luma: num(f.values['lavfi.signalstats.YAVG']),
+    blur: num(f.values['lavfi.blur']),
+  }));
+}
+
+/** black_start/black_end pairs and freeze_start/freeze_end pairs from the pass's log. */
+export function parseCues(log: string, durationSeconds: number): { black: Interval[]; frozen: Interval[] } {
+  const black: Interval[] = [];
+  for (const m of log.matchAll(/black_start:\s*([\d.]+)\s+black_end:\s*([\d.]+)/g))
+    black.push({ start: round3(Number(m[1])), end: round3(Number(m[2])) });
+  const frozen: Interval[] = [];
+  let start: number | null = null;
+  for (const line of log.split('\n')) {
+    const s = /freeze_start:\s*([\d.]+)/.exec(line);
+    if (s) start = Number(s[1]);
+    const e = /freeze_end:\s*([\d.]+)/.exec(line);
+    if (e && start !== null) {
+      frozen.push({ start: round3(start), end: round3(Number(e[1])) });
+      start = null;
+    }
+  }
+  if (start !== null) frozen.push({ start: round3(start), end: round3(durationSeconds) });
+  return { black, frozen };
+}
+
+export interface Shot {
+  index: number;
+  start: number;
+  end: number;
+  /** The score of the cut that opened the shot (100 for the first shot). */
+  cut_score: number;
+  /** The sharpest, least dark sampled moment of the shot. */
+  keyframe_seconds: number;
+}
+
+/** How good a sample is as a still: not dark first, then sharp (blurdetect: lower is sharper). */
+export function sampleQuality(s: Sample): number {
+  const light = s.luma === null ? 0.5 : Math.min(1, Math.max(0, (s.luma - 16) / (DARK_LUMA + 20 - 16)));
+  const sharp = s.blur === null ? 0.5 : 1 / (1 + s.blur);
+  return light * 2 + sharp;
+}
+
+/** The best sample inside [start, end), or the middle when no sample falls there. */
+export function bestMoment(samples: Sample[], start: number, end: number): number {
+  let best: Sample | null = null;
+  for (const s of samples) {
+    if (s.seconds < start || s.seconds >= end) continue;
+    if (!best || sampleQuality(s) > sampleQuality(best)) best = s;
+  }
+  return best ? best.seconds : round3((start + end) / 2);
+}
+
+/**
+ * Shots from the cuts. Cuts closer than `minShotSeconds` to the previous one (flashes,
+ * fast pans) are merged into it.
+ */
+export function buildShots(cuts: Cut[], samples: Sample[], durationSeconds: number, minShotSeconds = 0.4): Shot[] {
+  const starts: Cut[] = [{ seconds: 0, score: 100 }];
+  for (const c of [...cuts].sort((a, b) => a.seconds - b.seconds)) {
+    if (c.seconds - starts.at(-1)!.seconds >= minShotSeconds && durationSeconds - c.seconds >= minShotSeconds / 2)
+      starts.push(c);
+  }
+  return starts.map((c, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1]!.seconds : round3(durationSeconds);
+    return {
+      index: i,
+      start: c.seconds,
+      end,
+      cut_score: c.score,
+      keyframe_seconds: bestMoment(samples, c.seconds, end),
+    };
+  });
+}
+
+export interface PlannedFrame {
+  seconds: number;
+  shot: number;
+}
+
+/**
+ * The frames the later stages look at, at most `count`: one per shot (the shot's
+ * representative) for the most distinct shots when there are more shots than frames;
+ * otherwise every shot, with the spare frames given to the longest shots, each frame
+ * the best sample of its slice of the shot. With no cuts this is uniform spacing.
+ */
+export function planFrames(shots: Shot[], samples: Sample[], count: number): PlannedFrame[] {
+  if (count < 1 || shots.length === 0) return [];
+  if (shots.length === 1) {
+    // No cuts: uniform spacing, each frame in the middle of its slice.
+    const { start, end } = shots[0]!;
+    return Array.from({ length: count }, (_, i) => ({
+      seconds: round3(start + ((end - start) * (i + 0.5)) / count),
+      shot: 0,
+    }));
+  }
+  if (shots.length >= count) {
+    return [...shots]
+      .sort((a, b) => b.cut_score - a.cut_score || b.end - b.start - (a.end - a.start))
+      .slice(0, count)
+      .sort((a, b) => a.start - b.start)
+      .map((s) => ({ seconds: s.keyframe_seconds, shot: s.index }));
+  }
+  const slots = shots.map(() => 1);
+  for (let spare = count - shots.length; spare > 0; spare--) {
+    let pick = 0;
+    let bestShare = -1;
+    shots.forEach((s, i) => {
+      const share = (s.end - s.start) / (slots[i]! + 1);
+      if (share > bestShare) {
+        bestShare = share;
+        pick = i;
+      }
+    });
+    slots[pick]!++;
+  }
+  const frames: PlannedFrame[] = [];
+  shots.forEach((s, i) => {
+    const k = slots[i]!;
+    if (k === 1) frames.push({ seconds: s.keyframe_seconds, shot: s.index });
+    else {
+      const len = (s.end - s.start) / k;
+      for (let j = 0; j < k; j++)
+        frames.push({ seconds: bestMoment(samples, s.start + j * len, s.start + (j + 1) * len), shot: s.index });
+    }
+  });
+  return frames;
+}
+
+export interface ShotAnalysis {
+  shots: Shot[];
+  cuts: Cut[];
+  samples: Sample[];
+  black: Interval[];
+  frozen: Interval[];
+  pass_ms: number;
+}
+
+/** Run the one pass over a video and read shots, cues and samples. */
+export async function detectShots(
+  ffmpegPath: string,
+  input: string,
+  durationSeconds: number,
+  run: { timeoutMs: number; signal?: AbortSignal | undefined },
+  opts: ShotOptions = DEFAULT_SHOT_OPTIONS,
+): Promise<ShotAnalysis> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-shots-'));
+  try {
+    const cutsFile = path.join(dir, 'cuts.txt');
+    const samplesFile = path.join(dir, 'samples.txt');
+    const started = performance.now();
+    const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, cutsFile, samplesFile, opts), {
+      ...run,
+      keepLogBytes: ANALYSIS_LOG_BYTES,
+    });
+    const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');
+    const cuts = parseCuts(await read(cutsFile));
+    const samples = parseSamples(await read(samplesFile));
+    const duration = durationSeconds > 0 ? durationSeconds : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;
+    const { black, frozen } = parseCues(log, duration);
+    return {
+      shots: buildShots(cuts, samples, duration),
+      cuts,
+      samples,
+      black,
+      frozen,
+      pass_ms: Math.round(performance.now() - started),
+    };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,65 @@
+/**
+ * Real photographs from Debian's `python3-skimage` package (its data folder: astronaut,
+ * coffee, chelsea the cat, a motorcycle, …), and a video cut from them with known cuts.
+ * `.ci/run` installs the package.
+ */
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export const SKIMAGE_DATA = '/usr/lib/python3/dist-packages/skimage/data';
+
+export function photo(name: string): string {
+  return `${SKIMAGE_DATA}/${name}`;
+}
+
+export function hasPhotos(): boolean {
+  return fs.existsSync(photo('astronaut.png'));
+}
+
+/** The shots of the photo video, in order: [photo or 'black', seconds]. */
+export const PHOTO_SHOTS: Array<[string, number]> = [
+  ['astronaut.png', 3],
+  ['coffee.png', 3],
+  ['chelsea.png', 3],
+  ['black', 1],
+  ['motorcycle_left.png', 3],
+];
+
+/** Cut times of the photo video (the start of every shot but the first). */
+export const PHOTO_CUTS = PHOTO_SHOTS.slice(0, -1).reduce<number[]>(
+  (acc, [, s]) => [...acc, (acc.at(-1) ?? 0) + s],
+  [],
+);
+
+/** 640x360, 10 fps, keyframes 5 s apart (not at the cuts), each photo held still for its shot. */
+export function makePhotoShotsVideo(file: string): void {
+  const inputs: string[] = [];
+  const chains: string[] = [];
+  PHOTO_SHOTS.forEach(([name, seconds], i) => {
+    if (name === 'black') inputs.push('-f', 'lavfi', '-t', String(seconds), '-i', 'color=c=black:s=640x360:r=10');
+    else inputs.push('-loop', '1', '-t', String(seconds), '-i', photo(name));
+    chains.push(
+      `[${i}]scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,` +
+        `setsar=1,fps=10,format=yuv420p[s${i}]`,
+    );
+  });
+  const concat = `${PHOTO_SHOTS.map((_, i) => `[s${i}]`).join('')}concat=n=${PHOTO_SHOTS.length}:v=1:a=0[v]`;
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    `${chains.join(';')};${concat}`,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-x264-params',
+    'keyint=50:min-keyint=50:scenecut=0',
+    file,
+  ]);
+}
