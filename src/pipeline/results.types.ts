@@ -77,6 +77,14 @@ export interface TranscriptSection {
   chunks: number;
   cost_usd: number | null;
   latency_ms: number;
+  /** Local engine only (src/pipeline/stages/local-speech.ts). */
+  engine?: string;
+  words?: Array<{ word: string; start: number; end: number; confidence: number }>;
+  seconds_transcribed?: number;
+  truncated?: boolean;
+  measured_word_error_rate?: number;
+  note?: string;
+  error?: { code: string; message: string };
 }
 
 export interface ImageSection {
