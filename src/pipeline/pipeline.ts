@@ -22,6 +22,7 @@ import { frameOcrStage } from './stages/frame-ocr.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
+import { understandingStage } from './stages/understanding.stage.ts';
 
 /** The default pipeline; each stage decides from the media and options whether it applies. */
 export const DEFAULT_STAGES: readonly Stage[] = [
@@ -34,6 +35,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   imageStage,
   documentStage,
   frameOcrStage,
+  understandingStage,
   answerStage,
   outputsStage,
 ];
