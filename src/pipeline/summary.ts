@@ -8,8 +8,10 @@ function fmtDuration(s: number | null | undefined): string | null {
 /** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
 export function resultSummary(results: AnalysisSections): string {
   const answer = results.answer;
-  if (answer?.text) return answer.text;
+  // A model's answer is the summary; an extracted one (generated: false) follows the facts and keeps the note.
+  if (answer?.text && answer.generated !== false) return answer.text;
   const parts = [summarize(results)];
+  if (answer?.text) parts.push(answer.text);
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
   if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
   if (answer?.note) parts.push(`(${answer.note.split('.')[0]}.)`);
