@@ -35,6 +35,8 @@ before(async () => {
     JOB_MAX_ATTEMPTS: '3',
     STAGE_TIME_LIMITS: `answer=${ANSWER_LIMIT_MS}`,
     STAGE_STALL_FLOOR_MS: '300',
+    // Frames keeps two cores busy (two ffmpeg runs at a time); a budget of 3 leaves one for audio beside it.
+    WORKER_CPU_BUDGET: '3',
   });
   await t.startWorker({ concurrency: 2 });
 });
@@ -110,6 +112,7 @@ describe('per-stage status', () => {
         'image',
         'document',
         'frame_ocr',
+        'understanding',
         'answer',
         'outputs',
       ],
