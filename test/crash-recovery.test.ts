@@ -15,12 +15,9 @@ import { waitFor } from './helpers/app.ts';
 import { fixtures } from './helpers/fixtures.ts';
 import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
-import { LocalFileStorage } from '../src/storage/storage.ts';
-import { createGuardedAgent } from '../src/net/safe-download.ts';
-import { startWorker } from '../src/queue/worker.ts';
+import { createRuntime } from '../src/main/runtime.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { ProviderRegistry } from '../src/providers/provider-registry.ts';
 
 const HEARTBEAT_MS = 300;
 const STALE_MS = 3_000;
@@ -47,13 +44,32 @@ before(async () => {
   };
 });
 after(async () => {
+  // A worker left running by a failed test must not keep the run alive.
+  for (const child of children) child.kill('SIGKILL');
   await server.close();
   await db.drop();
   await fs.rm(root, { recursive: true, force: true });
 });
 
+const children = new Set<ChildProcess>();
+
+/** Settle with `p`, or fail after `ms` so a stuck process cannot hang the test. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function spawnWorker(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['src/main/cli.ts', 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -86,7 +102,7 @@ async function actions(id: string): Promise<string[]> {
   );
 }
 
-test('SIGKILL mid-job: another worker finishes the analysis once, well within 60 s', async () => {
+test('SIGKILL mid-job: another worker finishes the analysis once, well within 60 s', { timeout: 120_000 }, async () => {
   const image = await fs.readFile(await fixtures.image());
   server.routes.set('/slow.png', { kind: 'drip', data: Buffer.alloc(400_000, 1), chunk: 1000, everyMs: 100 });
   const id = await submit(server.url('/slow.png'));
@@ -99,20 +115,15 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
     throw new Error(`worker never started the job: ${String(err)}\n${w.output()}`);
   });
   w.child.kill('SIGKILL');
-  await w.exited;
+  await within(w.exited, 10_000, 'the killed worker exiting');
   const killedAt = Date.now();
   server.routes.set('/slow.png', { kind: 'body', data: image });
 
-  const cfg = loadConfig({ ...env, LOG_LEVEL: 'silent' } as Record<string, string>);
-  const storage = new LocalFileStorage(root);
-  const agent = createGuardedAgent({ allowHosts: cfg.limits.downloadAllowHosts, timeoutMs: 5_000 });
-  const rescuer = await startWorker(
-    db.pool,
-    { db: db.db, storage, config: cfg, downloadAgent: agent, providers: new ProviderRegistry(cfg.providers) },
-    createLogger('silent'),
-    { ...cfg.worker },
-  );
+  // The rescuer is built the way the runtime builds every worker, so it has all the pipeline's deps.
+  const cfg = loadConfig({ ...env, LOG_LEVEL: 'silent', CLEANUP_CRON: '' } as Record<string, string>);
+  const runtime = await createRuntime({ config: cfg, logger: createLogger('silent'), migrate: false });
   try {
+    await runtime.startWorker();
     await waitFor(async () => (await analysisRepository.findStatus(db.db, id)) === 'completed', 60_000);
     const recoveredInMs = Date.now() - killedAt;
     assert.ok(recoveredInMs < 60_000, `recovered in ${recoveredInMs} ms`);
@@ -127,12 +138,11 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
     const a = await analysisRepository.findById(db.db, id);
     assert.equal(a!.mediaType, 'image');
   } finally {
-    await rescuer.stop();
-    await agent.close();
+    await runtime.close();
   }
 });
 
-test('SIGTERM drains: the running job finishes, then the worker exits 0', async () => {
+test('SIGTERM drains: the running job finishes, then the worker exits 0', { timeout: 90_000 }, async () => {
   server.routes.set('/drain.png', {
     kind: 'drip',
     data: await fs.readFile(await fixtures.image()),
@@ -146,7 +156,9 @@ test('SIGTERM drains: the running job finishes, then the worker exits 0', async 
     30_000,
   );
   w.child.kill('SIGTERM');
-  const code = await w.exited;
+  const code = await within(w.exited, 60_000, 'the draining worker exiting').catch((err: unknown) => {
+    throw new Error(`${String(err)}\n${w.output().slice(-3000)}`);
+  });
   assert.equal(code, 0, `exit ${code}: ${w.output().slice(-3000)}`);
   assert.equal(await analysisRepository.findStatus(db.db, id), 'completed');
   const beats = await db.db.selectFrom('worker_heartbeats').selectAll().execute();
