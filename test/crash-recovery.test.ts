@@ -102,7 +102,7 @@ async function actions(id: string): Promise<string[]> {
   );
 }
 
-test('SIGKILL mid-job: another worker finishes the analysis once, well within 60 s', { timeout: 120_000 }, async () => {
+test('SIGKILL mid-job: another worker finishes the analysis once, well within 60 s', { timeout: 240_000 }, async () => {
   const image = await fs.readFile(await fixtures.image());
   server.routes.set('/slow.png', { kind: 'drip', data: Buffer.alloc(400_000, 1), chunk: 1000, everyMs: 100 });
   const id = await submit(server.url('/slow.png'));
@@ -110,8 +110,11 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
   const w = spawnWorker();
   await waitFor(
     async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/slow.png'),
-    30_000,
+    // Generous: a worker process takes many seconds to boot on a loaded CI machine.
+    90_000,
   ).catch((err: unknown) => {
+    // Not left running to take the next test's job.
+    w.child.kill('SIGKILL');
     throw new Error(`worker never started the job: ${String(err)}\n${w.output()}`);
   });
   w.child.kill('SIGKILL');
@@ -142,7 +145,7 @@ test('SIGKILL mid-job: another worker finishes the analysis once, well within 60
   }
 });
 
-test('SIGTERM drains: the running job finishes, then the worker exits 0', { timeout: 90_000 }, async () => {
+test('SIGTERM drains: the running job finishes, then the worker exits 0', { timeout: 180_000 }, async () => {
   server.routes.set('/drain.png', {
     kind: 'drip',
     data: await fs.readFile(await fixtures.image()),
@@ -153,8 +156,11 @@ test('SIGTERM drains: the running job finishes, then the worker exits 0', { time
   const w = spawnWorker();
   await waitFor(
     async () => (await analysisRepository.findStatus(db.db, id)) === 'processing' && server.hits.get('/drain.png'),
-    30_000,
-  );
+    90_000,
+  ).catch((err: unknown) => {
+    w.child.kill('SIGKILL');
+    throw err;
+  });
   w.child.kill('SIGTERM');
   const code = await within(w.exited, 60_000, 'the draining worker exiting').catch((err: unknown) => {
     throw new Error(`${String(err)}\n${w.output().slice(-3000)}`);
