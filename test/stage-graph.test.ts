@@ -103,6 +103,7 @@ describe('per-stage status', () => {
       [
         'intake',
         'probe',
+        'shots',
         'frames',
         'contact_sheet',
         'audio',
@@ -110,6 +111,7 @@ describe('per-stage status', () => {
         'image',
         'document',
         'frame_ocr',
+        'vision',
         'answer',
         'outputs',
       ],

@@ -14,6 +14,7 @@ import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
+import { ModelHost, modelHostOptions } from '../media/vision/model-host.ts';
 import type { Kysely } from 'kysely';
 import { ProviderRegistry } from '../providers/provider-registry.ts';
 import { WebhookService } from '../domain/webhook/webhook.service.ts';
@@ -41,7 +42,14 @@ export function webhookLeaseSeconds(timeoutMs: number): number {
 }
 
 export async function createRuntime(
-  opts: { config?: AppConfig; logger?: Logger; migrate?: boolean; applicationName?: string } = {},
+  opts: {
+    config?: AppConfig;
+    logger?: Logger;
+    migrate?: boolean;
+    applicationName?: string;
+    /** This process runs pipeline workers: give them the vision model host (never in an API-only process). */
+    models?: boolean;
+  } = {},
 ): Promise<Runtime> {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.log.level);
@@ -100,6 +108,9 @@ export async function createRuntime(
     rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
     leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
   });
+  // One model host per worker process; its thread (and the models) start on the first
+  // picture analysed. An API-only process never creates it.
+  const vision = opts.models ? new ModelHost(modelHostOptions(config)) : undefined;
   return {
     config,
     databaseUrl: url,
@@ -108,10 +119,11 @@ export async function createRuntime(
     storage,
     analyses,
     keys,
-    pipeline: { db: database.db, storage, config, downloadAgent, providers },
+    pipeline: { db: database.db, storage, config, downloadAgent, providers, vision },
     webhooks,
     webhookSender,
     close: async () => {
+      await vision?.close();
       await storage.close();
       await webhookSender.close();
       await downloadAgent.close();

@@ -1,5 +1,17 @@
 /** A short human-readable summary of what the pipeline found; shown as `result_summary`. */
+import { describeVision } from '../domain/analysis/vision-summary.ts';
 import type { AnalysisSections } from './results.types.ts';
+
+/** What was seen, in one line ("13 s video, 5 shots; a person and a cup; on-screen text '…'"); empty without vision sections. */
+export function visionDescription(results: AnalysisSections): string {
+  const { probe } = results;
+  const kind = probe?.kind === 'image' ? 'image' : probe?.kind === 'video' ? 'video' : null;
+  if (!kind || (!results.shots && !results.objects && !results.faces && !results.moderation)) return '';
+  const imageOcr = results.image?.ocr?.text;
+  const onScreenText = results.ocr?.lines.map((l) => l.text) ?? (imageOcr ? imageOcr.split('\n') : []);
+  const durationSeconds = probe?.kind === 'video' ? probe.duration_seconds : null;
+  return describeVision(results, { kind, durationSeconds, onScreenText });
+}
 
 function fmtDuration(s: number | null | undefined): string | null {
   return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
@@ -9,7 +21,7 @@ function fmtDuration(s: number | null | undefined): string | null {
 export function resultSummary(results: AnalysisSections): string {
   const answer = results.answer;
   if (answer?.text) return answer.text;
-  const parts = [summarize(results)];
+  const parts = [visionDescription(results), summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
   if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
   if (answer?.note) parts.push(`(${answer.note.split('.')[0]}.)`);

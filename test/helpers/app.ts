@@ -43,7 +43,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  /** Extra pipeline deps (e.g. the vision model host, which the caller creates and closes). */
+  extra: Pick<PipelineDeps, 'vision'> = {},
+): Promise<TestApp> {
   const db = await createTestDatabase({
     ...(env.DATABASE_POOL_MAX ? { poolMax: Number(env.DATABASE_POOL_MAX) } : {}),
     ...(env.DATABASE_CONNECT_TIMEOUT_MS ? { connectTimeoutMs: Number(env.DATABASE_CONNECT_TIMEOUT_MS) } : {}),
@@ -81,7 +85,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     timeoutMs: config.limits.downloadTimeoutMs,
   });
   const providers = new ProviderRegistry(config.providers, { backoff: { baseMs: 20, capMs: 100 } });
-  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers };
+  const pipeline: PipelineDeps = { db: db.db, storage, config, downloadAgent, providers, ...extra };
   const workers: WorkerHandle[] = [];
   const metrics = new Metrics({
     db: db.db,

@@ -16,6 +16,7 @@ import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { resultRepository } from '../../persistence/result.repository.ts';
 import { summarize } from '../summary.ts';
+import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
 export const NO_MODEL_NOTE =
@@ -49,6 +50,7 @@ async function material(ctx: StageContext): Promise<Material> {
   return {
     mediaType: ctx.analysis.mediaType,
     facts: summarize(r),
+    scene: visionMaterial(r) || undefined,
     transcript: r.transcript?.text,
     ocr: r.image?.ocr?.text ?? r.ocr?.text,
     documentText,
@@ -67,7 +69,19 @@ export const answerStage: Stage = {
   name: 'answer',
   needs: ['probe'],
   // Everything the model may be shown; the answer waits for these stages, then uses what exists.
-  uses: ['frames', 'contact_sheet', 'transcript', 'image', 'document', 'ocr'],
+  uses: [
+    'shots',
+    'cues',
+    'frames',
+    'contact_sheet',
+    'transcript',
+    'image',
+    'document',
+    'ocr',
+    'objects',
+    'faces',
+    'moderation',
+  ],
   produces: ['answer'],
   optional: true,
   // The model runs elsewhere; resizing a few images is light.
