@@ -112,6 +112,7 @@ describe('per-stage status', () => {
         'document',
         'frame_ocr',
         'vision',
+        'understanding',
         'answer',
         'outputs',
       ],

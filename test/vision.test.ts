@@ -71,7 +71,9 @@ describe('without a provider', { skip }, () => {
     assert.equal(s.status, 'completed', s.error_message);
     assert.equal(s.partial, false);
     assert.deepEqual(
-      s.results.stages.map((x: { stage: string }) => x.stage).filter((n: string) => ['shots', 'frames', 'vision'].includes(n)),
+      s.results.stages
+        .map((x: { stage: string }) => x.stage)
+        .filter((n: string) => ['shots', 'frames', 'vision'].includes(n)),
       ['shots', 'frames', 'vision'],
     );
     assert.match(s.results.frames.method, /per shot/);

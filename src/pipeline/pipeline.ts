@@ -26,6 +26,7 @@ import { visionStage } from './stages/vision.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
+import { understandingStage } from './stages/understanding.stage.ts';
 
 /** The default pipeline; each stage decides from the media and options whether it applies. */
 export const DEFAULT_STAGES: readonly Stage[] = [
@@ -40,6 +41,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   documentStage,
   frameOcrStage,
   visionStage,
+  understandingStage,
   answerStage,
   outputsStage,
 ];

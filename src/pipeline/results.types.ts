@@ -74,6 +74,7 @@ export interface AudioSection {
   silences: Segment[];
   speech_segments: Segment[];
   speech_seconds: number;
+  speech_detector?: string;
   waveform: string;
   prepared_for_transcription: { path: string; sample_rate: number; channels: number; size_bytes: number };
 }
@@ -87,6 +88,14 @@ export interface TranscriptSection {
   chunks: number;
   cost_usd: number | null;
   latency_ms: number;
+  /** Local engine only (src/pipeline/stages/local-speech.ts). */
+  engine?: string;
+  words?: Array<{ word: string; start: number; end: number; confidence: number }>;
+  seconds_transcribed?: number;
+  truncated?: boolean;
+  measured_word_error_rate?: number;
+  note?: string;
+  error?: { code: string; message: string };
 }
 
 export interface ImageSection {
@@ -131,6 +140,23 @@ export interface AnswerSection {
   latency_ms?: number;
   images_sent?: string[];
   notes?: string[];
+  /** Without a model: false, and the quotes and facts the answer was extracted from. */
+  generated?: boolean;
+  quotes?: unknown[];
+  facts?: Record<string, unknown>;
+}
+
+/** Language, entities, keywords, chapters and the searchable segments (understanding stage). */
+export interface UnderstandingSection {
+  language?: string | null;
+  entities?: { people: string[]; places: string[]; organizations: string[]; dates: string[]; money: string[] };
+  keywords?: string[];
+  characters?: number;
+  truncated?: boolean;
+  chapters?: Array<{ start: number; end: number; title: string }>;
+  segments?: { stored: number; by_kind: Record<string, number>; not_indexed: number };
+  ms?: number;
+  error?: { code: string; message: string };
 }
 
 export interface OutputsSection {
@@ -157,6 +183,7 @@ export interface AnalysisSections {
   objects?: ObjectsSection;
   faces?: FacesSection;
   moderation?: ModerationSection;
+  understanding?: UnderstandingSection;
   answer?: AnswerSection;
   outputs?: OutputsSection;
   /** The human-readable summary (the answer, or the local facts). */

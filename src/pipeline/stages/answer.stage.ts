@@ -18,6 +18,7 @@ import { resultRepository } from '../../persistence/result.repository.ts';
 import { summarize } from '../summary.ts';
 import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
+import { EXTRACTED_NOTE, extractedAnswer, where } from './extracted-answer.ts';
 
 export const NO_MODEL_NOTE =
   'No model provider is configured, so no model answered the prompt. The summary below is extracted from what the local stages found (transcript, on-screen text, document text).';
@@ -49,13 +50,25 @@ async function material(ctx: StageContext): Promise<Material> {
     : undefined;
   return {
     mediaType: ctx.analysis.mediaType,
-    facts: summarize(r),
+    facts: r.understanding?.entities
+      ? `${summarize(r)}\nEntities found: ${JSON.stringify(r.understanding.entities)}; keywords: ${(r.understanding.keywords ?? []).join(', ')}`
+      : summarize(r),
     scene: visionMaterial(r) || undefined,
-    transcript: r.transcript?.text,
+    transcript: timedTranscript(r.transcript),
     ocr: r.image?.ocr?.text ?? r.ocr?.text,
     documentText,
     images,
   };
+}
+
+/** The transcript with times, one line per segment, so the model can cite when things are said. */
+function timedTranscript(
+  t: { text?: string; segments?: Array<{ start: number; end: number; text: string }> } | undefined,
+) {
+  if (!t?.segments?.length) return t?.text;
+  return t.segments
+    .map((s) => `[${where({ start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
+    .join('\n');
 }
 
 function localText(ctx: StageContext): string {
@@ -81,6 +94,7 @@ export const answerStage: Stage = {
     'objects',
     'faces',
     'moderation',
+    'understanding',
   ],
   produces: ['answer'],
   optional: true,
@@ -93,7 +107,17 @@ export const answerStage: Stage = {
     const provider = providers.chat(typeof requested === 'string' ? requested : undefined);
     if (!provider) {
       const extract = extractiveSummary(localText(ctx));
-      ctx.results.answer = { provider: null, model: null, text: null, note: NO_MODEL_NOTE, extractive: extract };
+      const extracted = await extractedAnswer(ctx);
+      ctx.results.answer = {
+        provider: null,
+        model: null,
+        text: extracted.text,
+        note: `${NO_MODEL_NOTE} ${EXTRACTED_NOTE}`,
+        generated: false,
+        quotes: extracted.quotes,
+        facts: extracted.facts,
+        extractive: extract,
+      };
       return;
     }
     const model =

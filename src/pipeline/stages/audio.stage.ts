@@ -12,6 +12,8 @@ import {
   waveformArgs,
   ANALYSIS_LOG_BYTES,
 } from '../../media/ffmpeg.ts';
+import fs from 'node:fs/promises';
+import { detectVoiceActivity, pcm16ToFloat, wavData } from '../../media/voice-activity.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 
@@ -36,7 +38,7 @@ export const audioStage: Stage = {
     });
     const duration = ctx.media?.durationSeconds ?? 0;
     const loudness = parseEbur128(log);
-    const { silences, speech } = parseSilences(log, duration);
+    const { silences } = parseSilences(log, duration);
 
     const wave = await artifactPath(ctx, 'outputs', 'waveform.png');
     await runFfmpeg(config.media.ffmpegPath, waveformArgs(input, wave.absolutePath), run);
@@ -46,13 +48,17 @@ export const audioStage: Stage = {
     await runFfmpeg(config.media.ffmpegPath, extractAudioArgs(input, wav.absolutePath), run);
     const prepared = await recordArtifact(ctx, 'temp', wav.relativePath, 'audio/wav');
 
-    const speechSeconds = speech.reduce((s, seg) => s + (seg.end - seg.start), 0);
+    // Speech is what the voice-activity detector hears as a voice, not merely "not silent".
+    const vad = detectVoiceActivity(pcm16ToFloat(wavData(await fs.readFile(wav.absolutePath)).pcm));
+    const speech = vad.speech;
+    const speechSeconds = vad.speechSeconds;
     ctx.results.audio = {
       duration_seconds: duration,
       loudness,
       silences,
       speech_segments: speech,
       speech_seconds: Math.round(speechSeconds * 1000) / 1000,
+      speech_detector: 'voice-activity (loudness modulation, voicing, pitch motion)',
       waveform: wave.relativePath,
       prepared_for_transcription: {
         path: prepared.relativePath,

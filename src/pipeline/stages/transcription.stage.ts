@@ -12,6 +12,7 @@ import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
+import { transcribeLocally } from './local-speech.ts';
 
 /** Longest chunk sent in one request (providers cap uploads around 25 MB ≈ 13 min of 16 kHz PCM). */
 export const CHUNK_SECONDS = 600;
@@ -42,13 +43,21 @@ export const transcriptionStage: Stage = {
   optional: true,
   // The work happens at the provider; cutting chunks is a stream copy.
   cost: 0,
-  appliesTo: (ctx) =>
-    allOf(
-      unless(ctx.deps.providers.transcription() !== null, 'no transcription provider is configured'),
-      unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off'),
-    ),
+  appliesTo: (ctx) => allOf(unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off')),
   async run(ctx) {
-    const provider = ctx.deps.providers.transcription()!;
+    const provider = ctx.deps.providers.transcription();
+    // No provider configured: the local engine (a provider, when set, replaces it).
+    if (!provider) {
+      const a = ctx.results.audio!;
+      const local = await transcribeLocally(
+        ctx,
+        a.prepared_for_transcription.path,
+        a.duration_seconds,
+        a.speech_segments,
+      );
+      ctx.results.transcript = { ...local, chunks: local.segments.length, cost_usd: 0, latency_ms: 0 };
+      return;
+    }
     const { config, db, storage } = ctx.deps;
     const audio = ctx.results.audio!;
     const wav = storage.resolve(audio.prepared_for_transcription.path);

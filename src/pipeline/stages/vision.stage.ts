@@ -104,10 +104,7 @@ export const visionStage: Stage = {
   cost: 1,
   appliesTo: (ctx) =>
     allOf(
-      unless(
-        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video',
-        'not an image or a video',
-      ),
+      unless(ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video', 'not an image or a video'),
       unless(ctx.deps.vision !== undefined, 'no model host in this process'),
       unless(visionTasks(ctx).length > 0, 'objects, faces and moderation are switched off'),
       unless(ctx.source?.mediaType === 'image' || (ctx.frames?.length ?? 0) > 0, 'no frame was extracted'),

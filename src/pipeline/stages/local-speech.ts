@@ -1,0 +1,85 @@
+/**
+ * The transcription stage's engine when no transcription provider is configured:
+ * PocketSphinx on what the voice-activity detector calls speech, bounded by
+ * LOCAL_SPEECH_MAX_SECONDS. An engine crash or timeout does not fail the analysis: the
+ * section records the failure (code SPEECH_ENGINE_FAILED) and the other stages go on.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { planSpeechChunks, recognizeSpeech, type RecognizedWord } from '../../media/local-speech.ts';
+import { ProcessError } from '../../media/process-runner.ts';
+import { wavData } from '../../media/voice-activity.ts';
+import { artifactPath } from '../artifacts.ts';
+import type { StageContext } from '../stage.ts';
+
+/** Measured in bench/speech.bench.ts on real recorded read speech (LibriVox, pocketsphinx-testdata). */
+export const LOCAL_SPEECH_MEASURED_WER = 0.31;
+/** Engines decoding at once: the machine's two cores. */
+const PARALLEL_ENGINES = 2;
+
+export interface LocalTranscript {
+  provider: 'local';
+  engine: 'pocketsphinx';
+  model: 'en-us';
+  language: 'en';
+  text: string;
+  words: RecognizedWord[];
+  segments: Array<{ start: number; end: number; text: string }>;
+  seconds_transcribed: number;
+  truncated: boolean;
+  measured_word_error_rate: number;
+  note: string;
+  error?: { code: 'SPEECH_ENGINE_FAILED'; message: string };
+}
+
+export async function transcribeLocally(
+  ctx: StageContext,
+  wavRelative: string,
+  duration: number,
+  speech: Array<{ start: number; end: number }>,
+): Promise<LocalTranscript> {
+  const cfg = ctx.deps.config.media.localSpeech;
+  const base: LocalTranscript = {
+    provider: 'local',
+    engine: 'pocketsphinx',
+    model: 'en-us',
+    language: 'en',
+    text: '',
+    words: [],
+    segments: [],
+    seconds_transcribed: Math.min(duration, cfg.maxSeconds),
+    truncated: duration > cfg.maxSeconds,
+    measured_word_error_rate: LOCAL_SPEECH_MEASURED_WER,
+    note: `Local draft transcript (PocketSphinx, English); about ${Math.round(LOCAL_SPEECH_MEASURED_WER * 100)} % of words are wrong on read speech. Set TRANSCRIPTION_PROVIDER for a better one.`,
+  };
+  const chunks = planSpeechChunks(speech, duration, cfg.maxSeconds);
+  if (chunks.length === 0) return base;
+  const { pcm } = wavData(await fs.readFile(ctx.deps.storage.resolve(wavRelative)));
+  const work = await artifactPath(ctx, 'temp', 'speech/.keep');
+  try {
+    const words = await recognizeSpeech(
+      pcm,
+      chunks,
+      path.dirname(work.absolutePath),
+      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: PARALLEL_ENGINES },
+      ctx.signal,
+    );
+    const segments = chunks
+      .map((c) => ({
+        start: c.start,
+        end: c.end,
+        text: words
+          .filter((w) => w.start >= c.start && w.start < c.end)
+          .map((w) => w.word)
+          .join(' '),
+      }))
+      .filter((s) => s.text);
+    return { ...base, words, segments, text: words.map((w) => w.word).join(' ') };
+  } catch (err) {
+    if (ctx.signal.aborted || !(err instanceof ProcessError)) throw err;
+    ctx.log.warn({ err: err.message }, 'local speech engine failed; the analysis goes on without a transcript');
+    return { ...base, error: { code: 'SPEECH_ENGINE_FAILED', message: err.message.slice(0, 500) } };
+  } finally {
+    await fs.rm(path.dirname(work.absolutePath), { recursive: true, force: true });
+  }
+}

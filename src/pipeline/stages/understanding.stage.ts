@@ -1,0 +1,138 @@
+/**
+ * Understanding: language, entities and keywords over everything the analysis heard and
+ * read (transcript, on-screen text, image text, document text), chapters for long media
+ * (at pauses in speech), and the searchable segments (embedded in batches in the
+ * embedding worker thread, stored in media_segments). A failure here is recorded in the
+ * section; the analysis still completes with what the other stages found.
+ */
+import fs from 'node:fs/promises';
+import { understandText, keywords } from '../../nlp/text-understanding.ts';
+import { sharedEmbedder } from '../../nlp/embedder.ts';
+import { indexSegments } from '../../domain/search/segment-indexer.ts';
+import {
+  documentParagraphs,
+  nearestFrame,
+  segmentsAsWindows,
+  transcriptWindows,
+  type SegmentDraft,
+  type TimedWord,
+} from '../../domain/search/segment-drafts.ts';
+import type { Stage, StageContext } from '../stage.ts';
+
+/** Media at least this long get chapters. */
+export const CHAPTER_MIN_MEDIA_SECONDS = 120;
+/** A pause in speech this long may start a chapter, once the current one is this long. */
+const CHAPTER_PAUSE_SECONDS = 2;
+const CHAPTER_MIN_SECONDS = 45;
+
+export interface Chapter {
+  start: number;
+  end: number;
+  title: string;
+}
+
+/** Chapters from transcript windows: cut at long pauses once a chapter is long enough; titled by its keywords. */
+export function chaptersFromWindows(
+  windows: Array<{ start: number; end: number; text: string }>,
+  duration: number,
+): Chapter[] {
+  if (duration < CHAPTER_MIN_MEDIA_SECONDS || windows.length === 0) return [];
+  const chapters: Chapter[] = [];
+  let current: typeof windows = [];
+  const flush = (end: number) => {
+    if (!current.length) return;
+    const start = chapters.length ? chapters[chapters.length - 1]!.end : 0;
+    const title = keywords(current.map((w) => w.text).join(' '), 3).join(', ') || 'speech';
+    chapters.push({ start, end, title });
+    current = [];
+  };
+  for (const w of windows) {
+    const prev = current[current.length - 1];
+    const chapterStart = chapters.length ? chapters[chapters.length - 1]!.end : 0;
+    if (prev && w.start - prev.end >= CHAPTER_PAUSE_SECONDS && prev.end - chapterStart >= CHAPTER_MIN_SECONDS)
+      flush((prev.end + w.start) / 2);
+    current.push(w);
+  }
+  flush(duration);
+  return chapters;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are open JSON sections on this pipeline
+type Sections = Record<string, any>;
+
+async function drafts(
+  ctx: StageContext,
+): Promise<{ drafts: SegmentDraft[]; windows: Array<{ start: number; end: number; text: string }> }> {
+  const r = ctx.results as unknown as Sections;
+  const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
+  const out: SegmentDraft[] = [];
+  const words: TimedWord[] | undefined = r.transcript?.words;
+  const windows = words?.length
+    ? transcriptWindows(words)
+    : segmentsAsWindows((r.transcript?.segments ?? []) as Array<{ start: number; end: number; text: string }>);
+  for (const w of windows)
+    out.push({
+      kind: 'transcript',
+      start: w.start,
+      end: w.end,
+      page: null,
+      text: w.text,
+      keyframe: nearestFrame(frames, (w.start + w.end) / 2),
+    });
+  for (const line of (r.ocr?.lines ?? []) as Array<{ text: string; seconds: number[] }>) {
+    const at = line.seconds[0] ?? 0;
+    out.push({
+      kind: 'ocr',
+      start: at,
+      end: line.seconds[line.seconds.length - 1] ?? at,
+      page: null,
+      text: line.text,
+      keyframe: nearestFrame(frames, at),
+    });
+  }
+  const imageText: string | undefined = r.image?.ocr?.text;
+  if (imageText)
+    for (const line of imageText.split('\n'))
+      out.push({ kind: 'image_text', start: null, end: null, page: null, text: line, keyframe: null });
+  if (r.document?.text_path) {
+    const text = await fs.readFile(ctx.deps.storage.resolve(r.document.text_path), 'utf8');
+    for (const p of documentParagraphs(text, r.document.format === 'pdf'))
+      out.push({ kind: 'document', start: null, end: null, page: p.page, text: p.text, keyframe: null });
+  }
+  return { drafts: out, windows };
+}
+
+export const understandingStage: Stage = {
+  name: 'understanding',
+  needs: [],
+  uses: ['transcript', 'ocr', 'image', 'document', 'frames'],
+  produces: ['understanding'],
+  optional: true,
+  appliesTo: (ctx) => ctx.source !== null,
+  async run(ctx) {
+    const started = performance.now();
+    try {
+      const { drafts: list, windows } = await drafts(ctx);
+      const understanding = understandText(list.map((d) => d.text).join('\n'));
+      const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
+      const indexed = await indexSegments(
+        ctx.deps.db,
+        sharedEmbedder(),
+        { id: ctx.analysis.id, tenantId: ctx.analysis.tenantId },
+        list,
+      );
+      ctx.results.understanding = {
+        ...understanding,
+        chapters,
+        segments: { stored: indexed.stored, by_kind: indexed.byKind, not_indexed: indexed.dropped },
+        ms: Math.round(performance.now() - started),
+      };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.log.warn({ err: (err as Error).message }, 'understanding failed; the analysis goes on without it');
+      ctx.results.understanding = {
+        error: { code: 'PROCESSING_FAILED', message: (err as Error).message.slice(0, 500) },
+      };
+    }
+  },
+};
