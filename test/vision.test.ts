@@ -97,7 +97,6 @@ describe('without a provider', { skip }, () => {
     assert.ok(moderation.strongest && moderation.strongest.seconds >= 0);
     assert.match(s.result_summary, /^13 s video, 5 shots; .*a person/);
     assert.match(s.result_summary, /a cup/);
-    assert.match(s.result_summary, /no model answered the prompt/i);
     assert.equal(s.results.contact_sheet.frames.length, 6);
   });
 

@@ -20,7 +20,9 @@ function fmtDuration(s: number | null | undefined): string | null {
 /** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
 export function resultSummary(results: AnalysisSections): string {
   const answer = results.answer;
-  if (answer?.text) return answer.text;
+  if (answer?.text && answer.provider) return answer.text;
+  // Without a model the local answer is extracted text; what was seen comes first.
+  if (answer?.text) return [visionDescription(results), answer.text].filter(Boolean).join('\n');
   const parts = [visionDescription(results), summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
   if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
