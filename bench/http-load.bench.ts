@@ -69,7 +69,7 @@ async function main() {
   await handle.pool.query('ALTER TABLE media_analysis_requests DISABLE TRIGGER media_analysis_requests_counts_insert');
   await handle.pool.query(`
     INSERT INTO media_analysis_requests
-      (id, correlation_id, prompt, prompt_hash, source_url, media_type, status, progress, created_by, created_at, updated_at,
+      (id, correlation_id, prompt, prompt_hash, source_url, media_type, status, progress, tenant_id, created_at, updated_at,
        started_at, completed_at, results, error_code, error_message)
     SELECT gen_random_uuid(), 'seed-' || g, 'Describe the scene ' || g, md5(g::text) || md5((g + 1)::text),
            'https://media.example.com/' || g || '.mp4',
@@ -88,7 +88,7 @@ async function main() {
          LATERAL (SELECT (ARRAY['completed','completed','completed','completed','completed','completed','failed','pending','processing','cancelled'])[1 + (g / 7) % 10] AS status) s`);
   await handle.pool.query('ALTER TABLE media_analysis_requests ENABLE TRIGGER media_analysis_requests_counts_insert');
   await handle.pool.query(`INSERT INTO analysis_counts (tenant_id, status, media_type, slot, n)
-    SELECT created_by, status, media_type, 0, count(*) FROM media_analysis_requests GROUP BY 1, 2, 3`);
+    SELECT tenant_id, status, media_type, 0, count(*) FROM media_analysis_requests GROUP BY 1, 2, 3`);
   await handle.pool.query('VACUUM ANALYZE media_analysis_requests');
   // Flush the seed's dirty pages now, so a checkpoint does not land inside a scenario.
   await handle.pool.query('CHECKPOINT');
@@ -96,11 +96,11 @@ async function main() {
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
   const ids = (
     await handle.pool.query<{ id: string }>(
-      `SELECT id FROM media_analysis_requests WHERE created_by = 'tenant-0' ORDER BY random() LIMIT 2000`,
+      `SELECT id FROM media_analysis_requests WHERE tenant_id = 'tenant-0' ORDER BY random() LIMIT 2000`,
     )
   ).rows.map((r) => r.id);
   const tenantRows = Number(
-    (await handle.pool.query(`SELECT count(*) AS n FROM media_analysis_requests WHERE created_by = 'tenant-0'`)).rows[0]
+    (await handle.pool.query(`SELECT count(*) AS n FROM media_analysis_requests WHERE tenant_id = 'tenant-0'`)).rows[0]
       .n,
   );
   await handle.close();

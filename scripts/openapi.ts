@@ -1,3 +1,5 @@
+import { SearchService } from '../src/domain/search/search.service.ts';
+import { sharedEmbedder } from '../src/nlp/embedder.ts';
 /**
  * Writes the OpenAPI document the app serves at /openapi.json to `openapi.json` at the
  * repository root (or the path given). No database is contacted: the routes only describe
@@ -25,10 +27,10 @@ export async function openapiDocument(): Promise<unknown> {
     throw new Error('not in document mode');
   };
   const app = await buildApp({
+    search: new SearchService(database.db, sharedEmbedder),
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     media: {
-      db: database.db,
       analyses: new AnalysisService(database.db, { maxJobAttempts: 1, idempotencyTtlHours: 1 }),
       keys,
       storage: new LocalFileStorage('/nonexistent'),
@@ -44,6 +46,7 @@ export async function openapiDocument(): Promise<unknown> {
       storageRoot: '/nonexistent',
     },
     integrations: {
+      db: database.db,
       webhooks: new WebhookService({
         db: database.db,
         checkAddress: never,

@@ -72,7 +72,7 @@ describe('POST /api/media/analyze', () => {
       .selectAll()
       .where('id', '=', body.analysis_id)
       .executeTakeFirstOrThrow();
-    assert.equal(row.created_by, 'tenant-a');
+    assert.equal(row.tenant_id, 'tenant-a');
     assert.equal(row.correlation_id, 'req-123');
     assert.match(row.prompt_hash, /^[0-9a-f]{64}$/);
     assert.deepEqual(row.analysis_config, { model: 'm', max_tokens: 100, temperature: 0.2 });
@@ -540,12 +540,12 @@ describe('GET /api/media/history', () => {
   });
 
   test('the trigger-kept counters agree with count(*) after inserts, transitions and deletes', async () => {
-    const real = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
-      SELECT created_by, status, media_type, count(*)::int AS n FROM media_analysis_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(
+    const real = await sql<{ tenant_id: string; status: string; media_type: string; n: number }>`
+      SELECT tenant_id, status, media_type, count(*)::int AS n FROM media_analysis_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(
       t.db.db,
     );
-    const kept = await sql<{ created_by: string; status: string; media_type: string; n: number }>`
-      SELECT tenant_id AS created_by, status, media_type, sum(n)::int AS n FROM analysis_counts GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`.execute(
+    const kept = await sql<{ tenant_id: string; status: string; media_type: string; n: number }>`
+      SELECT tenant_id, status, media_type, sum(n)::int AS n FROM analysis_counts GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3`.execute(
       t.db.db,
     );
     assert.ok(real.rows.length > 3);

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from './helpers/app.ts';
-import { applyTransition } from '../src/domain/analysis/analysis.service.ts';
+import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { analysisEventRepository } from '../src/persistence/analysis-event.repository.ts';
 import type { Actor } from '../src/domain/analysis/analysis.types.ts';

@@ -105,11 +105,11 @@ test('CHECK constraints reject out-of-range values', async () => {
     prompt: 'p',
     prompt_hash: 'a'.repeat(64),
     source_url: 'https://x',
-    created_by: 't',
+    tenant_id: 't',
   };
   const insert = (over: Record<string, unknown>) =>
-    sql`INSERT INTO media_analysis_requests (id, correlation_id, prompt, prompt_hash, source_url, created_by, progress, retry_count, status, media_type)
-        VALUES (${over.id ?? base.id}, ${base.correlation_id}, ${base.prompt}, ${base.prompt_hash}, ${over.source_url ?? base.source_url}, ${base.created_by},
+    sql`INSERT INTO media_analysis_requests (id, correlation_id, prompt, prompt_hash, source_url, tenant_id, progress, retry_count, status, media_type)
+        VALUES (${over.id ?? base.id}, ${base.correlation_id}, ${base.prompt}, ${base.prompt_hash}, ${over.source_url ?? base.source_url}, ${base.tenant_id},
                 ${over.progress ?? 0}, ${over.retry_count ?? 0}, ${over.status ?? 'pending'}, ${over.media_type ?? 'unknown'})`.execute(
       k,
     );

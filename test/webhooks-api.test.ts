@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
-import { applyTransition } from '../src/domain/analysis/analysis.service.ts';
+import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 
 let t: TestApp;

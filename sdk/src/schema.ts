@@ -140,6 +140,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/media/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the tenant’s analyses by words and meaning; each hit quotes its best segments */
+        get: operations["searchAnalyses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -704,6 +721,29 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
                     };
                 };
             };
@@ -1353,6 +1393,29 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
                     };
                 };
             };
@@ -1566,6 +1629,29 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
                     };
                 };
             };
@@ -1890,6 +1976,138 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    searchAnalyses: {
+        parameters: {
+            query: {
+                /** @description What to find, in words (at most 256 characters): "a boat", "invoice 48213", "someone talks about revenue" */
+                q: string;
+                media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                status?: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                date_from?: string;
+                date_to?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        query: string;
+                        terms: string[];
+                        data: {
+                            analysis_id: string;
+                            media_type: string;
+                            status: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            result_summary: string | null;
+                            status_url: string;
+                            score: number;
+                            segments: {
+                                segment_id: number;
+                                /** @description transcript, ocr, document, image_text, shot or object */
+                                kind: string;
+                                text: string;
+                                start_seconds: number | null;
+                                end_seconds: number | null;
+                                page: number | null;
+                                /** @description reciprocal rank fusion score */
+                                score: number;
+                                /** @description "text" (full-text), "meaning" (embedding) or both */
+                                matched_by: string[];
+                                similarity: number | null;
+                                keyframe_url: string | null;
+                            }[];
+                        }[];
+                        stats: {
+                            text_matches: number;
+                            semantic_candidates: number;
+                            semantic_matches: number;
+                            indexed_segments: number;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,13 +10,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '../observability/logger.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
-import { mediaRoutes, type MediaRoutesDeps } from './routes/media.routes.ts';
+import { mediaRoutes } from './routes/media.routes.ts';
+import type { MediaRoutesDeps } from './routes/media.deps.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
 import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
-import { SearchService } from '../domain/search/search.service.ts';
-import { sharedEmbedder } from '../nlp/embedder.ts';
+import type { SearchService } from '../domain/search/search.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
 import { webhookDeliveryRoutes, webhookRoutes } from './routes/webhooks.routes.ts';
@@ -24,6 +24,7 @@ import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.t
 import { exportRoutes } from './routes/exports.routes.ts';
 import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import type { Db } from '../persistence/database.ts';
 import { finishDocument } from './openapi.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
@@ -31,7 +32,6 @@ export function mediaSettings(config: AppConfig) {
   return {
     authMode: config.auth.mode,
     maxUploadBytes: config.limits.maxUploadBytes,
-    idempotencyTtlHours: config.auth.idempotencyTtlHours,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
     artifactDelivery: { mode: config.storage.artifactDelivery, ttlSeconds: config.storage.artifactUrlTtlSeconds },
@@ -47,10 +47,10 @@ export interface AppDeps {
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
-  /** Library search; built over `media.db` with a lazily started embedding worker when not given. */
-  search?: SearchService;
+  /** Library search (built by the runtime, with a lazily started embedding worker). */
+  search: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
-  integrations?: { webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  integrations?: { db: Db; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
   /** The web console at `/` (served when built); false turns it off. */
   console?: ConsoleRoutesOptions | false;
 }
@@ -98,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, deps.health);
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
   await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
-  const search = deps.search ?? new SearchService(deps.media.db, sharedEmbedder);
+  const { search } = deps;
   for (const prefix of ['/api/media', '/api/v1/media'])
     await app.register(searchRoutes, {
       search,
@@ -124,7 +124,7 @@ async function registerIntegrations(
   deps: AppDeps,
   integrations: NonNullable<AppDeps['integrations']>,
 ): Promise<void> {
-  const base = { db: deps.media.db, keys: deps.media.keys, authMode: deps.media.authMode };
+  const base = { db: integrations.db, keys: deps.media.keys, authMode: deps.media.authMode };
   const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
   await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
   await app.register(webhookDeliveryRoutes, {

@@ -4,15 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
-import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { createRuntime, webhookLeaseSeconds, type Runtime } from './runtime.ts';
-import { buildApp, mediaSettings } from '../http/app.ts';
-import { Metrics } from '../observability/metrics.ts';
-import { AppCache } from '../cache/cache.ts';
-import { startInvalidationListener } from '../cache/invalidation.ts';
-import { EventHub } from '../events/event-hub.ts';
-import { startWorker, type WorkerHandle } from '../queue/worker.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
 import { runCleanup, verifyStorage } from '../storage/retention.ts';
@@ -49,18 +42,7 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   const rt = await createRuntime({ models: withWorker });
   const { config, logger } = rt;
   // Signal handlers go in first, so a SIGTERM during start-up still drains what started.
-  const components: {
-    app: FastifyInstance | null;
-    worker: WorkerHandle | null;
-    stopCache: (() => Promise<void>) | null;
-  } = { app: null, worker: null, stopCache: null };
-  installShutdown(rt, async () => {
-    if (components.app) await components.app.close();
-    // Handlers can outlive their sockets (a client that hung up); let their writes land.
-    await rt.analyses.drain();
-    if (components.worker) await components.worker.stop();
-    if (components.stopCache) await components.stopCache();
-  });
+  installShutdown(rt);
   if (config.auth.mode === 'disabled')
     logger.warn('AUTH_MODE=disabled: every request is served as tenant "default" without an API key');
   const boot = await rt.keys.ensureBootstrapKey(config.dataDir);
@@ -69,82 +51,14 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
       `\nCreated the first admin API key (shown once; also written to ${boot.file}, mode 0600):\n\n  ${boot.key}\n\n`,
     );
   }
-  // /metrics is served by the API; an in-process worker reports its stage durations there.
-  const metrics = withApi
-    ? new Metrics({
-        db: rt.database.db,
-        pool: rt.database.pool,
-        storageRoot: config.storage.root,
-        breakers: () => rt.pipeline.providers.breakers.states(),
-        staleAfterMs: config.worker.staleAfterMs,
-      })
-    : null;
-  const pipeline = metrics
-    ? {
-        ...rt.pipeline,
-        observeStage: (stage: string, seconds: number) => metrics.stageDuration.observe({ stage }, seconds),
-        observeStall: (stage: string) => metrics.stageStalls.inc({ stage }),
-      }
-    : rt.pipeline;
-  if (withWorker)
-    components.worker = await startWorker(rt.database.pool, pipeline, logger, {
-      ...config.worker,
-      cleanupCron: config.storage.cleanupCron,
-      tenantMaxConcurrent: config.worker.tenantMaxConcurrent,
-      webhooks: {
-        ...config.webhooks,
-        connectionString: rt.databaseUrl,
-        send: rt.webhookSender.send,
-        leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
-      },
-    });
-  if (withApi && metrics) {
-    const cache = config.cache.enabled
-      ? new AppCache({ redisUrl: config.cache.redisUrl, log: logger.child({ component: 'cache' }) })
-      : undefined;
-    if (cache) {
-      const listener = startInvalidationListener(rt.databaseUrl, cache, logger.child({ component: 'cache' }));
-      components.stopCache = async () => {
-        await listener.stop();
-        await cache.close();
-      };
-      metrics.trackCache(cache);
-    }
-    const hub = new EventHub(rt.databaseUrl, logger.child({ component: 'events' })).start();
-    const stopCache = components.stopCache;
-    components.stopCache = async () => {
-      await hub.stop();
-      if (stopCache) await stopCache();
-    };
-    components.app = await buildApp({
-      integrations: { webhooks: rt.webhooks, hub, heartbeatMs: config.events.heartbeatMs },
-      metrics,
-      logger,
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      media: {
-        db: rt.database.db,
-        analyses: rt.analyses,
-        keys: rt.keys,
-        storage: rt.storage,
-        ...mediaSettings(config),
-        cache,
-        rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
-      },
-      health: {
-        db: rt.database.db,
-        workerExpected: () => withWorker,
-        staleAfterMs: config.worker.staleAfterMs,
-        breakers: () => rt.pipeline.providers.breakers.states(),
-        cache,
-        databaseCircuit: () => rt.database.breaker.status,
-        storageRoot: config.storage.root,
-      },
-    });
-    await components.app.listen({ host: config.http.host, port: config.http.port });
+  if (withWorker) await rt.startWorker();
+  if (withApi) {
+    const app = await rt.createApi();
+    await app.listen({ host: config.http.host, port: config.http.port });
   }
 }
 
-function installShutdown(rt: Runtime, stop: () => Promise<void>): void {
+function installShutdown(rt: Runtime): void {
   // graphile-worker can leave a rejected promise behind when PostgreSQL disappears in
   // the middle of its batch job updates. A long-running service should log that and
   // keep going (the database coming back is the normal case), not exit.
@@ -159,15 +73,13 @@ function installShutdown(rt: Runtime, stop: () => Promise<void>): void {
     }
     shuttingDown = true;
     rt.logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
-    stop()
-      .then(() => rt.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          rt.logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+    rt.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        rt.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

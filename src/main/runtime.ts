@@ -1,9 +1,14 @@
 /**
- * The composition root shared by every entry point: configuration, logger, database
- * (embedded PostgreSQL when DATABASE_URL is not set), storage and services.
+ * The one composition root, used by every entry point (`start`, `api`, `worker`, the CLI
+ * commands) and by the tests: configuration, logger, database (embedded PostgreSQL when
+ * DATABASE_URL is not set), storage, services, providers, metrics, cache, and the two
+ * things a process may run on top of them — the HTTP API and a worker.
  */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { loadConfig, maskUrl, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { createDatabase, type DatabaseHandle } from '../persistence/database.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../persistence/embedded-postgres.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
@@ -14,11 +19,39 @@ import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
-import { ModelHost, modelHostOptions } from '../media/vision/model-host.ts';
-import type { Kysely } from 'kysely';
+import { ModelHost, modelHostOptions, type VisionAdapter } from '../media/vision/model-host.ts';
 import { ProviderRegistry } from '../providers/provider-registry.ts';
+import { AppCache } from '../cache/cache.ts';
+import { startInvalidationListener } from '../cache/invalidation.ts';
+import { buildApp, mediaSettings } from '../http/app.ts';
+import { startWorker, type WorkerHandle, type WorkerOptions } from '../queue/worker.ts';
 import { WebhookService } from '../domain/webhook/webhook.service.ts';
 import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.ts';
+import { EventHub } from '../events/event-hub.ts';
+import { SearchService } from '../domain/search/search.service.ts';
+import { sharedEmbedder } from '../nlp/embedder.ts';
+
+/** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
+export interface RuntimeTuning {
+  providerBackoff?: { baseMs: number; capMs: number };
+  workerBackoff?: { baseMs: number; capMs: number };
+}
+
+export interface RuntimeOptions {
+  config?: AppConfig;
+  logger?: Logger;
+  migrate?: boolean;
+  applicationName?: string;
+  tuning?: RuntimeTuning;
+  /**
+   * This process runs pipeline workers: the first worker started creates the vision model
+   * host (one per process; its thread and models start on the first picture). An API-only
+   * process never creates one.
+   */
+  models?: boolean;
+  /** A vision adapter made by the caller (tests), who also closes it; overrides `models`. */
+  vision?: VisionAdapter;
+}
 
 export interface Runtime {
   config: AppConfig;
@@ -29,10 +62,24 @@ export interface Runtime {
   storage: Storage;
   analyses: AnalysisService;
   keys: ApiKeyService;
+  providers: ProviderRegistry;
+  metrics: Metrics;
+  /** The status/history cache, made by `createApi`; undefined before or when CACHE_ENABLED=false. */
+  readonly cache: AppCache | undefined;
   pipeline: PipelineDeps;
   webhooks: WebhookService;
   /** Signs and sends webhooks under the SSRF rules (shared by the API's test pings and the dispatcher). */
   webhookSender: WebhookSender;
+  /** Live events (SSE), made by `createApi`; undefined before. */
+  readonly hub: EventHub | undefined;
+  /**
+   * Build the HTTP API (not listening yet). Also starts the cache's invalidation
+   * listener, so every process serving the API sees other processes' changes.
+   */
+  createApi(): Promise<FastifyInstance>;
+  /** Start a worker on this runtime's pool; `overrides` adjust the configured options. */
+  startWorker(overrides?: Partial<WorkerOptions>): Promise<WorkerHandle>;
+  /** Stop in order: API (in-flight requests), pending creates, workers, cache, database. */
   close(): Promise<void>;
 }
 
@@ -41,18 +88,11 @@ export function webhookLeaseSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) + 15;
 }
 
-export async function createRuntime(
-  opts: {
-    config?: AppConfig;
-    logger?: Logger;
-    migrate?: boolean;
-    applicationName?: string;
-    /** This process runs pipeline workers: give them the vision model host (never in an API-only process). */
-    models?: boolean;
-  } = {},
-): Promise<Runtime> {
-  const config = opts.config ?? loadConfig();
-  const logger = opts.logger ?? createLogger(config.log.level);
+async function openDatabase(
+  config: AppConfig,
+  logger: Logger,
+  applicationName: string | undefined,
+): Promise<{ url: string; database: DatabaseHandle; embedded: EmbeddedHandle | null }> {
   let embedded: EmbeddedHandle | null = null;
   let url = config.database.url;
   if (!url) {
@@ -69,7 +109,13 @@ export async function createRuntime(
     url = embedded.connectionString;
   }
   logger.info({ database: maskUrl(url) }, 'connecting to PostgreSQL');
-  const database = createDatabase(url, config.database, opts.applicationName);
+  return { url, database: createDatabase(url, config.database, applicationName), embedded };
+}
+
+export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? createLogger(config.log.level);
+  const { url, database, embedded } = await openDatabase(config, logger, opts.applicationName);
   await refuseSuperuser(config, database.db as unknown as Kysely<unknown>, logger).catch(async (err: unknown) => {
     await database.close();
     if (embedded) await embedded.stop();
@@ -95,11 +141,32 @@ export async function createRuntime(
   const providers = new ProviderRegistry(config.providers, {
     onBreakerChange: (name, from, to) =>
       breakerLog[to === 'open' ? 'warn' : 'info']({ breaker: name, from, to }, `circuit ${name} is ${to}`),
+    ...(opts.tuning?.providerBackoff ? { backoff: opts.tuning.providerBackoff } : {}),
   });
   const downloadAgent = createGuardedAgent({
     allowHosts: config.limits.downloadAllowHosts,
     timeoutMs: config.limits.downloadTimeoutMs,
   });
+  // /metrics is served by the API; an in-process worker reports its stage durations there.
+  const metrics = new Metrics({
+    db: database.db,
+    pool: database.pool,
+    storageRoot: config.storage.root,
+    breakers: () => providers.breakers.states(),
+    staleAfterMs: config.worker.staleAfterMs,
+  });
+  const pipeline: PipelineDeps = {
+    db: database.db,
+    storage,
+    config,
+    downloadAgent,
+    providers,
+    observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
+    observeStall: (stage) => metrics.stageStalls.inc({ stage }),
+    ...(opts.vision ? { vision: opts.vision } : {}),
+  };
+  /** The model host this runtime made (and closes); none in an API-only process. */
+  let ownHost: ModelHost | undefined;
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({
     db: database.db,
@@ -108,9 +175,95 @@ export async function createRuntime(
     rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
     leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
   });
-  // One model host per worker process; its thread (and the models) start on the first
-  // picture analysed. An API-only process never creates it.
-  const vision = opts.models ? new ModelHost(modelHostOptions(config)) : undefined;
+  let hub: EventHub | undefined;
+  const cacheLog = logger.child({ component: 'cache' });
+  // Made with the API only: CLI commands and workers never read the cache or connect to Redis.
+  let cache: AppCache | undefined;
+
+  const apps: FastifyInstance[] = [];
+  const workers: WorkerHandle[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
+
+  const createApi = async (): Promise<FastifyInstance> => {
+    if (!cache && config.cache.enabled) {
+      cache = new AppCache({ redisUrl: config.cache.redisUrl, log: cacheLog });
+      metrics.trackCache(cache);
+      const listener = startInvalidationListener(url, cache, cacheLog);
+      stoppers.push(() => listener.stop());
+      await listener.ready;
+    }
+    if (!hub) {
+      const started = new EventHub(url, logger.child({ component: 'events' })).start();
+      hub = started;
+      stoppers.push(() => started.stop());
+      await started.ready;
+    }
+    const app = await buildApp({
+      search: new SearchService(database.db, sharedEmbedder),
+      integrations: { db: database.db, webhooks, hub, heartbeatMs: config.events.heartbeatMs },
+      metrics,
+      logger,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      media: {
+        analyses,
+        keys,
+        storage,
+        ...mediaSettings(config),
+        cache,
+        rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
+      },
+      health: {
+        db: database.db,
+        // A process that started a worker expects its heartbeat to be fresh.
+        workerExpected: () => workers.length > 0,
+        staleAfterMs: config.worker.staleAfterMs,
+        breakers: () => providers.breakers.states(),
+        cache,
+        databaseCircuit: () => database.breaker.status,
+        storageRoot: config.storage.root,
+      },
+    });
+    apps.push(app);
+    return app;
+  };
+
+  const startRuntimeWorker = async (overrides: Partial<WorkerOptions> = {}): Promise<WorkerHandle> => {
+    if (opts.models && !pipeline.vision) pipeline.vision = ownHost = new ModelHost(modelHostOptions(config));
+    const worker = await startWorker(database.pool, pipeline, logger, {
+      ...config.worker,
+      cleanupCron: config.storage.cleanupCron,
+      webhooks: {
+        ...config.webhooks,
+        connectionString: url,
+        send: webhookSender.send,
+        leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
+      },
+      ...(opts.tuning?.workerBackoff ? { backoff: opts.tuning.workerBackoff } : {}),
+      ...overrides,
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      for (const app of apps) await app.close();
+      // Handlers can outlive their sockets (a client that hung up); let their writes land.
+      await analyses.drain();
+      for (const worker of workers) await worker.stop();
+      await ownHost?.close();
+      for (const stop of stoppers) await stop();
+      await cache?.close();
+      await storage.close();
+      await webhookSender.close();
+      await downloadAgent.close();
+      await database.close();
+      if (embedded) await embedded.stop();
+    })();
+    return closing;
+  };
+
   return {
     config,
     databaseUrl: url,
@@ -119,17 +272,20 @@ export async function createRuntime(
     storage,
     analyses,
     keys,
-    pipeline: { db: database.db, storage, config, downloadAgent, providers, vision },
+    providers,
+    metrics,
+    get cache() {
+      return cache;
+    },
+    pipeline,
     webhooks,
     webhookSender,
-    close: async () => {
-      await vision?.close();
-      await storage.close();
-      await webhookSender.close();
-      await downloadAgent.close();
-      await database.close();
-      if (embedded) await embedded.stop();
+    get hub() {
+      return hub;
     },
+    createApi,
+    startWorker: startRuntimeWorker,
+    close,
   };
 }
 

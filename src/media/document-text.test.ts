@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectLanguage, htmlToText } from './document-text.ts';
 import { dedupeFrameText, normaliseLine } from '../pipeline/stages/frame-ocr.stage.ts';
-import { parseRange } from '../http/routes/media.routes.ts';
 
 const langs: Array<[string, string | null]> = [
   ['The cat and the dog are in the garden with the children.', 'en'],
@@ -33,33 +32,4 @@ test('frame OCR lines are de-duplicated across frames', () => {
     { text: 'Other line', seconds: [3] },
   ]);
   assert.equal(normaliseLine('  A--b  '), 'a b');
-});
-
-const ranges: Array<[string | undefined, number, ReturnType<typeof parseRange>]> = [
-  [undefined, 100, null],
-  ['bytes=0-9', 100, { start: 0, end: 9 }],
-  ['bytes=90-', 100, { start: 90, end: 99 }],
-  ['bytes=-10', 100, { start: 90, end: 99 }],
-  ['bytes=50-500', 100, { start: 50, end: 99 }],
-  ['bytes=100-', 100, 'unsatisfiable'],
-  ['bytes=5-2', 100, 'unsatisfiable'],
-  ['bytes=0-1,5-6', 100, null],
-  ['items=0-1', 100, null],
-];
-for (const [h, size, out] of ranges) test(`Range ${h}`, () => assert.deepEqual(parseRange(h, size), out));
-
-test('a PDF over the page limit is refused before its text is read', async () => {
-  const { pdfText } = await import('./document-text.ts');
-  const { makePdf } = await import('../../test/helpers/fixtures.ts');
-  const fs = await import('node:fs/promises');
-  const os = await import('node:os');
-  const file = `${os.tmpdir()}/ma-pages-${process.pid}.pdf`;
-  await fs.writeFile(file, makePdf(['a', 'b', 'c']));
-  await assert.rejects(
-    pdfText(file, { maxPages: 2 }),
-    (e: unknown) => (e as { code?: string }).code === 'DOCUMENT_TOO_LONG',
-  );
-  const ok = await pdfText(file, { maxPages: 3 });
-  assert.equal(ok.pages, 3);
-  await fs.rm(file);
 });

@@ -13,7 +13,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export function toAnalysis(row: AnalysisRow): Analysis {
   return {
     id: row.id,
-    tenantId: row.created_by,
+    tenantId: row.tenant_id,
     correlationId: row.correlation_id,
     prompt: row.prompt,
     promptHash: row.prompt_hash,
@@ -77,7 +77,7 @@ export const analysisRepository = {
       .selectFrom('media_analysis_requests')
       .selectAll()
       .where('id', '=', id)
-      .where('created_by', '=', tenantId)
+      .where('tenant_id', '=', tenantId)
       .executeTakeFirst();
     return row ? toAnalysis(row) : undefined;
   },
@@ -92,7 +92,7 @@ export const analysisRepository = {
     const row = await db
       .selectFrom('media_analysis_requests')
       .selectAll()
-      .where('created_by', '=', a.tenantId)
+      .where('tenant_id', '=', a.tenantId)
       .where('prompt_hash', '=', a.promptHash)
       .where('status', '=', 'completed')
       .where('deleted_at', 'is', null)
@@ -186,7 +186,7 @@ export const analysisRepository = {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's builder types differ between select and count
 function applyFilter<Q extends { where: (...args: any[]) => Q }>(q: Q, f: ListFilter): Q {
-  q = q.where('created_by', '=', f.tenantId).where('deleted_at', 'is', null);
+  q = q.where('tenant_id', '=', f.tenantId).where('deleted_at', 'is', null);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.mediaType) q = q.where('media_type', '=', f.mediaType);
   if (f.dateFrom) q = q.where('created_at', '>=', f.dateFrom);

@@ -9,6 +9,7 @@ import * as m0001 from './migrations/0001-initial-schema.ts';
 import * as m0002 from './migrations/0002-analysis-counts.ts';
 import * as m0003 from './migrations/0003-change-notifications.ts';
 import * as m0004 from './migrations/0004-batched-counter-inserts.ts';
+import * as m0005 from './migrations/0005-tenant-id.ts';
 import * as m0006 from './migrations/0006-analysis-stages.ts';
 import * as m0007 from './migrations/0007-media-segments.ts';
 import * as m0008 from './migrations/0008-events-and-webhooks.ts';
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0002-analysis-counts': m0002,
   '0003-change-notifications': m0003,
   '0004-batched-counter-inserts': m0004,
+  '0005-tenant-id': m0005,
   '0006-analysis-stages': m0006,
   '0007-media-segments': m0007,
   '0008-events-and-webhooks': m0008,

@@ -28,7 +28,7 @@ export interface AnalysisTable {
   error_code: string | null;
   retry_count: Generated<number>;
   metadata: Json<Record<string, unknown>>;
-  created_by: string;
+  tenant_id: string;
   job_id: number | null;
   version: Generated<number>;
   created_at: Generated<Date>;

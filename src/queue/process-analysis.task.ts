@@ -14,7 +14,7 @@ import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../domain/errors.ts';
 import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
 import { isTerminal } from '../domain/analysis/analysis.state.ts';
-import { applyTransition } from '../domain/analysis/analysis.service.ts';
+import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runPipeline, AnalysisStoppedError, DEFAULT_STAGES } from '../pipeline/pipeline.ts';
 import { resultSummary } from '../pipeline/summary.ts';
@@ -87,7 +87,7 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           await sql`SELECT pg_advisory_xact_lock(hashtext(${'tenant-cap:' + current.tenantId}))`.execute(trx);
           const running = await sql<{
             n: number;
-          }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE created_by = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(
+          }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE tenant_id = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(
             trx,
           );
           if ((running.rows[0]?.n ?? 0) >= cap) return 'over-cap' as const;

@@ -38,7 +38,7 @@ export async function seedCompletedAnalysis(
       analysis_options: '{}',
       results: JSON.stringify(opts.results),
       metadata: '{}',
-      created_by: opts.tenant,
+      tenant_id: opts.tenant,
       started_at: now,
       completed_at: now,
     })

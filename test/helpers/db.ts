@@ -74,31 +74,48 @@ export interface TestDatabase extends DatabaseHandle {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase(
-  opts: { migrated?: boolean; poolMax?: number; connectTimeoutMs?: number } = {},
-): Promise<TestDatabase> {
+/** A fresh database cloned from the migrated template (no connection opened to it). */
+export async function cloneTestDatabase(
+  opts: { migrated?: boolean } = {},
+): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `ma_t_${crypto.randomBytes(6).toString('hex')}`;
   const template = opts.migrated === false ? null : await ensureTemplate();
   await withAdmin((c) =>
     c.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`),
   );
-  const url = urlForDatabase(name);
-  const handle = createDatabase(url, {
+  let dropped = false;
+  return {
+    name,
+    url: urlForDatabase(name),
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** A fresh, migrated database for one test file, with a connection pool on it. */
+export async function createTestDatabase(
+  opts: { migrated?: boolean; poolMax?: number; connectTimeoutMs?: number } = {},
+): Promise<TestDatabase> {
+  const clone = await cloneTestDatabase(opts);
+  const handle = createDatabase(clone.url, {
     ...loadConfig({}).database,
     poolMax: opts.poolMax ?? 10,
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
   });
-  let dropped = false;
+  let closed = false;
   return {
     ...handle,
-    name,
-    url,
+    name: clone.name,
+    url: clone.url,
     drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      await handle.close();
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      if (!closed) {
+        closed = true;
+        await handle.close();
+      }
+      await clone.drop();
     },
   };
 }

@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startMediaServer, type MediaServer } from '../helpers/media-server.ts';
 import { waitFor } from '../helpers/app.ts';
 import { AnalysisService } from '../../src/domain/analysis/analysis.service.ts';
-import { applyTransition } from '../../src/domain/analysis/analysis.service.ts';
+import { applyTransition } from '../../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
 import { reconcileStrandedAnalyses } from '../../src/queue/reconcile-analyses.ts';
 import { createLogger } from '../../src/observability/logger.ts';

@@ -8,7 +8,6 @@ import type { Transaction } from 'kysely';
 import type { Database, AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db } from '../../persistence/database.ts';
 import { analysisRepository, type ListFilter, type ListPage } from '../../persistence/analysis.repository.ts';
-import { auditRepository } from '../../persistence/audit.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
@@ -16,17 +15,18 @@ import { idempotencyRepository } from '../../persistence/idempotency.repository.
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
+import { canonicalJson, promptHash, sha256Hex } from './fingerprint.ts';
 import { canTransition, type TransitionName } from './analysis.state.ts';
+import { applyTransition, auditTransition } from './analysis.transition.ts';
 import {
   MAX_RETRIES,
   type Actor,
   type Analysis,
+  type Artifact,
   type AnalysisConfig,
   type AnalysisOptions,
   type MediaType,
 } from './analysis.types.ts';
-
-export const AUDIT_TABLE = 'media_analysis_requests';
 
 export interface CreateAnalysisInput {
   id?: string;
@@ -42,38 +42,26 @@ export interface CreateAnalysisInput {
   createdAt?: Date;
 }
 
-export interface IdempotencyContext {
+interface IdempotencyContext {
   key: string;
   requestHash: string;
+  render: (a: Analysis) => Record<string, unknown>;
 }
 
-/** Canonical JSON: object keys sorted, so equal values hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+/** An `Idempotency-Key` and what the client sent with it. */
+export interface IdempotentRequest {
+  key: string;
+  /** Everything that makes the request what it is (body, upload digest); a replay must match it. */
+  fingerprint: unknown;
+  /** The response body stored with the key and replayed to a repeated request. */
+  render: (a: Analysis) => Record<string, unknown>;
 }
 
-export function sha256Hex(s: string | Buffer): string {
-  return crypto.createHash('sha256').update(s).digest('hex');
-}
+export type SubmitOutcome =
+  { kind: 'created'; analysis: Analysis } | { kind: 'replayed'; status: number; body: Record<string, unknown> };
 
-/**
- * Same media + prompt + config → same hash. Media identity is the upload's sha-256, or
- * the source URL for downloads (its bytes are not known yet).
- */
-export function promptHash(
-  prompt: string,
-  config: AnalysisConfig,
-  media: { sha256?: string | null; url?: string | null },
-): string {
-  return sha256Hex(canonicalJson({ prompt, config, media: media.sha256 ?? media.url ?? null }));
-}
+/** Idempotency keys are 1-255 visible ASCII characters. */
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** A rough processing estimate in seconds, shown to clients on submission. */
 export function estimateSeconds(mediaType: MediaType): number {
@@ -104,11 +92,7 @@ export class AnalysisService {
    * Insert the analysis, its upload record, its audit row and its job in one
    * transaction. With an idempotency context the stored response commits with them.
    */
-  async create(
-    input: CreateAnalysisInput,
-    actor: Actor,
-    idem?: IdempotencyContext & { render: (a: Analysis) => Record<string, unknown> },
-  ): Promise<Analysis> {
+  async create(input: CreateAnalysisInput, actor: Actor, idem?: IdempotencyContext): Promise<Analysis> {
     const id = input.id ?? crypto.randomUUID();
     const item: NewAnalysis = {
       id,
@@ -140,6 +124,63 @@ export class AnalysisService {
       if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis!));
       return analysis!;
     });
+  }
+
+  /**
+   * Create, honouring an `Idempotency-Key` when one is given: the key is claimed first
+   * (committed on its own, so a concurrent duplicate sees it), completed in the create's
+   * transaction, and released when the create fails so the client can try again.
+   */
+  async submit(input: CreateAnalysisInput, actor: Actor, idem?: IdempotentRequest): Promise<SubmitOutcome> {
+    if (!idem) return { kind: 'created', analysis: await this.create(input, actor) };
+    if (!IDEMPOTENCY_KEY_PATTERN.test(idem.key))
+      throw errors.invalidParameter('Idempotency-Key', 'must be 1-255 visible ASCII characters');
+    const requestHash = sha256Hex(canonicalJson(idem.fingerprint));
+    const ttlHours = this.opts.idempotencyTtlHours;
+    const existing = await idempotencyRepository.claim(this.db, input.tenantId, idem.key, requestHash, ttlHours);
+    if (existing) {
+      if (existing.state === 'in_progress')
+        throw new AppError(
+          'IDEMPOTENCY_IN_PROGRESS',
+          'The first request with this Idempotency-Key is still being processed',
+          { headers: { 'retry-after': '1' } },
+        );
+      if (existing.requestHash !== requestHash)
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+      return { kind: 'replayed', status: existing.responseStatus ?? 202, body: existing.responseBody ?? {} };
+    }
+    try {
+      const analysis = await this.create(input, actor, { key: idem.key, requestHash, render: idem.render });
+      return { kind: 'created', analysis };
+    } catch (err) {
+      await idempotencyRepository.release(this.db, input.tenantId, idem.key).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The live files of an analysis its tenant may see (404/410 as for `get`). */
+  async artifacts(id: string, tenantId: string): Promise<{ analysis: Analysis; artifacts: Artifact[] }> {
+    const analysis = await this.get(id, tenantId);
+    const rows = await mediaFileRepository.listForAnalysis(this.db, analysis.id);
+    const artifacts = rows.map((f) => ({
+      id: f.id,
+      area: f.area,
+      relativePath: f.relative_path,
+      mimeType: f.mime_type,
+      sizeBytes: Number(f.size_bytes),
+      sha256: f.sha256,
+      createdAt: f.created_at,
+      expiresAt: f.expires_at,
+    }));
+    return { analysis, artifacts };
+  }
+
+  /** One artifact of an analysis; ARTIFACT_NOT_FOUND when it is not one of its live files. */
+  async artifact(id: string, tenantId: string, artifactId: string): Promise<Artifact> {
+    const { analysis, artifacts } = await this.artifacts(id, tenantId);
+    const found = artifacts.find((f) => f.id === artifactId);
+    if (!found) throw new AppError('ARTIFACT_NOT_FOUND', `No artifact ${artifactId} for analysis ${analysis.id}`);
+    return found;
   }
 
   /** Wait for creates still being written (a client may have gone away mid-request). */
@@ -234,40 +275,4 @@ export class AnalysisService {
       return next;
     });
   }
-}
-
-/** Write the audit row of a status change. */
-export async function auditTransition(
-  trx: Transaction<Database>,
-  before: Analysis,
-  after: Analysis,
-  action: string,
-  actor: Actor,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  await auditRepository.record(trx, {
-    table: AUDIT_TABLE,
-    recordId: after.id,
-    action,
-    oldValues: { status: before.status, version: before.version, progress: before.progress },
-    newValues: { status: after.status, version: after.version, progress: after.progress, ...extra },
-    actor,
-  });
-}
-
-/**
- * Guarded transition plus its audit row, inside the caller's transaction. Returns
- * undefined (and writes nothing) when another actor moved the analysis first.
- */
-export async function applyTransition(
-  trx: Transaction<Database>,
-  current: Analysis,
-  name: TransitionName,
-  patch: AnalysisUpdate,
-  actor: Actor,
-  auditExtra: Record<string, unknown> = {},
-): Promise<Analysis | undefined> {
-  const next = await analysisRepository.transition(trx, current.id, name, patch, current.version);
-  if (next) await auditTransition(trx, current, next, name, actor, auditExtra);
-  return next;
 }

@@ -69,3 +69,16 @@ export interface Analysis {
 
 /** The most retries a client may ask for on one analysis (matches the DB CHECK). */
 export const MAX_RETRIES = 10;
+
+/** A file stored for an analysis (its upload) or produced by it (frames, sheets, outputs). */
+export interface Artifact {
+  id: string;
+  area: string;
+  /** Path inside the storage root. */
+  relativePath: string;
+  mimeType: string | null;
+  sizeBytes: number;
+  sha256: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+}

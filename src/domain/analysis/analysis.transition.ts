@@ -1,0 +1,49 @@
+/**
+ * A status change and its audit row, inside the caller's transaction: the building
+ * block of every lifecycle move (user transitions here, worker transitions in the queue).
+ */
+import type { Transaction } from 'kysely';
+import type { AnalysisUpdate, Database } from '../../persistence/schema.ts';
+import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import { auditRepository } from '../../persistence/audit.repository.ts';
+import type { TransitionName } from './analysis.state.ts';
+import type { Actor, Analysis } from './analysis.types.ts';
+
+/** The audited table: audit rows name it with the analysis id. */
+const AUDIT_TABLE = 'media_analysis_requests';
+
+/** Write the audit row of a status change. */
+export async function auditTransition(
+  trx: Transaction<Database>,
+  before: Analysis,
+  after: Analysis,
+  action: string,
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await auditRepository.record(trx, {
+    table: AUDIT_TABLE,
+    recordId: after.id,
+    action,
+    oldValues: { status: before.status, version: before.version, progress: before.progress },
+    newValues: { status: after.status, version: after.version, progress: after.progress, ...extra },
+    actor,
+  });
+}
+
+/**
+ * Guarded transition plus its audit row, inside the caller's transaction. Returns
+ * undefined (and writes nothing) when another actor moved the analysis first.
+ */
+export async function applyTransition(
+  trx: Transaction<Database>,
+  current: Analysis,
+  name: TransitionName,
+  patch: AnalysisUpdate,
+  actor: Actor,
+  auditExtra: Record<string, unknown> = {},
+): Promise<Analysis | undefined> {
+  const next = await analysisRepository.transition(trx, current.id, name, patch, current.version);
+  if (next) await auditTransition(trx, current, next, name, actor, auditExtra);
+  return next;
+}

@@ -1,0 +1,77 @@
+/** How an analysis looks on the wire: snake_case JSON, ISO timestamps. */
+import path from 'node:path';
+import type { Analysis, Artifact } from '../domain/analysis/analysis.types.ts';
+import type { AnalysisStage } from '../domain/analysis/analysis-stage.types.ts';
+import { stageFields } from './schemas/stage-status.schemas.ts';
+
+/** Longest prompt shown in a history row; the status route shows all of it. */
+const HISTORY_PROMPT_CHARS = 200;
+
+function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
+}
+
+export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) {
+  const summary = a.results && typeof a.results.summary === 'string' ? a.results.summary : null;
+  return {
+    analysis_id: a.id,
+    status: a.status,
+    progress: a.progress,
+    media_type: a.mediaType,
+    source_url: a.sourceUrl,
+    original_filename: a.originalFilename,
+    prompt: a.prompt,
+    correlation_id: a.correlationId,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+    started_at: iso(a.startedAt),
+    completed_at: iso(a.completedAt),
+    result_summary: summary,
+    results: a.results,
+    model_used: a.modelUsed,
+    latency_ms: a.latencyMs,
+    error_message: a.errorMessage,
+    error_code: a.errorCode,
+    retry_count: a.retryCount,
+    metadata: a.metadata,
+    ...stageFields(a, stages),
+  };
+}
+
+export function toHistoryItem(a: Analysis) {
+  const prompt =
+    a.prompt.length > HISTORY_PROMPT_CHARS ? `${a.prompt.slice(0, HISTORY_PROMPT_CHARS - 3)}...` : a.prompt;
+  return {
+    analysis_id: a.id,
+    status: a.status,
+    progress: a.progress,
+    media_type: a.mediaType,
+    prompt,
+    source_url: a.sourceUrl,
+    original_filename: a.originalFilename,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+    completed_at: iso(a.completedAt),
+    error_code: a.errorCode,
+    retry_count: a.retryCount,
+  };
+}
+
+/** The file name a client sees for an artifact (the last segment of its stored path). */
+export function artifactName(f: Artifact): string {
+  return path.posix.basename(f.relativePath);
+}
+
+export function toArtifactItem(f: Artifact, url: string) {
+  return {
+    id: f.id,
+    area: f.area,
+    name: artifactName(f),
+    mime_type: f.mimeType,
+    size_bytes: f.sizeBytes,
+    sha256: f.sha256,
+    created_at: f.createdAt.toISOString(),
+    expires_at: iso(f.expiresAt),
+    url,
+  };
+}

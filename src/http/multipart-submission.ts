@@ -1,0 +1,72 @@
+/**
+ * A multipart submission: the file part streams straight into storage while the other
+ * parts are collected and validated like a JSON body. Nothing of a refused upload is kept.
+ */
+import type { FastifyRequest } from 'fastify';
+import { AppError, errors } from '../domain/errors.ts';
+import { sourcePath, type Storage, type StoredFile } from '../storage/storage.ts';
+import { bodyAjv } from './plugins/validation.ts';
+import { fieldErrors } from './problem.ts';
+import { AnalyzeBodySchema, type AnalyzeBody } from './schemas/media.schemas.ts';
+
+const validateAnalyzeBody = bodyAjv.compile(AnalyzeBodySchema);
+/** Multipart fields that carry JSON objects; the rest are plain strings. */
+const MULTIPART_JSON_FIELDS = new Set(['config', 'options', 'metadata']);
+
+export type StoredUpload = StoredFile & { originalFilename: string | null; mime: string | null };
+
+export interface ParsedSubmission {
+  body: AnalyzeBody;
+  upload: StoredUpload | null;
+}
+
+/** Stream a multipart upload straight into storage while collecting its fields. */
+export async function readMultipart(
+  request: FastifyRequest,
+  storage: Storage,
+  id: string,
+  createdAt: Date,
+  maxBytes: number,
+): Promise<ParsedSubmission> {
+  const fields: Record<string, unknown> = {};
+  let upload: StoredUpload | null = null;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || upload) {
+          part.file.resume();
+          throw errors.validation([
+            { field: part.fieldname, message: 'send exactly one file, in the part named "file"' },
+          ]);
+        }
+        const stored = await storage.writeStream(sourcePath(id, createdAt), part.file, { maxBytes });
+        upload = {
+          ...stored,
+          originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+          mime: part.mimetype ?? null,
+        };
+        // The multipart parser stops at the limit and marks the stream truncated.
+        if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+      } else {
+        const value = String(part.value);
+        if (MULTIPART_JSON_FIELDS.has(part.fieldname)) {
+          try {
+            fields[part.fieldname] = JSON.parse(value);
+          } catch {
+            throw errors.validation([{ field: part.fieldname, message: 'must be a JSON object' }]);
+          }
+        } else {
+          fields[part.fieldname] = value;
+        }
+      }
+    }
+  } catch (err) {
+    if (upload) await storage.remove(upload.relativePath);
+    throw err;
+  }
+  if (!validateAnalyzeBody(fields)) {
+    if (upload) await storage.remove(upload.relativePath);
+    throw errors.validation(fieldErrors(validateAnalyzeBody.errors ?? []));
+  }
+  return { body: fields as AnalyzeBody, upload };
+}

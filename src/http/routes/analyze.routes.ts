@@ -1,0 +1,120 @@
+/** POST /analyze: submit media (URL or multipart upload) and a prompt. */
+import crypto from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errors } from '../../domain/errors.ts';
+import { estimateSeconds, type CreateAnalysisInput } from '../../domain/analysis/analysis.service.ts';
+import type { Analysis, MediaType } from '../../domain/analysis/analysis.types.ts';
+import { checkMediaUrl } from '../../net/safe-download.ts';
+import { readMultipart, type ParsedSubmission, type StoredUpload } from '../multipart-submission.ts';
+import { AcceptedSchema, AnalyzeBodySchema, type AnalyzeBody } from '../schemas/media.schemas.ts';
+import { actorOf, problemResponses, statusUrl, type MediaRoutesDeps } from './media.deps.ts';
+
+/** The fields a submission must get right before anything is stored for it. */
+function checkSubmission(body: AnalyzeBody, upload: StoredUpload | null): void {
+  if (upload && body.media_url)
+    throw errors.validation([{ field: 'media_url', message: 'send either media_url or a file, not both' }]);
+  if (!upload && !body.media_url)
+    throw errors.validation([{ field: 'media_url', message: 'send media_url or a multipart file' }]);
+  if (upload && upload.sizeBytes === 0)
+    throw errors.validation([{ field: 'file', message: 'the uploaded file is empty' }]);
+  if (body.media_url) {
+    try {
+      checkMediaUrl(body.media_url);
+    } catch (err) {
+      throw errors.validation([{ field: 'media_url', message: (err as Error).message }]);
+    }
+  }
+}
+
+async function readSubmission(
+  request: FastifyRequest,
+  jsonBody: AnalyzeBody | undefined | null,
+  deps: MediaRoutesDeps,
+  id: string,
+  createdAt: Date,
+): Promise<ParsedSubmission> {
+  if (request.isMultipart()) return readMultipart(request, deps.storage, id, createdAt, deps.maxUploadBytes);
+  if (jsonBody === undefined || jsonBody === null)
+    throw errors.validation([{ field: 'prompt', message: "must have required property 'prompt'" }]);
+  return { body: jsonBody, upload: null };
+}
+
+export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
+  const renderAccepted = (a: Analysis) => ({
+    analysis_id: a.id,
+    status: 'pending' as const,
+    estimated_time: estimateSeconds(a.mediaType),
+    message: 'Analysis accepted; poll the status URL for progress.',
+    correlation_id: a.correlationId,
+    status_url: statusUrl(deps, a.id),
+  });
+
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    '/analyze',
+    {
+      schema: {
+        summary: 'Submit media (URL or multipart upload) and a prompt for analysis',
+        tags: ['media'],
+        body: AnalyzeBodySchema,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        response: { 202: AcceptedSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const id = crypto.randomUUID();
+      const createdAt = new Date();
+      const { body, upload } = await readSubmission(request, request.body, deps, id, createdAt);
+      const cleanup = async () => {
+        if (upload) await deps.storage.remove(upload.relativePath).catch(() => undefined);
+      };
+      try {
+        checkSubmission(body, upload);
+        const input: CreateAnalysisInput = {
+          id,
+          tenantId: request.principal.tenantId,
+          prompt: body.prompt,
+          sourceUrl: body.media_url ?? null,
+          upload: upload
+            ? {
+                area: 'uploads',
+                storagePath: upload.location,
+                relativePath: upload.relativePath,
+                sizeBytes: upload.sizeBytes,
+                mimeType: null,
+                sha256: upload.sha256,
+                retentionDays: deps.uploadRetentionDays,
+                originalFilename: upload.originalFilename,
+              }
+            : null,
+          mediaType: (body.media_type ?? 'unknown') as MediaType,
+          config: body.config ?? {},
+          options: body.options ?? {},
+          metadata: (body.metadata ?? {}) as Record<string, unknown>,
+          correlationId: request.id,
+          createdAt,
+        };
+        const key = request.headers['idempotency-key'];
+        const idempotency =
+          typeof key === 'string'
+            ? { key, fingerprint: { body, file: upload?.sha256 ?? null }, render: renderAccepted }
+            : undefined;
+        const outcome = await deps.analyses.submit(input, actorOf(request), idempotency);
+        if (outcome.kind === 'replayed') {
+          await cleanup();
+          return reply
+            .code(outcome.status)
+            .header('idempotent-replayed', 'true')
+            .header('location', statusUrl(deps, String(outcome.body.analysis_id)))
+            .send(outcome.body as ReturnType<typeof renderAccepted>);
+        }
+        const a = outcome.analysis;
+        await deps.cache?.bumpGeneration(a.tenantId);
+        return reply.code(202).header('location', statusUrl(deps, a.id)).send(renderAccepted(a));
+      } catch (err) {
+        await cleanup();
+        throw err;
+      }
+    },
+  );
+}

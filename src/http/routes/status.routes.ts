@@ -1,0 +1,71 @@
+/** GET /status/:id: status, progress and results, cache-aside with a stale fallback. */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Analysis } from '../../domain/analysis/analysis.types.ts';
+import type { AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
+import { statusKey } from '../../cache/cache.ts';
+import { isDatabaseUnavailable } from '../problem.ts';
+import { toStatusResponse } from '../analysis.presenter.ts';
+import { IdParamsSchema, StatusResponseSchema } from '../schemas/media.schemas.ts';
+import { problemResponses, type MediaRoutesDeps } from './media.deps.ts';
+
+/** Cache lifetimes (seconds) when the configuration gives none. */
+const DEFAULT_TTL = { status: 300, result: 3600 };
+
+function isFinal(a: Analysis): boolean {
+  return a.status === 'completed' || a.status === 'failed' || a.status === 'cancelled';
+}
+
+export function statusRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    '/status/:id',
+    {
+      schema: {
+        summary: 'Status, progress and results of one analysis',
+        tags: ['media'],
+        params: IdParamsSchema,
+        response: { 200: StatusResponseSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { cache } = deps;
+      const tenant = request.principal.tenantId;
+      const key = statusKey(tenant, request.params.id);
+      if (cache) {
+        const hit = await cache.get(key);
+        if (hit)
+          return reply
+            .header('x-cache', 'hit')
+            .type('application/json; charset=utf-8')
+            .send(hit as never);
+      }
+      let a: Analysis;
+      let stages: AnalysisStage[];
+      try {
+        [a, stages] = await Promise.all([
+          deps.analyses.get(request.params.id, tenant),
+          deps.analyses.stages(request.params.id),
+        ]);
+      } catch (err) {
+        // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
+        const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
+        if (stale)
+          return reply
+            .header('x-cache', 'stale')
+            .header('warning', '110 - "Response is stale: database unavailable"')
+            .type('application/json; charset=utf-8')
+            .send(stale as never);
+        throw err;
+      }
+      const body = toStatusResponse(a, stages);
+      if (cache) {
+        const ttl = isFinal(a)
+          ? (deps.cacheTtl?.result ?? DEFAULT_TTL.result)
+          : (deps.cacheTtl?.status ?? DEFAULT_TTL.status);
+        await cache.set(key, JSON.stringify(body), ttl);
+        reply.header('x-cache', 'miss');
+      }
+      return body;
+    },
+  );
+}
