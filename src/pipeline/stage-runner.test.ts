@@ -277,7 +277,7 @@ test('the default pipeline is a valid graph with intake and probe first', () => 
   assert.ok(levels[4]!.includes('vision'), JSON.stringify(levels));
   assert.deepEqual(levels.at(-1), ['outputs']);
   const required = DEFAULT_STAGES.filter((s) => !s.optional).map((s) => s.name);
-  assert.deepEqual(required, ['intake', 'probe', 'outputs']);
+  assert.deepEqual(required, ['intake', 'probe', 'document', 'outputs']);
 });
 
 test('the CPU budget serves waiters first come, first served, and an aborted wait leaves', async () => {
