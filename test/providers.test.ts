@@ -229,7 +229,8 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
       text?: string;
     }>;
     assert.match(content[0]!.text!, /^What is said and shown\?/);
-    assert.match(content[0]!.text!, new RegExp(`Transcript:\\n${fake.transcript}`));
+    // The transcript goes to the model with its times: "[0:00–0:02] the quick brown fox…".
+    assert.match(content[0]!.text!, new RegExp(`Transcript:\\n\\[\\d+:\\d{2}–\\d+:\\d{2}\\] ${fake.transcript}`));
     assert.match(content[0]!.text!, /HELLO CAPTION/);
     assert.equal(
       content.filter((c) => c.type === 'image_url').length,
@@ -350,11 +351,15 @@ describe('no provider configured', () => {
       });
       assert.equal(s.status, 'completed', s.error_message);
       assert.equal(s.results.answer.provider, null);
-      assert.equal(s.results.answer.text, null);
+      // Without a model the answer is extracted: passages of the document quoted, and it says so.
+      assert.equal(s.results.answer.generated, false);
+      assert.match(s.results.answer.text, /^Extracted, not generated\./);
+      assert.match(s.results.answer.text, /results of the quarter/);
       assert.match(s.results.answer.note, /no model answered the prompt/);
+      assert.match(s.results.answer.note, /nothing here is generated/);
+      assert.ok(s.results.answer.quotes.length >= 1);
       assert.ok(s.results.answer.extractive.sentences.length >= 1);
-      assert.match(s.result_summary, /Key points: .*results of the quarter/);
-      assert.match(s.result_summary, /no model answered the prompt/);
+      assert.equal(s.result_summary, s.results.answer.text);
       assert.equal(s.model_used, null);
       assert.deepEqual(await resultRepository.forAnalysis(t.db.db, id), []);
     } finally {

@@ -103,6 +103,7 @@ describe('per-stage status', () => {
       [
         'intake',
         'probe',
+        'shots',
         'frames',
         'contact_sheet',
         'audio',
@@ -110,6 +111,8 @@ describe('per-stage status', () => {
         'image',
         'document',
         'frame_ocr',
+        'vision',
+        'understanding',
         'answer',
         'outputs',
       ],
@@ -198,18 +201,20 @@ describe('per-stage status', () => {
 });
 
 describe('concurrency', { skip: !hasFfmpeg() && 'ffmpeg is not installed' }, () => {
-  test('independent stages of one video overlap in time (frames beside audio)', async () => {
+  test('independent stages of one video overlap in time (shots beside audio)', async () => {
     fake.script.chat = ['ok'];
     const id = await submit(await fixtures.video(), { prompt: 'overlap' });
     const s = await finished(id, 120_000);
     assert.equal(s.status, 'completed', s.error_message);
-    const frames = stageOf(s, 'frames')!;
+    // Shots and audio both need only the probe; frames wait for the shot plan.
+    const frames = stageOf(s, 'shots')!;
     const audio = stageOf(s, 'audio')!;
+    assert.equal(stageOf(s, 'frames')!.status, 'done');
     assert.equal(frames.status, 'done');
     assert.equal(audio.status, 'done');
     const [fs0, fs1] = [Date.parse(frames.started_at!), Date.parse(frames.finished_at!)];
     const [as0, as1] = [Date.parse(audio.started_at!), Date.parse(audio.finished_at!)];
-    assert.ok(fs0 < as1 && as0 < fs1, `frames ${fs0}–${fs1} and audio ${as0}–${as1} overlap`);
+    assert.ok(fs0 < as1 && as0 < fs1, `shots ${fs0}–${fs1} and audio ${as0}–${as1} overlap`);
     // The answer waited for everything it may show the model.
     const answer = stageOf(s, 'answer')!;
     const contactSheet = stageOf(s, 'contact_sheet')!;

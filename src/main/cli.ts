@@ -39,7 +39,7 @@ For users of a running service (MEDIA_ANALYSIS_URL, MEDIA_ANALYSIS_API_KEY; each
 `;
 
 async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
-  const rt = await createRuntime();
+  const rt = await createRuntime({ models: withWorker });
   const { config, logger } = rt;
   // Signal handlers go in first, so a SIGTERM during start-up still drains what started.
   installShutdown(rt);

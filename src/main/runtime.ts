@@ -19,6 +19,7 @@ import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
+import { ModelHost, modelHostOptions, type VisionAdapter } from '../media/vision/model-host.ts';
 import { ProviderRegistry } from '../providers/provider-registry.ts';
 import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
@@ -42,6 +43,14 @@ export interface RuntimeOptions {
   migrate?: boolean;
   applicationName?: string;
   tuning?: RuntimeTuning;
+  /**
+   * This process runs pipeline workers: the first worker started creates the vision model
+   * host (one per process; its thread and models start on the first picture). An API-only
+   * process never creates one.
+   */
+  models?: boolean;
+  /** A vision adapter made by the caller (tests), who also closes it; overrides `models`. */
+  vision?: VisionAdapter;
 }
 
 export interface Runtime {
@@ -154,7 +163,10 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     providers,
     observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
     observeStall: (stage) => metrics.stageStalls.inc({ stage }),
+    ...(opts.vision ? { vision: opts.vision } : {}),
   };
+  /** The model host this runtime made (and closes); none in an API-only process. */
+  let ownHost: ModelHost | undefined;
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({
     db: database.db,
@@ -216,6 +228,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   };
 
   const startRuntimeWorker = async (overrides: Partial<WorkerOptions> = {}): Promise<WorkerHandle> => {
+    if (opts.models && !pipeline.vision) pipeline.vision = ownHost = new ModelHost(modelHostOptions(config));
     const worker = await startWorker(database.pool, pipeline, logger, {
       ...config.worker,
       cleanupCron: config.storage.cleanupCron,
@@ -239,6 +252,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       // Handlers can outlive their sockets (a client that hung up); let their writes land.
       await analyses.drain();
       for (const worker of workers) await worker.stop();
+      await ownHost?.close();
       for (const stop of stoppers) await stop();
       await cache?.close();
       await storage.close();

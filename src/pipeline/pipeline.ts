@@ -4,21 +4,25 @@
  * baseline). The runner (`stage-runner.ts`) starts each stage once its inputs exist,
  * so independent stages run side by side within the worker's CPU budget.
  *
- *   intake ─ probe ─┬─ frames ─┬─ contact_sheet ─┐
- *                   │          └─ frame_ocr ─────┤
- *                   ├─ audio ── transcription ───┼─ answer ─ outputs
- *                   ├─ image ────────────────────┤
- *                   └─ document ─────────────────┘
+ *   intake ─ probe ─┬─ shots ─ frames ─┬─ contact_sheet ─┐
+ *                   │                  ├─ frame_ocr ─────┤
+ *                   │                  └─ vision ────────┤   (vision also takes the image)
+ *                   ├─ audio ── transcription ───────────┼─ answer ─ outputs
+ *                   ├─ image ────────────────────────────┤
+ *                   └─ document ─────────────────────────┘
+ *   (frames uses shots when present: per-shot frames; evenly spaced otherwise)
  */
 import type { Stage } from './stage.ts';
 import { intakeStage } from './stages/intake.stage.ts';
 import { probeStage } from './stages/probe.stage.ts';
+import { shotsStage } from './stages/shots.stage.ts';
 import { framesStage } from './stages/frames.stage.ts';
 import { contactSheetStage } from './stages/contact-sheet.stage.ts';
 import { audioStage } from './stages/audio.stage.ts';
 import { imageStage } from './stages/image.stage.ts';
 import { documentStage } from './stages/document.stage.ts';
 import { frameOcrStage } from './stages/frame-ocr.stage.ts';
+import { visionStage } from './stages/vision.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
@@ -28,6 +32,7 @@ import { understandingStage } from './stages/understanding.stage.ts';
 export const DEFAULT_STAGES: readonly Stage[] = [
   intakeStage,
   probeStage,
+  shotsStage,
   framesStage,
   contactSheetStage,
   audioStage,
@@ -35,6 +40,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   imageStage,
   documentStage,
   frameOcrStage,
+  visionStage,
   understandingStage,
   answerStage,
   outputsStage,

@@ -15,6 +15,15 @@ import type { OcrResult } from '../media/ocr.ts';
 import type { Loudness, Segment } from '../media/ffmpeg.ts';
 import type { Extract } from '../providers/extractive-summary.ts';
 import type { TranscriptSegment } from '../providers/provider.types.ts';
+import type {
+  CueSection,
+  FacesSection,
+  ModerationSection,
+  ObjectsSection,
+  ShotSection,
+} from '../domain/analysis/vision.sections.ts';
+
+export type { CueSection, FacesSection, ModerationSection, ObjectsSection, ShotSection };
 
 export interface IntakeSection {
   kind: 'upload' | 'url';
@@ -45,7 +54,9 @@ export interface FramesSection {
   method: string;
   stored: boolean;
   extraction_ms: number;
-  items: Array<{ seconds: number; path: string }>;
+  items: Array<{ seconds: number; shot?: number | null; path: string }>;
+  /** Frames that did not decode, and other remarks. */
+  notes?: string[];
 }
 
 export interface ContactSheetSection {
@@ -157,6 +168,10 @@ export interface OutputsSection {
 export interface AnalysisSections {
   intake?: IntakeSection;
   probe?: ProbeSection;
+  /** Video: shots between cuts (see vision.sections.ts). */
+  shots?: ShotSection;
+  /** Video: black and frozen stretches. */
+  cues?: CueSection;
   frames?: FramesSection;
   contact_sheet?: ContactSheetSection;
   audio?: AudioSection;
@@ -164,6 +179,10 @@ export interface AnalysisSections {
   image?: ImageSection;
   document?: DocumentSection;
   ocr?: FrameOcrSection;
+  /** Vision (video keyframes or the image): COCO objects, faces, moderation scores. */
+  objects?: ObjectsSection;
+  faces?: FacesSection;
+  moderation?: ModerationSection;
   understanding?: UnderstandingSection;
   answer?: AnswerSection;
   outputs?: OutputsSection;

@@ -271,10 +271,13 @@ test('the default pipeline is a valid graph with intake and probe first', () => 
   const levels = stageLevels(buildStageGraph(DEFAULT_STAGES));
   assert.deepEqual(levels[0], ['intake']);
   assert.deepEqual(levels[1], ['probe']);
-  assert.ok(levels[2]!.includes('frames') && levels[2]!.includes('audio'), JSON.stringify(levels));
+  assert.ok(levels[2]!.includes('shots') && levels[2]!.includes('audio'), JSON.stringify(levels));
+  // Frames wait for the shot plan; vision for the frames.
+  assert.ok(levels[3]!.includes('frames'), JSON.stringify(levels));
+  assert.ok(levels[4]!.includes('vision'), JSON.stringify(levels));
   assert.deepEqual(levels.at(-1), ['outputs']);
   const required = DEFAULT_STAGES.filter((s) => !s.optional).map((s) => s.name);
-  assert.deepEqual(required, ['intake', 'probe', 'outputs']);
+  assert.deepEqual(required, ['intake', 'probe', 'document', 'outputs']);
 });
 
 test('the CPU budget serves waiters first come, first served, and an aborted wait leaves', async () => {

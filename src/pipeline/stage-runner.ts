@@ -103,6 +103,12 @@ function stageView(shared: StageContext, signal: AbortSignal, stage: string): St
     set frames(v) {
       shared.frames = v;
     },
+    get shots() {
+      return shared.shots;
+    },
+    set shots(v) {
+      shared.shots = v;
+    },
     get timings() {
       return shared.timings;
     },

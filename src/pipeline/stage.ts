@@ -24,6 +24,8 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import type { AnalysisSections, FailedStage, SectionName, StageTiming } from './results.types.ts';
 import type { CpuBudget } from './cpu-budget.ts';
 import type { AnalysisStageRepository } from '../persistence/analysis-stage.repository.ts';
+import type { VisionAdapter } from '../media/vision/model-host.ts';
+import type { ShotAnalysis } from '../media/shots.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -39,6 +41,11 @@ export interface PipelineDeps {
   observeStage?: (stage: string, seconds: number) => void;
   /** Called when a stage is flagged stalled (metrics). */
   observeStall?: (stage: string) => void;
+  /**
+   * The on-CPU vision models (one model-host thread per worker process, started on first
+   * use); an API-only process has none, and without it the vision stage is skipped.
+   */
+  vision?: VisionAdapter | undefined;
 }
 
 /** The stored source file, known after intake. */
@@ -55,6 +62,8 @@ export interface SourceFile {
 /** A frame extracted from a video, kept for later stages (contact sheet, OCR). */
 export interface ExtractedFrame {
   seconds: number;
+  /** The shot the frame belongs to, when shots were detected. */
+  shot?: number;
   absolutePath: string;
   relativePath: string;
 }
@@ -80,6 +89,8 @@ export interface StageContext {
   media?: MediaFacts;
   /** Set by frames. */
   frames?: ExtractedFrame[];
+  /** Set by shots (video): shots, cues and quality samples; the frames stage plans from them. */
+  shots?: ShotAnalysis;
   /** Stage timings so far (the outputs stage writes them). */
   timings?: StageTiming[];
   /** Optional stages that failed so far (the outputs stage writes them). */

@@ -1,5 +1,17 @@
 /** A short human-readable summary of what the pipeline found; shown as `result_summary`. */
+import { describeVision } from '../domain/analysis/vision-summary.ts';
 import type { AnalysisSections } from './results.types.ts';
+
+/** What was seen, in one line ("13 s video, 5 shots; a person and a cup; on-screen text '…'"); empty without vision sections. */
+export function visionDescription(results: AnalysisSections): string {
+  const { probe } = results;
+  const kind = probe?.kind === 'image' ? 'image' : probe?.kind === 'video' ? 'video' : null;
+  if (!kind || (!results.shots && !results.objects && !results.faces && !results.moderation)) return '';
+  const imageOcr = results.image?.ocr?.text;
+  const onScreenText = results.ocr?.lines.map((l) => l.text) ?? (imageOcr ? imageOcr.split('\n') : []);
+  const durationSeconds = probe?.kind === 'video' ? probe.duration_seconds : null;
+  return describeVision(results, { kind, durationSeconds, onScreenText });
+}
 
 function fmtDuration(s: number | null | undefined): string | null {
   return typeof s === 'number' ? `${s.toFixed(1)} s` : null;
@@ -8,8 +20,10 @@ function fmtDuration(s: number | null | undefined): string | null {
 /** The status's `result_summary`: the model's answer, or the local facts with a clear note that no model answered. */
 export function resultSummary(results: AnalysisSections): string {
   const answer = results.answer;
-  if (answer?.text) return answer.text;
-  const parts = [summarize(results)];
+  if (answer?.text && answer.provider) return answer.text;
+  // Without a model the local answer is extracted text; what was seen comes first.
+  if (answer?.text) return [visionDescription(results), answer.text].filter(Boolean).join('\n');
+  const parts = [visionDescription(results), summarize(results)];
   if (answer?.extractive?.sentences.length) parts.push(`Key points: ${answer.extractive.sentences.join(' ')}`);
   if (answer?.extractive?.terms.length) parts.push(`Key terms: ${answer.extractive.terms.join(', ')}`);
   if (answer?.note) parts.push(`(${answer.note.split('.')[0]}.)`);

@@ -57,7 +57,11 @@ const TEST_ENV: Record<string, string> = {
   DELETED_FILES_GRACE_HOURS: '0',
 };
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  /** Extra pipeline deps (the vision model host, which the caller creates and closes). */
+  extra: Pick<PipelineDeps, 'vision'> = {},
+): Promise<TestApp> {
   const clone = await cloneTestDatabase();
   const storageRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-storage-'));
   const config = loadConfig({
@@ -81,6 +85,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     // The template is migrated already.
     migrate: false,
     tuning: { providerBackoff: { baseMs: 20, capMs: 100 }, workerBackoff: { baseMs: 50, capMs: 200 } },
+    ...(extra.vision ? { vision: extra.vision } : {}),
   });
   const app = await runtime.createApi();
   await app.ready();

@@ -16,6 +16,7 @@ import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { resultRepository } from '../../persistence/result.repository.ts';
 import { summarize } from '../summary.ts';
+import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import { EXTRACTED_NOTE, extractedAnswer, where } from './extracted-answer.ts';
 
@@ -52,6 +53,7 @@ async function material(ctx: StageContext): Promise<Material> {
     facts: r.understanding?.entities
       ? `${summarize(r)}\nEntities found: ${JSON.stringify(r.understanding.entities)}; keywords: ${(r.understanding.keywords ?? []).join(', ')}`
       : summarize(r),
+    scene: visionMaterial(r) || undefined,
     transcript: timedTranscript(r.transcript),
     ocr: r.image?.ocr?.text ?? r.ocr?.text,
     documentText,
@@ -80,7 +82,20 @@ export const answerStage: Stage = {
   name: 'answer',
   needs: ['probe'],
   // Everything the model may be shown; the answer waits for these stages, then uses what exists.
-  uses: ['frames', 'contact_sheet', 'transcript', 'image', 'document', 'ocr', 'understanding'],
+  uses: [
+    'shots',
+    'cues',
+    'frames',
+    'contact_sheet',
+    'transcript',
+    'image',
+    'document',
+    'ocr',
+    'objects',
+    'faces',
+    'moderation',
+    'understanding',
+  ],
   produces: ['answer'],
   optional: true,
   // The model runs elsewhere; resizing a few images is light.

@@ -7,7 +7,33 @@ import fs from 'node:fs/promises';
 import { composeContactSheet, parseGrid } from '../../media/contact-sheet.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { wantsContactSheet } from './frames.stage.ts';
-import { allOf, unless, type Stage } from '../stage.ts';
+import { allOf, unless, type ExtractedFrame, type Stage } from '../stage.ts';
+import type { Shot } from '../../media/shots.ts';
+
+/**
+ * The frames on the sheet: with shots, one per shot for the most distinct shots (highest
+ * cut score), then more frames of the longest shots; otherwise spread over all frames.
+ * Always in time order.
+ */
+export function pickSheetFrames(frames: ExtractedFrame[], tiles: number, shots?: Shot[]): ExtractedFrame[] {
+  if (frames.length <= tiles) return frames;
+  if (!shots || shots.length < 2) {
+    const step = frames.length / tiles;
+    return Array.from({ length: tiles }, (_, i) => frames[Math.floor(i * step)]!);
+  }
+  const byShot = new Map<number, ExtractedFrame[]>();
+  for (const f of frames) byShot.set(f.shot ?? -1, [...(byShot.get(f.shot ?? -1) ?? []), f]);
+  const ranked = [...shots].sort((a, b) => b.cut_score - a.cut_score || b.end - b.start - (a.end - a.start));
+  const chosen = new Set<ExtractedFrame>();
+  for (let round = 0; chosen.size < tiles && round < frames.length; round++) {
+    for (const s of ranked) {
+      const f = byShot.get(s.index)?.[round];
+      if (f && chosen.size < tiles) chosen.add(f);
+    }
+  }
+  for (const f of frames) if (chosen.size < tiles) chosen.add(f);
+  return [...chosen].sort((a, b) => a.seconds - b.seconds);
+}
 
 export const contactSheetStage: Stage = {
   name: 'contact_sheet',
@@ -28,12 +54,7 @@ export const contactSheetStage: Stage = {
     const { rows, cols } = parseGrid(grid);
     const { width, height } = config.media.contactSheet;
     const frames = ctx.frames!;
-    // Spread the tiles over all frames when there are more frames than tiles.
-    const step = Math.max(1, frames.length / (rows * cols));
-    const picked = Array.from(
-      { length: Math.min(rows * cols, frames.length) },
-      (_, i) => frames[Math.floor(i * step)]!,
-    );
+    const picked = pickSheetFrames(frames, rows * cols, ctx.shots?.shots);
     const started = performance.now();
     const image = await composeContactSheet(
       await Promise.all(picked.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),

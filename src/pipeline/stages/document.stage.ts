@@ -15,7 +15,10 @@ export const documentStage: Stage = {
   name: 'document',
   needs: ['probe'],
   produces: ['document'],
-  optional: true,
+  // Required: for a document this stage is what every other result depends on, so its
+  // permanent failure (DOCUMENT_TOO_LARGE, MEDIA_CORRUPT, …) fails the analysis with
+  // its code. For other media it does not apply and is skipped.
+  optional: false,
   appliesTo: (ctx) => unless(ctx.source?.mediaType === 'document', 'not a document'),
   async run(ctx) {
     const { config } = ctx.deps;

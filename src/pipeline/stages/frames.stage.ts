@@ -1,10 +1,14 @@
 /**
- * Frames: evenly spaced stills from a video, each taken by an input-seeking ffmpeg run
- * that decodes only keyframes (two at a time), so the cost follows the number of
- * frames, not the video's length. Stored under `frames/{date}/{id}/` (30 days); when
+ * Frames: stills from a video, picked per shot when the shots stage ran (each shot's
+ * sharpest, least dark moment; uniform spacing when there are no cuts), otherwise evenly
+ * spaced. Each is taken by an input-seeking ffmpeg run (two at a time), so the cost
+ * follows the number of frames, not the video's length. A frame that does not decode is
+ * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  */
 import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
+import { planFrames } from '../../media/shots.ts';
+import { AppError } from '../../domain/errors.ts';
 import { extractFrame } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
@@ -53,6 +57,8 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: nu
 export const framesStage: Stage = {
   name: 'frames',
   needs: ['probe'],
+  // Per-shot frames when the shots stage produced a plan; evenly spaced otherwise.
+  uses: ['shots'],
   produces: ['frames'],
   optional: true,
   cost: FRAME_PARALLELISM,
@@ -61,37 +67,51 @@ export const framesStage: Stage = {
     const { config } = ctx.deps;
     const duration = ctx.media?.durationSeconds ?? 0;
     const area = ctx.analysis.options.extract_frames === false ? 'temp' : 'frames';
-    const times = evenlySpacedTimes(duration, frameCount(ctx));
+    const count = frameCount(ctx);
+    const planned: Array<{ seconds: number; shot?: number | undefined }> = ctx.shots
+      ? planFrames(ctx.shots.shots, ctx.shots.samples, count)
+      : evenlySpacedTimes(duration, count).map((seconds) => ({ seconds }));
+    const notes: string[] = [];
     const started = performance.now();
-    const frames = await mapLimit(times, FRAME_PARALLELISM, async (seconds, i): Promise<ExtractedFrame | null> => {
+    const frames = await mapLimit(planned, FRAME_PARALLELISM, async (plan, i): Promise<ExtractedFrame | null> => {
+      const { seconds } = plan;
       const { relativePath, absolutePath } = await artifactPath(
         ctx,
         area,
         `frame-${String(i + 1).padStart(3, '0')}.jpg`,
       );
       const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-      if (
-        !(await extractFrame(
+      let ok: boolean;
+      try {
+        ok = await extractFrame(
           config.media.ffmpegPath,
           ctx.source!.absolutePath,
           seconds,
           absolutePath,
           config.media.frameWidth,
           run,
-        ))
-      )
+        );
+      } catch (err) {
+        // A damaged stretch loses that frame, not the analysis.
+        if (!(err instanceof AppError && err.code === 'MEDIA_CORRUPT')) throw err;
+        ok = false;
+      }
+      if (!ok) {
+        notes.push(`frame at ${seconds} s did not decode; skipped`);
         return null;
+      }
       await recordArtifact(ctx, area, relativePath, 'image/jpeg');
-      return { seconds, relativePath, absolutePath };
+      return { seconds, relativePath, absolutePath, ...(plan.shot !== undefined ? { shot: plan.shot } : {}) };
     });
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
     ctx.results.frames = {
       count: ctx.frames.length,
-      requested: times.length,
-      method: 'keyframe input seeking',
+      requested: planned.length,
+      method: ctx.shots ? 'per shot, accurate input seeking' : 'evenly spaced, accurate input seeking',
       stored: area === 'frames',
       extraction_ms: Math.round(performance.now() - started),
-      items: ctx.frames.map((f) => ({ seconds: f.seconds, path: f.relativePath })),
+      items: ctx.frames.map((f) => ({ seconds: f.seconds, shot: f.shot ?? null, path: f.relativePath })),
+      notes,
     };
   },
 };

@@ -1,0 +1,55 @@
+/**
+ * Shots and cues (video): one ffmpeg decoding pass finds the cuts, black and frozen
+ * stretches, and samples picture quality; each shot gets its representative moment.
+ * The frames stage then picks its frames per shot (the frame plan lives in
+ * `ctx.shots`). `options.shots` / VISION_SHOTS switch it. Optional: without shots the
+ * frames stage falls back to evenly spaced frames.
+ */
+import { detectShots } from '../../media/shots.ts';
+import type { CueSection, ShotSection } from '../results.types.ts';
+import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
+
+function shotsSwitchedOn(ctx: StageContext): boolean {
+  const opt = ctx.analysis.options.shots;
+  return typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots;
+}
+
+export function wantsShots(ctx: StageContext): boolean {
+  return ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true && shotsSwitchedOn(ctx);
+}
+
+export const shotsStage: Stage = {
+  name: 'shots',
+  needs: ['probe'],
+  produces: ['shots', 'cues'],
+  optional: true,
+  // One ffmpeg decoding pass.
+  cost: 1,
+  appliesTo: (ctx) =>
+    allOf(
+      unless(ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true, 'not a video'),
+      unless(shotsSwitchedOn(ctx), 'shots are switched off (options.shots / VISION_SHOTS)'),
+    ),
+  async run(ctx) {
+    const { config } = ctx.deps;
+    const threshold = config.vision.sceneThreshold;
+    const found = await detectShots(
+      config.media.ffmpegPath,
+      ctx.source!.absolutePath,
+      ctx.media?.durationSeconds ?? 0,
+      { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal },
+      { sceneThreshold: threshold, minBlackSeconds: 0.5, minFreezeSeconds: 2 },
+    );
+    ctx.shots = found;
+    const shots: ShotSection = {
+      status: 'completed',
+      count: found.shots.length,
+      items: found.shots.map((s) => ({ ...s })),
+      threshold,
+      pass_ms: found.pass_ms,
+    };
+    const cues: CueSection = { status: 'completed', black: found.black, frozen: found.frozen };
+    ctx.results.shots = shots;
+    ctx.results.cues = cues;
+  },
+};

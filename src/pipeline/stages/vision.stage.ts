@@ -1,0 +1,202 @@
+/**
+ * Vision (video keyframes and images): COCO objects, faces and moderation scores from
+ * the model host (a worker thread holding the models; never this thread). Writes the
+ * `objects`, `faces` and `moderation` sections. A capability whose model fails to load
+ * or throws is a failed section with its code; the others and the analysis go on.
+ * Each capability can be switched per request (`options.objects|faces|moderation`) and
+ * by config (VISION_OBJECTS, VISION_FACES, VISION_MODERATION). Without a model host in
+ * the deps (a process that does not run models) the stage is skipped.
+ *
+ * The stage is optional: when a capability failed on every picture, its section is
+ * written as `failed` (with the model's code) and the stage then fails with that code,
+ * so the analysis completes as `partial` with the sections that did work kept.
+ */
+import { ModelHostError } from '../../media/vision/model-host.ts';
+import {
+  VISION_TASKS,
+  isTaskError,
+  type PictureVision,
+  type VisionTask,
+  type VisionTaskError,
+} from '../../media/vision/vision.types.ts';
+import { aggregateLabels, countLabels, moderationVerdict } from '../../domain/analysis/vision-summary.ts';
+import type {
+  FacesSection,
+  ModerationSection,
+  ObjectsSection,
+  SectionError,
+} from '../../domain/analysis/vision.sections.ts';
+import { AppError } from '../../domain/errors.ts';
+import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
+
+export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
+export const FACE_MODEL = '@vladmandic/human BlazeFace';
+export const MODERATION_MODEL = 'nsfwjs MobileNetV2';
+const MIN_OBJECT_SCORE = 0.3;
+
+export function visionTasks(ctx: StageContext): VisionTask[] {
+  const { options } = ctx.analysis;
+  const defaults = ctx.deps.config.vision;
+  return VISION_TASKS.filter((task) => {
+    const opt = options[task];
+    return typeof opt === 'boolean' ? opt : defaults[task];
+  });
+}
+
+interface Picture {
+  seconds: number;
+  shot: number | null;
+  path: string;
+  relativePath: string | null;
+}
+
+function pictures(ctx: StageContext): Picture[] {
+  if (ctx.source?.mediaType === 'image')
+    return [{ seconds: 0, shot: null, path: ctx.source.absolutePath, relativePath: null }];
+  return (ctx.frames ?? []).map((f) => ({
+    seconds: f.seconds,
+    shot: f.shot ?? null,
+    path: f.absolutePath,
+    relativePath: f.relativePath,
+  }));
+}
+
+type Seen = { picture: Picture; vision: PictureVision | null; error: VisionTaskError | null };
+
+/** The failure shared by every picture of a task, or null when at least one picture worked. */
+function taskFailure(seen: Seen[], task: VisionTask): SectionError | null {
+  let first: VisionTaskError | null = null;
+  for (const s of seen) {
+    const v = s.vision?.[task];
+    const err = s.error ?? (isTaskError(v) ? v.error : null);
+    if (!err) return null;
+    first ??= err;
+  }
+  return first ? { code: first.code, message: first.message } : null;
+}
+
+function taskNotes(seen: Seen[], task: VisionTask): string[] {
+  const notes: string[] = [];
+  for (const s of seen) {
+    const v = s.vision?.[task];
+    const err = s.error ?? (isTaskError(v) ? v.error : null);
+    if (err) notes.push(`${task} at ${s.picture.seconds} s: ${err.code} ${err.message}`);
+    else if (s.vision?.scaled_to && task === 'objects')
+      notes.push(
+        `picture at ${s.picture.seconds} s scaled from ${s.vision.width}x${s.vision.height} to ${s.vision.scaled_to.width}x${s.vision.scaled_to.height} for the models`,
+      );
+  }
+  return notes;
+}
+
+function perShot<T>(ctx: StageContext, fn: (shot: number, start: number, end: number) => T): T[] {
+  return (ctx.shots?.shots ?? []).map((s) => fn(s.index, s.start, s.end));
+}
+
+export const visionStage: Stage = {
+  name: 'vision',
+  needs: ['probe'],
+  // Video: the frames (picked per shot when shots ran); an image is looked at directly.
+  uses: ['shots', 'frames'],
+  produces: ['objects', 'faces', 'moderation'],
+  optional: true,
+  // The models run in one thread; the stage waits on it.
+  cost: 1,
+  appliesTo: (ctx) =>
+    allOf(
+      unless(ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video', 'not an image or a video'),
+      unless(ctx.deps.vision !== undefined, 'no model host in this process'),
+      unless(visionTasks(ctx).length > 0, 'objects, faces and moderation are switched off'),
+      unless(ctx.source?.mediaType === 'image' || (ctx.frames?.length ?? 0) > 0, 'no frame was extracted'),
+    ),
+  async run(ctx) {
+    const tasks = visionTasks(ctx);
+    const host = ctx.deps.vision!;
+    const pics = pictures(ctx);
+    const seen: Seen[] = [];
+    const started = performance.now();
+    for (const picture of pics) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      try {
+        seen.push({ picture, vision: await host.analyze(picture.path, tasks), error: null });
+      } catch (err) {
+        if (!(err instanceof ModelHostError)) throw err;
+        seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
+      }
+    }
+    const ms = Math.round(performance.now() - started);
+    ctx.log.info({ pictures: pics.length, tasks, ms }, 'vision finished');
+
+    if (tasks.includes('objects')) {
+      const error = taskFailure(seen, 'objects');
+      const frames = seen.flatMap((s) => {
+        const v = s.vision?.objects;
+        return v && !isTaskError(v) ? [{ seconds: s.picture.seconds, shot: s.picture.shot, items: v }] : [];
+      });
+      const section: ObjectsSection = {
+        status: error ? 'failed' : 'completed',
+        ...(error ? { error } : {}),
+        model: OBJECT_MODEL,
+        min_score: MIN_OBJECT_SCORE,
+        labels: aggregateLabels(frames),
+        per_shot: perShot(ctx, (shot, start, end) => {
+          const counts = new Map<string, number>();
+          for (const f of frames.filter((x) => x.shot === shot))
+            for (const [label, n] of countLabels(f.items)) counts.set(label, Math.max(counts.get(label) ?? 0, n));
+          return { shot, start, end, labels: [...counts].map(([label, count]) => ({ label, count })) };
+        }),
+        frames,
+        notes: taskNotes(seen, 'objects'),
+      };
+      ctx.results.objects = section;
+    }
+
+    if (tasks.includes('faces')) {
+      const error = taskFailure(seen, 'faces');
+      const frames = seen.flatMap((s) => {
+        const v = s.vision?.faces;
+        return v && !isTaskError(v)
+          ? [{ seconds: s.picture.seconds, shot: s.picture.shot, count: v.length, boxes: v.map((f) => f.box) }]
+          : [];
+      });
+      const section: FacesSection = {
+        status: error ? 'failed' : 'completed',
+        ...(error ? { error } : {}),
+        model: FACE_MODEL,
+        max_count: Math.max(0, ...frames.map((f) => f.count)),
+        per_shot: perShot(ctx, (shot, start, end) => ({
+          shot,
+          start,
+          end,
+          count: Math.max(0, ...frames.filter((f) => f.shot === shot).map((f) => f.count)),
+        })),
+        frames,
+        notes: taskNotes(seen, 'faces'),
+      };
+      ctx.results.faces = section;
+    }
+
+    if (tasks.includes('moderation')) {
+      const error = taskFailure(seen, 'moderation');
+      const thresholds = ctx.deps.config.vision.moderationThresholds;
+      const frames = seen.flatMap((s) => {
+        const v = s.vision?.moderation;
+        return v && !isTaskError(v) ? [{ seconds: s.picture.seconds, shot: s.picture.shot, scores: { ...v } }] : [];
+      });
+      const { verdict, strongest } = moderationVerdict(frames, thresholds);
+      const section: ModerationSection = {
+        status: error ? 'failed' : 'completed',
+        ...(error ? { error } : {}),
+        model: MODERATION_MODEL,
+        verdict,
+        strongest,
+        thresholds: { ...thresholds },
+        frames,
+        notes: taskNotes(seen, 'moderation'),
+      };
+      ctx.results.moderation = section;
+    }
+    const failed = VISION_TASKS.map((task) => ctx.results[task]).find((section) => section?.status === 'failed');
+    if (failed?.error) throw new AppError(failed.error.code as VisionTaskError['code'], failed.error.message);
+  },
+};

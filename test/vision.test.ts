@@ -1,0 +1,135 @@
+/**
+ * What an analysis sees without a provider, end to end through the API with the REAL
+ * models in a model-host thread: shots, cues, objects, faces, moderation and the
+ * description, on a video cut from real photographs and on a real photograph. Then the
+ * failure path: models that cannot load fail their sections and the (optional) vision
+ * stage, and the analysis completes as partial with everything else.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
+import { hasFfmpeg } from './helpers/fixtures.ts';
+import { multipart } from './helpers/multipart.ts';
+import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo, photo } from './helpers/photos.ts';
+import { ModelHost } from '../src/media/vision/model-host.ts';
+import type {
+  FacesSection,
+  ModerationSection,
+  ObjectsSection,
+  ShotSection,
+} from '../src/domain/analysis/vision.sections.ts';
+
+const skip = (!hasFfmpeg() || !hasPhotos()) && 'ffmpeg or python3-skimage is not installed';
+let t: TestApp;
+let host: ModelHost;
+let dir: string;
+let video: string;
+
+before(async () => {
+  if (skip) return;
+  host = new ModelHost({ callTimeoutMs: 120_000, maxHeapMb: 1024 });
+  t = await createTestApp({ CONTACT_SHEET_WIDTH: '960', CONTACT_SHEET_HEIGHT: '540' }, { vision: host });
+  await t.startWorker({ concurrency: 1 });
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-vision-api-'));
+  video = path.join(dir, 'photos.mp4');
+  makePhotoShotsVideo(video);
+});
+after(async () => {
+  if (skip) return;
+  await t.close();
+  await host.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function analyse(app: TestApp, file: string, options: Record<string, unknown> = {}) {
+  const mp = multipart(
+    { prompt: 'What is in it?', options: JSON.stringify(options) },
+    { name: path.basename(file), data: await fs.readFile(file) },
+  );
+  const res = await app.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(app.tenantA.key), ...mp.headers },
+    payload: mp.payload,
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  const id = res.json().analysis_id as string;
+  return waitFor(async () => {
+    const s = (await app.app.inject({ url: `/api/media/status/${id}`, headers: auth(app.tenantA.key) })).json();
+    return ['completed', 'failed', 'partial'].includes(s.status) ? s : null;
+  }, 300_000);
+}
+
+describe('without a provider', { skip }, () => {
+  test('a video of photographs: shots at the cuts, what each shot shows, faces, moderation, a description', async () => {
+    const s = await analyse(t, video, { frame_count: 6 });
+    // The README's result excerpt comes from this file.
+    if (process.env.VISION_RESULT_DUMP) await fs.writeFile(process.env.VISION_RESULT_DUMP, JSON.stringify(s, null, 2));
+    assert.equal(s.status, 'completed', s.error_message);
+    assert.equal(s.partial, false);
+    assert.deepEqual(
+      s.results.stages
+        .map((x: { stage: string }) => x.stage)
+        .filter((n: string) => ['shots', 'frames', 'vision'].includes(n)),
+      ['shots', 'frames', 'vision'],
+    );
+    assert.match(s.results.frames.method, /per shot/);
+    const shots = s.results.shots as ShotSection;
+    assert.equal(shots.count, PHOTO_CUTS.length + 1);
+    shots.items.slice(1).forEach((x, i) => assert.ok(Math.abs(x.start - PHOTO_CUTS[i]!) <= 0.5));
+    assert.deepEqual(s.results.cues.black, [{ start: 9, end: 10 }]);
+    assert.equal(s.results.frames.count, 6);
+    const objects = s.results.objects as ObjectsSection;
+    assert.equal(objects.status, 'completed');
+    const seen = (shot: number) => objects.per_shot[shot]!.labels.map((l) => l.label);
+    assert.ok(seen(0).includes('person'), JSON.stringify(objects.per_shot));
+    assert.ok(seen(1).includes('cup'), JSON.stringify(objects.per_shot));
+    assert.ok(seen(4).includes('motorcycle'), JSON.stringify(objects.per_shot));
+    assert.deepEqual(seen(3), [], 'the black shot shows nothing');
+    const faces = s.results.faces as FacesSection;
+    assert.equal(faces.per_shot[0]!.count, 1, 'the astronaut');
+    const moderation = s.results.moderation as ModerationSection;
+    assert.equal(moderation.verdict, 'safe');
+    assert.equal(moderation.frames.length, 6);
+    assert.ok(moderation.strongest && moderation.strongest.seconds >= 0);
+    assert.match(s.result_summary, /^13 s video, 5 shots; .*a person/);
+    assert.match(s.result_summary, /a cup/);
+    assert.equal(s.results.contact_sheet.frames.length, 6);
+  });
+
+  test('a photograph; a capability switched off per request is not run', async () => {
+    const s = await analyse(t, photo('astronaut.png'), { moderation: false, ocr: false });
+    assert.equal(s.status, 'completed', s.error_message);
+    assert.ok((s.results.objects as ObjectsSection).labels.some((l) => l.label === 'person'));
+    assert.equal((s.results.faces as FacesSection).max_count, 1);
+    assert.equal(s.results.moderation, undefined);
+    assert.equal(s.results.shots, undefined);
+    assert.match(s.result_summary, /^image; a person/);
+  });
+});
+
+describe('models that cannot load', { skip }, () => {
+  test('their sections fail with MODEL_LOAD_FAILED; the analysis still completes with the rest', async () => {
+    const empty = await fs.mkdtemp(path.join(dir, 'no-models-'));
+    const broken = new ModelHost({ callTimeoutMs: 60_000, maxHeapMb: 512, humanModelsDir: empty });
+    const app = await createTestApp({}, { vision: broken });
+    try {
+      await app.startWorker({ concurrency: 1 });
+      const s = await analyse(app, photo('coffee.png'), { moderation: false, ocr: false });
+      assert.equal(s.status, 'completed', s.error_message);
+      assert.equal(s.partial, true);
+      assert.deepEqual(s.failed_stages, ['vision']);
+      assert.equal(s.results.failed_stages[0].error_code, 'MODEL_LOAD_FAILED');
+      assert.equal(s.results.objects.status, 'failed');
+      assert.equal(s.results.objects.error.code, 'MODEL_LOAD_FAILED');
+      assert.equal(s.results.faces.error.code, 'MODEL_LOAD_FAILED');
+      assert.ok(s.results.image.width === 600, 'the image stage ran');
+    } finally {
+      await app.close();
+      await broken.close();
+    }
+  });
+});
