@@ -19,6 +19,8 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 
 const suffix = crypto.randomBytes(4).toString('hex');
 const roles = { migrator: `ma_migrator_${suffix}`, app: `ma_app_${suffix}` };
+/** The roles get a password: embedded PostgreSQL uses SCRAM password auth (trust-auth servers ignore it). */
+const password = `pw_${crypto.randomBytes(12).toString('hex')}`;
 let db: TestDatabase;
 let app: pg.Client;
 let migrator: pg.Client;
@@ -26,13 +28,17 @@ let migrator: pg.Client;
 function urlAs(user: string): string {
   const u = new URL(db.url);
   u.username = user;
-  u.password = '';
+  u.password = password;
   return u.toString();
 }
 
 before(async () => {
   db = await createTestDatabase();
   await applyRoles(db.db as unknown as Kysely<unknown>, db.name, roles);
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  for (const role of [roles.app, roles.migrator]) await admin.query(`ALTER ROLE ${role} PASSWORD '${password}'`);
+  await admin.end();
   app = new pg.Client({ connectionString: urlAs(roles.app) });
   migrator = new pg.Client({ connectionString: urlAs(roles.migrator) });
   await app.connect();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startTestS3, S3RVER_CREDENTIALS, type TestS3 } from './helpers/s3.ts';
 import { S3Storage } from '../src/storage/s3-storage.ts';
+import { STORAGE_AREAS } from '../src/storage/storage.ts';
 import { startService, waitHealthy, waitForOutput, type ServiceProcess } from './helpers/fleet.ts';
 import { fixtures } from './helpers/fixtures.ts';
 import { freePort } from './helpers/net.ts';
@@ -179,9 +180,10 @@ test('one API and two workers with no shared disk complete 50 mixed analyses exa
   // The surviving worker released its scratch; the killed one's copies are swept on restart.
   const survivorScratch = path.join(dirs.w2, 'scratch');
   for (const folder of await fs.readdir(survivorScratch)) {
+    // Only the empty area folders may remain (no `<area>/<day>/<id>` below them).
     const left = await fs.readdir(path.join(survivorScratch, folder), { recursive: true });
     assert.ok(
-      left.every((f) => !String(f).includes('-')),
+      left.every((f) => (STORAGE_AREAS as readonly string[]).includes(String(f))),
       `no analysis folders left: ${left.join(', ')}`,
     );
   }

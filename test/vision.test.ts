@@ -15,6 +15,7 @@ import { hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
 import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo, photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
+import { sharedEmbedder } from '../src/nlp/embedder.ts';
 import type {
   FacesSection,
   ModerationSection,
@@ -41,6 +42,8 @@ after(async () => {
   if (skip) return;
   await t.close();
   await host.close();
+  // The extracted (no-model) answer embeds the prompt in the process's shared embedder thread.
+  await sharedEmbedder().close();
   await fs.rm(dir, { recursive: true, force: true });
 });
 

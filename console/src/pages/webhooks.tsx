@@ -27,6 +27,8 @@ interface Delivery {
 }
 
 const BASE = '/api/webhooks';
+/** The delivery log and redelivery live under their own prefix (not under BASE). */
+const DELIVERIES = '/api/webhook-deliveries';
 
 export function Webhooks({ api }: { api: ApiClient }) {
   const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
@@ -43,7 +45,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
     try {
       const [list, log] = await Promise.all([
         api.request<{ data: Endpoint[] }>('GET', BASE),
-        api.request<{ data: Delivery[]; next_cursor: string | null }>('GET', `${BASE}/deliveries?limit=20`),
+        api.request<{ data: Delivery[]; next_cursor: string | null }>('GET', `${DELIVERIES}?limit=20`),
       ]);
       setEndpoints(list.data);
       setDeliveries(log.data);
@@ -86,7 +88,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
     if (!cursor) return;
     const log = await api.request<{ data: Delivery[]; next_cursor: string | null }>(
       'GET',
-      `${BASE}/deliveries?limit=20&cursor=${encodeURIComponent(cursor)}`,
+      `${DELIVERIES}?limit=20&cursor=${encodeURIComponent(cursor)}`,
     );
     setDeliveries((d) => [...d, ...log.data]);
     setCursor(log.next_cursor);
@@ -221,10 +223,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
                     <button
                       type="button"
                       onClick={() =>
-                        void act(
-                          () => api.request('POST', `${BASE}/deliveries/${d.id}/redeliver`),
-                          'Delivery sent again.',
-                        )
+                        void act(() => api.request('POST', `${DELIVERIES}/${d.id}/redeliver`), 'Delivery sent again.')
                       }
                     >
                       Replay
