@@ -29,6 +29,9 @@ async function main(): Promise<number> {
     '--test',
     '--test-reporter=spec',
     '--test-concurrency=2',
+    // A test file whose tests have all finished exits even if a handle (a pool, a model thread)
+    // is still open, so one leaked handle cannot stall the whole run.
+    '--test-force-exit',
     '--experimental-test-coverage',
     `--test-coverage-lines=${COVERAGE_LINES}`,
     '--test-coverage-exclude=**/*.test.ts',
