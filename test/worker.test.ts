@@ -96,7 +96,18 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
     assert.match(s.results.intake.sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(
       s.results.stages.map((x: { stage: string }) => x.stage),
-      ['intake', 'probe', 'shots', 'frames', 'contact_sheet', 'audio', 'answer', 'outputs'],
+      [
+        'intake',
+        'probe',
+        'shots',
+        'frames',
+        'contact_sheet',
+        'audio',
+        'transcription',
+        'understanding',
+        'answer',
+        'outputs',
+      ],
     );
     assert.ok(s.latency_ms >= 0);
     assert.ok(s.started_at && s.completed_at);
