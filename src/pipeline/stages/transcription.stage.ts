@@ -11,6 +11,7 @@ import { resultRepository } from '../../persistence/result.repository.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
+import { AppError } from '../../domain/errors.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 import { transcribeLocally } from './local-speech.ts';
 
@@ -56,6 +57,9 @@ export const transcriptionStage: Stage = {
         a.speech_segments,
       );
       ctx.results.transcript = { ...local, chunks: local.segments.length, cost_usd: 0, latency_ms: 0 };
+      // The section keeps what the engine said; failing the (optional) stage makes the
+      // analysis complete as partial, with the stage and its code in status and history.
+      if (local.error) throw new AppError(local.error.code, local.error.message, { permanent: true });
       return;
     }
     const { config, db, storage } = ctx.deps;
