@@ -182,7 +182,7 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
       [await upload(await fixtures.garbage()), 'UNSUPPORTED_MEDIA'],
       [await upload(await fixtures.truncatedVideo()), 'MEDIA_CORRUPT'],
       [await byUrl('/empty'), 'MEDIA_EMPTY'],
-      [await byUrl('/missing'), 'MEDIA_DOWNLOAD_FAILED'],
+      [await byUrl('/missing'), 'MEDIA_DOWNLOAD_REFUSED'],
     ];
     for (const [id, code] of cases) {
       const s = await finished(id);

@@ -237,11 +237,7 @@ export async function runPipeline(
         const limit = limits.hardLimitMs;
         timers.push(
           setTimeout(() => {
-            controller.abort(
-              new AppError('STAGE_TIMEOUT', `Stage ${stage.name} passed its time limit of ${limit} ms`, {
-                permanent: false,
-              }),
-            );
+            controller.abort(new AppError('STAGE_TIMEOUT', `Stage ${stage.name} passed its time limit of ${limit} ms`));
           }, limit),
         );
       }

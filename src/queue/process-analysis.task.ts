@@ -247,7 +247,7 @@ async function handleFailure(
   const appErr =
     err instanceof AppError
       ? err
-      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
+      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
   if (!current || current.status !== 'processing') return;
   if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
