@@ -64,7 +64,7 @@ function withPreparedStatements(pool: pg.Pool, breaker: CircuitBreaker): pg.Pool
   // because graphile-worker shares the pool and calls client.query in other forms.
   const connect = async () => {
     const client = await breaker
-      .exec(() => pool.connect(), isDatabaseUnreachable)
+      .exec(() => pool.connect())
       .catch((err: unknown) => {
         if (err instanceof BreakerOpenError)
           throw Object.assign(new Error('database circuit open'), { code: DATABASE_CIRCUIT_OPEN_CODE, cause: err });
@@ -104,7 +104,12 @@ export function createDatabase(
   pool.on('error', () => undefined);
   // Same for a checked-out client whose connection drops; the query in flight rejects.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const breaker = new CircuitBreaker('postgres', { failureThreshold: 3, resetMs: 2000, halfOpenTrials: 1 });
+  const breaker = new CircuitBreaker('postgres', {
+    failureThreshold: 3,
+    resetMs: 2000,
+    halfOpenTrials: 1,
+    isFailure: isDatabaseUnreachable,
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool, breaker) }) });
   return {
     db,

@@ -10,7 +10,7 @@ import { ProviderError } from './provider-http.ts';
 
 export async function callProvider<T>(breaker: CircuitBreaker, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
-    return await breaker.exec(fn, (err) => err instanceof ProviderError && err.retryable && !signal?.aborted);
+    return await breaker.exec(fn);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
     if (err instanceof BreakerOpenError) {
