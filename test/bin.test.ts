@@ -29,3 +29,24 @@ test('the launcher finds the package through node_modules/.bin links', async () 
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the CLI reads .env from the working directory; the environment wins over the file', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-dotenv-'));
+  try {
+    await fs.writeFile(
+      path.join(dir, '.env'),
+      'PORT=eighty\nJOB_MAX_ATTEMPTS=99\nOPENAI_API_KEY="sk-secret-in-file"\n',
+    );
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', JOB_MAX_ATTEMPTS: '3' };
+    const failed = await run(path.join(repo, 'bin', 'media-analysis'), ['start'], { cwd: dir, env }).then(
+      () => assert.fail('expected the bad PORT from .env to stop the start'),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /PORT: expected an integer, got "eighty"/);
+    assert.doesNotMatch(failed.stderr, /JOB_MAX_ATTEMPTS/, 'the environment (3) overrides the file (99)');
+    assert.doesNotMatch(failed.stderr, /sk-secret-in-file/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

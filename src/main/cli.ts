@@ -2,6 +2,8 @@
 /**
  * `media-analysis` — the one command line: serve (start/api/worker), migrations and keys.
  */
+// First: `.env` must be in process.env before any configuration is read.
+import './env-file.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig } from '../config/config.ts';
