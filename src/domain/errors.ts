@@ -142,6 +142,14 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A failure caused by what the user sent (a 4xx code: unsupported or corrupt media, a
+ * refused URL, bad input), not by the service. Logged at info/warn without a stack.
+ */
+export function isUserError(err: unknown): boolean {
+  return err instanceof AppError && err.status < 500;
+}
+
 /** Factories for the errors that are raised from many places. */
 export const errors = {
   analysisNotFound: (id: string) => new AppError('ANALYSIS_NOT_FOUND', `No analysis with id ${id}`),
