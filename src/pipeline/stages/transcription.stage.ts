@@ -59,7 +59,7 @@ export const transcriptionStage: Stage = {
       ctx.results.transcript = { ...local, chunks: local.segments.length, cost_usd: 0, latency_ms: 0 };
       // The section keeps what the engine said; failing the (optional) stage makes the
       // analysis complete as partial, with the stage and its code in status and history.
-      if (local.error) throw new AppError(local.error.code, local.error.message, { permanent: true });
+      if (local.error) throw new AppError(local.error.code, local.error.message);
       return;
     }
     const { config, db, storage } = ctx.deps;
