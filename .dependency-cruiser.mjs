@@ -15,7 +15,7 @@
  * Tests (*.test.ts) are outside the rules: a test may reach into any layer.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
