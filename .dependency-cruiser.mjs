@@ -64,7 +64,8 @@ export default {
         'Routes call domain services (src/domain), which own the transactions; they never reach a ' +
         'repository or the database themselves.',
       from: { path: '^src/http/' },
-      to: { path: '^src/persistence/' },
+      // database-errors.ts only classifies driver errors (no SQL): HTTP answers "unreachable" with 503.
+      to: { path: '^src/persistence/', pathNot: '^src/persistence/database-errors\\.ts$' },
     },
     {
       name: 'stages-through-deps',

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
 import { eventFromNotification } from '../persistence/analysis-event.repository.ts';
 import { listenForNotifications, type NotificationListener } from '../persistence/notification-listener.ts';
+import { shuttingDown } from '../observability/shutdown.ts';
 
 export const EVENTS_CHANNEL = 'analysis_events';
 
@@ -61,7 +62,10 @@ export class EventHub {
         this.markReady();
         if (reconnected) this.resyncAll();
       },
-      onLost: (err) => this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting'),
+      onLost: (err) => {
+        if (shuttingDown()) this.log.debug({ err: err.message }, 'event listener connection closed during shutdown');
+        else this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
+      },
       onConnectFailed: (err) => this.log.warn({ err: err.message }, 'event listener could not connect; retrying'),
     });
     return this;

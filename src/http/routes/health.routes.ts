@@ -1,6 +1,7 @@
 /** Liveness (no dependencies) and readiness (database, worker heartbeat). */
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
+import { DATABASE_CIRCUIT_OPEN_CODE } from '../../persistence/database-errors.ts';
 
 /** What readiness asks the database (built by the composition root from persistence). */
 export interface DatabaseProbe {
@@ -40,7 +41,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       // The driver's message can name hosts; readiness says only that the database is down.
       checks.database = {
         status: 'down',
-        detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable',
+        detail: (err as { code?: string }).code === DATABASE_CIRCUIT_OPEN_CODE ? 'circuit open' : 'unreachable',
       };
     }
     const circuit = deps.databaseCircuit?.();

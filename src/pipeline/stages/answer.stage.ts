@@ -158,16 +158,12 @@ export const answerStage: Stage = {
       try {
         json = JSON.parse(result.text);
       } catch {
-        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', {
-          permanent: false,
-        });
+        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else');
       }
       if (schema) {
         const problem = outputValidator.check(schema, json);
         if (problem !== null)
-          throw new AppError('INVALID_MODEL_OUTPUT', `The model's JSON does not match the schema: ${problem}`, {
-            permanent: false,
-          });
+          throw new AppError('INVALID_MODEL_OUTPUT', `The model's JSON does not match the schema: ${problem}`);
       }
     }
     const cost = chatCostUsd(config.providers.prices, model, result.usage.inputTokens, result.usage.outputTokens);
