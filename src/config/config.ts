@@ -71,6 +71,14 @@ export const SPEC = {
   JOB_MAX_ATTEMPTS: { kind: 'int', default: 5, min: 1, max: 25 },
 
   BODY_LIMIT_BYTES: { kind: 'int', default: 1 * MiB, min: 1024, max: 100 * MiB },
+  /** Slow clients (slow-loris): a request's headers must arrive within this long. */
+  HTTP_HEADERS_TIMEOUT_MS: { kind: 'int', default: 20_000, min: 100, max: 600_000 },
+  /** Whole request (headers and body, uploads included) must arrive within this long. */
+  HTTP_REQUEST_TIMEOUT_MS: { kind: 'int', default: 600_000, min: 100, max: 6 * 3_600_000 },
+  /** A request body (an upload) that sends nothing for this long is cut off. */
+  UPLOAD_IDLE_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: { kind: 'string', default: undefined, secret: true },
   MAX_UPLOAD_BYTES: { kind: 'int', default: 512 * MiB, min: 1, max: 64 * 1024 * MiB },
   MAX_DOWNLOAD_BYTES: { kind: 'int', default: 512 * MiB, min: 1, max: 64 * 1024 * MiB },
   DOWNLOAD_TIMEOUT_MS: { kind: 'int', default: 120_000, min: 100, max: 3_600_000 },
@@ -341,12 +349,22 @@ export function loadConfig(env: Env = process.env) {
       problems.push(`WEBHOOK_RETRY_SCHEDULE: ${(err as Error).message}`);
     }
   }
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(v.DATA_DIR);
   const config = {
     env: v.NODE_ENV,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    http: {
+      host: v.HOST,
+      port: v.PORT,
+      bodyLimitBytes: v.BODY_LIMIT_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      uploadIdleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_MS,
+      metricsToken: v.METRICS_TOKEN,
+    },
     log: { level: v.LOG_LEVEL },
     dataDir,
     database: {

@@ -5,12 +5,14 @@
  * Gauges that need the database (analyses by status, queue depth and age, worker
  * heartbeats) are read at scrape time.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import client from 'prom-client';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../persistence/database.ts';
+import { AppError } from '../domain/errors.ts';
 import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
@@ -27,6 +29,7 @@ export class Metrics {
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   readonly stageDuration: client.Histogram<'stage'>;
   readonly stageStalls: client.Counter<'stage'>;
+  readonly connectionsClosed: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -66,6 +69,12 @@ export class Metrics {
       name: 'media_analysis_stage_stalls_total',
       help: 'Stages flagged stalled: running far past the duration learned from past runs',
       labelNames: ['stage'],
+      registers,
+    });
+    this.connectionsClosed = new client.Counter({
+      name: 'media_analysis_http_connections_closed_total',
+      help: 'Connections closed for sending too slowly (request/headers timeout, stalled body)',
+      labelNames: ['reason'],
       registers,
     });
     new client.Gauge({
@@ -164,8 +173,12 @@ export class Metrics {
     });
   }
 
-  /** Record every request's duration under its route pattern. */
-  instrument(app: FastifyInstance): void {
+  /**
+   * Record every request's duration under its route pattern, and serve GET /metrics.
+   * /metrics is internal (it shows every tenant's counts): with a token, it needs
+   * `Authorization: Bearer <token>` and answers 401 without it.
+   */
+  instrument(app: FastifyInstance, token?: string): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
@@ -173,11 +186,20 @@ export class Metrics {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (token !== undefined && !bearerMatches(request.headers.authorization, token))
+        throw new AppError('UNAUTHORIZED', 'GET /metrics needs the metrics bearer token');
       reply.header('content-type', this.registry.contentType);
       return this.registry.metrics();
     });
   }
+}
+
+/** Constant-time comparison of an Authorization header with `Bearer <token>`. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
 }
 
 /** Queue depth and oldest-job age, read once per scrape for both gauges. */
