@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
 import { eventFromNotification } from '../persistence/analysis-event.repository.ts';
+import { shuttingDown } from '../observability/shutdown.ts';
 
 export const EVENTS_CHANNEL = 'analysis_events';
 
@@ -89,7 +90,8 @@ export class EventHub {
       }
     });
     c.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
+      if (shuttingDown()) this.log.debug({ err: err.message }, 'event listener connection closed during shutdown');
+      else this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
       retry();
     });
     try {

@@ -11,7 +11,7 @@
  */
 import type { Task, JobHelpers } from 'graphile-worker';
 import type { Logger } from '../observability/logger.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, isUserError } from '../domain/errors.ts';
 import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
 import { isTerminal } from '../domain/analysis/analysis.state.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
@@ -247,7 +247,7 @@ async function handleFailure(
   const appErr =
     err instanceof AppError
       ? err
-      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
+      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
   if (!current || current.status !== 'processing') return;
   if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
@@ -268,7 +268,9 @@ async function handleFailure(
     );
     return;
   }
-  log.error({ err: appErr, code: appErr.code }, 'analysis failed');
+  // The user's input (unsupported, corrupt, too large): not a service error, no stack.
+  if (isUserError(appErr)) log.info({ code: appErr.code, detail: appErr.message }, 'analysis failed on its input');
+  else log.error({ err: appErr, code: appErr.code }, 'analysis failed');
   await deps.db
     .transaction()
     .execute((trx) =>

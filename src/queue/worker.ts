@@ -21,6 +21,8 @@ import {
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
+import { shuttingDown } from '../observability/shutdown.ts';
+import { isDatabaseUnreachable } from '../persistence/database-errors.ts';
 import type { Db } from '../persistence/database.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
@@ -70,7 +72,11 @@ function graphileLogger(logger: Logger): GraphileLogger {
       scope: { label: scope.label, workerId: scope.workerId, jobId: scope.jobId, taskIdentifier: scope.taskIdentifier },
       ...(meta ?? {}),
     };
-    if (level === 'error') logger.error(bindings, message);
+    // graphile-worker's UNLISTEN/release failing because the database is going away
+    // during our own shutdown (Ctrl-C reaches the embedded PostgreSQL too) is expected.
+    const expected = shuttingDown() && isDatabaseUnreachable((meta as { error?: unknown } | undefined)?.error);
+    if (expected) logger.debug(bindings, message);
+    else if (level === 'error') logger.error(bindings, message);
     else if (level === 'warning') logger.warn(bindings, message);
     else logger.debug(bindings, message);
   });

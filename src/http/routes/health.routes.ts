@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Db } from '../../persistence/database.ts';
+import { DATABASE_CIRCUIT_OPEN_CODE } from '../../persistence/database-errors.ts';
 
 export interface HealthDeps {
   db: Db;
@@ -34,7 +35,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       // The driver's message can name hosts; readiness says only that the database is down.
       checks.database = {
         status: 'down',
-        detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable',
+        detail: (err as { code?: string }).code === DATABASE_CIRCUIT_OPEN_CODE ? 'circuit open' : 'unreachable',
       };
     }
     const circuit = deps.databaseCircuit?.();

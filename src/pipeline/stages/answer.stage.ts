@@ -156,9 +156,7 @@ export const answerStage: Stage = {
       try {
         json = JSON.parse(result.text);
       } catch {
-        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', {
-          permanent: false,
-        });
+        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else');
       }
       if (schema) {
         const validate = bodyAjv.compile(schema);
@@ -166,7 +164,6 @@ export const answerStage: Stage = {
           throw new AppError(
             'INVALID_MODEL_OUTPUT',
             `The model's JSON does not match the schema: ${bodyAjv.errorsText(validate.errors)}`,
-            { permanent: false },
           );
       }
     }

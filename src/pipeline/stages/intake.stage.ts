@@ -63,8 +63,7 @@ export const intakeStage: Stage = {
       original_filename: ctx.analysis.originalFilename,
     };
     if (!row || !(await storage.exists(row.relative_path))) {
-      if (!ctx.analysis.sourceUrl)
-        throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage', { permanent: true });
+      if (!ctx.analysis.sourceUrl) throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage');
       const d = await download(ctx, ctx.analysis.sourceUrl);
       row = d.row;
       origin = { kind: 'url', source_url: ctx.analysis.sourceUrl, final_url: d.finalUrl, redirects: d.redirects };
