@@ -7,7 +7,7 @@ import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { fixtures, hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
 import { startMediaServer, type MediaServer } from './helpers/media-server.ts';
-import { enqueueProcessAnalysis } from '../src/queue/jobs.ts';
+import { enqueueProcessAnalysis } from '../src/persistence/job.repository.ts';
 
 let t: TestApp;
 let server: MediaServer;

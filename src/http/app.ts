@@ -30,7 +30,7 @@ import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.t
 import { exportRoutes } from './routes/exports.routes.ts';
 import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
-import type { Db } from '../persistence/database.ts';
+import type { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { finishDocument } from './openapi.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
@@ -60,7 +60,7 @@ export interface AppDeps {
   /** Library search (built by the runtime, with a lazily started embedding worker). */
   search: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
-  integrations?: { db: Db; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  integrations?: { events: AnalysisEventService; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
   /** The web console at `/` (served when built); false turns it off. */
   console?: ConsoleRoutesOptions | false;
 }
@@ -145,8 +145,8 @@ async function registerIntegrations(
   deps: AppDeps,
   integrations: NonNullable<AppDeps['integrations']>,
 ): Promise<void> {
-  const base = { db: integrations.db, keys: deps.media.keys, authMode: deps.media.authMode };
-  const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  const base = { keys: deps.media.keys, authMode: deps.media.authMode };
+  const events = { ...base, events: integrations.events, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
   await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
   await app.register(webhookDeliveryRoutes, {
     ...base,
@@ -156,6 +156,6 @@ async function registerIntegrations(
   await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
   for (const prefix of ['/api/media', '/api/v1/media']) {
     await app.register(analysisEventRoutes, { ...events, prefix });
-    await app.register(exportRoutes, { ...base, prefix });
+    await app.register(exportRoutes, { ...base, analyses: deps.media.analyses, prefix });
   }
 }

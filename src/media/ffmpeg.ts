@@ -3,7 +3,7 @@
  * runner. Every command reads local files only (`-protocol_whitelist file,pipe`),
  * never touches the network, and runs with a timeout and an abort signal.
  */
-import { runProcess, ProcessError } from './process-runner.ts';
+import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { AppError } from '../domain/errors.ts';
 
 const COMMON = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'file,pipe'];

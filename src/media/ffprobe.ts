@@ -1,7 +1,7 @@
 /**
  * ffprobe: pure argument building and output parsing, plus a thin adapter that runs it.
  */
-import { runProcess, ProcessError } from './process-runner.ts';
+import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { AppError } from '../domain/errors.ts';
 
 /** Arguments for a JSON probe of a local file; only the file protocol is allowed. */

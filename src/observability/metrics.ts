@@ -8,17 +8,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import client from 'prom-client';
-import { sql } from 'kysely';
-import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../persistence/database.ts';
+import type { Db, Pool } from '../persistence/database.ts';
+import { analysisRepository } from '../persistence/analysis.repository.ts';
+import { runnableJobs } from '../persistence/job.repository.ts';
+import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { AppError } from '../domain/errors.ts';
 import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
 export interface MetricsSources {
   db: Db;
-  pool: pg.Pool;
+  pool: Pool;
   storageRoot: string;
   breakers: () => Record<string, { state: string }>;
   staleAfterMs: number;
@@ -83,13 +84,8 @@ export class Metrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const r = await sql<{
-          status: string;
-          n: number;
-        }>`SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`
-          .execute(sources.db)
-          .catch(() => ({ rows: [] }));
-        for (const s of ANALYSIS_STATUSES) this.set({ status: s }, r.rows.find((x) => x.status === s)?.n ?? 0);
+        const rows = await analysisRepository.countByStatus(sources.db).catch(() => []);
+        for (const s of ANALYSIS_STATUSES) this.set({ status: s }, rows.find((x) => x.status === s)?.n ?? 0);
       },
     });
     const queue = queueSnapshot(sources);
@@ -114,12 +110,7 @@ export class Metrics {
       help: 'Worker processes with a fresh heartbeat',
       registers,
       async collect() {
-        const r = await sql<{
-          n: number;
-        }>`SELECT count(*)::int AS n FROM worker_heartbeats WHERE last_beat_at > now() - make_interval(secs => ${sources.staleAfterMs / 1000})`
-          .execute(sources.db)
-          .catch(() => ({ rows: [{ n: 0 }] }));
-        this.set(r.rows[0]?.n ?? 0);
+        this.set(await workerHeartbeatRepository.countLive(sources.db, sources.staleAfterMs).catch(() => 0));
       },
     });
     new client.Gauge({
@@ -210,11 +201,8 @@ function queueSnapshot(sources: MetricsSources): () => Promise<{ depth: number; 
     if (!cached || now - cached.at > 1000) {
       cached = {
         at: now,
-        value: sql<{ depth: number; age: number | null }>`
-          SELECT count(*)::int AS depth, extract(epoch FROM now() - min(run_at))::float8 AS age
-          FROM graphile_worker._private_jobs WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts`
-          .execute(sources.db)
-          .then((r) => ({ depth: r.rows[0]?.depth ?? 0, oldestAge: Math.max(0, r.rows[0]?.age ?? 0) }))
+        value: runnableJobs(sources.db)
+          .then((r) => ({ depth: r.depth, oldestAge: r.oldestAgeSeconds }))
           .catch(() => ({ depth: 0, oldestAge: 0 })),
       };
     }

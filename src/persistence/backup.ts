@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
-import { runProcess } from '../media/process-runner.ts';
+import { runProcess } from '../platform/process-runner.ts';
 
 /** Tables whose rows the manifest counts and checksums. */
 export const BACKUP_TABLES = [

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { AppConfig } from '../config/config.ts';
 import type { Database } from './schema.ts';
 import { BreakerOpenError, CircuitBreaker } from '../resilience/circuit-breaker.ts';
@@ -16,6 +16,15 @@ const INT8_OID = 20;
 pg.types.setTypeParser(INT8_OID, (value) => Number(value));
 
 export type Db = Kysely<Database>;
+/** The connection pool (graphile-worker and LISTEN connections take it or its settings). */
+export type Pool = pg.Pool;
+/** A transaction on the database: what the domain hands to repositories to commit several writes as one. */
+export type Tx = Transaction<Database>;
+
+/** A round trip to the database (readiness). Throws when it cannot be reached. */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
 
 export interface DatabaseHandle {
   db: Db;

@@ -3,7 +3,6 @@
  * with their times or pages, and the facts the prompt asks for (counts, on-screen text,
  * who speaks when). Extracted, never generated — and it says so.
  */
-import { segmentRepository } from '../../persistence/segment.repository.ts';
 import { sharedEmbedder } from '../../nlp/embedder.ts';
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
@@ -77,7 +76,7 @@ export async function extractedAnswer(
   ctx: StageContext,
 ): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
   const r = ctx.results as unknown as Sections;
-  const segments = await segmentRepository.forAnalysis(ctx.deps.db, ctx.analysis.id);
+  const segments = await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id);
   let quotes: Quote[] = [];
   if (segments.length) {
     const [prompt] = await sharedEmbedder().embed([ctx.analysis.prompt]);

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { planSpeechChunks, recognizeSpeech, type RecognizedWord } from '../../media/local-speech.ts';
-import { ProcessError } from '../../media/process-runner.ts';
+import { ProcessError } from '../../platform/process-runner.ts';
 import { wavData } from '../../media/voice-activity.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { StageContext } from '../stage.ts';

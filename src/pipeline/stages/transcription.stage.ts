@@ -7,7 +7,6 @@ import fs from 'node:fs/promises';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { callProvider } from '../../providers/provider-call.ts';
 import { transcriptionCostUsd } from '../../providers/cost.ts';
-import { resultRepository } from '../../persistence/result.repository.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
@@ -109,7 +108,7 @@ export const transcriptionStage: Stage = {
     }
     const text = texts.filter(Boolean).join(' ');
     const cost = transcriptionCostUsd(config.providers.prices, provider.model, audio.duration_seconds);
-    await resultRepository.insert(db, {
+    await ctx.deps.repositories.results.insert(db, {
       analysisId: ctx.analysis.id,
       provider: provider.name,
       model: provider.model,
