@@ -189,7 +189,6 @@ export const EnvSchema = Type.Object({
 });
 
 export type Env = Static<typeof EnvSchema>;
-export type EnvKey = keyof Env;
 
 /** What the validator and its messages read from one key's schema. */
 export interface KeySchema {
