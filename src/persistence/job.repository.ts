@@ -13,7 +13,6 @@ export const TASK = {
   cleanupStorage: 'cleanup_storage',
   reconcileAnalyses: 'reconcile_analyses',
 } as const;
-export type TaskName = (typeof TASK)[keyof typeof TASK];
 
 export interface ProcessAnalysisPayload {
   analysisId: string;

@@ -130,7 +130,6 @@ export const HistoryQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type HistoryQuery = Static<typeof HistoryQuerySchema>;
 
 export const HistoryResponseSchema = Type.Object({
   data: Type.Array(HistoryItemSchema),
@@ -144,7 +143,6 @@ export const HistoryResponseSchema = Type.Object({
 });
 
 export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export type IdParams = Static<typeof IdParamsSchema>;
 
 export const ArtifactParamsSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
