@@ -145,16 +145,29 @@ export const segmentRepository = {
     return Number(row.n);
   },
 
-  /** The index's feed: codes of rows added after `afterId`, in id order. */
-  async codesAfter(db: Kysely<Database>, afterId: number, limit: number) {
-    const rows = await db
-      .selectFrom('media_segments')
-      .select(['id', 'tenant_id', 'code'])
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenant_id, code: r.code }));
+  /**
+   * The index's feed: rows added after `afterId`, at most `limit` in id order, as one
+   * page per tenant — its ids and its codes end to end in one bytea (a million codes
+   * arrive as twenty values, not a million small buffers).
+   */
+  async codesAfter(
+    db: Kysely<Database>,
+    afterId: number,
+    limit: number,
+  ): Promise<{ pages: Array<{ tenantId: string; ids: number[]; codes: Buffer }>; rows: number; lastId: number }> {
+    const result = await sql<{ tenant_id: string; ids: string[]; codes: Buffer }>`
+      SELECT tenant_id, array_agg(id ORDER BY id) AS ids, string_agg(code, ''::bytea ORDER BY id) AS codes
+      FROM (SELECT id, tenant_id, code FROM media_segments WHERE id > ${afterId} ORDER BY id LIMIT ${limit}) page
+      GROUP BY tenant_id`.execute(db);
+    let rows = 0;
+    let lastId = afterId;
+    const pages = result.rows.map((r) => {
+      const ids = r.ids.map(Number);
+      rows += ids.length;
+      lastId = Math.max(lastId, ids[ids.length - 1] ?? afterId);
+      return { tenantId: r.tenant_id, ids, codes: r.codes };
+    });
+    return { pages, rows, lastId };
   },
 
   async countUpTo(db: Kysely<Database>, upToId: number): Promise<number> {

@@ -1,54 +1,84 @@
 /**
  * The semantic index each process keeps in memory: per tenant, the segment ids and their
  * 64-byte sign codes, loaded from PostgreSQL (the source of truth) and caught up before
- * every search with `id > last seen` (ids only grow). A search scans the tenant's codes
- * by Hamming distance (SimHash), keeps the nearest `candidates`, and the caller re-scores
- * those exactly with their int8 vectors read from PostgreSQL — where deleted or filtered
- * rows simply do not come back. Why this and not HNSW: docs/decisions/0006-semantic-index.md.
+ * every search with `id > last seen` (ids only grow). A search computes the Hamming
+ * distance of the query's code to every code of the tenant (SimHash; in WebAssembly, with
+ * 64-bit POPCNT: a few milliseconds per million codes), keeps the nearest `candidates`,
+ * and the caller re-scores those exactly with their int8 vectors read from PostgreSQL —
+ * where deleted or filtered rows simply do not come back. Why this and not HNSW:
+ * docs/decisions/0006-semantic-index.md.
  */
-import { CODE_WORDS, popcount32 } from '../nlp/vector-codec.ts';
+import { CODE_BYTES } from '../nlp/vector-codec.ts';
+import { hammingOver, type HammingFn } from './hamming-wasm.ts';
 
-export interface CodeRow {
-  id: number;
+/** One page of the index's feed: a tenant's new ids in order and their codes, end to end. */
+export interface CodePage {
   tenantId: string;
-  code: Buffer;
+  ids: number[];
+  /** `ids.length` × CODE_BYTES bytes. */
+  codes: Buffer;
 }
 
 /** Where the index reads its rows (a repository over `media_segments`). */
 export interface CodeSource {
-  codesAfter(afterId: number, limit: number): Promise<CodeRow[]>;
+  /** Rows with `id > afterId`, at most `limit` of them in id order, grouped by tenant. */
+  codesAfter(afterId: number, limit: number): Promise<{ pages: CodePage[]; rows: number; lastId: number }>;
   /** Rows with `id <= upToId` still in the table (fewer than loaded means some were deleted). */
   countUpTo(upToId: number): Promise<number>;
 }
 
 const LOAD_PAGE = 50_000;
 const INITIAL_CAPACITY = 1024;
+const WASM_PAGE = 65_536;
 /** How often a process re-counts the table to notice deletions (which only cost stale candidates meanwhile). */
 export const RECOUNT_INTERVAL_MS = 60_000;
-const MAX_DISTANCE = CODE_WORDS * 32;
+const MAX_DISTANCE = CODE_BYTES * 8;
 
+/**
+ * A tenant's codes in a WebAssembly memory: codes from offset 0, end to end; a search
+ * writes the query's code after the last one and reads the distances after that.
+ */
 class TenantCodes {
   ids = new Float64Array(INITIAL_CAPACITY);
-  codes = new Uint32Array(INITIAL_CAPACITY * CODE_WORDS);
   size = 0;
+  private readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private bytes = new Uint8Array(this.memory.buffer);
+  private readonly hamming: HammingFn = hammingOver(this.memory);
 
-  add(id: number, code: Buffer): void {
-    if (this.size === this.ids.length) {
-      const ids = new Float64Array(this.ids.length * 2);
-      ids.set(this.ids);
-      this.ids = ids;
-      const codes = new Uint32Array(this.codes.length * 2);
-      codes.set(this.codes);
-      this.codes = codes;
+  add(ids: readonly number[], codes: Buffer): void {
+    const end = this.size + ids.length;
+    if (end > this.ids.length) {
+      const grown = new Float64Array(Math.max(end, this.ids.length * 2));
+      grown.set(this.ids.subarray(0, this.size));
+      this.ids = grown;
     }
-    this.ids[this.size] = id;
-    const base = this.size * CODE_WORDS;
-    for (let w = 0; w < CODE_WORDS; w++) this.codes[base + w] = code.readUInt32LE(w * 4);
-    this.size++;
+    this.ids.set(ids, this.size);
+    this.reserve(end * CODE_BYTES);
+    this.bytes.set(codes.subarray(0, ids.length * CODE_BYTES), this.size * CODE_BYTES);
+    this.size = end;
   }
 
-  bytes(): number {
-    return this.ids.byteLength + this.codes.byteLength;
+  /** Hamming distances of every code to `query` (a view valid until the next add or search). */
+  distances(query: Buffer): Uint16Array {
+    const queryAt = this.size * CODE_BYTES;
+    const outAt = queryAt + CODE_BYTES;
+    this.reserve(outAt + this.size * 2);
+    this.bytes.set(query.subarray(0, CODE_BYTES), queryAt);
+    this.hamming(0, this.size, queryAt, outAt);
+    return new Uint16Array(this.memory.buffer, outAt, this.size);
+  }
+
+  /** Grows the memory to hold `bytes`, by at least a quarter (loading stays linear; at most 25 % spare). */
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.max(Math.ceil((bytes - have) / WASM_PAGE), Math.ceil(have / WASM_PAGE / 4));
+    this.memory.grow(pages);
+    this.bytes = new Uint8Array(this.memory.buffer);
+  }
+
+  byteSize(): number {
+    return this.ids.byteLength + this.memory.buffer.byteLength;
   }
 }
 
@@ -80,14 +110,14 @@ export class SemanticIndex {
     }
     for (;;) {
       const page = await this.source.codesAfter(this.lastId, LOAD_PAGE);
-      for (const row of page) {
-        let t = this.tenants.get(row.tenantId);
-        if (!t) this.tenants.set(row.tenantId, (t = new TenantCodes()));
-        t.add(row.id, row.code);
-        this.lastId = Math.max(this.lastId, row.id);
-        this.rows++;
+      for (const p of page.pages) {
+        let t = this.tenants.get(p.tenantId);
+        if (!t) this.tenants.set(p.tenantId, (t = new TenantCodes()));
+        t.add(p.ids, p.codes);
       }
-      if (page.length < LOAD_PAGE) return;
+      this.rows += page.rows;
+      this.lastId = Math.max(this.lastId, page.lastId);
+      if (page.rows < LOAD_PAGE) return;
     }
   }
 
@@ -101,24 +131,16 @@ export class SemanticIndex {
   nearest(tenantId: string, code: Buffer, k: number): number[] {
     const t = this.tenants.get(tenantId);
     if (!t || t.size === 0 || k <= 0) return [];
-    const q = new Uint32Array(CODE_WORDS);
-    for (let w = 0; w < CODE_WORDS; w++) q[w] = code.readUInt32LE(w * 4);
-    const distances = new Uint16Array(t.size);
+    const distances = t.distances(code);
     const histogram = new Uint32Array(MAX_DISTANCE + 1);
-    const codes = t.codes;
-    for (let i = 0, base = 0; i < t.size; i++, base += CODE_WORDS) {
-      let d = 0;
-      for (let w = 0; w < CODE_WORDS; w++) d += popcount32(codes[base + w]! ^ q[w]!);
-      distances[i] = d;
-      histogram[d]!++;
-    }
+    for (let i = 0; i < distances.length; i++) histogram[distances[i]!]!++;
     // The distance at which k codes have been seen: take everything nearer, then fill at it.
     let threshold = 0;
     let seen = 0;
     while (threshold <= MAX_DISTANCE && seen + histogram[threshold]! < k) seen += histogram[threshold++]!;
     const out: number[] = [];
     let atThreshold = k - seen;
-    for (let i = 0; i < t.size; i++) {
+    for (let i = 0; i < distances.length; i++) {
       const d = distances[i]!;
       if (d < threshold) out.push(t.ids[i]!);
       else if (d === threshold && atThreshold > 0) {
@@ -129,10 +151,10 @@ export class SemanticIndex {
     return out;
   }
 
-  /** Bytes held by ids and codes. */
+  /** Bytes held by ids and codes (with the room reserved for growth and the distances). */
   memoryBytes(): number {
     let sum = 0;
-    for (const t of this.tenants.values()) sum += t.bytes();
+    for (const t of this.tenants.values()) sum += t.byteSize();
     return sum;
   }
 
