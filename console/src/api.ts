@@ -153,7 +153,7 @@ export function qs(query: Record<string, string | undefined>): string {
 }
 
 async function toError(res: Response): Promise<ApiError> {
-  let body: Record<string, unknown> | null = null;
+  let body: Record<string, unknown> | null;
   try {
     body = (await res.json()) as Record<string, unknown>;
   } catch {

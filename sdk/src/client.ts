@@ -245,7 +245,7 @@ export class MediaAnalysis {
     });
     const text = await res.text();
     if (!res.ok) {
-      let problem: Record<string, unknown> = {};
+      let problem: Record<string, unknown>;
       try {
         problem = JSON.parse(text) as Record<string, unknown>;
       } catch {

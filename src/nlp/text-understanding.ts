@@ -91,6 +91,7 @@ export function detectLanguage(text: string): string | null {
 export function understandText(text: string): TextUnderstanding {
   const truncated = text.length > MAX_UNDERSTOOD_CHARS;
   const body = (truncated ? text.slice(0, MAX_UNDERSTOOD_CHARS) : text).replace(
+    // eslint-disable-next-line no-control-regex -- control characters are stripped on purpose
     /[\u0000-\u0008\u000b-\u001f\u007f]/g,
     ' ',
   );

@@ -53,6 +53,8 @@ export function summarize(results: AnalysisSections): string {
       if (typeof probe.title === 'string') parts.push(`"${probe.title}"`);
       if (typeof probe.characters === 'number') parts.push(`${probe.characters} characters`);
       break;
+    case undefined:
+      break;
   }
   if (intake) parts.push(`${intake.size_bytes} bytes`);
   return parts.join(' · ');

@@ -6,6 +6,12 @@ import fs from 'node:fs/promises';
 import { fixtures, pngHeaderOnly } from '../helpers/fixtures.ts';
 import { blankPdf, deeplyNestedPdf, docxBomb, lyingPagesPdf, makeZip, manyEntriesZip } from './hostile-fixtures.ts';
 
+/** The parts of a status document the checks read. */
+interface StatusDocument {
+  media_type: string;
+  results: { document: { ocr_skipped_pages?: number } } & Record<string, unknown>;
+}
+
 export interface HostileCase {
   name: string;
   filename: string;
@@ -14,7 +20,7 @@ export interface HostileCase {
   /** Time to a terminal state that counts as a failure of the test. */
   maxSeconds: number;
   needsFfmpeg?: boolean;
-  check?(status: Record<string, any>): void;
+  check?(status: StatusDocument): void;
 }
 
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(2048, 0x90)]);

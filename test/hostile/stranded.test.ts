@@ -126,7 +126,7 @@ test('a worker SIGKILLed at every pickup: failed WORKER_CRASHED, retry works, th
     await waitFor(async () => (await analysisRepository.findStatus(db.db, next.id)) === 'completed', 180_000);
     await waitFor(async () => (await analysisRepository.findStatus(db.db, a.id)) === 'completed', 180_000);
   } catch (err) {
-    throw new Error(`${String(err)}\n${w.output().slice(-3000)}`);
+    throw new Error(`${String(err)}\n${w.output().slice(-3000)}`, { cause: err });
   } finally {
     w.child.kill('SIGTERM');
     await w.exited;

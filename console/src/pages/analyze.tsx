@@ -125,7 +125,7 @@ export function Analyze({ api }: { api: ApiClient }) {
   return (
     <section aria-labelledby="analyze-title">
       <h1 id="analyze-title">Analyze</h1>
-      <form onSubmit={submit} class="stack">
+      <form onSubmit={(e) => void submit(e)} class="stack">
         <div
           class={`drop${dragging ? ' dragging' : ''}`}
           onDragOver={(e) => {

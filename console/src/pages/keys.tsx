@@ -74,7 +74,7 @@ export function Keys({ api }: { api: ApiClient }) {
       {denied && <p>{denied}</p>}
       {!denied && (
         <>
-          <form onSubmit={create} class="stack">
+          <form onSubmit={(e) => void create(e)} class="stack">
             <h2>Create a key</h2>
             <label for="key-tenant">Tenant</label>
             <input

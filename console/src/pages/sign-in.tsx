@@ -31,7 +31,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     <main id="main" class="sign-in">
       <h1>Sign in</h1>
       <p>Use an API key of your tenant. It is kept in this tab only and removed when you sign out or close it.</p>
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         <label for="api-key">API key</label>
         <input
           id="api-key"

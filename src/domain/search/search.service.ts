@@ -73,6 +73,7 @@ export function queryTerms(query: string): string[] {
 
 /** Checks a raw query; returns it trimmed with its terms, or throws a 400 with a stable code. */
 export function checkQuery(raw: string | undefined): { query: string; terms: string[] } {
+  // eslint-disable-next-line no-control-regex -- control characters are stripped on purpose
   const query = (raw ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
   if (query.length > MAX_QUERY_CHARS)
     throw new AppError('SEARCH_QUERY_TOO_LONG', `The query has ${query.length} characters; at most ${MAX_QUERY_CHARS}`);

@@ -46,10 +46,13 @@ const WINDOW_MAX_SECONDS = 20;
  * it is never rendered, and JSON encoding escapes what needs escaping.
  */
 export function storableText(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are stripped on purpose
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+      .replace(/[ \t]+/g, ' ')
+      .trim()
+  );
 }
 
 /** Pieces of at most SEGMENT_MAX_CHARS, cut at a space when there is one near the end. */
