@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createDatabase } from '../src/persistence/database.ts';
 import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
+import { AnalysisEventService } from '../src/domain/analysis/analysis-events.service.ts';
 import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
 import { LocalFileStorage } from '../src/storage/storage.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
@@ -38,7 +39,7 @@ export async function openapiDocument(): Promise<unknown> {
       rateLimit: { max: 0, windowMs: 1000 },
     },
     health: {
-      db: database.db,
+      database: { ping: never, liveWorkers: never },
       workerExpected: () => false,
       staleAfterMs: 1000,
       breakers: () => ({}),
@@ -46,7 +47,7 @@ export async function openapiDocument(): Promise<unknown> {
       storageRoot: '/nonexistent',
     },
     integrations: {
-      db: database.db,
+      events: new AnalysisEventService(database.db),
       webhooks: new WebhookService({
         db: database.db,
         checkAddress: never,

@@ -62,6 +62,10 @@ test(
     const manifest = await backup(source.db, source.url, dir);
     assert.equal(manifest.tables.audit_log!.rows, 30);
     assert.ok(manifest.dump_bytes > 0);
+    for (const file of [manifest.dump_file, `${manifest.dump_file}.manifest.json`]) {
+      const { mode } = await fs.stat(path.join(dir, file));
+      assert.equal((mode & 0o777).toString(8), '600', `${file} is owner-only`);
+    }
     await source.drop();
 
     const target = await createTestDatabase({ migrated: false });

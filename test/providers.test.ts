@@ -13,6 +13,10 @@ import { OpenAiChatProvider } from '../src/providers/openai-chat.provider.ts';
 import { DeepgramProvider, OpenAiTranscriptionProvider } from '../src/providers/transcription.providers.ts';
 import { ProviderError } from '../src/providers/provider-http.ts';
 import { resultRepository } from '../src/persistence/result.repository.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { ProviderRegistry } from '../src/providers/provider-registry.ts';
+import { callProvider } from '../src/providers/provider-call.ts';
+import { AppError } from '../src/domain/errors.ts';
 
 const SECRET = 'sk-test-SECRET-9f8e7d6c5b4a';
 let fake: FakeProviders;
@@ -115,6 +119,85 @@ describe('OpenAI-compatible chat over HTTP', () => {
     const t1 = Date.now();
     await assert.rejects(pending, /cancelled by test/);
     assert.ok(Date.now() - t1 < 1000);
+    fake.script.chat = ['ok'];
+  });
+});
+
+describe('circuit breaker around a provider (cockatiel), over HTTP', () => {
+  const settings = (extra: Record<string, string> = {}) =>
+    loadConfig({
+      CHAT_PROVIDERS: 'vllm',
+      VLLM_BASE_URL: `${fake.url}/v1`,
+      CHAT_MODEL: 'fake-model',
+      CHAT_MAX_RETRIES: '0',
+      BREAKER_RESET_MS: '400',
+      ...extra,
+    }).providers;
+
+  test('5 failures open it; open refuses without a request; after the wait a failed trial reopens, a good one closes', async () => {
+    const changes: string[] = [];
+    const registry = new ProviderRegistry(settings({ BREAKER_HALF_OPEN_TRIALS: '1' }), {
+      onBreakerChange: (_name, from, to) => changes.push(`${from}->${to}`),
+    });
+    const provider = registry.chat()!;
+    const breaker = registry.breakers.get('chat:vllm');
+    const call = () => callProvider(breaker, () => provider.complete(req));
+    const failsWith = (code: string) =>
+      assert.rejects(call(), (e: unknown) => e instanceof AppError && e.code === code);
+
+    fake.script.chat = ['400'];
+    for (let i = 0; i < 6; i++) await failsWith('PROVIDER_REJECTED');
+    assert.deepEqual(breaker.status, { state: 'closed', consecutive_failures: 0 }, 'a refused request does not count');
+
+    fake.script.chat = ['500'];
+    for (let i = 0; i < 4; i++) await failsWith('PROVIDER_FAILED');
+    assert.deepEqual(breaker.status, { state: 'closed', consecutive_failures: 4 });
+    await failsWith('PROVIDER_FAILED');
+    assert.equal(breaker.status.state, 'open');
+    assert.deepEqual(registry.breakers.states(), { 'chat:vllm': { state: 'open', consecutive_failures: 5 } });
+
+    fake.requests.length = 0;
+    await assert.rejects(call(), (e: unknown) => {
+      assert.ok(e instanceof AppError && e.code === 'PROVIDER_UNAVAILABLE' && !e.permanent && !e.consumesAttempt);
+      assert.ok(e.retryAfterMs! >= 1000, 'a job waits at least a second');
+      return true;
+    });
+    assert.equal(fake.requests.length, 0, 'an open circuit sends nothing');
+
+    await new Promise((r) => setTimeout(r, 450));
+    assert.equal(breaker.status.state, 'half_open');
+    await failsWith('PROVIDER_FAILED');
+    assert.equal(breaker.status.state, 'open', 'a failed trial opens it again');
+
+    await new Promise((r) => setTimeout(r, 450));
+    fake.script.chat = ['ok'];
+    assert.equal((await call()).text, fake.chatAnswer);
+    assert.deepEqual(breaker.status, { state: 'closed', consecutive_failures: 0 });
+    assert.deepEqual(changes, [
+      'closed->open',
+      'open->half_open',
+      'half_open->open',
+      'open->half_open',
+      'half_open->closed',
+    ]);
+  });
+
+  test('half-open lets BREAKER_HALF_OPEN_TRIALS calls through together and closes when they succeed', async () => {
+    const registry = new ProviderRegistry(settings({ BREAKER_FAILURE_THRESHOLD: '2', BREAKER_HALF_OPEN_TRIALS: '3' }));
+    const provider = registry.chat()!;
+    const breaker = registry.breakers.get('chat:vllm');
+    const call = () => callProvider(breaker, () => provider.complete(req));
+    fake.script.chat = ['500'];
+    for (let i = 0; i < 2; i++) await assert.rejects(call());
+    assert.equal(breaker.status.state, 'open');
+    await new Promise((r) => setTimeout(r, 450));
+    fake.script.chat = ['slow'];
+    fake.requests.length = 0;
+    const trials = [call(), call(), call()];
+    await waitFor(async () => fake.requests.length === 3 || null, 5_000);
+    assert.equal(breaker.status.state, 'half_open');
+    await Promise.all(trials);
+    assert.equal(breaker.status.state, 'closed');
     fake.script.chat = ['ok'];
   });
 });

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
 import { multipart } from './helpers/multipart.ts';
-import { runCleanup, verifyStorage, CLEANUP_LOCK_ID } from '../src/storage/retention.ts';
+import { runCleanup, verifyStorage } from '../src/storage/retention.ts';
+import { CLEANUP_LOCK_ID } from '../src/persistence/retention.repository.ts';
 
 const run = promisify(execFile);
 let t: TestApp;

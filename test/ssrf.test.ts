@@ -194,7 +194,7 @@ describe('connect-time checks', () => {
     assert.equal(await readAll(ok.body), 'ok');
     await expectCode(openDownload(a.url('/hop0'), policy, agent), 'TOO_MANY_REDIRECTS');
     a.routes.set('/no-location', { kind: 'status', status: 302 });
-    await expectCode(openDownload(a.url('/no-location'), policy, agent), 'MEDIA_DOWNLOAD_FAILED');
+    await expectCode(openDownload(a.url('/no-location'), policy, agent), 'MEDIA_DOWNLOAD_REFUSED');
     await agent.close();
   });
 
@@ -210,12 +210,12 @@ describe('connect-time checks', () => {
     a.routes.set('/teapot', { kind: 'status', status: 418 });
     await assert.rejects(
       openDownload(a.url('/teapot'), policy, agent),
-      (e: unknown) => e instanceof AppError && e.permanent,
+      (e: unknown) => e instanceof AppError && e.code === 'MEDIA_DOWNLOAD_REFUSED' && e.permanent,
     );
     a.routes.set('/busy', { kind: 'status', status: 429 });
     await assert.rejects(
       openDownload(a.url('/busy'), policy, agent),
-      (e: unknown) => e instanceof AppError && !e.permanent,
+      (e: unknown) => e instanceof AppError && e.code === 'MEDIA_DOWNLOAD_FAILED' && !e.permanent,
     );
     await agent.close();
   });

@@ -7,7 +7,7 @@ import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { fixtures, hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
 import { startMediaServer, type MediaServer } from './helpers/media-server.ts';
-import { enqueueProcessAnalysis } from '../src/queue/jobs.ts';
+import { enqueueProcessAnalysis } from '../src/persistence/job.repository.ts';
 
 let t: TestApp;
 let server: MediaServer;
@@ -182,7 +182,7 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
       [await upload(await fixtures.garbage()), 'UNSUPPORTED_MEDIA'],
       [await upload(await fixtures.truncatedVideo()), 'MEDIA_CORRUPT'],
       [await byUrl('/empty'), 'MEDIA_EMPTY'],
-      [await byUrl('/missing'), 'MEDIA_DOWNLOAD_FAILED'],
+      [await byUrl('/missing'), 'MEDIA_DOWNLOAD_REFUSED'],
     ];
     for (const [id, code] of cases) {
       const s = await finished(id);
@@ -192,6 +192,14 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
       assert.deepEqual(await auditActions(id), ['create', 'start', 'fail']);
     }
     assert.equal(server.hits.get('/missing'), 1, '404 is not retried');
+    // The user's input, not a service fault: logged at info, without a stack.
+    const lines = t.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const [id, code] of cases) {
+      const failed = lines.filter((l) => l.analysis_id === id && String(l.msg).startsWith('analysis failed'));
+      assert.equal(failed.length, 1, `${code}: ${JSON.stringify(failed)}`);
+      assert.equal(failed[0]!.level, 'info', `${code} is logged at info`);
+      assert.doesNotMatch(JSON.stringify(failed[0]), /"stack"/, `${code} has no stack`);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ export type {
   ClientOptions,
   HistoryItem,
   HistoryPage,
+  Problem,
   WaitOptions,
   WebhookDelivery,
   WebhookEndpoint,

@@ -3,7 +3,7 @@
  * affected cache entries, so a status cached by this process never outlives a change
  * made by another process (a worker, another API replica). Reconnects on its own.
  */
-import pg from 'pg';
+import { listenForNotifications } from '../persistence/notification-listener.ts';
 import type { AppCache } from './cache.ts';
 import { statusKey } from './cache.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -25,40 +25,13 @@ export function startInvalidationListener(
   cache: AppCache,
   log: Logger,
 ): { stop(): Promise<void>; ready: Promise<void> } {
-  let client: pg.Client | null = null;
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
-  const connect = async () => {
-    if (stopped) return;
-    const c = new pg.Client({ connectionString, application_name: 'media-analysis-cache-listener' });
-    c.on('notification', (n) => {
-      if (n.channel === CHANNEL && n.payload) applyNotification(cache, n.payload).catch(() => undefined);
-    });
-    c.on('error', () => {
-      client = null;
-      c.end().catch(() => undefined);
-      if (!stopped) timer = setTimeout(() => void connect(), 1000);
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${CHANNEL}`);
-      client = c;
-      markReady();
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'cache invalidation listener could not connect; retrying');
-      c.end().catch(() => undefined);
-      if (!stopped) timer = setTimeout(() => void connect(), 1000);
-    }
-  };
-  void connect();
-  return {
-    ready,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await client?.end().catch(() => undefined);
+  return listenForNotifications({
+    connectionString,
+    channel: CHANNEL,
+    applicationName: 'media-analysis-cache-listener',
+    onNotification: (payload) => {
+      if (payload) applyNotification(cache, payload).catch(() => undefined);
     },
-  };
+    onConnectFailed: (err) => log.warn({ err: err.message }, 'cache invalidation listener could not connect; retrying'),
+  });
 }

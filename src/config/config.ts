@@ -1,196 +1,19 @@
 /**
- * The one module that reads `process.env`. Every key is declared once in `SPEC`,
- * validated at boot (all bad keys are reported together) and returned as a frozen,
+ * The one module that reads `process.env`. Every key is declared once in the TypeBox
+ * schema in `env.schema.ts`; the environment is validated against it with Ajv at boot
+ * (all bad keys are reported together, secrets never echoed) and returned as a frozen,
  * grouped object. Nothing else in the code base touches `process.env`.
  */
 import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseSchedule } from '../domain/webhook/webhook.policy.ts';
+import { EnvSchema, keySchema, type Env } from './env.schema.ts';
 
-type Env = Record<string, string | undefined>;
+export { EnvSchema } from './env.schema.ts';
 
-interface IntSpec {
-  kind: 'int';
-  default: number;
-  min: number;
-  max: number;
-}
-interface StrSpec {
-  kind: 'string';
-  default: string | undefined;
-  secret?: boolean;
-}
-interface BoolSpec {
-  kind: 'bool';
-  default: boolean;
-}
-interface EnumSpec<T extends string> {
-  kind: 'enum';
-  values: readonly T[];
-  default: T;
-}
-interface ListSpec {
-  kind: 'list';
-  default: string[];
-}
-type Spec = IntSpec | StrSpec | BoolSpec | EnumSpec<string> | ListSpec;
+type RawEnv = Record<string, string | undefined>;
 
 const MiB = 1024 * 1024;
-
-/** Every environment variable the service understands, with its default and bounds. */
-export const SPEC = {
-  NODE_ENV: { kind: 'enum', values: ['development', 'production', 'test'], default: 'development' },
-  HOST: { kind: 'string', default: '127.0.0.1' },
-  PORT: { kind: 'int', default: 3000, min: 0, max: 65535 },
-  LOG_LEVEL: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-  DATA_DIR: { kind: 'string', default: './data' },
-
-  DATABASE_URL: { kind: 'string', default: undefined, secret: true },
-  DATABASE_POOL_MIN: { kind: 'int', default: 0, min: 0, max: 1000 },
-  DATABASE_POOL_MAX: { kind: 'int', default: 10, min: 1, max: 1000 },
-  DATABASE_CONNECT_TIMEOUT_MS: { kind: 'int', default: 5_000, min: 100, max: 600_000 },
-  DATABASE_STATEMENT_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
-  DATABASE_IDLE_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
-  EMBEDDED_PG_PORT: { kind: 'int', default: 54329, min: 1, max: 65535 },
-  /** In production, refuse a DATABASE_URL without sslmode=require|verify-ca|verify-full (default: on in production). */
-  DATABASE_REQUIRE_TLS: { kind: 'enum', values: ['auto', 'true', 'false'], default: 'auto' },
-
-  STORAGE_ROOT: { kind: 'string', default: '' },
-
-  WORKER_IN_PROCESS: { kind: 'bool', default: true },
-  WORKER_CONCURRENCY: { kind: 'int', default: 2, min: 1, max: 64 },
-  WORKER_CPU_BUDGET: { kind: 'int', default: 2, min: 1, max: 256 },
-  /** Per-stage hard time limits, `stage=ms` pairs (e.g. `answer=120000,frames=60000`); others keep their defaults. */
-  STAGE_TIME_LIMITS: { kind: 'list', default: [] },
-  /** A stage running this many times its learned expected duration is flagged stalled. */
-  STAGE_STALL_FACTOR: { kind: 'int', default: 4, min: 2, max: 100 },
-  /** Never flag a stage stalled before this long, whatever was learned. */
-  STAGE_STALL_FLOOR_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
-  WORKER_HEARTBEAT_INTERVAL_MS: { kind: 'int', default: 5_000, min: 100, max: 600_000 },
-  WORKER_STALE_AFTER_MS: { kind: 'int', default: 30_000, min: 500, max: 3_600_000 },
-  WORKER_POLL_INTERVAL_MS: { kind: 'int', default: 2_000, min: 50, max: 600_000 },
-  JOB_MAX_ATTEMPTS: { kind: 'int', default: 5, min: 1, max: 25 },
-
-  BODY_LIMIT_BYTES: { kind: 'int', default: 1 * MiB, min: 1024, max: 100 * MiB },
-  MAX_UPLOAD_BYTES: { kind: 'int', default: 512 * MiB, min: 1, max: 64 * 1024 * MiB },
-  MAX_DOWNLOAD_BYTES: { kind: 'int', default: 512 * MiB, min: 1, max: 64 * 1024 * MiB },
-  DOWNLOAD_TIMEOUT_MS: { kind: 'int', default: 120_000, min: 100, max: 3_600_000 },
-  DOWNLOAD_MAX_REDIRECTS: { kind: 'int', default: 5, min: 0, max: 5 },
-  DOWNLOAD_ALLOW_HOSTS: { kind: 'list', default: [] },
-
-  AUTH_MODE: { kind: 'enum', values: ['api_key', 'disabled'], default: 'api_key' },
-  IDEMPOTENCY_TTL_HOURS: { kind: 'int', default: 24, min: 1, max: 24 * 30 },
-
-  FFPROBE_PATH: { kind: 'string', default: 'ffprobe' },
-  FFMPEG_PATH: { kind: 'string', default: 'ffmpeg' },
-  PROBE_TIMEOUT_MS: { kind: 'int', default: 30_000, min: 100, max: 3_600_000 },
-  FFMPEG_TIMEOUT_MS: { kind: 'int', default: 600_000, min: 100, max: 6 * 3_600_000 },
-  PDFTOPPM_PATH: { kind: 'string', default: 'pdftoppm' },
-  MAX_MEDIA_DURATION_SECONDS: { kind: 'int', default: 4 * 3600, min: 1, max: 48 * 3600 },
-  MAX_IMAGE_PIXELS: { kind: 'int', default: 50_000_000, min: 1, max: 1_000_000_000 },
-  MAX_DOCUMENT_PAGES: { kind: 'int', default: 2_000, min: 1, max: 100_000 },
-  POCKETSPHINX_PATH: { kind: 'string', default: 'pocketsphinx_continuous' },
-  POCKETSPHINX_MODEL_DIR: { kind: 'string', default: '/usr/share/pocketsphinx/model/en-us' },
-  LOCAL_SPEECH_MAX_SECONDS: { kind: 'int', default: 1_800, min: 0, max: 86_400 },
-  LOCAL_SPEECH_TIMEOUT_MS: { kind: 'int', default: 300_000, min: 100, max: 3_600_000 },
-  FRAME_COUNT: { kind: 'int', default: 6, min: 1, max: 100 },
-  FRAME_WIDTH: { kind: 'int', default: 640, min: 64, max: 3840 },
-  CONTACT_SHEET_GRID: { kind: 'string', default: '2x3' },
-  // On-CPU vision (models shipped in npm packages; see src/media/vision).
-  VISION_SHOTS: { kind: 'bool', default: true },
-  VISION_OBJECTS: { kind: 'bool', default: true },
-  VISION_FACES: { kind: 'bool', default: true },
-  VISION_MODERATION: { kind: 'bool', default: true },
-  VISION_SCENE_THRESHOLD: { kind: 'int', default: 10, min: 1, max: 100 },
-  VISION_CALL_TIMEOUT_MS: { kind: 'int', default: 60_000, min: 1000, max: 3_600_000 },
-  VISION_MAX_HEAP_MB: { kind: 'int', default: 1024, min: 128, max: 16_384 },
-  VISION_MODELS_DIR: { kind: 'string', default: undefined },
-  MODERATION_MODEL: { kind: 'string', default: 'MobileNetV2' },
-  MODERATION_EXPLICIT_PERCENT: { kind: 'int', default: 70, min: 1, max: 100 },
-  MODERATION_SUGGESTIVE_PERCENT: { kind: 'int', default: 80, min: 1, max: 100 },
-  CONTACT_SHEET_WIDTH: { kind: 'int', default: 1920, min: 320, max: 7680 },
-  CONTACT_SHEET_HEIGHT: { kind: 'int', default: 1080, min: 240, max: 4320 },
-
-  CHAT_PROVIDERS: { kind: 'list', default: [] },
-  CHAT_MODEL: { kind: 'string', default: undefined },
-  CHAT_TIMEOUT_MS: { kind: 'int', default: 120_000, min: 100, max: 3_600_000 },
-  CHAT_MAX_RETRIES: { kind: 'int', default: 3, min: 0, max: 10 },
-  CHAT_CONTEXT_CHARS: { kind: 'int', default: 48_000, min: 1_000, max: 4_000_000 },
-  CHAT_MAX_IMAGES: { kind: 'int', default: 4, min: 0, max: 32 },
-  OPENAI_API_KEY: { kind: 'string', default: undefined, secret: true },
-  OPENAI_BASE_URL: { kind: 'string', default: undefined },
-  OPENROUTER_API_KEY: { kind: 'string', default: undefined, secret: true },
-  OPENROUTER_BASE_URL: { kind: 'string', default: undefined },
-  MINIMAX_API_KEY: { kind: 'string', default: undefined, secret: true },
-  MINIMAX_BASE_URL: { kind: 'string', default: undefined },
-  NOVITA_API_KEY: { kind: 'string', default: undefined, secret: true },
-  NOVITA_BASE_URL: { kind: 'string', default: undefined },
-  VLLM_API_KEY: { kind: 'string', default: undefined, secret: true },
-  VLLM_BASE_URL: { kind: 'string', default: undefined },
-  OLLAMA_BASE_URL: { kind: 'string', default: undefined },
-  LLAMACPP_BASE_URL: { kind: 'string', default: undefined },
-  TRANSCRIPTION_PROVIDER: {
-    kind: 'enum',
-    values: ['none', 'deepgram', 'openai', 'groq', 'openai-compatible'],
-    default: 'none',
-  },
-  TRANSCRIPTION_MODEL: { kind: 'string', default: undefined },
-  TRANSCRIPTION_BASE_URL: { kind: 'string', default: undefined },
-  TRANSCRIPTION_API_KEY: { kind: 'string', default: undefined, secret: true },
-  DEEPGRAM_API_KEY: { kind: 'string', default: undefined, secret: true },
-  DEEPGRAM_BASE_URL: { kind: 'string', default: undefined },
-  GROQ_API_KEY: { kind: 'string', default: undefined, secret: true },
-  GROQ_BASE_URL: { kind: 'string', default: undefined },
-  MODEL_PRICES: { kind: 'string', default: '{}' },
-  BREAKER_FAILURE_THRESHOLD: { kind: 'int', default: 5, min: 1, max: 1000 },
-  BREAKER_RESET_MS: { kind: 'int', default: 30_000, min: 10, max: 3_600_000 },
-  BREAKER_HALF_OPEN_TRIALS: { kind: 'int', default: 3, min: 1, max: 100 },
-  REUSE_WINDOW_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
-  RETENTION_UPLOADS_DAYS: { kind: 'int', default: 7, min: 0, max: 3650 },
-  RETENTION_FRAMES_DAYS: { kind: 'int', default: 30, min: 0, max: 3650 },
-  RETENTION_CONTACT_SHEETS_DAYS: { kind: 'int', default: 30, min: 0, max: 3650 },
-  RETENTION_TEMP_DAYS: { kind: 'int', default: 1, min: 0, max: 3650 },
-  DELETED_FILES_GRACE_HOURS: { kind: 'int', default: 24, min: 0, max: 24 * 365 },
-  CLEANUP_CRON: { kind: 'string', default: '*/15 * * * *' },
-  CACHE_ENABLED: { kind: 'bool', default: true },
-  RATE_LIMIT_MAX: { kind: 'int', default: 1200, min: 0, max: 10_000_000 },
-  RATE_LIMIT_WINDOW_MS: { kind: 'int', default: 60_000, min: 1000, max: 86_400_000 },
-  TENANT_MAX_CONCURRENT: { kind: 'int', default: 10, min: 0, max: 10_000 },
-  REDIS_URL: { kind: 'string', default: undefined, secret: true },
-  /** Hosts (name or IP, optionally :port) webhooks may reach even on private addresses. */
-  WEBHOOK_ALLOW_HOSTS: { kind: 'list', default: [] },
-  /** A receiver must answer 2xx within this to count as delivered. */
-  WEBHOOK_TIMEOUT_MS: { kind: 'int', default: 15_000, min: 100, max: 120_000 },
-  /** Delays after each failed attempt, e.g. "5s,5m,30m,2h,5h,10h,14h" (empty: that default). */
-  WEBHOOK_RETRY_SCHEDULE: { kind: 'string', default: '' },
-  WEBHOOK_CONCURRENCY: { kind: 'int', default: 32, min: 1, max: 1000 },
-  WEBHOOK_ENDPOINT_CONCURRENCY: { kind: 'int', default: 8, min: 1, max: 1000 },
-  /** An endpoint failing without a success this long is disabled (default 5 days). */
-  WEBHOOK_DISABLE_AFTER_SECONDS: { kind: 'int', default: 5 * 86_400, min: 1, max: 365 * 86_400 },
-  WEBHOOK_ROTATION_GRACE_SECONDS: { kind: 'int', default: 86_400, min: 0, max: 30 * 86_400 },
-  WEBHOOK_POLL_INTERVAL_MS: { kind: 'int', default: 1_000, min: 10, max: 600_000 },
-  /** Comment lines on idle event streams, so proxies keep them open. */
-  SSE_HEARTBEAT_MS: { kind: 'int', default: 15_000, min: 100, max: 600_000 },
-  CACHE_STATUS_TTL_SECONDS: { kind: 'int', default: 300, min: 1, max: 86_400 },
-  CACHE_RESULT_TTL_SECONDS: { kind: 'int', default: 3600, min: 1, max: 86_400 },
-  CACHE_HISTORY_TTL_SECONDS: { kind: 'int', default: 60, min: 1, max: 86_400 },
-  // Scale-out: object storage (credentials come from the AWS chain, never from here),
-  // artifact delivery, the archive, and how the service treats its database role.
-  STORAGE_DRIVER: { kind: 'enum', values: ['local', 's3'], default: 'local' },
-  S3_BUCKET: { kind: 'string', default: undefined },
-  S3_PREFIX: { kind: 'string', default: '' },
-  S3_ENDPOINT: { kind: 'string', default: undefined },
-  S3_REGION: { kind: 'string', default: 'us-east-1' },
-  S3_FORCE_PATH_STYLE: { kind: 'bool', default: false },
-  S3_PART_SIZE_MB: { kind: 'int', default: 8, min: 5, max: 512 },
-  S3_QUEUE_SIZE: { kind: 'int', default: 2, min: 1, max: 16 },
-  ARTIFACT_DELIVERY: { kind: 'enum', values: ['proxy', 'redirect'], default: 'proxy' },
-  ARTIFACT_URL_TTL_SECONDS: { kind: 'int', default: 300, min: 10, max: 7 * 86_400 },
-  ARCHIVE_AFTER_DAYS: { kind: 'int', default: 90, min: 0, max: 36_500 },
-  MIGRATE_ON_BOOT: { kind: 'bool', default: true },
-  DATABASE_ALLOW_SUPERUSER: { kind: 'bool', default: false },
-} as const satisfies Record<string, Spec>;
-
-type SpecKey = keyof typeof SPEC;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -201,36 +24,79 @@ export class ConfigError extends Error {
   }
 }
 
-function parseValue(key: string, spec: Spec, raw: string | undefined, problems: string[]): unknown {
-  if (raw === undefined || raw === '') return spec.default;
-  switch (spec.kind) {
-    case 'int': {
-      if (!/^-?\d+$/.test(raw.trim())) {
-        problems.push(`${key}: expected an integer, got "${raw}"`);
-        return spec.default;
-      }
-      const n = Number(raw);
-      if (n < spec.min || n > spec.max) problems.push(`${key}: must be between ${spec.min} and ${spec.max}, got ${n}`);
-      return n;
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
+const validateEnv = ajv.compile<Env>(EnvSchema);
+
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+
+/**
+ * Environment strings → the schema's types, where they read as such; anything else is
+ * left as the string for Ajv to reject. Unset and empty keys are left out (defaults).
+ */
+function coerce(env: RawEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') continue;
+    const word = raw.trim().toLowerCase();
+    switch (keySchema(key)?.type) {
+      case 'integer':
+        out[key] = /^-?\d+$/.test(word) ? Number(word) : raw;
+        break;
+      case 'boolean':
+        out[key] = TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : raw;
+        break;
+      case 'array':
+        out[key] = raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+        break;
+      default:
+        out[key] = raw;
     }
-    case 'bool': {
-      const v = raw.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      problems.push(`${key}: expected true/false, got "${raw}"`);
-      return spec.default;
-    }
-    case 'enum':
-      if (!spec.values.includes(raw)) problems.push(`${key}: must be one of ${spec.values.join('|')}, got "${raw}"`);
-      return raw;
-    case 'list':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    case 'string':
-      return raw;
   }
+  return out;
+}
+
+/** One line per Ajv error, in the words the old parser used; a secret's value is never shown. */
+function describe(error: ErrorObject, input: Record<string, unknown>): string {
+  const key = error.instancePath.slice(1) || String(error.params.missingProperty ?? '');
+  const schema = keySchema(key);
+  const got = schema?.secret ? '' : `, got "${String(input[key])}"`;
+  switch (error.keyword) {
+    case 'type':
+      return `${key}: expected ${schema?.type === 'boolean' ? 'true/false' : `an ${String(error.params.type)}`}${got}`;
+    case 'minimum':
+    case 'maximum':
+      return `${key}: must be between ${String(schema?.minimum)} and ${String(schema?.maximum)}${got.replace(/"/g, '')}`;
+    case 'enum':
+      return `${key}: must be one of ${(schema?.enum ?? []).join('|')}${got}`;
+    case 'pattern':
+      return `${key}: ${schema?.hint ?? `must match ${String(error.params.pattern)}`}${got}`;
+    default:
+      return `${key}: ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/** The environment validated against the schema, with defaults filled in; problems are collected. */
+function readEnv(env: RawEnv, problems: string[]): Env {
+  const input = coerce(env);
+  const values = structuredClone(input);
+  if (!validateEnv(values)) {
+    for (const error of validateEnv.errors ?? []) problems.push(describe(error, input));
+    // Report every problem, then fall back to the defaults for the bad keys so the
+    // cross-key checks below still run on sensible values.
+    const defaults: Record<string, unknown> = {};
+    validateEnv(defaults);
+    const bad = new Set((validateEnv.errors ?? []).map((e) => e.instancePath.slice(1)));
+    for (const key of Object.keys(values)) if (!bad.has(key)) defaults[key] = values[key];
+    return defaults as Env;
+  }
+  return values;
 }
 
 function validateDatabaseUrl(url: string | undefined, problems: string[]): void {
@@ -277,26 +143,10 @@ export function maskUrl(url: string): string {
 }
 
 /** Build the validated, frozen configuration from an environment (defaults to `process.env`). */
-export function loadConfig(env: Env = process.env) {
+export function loadConfig(env: RawEnv = process.env) {
   const problems: string[] = [];
-  const raw = {} as Record<SpecKey, unknown>;
-  for (const key of Object.keys(SPEC) as SpecKey[]) raw[key] = parseValue(key, SPEC[key], env[key], problems);
-  const v = raw as {
-    [K in SpecKey]: (typeof SPEC)[K] extends IntSpec
-      ? number
-      : (typeof SPEC)[K] extends BoolSpec
-        ? boolean
-        : (typeof SPEC)[K] extends ListSpec
-          ? string[]
-          : (typeof SPEC)[K] extends EnumSpec<infer T>
-            ? T
-            : (typeof SPEC)[K] extends { default: undefined }
-              ? string | undefined
-              : string;
-  };
+  const v = readEnv(env, problems);
   validateDatabaseUrl(v.DATABASE_URL, problems);
-  if (v.REDIS_URL && !/^rediss?:\/\//.test(v.REDIS_URL))
-    problems.push('REDIS_URL: must start with redis:// or rediss://');
   const requireTls =
     v.DATABASE_REQUIRE_TLS === 'true' || (v.DATABASE_REQUIRE_TLS === 'auto' && v.NODE_ENV === 'production');
   if (requireTls && v.DATABASE_URL) {
@@ -307,12 +157,12 @@ export function loadConfig(env: Env = process.env) {
       );
     }
   }
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (v.DATABASE_POOL_MIN > v.DATABASE_POOL_MAX) problems.push('DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
   if (v.WORKER_STALE_AFTER_MS <= v.WORKER_HEARTBEAT_INTERVAL_MS) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
   }
-  if (!/^[1-9]\d?x[1-9]\d?$/.test(v.CONTACT_SHEET_GRID))
-    problems.push(`CONTACT_SHEET_GRID: must look like 2x3 (rows x columns), got "${v.CONTACT_SHEET_GRID}"`);
   const prices = parsePrices(v.MODEL_PRICES, problems);
   const stageTimeLimits = parseStageTimeLimits(v.STAGE_TIME_LIMITS, problems);
   const chatProviders = v.CHAT_PROVIDERS.map((name) => {
@@ -332,7 +182,6 @@ export function loadConfig(env: Env = process.env) {
   }).filter((p): p is { name: string; baseUrl: string; apiKey: string | undefined } => p !== null);
   const transcription = transcriptionConfig(v, problems);
   if (v.STORAGE_DRIVER === 's3' && !v.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
-  if (v.S3_ENDPOINT && !/^https?:\/\//.test(v.S3_ENDPOINT)) problems.push('S3_ENDPOINT: must be an http(s) URL');
   let webhookSchedule: number[] = [...DEFAULT_RETRY_SCHEDULE_SECONDS];
   if (v.WEBHOOK_RETRY_SCHEDULE) {
     try {
@@ -346,7 +195,15 @@ export function loadConfig(env: Env = process.env) {
   const dataDir = path.resolve(v.DATA_DIR);
   const config = {
     env: v.NODE_ENV,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    http: {
+      host: v.HOST,
+      port: v.PORT,
+      bodyLimitBytes: v.BODY_LIMIT_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      uploadIdleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_MS,
+      metricsToken: v.METRICS_TOKEN,
+    },
     log: { level: v.LOG_LEVEL },
     dataDir,
     database: {
@@ -467,10 +324,10 @@ export function loadConfig(env: Env = process.env) {
       maxImagePixels: v.MAX_IMAGE_PIXELS,
       maxDocumentPages: v.MAX_DOCUMENT_PAGES,
       localSpeech: {
-        binary: v.POCKETSPHINX_PATH as string,
-        modelDir: v.POCKETSPHINX_MODEL_DIR as string,
-        maxSeconds: v.LOCAL_SPEECH_MAX_SECONDS as number,
-        timeoutMs: v.LOCAL_SPEECH_TIMEOUT_MS as number,
+        binary: v.POCKETSPHINX_PATH,
+        modelDir: v.POCKETSPHINX_MODEL_DIR,
+        maxSeconds: v.LOCAL_SPEECH_MAX_SECONDS,
+        timeoutMs: v.LOCAL_SPEECH_TIMEOUT_MS,
       },
       frameCount: v.FRAME_COUNT,
       frameWidth: v.FRAME_WIDTH,

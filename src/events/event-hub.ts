@@ -5,10 +5,11 @@
  * that lost its connection, re-reads from the table: nothing is buffered per stream
  * here, so a slow reader costs no memory.
  */
-import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
 import { eventFromNotification } from '../persistence/analysis-event.repository.ts';
+import { listenForNotifications, type NotificationListener } from '../persistence/notification-listener.ts';
+import { shuttingDown } from '../observability/shutdown.ts';
 
 export const EVENTS_CHANNEL = 'analysis_events';
 
@@ -24,9 +25,7 @@ export interface Subscriber {
 export class EventHub {
   private readonly byAnalysis = new Map<string, Set<Subscriber>>();
   private readonly byTenant = new Map<string, Set<Subscriber>>();
-  private client: pg.Client | null = null;
-  private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
+  private listener: NotificationListener | null = null;
   private readonly connectionString: string;
   private readonly log: Logger;
   private markReady!: () => void;
@@ -47,7 +46,28 @@ export class EventHub {
   }
 
   start(): this {
-    void this.connect(false);
+    this.listener ??= listenForNotifications({
+      connectionString: this.connectionString,
+      channel: EVENTS_CHANNEL,
+      applicationName: 'media-analysis-events',
+      onNotification: (payload) => {
+        if (!payload) return;
+        try {
+          this.dispatch(eventFromNotification(payload));
+        } catch (err) {
+          this.log.warn({ err }, 'unreadable analysis event notification');
+        }
+      },
+      onListening: (reconnected) => {
+        this.markReady();
+        if (reconnected) this.resyncAll();
+      },
+      onLost: (err) => {
+        if (shuttingDown()) this.log.debug({ err: err.message }, 'event listener connection closed during shutdown');
+        else this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
+      },
+      onConnectFailed: (err) => this.log.warn({ err: err.message }, 'event listener could not connect; retrying'),
+    });
     return this;
   }
 
@@ -72,41 +92,7 @@ export class EventHub {
     for (const set of [...this.byAnalysis.values(), ...this.byTenant.values()]) for (const s of set) s.onResync();
   }
 
-  private async connect(reconnecting: boolean): Promise<void> {
-    if (this.stopped) return;
-    const c = new pg.Client({ connectionString: this.connectionString, application_name: 'media-analysis-events' });
-    const retry = () => {
-      this.client = null;
-      c.end().catch(() => undefined);
-      if (!this.stopped) this.timer = setTimeout(() => void this.connect(true), 1000);
-    };
-    c.on('notification', (n) => {
-      if (n.channel !== EVENTS_CHANNEL || !n.payload) return;
-      try {
-        this.dispatch(eventFromNotification(n.payload));
-      } catch (err) {
-        this.log.warn({ err }, 'unreadable analysis event notification');
-      }
-    });
-    c.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'event listener connection lost; reconnecting');
-      retry();
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${EVENTS_CHANNEL}`);
-      this.client = c;
-      this.markReady();
-      if (reconnecting) this.resyncAll();
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'event listener could not connect; retrying');
-      retry();
-    }
-  }
-
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.client?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 }

@@ -10,6 +10,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '../observability/logger.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
+import { registerInputGuards } from './plugins/input-guard.ts';
+import {
+  CONNECTIONS_CHECK_INTERVAL_MS,
+  registerUploadIdleTimeout,
+  slowClientErrorHandler,
+} from './plugins/slow-client.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import type { MediaRoutesDeps } from './routes/media.deps.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
@@ -24,7 +30,7 @@ import { analysisEventRoutes, tenantEventRoutes } from './routes/events.routes.t
 import { exportRoutes } from './routes/exports.routes.ts';
 import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
-import type { Db } from '../persistence/database.ts';
+import type { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { finishDocument } from './openapi.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
@@ -44,19 +50,32 @@ export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Slow-client limits (config.http); Node's defaults when absent. */
+  timeouts?: { headersMs: number; requestMs: number; uploadIdleMs: number };
+  /** Bearer token GET /metrics requires (config.http.metricsToken); open when absent. */
+  metricsToken?: string | undefined;
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
   /** Library search (built by the runtime, with a lazily started embedding worker). */
   search: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
-  integrations?: { db: Db; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  integrations?: { events: AnalysisEventService; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
   /** The web console at `/` (served when built); false turns it off. */
   console?: ConsoleRoutesOptions | false;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const closed = (reason: 'request_timeout' | 'body_idle') => deps.metrics?.connectionsClosed.inc({ reason });
+  const { timeouts } = deps;
   const app = Fastify({
+    ...(timeouts
+      ? {
+          requestTimeout: timeouts.requestMs,
+          http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS },
+        }
+      : {}),
+    clientErrorHandler: slowClientErrorHandler(closed),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -72,7 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
-  deps.metrics?.instrument(app);
+  registerInputGuards(app);
+  if (timeouts) registerUploadIdleTimeout(app, { uploadIdleTimeoutMs: timeouts.uploadIdleMs, onClosed: closed });
+  deps.metrics?.instrument(app, deps.metricsToken);
 
   await app.register(multipart, {
     limits: { fileSize: deps.media.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },
@@ -124,8 +145,8 @@ async function registerIntegrations(
   deps: AppDeps,
   integrations: NonNullable<AppDeps['integrations']>,
 ): Promise<void> {
-  const base = { db: integrations.db, keys: deps.media.keys, authMode: deps.media.authMode };
-  const events = { ...base, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  const base = { keys: deps.media.keys, authMode: deps.media.authMode };
+  const events = { ...base, events: integrations.events, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
   await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
   await app.register(webhookDeliveryRoutes, {
     ...base,
@@ -135,6 +156,6 @@ async function registerIntegrations(
   await app.register(tenantEventRoutes, { ...events, prefix: '/api/events' });
   for (const prefix of ['/api/media', '/api/v1/media']) {
     await app.register(analysisEventRoutes, { ...events, prefix });
-    await app.register(exportRoutes, { ...base, prefix });
+    await app.register(exportRoutes, { ...base, analyses: deps.media.analyses, prefix });
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode, type FieldError } from '../domain/errors.ts';
+import { isDatabaseUnreachable } from '../persistence/database-errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://media-analysis.dev/problems/';
@@ -64,40 +65,13 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: A
     .send(problemBody(err.code, request.id, detail, request.url.split('?')[0], err.errors));
 }
 
-/** SQLSTATE classes and codes that mean "the database is not reachable right now". */
-const UNAVAILABLE_SQLSTATES = new Set([
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-]);
-const UNAVAILABLE_NET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-]);
-
-/** True for errors that say PostgreSQL is down or unreachable (not for query errors). */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (e.code && (UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08') || UNAVAILABLE_NET_CODES.has(e.code)))
-    return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(
-    e.message ?? '',
-  );
-}
-
 /** Seconds a client should wait before retrying a write while the database is away. */
 export const DB_RETRY_AFTER_SECONDS = 5;
 
 /** Map anything thrown in a request to a catalogue error. */
 export function toAppError(err: FastifyError | Error): AppError {
   if (err instanceof AppError) return err;
-  if (isDatabaseUnavailable(err)) {
+  if (isDatabaseUnreachable(err)) {
     return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', {
       headers: { 'retry-after': String(DB_RETRY_AFTER_SECONDS) },
       cause: err,

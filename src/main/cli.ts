@@ -2,6 +2,8 @@
 /**
  * `media-analysis` — the one command line: serve (start/api/worker), migrations and keys.
  */
+// First: `.env` must be in process.env before any configuration is read.
+import './env-file.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { ConfigError, loadConfig } from '../config/config.ts';
@@ -12,6 +14,8 @@ import { runCleanup, verifyStorage } from '../storage/retention.ts';
 import { backup, restore } from '../persistence/backup.ts';
 import { DEFAULT_ROLES, applyRoles, roleStatements, sessionRole } from '../persistence/roles.ts';
 import path from 'node:path';
+import closeWithGrace from 'close-with-grace';
+import { beginShutdown } from '../observability/shutdown.ts';
 
 const USAGE = `usage: media-analysis <command>
 
@@ -58,6 +62,9 @@ async function serve(withApi: boolean, withWorker: boolean): Promise<void> {
   }
 }
 
+/** The signals that drain and stop the service (as before: Ctrl-C and `kill`/Kubernetes). */
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
 function installShutdown(rt: Runtime): void {
   // graphile-worker can leave a rejected promise behind when PostgreSQL disappears in
   // the middle of its batch job updates. A long-running service should log that and
@@ -65,25 +72,46 @@ function installShutdown(rt: Runtime): void {
   process.on('unhandledRejection', (err: unknown) => {
     rt.logger.error({ err }, 'unhandled promise rejection; the process keeps running');
   });
-  let shuttingDown = false;
-  const onSignal = (signal: string) => {
-    if (shuttingDown) {
-      rt.logger.warn({ signal }, 'second signal; exiting now');
-      process.exit(1);
-    }
-    shuttingDown = true;
-    rt.logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
-    rt.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
+  // close-with-grace: the first SIGTERM/SIGINT drains (requests, jobs) and exits 0, or
+  // 1 if closing failed; a second one exits 1 at once. No time limit: a drain waits for
+  // running jobs, and the orchestrator's own grace period bounds it.
+  closeWithGrace(
+    {
+      delay: false,
+      logger: false,
+      skip: closeWithGraceEvents.filter((event) => !(SHUTDOWN_SIGNALS as readonly string[]).includes(event)),
+      onSecondSignal: (signal) => rt.logger.warn({ signal }, 'second signal; exiting now'),
+    },
+    async ({ signal }) => {
+      beginShutdown();
+      rt.logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+      try {
+        await rt.close();
+      } catch (err) {
         rt.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+        throw err;
+      }
+    },
+  );
 }
+
+/** Every event close-with-grace listens to by default; all but our signals are skipped. */
+const closeWithGraceEvents: closeWithGrace.AllEvents[] = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGTERM',
+  'uncaughtException',
+  'unhandledRejection',
+  'beforeExit',
+];
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, migrate = true): Promise<T> {
   const rt = await createRuntime({

@@ -9,12 +9,15 @@ import type { Kysely } from 'kysely';
 import { loadConfig, maskUrl, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { createDatabase, type DatabaseHandle } from '../persistence/database.ts';
+import { createDatabase, ping, type DatabaseHandle } from '../persistence/database.ts';
+import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../persistence/embedded-postgres.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createStorage } from '../storage/storage.factory.ts';
 import { sessionRole } from '../persistence/roles.ts';
+import { stageRepositories } from '../persistence/stage-repositories.ts';
+import { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
@@ -157,6 +160,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   });
   const pipeline: PipelineDeps = {
     db: database.db,
+    repositories: stageRepositories,
     storage,
     config,
     downloadAgent,
@@ -200,10 +204,21 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     }
     const app = await buildApp({
       search: new SearchService(database.db, sharedEmbedder),
-      integrations: { db: database.db, webhooks, hub, heartbeatMs: config.events.heartbeatMs },
+      integrations: {
+        events: new AnalysisEventService(database.db),
+        webhooks,
+        hub,
+        heartbeatMs: config.events.heartbeatMs,
+      },
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      timeouts: {
+        headersMs: config.http.headersTimeoutMs,
+        requestMs: config.http.requestTimeoutMs,
+        uploadIdleMs: config.http.uploadIdleTimeoutMs,
+      },
+      metricsToken: config.http.metricsToken,
       media: {
         analyses,
         keys,
@@ -213,7 +228,10 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
         rateLimit: { ...config.rateLimit, redis: cache?.redisClient ?? undefined },
       },
       health: {
-        db: database.db,
+        database: {
+          ping: () => ping(database.db),
+          liveWorkers: (staleAfterMs) => workerHeartbeatRepository.countLive(database.db, staleAfterMs),
+        },
         // A process that started a worker expects its heartbeat to be fresh.
         workerExpected: () => workers.length > 0,
         staleAfterMs: config.worker.staleAfterMs,

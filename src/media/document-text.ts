@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../domain/errors.ts';
-import { runProcess, ProcessError } from './process-runner.ts';
+import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { checkDocxBounds, DEFAULT_DOCX_LIMITS, type DocxLimits } from './docx-bounds.ts';
 
 export interface PageText {

@@ -73,6 +73,6 @@ test('runFfmpeg maps failures', async () => {
   );
   await assert.rejects(
     runFfmpeg('sleep', ['3'], { timeoutMs: 50 }),
-    (e: unknown) => e instanceof AppError && e.code === 'PROCESSING_FAILED',
+    (e: unknown) => e instanceof AppError && e.code === 'MEDIA_TOO_COMPLEX' && e.permanent,
   );
 });

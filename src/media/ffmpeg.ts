@@ -3,7 +3,7 @@
  * runner. Every command reads local files only (`-protocol_whitelist file,pipe`),
  * never touches the network, and runs with a timeout and an abort signal.
  */
-import { runProcess, ProcessError } from './process-runner.ts';
+import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { AppError } from '../domain/errors.ts';
 
 const COMMON = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'file,pipe'];
@@ -175,7 +175,7 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-/** Run ffmpeg; a failure becomes MEDIA_CORRUPT (or PROBE_FAILED when ffmpeg is missing or hangs). */
+/** Run ffmpeg; a failure becomes MEDIA_CORRUPT (PROBE_FAILED when ffmpeg is missing, MEDIA_TOO_COMPLEX when it hangs). */
 export async function runFfmpeg(
   ffmpegPath: string,
   args: string[],
@@ -193,8 +193,8 @@ export async function runFfmpeg(
     if (err instanceof ProcessError) {
       if (err.reason === 'aborted') throw err;
       if (err.reason === 'spawn')
-        throw new AppError('PROBE_FAILED', `ffmpeg is not available (${ffmpegPath})`, { permanent: false, cause: err });
-      if (err.reason === 'timeout') throw new AppError('PROCESSING_FAILED', err.message, { cause: err });
+        throw new AppError('PROBE_FAILED', `ffmpeg is not available (${ffmpegPath})`, { cause: err });
+      if (err.reason === 'timeout') throw new AppError('MEDIA_TOO_COMPLEX', err.message, { cause: err });
       throw new AppError(
         'MEDIA_CORRUPT',
         `ffmpeg could not process the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`,

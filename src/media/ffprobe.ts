@@ -1,7 +1,7 @@
 /**
  * ffprobe: pure argument building and output parsing, plus a thin adapter that runs it.
  */
-import { runProcess, ProcessError } from './process-runner.ts';
+import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { AppError } from '../domain/errors.ts';
 
 /** Arguments for a JSON probe of a local file; only the file protocol is allowed. */
@@ -112,11 +112,10 @@ export async function probeFile(
     if (err instanceof ProcessError) {
       if (err.reason === 'spawn')
         throw new AppError('PROBE_FAILED', `ffprobe is not available (${ffprobePath})`, {
-          permanent: false,
           cause: err,
         });
       if (err.reason === 'aborted') throw err;
-      if (err.reason === 'timeout') throw new AppError('PROBE_FAILED', err.message, { cause: err });
+      if (err.reason === 'timeout') throw new AppError('MEDIA_TOO_COMPLEX', err.message, { cause: err });
       throw new AppError(
         'MEDIA_CORRUPT',
         `ffprobe could not read the media: ${err.stderrTail.trim().split('\n').slice(-2).join(' | ')}`,

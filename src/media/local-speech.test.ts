@@ -12,7 +12,7 @@ import {
   wordErrorRate,
   CHUNK_SECONDS,
 } from './local-speech.ts';
-import { ProcessError } from './process-runner.ts';
+import { ProcessError } from '../platform/process-runner.ts';
 import { wavData } from './voice-activity.ts';
 
 const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';

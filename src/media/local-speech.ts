@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { runProcess } from './process-runner.ts';
+import { runProcess } from '../platform/process-runner.ts';
 import type { TimeSpan } from './voice-activity.ts';
 
 export interface RecognizedWord {

@@ -44,7 +44,7 @@ async function resolveChecked(hostname: string): Promise<{ address: string; fami
   const answers = net.isIP(host)
     ? [{ address: host, family: net.isIP(host) }]
     : await dns.lookup(host, { all: true, verbatim: true });
-  if (answers.length === 0) throw new AppError('MEDIA_DOWNLOAD_FAILED', `Host ${host} did not resolve`);
+  if (answers.length === 0) throw new AppError('MEDIA_DOWNLOAD_REFUSED', `Host ${host} did not resolve`);
   for (const a of answers) {
     const verdict = classifyAddress(a.address);
     if (!verdict.allowed) {
@@ -120,7 +120,7 @@ export async function openDownload(
       res.body.resume();
       const location = res.headers.location;
       if (typeof location !== 'string')
-        throw new AppError('MEDIA_DOWNLOAD_FAILED', `Redirect ${res.statusCode} without a Location`);
+        throw new AppError('MEDIA_DOWNLOAD_REFUSED', `Redirect ${res.statusCode} without a Location`);
       if (hop + 1 > policy.maxRedirects)
         throw new AppError('TOO_MANY_REDIRECTS', `More than ${policy.maxRedirects} redirects`);
       url = checkMediaUrl(new URL(location, url).toString());
@@ -130,9 +130,10 @@ export async function openDownload(
       res.body.resume();
       // 408/429/5xx may succeed later; other 4xx will not.
       const transient = res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500;
-      throw new AppError('MEDIA_DOWNLOAD_FAILED', `The media server answered ${res.statusCode}`, {
-        permanent: !transient,
-      });
+      throw new AppError(
+        transient ? 'MEDIA_DOWNLOAD_FAILED' : 'MEDIA_DOWNLOAD_REFUSED',
+        `The media server answered ${res.statusCode}`,
+      );
     }
     const lengthHeader = res.headers['content-length'];
     const contentLength = typeof lengthHeader === 'string' && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
@@ -163,10 +164,9 @@ export function mapNetworkError(err: unknown, deadline?: AbortSignal, signal?: A
     err instanceof undiciErrors.BodyTimeoutError ||
     err instanceof undiciErrors.ConnectTimeoutError
   ) {
-    return new AppError('MEDIA_DOWNLOAD_TIMEOUT', 'The media download timed out', { permanent: false, cause: err });
+    return new AppError('MEDIA_DOWNLOAD_TIMEOUT', 'The media download timed out', { cause: err });
   }
   return new AppError('MEDIA_DOWNLOAD_FAILED', `The media download failed: ${(err as Error)?.message ?? String(err)}`, {
-    permanent: false,
     cause: err,
   });
 }

@@ -5,18 +5,21 @@
  * Gauges that need the database (analyses by status, queue depth and age, worker
  * heartbeats) are read at scrape time.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import client from 'prom-client';
-import { sql } from 'kysely';
-import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../persistence/database.ts';
+import type { Db, Pool } from '../persistence/database.ts';
+import { analysisRepository } from '../persistence/analysis.repository.ts';
+import { runnableJobs } from '../persistence/job.repository.ts';
+import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
+import { AppError } from '../domain/errors.ts';
 import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
 export interface MetricsSources {
   db: Db;
-  pool: pg.Pool;
+  pool: Pool;
   storageRoot: string;
   breakers: () => Record<string, { state: string }>;
   staleAfterMs: number;
@@ -27,6 +30,7 @@ export class Metrics {
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   readonly stageDuration: client.Histogram<'stage'>;
   readonly stageStalls: client.Counter<'stage'>;
+  readonly connectionsClosed: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -68,19 +72,20 @@ export class Metrics {
       labelNames: ['stage'],
       registers,
     });
+    this.connectionsClosed = new client.Counter({
+      name: 'media_analysis_http_connections_closed_total',
+      help: 'Connections closed for sending too slowly (request/headers timeout, stalled body)',
+      labelNames: ['reason'],
+      registers,
+    });
     new client.Gauge({
       name: 'media_analysis_analyses',
       help: 'Analyses by status (all tenants)',
       labelNames: ['status'],
       registers,
       async collect() {
-        const r = await sql<{
-          status: string;
-          n: number;
-        }>`SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`
-          .execute(sources.db)
-          .catch(() => ({ rows: [] }));
-        for (const s of ANALYSIS_STATUSES) this.set({ status: s }, r.rows.find((x) => x.status === s)?.n ?? 0);
+        const rows = await analysisRepository.countByStatus(sources.db).catch(() => []);
+        for (const s of ANALYSIS_STATUSES) this.set({ status: s }, rows.find((x) => x.status === s)?.n ?? 0);
       },
     });
     const queue = queueSnapshot(sources);
@@ -105,12 +110,7 @@ export class Metrics {
       help: 'Worker processes with a fresh heartbeat',
       registers,
       async collect() {
-        const r = await sql<{
-          n: number;
-        }>`SELECT count(*)::int AS n FROM worker_heartbeats WHERE last_beat_at > now() - make_interval(secs => ${sources.staleAfterMs / 1000})`
-          .execute(sources.db)
-          .catch(() => ({ rows: [{ n: 0 }] }));
-        this.set(r.rows[0]?.n ?? 0);
+        this.set(await workerHeartbeatRepository.countLive(sources.db, sources.staleAfterMs).catch(() => 0));
       },
     });
     new client.Gauge({
@@ -164,8 +164,12 @@ export class Metrics {
     });
   }
 
-  /** Record every request's duration under its route pattern. */
-  instrument(app: FastifyInstance): void {
+  /**
+   * Record every request's duration under its route pattern, and serve GET /metrics.
+   * /metrics is internal (it shows every tenant's counts): with a token, it needs
+   * `Authorization: Bearer <token>` and answers 401 without it.
+   */
+  instrument(app: FastifyInstance, token?: string): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
@@ -173,11 +177,20 @@ export class Metrics {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (token !== undefined && !bearerMatches(request.headers.authorization, token))
+        throw new AppError('UNAUTHORIZED', 'GET /metrics needs the metrics bearer token');
       reply.header('content-type', this.registry.contentType);
       return this.registry.metrics();
     });
   }
+}
+
+/** Constant-time comparison of an Authorization header with `Bearer <token>`. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
 }
 
 /** Queue depth and oldest-job age, read once per scrape for both gauges. */
@@ -188,11 +201,8 @@ function queueSnapshot(sources: MetricsSources): () => Promise<{ depth: number; 
     if (!cached || now - cached.at > 1000) {
       cached = {
         at: now,
-        value: sql<{ depth: number; age: number | null }>`
-          SELECT count(*)::int AS depth, extract(epoch FROM now() - min(run_at))::float8 AS age
-          FROM graphile_worker._private_jobs WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts`
-          .execute(sources.db)
-          .then((r) => ({ depth: r.rows[0]?.depth ?? 0, oldestAge: Math.max(0, r.rows[0]?.age ?? 0) }))
+        value: runnableJobs(sources.db)
+          .then((r) => ({ depth: r.depth, oldestAge: r.oldestAgeSeconds }))
           .catch(() => ({ depth: 0, oldestAge: 0 })),
       };
     }

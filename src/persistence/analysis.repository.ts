@@ -5,8 +5,13 @@
  */
 import { sql, type Transaction, type Kysely } from 'kysely';
 import type { Database, AnalysisRow, NewAnalysisRow, AnalysisUpdate } from './schema.ts';
-import type { Analysis, AnalysisStatus, MediaType } from '../domain/analysis/analysis.types.ts';
-import { TRANSITIONS, type TransitionName } from '../domain/analysis/analysis.state.ts';
+import type { Analysis, AnalysisStatus, ListFilter, ListPage, MediaType } from '../domain/analysis/analysis.types.ts';
+
+/** One transition of the lifecycle table: the statuses it leaves and the one it enters. */
+export interface TransitionRule {
+  from: readonly AnalysisStatus[];
+  to: AnalysisStatus;
+}
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -39,26 +44,6 @@ export function toAnalysis(row: AnalysisRow): Analysis {
     completedAt: row.completed_at,
     deletedAt: row.deleted_at,
   };
-}
-
-export const SORT_COLUMNS = ['created_at', 'updated_at'] as const;
-export type SortColumn = (typeof SORT_COLUMNS)[number];
-
-export interface ListFilter {
-  tenantId: string;
-  status?: AnalysisStatus | undefined;
-  mediaType?: MediaType | undefined;
-  dateFrom?: Date | undefined;
-  dateTo?: Date | undefined;
-}
-
-export interface ListPage {
-  sortBy: SortColumn;
-  order: 'asc' | 'desc';
-  limit: number;
-  offset?: number | undefined;
-  /** Keyset position: rows strictly after (sortValue, id) in the chosen order. */
-  after?: { sortValue: Date; id: string } | undefined;
 }
 
 export const analysisRepository = {
@@ -110,17 +95,17 @@ export const analysisRepository = {
   },
 
   /**
-   * Apply a named transition: `UPDATE … WHERE id = $1 AND status = ANY(from) [AND version = $v]`.
+   * Apply a transition (a row of the domain's table, handed in so this layer does not
+   * import the domain): `UPDATE … WHERE id = $1 AND status = ANY(from) [AND version = $v]`.
    * Returns the updated analysis, or undefined when the guard did not match.
    */
   async transition(
     db: Executor,
     id: string,
-    name: TransitionName,
+    t: TransitionRule,
     patch: AnalysisUpdate = {},
     expectedVersion?: number,
   ): Promise<Analysis | undefined> {
-    const t = TRANSITIONS[name];
     let q = db
       .updateTable('media_analysis_requests')
       .set({
@@ -159,6 +144,26 @@ export const analysisRepository = {
     q = q.orderBy(col, page.order).orderBy('id', page.order).limit(page.limit);
     if (page.offset && !page.after) q = q.offset(page.offset);
     return (await q.execute()).map(toAnalysis);
+  },
+
+  /**
+   * Inside a transaction: take the tenant's start lock (an advisory lock held to the end
+   * of the transaction, so one tenant's starts are serialised and the count is exact) and
+   * count the tenant's analyses now processing.
+   */
+  async lockTenantAndCountProcessing(trx: Transaction<Database>, tenantId: string): Promise<number> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${'tenant-cap:' + tenantId}))`.execute(trx);
+    const running = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM media_analysis_requests
+      WHERE tenant_id = ${tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(trx);
+    return running.rows[0]?.n ?? 0;
+  },
+
+  /** Analyses per status over all tenants, from the trigger-kept counters. */
+  async countByStatus(db: Executor): Promise<Array<{ status: string; n: number }>> {
+    const r = await sql<{ status: string; n: number }>`
+      SELECT status, sum(n)::int AS n FROM analysis_counts GROUP BY status`.execute(db);
+    return r.rows;
   },
 
   /**

@@ -8,9 +8,6 @@ import type { Database, AnalysisRow } from './schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** Final statuses whose analyses are archived once old enough. */
-export const ARCHIVABLE_STATUSES = ['completed', 'failed', 'cancelled', 'deleted'] as const;
-
 const archivable = (days: number) => sql`
   status IN ('completed', 'failed', 'cancelled', 'deleted')
   AND updated_at < now() - make_interval(days => ${days})`;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
-import { runProcess } from '../media/process-runner.ts';
+import { runProcess } from '../platform/process-runner.ts';
 
 /** Tables whose rows the manifest counts and checksums. */
 export const BACKUP_TABLES = [
@@ -68,14 +68,20 @@ export async function tableFacts(db: Db): Promise<Record<string, TableFacts>> {
   return out;
 }
 
+/** Backup files are readable by their owner only. */
+export const BACKUP_FILE_MODE = 0o600;
+
 export async function backup(db: Db, url: string, outDir: string, opts: { pgDump?: string } = {}): Promise<Manifest> {
-  await fs.mkdir(outDir, { recursive: true });
+  await fs.mkdir(outDir, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dumpFile = `media-analysis-${stamp}.dump`;
   const dumpPath = path.join(outDir, dumpFile);
   // Counts first, then the dump: rows written in between appear only in the dump, and
   // restore reports any difference rather than hiding it.
   const tables = await tableFacts(db);
+  // A dump holds every tenant's data and key hashes: owner-only. pg_dump truncates an
+  // existing file and keeps its mode, so create it 0600 before pg_dump opens it.
+  await fs.writeFile(dumpPath, '', { mode: BACKUP_FILE_MODE });
   await runProcess(opts.pgDump ?? 'pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--file', dumpPath], {
     timeoutMs: 6 * 3_600_000,
     env: pgEnv(url),
@@ -91,7 +97,9 @@ export async function backup(db: Db, url: string, outDir: string, opts: { pgDump
     server_version: version.rows[0]!.v,
     tables,
   };
-  await fs.writeFile(path.join(outDir, `${dumpFile}.manifest.json`), JSON.stringify(manifest, null, 2) + '\n');
+  await fs.writeFile(path.join(outDir, `${dumpFile}.manifest.json`), JSON.stringify(manifest, null, 2) + '\n', {
+    mode: BACKUP_FILE_MODE,
+  });
   return manifest;
 }
 

@@ -5,16 +5,26 @@
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { AppConfig } from '../config/config.ts';
 import type { Database } from './schema.ts';
 import { BreakerOpenError, CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { DATABASE_CIRCUIT_OPEN_CODE, isDatabaseUnreachable } from './database-errors.ts';
 
 /** OID of PostgreSQL's int8 type. */
 const INT8_OID = 20;
 pg.types.setTypeParser(INT8_OID, (value) => Number(value));
 
 export type Db = Kysely<Database>;
+/** The connection pool (graphile-worker and LISTEN connections take it or its settings). */
+export type Pool = pg.Pool;
+/** A transaction on the database: what the domain hands to repositories to commit several writes as one. */
+export type Tx = Transaction<Database>;
+
+/** A round trip to the database (readiness). Throws when it cannot be reached. */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
 
 export interface DatabaseHandle {
   db: Db;
@@ -22,18 +32,6 @@ export interface DatabaseHandle {
   /** Opens when PostgreSQL cannot be reached, so requests fail fast instead of each waiting for a connect timeout. */
   breaker: CircuitBreaker;
   close(): Promise<void>;
-}
-
-/** Errors that mean "no connection could be had", as opposed to a failing query. */
-function isConnectFailure(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  return Boolean(
-    e &&
-    ((e.code &&
-      (e.code.startsWith('08') ||
-        ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P03'].includes(e.code))) ||
-      /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')),
-  );
 }
 
 export function createPool(
@@ -75,10 +73,10 @@ function withPreparedStatements(pool: pg.Pool, breaker: CircuitBreaker): pg.Pool
   // because graphile-worker shares the pool and calls client.query in other forms.
   const connect = async () => {
     const client = await breaker
-      .exec(() => pool.connect(), isConnectFailure)
+      .exec(() => pool.connect())
       .catch((err: unknown) => {
         if (err instanceof BreakerOpenError)
-          throw Object.assign(new Error('database circuit open'), { code: '57P03', cause: err });
+          throw Object.assign(new Error('database circuit open'), { code: DATABASE_CIRCUIT_OPEN_CODE, cause: err });
         throw err;
       });
     let names = prepared.get(client);
@@ -115,7 +113,12 @@ export function createDatabase(
   pool.on('error', () => undefined);
   // Same for a checked-out client whose connection drops; the query in flight rejects.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const breaker = new CircuitBreaker('postgres', { failureThreshold: 3, resetMs: 2000, halfOpenTrials: 1 });
+  const breaker = new CircuitBreaker('postgres', {
+    failureThreshold: 3,
+    resetMs: 2000,
+    halfOpenTrials: 1,
+    isFailure: isDatabaseUnreachable,
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool, breaker) }) });
   return {
     db,

@@ -53,13 +53,6 @@ export async function migrateToLatest(db: Kysely<unknown>, pool: pg.Pool): Promi
   return [...lines, ...(await runAllOnlineSteps(db, pool))];
 }
 
-/** Apply our migrations up to and including `name` (tests of a migration's behaviour under load). */
-export async function migrateTo(db: Kysely<unknown>, pool: pg.Pool, name: string): Promise<string[]> {
-  await runMigrations({ pgPool: pool, logger: silentGraphileLogger });
-  const lines = unwrap(await migrator(db).migrateTo(name));
-  return [...lines, ...(await runAllOnlineSteps(db, pool))];
-}
-
 /**
  * The online steps of every applied migration. Idempotent, so they run after each
  * migrate: a step cut short (a crash mid-build) is finished by the next run.

@@ -20,9 +20,6 @@ export interface RoleNames {
 
 export const DEFAULT_ROLES: RoleNames = { migrator: 'media_migrator', app: 'media_app' };
 
-/** The schemas the service uses: ours (public) and the queue's. */
-export const SERVICE_SCHEMAS = ['public', 'graphile_worker'] as const;
-
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function ident(name: string): string {

@@ -5,7 +5,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { analysisDir, type StorageArea } from '../storage/storage.ts';
-import { mediaFileRepository } from '../persistence/media-file.repository.ts';
 import type { StageContext } from './stage.ts';
 
 export interface StoredArtifact {
@@ -36,7 +35,7 @@ export async function recordArtifact(
   mime: string,
 ): Promise<StoredArtifact> {
   const stored = await ctx.deps.storage.persist(relativePath, mime);
-  const row = await mediaFileRepository.upsert(ctx.deps.db, {
+  const row = await ctx.deps.repositories.mediaFiles.upsert(ctx.deps.db, {
     analysisId: ctx.analysis.id,
     area,
     storagePath: stored.location,

@@ -46,13 +46,4 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   outputsStage,
 ];
 
-export {
-  runPipeline,
-  AnalysisStoppedError,
-  STAGES_PROGRESS_CEILING,
-  type PipelineHooks,
-  type PipelineOutcome,
-  type StageEvents,
-  type StageLimits,
-} from './stage-runner.ts';
-export type { StageTiming } from './results.types.ts';
+export { runPipeline, AnalysisStoppedError } from './stage-runner.ts';

@@ -195,8 +195,7 @@ test('an optional stage fails permanently: the rest goes on, its dependants are 
 });
 
 test('a transient failure of an optional stage sends the job back, except on the last attempt', async () => {
-  const boom = () =>
-    stage('transcription', probe(), { fail: new AppError('PROVIDER_FAILED', '502', { permanent: false }) });
+  const boom = () => stage('transcription', probe(), { fail: new AppError('PROVIDER_FAILED', '502') });
   await assert.rejects(
     runPipeline(context(), [boom()], hooks),
     (e: unknown) => (e as AppError).code === 'PROVIDER_FAILED',
@@ -204,7 +203,7 @@ test('a transient failure of an optional stage sends the job back, except on the
   const last = await runPipeline(context(), [boom()], { ...hooks, finalAttempt: true });
   assert.equal(last.failed[0]?.error_code, 'PROVIDER_FAILED');
   const open = stage('answer', probe(), {
-    fail: new AppError('PROVIDER_UNAVAILABLE', 'open', { permanent: false, consumesAttempt: false }),
+    fail: new AppError('PROVIDER_UNAVAILABLE', 'open'),
   });
   await assert.rejects(
     runPipeline(context(), [open], { ...hooks, finalAttempt: true }),

@@ -10,7 +10,7 @@
  * others and fails the run; an optional stage's failure is recorded and the run goes
  * on (the analysis completes as partial).
  */
-import { AppError } from '../domain/errors.ts';
+import { AppError, isUserError } from '../domain/errors.ts';
 import { CpuBudget } from './cpu-budget.ts';
 import { buildStageGraph, type StageGraph } from './stage-graph.ts';
 import { stageCost, type Stage, type StageContext } from './stage.ts';
@@ -237,11 +237,7 @@ export async function runPipeline(
         const limit = limits.hardLimitMs;
         timers.push(
           setTimeout(() => {
-            controller.abort(
-              new AppError('STAGE_TIMEOUT', `Stage ${stage.name} passed its time limit of ${limit} ms`, {
-                permanent: false,
-              }),
-            );
+            controller.abort(new AppError('STAGE_TIMEOUT', `Stage ${stage.name} passed its time limit of ${limit} ms`));
           }, limit),
         );
       }
@@ -269,7 +265,8 @@ export async function runPipeline(
       if (contained(stage, err)) {
         failed.push({ stage: stage.name, error_code: info.code, error_message: info.message });
         ctx.failedStages = [...failed];
-        ctx.log.warn({ stage: stage.name, code: info.code, err }, 'optional stage failed; the analysis goes on');
+        const cause = isUserError(err) ? { detail: (err as AppError).message } : { err };
+        ctx.log.warn({ stage: stage.name, code: info.code, ...cause }, 'optional stage failed; the analysis goes on');
       } else {
         fail(err);
       }

@@ -24,11 +24,14 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import type { AnalysisSections, FailedStage, SectionName, StageTiming } from './results.types.ts';
 import type { CpuBudget } from './cpu-budget.ts';
 import type { AnalysisStageRepository } from '../persistence/analysis-stage.repository.ts';
+import type { StageRepositories } from '../persistence/stage-repositories.ts';
 import type { VisionAdapter } from '../media/vision/model-host.ts';
 import type { ShotAnalysis } from '../media/shots.ts';
 
 export interface PipelineDeps {
   db: Db;
+  /** The repositories stages write through (stages import no persistence module themselves). */
+  repositories: StageRepositories;
   storage: Storage;
   config: AppConfig;
   downloadAgent: Agent;

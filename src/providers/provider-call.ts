@@ -10,20 +10,17 @@ import { ProviderError } from './provider-http.ts';
 
 export async function callProvider<T>(breaker: CircuitBreaker, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
-    return await breaker.exec(fn, (err) => err instanceof ProviderError && err.retryable && !signal?.aborted);
+    return await breaker.exec(fn);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
     if (err instanceof BreakerOpenError) {
       throw new AppError('PROVIDER_UNAVAILABLE', err.message, {
-        permanent: false,
         retryAfterMs: Math.max(1000, err.retryAfterMs),
-        consumesAttempt: false,
         cause: err,
       });
     }
     if (err instanceof ProviderError) {
       throw new AppError(err.retryable ? 'PROVIDER_FAILED' : 'PROVIDER_REJECTED', `${breaker.name}: ${err.message}`, {
-        permanent: !err.retryable,
         cause: err,
       });
     }

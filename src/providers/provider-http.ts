@@ -5,18 +5,38 @@
  * travel in headers only and never appear in errors.
  */
 import { request, Agent, type Dispatcher } from 'undici';
-import { backoffDelayMs } from '../resilience/backoff.ts';
+import {
+  DelegateBackoff,
+  handleWhen,
+  retry,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import { exponentialBackoff } from '../resilience/backoff.ts';
 
 export class ProviderError extends Error {
   readonly status: number | null;
   readonly retryable: boolean;
   readonly attempts: number;
-  constructor(message: string, opts: { status: number | null; retryable: boolean; attempts: number; cause?: unknown }) {
+  /** How long the server asked us to wait (Retry-After), if it did. */
+  readonly retryAfterMs: number | null;
+  constructor(
+    message: string,
+    opts: {
+      status: number | null;
+      retryable: boolean;
+      attempts: number;
+      retryAfterMs?: number | null;
+      cause?: unknown;
+    },
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'ProviderError';
     this.status = opts.status;
     this.retryable = opts.retryable;
     this.attempts = opts.attempts;
+    this.retryAfterMs = opts.retryAfterMs ?? null;
   }
 }
 
@@ -46,87 +66,114 @@ export interface CallOptions {
 
 const agent: Dispatcher = new Agent({ connections: 32, keepAliveTimeout: 30_000 });
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+/** One POST; any failure is a ProviderError saying whether another attempt may pass. */
+async function attemptOnce<T>(
+  url: string,
+  body: { json?: unknown; raw?: Buffer | FormData; contentType?: string },
+  headers: Record<string, string>,
+  opts: CallOptions,
+  attempt: number,
+): Promise<T> {
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  let status: number | null = null;
+  let retryAfterMs: number | null = null;
+  let reason: string;
+  try {
+    let payload: string | Buffer | FormData;
+    const h: Record<string, string> = { ...headers };
+    if (body.json !== undefined) {
+      payload = JSON.stringify(body.json);
+      h['content-type'] = 'application/json';
+    } else {
+      payload = body.raw!;
+      if (body.contentType) h['content-type'] = body.contentType;
+    }
+    const res = await request(url, {
+      method: 'POST',
+      headers: h,
+      body: payload as string,
+      signal,
+      dispatcher: agent,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+    status = res.statusCode;
+    const text = await res.body.text();
+    if (status >= 200 && status < 300) {
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        reason = 'unreadable JSON in the answer';
+      }
+    } else {
+      retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      reason = `HTTP ${status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`;
+      if (!isRetryableStatus(status))
+        throw new ProviderError(`Provider refused the request (${reason})`, {
+          status,
+          retryable: false,
+          attempts: attempt,
+        });
+    }
+  } catch (err) {
+    if (err instanceof ProviderError) throw err;
+    if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+    reason = deadline.aborted ? `timed out after ${opts.timeoutMs} ms` : `connection failed: ${(err as Error).message}`;
+  }
+  throw new ProviderError(`Provider call failed after ${attempt} attempt(s): ${reason}`, {
+    status,
+    retryable: true,
+    attempts: attempt,
+    retryAfterMs,
   });
 }
 
-/** POST and parse a JSON answer, with the retry policy above. */
+/** cockatiel's jittered back-off, but never shorter than the Retry-After the server asked for. */
+function honouringRetryAfter(opts: CallOptions): IBackoffFactory<IRetryBackoffContext<unknown>> {
+  const exponential = exponentialBackoff(opts.backoff ?? { baseMs: 500, capMs: 10_000 });
+  return new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, previous) => {
+    const next = previous ? previous.next(undefined) : exponential.next();
+    const failure = 'error' in context.result ? context.result.error : null;
+    const asked = failure instanceof ProviderError ? (failure.retryAfterMs ?? 0) : 0;
+    return { delay: Math.max(asked, next.duration), state: next };
+  });
+}
+
+/** Settles with `work`, or rejects at once when `signal` aborts (cockatiel's back-off sleep is not abortable). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** POST and parse a JSON answer, with the retry policy above (cockatiel's retry). */
 export async function postForJson<T>(
   url: string,
   body: { json?: unknown; raw?: Buffer | FormData; contentType?: string },
   headers: Record<string, string>,
   opts: CallOptions,
 ): Promise<{ data: T; attempts: number }> {
-  for (let attempt = 1; ; attempt++) {
-    const deadline = AbortSignal.timeout(opts.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-    let status: number | null = null;
-    let retryAfter: number | null = null;
-    let reason: string;
-    try {
-      let payload: string | Buffer | FormData;
-      const h: Record<string, string> = { ...headers };
-      if (body.json !== undefined) {
-        payload = JSON.stringify(body.json);
-        h['content-type'] = 'application/json';
-      } else {
-        payload = body.raw!;
-        if (body.contentType) h['content-type'] = body.contentType;
-      }
-      const res = await request(url, {
-        method: 'POST',
-        headers: h,
-        body: payload as string,
-        signal,
-        dispatcher: agent,
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-      });
-      status = res.statusCode;
-      const text = await res.body.text();
-      if (status >= 200 && status < 300) {
-        try {
-          return { data: JSON.parse(text) as T, attempts: attempt };
-        } catch {
-          reason = 'unreadable JSON in the answer';
-        }
-      } else {
-        retryAfter = parseRetryAfter(res.headers['retry-after']);
-        reason = `HTTP ${status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`;
-        if (!isRetryableStatus(status))
-          throw new ProviderError(`Provider refused the request (${reason})`, {
-            status,
-            retryable: false,
-            attempts: attempt,
-          });
-      }
-    } catch (err) {
-      if (err instanceof ProviderError) throw err;
-      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      reason = deadline.aborted
-        ? `timed out after ${opts.timeoutMs} ms`
-        : `connection failed: ${(err as Error).message}`;
-    }
-    if (attempt > opts.maxRetries) {
-      throw new ProviderError(`Provider call failed after ${attempt} attempt(s): ${reason}`, {
-        status,
-        retryable: true,
-        attempts: attempt,
-      });
-    }
-    const delayMs = Math.max(retryAfter ?? 0, backoffDelayMs(attempt, opts.backoff ?? { baseMs: 500, capMs: 10_000 }));
-    opts.onRetry?.({ attempt, delayMs, reason });
-    await sleep(delayMs, opts.signal);
-  }
+  const policy = retry(
+    handleWhen((err) => err instanceof ProviderError && err.retryable && !opts.signal?.aborted),
+    { maxAttempts: opts.maxRetries, backoff: honouringRetryAfter(opts) },
+  );
+  policy.onRetry((event) => {
+    const reason = 'error' in event ? (event.error as Error).message : 'no answer';
+    opts.onRetry?.({ attempt: event.attempt, delayMs: event.delay, reason });
+  });
+  let attempts = 0;
+  const data = await untilAborted(
+    policy.execute(() => {
+      attempts++;
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      return attemptOnce<T>(url, body, headers, opts, attempts);
+    }),
+    opts.signal,
+  );
+  return { data, attempts };
 }

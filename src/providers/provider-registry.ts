@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/config.ts';
 import { BreakerRegistry, type BreakerState } from '../resilience/circuit-breaker.ts';
 import { AppError } from '../domain/errors.ts';
 import { OpenAiChatProvider } from './openai-chat.provider.ts';
+import { ProviderError } from './provider-http.ts';
 import { DeepgramProvider, OpenAiTranscriptionProvider } from './transcription.providers.ts';
 import type { ChatProvider, TranscriptionProvider } from './provider.types.ts';
 
@@ -25,6 +26,8 @@ export class ProviderRegistry {
     this.config = config;
     this.breakers = new BreakerRegistry({
       ...config.breaker,
+      // Only failures that say the provider is in trouble count; a refused request does not.
+      isFailure: (err) => err instanceof ProviderError && err.retryable,
       ...(opts.onBreakerChange ? { onStateChange: opts.onBreakerChange } : {}),
     });
     const call = {

@@ -11,7 +11,7 @@
  */
 import type { Task, JobHelpers } from 'graphile-worker';
 import type { Logger } from '../observability/logger.ts';
-import { AppError } from '../domain/errors.ts';
+import { AppError, isUserError } from '../domain/errors.ts';
 import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
 import { isTerminal } from '../domain/analysis/analysis.state.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
@@ -22,9 +22,8 @@ import type { PipelineDeps, Stage, StageContext } from '../pipeline/stage.ts';
 import type { AnalysisResults } from '../pipeline/results.types.ts';
 import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
-import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from './jobs.ts';
+import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from '../persistence/job.repository.ts';
 import { failAnalysis } from './reconcile-analyses.ts';
-import { sql } from 'kysely';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
 export const CANCEL_POLL_MS = 1_000;
@@ -84,13 +83,8 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
       const started = await db.transaction().execute(async (trx) => {
         if (cap > 0) {
           // One tenant's starts are serialised by an advisory lock, so the count is exact.
-          await sql`SELECT pg_advisory_xact_lock(hashtext(${'tenant-cap:' + current.tenantId}))`.execute(trx);
-          const running = await sql<{
-            n: number;
-          }>`SELECT count(*)::int AS n FROM media_analysis_requests WHERE tenant_id = ${current.tenantId} AND status = 'processing' AND deleted_at IS NULL`.execute(
-            trx,
-          );
-          if ((running.rows[0]?.n ?? 0) >= cap) return 'over-cap' as const;
+          const running = await analysisRepository.lockTenantAndCountProcessing(trx, current.tenantId);
+          if (running >= cap) return 'over-cap' as const;
         }
         return applyTransition(
           trx,
@@ -247,7 +241,7 @@ async function handleFailure(
   const appErr =
     err instanceof AppError
       ? err
-      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { permanent: false, cause: err });
+      : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
   if (!current || current.status !== 'processing') return;
   if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
@@ -268,7 +262,9 @@ async function handleFailure(
     );
     return;
   }
-  log.error({ err: appErr, code: appErr.code }, 'analysis failed');
+  // The user's input (unsupported, corrupt, too large): not a service error, no stack.
+  if (isUserError(appErr)) log.info({ code: appErr.code, detail: appErr.message }, 'analysis failed on its input');
+  else log.error({ err: appErr, code: appErr.code }, 'analysis failed');
   await deps.db
     .transaction()
     .execute((trx) =>

@@ -18,7 +18,7 @@ import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analys
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { strandedAnalysisRepository } from '../persistence/stranded-analysis.repository.ts';
-import { ANALYSIS_JOB_KEY_PREFIX } from './jobs.ts';
+import { ANALYSIS_JOB_KEY_PREFIX } from '../persistence/job.repository.ts';
 
 /** Rows handled per reconciler run; the next run takes the rest. */
 export const RECONCILE_BATCH = 100;

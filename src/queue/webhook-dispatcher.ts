@@ -13,7 +13,7 @@
  *   when the schedule is used up the delivery fails. An endpoint failing without a single
  *   success for `disableAfterSeconds` is disabled, with the reason kept on the endpoint.
  */
-import pg from 'pg';
+import { listenForNotifications } from '../persistence/notification-listener.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import { webhookRepository, type ClaimedDelivery } from '../persistence/webhook.repository.ts';
@@ -94,10 +94,6 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
   let stopped = false;
   let pumping = false;
   let again = false;
-  let listener: pg.Client | null = null;
-  let reconnectTimer: NodeJS.Timeout | null = null;
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
 
   const pump = async (): Promise<void> => {
     if (pumping) {
@@ -187,28 +183,14 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
     else log.warn({ ...fields, error: r.error, next_in_s: delay }, `webhook attempt failed; ${state}`);
   };
 
-  const connect = async () => {
-    if (stopped) return;
-    const c = new pg.Client({ connectionString: opts.connectionString, application_name: 'media-analysis-webhooks' });
-    const retry = () => {
-      listener = null;
-      c.end().catch(() => undefined);
-      if (!stopped) reconnectTimer = setTimeout(() => void connect(), 1000);
-    };
-    c.on('notification', () => kick());
-    c.on('error', retry);
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${WEBHOOK_DUE_CHANNEL}`);
-      listener = c;
-      markReady();
-      kick();
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'webhook listener could not connect; retrying');
-      retry();
-    }
-  };
-  void connect();
+  const listener = listenForNotifications({
+    connectionString: opts.connectionString,
+    channel: WEBHOOK_DUE_CHANNEL,
+    applicationName: 'media-analysis-webhooks',
+    onNotification: () => kick(),
+    onListening: () => kick(),
+    onConnectFailed: (err) => log.warn({ err: err.message }, 'webhook listener could not connect; retrying'),
+  });
 
   const poll = setInterval(kick, opts.pollIntervalMs);
   const disabler = setInterval(
@@ -228,14 +210,15 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
 
   return {
     kick,
-    ready,
+    ready: listener.ready,
     stop: async () => {
       stopped = true;
       clearInterval(poll);
       clearInterval(disabler);
-      if (reconnectTimer) clearTimeout(reconnectTimer);
+      // Stop listening (no reconnect either) while running deliveries finish.
+      const listening = listener.stop();
       await Promise.allSettled([...running]);
-      await listener?.end().catch(() => undefined);
+      await listening;
     },
   };
 }

@@ -18,16 +18,17 @@ import {
   type WorkerUtils,
   type WorkerEvents,
 } from 'graphile-worker';
-import { sql } from 'kysely';
-import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import type { Db } from '../persistence/database.ts';
+import { shuttingDown } from '../observability/shutdown.ts';
+import { isDatabaseUnreachable } from '../persistence/database-errors.ts';
+import type { Db, Pool } from '../persistence/database.ts';
+import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
-import { TASK } from './jobs.ts';
+import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
 
 /** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
@@ -70,7 +71,11 @@ function graphileLogger(logger: Logger): GraphileLogger {
       scope: { label: scope.label, workerId: scope.workerId, jobId: scope.jobId, taskIdentifier: scope.taskIdentifier },
       ...(meta ?? {}),
     };
-    if (level === 'error') logger.error(bindings, message);
+    // graphile-worker's UNLISTEN/release failing because the database is going away
+    // during our own shutdown (Ctrl-C reaches the embedded PostgreSQL too) is expected.
+    const expected = shuttingDown() && isDatabaseUnreachable((meta as { error?: unknown } | undefined)?.error);
+    if (expected) logger.debug(bindings, message);
+    else if (level === 'error') logger.error(bindings, message);
     else if (level === 'warning') logger.warn(bindings, message);
     else logger.debug(bindings, message);
   });
@@ -82,23 +87,14 @@ export async function sweepStaleLocks(
   utils: Pick<WorkerUtils, 'forceUnlockWorkers'>,
   staleAfterMs: number,
 ): Promise<string[]> {
-  const stale = sql`make_interval(secs => ${staleAfterMs / 1000})`;
-  const r = await sql<{ locked_by: string }>`
-    SELECT DISTINCT j.locked_by FROM graphile_worker._private_jobs j
-    WHERE j.locked_by IS NOT NULL
-      AND j.locked_at < now() - ${stale}
-      AND NOT EXISTS (
-        SELECT 1 FROM worker_heartbeats h
-        WHERE h.last_beat_at > now() - ${stale} AND j.locked_by = ANY (h.worker_ids)
-      )`.execute(db);
-  const ids = r.rows.map((row) => row.locked_by);
+  const ids = await workerHeartbeatRepository.staleLockHolders(db, staleAfterMs);
   if (ids.length > 0) await utils.forceUnlockWorkers(ids);
-  await sql`DELETE FROM worker_heartbeats WHERE last_beat_at < now() - ${stale} * 4`.execute(db);
+  await workerHeartbeatRepository.forgetOld(db, staleAfterMs);
   return ids;
 }
 
 export async function startWorker(
-  pool: pg.Pool,
+  pool: Pool,
   deps: PipelineDeps,
   logger: Logger,
   opts: WorkerOptions,
@@ -117,12 +113,13 @@ export async function startWorker(
   events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
 
   const { db } = deps;
-  const beat = async () => {
-    await sql`
-      INSERT INTO worker_heartbeats (instance_id, hostname, pid, worker_ids, last_beat_at)
-      VALUES (${instanceId}, ${os.hostname()}, ${process.pid}, ${[...workerIds]}::text[], now())
-      ON CONFLICT (instance_id) DO UPDATE SET worker_ids = excluded.worker_ids, last_beat_at = now()`.execute(db);
-  };
+  const beat = () =>
+    workerHeartbeatRepository.beat(db, {
+      instanceId,
+      hostname: os.hostname(),
+      pid: process.pid,
+      workerIds: [...workerIds],
+    });
   await beat();
 
   const gLogger = graphileLogger(log);
@@ -207,7 +204,7 @@ export async function startWorker(
       log.info('worker draining');
       await runner.stop();
       await dispatcher?.stop();
-      await sql`DELETE FROM worker_heartbeats WHERE instance_id = ${instanceId}`.execute(db).catch(() => undefined);
+      await workerHeartbeatRepository.remove(db, instanceId).catch(() => undefined);
       await utils.release();
       await terminateOcr();
       stopSandboxSpare();

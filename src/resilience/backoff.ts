@@ -1,8 +1,10 @@
 /**
- * Jittered exponential back-off ("equal jitter"): half of the exponential delay is
- * fixed, the other half random, so retries of many failed jobs spread out instead of
- * arriving together.
+ * Jittered exponential back-off, from cockatiel: "half jitter" (half of the
+ * exponential delay fixed, half random), so retries of many failed calls or jobs spread
+ * out instead of arriving together.
  */
+import { ExponentialBackoff, halfJitterGenerator, type IBackoff } from 'cockatiel';
+
 export interface BackoffOptions {
   baseMs: number;
   capMs: number;
@@ -10,12 +12,14 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 2_000, capMs: 5 * 60_000 };
 
-/** Delay before retry number `attempt` (1 = first retry). `random` is injectable for tests. */
-export function backoffDelayMs(
-  attempt: number,
-  opts: BackoffOptions = DEFAULT_BACKOFF,
-  random: () => number = Math.random,
-): number {
-  const exp = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + random() * (exp / 2));
+/** A cockatiel back-off factory: `base·2^(n-1)` capped at `cap`, each delay in [half, whole]. */
+export function exponentialBackoff(opts: BackoffOptions): ExponentialBackoff<number> {
+  return new ExponentialBackoff({ initialDelay: opts.baseMs, maxDelay: opts.capMs, generator: halfJitterGenerator });
+}
+
+/** Delay before retry number `attempt` (1 = first retry), for retries scheduled in the queue. */
+export function backoffDelayMs(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
+  let backoff: IBackoff<unknown> = exponentialBackoff(opts).next();
+  for (let n = 1; n < attempt; n++) backoff = backoff.next(undefined);
+  return backoff.duration;
 }

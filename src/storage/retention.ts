@@ -5,15 +5,13 @@
  * Also `verifyStorage`: files without rows and rows without files.
  */
 import fs from 'node:fs/promises';
-import { sql } from 'kysely';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from './storage.ts';
 import { auditRepository } from '../persistence/audit.repository.ts';
 import { idempotencyRepository } from '../persistence/idempotency.repository.ts';
+import { retentionRepository } from '../persistence/retention.repository.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** Advisory lock key of the cleanup run (one at a time across all workers). */
-export const CLEANUP_LOCK_ID = 4_242_002;
 export const CLEANUP_BATCH = 500;
 export const DISK_WARNING_RATIO = 0.8;
 export const DISK_CRITICAL_RATIO = 0.9;
@@ -42,60 +40,39 @@ export async function runCleanup(
     idempotency_keys_purged: 0,
     disk_usage_ratio: null,
   };
-  await db.connection().execute(async (conn) => {
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${CLEANUP_LOCK_ID}) AS ok`.execute(conn);
-    if (!lock.rows[0]?.ok) {
-      log.info('storage cleanup already running elsewhere; skipped');
-      return;
-    }
-    report.ran = true;
-    try {
-      for (let i = 0; i < (opts.maxBatches ?? 1000); i++) {
-        const due = await conn
-          .selectFrom('media_files')
-          .select(['id', 'relative_path', 'size_bytes'])
-          .where('deleted_at', 'is', null)
-          .where('expires_at', '<=', sql<Date>`now()`)
-          .orderBy('expires_at')
-          .limit(batch)
-          .execute();
-        if (due.length === 0) break;
-        for (const f of due) {
-          const existed = await storage.exists(f.relative_path);
-          await storage.remove(f.relative_path);
-          if (existed) {
-            report.files++;
-            report.bytes += Number(f.size_bytes);
-          } else {
-            report.missing++;
-          }
+  report.ran = await retentionRepository.withCleanupLock(db, async (conn) => {
+    for (let i = 0; i < (opts.maxBatches ?? 1000); i++) {
+      const due = await retentionRepository.dueFiles(conn, batch);
+      if (due.length === 0) break;
+      for (const f of due) {
+        const existed = await storage.exists(f.relative_path);
+        await storage.remove(f.relative_path);
+        if (existed) {
+          report.files++;
+          report.bytes += f.size_bytes;
+        } else {
+          report.missing++;
         }
-        await conn
-          .updateTable('media_files')
-          .set({ deleted_at: sql<Date>`now()` })
-          .where(
-            'id',
-            'in',
-            due.map((f) => f.id),
-          )
-          .execute();
-        if (due.length < batch) break;
       }
-      // Expired Idempotency-Keys go in the same run (they are only otherwise removed when reused).
-      report.idempotency_keys_purged = await idempotencyRepository.purgeExpired(db);
-      if (report.files + report.missing > 0) {
-        await auditRepository.record(conn, {
-          table: 'media_files',
-          recordId: 'retention',
-          action: 'cleanup',
-          newValues: { ...report },
-          actor: { id: 'system:cleanup', ip: null, correlationId: null },
-        });
-      }
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${CLEANUP_LOCK_ID})`.execute(conn);
+      await retentionRepository.markFilesDeleted(
+        conn,
+        due.map((f) => f.id),
+      );
+      if (due.length < batch) break;
+    }
+    // Expired Idempotency-Keys go in the same run (they are only otherwise removed when reused).
+    report.idempotency_keys_purged = await idempotencyRepository.purgeExpired(db);
+    if (report.files + report.missing > 0) {
+      await auditRepository.record(conn, {
+        table: 'media_files',
+        recordId: 'retention',
+        action: 'cleanup',
+        newValues: { ...report, ran: true },
+        actor: { id: 'system:cleanup', ip: null, correlationId: null },
+      });
     }
   });
+  if (!report.ran) log.info('storage cleanup already running elsewhere; skipped');
   const st = await fs.statfs(storage.root).catch(() => null);
   if (st) {
     report.disk_usage_ratio = Math.round((1 - st.bavail / st.blocks) * 1000) / 1000;
@@ -119,8 +96,8 @@ export interface VerifyReport {
 export async function verifyStorage(db: Db, storage: Storage): Promise<VerifyReport> {
   const files: string[] = [];
   for await (const f of storage.list()) files.push(f);
-  const rows = await db.selectFrom('media_files').select('relative_path').where('deleted_at', 'is', null).execute();
-  const rowSet = new Set(rows.map((r) => r.relative_path));
+  const rows = await retentionRepository.livePaths(db);
+  const rowSet = new Set(rows);
   const fileSet = new Set(files);
   return {
     files: files.length,

@@ -103,7 +103,6 @@ export function mapS3Error(err: unknown, what: string): Error {
     status >= 500
   ) {
     return new AppError('STORAGE_UNAVAILABLE', `The object store is unavailable (${what})`, {
-      permanent: false,
       cause: err,
       headers: { 'retry-after': '5' },
     });

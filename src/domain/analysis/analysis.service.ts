@@ -4,19 +4,18 @@
  * not at all. Status changes go through the transition table (guarded updates).
  */
 import crypto from 'node:crypto';
-import type { Transaction } from 'kysely';
-import type { Database, AnalysisUpdate } from '../../persistence/schema.ts';
-import type { Db } from '../../persistence/database.ts';
-import { analysisRepository, type ListFilter, type ListPage } from '../../persistence/analysis.repository.ts';
+import type { AnalysisUpdate } from '../../persistence/schema.ts';
+import type { Db, Tx } from '../../persistence/database.ts';
+import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
-import { enqueueProcessAnalysis, removeAnalysisJob } from '../../queue/jobs.ts';
+import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
 import { canonicalJson, promptHash, sha256Hex } from './fingerprint.ts';
-import { canTransition, type TransitionName } from './analysis.state.ts';
+import { TRANSITIONS, canTransition, type TransitionName } from './analysis.state.ts';
 import { applyTransition, auditTransition } from './analysis.transition.ts';
 import {
   MAX_RETRIES,
@@ -26,6 +25,8 @@ import {
   type AnalysisConfig,
   type AnalysisOptions,
   type MediaType,
+  type ListFilter,
+  type ListPage,
 } from './analysis.types.ts';
 
 export interface CreateAnalysisInput {
@@ -224,7 +225,7 @@ export class AnalysisService {
       const next = await analysisRepository.transition(
         trx,
         id,
-        'retry',
+        TRANSITIONS.retry,
         {
           retry_count: current.retryCount + 1,
           progress: 0,
@@ -261,7 +262,7 @@ export class AnalysisService {
     name: TransitionName,
     actor: Actor,
     patch: AnalysisUpdate,
-    extra?: (trx: Transaction<Database>) => Promise<void>,
+    extra?: (trx: Tx) => Promise<void>,
   ): Promise<Analysis> {
     const current = await this.get(id, tenantId);
     if (!canTransition(current.status, name)) {

@@ -2,11 +2,11 @@
  * A status change and its audit row, inside the caller's transaction: the building
  * block of every lifecycle move (user transitions here, worker transitions in the queue).
  */
-import type { Transaction } from 'kysely';
-import type { AnalysisUpdate, Database } from '../../persistence/schema.ts';
+import type { AnalysisUpdate } from '../../persistence/schema.ts';
+import type { Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import { auditRepository } from '../../persistence/audit.repository.ts';
-import type { TransitionName } from './analysis.state.ts';
+import { TRANSITIONS, type TransitionName } from './analysis.state.ts';
 import type { Actor, Analysis } from './analysis.types.ts';
 
 /** The audited table: audit rows name it with the analysis id. */
@@ -14,7 +14,7 @@ const AUDIT_TABLE = 'media_analysis_requests';
 
 /** Write the audit row of a status change. */
 export async function auditTransition(
-  trx: Transaction<Database>,
+  trx: Tx,
   before: Analysis,
   after: Analysis,
   action: string,
@@ -36,14 +36,14 @@ export async function auditTransition(
  * undefined (and writes nothing) when another actor moved the analysis first.
  */
 export async function applyTransition(
-  trx: Transaction<Database>,
+  trx: Tx,
   current: Analysis,
   name: TransitionName,
   patch: AnalysisUpdate,
   actor: Actor,
   auditExtra: Record<string, unknown> = {},
 ): Promise<Analysis | undefined> {
-  const next = await analysisRepository.transition(trx, current.id, name, patch, current.version);
+  const next = await analysisRepository.transition(trx, current.id, TRANSITIONS[name], patch, current.version);
   if (next) await auditTransition(trx, current, next, name, actor, auditExtra);
   return next;
 }

@@ -82,3 +82,26 @@ export interface Artifact {
   createdAt: Date;
   expiresAt: Date | null;
 }
+
+/** Columns a history listing may sort by. */
+export const SORT_COLUMNS = ['created_at', 'updated_at'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+/** Which analyses a history listing shows. */
+export interface ListFilter {
+  tenantId: string;
+  status?: AnalysisStatus | undefined;
+  mediaType?: MediaType | undefined;
+  dateFrom?: Date | undefined;
+  dateTo?: Date | undefined;
+}
+
+/** One page of a history listing. */
+export interface ListPage {
+  sortBy: SortColumn;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset?: number | undefined;
+  /** Keyset position: rows strictly after (sortValue, id) in the chosen order. */
+  after?: { sortValue: Date; id: string } | undefined;
+}

@@ -9,11 +9,6 @@ import { archiveRepository } from '../../persistence/archive.repository.ts';
 
 export const ARCHIVE_BATCH = 200;
 
-export interface ArchiveReport {
-  archived: number;
-  files_expired: number;
-}
-
 /** Make the files of archivable analyses due (before the file cleanup of the same run). */
 export async function prepareArchive(db: Db, afterDays: number, batch = ARCHIVE_BATCH): Promise<number> {
   if (afterDays <= 0) return 0;

@@ -41,13 +41,6 @@ export interface CueSection {
   frozen: Array<{ start: number; end: number }>;
 }
 
-/** The pictures the vision stages looked at (video frames, or the image itself at 0 s). */
-export interface VisionFrameRef {
-  seconds: number;
-  shot: number | null;
-  path: string | null;
-}
-
 /** A label with how many were seen at most on one picture, and where. */
 export interface LabelCount {
   label: string;

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../../persistence/database.ts';
 import { apiKeyRepository } from '../../persistence/api-key.repository.ts';
 import type { ApiKeyRow } from '../../persistence/schema.ts';
@@ -33,7 +34,11 @@ export function generateKey(): { key: string; prefix: string; hash: string } {
 export const ADMIN_KEY_FILE = 'admin-api-key';
 
 export class ApiKeyService {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  /** By key hash; unknown keys are cached too (as null), so a flood of bad keys costs one query each per TTL. */
+  private readonly cache = new LRUCache<string, { principal: Principal | null }>({
+    max: KEY_CACHE_MAX,
+    ttl: KEY_CACHE_TTL_MS,
+  });
   private readonly db: Db;
   constructor(db: Db) {
     this.db = db;
@@ -61,13 +66,11 @@ export class ApiKeyService {
   async authenticate(key: string): Promise<Principal | null> {
     if (!/^ma_[0-9a-f]{8}_[A-Za-z0-9_-]{32}$/.test(key)) return null;
     const hash = hashKey(key);
-    const now = Date.now();
     const hit = this.cache.get(hash);
-    if (hit && hit.until > now) return hit.principal;
+    if (hit) return hit.principal;
     const row = await apiKeyRepository.findActiveByHash(this.db, hash);
     const principal = row ? { keyId: row.id, tenantId: row.tenant_id, isAdmin: row.is_admin } : null;
-    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
-    this.cache.set(hash, { principal, until: now + KEY_CACHE_TTL_MS });
+    this.cache.set(hash, { principal });
     if (row) apiKeyRepository.touch(this.db, row.id).catch(() => undefined);
     return principal;
   }

@@ -75,14 +75,6 @@ export function isWebhookEventType(s: string): s is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(s);
 }
 
-/** The event log's types that cause a webhook, and the webhook type they become. */
-export function webhookTypeForEvent(eventType: string, data: Record<string, unknown>): WebhookEventType | null {
-  if (['completed', 'failed', 'cancelled', 'deleted'].includes(eventType))
-    return `analysis.${eventType}` as WebhookEventType;
-  if (eventType === 'stage' && data.state === 'finished') return 'analysis.stage_completed';
-  return null;
-}
-
 /** The small envelope a receiver gets: what happened, to which analysis, and where to fetch the rest. */
 export interface WebhookEnvelope {
   type: string;

@@ -9,10 +9,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Db } from '../../persistence/database.ts';
+import type { AnalysisEventService } from '../../domain/analysis/analysis-events.service.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
-import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
 import { isTerminal } from '../../domain/analysis/analysis.state.ts';
 import { errors } from '../../domain/errors.ts';
 import type { EventHub } from '../../events/event-hub.ts';
@@ -21,7 +19,7 @@ import { IdParamsSchema, ProblemSchema } from '../schemas/media.schemas.ts';
 import { openEventStream, parseLastEventId } from '../sse.ts';
 
 export interface EventRoutesDeps {
-  db: Db;
+  events: AnalysisEventService;
   keys: ApiKeyService;
   authMode: 'api_key' | 'disabled';
   hub: EventHub;
@@ -79,9 +77,8 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
       const id = request.params.id;
       const resumeFrom = lastEventId(request);
       // Latest id first, then the row: an event committed in between is sent twice in effect, never lost.
-      const latest = await analysisEventRepository.latestId(deps.db, id);
-      const a = await analysisRepository.findForTenant(deps.db, id, tenantId);
-      if (!a) throw errors.analysisNotFound(id);
+      const latest = await deps.events.latestId(id);
+      const a = await deps.events.analysis(id, tenantId);
       if (resumeFrom === null && a.status === 'deleted') throw errors.analysisGone(id);
       if (resumeFrom !== null && isTerminal(a.status) && resumeFrom >= latest) return reply.code(204).send(null);
       const snapshot =
@@ -110,8 +107,7 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
         analysisId: id,
         cursor: resumeFrom ?? latest,
         heartbeatMs: deps.heartbeatMs,
-        readAfter: (after, limit) =>
-          analysisEventRepository.listAfter(deps.db, { tenantId, analysisId: id }, after, limit),
+        readAfter: (after, limit) => deps.events.after({ tenantId, analysisId: id }, after, limit),
         endAtTerminal: true,
         initial: snapshot,
         endAfterInitial: resumeFrom === null && isTerminal(a.status),
@@ -141,7 +137,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
     async (request, reply) => {
       const tenantId = request.principal.tenantId;
       const resumeFrom = lastEventId(request);
-      const cursor = resumeFrom ?? (await analysisEventRepository.latestTenantId(deps.db, tenantId));
+      const cursor = resumeFrom ?? (await deps.events.latestTenantId(tenantId));
       reply.hijack();
       openEventStream({
         res: reply.raw,
@@ -149,7 +145,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
         tenantId,
         cursor,
         heartbeatMs: deps.heartbeatMs,
-        readAfter: (after, limit) => analysisEventRepository.listAfter(deps.db, { tenantId }, after, limit),
+        readAfter: (after, limit) => deps.events.after({ tenantId }, after, limit),
         endAtTerminal: false,
         onError: (err) => request.log.warn({ err }, 'event stream failed'),
       });

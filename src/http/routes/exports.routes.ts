@@ -5,10 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Db } from '../../persistence/database.ts';
+import type { AnalysisService } from '../../domain/analysis/analysis.service.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
-import { AppError, errors } from '../../domain/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import {
   TRANSCRIPT_CONTENT_TYPES,
   TRANSCRIPT_FORMATS,
@@ -19,7 +18,7 @@ import { requireApiKey } from '../plugins/auth.plugin.ts';
 import { ProblemSchema } from '../schemas/media.schemas.ts';
 
 export interface ExportRoutesDeps {
-  db: Db;
+  analyses: AnalysisService;
   keys: ApiKeyService;
   authMode: 'api_key' | 'disabled';
 }
@@ -30,12 +29,8 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps)
   requireApiKey(app, deps.keys, deps.authMode);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const load = async (id: string, tenantId: string) => {
-    const a = await analysisRepository.findForTenant(deps.db, id, tenantId);
-    if (!a) throw errors.analysisNotFound(id);
-    if (a.status === 'deleted') throw errors.analysisGone(id);
-    return a;
-  };
+  // 404 when unknown or another tenant's, 410 when deleted.
+  const load = (id: string, tenantId: string) => deps.analyses.get(id, tenantId);
 
   r.get(
     '/:id/transcript.:format',

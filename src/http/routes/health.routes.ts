@@ -1,11 +1,18 @@
 /** Liveness (no dependencies) and readiness (database, worker heartbeat). */
 import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs/promises';
-import { sql } from 'kysely';
-import type { Db } from '../../persistence/database.ts';
+import { DATABASE_CIRCUIT_OPEN_CODE } from '../../persistence/database-errors.ts';
+
+/** What readiness asks the database (built by the composition root from persistence). */
+export interface DatabaseProbe {
+  /** A round trip; throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Worker processes with a heartbeat fresher than `staleAfterMs`. */
+  liveWorkers(staleAfterMs: number): Promise<number>;
+}
 
 export interface HealthDeps {
-  db: Db;
+  database: DatabaseProbe;
   /** Whether this process is expected to run a worker (then its heartbeat is checked). */
   workerExpected: () => boolean;
   staleAfterMs: number;
@@ -28,22 +35,19 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     const checks: Record<string, { status: 'up' | 'down'; detail?: string; latency_ms?: number }> = {};
     const t0 = performance.now();
     try {
-      await sql`SELECT 1`.execute(deps.db);
+      await deps.database.ping();
       checks.database = { status: 'up', latency_ms: Math.round(performance.now() - t0) };
     } catch (err) {
       // The driver's message can name hosts; readiness says only that the database is down.
       checks.database = {
         status: 'down',
-        detail: (err as { code?: string }).code === '57P03' ? 'circuit open' : 'unreachable',
+        detail: (err as { code?: string }).code === DATABASE_CIRCUIT_OPEN_CODE ? 'circuit open' : 'unreachable',
       };
     }
     const circuit = deps.databaseCircuit?.();
     if (circuit && checks.database) Object.assign(checks.database, { circuit: circuit.state });
     if (deps.workerExpected() && checks.database.status === 'up') {
-      const r = await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM worker_heartbeats
-        WHERE last_beat_at > now() - make_interval(secs => ${deps.staleAfterMs / 1000})`.execute(deps.db);
-      const n = r.rows[0]?.n ?? 0;
+      const n = await deps.database.liveWorkers(deps.staleAfterMs);
       checks.worker =
         n > 0 ? { status: 'up', detail: `${n} live worker(s)` } : { status: 'down', detail: 'no worker heartbeat' };
     }

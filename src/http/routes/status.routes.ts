@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Analysis } from '../../domain/analysis/analysis.types.ts';
 import type { AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
 import { statusKey } from '../../cache/cache.ts';
-import { isDatabaseUnavailable } from '../problem.ts';
+import { isDatabaseUnreachable } from '../../persistence/database-errors.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';
 import { IdParamsSchema, StatusResponseSchema } from '../schemas/media.schemas.ts';
 import { problemResponses, type MediaRoutesDeps } from './media.deps.ts';
@@ -48,7 +48,7 @@ export function statusRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void 
         ]);
       } catch (err) {
         // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
-        const stale = cache && isDatabaseUnavailable(err) ? cache.getStale(key) : null;
+        const stale = cache && isDatabaseUnreachable(err) ? cache.getStale(key) : null;
         if (stale)
           return reply
             .header('x-cache', 'stale')

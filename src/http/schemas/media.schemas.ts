@@ -1,7 +1,7 @@
 /** TypeBox schemas of the media API; they validate requests and generate the OpenAPI document. */
 import { Type, type Static } from 'typebox';
 import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../domain/analysis/analysis.types.ts';
-import { SORT_COLUMNS } from '../../persistence/analysis.repository.ts';
+import { SORT_COLUMNS } from '../../domain/analysis/analysis.types.ts';
 import { StageFieldsSchema } from './stage-status.schemas.ts';
 
 export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
@@ -112,6 +112,7 @@ export const HistoryItemSchema = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
   completed_at: Timestamp,
   error_code: Nullable(Type.String()),
+  partial: Type.Boolean({ description: 'Completed, but an optional stage failed (status lists which)' }),
   retry_count: Type.Integer(),
 });
 
@@ -129,7 +130,6 @@ export const HistoryQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type HistoryQuery = Static<typeof HistoryQuerySchema>;
 
 export const HistoryResponseSchema = Type.Object({
   data: Type.Array(HistoryItemSchema),
@@ -143,7 +143,6 @@ export const HistoryResponseSchema = Type.Object({
 });
 
 export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export type IdParams = Static<typeof IdParamsSchema>;
 
 export const ArtifactParamsSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),

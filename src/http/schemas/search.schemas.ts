@@ -1,5 +1,5 @@
 /** TypeBox schemas of library search (→ OpenAPI). */
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { MediaTypeSchema, StatusSchema } from './media.schemas.ts';
 import { MAX_QUERY_CHARS } from '../../domain/search/search.service.ts';
 
@@ -20,7 +20,6 @@ export const SearchQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type SearchQuery = Static<typeof SearchQuerySchema>;
 
 export const SearchSegmentSchema = Type.Object({
   segment_id: Type.Integer(),

@@ -22,10 +22,8 @@ export const EndpointBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type EndpointBody = Static<typeof EndpointBodySchema>;
 
 export const EndpointPatchSchema = Type.Partial(EndpointBodySchema, { additionalProperties: false });
-export type EndpointPatch = Static<typeof EndpointPatchSchema>;
 
 export const EndpointSchema = Type.Object(
   {

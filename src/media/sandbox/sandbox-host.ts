@@ -19,13 +19,12 @@ process.once('message', (msg: CallMessage) => {
       if (typeof fn !== 'function') throw new Error(`${msg.module} has no export ${msg.fn}`);
       reply = { ok: true, value: await (fn as (...a: unknown[]) => Promise<unknown>)(...msg.args) };
     } catch (err) {
-      const e = err as { name?: string; message?: string; code?: unknown; permanent?: unknown };
+      const e = err as { name?: string; message?: string; code?: unknown };
       reply = {
         ok: false,
         name: typeof e?.name === 'string' ? e.name : 'Error',
         message: typeof e?.message === 'string' ? e.message : String(err),
         ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-        ...(typeof e?.permanent === 'boolean' ? { permanent: e.permanent } : {}),
       };
     }
     process.send!(reply, () => process.exit(0));

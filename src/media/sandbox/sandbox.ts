@@ -59,8 +59,7 @@ export class SandboxError extends Error {
 }
 
 /** What the child sends back. */
-export type SandboxReply =
-  { ok: true; value: unknown } | { ok: false; name: string; message: string; code?: string; permanent?: boolean };
+export type SandboxReply = { ok: true; value: unknown } | { ok: false; name: string; message: string; code?: string };
 
 const HOST = fileURLToPath(new URL('./sandbox-host.ts', import.meta.url));
 
@@ -199,7 +198,7 @@ export function runSandboxed<T>(call: SandboxCall, limits: SandboxLimits): Promi
       child.disconnect();
     });
     child.on('error', (err) =>
-      finish(() => reject(new AppError('INTERNAL_ERROR', 'sandbox failed to start', { permanent: false, cause: err }))),
+      finish(() => reject(new AppError('SANDBOX_UNAVAILABLE', 'sandbox failed to start', { cause: err }))),
     );
     child.on('exit', (code, signal) =>
       finish(() => {
@@ -224,7 +223,6 @@ export function runSandboxed<T>(call: SandboxCall, limits: SandboxLimits): Promi
 
 function settle<T>(reply: SandboxReply, resolve: (v: T) => void, reject: (e: unknown) => void): void {
   if (reply.ok) return resolve(reply.value as T);
-  if (reply.code && reply.code in ERRORS)
-    return reject(new AppError(reply.code as ErrorCode, reply.message, { permanent: reply.permanent ?? true }));
+  if (reply.code && reply.code in ERRORS) return reject(new AppError(reply.code as ErrorCode, reply.message));
   reject(new SandboxError(reply.name, reply.message));
 }

@@ -8,13 +8,12 @@
  */
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { bodyAjv } from '../../http/plugins/validation.ts';
 import { AppError } from '../../domain/errors.ts';
 import { buildPrompt, type Material } from '../../providers/prompt-builder.ts';
 import { callProvider } from '../../providers/provider-call.ts';
 import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
-import { resultRepository } from '../../persistence/result.repository.ts';
+import { JsonOutputValidator } from '../../providers/json-output-validator.ts';
 import { summarize } from '../summary.ts';
 import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
@@ -25,6 +24,9 @@ export const NO_MODEL_NOTE =
 
 /** Longest image side sent to a model. */
 const IMAGE_MAX_SIDE = 1280;
+
+/** Checks JSON answers against the caller's schema; holds a bounded number of compiled schemas. */
+const outputValidator = new JsonOutputValidator();
 
 async function dataUrl(file: string): Promise<string> {
   const jpeg = await sharp(file)
@@ -67,7 +69,7 @@ function timedTranscript(
 ) {
   if (!t?.segments?.length) return t?.text;
   return t.segments
-    .map((s) => `[${where({ start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
+    .map((s) => `[${where({ kind: 'transcript', start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
     .join('\n');
 }
 
@@ -156,22 +158,16 @@ export const answerStage: Stage = {
       try {
         json = JSON.parse(result.text);
       } catch {
-        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else', {
-          permanent: false,
-        });
+        throw new AppError('INVALID_MODEL_OUTPUT', 'The model was asked for JSON but answered something else');
       }
       if (schema) {
-        const validate = bodyAjv.compile(schema);
-        if (!validate(json))
-          throw new AppError(
-            'INVALID_MODEL_OUTPUT',
-            `The model's JSON does not match the schema: ${bodyAjv.errorsText(validate.errors)}`,
-            { permanent: false },
-          );
+        const problem = outputValidator.check(schema, json);
+        if (problem !== null)
+          throw new AppError('INVALID_MODEL_OUTPUT', `The model's JSON does not match the schema: ${problem}`);
       }
     }
     const cost = chatCostUsd(config.providers.prices, model, result.usage.inputTokens, result.usage.outputTokens);
-    await resultRepository.insert(db, {
+    await ctx.deps.repositories.results.insert(db, {
       analysisId: ctx.analysis.id,
       provider: provider.name,
       model: result.model,

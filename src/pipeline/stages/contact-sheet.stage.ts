@@ -46,7 +46,7 @@ export const contactSheetStage: Stage = {
       unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
     ),
   async run(ctx) {
-    const { config, db } = ctx.deps;
+    const { config, repositories } = ctx.deps;
     const grid =
       typeof ctx.analysis.options.contact_sheet_grid === 'string'
         ? ctx.analysis.options.contact_sheet_grid
@@ -62,20 +62,16 @@ export const contactSheetStage: Stage = {
     );
     const stored = await storeArtifact(ctx, 'contact-sheets', 'contact-sheet.jpg', image, 'image/jpeg');
     // A re-run (after a crash or a retry) replaces the earlier sheet's row.
-    await db.deleteFrom('contact_sheets').where('analysis_id', '=', ctx.analysis.id).execute();
-    await db
-      .insertInto('contact_sheets')
-      .values({
-        analysis_id: ctx.analysis.id,
-        media_file_id: stored.id,
-        path: stored.relativePath,
-        frames_count: picked.length,
-        grid: `${rows}x${cols}`,
-        resolution: `${width}x${height}`,
-        size_bytes: stored.sizeBytes,
-        checksum: stored.sha256,
-      })
-      .execute();
+    await repositories.contactSheets.replace(ctx.deps.db, {
+      analysisId: ctx.analysis.id,
+      mediaFileId: stored.id,
+      path: stored.relativePath,
+      framesCount: picked.length,
+      grid: `${rows}x${cols}`,
+      resolution: `${width}x${height}`,
+      sizeBytes: stored.sizeBytes,
+      checksum: stored.sha256,
+    });
     ctx.results.contact_sheet = {
       path: stored.relativePath,
       grid: `${rows}x${cols}`,

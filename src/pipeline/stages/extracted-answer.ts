@@ -3,7 +3,6 @@
  * with their times or pages, and the facts the prompt asks for (counts, on-screen text,
  * who speaks when). Extracted, never generated — and it says so.
  */
-import { segmentRepository } from '../../persistence/segment.repository.ts';
 import { sharedEmbedder } from '../../nlp/embedder.ts';
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
@@ -21,15 +20,43 @@ export interface Quote {
   similarity: number;
 }
 
-function clock(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+/** m:ss, or h:mm:ss from an hour on. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-export function where(q: { start_seconds: number | null; end_seconds: number | null; page: number | null }): string {
+/**
+ * Where a segment with neither a time nor a page sits, by its kind: a DOCX, HTML or text
+ * document has no pages, an image no time. (Every kind of an audio or video segment has
+ * times; the entries for them are only a fallback.)
+ */
+const UNANCHORED: Record<string, string> = {
+  document: 'document',
+  image_text: 'image',
+  object: 'image',
+  transcript: 'recording',
+  ocr: 'video',
+  shot: 'video',
+};
+
+/** The citation label of a quote: its page, its time span (one time when it is a moment), or what it is part of. */
+export function where(q: {
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+}): string {
   if (q.page !== null) return `page ${q.page}`;
-  if (q.start_seconds !== null) return `${clock(q.start_seconds)}–${clock(q.end_seconds ?? q.start_seconds)}`;
-  return 'image';
+  if (q.start_seconds !== null) {
+    const start = clock(q.start_seconds);
+    const end = clock(q.end_seconds ?? q.start_seconds);
+    return start === end ? start : `${start}–${end}`;
+  }
+  return UNANCHORED[q.kind] ?? 'media';
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are open JSON sections on this pipeline
@@ -77,7 +104,7 @@ export async function extractedAnswer(
   ctx: StageContext,
 ): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
   const r = ctx.results as unknown as Sections;
-  const segments = await segmentRepository.forAnalysis(ctx.deps.db, ctx.analysis.id);
+  const segments = await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id);
   let quotes: Quote[] = [];
   if (segments.length) {
     const [prompt] = await sharedEmbedder().embed([ctx.analysis.prompt]);

@@ -7,8 +7,6 @@ import { AppError } from '../../domain/errors.ts';
 import { sourcePath } from '../../storage/storage.ts';
 import { openDownload, mapNetworkError } from '../../net/safe-download.ts';
 import { detectFile } from '../../media/detect-type.ts';
-import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import type { IntakeSection } from '../results.types.ts';
 
@@ -30,7 +28,7 @@ async function download(ctx: StageContext, url: string) {
       maxBytes: policy.maxBytes,
       signal: ctx.signal,
     });
-    const row = await mediaFileRepository.upsert(ctx.deps.db, {
+    const row = await ctx.deps.repositories.mediaFiles.upsert(ctx.deps.db, {
       analysisId: ctx.analysis.id,
       area: 'uploads',
       storagePath: stored.location,
@@ -57,14 +55,13 @@ export const intakeStage: Stage = {
   appliesTo: () => true,
   async run(ctx) {
     const { db, storage } = ctx.deps;
-    let row = await mediaFileRepository.sourceFor(db, ctx.analysis.id);
+    let row = await ctx.deps.repositories.mediaFiles.sourceFor(db, ctx.analysis.id);
     let origin: Pick<IntakeSection, 'kind' | 'original_filename' | 'source_url' | 'final_url' | 'redirects'> = {
       kind: 'upload',
       original_filename: ctx.analysis.originalFilename,
     };
     if (!row || !(await storage.exists(row.relative_path))) {
-      if (!ctx.analysis.sourceUrl)
-        throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage', { permanent: true });
+      if (!ctx.analysis.sourceUrl) throw new AppError('MEDIA_CORRUPT', 'The uploaded file is missing from storage');
       const d = await download(ctx, ctx.analysis.sourceUrl);
       row = d.row;
       origin = { kind: 'url', source_url: ctx.analysis.sourceUrl, final_url: d.finalUrl, redirects: d.redirects };
@@ -80,10 +77,10 @@ export const intakeStage: Stage = {
     if (claimed !== 'unknown' && claimed !== detected.mediaType && !compatible(claimed, detected.mediaType)) {
       throw new AppError('MEDIA_TYPE_MISMATCH', `Declared media_type ${claimed} but the bytes are ${detected.mime}`);
     }
-    await mediaFileRepository.setMime(db, row.id, detected.mime);
+    await ctx.deps.repositories.mediaFiles.setMime(db, row.id, detected.mime);
     const mediaType = claimed === 'unknown' ? detected.mediaType : claimed;
     if (mediaType !== ctx.analysis.mediaType) {
-      await analysisRepository.updateWhileProcessing(db, ctx.analysis.id, { media_type: mediaType });
+      await ctx.deps.repositories.analyses.updateWhileProcessing(db, ctx.analysis.id, { media_type: mediaType });
       ctx.analysis = { ...ctx.analysis, mediaType };
     }
     ctx.source = {

@@ -2,12 +2,13 @@
  * The transcription stage's engine when no transcription provider is configured:
  * PocketSphinx on what the voice-activity detector calls speech, bounded by
  * LOCAL_SPEECH_MAX_SECONDS. An engine crash or timeout does not fail the analysis: the
- * section records the failure (code SPEECH_ENGINE_FAILED) and the other stages go on.
+ * section records the failure (code SPEECH_ENGINE_FAILED), the transcription stage fails
+ * with that code, and the analysis completes as partial with what the other stages found.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { planSpeechChunks, recognizeSpeech, type RecognizedWord } from '../../media/local-speech.ts';
-import { ProcessError } from '../../media/process-runner.ts';
+import { ProcessError } from '../../platform/process-runner.ts';
 import { wavData } from '../../media/voice-activity.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { StageContext } from '../stage.ts';

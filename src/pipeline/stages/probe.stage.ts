@@ -8,7 +8,6 @@ import { probeText } from '../../media/document-probe.ts';
 import { probePdfSandboxed } from '../../media/document-extract.ts';
 import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { AppError } from '../../domain/errors.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import type { Stage } from '../stage.ts';
 
 export const probeStage: Stage = {
@@ -40,7 +39,7 @@ export const probeStage: Stage = {
         ctx.media = { durationSeconds: p.durationSeconds, hasAudio, hasVideo };
         const actual = hasVideo ? 'video' : 'audio';
         if (actual !== source.mediaType) {
-          await analysisRepository.updateWhileProcessing(db, ctx.analysis.id, { media_type: actual });
+          await ctx.deps.repositories.analyses.updateWhileProcessing(db, ctx.analysis.id, { media_type: actual });
           ctx.analysis = { ...ctx.analysis, mediaType: actual };
           source.mediaType = actual;
         }

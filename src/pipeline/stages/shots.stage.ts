@@ -14,10 +14,6 @@ function shotsSwitchedOn(ctx: StageContext): boolean {
   return typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots;
 }
 
-export function wantsShots(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true && shotsSwitchedOn(ctx);
-}
-
 export const shotsStage: Stage = {
   name: 'shots',
   needs: ['probe'],

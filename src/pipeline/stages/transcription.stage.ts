@@ -7,10 +7,10 @@ import fs from 'node:fs/promises';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { callProvider } from '../../providers/provider-call.ts';
 import { transcriptionCostUsd } from '../../providers/cost.ts';
-import { resultRepository } from '../../persistence/result.repository.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
+import { AppError } from '../../domain/errors.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 import { LOCAL_SPEECH_ENGINES, transcribeLocally } from './local-speech.ts';
 
@@ -57,6 +57,9 @@ export const transcriptionStage: Stage = {
         a.speech_segments,
       );
       ctx.results.transcript = { ...local, chunks: local.segments.length, cost_usd: 0, latency_ms: 0 };
+      // The section keeps what the engine said; failing the (optional) stage makes the
+      // analysis complete as partial, with the stage and its code in status and history.
+      if (local.error) throw new AppError(local.error.code, local.error.message);
       return;
     }
     const { config, db, storage } = ctx.deps;
@@ -110,7 +113,7 @@ export const transcriptionStage: Stage = {
     }
     const text = texts.filter(Boolean).join(' ');
     const cost = transcriptionCostUsd(config.providers.prices, provider.model, audio.duration_seconds);
-    await resultRepository.insert(db, {
+    await ctx.deps.repositories.results.insert(db, {
       analysisId: ctx.analysis.id,
       provider: provider.name,
       model: provider.model,

@@ -2,16 +2,17 @@
  * Queue task names, payloads and the in-transaction enqueue. graphile-worker's
  * `add_job` is plain SQL, so a job commits (or rolls back) with the rows written in
  * the same transaction: there is no dual write between the database and the queue.
+ * It lives in persistence (not src/queue) because the domain enqueues inside its own
+ * transactions; the queue layer only runs the tasks named here.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../persistence/schema.ts';
+import type { Database } from './schema.ts';
 
 export const TASK = {
   processAnalysis: 'process_analysis',
   cleanupStorage: 'cleanup_storage',
   reconcileAnalyses: 'reconcile_analyses',
 } as const;
-export type TaskName = (typeof TASK)[keyof typeof TASK];
 
 export interface ProcessAnalysisPayload {
   analysisId: string;
@@ -60,4 +61,12 @@ export async function enqueueProcessAnalysis(
  */
 export async function removeAnalysisJob(db: Executor, analysisId: string): Promise<void> {
   await sql`SELECT graphile_worker.remove_job(${analysisJobKey(analysisId)})`.execute(db);
+}
+
+/** Jobs runnable now and the age of the oldest, read through graphile-worker's public `jobs` view. */
+export async function runnableJobs(db: Executor): Promise<{ depth: number; oldestAgeSeconds: number }> {
+  const r = await sql<{ depth: number; age: number | null }>`
+    SELECT count(*)::int AS depth, extract(epoch FROM now() - min(run_at))::float8 AS age
+    FROM graphile_worker.jobs WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts`.execute(db);
+  return { depth: r.rows[0]?.depth ?? 0, oldestAgeSeconds: Math.max(0, r.rows[0]?.age ?? 0) };
 }

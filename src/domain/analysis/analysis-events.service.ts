@@ -1,0 +1,46 @@
+/**
+ * Reading the analysis event log (the table the live streams resume from). The event
+ * hub delivers new events as they commit; this is where a stream catches up.
+ */
+import type { Db } from '../../persistence/database.ts';
+import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
+import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import type { AnalysisEvent } from '../webhook/webhook.types.ts';
+import type { Analysis } from './analysis.types.ts';
+import { errors } from '../errors.ts';
+
+/** Whose events: one analysis's, or (without `analysisId`) the whole tenant's. */
+export interface EventScope {
+  tenantId: string;
+  analysisId?: string | undefined;
+}
+
+export class AnalysisEventService {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** The analysis a stream is about, deleted ones included (a stream reports the deletion): 404 when unknown. */
+  async analysis(id: string, tenantId: string): Promise<Analysis> {
+    const a = await analysisRepository.findForTenant(this.db, id, tenantId);
+    if (!a) throw errors.analysisNotFound(id);
+    return a;
+  }
+
+  /** Events after `afterId`, oldest first, at most `limit`. */
+  async after(scope: EventScope, afterId: number, limit: number): Promise<AnalysisEvent[]> {
+    return analysisEventRepository.listAfter(this.db, scope, afterId, limit);
+  }
+
+  /** The newest event id of an analysis (0 when it has none). */
+  async latestId(analysisId: string): Promise<number> {
+    return analysisEventRepository.latestId(this.db, analysisId);
+  }
+
+  /** The newest event id of a tenant (0 when it has none). */
+  async latestTenantId(tenantId: string): Promise<number> {
+    return analysisEventRepository.latestTenantId(this.db, tenantId);
+  }
+}
