@@ -66,6 +66,27 @@ async function analyse(app: TestApp, file: string, options: Record<string, unkno
   }, 300_000);
 }
 
+interface SearchSegment {
+  kind: string;
+  text: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  keyframe_url: string | null;
+}
+
+/** The search hit for one analysis, or undefined when the query does not find it. */
+async function searchHit(q: string, analysisId: string) {
+  const res = await t.app.inject({
+    url: `/api/media/search?q=${encodeURIComponent(q)}`,
+    headers: auth(t.tenantA.key),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return res
+    .json()
+    .data.find((h: { analysis_id: string; segments: SearchSegment[] }) => h.analysis_id === analysisId) as
+    { segments: SearchSegment[] } | undefined;
+}
+
 describe('without a provider', { skip }, () => {
   test('a video of photographs: shots at the cuts, what each shot shows, faces, moderation, a description', async () => {
     const s = await analyse(t, video, { frame_count: 6 });
@@ -101,6 +122,28 @@ describe('without a provider', { skip }, () => {
     assert.match(s.result_summary, /^13 s video, 5 shots; .*a person/);
     assert.match(s.result_summary, /a cup/);
     assert.equal(s.results.contact_sheet.frames.length, 6);
+
+    // Shots and objects are searchable segments: each label leads to this video at the time it was seen.
+    assert.equal(s.results.understanding.segments.by_kind.shot, shots.count);
+    assert.ok(
+      objects.labels.some((l) => l.label === 'dog'),
+      'Chelsea the cat, seen as a dog (see README)',
+    );
+    for (const l of objects.labels) {
+      const hit = await searchHit(l.label, s.analysis_id);
+      assert.ok(hit, `searching "${l.label}" finds the video`);
+      const segment = hit.segments.find((x: SearchSegment) => x.kind === 'object');
+      assert.ok(segment, `an object segment for "${l.label}": ${JSON.stringify(hit.segments)}`);
+      assert.match(segment.text, new RegExp(l.label === 'person' ? 'person|people' : l.label));
+      assert.ok(
+        l.seconds.includes(segment.start_seconds as number),
+        `${l.label} at ${segment.start_seconds}: ${l.seconds}`,
+      );
+      assert.ok(segment.keyframe_url, 'with the frame that shows it');
+    }
+    const black = await searchHit('black screen', s.analysis_id);
+    const blackShot = black?.segments.find((x: SearchSegment) => x.kind === 'shot');
+    assert.deepEqual([blackShot?.start_seconds, blackShot?.end_seconds], [9, 10], JSON.stringify(black));
   });
 
   test('a photograph; a capability switched off per request is not run', async () => {

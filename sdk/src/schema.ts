@@ -1157,6 +1157,8 @@ export interface operations {
                             updated_at: string;
                             completed_at: string | null;
                             error_code: string | null;
+                            /** @description Completed, but an optional stage failed (status lists which) */
+                            partial: boolean;
                             retry_count: number;
                         }[];
                         pagination: {

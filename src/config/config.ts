@@ -157,6 +157,8 @@ export function loadConfig(env: RawEnv = process.env) {
       );
     }
   }
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (v.DATABASE_POOL_MIN > v.DATABASE_POOL_MAX) problems.push('DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX');
   if (v.WORKER_STALE_AFTER_MS <= v.WORKER_HEARTBEAT_INTERVAL_MS) {
     problems.push('WORKER_STALE_AFTER_MS: must be larger than WORKER_HEARTBEAT_INTERVAL_MS');
@@ -193,7 +195,15 @@ export function loadConfig(env: RawEnv = process.env) {
   const dataDir = path.resolve(v.DATA_DIR);
   const config = {
     env: v.NODE_ENV,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    http: {
+      host: v.HOST,
+      port: v.PORT,
+      bodyLimitBytes: v.BODY_LIMIT_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      uploadIdleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_MS,
+      metricsToken: v.METRICS_TOKEN,
+    },
     log: { level: v.LOG_LEVEL },
     dataDir,
     database: {

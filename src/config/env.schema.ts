@@ -65,6 +65,14 @@ export const EnvSchema = Type.Object({
   JOB_MAX_ATTEMPTS: int(5, 1, 25),
 
   BODY_LIMIT_BYTES: int(1 * MiB, 1024, 100 * MiB),
+  /** Slow clients (slow-loris): a request's headers must arrive within this long. */
+  HTTP_HEADERS_TIMEOUT_MS: int(20_000, 100, 600_000),
+  /** The whole request (headers and body, uploads included) must arrive within this long. */
+  HTTP_REQUEST_TIMEOUT_MS: int(600_000, 100, 6 * 3_600_000),
+  /** A request body (an upload) that sends nothing for this long is cut off. */
+  UPLOAD_IDLE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: secret(),
   MAX_UPLOAD_BYTES: int(512 * MiB, 1, 64 * 1024 * MiB),
   MAX_DOWNLOAD_BYTES: int(512 * MiB, 1, 64 * 1024 * MiB),
   DOWNLOAD_TIMEOUT_MS: int(120_000, 100, 3_600_000),

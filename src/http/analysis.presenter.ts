@@ -53,6 +53,8 @@ export function toHistoryItem(a: Analysis) {
     updated_at: a.updatedAt.toISOString(),
     completed_at: iso(a.completedAt),
     error_code: a.errorCode,
+    /** Completed, but an optional stage (speech, OCR, a vision model, the answer) failed. */
+    partial: a.results?.partial === true,
     retry_count: a.retryCount,
   };
 }

@@ -10,6 +10,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '../observability/logger.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { validatorCompiler } from './plugins/validation.ts';
+import { registerInputGuards } from './plugins/input-guard.ts';
+import {
+  CONNECTIONS_CHECK_INTERVAL_MS,
+  registerUploadIdleTimeout,
+  slowClientErrorHandler,
+} from './plugins/slow-client.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import type { MediaRoutesDeps } from './routes/media.deps.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
@@ -44,6 +50,10 @@ export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Slow-client limits (config.http); Node's defaults when absent. */
+  timeouts?: { headersMs: number; requestMs: number; uploadIdleMs: number };
+  /** Bearer token GET /metrics requires (config.http.metricsToken); open when absent. */
+  metricsToken?: string | undefined;
   media: Omit<MediaRoutesDeps, 'locationPrefix'>;
   health: HealthDeps;
   metrics?: Metrics;
@@ -56,7 +66,16 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const closed = (reason: 'request_timeout' | 'body_idle') => deps.metrics?.connectionsClosed.inc({ reason });
+  const { timeouts } = deps;
   const app = Fastify({
+    ...(timeouts
+      ? {
+          requestTimeout: timeouts.requestMs,
+          http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS },
+        }
+      : {}),
+    clientErrorHandler: slowClientErrorHandler(closed),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -72,7 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
-  deps.metrics?.instrument(app);
+  registerInputGuards(app);
+  if (timeouts) registerUploadIdleTimeout(app, { uploadIdleTimeoutMs: timeouts.uploadIdleMs, onClosed: closed });
+  deps.metrics?.instrument(app, deps.metricsToken);
 
   await app.register(multipart, {
     limits: { fileSize: deps.media.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },

@@ -7,6 +7,7 @@ import { AppError, errors } from '../domain/errors.ts';
 import { sourcePath, type Storage, type StoredFile } from '../storage/storage.ts';
 import { bodyAjv } from './plugins/validation.ts';
 import { fieldErrors } from './problem.ts';
+import { checkJsonInput } from './plugins/input-guard.ts';
 import { AnalyzeBodySchema, type AnalyzeBody } from './schemas/media.schemas.ts';
 
 const validateAnalyzeBody = bodyAjv.compile(AnalyzeBodySchema);
@@ -48,6 +49,11 @@ export async function readMultipart(
         // The multipart parser stops at the limit and marks the stream truncated.
         if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
       } else {
+        // A repeated field would silently replace the first one (which one wins is up to the client).
+        if (Object.hasOwn(fields, part.fieldname))
+          throw new AppError('DUPLICATE_FIELD', `The field "${part.fieldname}" was sent more than once`, {
+            errors: [{ field: part.fieldname, message: 'send each field once' }],
+          });
         const value = String(part.value);
         if (MULTIPART_JSON_FIELDS.has(part.fieldname)) {
           try {
@@ -60,6 +66,12 @@ export async function readMultipart(
         }
       }
     }
+  } catch (err) {
+    if (upload) await storage.remove(upload.relativePath);
+    throw err;
+  }
+  try {
+    checkJsonInput(fields);
   } catch (err) {
     if (upload) await storage.remove(upload.relativePath);
     throw err;

@@ -16,7 +16,8 @@ interface Cursor {
   o: string;
 }
 
-const UUID_PATTERN = /^[0-9a-f-]{36}$/i;
+/** 8-4-4-4-12 hex digits: a cursor id that is not one (36 dashes, say) never reaches SQL. */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');

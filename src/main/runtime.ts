@@ -213,6 +213,12 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      timeouts: {
+        headersMs: config.http.headersTimeoutMs,
+        requestMs: config.http.requestTimeoutMs,
+        uploadIdleMs: config.http.uploadIdleTimeoutMs,
+      },
+      metricsToken: config.http.metricsToken,
       media: {
         analyses,
         keys,

@@ -5,6 +5,7 @@
  * Gauges that need the database (analyses by status, queue depth and age, worker
  * heartbeats) are read at scrape time.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import type { Db, Pool } from '../persistence/database.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runnableJobs } from '../persistence/job.repository.ts';
 import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
+import { AppError } from '../domain/errors.ts';
 import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
@@ -28,6 +30,7 @@ export class Metrics {
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   readonly stageDuration: client.Histogram<'stage'>;
   readonly stageStalls: client.Counter<'stage'>;
+  readonly connectionsClosed: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -67,6 +70,12 @@ export class Metrics {
       name: 'media_analysis_stage_stalls_total',
       help: 'Stages flagged stalled: running far past the duration learned from past runs',
       labelNames: ['stage'],
+      registers,
+    });
+    this.connectionsClosed = new client.Counter({
+      name: 'media_analysis_http_connections_closed_total',
+      help: 'Connections closed for sending too slowly (request/headers timeout, stalled body)',
+      labelNames: ['reason'],
       registers,
     });
     new client.Gauge({
@@ -155,8 +164,12 @@ export class Metrics {
     });
   }
 
-  /** Record every request's duration under its route pattern. */
-  instrument(app: FastifyInstance): void {
+  /**
+   * Record every request's duration under its route pattern, and serve GET /metrics.
+   * /metrics is internal (it shows every tenant's counts): with a token, it needs
+   * `Authorization: Bearer <token>` and answers 401 without it.
+   */
+  instrument(app: FastifyInstance, token?: string): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
@@ -164,11 +177,20 @@ export class Metrics {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (token !== undefined && !bearerMatches(request.headers.authorization, token))
+        throw new AppError('UNAUTHORIZED', 'GET /metrics needs the metrics bearer token');
       reply.header('content-type', this.registry.contentType);
       return this.registry.metrics();
     });
   }
+}
+
+/** Constant-time comparison of an Authorization header with `Bearer <token>`. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
 }
 
 /** Queue depth and oldest-job age, read once per scrape for both gauges. */

@@ -62,8 +62,11 @@ export interface AnalysisBrief {
   resultSummary: string | null;
 }
 
-/** Rows per INSERT statement (bind parameters stay well under PostgreSQL's 65,535). */
-const INSERT_CHUNK = 500;
+/**
+ * Rows per INSERT statement. Columns go in as one array each (`unnest`), so the number
+ * of bind parameters is fixed; the chunk only bounds the size of one statement.
+ */
+const INSERT_CHUNK = 5000;
 
 function filtersSql(f: SearchFilters) {
   return sql`a.deleted_at IS NULL
@@ -73,32 +76,64 @@ function filtersSql(f: SearchFilters) {
     ${f.dateTo ? sql`AND a.created_at <= ${f.dateTo}` : sql``}`;
 }
 
+/**
+ * Matches ranked per full-text pass, at most. Ranking reads every matched row (its
+ * tsvector), so a word found in 50,000 of a tenant's segments cost seconds at 1,000,000
+ * segments (bench/search.bench.ts); past the cap a pass ranks the first matches in table
+ * order and leaves the rest to the semantic side of the search.
+ */
+export const FULL_TEXT_RANK_CAP = 2000;
+
+/** One full-text pass: the first FULL_TEXT_RANK_CAP matches of `tsquery` that pass the filters, ranked. */
+async function fullTextPass(
+  db: Kysely<Database>,
+  tenantId: string,
+  tsquery: string,
+  filters: SearchFilters,
+  limit: number,
+): Promise<RankedSegment[]> {
+  const result = await sql<{ id: string; analysis_id: string; rank: number }>`
+    SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
+    FROM (
+      SELECT s.id, s.analysis_id, s.tsv
+      FROM media_segments s
+      JOIN media_analysis_requests a ON a.id = s.analysis_id
+      WHERE s.tenant_id = ${tenantId} AND s.tsv @@ to_tsquery('english', ${tsquery}) AND ${filtersSql(filters)}
+      LIMIT ${FULL_TEXT_RANK_CAP}
+    ) m
+    ORDER BY rank DESC, m.id
+    LIMIT ${limit}`.execute(db);
+  return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, rank: Number(r.rank) }));
+}
+
 export const segmentRepository = {
   /** Replaces an analysis' segments (a retried analysis must not have them twice). */
   async replaceForAnalysis(db: Kysely<Database>, analysisId: string, rows: NewSegment[]): Promise<number> {
     return db.transaction().execute(async (trx) => {
       await trx.deleteFrom('media_segments').where('analysis_id', '=', analysisId).execute();
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx
-          .insertInto('media_segments')
-          .values(
-            rows.slice(i, i + INSERT_CHUNK).map((r) => ({
-              analysis_id: r.analysisId,
-              tenant_id: r.tenantId,
-              kind: r.kind,
-              start_seconds: r.startSeconds,
-              end_seconds: r.endSeconds,
-              page: r.page,
-              text: r.text,
-              embedding: r.embedding,
-              code: r.code,
-              keyframe: r.keyframe,
-            })),
-          )
-          .execute();
-      }
-      return rows.length;
+      return segmentRepository.insertMany(trx, rows);
     });
+  },
+
+  /**
+   * Appends segments, INSERT_CHUNK rows per statement with one array per column (the
+   * bulk path: the indexer inside its transaction, and the search benchmark's seeding).
+   */
+  async insertMany(db: Kysely<Database>, rows: readonly NewSegment[]): Promise<number> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const column = <T>(pick: (r: NewSegment) => T) => chunk.map(pick);
+      await sql`
+        INSERT INTO media_segments
+          (analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, keyframe)
+        SELECT * FROM unnest(
+          ${column((r) => r.analysisId)}::uuid[], ${column((r) => r.tenantId)}::text[],
+          ${column((r) => r.kind)}::text[], ${column((r) => r.startSeconds)}::double precision[],
+          ${column((r) => r.endSeconds)}::double precision[], ${column((r) => r.page)}::integer[],
+          ${column((r) => r.text)}::text[], ${column((r) => r.embedding)}::bytea[],
+          ${column((r) => r.code)}::bytea[], ${column((r) => r.keyframe)}::text[])`.execute(db);
+    }
+    return rows.length;
   },
 
   async countForAnalysis(db: Kysely<Database>, analysisId: string): Promise<number> {
@@ -132,9 +167,10 @@ export const segmentRepository = {
   },
 
   /**
-   * Full-text matches of a tenant: `terms` are already reduced to letters and digits, so
-   * they are joined with OR into a tsquery (any term may match; more matching terms
-   * rank higher, ts_rank_cd also rewards terms close together).
+   * Full-text matches of a tenant, best first. `terms` are already reduced to letters and
+   * digits. Segments holding every term come first; when they are fewer than `limit`,
+   * segments holding any term follow (ts_rank_cd rewards more terms, and terms close
+   * together). Each pass ranks at most FULL_TEXT_RANK_CAP matches: see fullTextPass.
    */
   async fullText(
     db: Kysely<Database>,
@@ -144,16 +180,11 @@ export const segmentRepository = {
     limit: number,
   ): Promise<RankedSegment[]> {
     if (terms.length === 0) return [];
-    const query = terms.join(' | ');
-    const result = await sql<{ id: string; analysis_id: string; rank: number }>`
-      SELECT s.id, s.analysis_id, ts_rank_cd(s.tsv, q) AS rank
-      FROM media_segments s
-      CROSS JOIN to_tsquery('english', ${query}) q
-      JOIN media_analysis_requests a ON a.id = s.analysis_id
-      WHERE s.tenant_id = ${tenantId} AND s.tsv @@ q AND ${filtersSql(filters)}
-      ORDER BY rank DESC, s.id
-      LIMIT ${limit}`.execute(db);
-    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, rank: Number(r.rank) }));
+    const every = await fullTextPass(db, tenantId, terms.join(' & '), filters, limit);
+    if (terms.length === 1 || every.length >= limit) return every;
+    const seen = new Set(every.map((r) => r.id));
+    const any = await fullTextPass(db, tenantId, terms.join(' | '), filters, limit);
+    return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
   },
 
   /** int8 vectors of the given segments that belong to the tenant and pass the filters. */
@@ -178,6 +209,16 @@ export const segmentRepository = {
       SELECT s.id, s.analysis_id, s.embedding FROM media_segments s
       JOIN media_analysis_requests a ON a.id = s.analysis_id
       WHERE s.tenant_id = ${tenantId} AND a.deleted_at IS NULL`.execute(db);
+    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
+  },
+
+  /** A tenant's int8 vectors after `afterId` in id order: an exact scan of a large tenant, page by page. */
+  async vectorsAfter(db: Kysely<Database>, tenantId: string, afterId: number, limit: number): Promise<SegmentVector[]> {
+    const result = await sql<{ id: string; analysis_id: string; embedding: Buffer }>`
+      SELECT s.id, s.analysis_id, s.embedding FROM media_segments s
+      JOIN media_analysis_requests a ON a.id = s.analysis_id
+      WHERE s.tenant_id = ${tenantId} AND s.id > ${afterId} AND a.deleted_at IS NULL
+      ORDER BY s.id LIMIT ${limit}`.execute(db);
     return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
   },
 

@@ -8,6 +8,9 @@
  * an embedding, which library search and the prompt-aware answer use.
  */
 
+import { countPhrase, joinList } from '../analysis/vision-summary.ts';
+import type { VisionResults } from '../analysis/vision.sections.ts';
+
 export type SegmentDraftKind = 'transcript' | 'ocr' | 'document' | 'image_text' | 'shot' | 'object';
 
 export interface SegmentDraft {
@@ -133,4 +136,82 @@ export function finalizeDrafts(drafts: SegmentDraft[]): { drafts: SegmentDraft[]
     drafts: out.slice(0, MAX_SEGMENTS_PER_ANALYSIS),
     dropped: Math.max(0, out.length - MAX_SEGMENTS_PER_ANALYSIS),
   };
+}
+
+/** A shot mostly covered by a cue is described by it ("black screen"). */
+const CUE_COVER = 0.5;
+
+function covered(stretches: ReadonlyArray<{ start: number; end: number }>, start: number, end: number): boolean {
+  const length = end - start;
+  if (length <= 0) return false;
+  let overlap = 0;
+  for (const c of stretches) overlap += Math.max(0, Math.min(end, c.end) - Math.max(start, c.start));
+  return overlap / length >= CUE_COVER;
+}
+
+/**
+ * What the vision stages saw, as segments: one per shot ("Shot 2 of 5: a cup", its start
+ * and end, its representative frame) and one per object label per shot ("a dog", from the
+ * first to the last frame of the shot it was seen on; frames without shots each stand
+ * alone). On an image, object segments have no time. Failed sections add nothing.
+ */
+export function visionDrafts(
+  r: VisionResults,
+  frames: ReadonlyArray<{ seconds: number; path: string }>,
+  isImage: boolean,
+): SegmentDraft[] {
+  const out: SegmentDraft[] = [];
+  const objects = r.objects?.status === 'completed' ? r.objects : null;
+  const faces = r.faces?.status === 'completed' ? r.faces : null;
+  if (r.shots?.status === 'completed') {
+    const { count, items } = r.shots;
+    for (const shot of items) {
+      const seen = (objects?.per_shot.find((p) => p.shot === shot.index)?.labels ?? []).map((l) =>
+        countPhrase(l.label, l.count),
+      );
+      const faceCount = faces?.per_shot.find((p) => p.shot === shot.index)?.count ?? 0;
+      if (faceCount > 0 && !seen.some((s) => /people|person/.test(s)))
+        seen.push(faceCount === 1 ? 'a face' : `${faceCount} faces`);
+      if (r.cues && covered(r.cues.black, shot.start, shot.end)) seen.push('black screen');
+      else if (r.cues && covered(r.cues.frozen, shot.start, shot.end)) seen.push('still picture');
+      out.push({
+        kind: 'shot',
+        start: shot.start,
+        end: shot.end,
+        page: null,
+        text: `Shot ${shot.index + 1} of ${count}: ${seen.length ? joinList(seen) : 'nothing recognised'}`,
+        keyframe: nearestFrame(frames, shot.keyframe_seconds),
+      });
+    }
+  }
+  if (objects) {
+    // label → group (a shot, or a lone frame) → the frames' times and the most seen at once.
+    const groups = new Map<string, { label: string; seconds: number[]; count: number }>();
+    for (const frame of objects.frames) {
+      const perLabel = new Map<string, number>();
+      for (const item of frame.items) perLabel.set(item.label, (perLabel.get(item.label) ?? 0) + 1);
+      for (const [label, n] of perLabel) {
+        const key = `${label}\u0000${frame.shot ?? `t${frame.seconds}`}`;
+        const g = groups.get(key) ?? { label, seconds: [], count: 0 };
+        g.seconds.push(frame.seconds);
+        g.count = Math.max(g.count, n);
+        groups.set(key, g);
+      }
+    }
+    const ordered = [...groups.values()].sort(
+      (a, b) => a.seconds[0]! - b.seconds[0]! || a.label.localeCompare(b.label),
+    );
+    for (const g of ordered) {
+      const first = Math.min(...g.seconds);
+      out.push({
+        kind: 'object',
+        start: isImage ? null : first,
+        end: isImage ? null : Math.max(...g.seconds),
+        page: null,
+        text: countPhrase(g.label, g.count),
+        keyframe: isImage ? null : nearestFrame(frames, first),
+      });
+    }
+  }
+  return out;
 }

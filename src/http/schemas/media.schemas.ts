@@ -112,6 +112,7 @@ export const HistoryItemSchema = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
   completed_at: Timestamp,
   error_code: Nullable(Type.String()),
+  partial: Type.Boolean({ description: 'Completed, but an optional stage failed (status lists which)' }),
   retry_count: Type.Integer(),
 });
 

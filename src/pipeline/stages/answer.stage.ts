@@ -69,7 +69,7 @@ function timedTranscript(
 ) {
   if (!t?.segments?.length) return t?.text;
   return t.segments
-    .map((s) => `[${where({ start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
+    .map((s) => `[${where({ kind: 'transcript', start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
     .join('\n');
 }
 

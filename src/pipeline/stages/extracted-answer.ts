@@ -20,15 +20,43 @@ export interface Quote {
   similarity: number;
 }
 
-function clock(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+/** m:ss, or h:mm:ss from an hour on. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-export function where(q: { start_seconds: number | null; end_seconds: number | null; page: number | null }): string {
+/**
+ * Where a segment with neither a time nor a page sits, by its kind: a DOCX, HTML or text
+ * document has no pages, an image no time. (Every kind of an audio or video segment has
+ * times; the entries for them are only a fallback.)
+ */
+const UNANCHORED: Record<string, string> = {
+  document: 'document',
+  image_text: 'image',
+  object: 'image',
+  transcript: 'recording',
+  ocr: 'video',
+  shot: 'video',
+};
+
+/** The citation label of a quote: its page, its time span (one time when it is a moment), or what it is part of. */
+export function where(q: {
+  kind: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+}): string {
   if (q.page !== null) return `page ${q.page}`;
-  if (q.start_seconds !== null) return `${clock(q.start_seconds)}–${clock(q.end_seconds ?? q.start_seconds)}`;
-  return 'image';
+  if (q.start_seconds !== null) {
+    const start = clock(q.start_seconds);
+    const end = clock(q.end_seconds ?? q.start_seconds);
+    return start === end ? start : `${start}–${end}`;
+  }
+  return UNANCHORED[q.kind] ?? 'media';
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are open JSON sections on this pipeline

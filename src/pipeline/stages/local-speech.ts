@@ -2,7 +2,8 @@
  * The transcription stage's engine when no transcription provider is configured:
  * PocketSphinx on what the voice-activity detector calls speech, bounded by
  * LOCAL_SPEECH_MAX_SECONDS. An engine crash or timeout does not fail the analysis: the
- * section records the failure (code SPEECH_ENGINE_FAILED) and the other stages go on.
+ * section records the failure (code SPEECH_ENGINE_FAILED), the transcription stage fails
+ * with that code, and the analysis completes as partial with what the other stages found.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,8 +15,8 @@ import type { StageContext } from '../stage.ts';
 
 /** Measured in bench/speech.bench.ts on real recorded read speech (LibriVox, pocketsphinx-testdata). */
 export const LOCAL_SPEECH_MEASURED_WER = 0.31;
-/** Engines decoding at once: the machine's two cores. */
-const PARALLEL_ENGINES = 2;
+/** Engines decoding at once: the machine's two cores (also the stage's CPU cost). */
+export const LOCAL_SPEECH_ENGINES = 2;
 
 export interface LocalTranscript {
   provider: 'local';
@@ -61,7 +62,7 @@ export async function transcribeLocally(
       pcm,
       chunks,
       path.dirname(work.absolutePath),
-      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: PARALLEL_ENGINES },
+      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: LOCAL_SPEECH_ENGINES },
       ctx.signal,
     );
     const segments = chunks

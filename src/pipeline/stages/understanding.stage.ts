@@ -14,6 +14,7 @@ import {
   nearestFrame,
   segmentsAsWindows,
   transcriptWindows,
+  visionDrafts,
   type SegmentDraft,
   type TimedWord,
 } from '../../domain/search/segment-drafts.ts';
@@ -99,13 +100,15 @@ async function drafts(
     for (const p of documentParagraphs(text, r.document.format === 'pdf'))
       out.push({ kind: 'document', start: null, end: null, page: p.page, text: p.text, keyframe: null });
   }
+  // Shots and objects: searchable by what was seen ("a dog" finds the time it was seen).
+  out.push(...visionDrafts(r, frames, ctx.source?.mediaType === 'image'));
   return { drafts: out, windows };
 }
 
 export const understandingStage: Stage = {
   name: 'understanding',
   needs: [],
-  uses: ['transcript', 'ocr', 'image', 'document', 'frames'],
+  uses: ['transcript', 'ocr', 'image', 'document', 'frames', 'shots', 'cues', 'objects', 'faces'],
   produces: ['understanding'],
   optional: true,
   appliesTo: (ctx) => ctx.source !== null,
@@ -113,7 +116,9 @@ export const understandingStage: Stage = {
     const started = performance.now();
     try {
       const { drafts: list, windows } = await drafts(ctx);
-      const understanding = understandText(list.map((d) => d.text).join('\n'));
+      // Language, entities and keywords come from what was heard and read, not from the shot/object labels.
+      const heardAndRead = list.filter((d) => d.kind !== 'shot' && d.kind !== 'object');
+      const understanding = understandText(heardAndRead.map((d) => d.text).join('\n'));
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
       const indexed = await indexSegments(
         ctx.deps.db,

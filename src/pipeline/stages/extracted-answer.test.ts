@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { askedFacts, clock, where } from './extracted-answer.ts';
+
+const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
+  kind,
+  start_seconds: start,
+  end_seconds: end,
+  page,
+});
+
+test('where(): each kind of segment is cited by its page, its time or what it belongs to', () => {
+  const cases: Array<[ReturnType<typeof at>, string]> = [
+    // Audio and video: times, one time for a moment.
+    [at('transcript', 12.5, 19.1), '0:12–0:19'],
+    [at('transcript', 0, 4), '0:00–0:04'],
+    [at('ocr', 3, 3), '0:03'],
+    [at('shot', 6, 9), '0:06–0:09'],
+    [at('object', 61, 61), '1:01'],
+    [at('transcript', 3725, 3790), '1:02:05–1:03:10'],
+    // PDF paragraphs: their page.
+    [at('document', null, null, 2), 'page 2'],
+    // A DOCX / HTML / text document has no pages: it is the document, not an image.
+    [at('document', null, null), 'document'],
+    // Text read from an image, and an object seen on one.
+    [at('image_text', null, null), 'image'],
+    [at('object', null, null), 'image'],
+  ];
+  for (const [segment, label] of cases) assert.equal(where(segment), label, JSON.stringify(segment));
+});
+
+test('clock(): m:ss below an hour, h:mm:ss from an hour on', () => {
+  assert.equal(clock(0), '0:00');
+  assert.equal(clock(59.9), '0:59');
+  assert.equal(clock(600), '10:00');
+  assert.equal(clock(3600), '1:00:00');
+});
+
+test('askedFacts(): a question about speech lists when a voice is heard', () => {
+  const facts = askedFacts('Who speaks?', {
+    audio: { speech_segments: [{ start: 1, end: 4.5 }], speech_seconds: 3.5 },
+  });
+  assert.deepEqual((facts.speech as { spans: string[] }).spans, ['0:01–0:04']);
+  assert.deepEqual(askedFacts('Describe it', { audio: { speech_segments: [] } }), {});
+});
