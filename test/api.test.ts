@@ -185,6 +185,9 @@ describe('POST /api/media/analyze', () => {
     assert.deepEqual(stored, data);
     const status = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
     assert.equal(status.original_filename, 'photo.png');
+    // GET /api/media/{id} is the documented form of the same answer.
+    const same = (await t.app.inject({ url: `/api/media/${id}`, headers: auth(t.tenantA.key) })).json();
+    assert.deepEqual(same, status);
   });
 
   test('multipart: too large → 413 and nothing left behind; bad fields → 422 and nothing left behind', async () => {
@@ -564,7 +567,9 @@ describe('documents and errors', () => {
     const doc = (await t.app.inject({ url: '/openapi.json' })).json();
     assert.match(doc.openapi, /^3\./);
     assert.ok(doc.paths['/api/media/analyze'].post);
-    assert.ok(doc.paths['/api/media/status/{id}'].get);
+    assert.ok(doc.paths['/api/media/{id}'].get);
+    // The older GET /api/media/status/{id} is still served, but left out of the document (ambiguous beside /{id}/…).
+    assert.equal(doc.paths['/api/media/status/{id}'], undefined);
     assert.ok(doc.paths['/api/media/history'].get);
     assert.ok(doc.paths['/api/media/{id}'].delete);
     const docs = await t.app.inject({ url: '/docs/' });

@@ -19,7 +19,7 @@ type JsonOf<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends
   : never;
 
 export type Accepted = JsonOf<'/api/media/analyze', 'post', 202>;
-export type AnalysisStatus = JsonOf<'/api/media/status/{id}', 'get', 200>;
+export type AnalysisStatus = JsonOf<'/api/media/{id}', 'get', 200>;
 export type HistoryPage = JsonOf<'/api/media/history', 'get', 200>;
 export type HistoryItem = HistoryPage['data'][number];
 export type WebhookEndpoint = JsonOf<'/api/webhooks/{id}', 'get', 200>;
@@ -148,7 +148,7 @@ export class MediaAnalysis {
   }
 
   async get(id: string): Promise<AnalysisStatus> {
-    return this.unwrap(await this.http.GET('/api/media/status/{id}', { params: { path: { id } } }));
+    return this.unwrap(await this.http.GET('/api/media/{id}', { params: { path: { id } } }));
   }
 
   /** Every analysis matching the filter, page after page (keyset cursor). */

@@ -59,7 +59,7 @@ export const ERRORS = {
     status: 422,
     title: 'The media URL cannot be downloaded (a 4xx answer, a redirect without Location, or an unknown host)',
   },
-  MEDIA_DOWNLOAD_TIMEOUT: { status: 504, title: 'Media download timed out', retryable: true },
+  MEDIA_DOWNLOAD_TIMEOUT: { status: 504, title: 'Media download timed out' },
   TOO_MANY_REDIRECTS: { status: 422, title: 'Too many redirects' },
   MEDIA_EMPTY: { status: 422, title: 'Media file is empty' },
   MEDIA_TYPE_MISMATCH: { status: 422, title: 'Media bytes do not match the claimed type' },

@@ -9,6 +9,10 @@ import type { Storage } from '../storage/storage.ts';
 import { problemBody, PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { parseRange } from './range.ts';
 
+/** Types a browser renders as a document (and could run script in): served as attachments. */
+const RENDERABLE_AS_DOCUMENT =
+  /^(text\/html|application\/xhtml|image\/svg|text\/xml|application\/xml|application\/pdf)/i;
+
 export const ARTIFACT_DELIVERIES = ['proxy', 'redirect'] as const;
 export type ArtifactDelivery = (typeof ARTIFACT_DELIVERIES)[number];
 
@@ -38,10 +42,18 @@ export async function sendArtifact(
   if (!stat) throw new AppError('ARTIFACT_NOT_FOUND', 'The artifact file is no longer stored');
   const size = stat.sizeBytes;
   const range = parseRange(request.headers.range, size);
+  // A user's file is never a page of ours: scripts in it cannot run on our origin
+  // (CSP sandbox), the browser may not guess another type (nosniff), and types a browser
+  // would render as a document are downloads, not pages.
+  const disposition = RENDERABLE_AS_DOCUMENT.test(contentType) ? 'attachment' : 'inline';
   reply
     .header('content-type', contentType)
     .header('accept-ranges', 'bytes')
-    .header('content-disposition', `inline; filename="${file.name.replace(/["\\\r\n]/g, '_')}"`)
+    .header('content-disposition', `${disposition}; filename="${file.name.replace(/["\\\r\n]/g, '_')}"`)
+    .header(
+      'content-security-policy',
+      "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'",
+    )
     .header('x-content-type-options', 'nosniff');
   if (range === 'unsatisfiable') {
     return reply

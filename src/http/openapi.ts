@@ -19,6 +19,9 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /api/media/{id}/retry': 'retryAnalysis',
   'POST /api/media/{id}/cancel': 'cancelAnalysis',
   'DELETE /api/media/{id}': 'deleteAnalysis',
+  'GET /api/admin/keys': 'listApiKeys',
+  'POST /api/admin/keys': 'createApiKey',
+  'DELETE /api/admin/keys/{id}': 'revokeApiKey',
 };
 
 export const DOCUMENT_DESCRIPTION = [

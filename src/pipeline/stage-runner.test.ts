@@ -11,7 +11,9 @@ import { CpuBudget } from './cpu-budget.ts';
 import { buildStageGraph, stageLevels, StageGraphError } from './stage-graph.ts';
 import { runPipeline, AnalysisStoppedError, type StageEvents } from './stage-runner.ts';
 import { DEFAULT_STAGES } from './pipeline.ts';
-import type { PipelineDeps, Stage, StageContext } from './stage.ts';
+import { stageCost, type PipelineDeps, type Stage, type StageContext } from './stage.ts';
+import { transcriptionStage } from './stages/transcription.stage.ts';
+import { LOCAL_SPEECH_ENGINES } from './stages/local-speech.ts';
 import type { Analysis } from '../domain/analysis/analysis.types.ts';
 import type { SectionName } from './results.types.ts';
 
@@ -49,7 +51,7 @@ function stage(
     uses?: SectionName[];
     produces?: SectionName[];
     optional?: boolean;
-    cost?: number;
+    cost?: Stage['cost'];
     final?: boolean;
     gate?: Promise<void>;
     fail?: Error;
@@ -143,6 +145,21 @@ test('the CPU budget bounds how many stages run at once', async () => {
     hooks,
   );
   assert.equal(free.maxTogether, 3, 'stages that cost no CPU do not wait for the budget');
+});
+
+test("a cost that depends on the analysis: local transcription holds its engines' cores, a provider none", async () => {
+  const withProvider = (provider: object | null): StageContext => {
+    const ctx = context();
+    return { ...ctx, deps: { ...ctx.deps, providers: { transcription: () => provider } } as unknown as PipelineDeps };
+  };
+  assert.equal(stageCost(transcriptionStage, withProvider(null)), LOCAL_SPEECH_ENGINES);
+  assert.equal(stageCost(transcriptionStage, withProvider({ name: 'openai' })), 0);
+
+  // The runner asks the function: a two-unit stage on a two-unit budget runs alone.
+  const p = probe();
+  const stages = [stage('speech', p, { cost: () => 2 }), stage('shots', p, { cost: 1 })];
+  await runPipeline(context(new CpuBudget(2)), stages, hooks);
+  assert.equal(p.maxTogether, 1);
 });
 
 test('sequential mode runs one stage at a time in declared order', async () => {

@@ -13,7 +13,7 @@
 import { AppError, isUserError } from '../domain/errors.ts';
 import { CpuBudget } from './cpu-budget.ts';
 import { buildStageGraph, type StageGraph } from './stage-graph.ts';
-import type { Stage, StageContext } from './stage.ts';
+import { stageCost, type Stage, type StageContext } from './stage.ts';
 import type { FailedStage, StageTiming } from './results.types.ts';
 
 /** Progress reserved for completion: stages move progress up to this value. */
@@ -208,7 +208,7 @@ export async function runPipeline(
     let release: (() => void) | null = null;
     let startedAt: number | null = null;
     try {
-      release = await Promise.race([cpu.acquire(stage.cost ?? 1, controller.signal), aborted.promise]);
+      release = await Promise.race([cpu.acquire(stageCost(stage, ctx), controller.signal), aborted.promise]);
       const limits = hooks.limits ? await hooks.limits(stage, ctx) : null;
       await events.started?.(stage.name);
       startedAt = performance.now();

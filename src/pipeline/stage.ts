@@ -116,10 +116,18 @@ export interface Stage {
   final?: boolean;
   /** A failure leaves the analysis `completed` with `partial: true` instead of failing it. */
   optional: boolean;
-  /** CPU cores kept busy while it runs (default 1; 0 for stages that wait on a remote service). */
-  cost?: number;
+  /**
+   * CPU cores kept busy while it runs (default 1; 0 for stages that wait on a remote
+   * service). A function when it depends on the analysis (a local engine or a provider).
+   */
+  cost?: number | ((ctx: StageContext) => number);
   appliesTo(ctx: StageContext): Applies;
   run(ctx: StageContext): Promise<void>;
+}
+
+/** The CPU units `stage` holds while it runs for this analysis. */
+export function stageCost(stage: Stage, ctx: StageContext): number {
+  return typeof stage.cost === 'function' ? stage.cost(ctx) : (stage.cost ?? 1);
 }
 
 /** The first reason not to run among `checks`, or `true` when none objects (`&&` would not do: reasons are truthy). */

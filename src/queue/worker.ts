@@ -81,13 +81,18 @@ function graphileLogger(logger: Logger): GraphileLogger {
   });
 }
 
-/** Find lock holders with no fresh heartbeat and release their jobs. Returns the ids released. */
+/**
+ * Find lock holders with no fresh heartbeat and release their jobs. Returns the ids
+ * released. `own` are the sweeping process's worker ids: it is alive (it is sweeping), so
+ * its jobs are never released — its heartbeat may merely have been late on a busy machine.
+ */
 export async function sweepStaleLocks(
   db: Db,
   utils: Pick<WorkerUtils, 'forceUnlockWorkers'>,
   staleAfterMs: number,
+  own: ReadonlySet<string> = new Set(),
 ): Promise<string[]> {
-  const ids = await workerHeartbeatRepository.staleLockHolders(db, staleAfterMs);
+  const ids = (await workerHeartbeatRepository.staleLockHolders(db, staleAfterMs)).filter((id) => !own.has(id));
   if (ids.length > 0) await utils.forceUnlockWorkers(ids);
   await workerHeartbeatRepository.forgetOld(db, staleAfterMs);
   return ids;
@@ -182,7 +187,7 @@ export async function startWorker(
   }, opts.heartbeatIntervalMs);
   const sweepEveryMs = Math.max(500, Math.round(opts.staleAfterMs / 3));
   const sweeper = setInterval(() => {
-    sweepStaleLocks(db, utils, opts.staleAfterMs).then(
+    sweepStaleLocks(db, utils, opts.staleAfterMs, workerIds).then(
       (ids) => {
         if (ids.length > 0) log.warn({ worker_ids: ids }, 'released jobs of workers whose heartbeat stopped');
       },

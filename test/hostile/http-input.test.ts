@@ -103,4 +103,28 @@ describe('hostile input at the HTTP edge', () => {
     });
     assertProblem(res, 'DUPLICATE_FIELD');
   });
+
+  test('defect 8: an uploaded HTML page is served as a sandboxed attachment, never as a page of ours', async () => {
+    const html = Buffer.from('<!doctype html><html><body><script>alert(document.cookie)</script>hello</body></html>');
+    const body = multipart({ prompt: 'what is this page' }, { name: 'page.html', data: html, type: 'text/html' });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...body.headers },
+      payload: body.payload,
+    });
+    assert.equal(created.statusCode, 202, created.body);
+    const id = created.json<{ analysis_id: string }>().analysis_id;
+    const list = await t.app.inject({ url: `/api/media/${id}/artifacts`, headers: auth(t.tenantA.key) });
+    const source = list.json<{ data: { id: string; mime_type: string }[] }>().data[0];
+    assert.ok(source, list.body);
+    const res = await t.app.inject({ url: `/api/media/${id}/artifacts/${source.id}`, headers: auth(t.tenantA.key) });
+    assert.equal(res.statusCode, 200);
+    // Either it is not served as HTML at all, or as HTML only as a download.
+    const type = String(res.headers['content-type']);
+    const disposition = String(res.headers['content-disposition']);
+    assert.ok(!/html/i.test(type) || /^attachment;/.test(disposition), `${type} served ${disposition}`);
+    assert.match(String(res.headers['content-security-policy']), /^sandbox/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
 });

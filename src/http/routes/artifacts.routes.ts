@@ -31,7 +31,17 @@ export function artifactRoutes(app: FastifyInstance, deps: MediaRoutesDeps): voi
 
   r.get(
     '/:id/artifacts/:artifactId',
-    { schema: { summary: 'Download one artifact (supports Range)', tags: ['media'], params: ArtifactParamsSchema } },
+    {
+      schema: {
+        summary: 'Download one artifact (supports Range)',
+        tags: ['media'],
+        params: ArtifactParamsSchema,
+        response: {
+          200: { description: 'The file (streamed; 206 with a Range)', type: 'string', format: 'binary' },
+          ...problemResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const { id, artifactId } = request.params;
       const file = await deps.analyses.artifact(id, request.principal.tenantId, artifactId);

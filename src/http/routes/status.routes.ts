@@ -1,4 +1,7 @@
-/** GET /status/:id: status, progress and results, cache-aside with a stale fallback. */
+/**
+ * GET /:id (and its older alias GET /status/:id): status, progress and results,
+ * cache-aside with a stale fallback.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Analysis } from '../../domain/analysis/analysis.types.ts';
@@ -17,8 +20,12 @@ function isFinal(a: Analysis): boolean {
 }
 
 export function statusRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
+  for (const url of ['/:id', '/status/:id']) statusRoute(app, deps, url);
+}
+
+function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
-    '/status/:id',
+    url,
     {
       schema: {
         summary: 'Status, progress and results of one analysis',

@@ -15,8 +15,8 @@ import type { StageContext } from '../stage.ts';
 
 /** Measured in bench/speech.bench.ts on real recorded read speech (LibriVox, pocketsphinx-testdata). */
 export const LOCAL_SPEECH_MEASURED_WER = 0.31;
-/** Engines decoding at once: the machine's two cores. */
-const PARALLEL_ENGINES = 2;
+/** Engines decoding at once: the machine's two cores (also the stage's CPU cost). */
+export const LOCAL_SPEECH_ENGINES = 2;
 
 export interface LocalTranscript {
   provider: 'local';
@@ -62,7 +62,7 @@ export async function transcribeLocally(
       pcm,
       chunks,
       path.dirname(work.absolutePath),
-      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: PARALLEL_ENGINES },
+      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: LOCAL_SPEECH_ENGINES },
       ctx.signal,
     );
     const segments = chunks
