@@ -323,8 +323,12 @@ test('an endpoint failing for longer than the limit is disabled, visibly, and it
     return e.failingSince ? e : null;
   });
   assert.ok(failing.enabled);
-  await waitFor(async () => (await webhookRepository.disableFailing(db.db, 0.05)).length > 0 || null);
-  const disabled = await service.get('t-down', endpoint.id);
+  // Other tests' endpoints may be disabled by the same sweep: wait until this one is.
+  const disabled = await waitFor(async () => {
+    await webhookRepository.disableFailing(db.db, 0.05);
+    const e = await service.get('t-down', endpoint.id);
+    return e.enabled ? null : e;
+  });
   assert.equal(disabled.enabled, false);
   assert.match(disabled.disabledReason!, /^failing since \d{4}-/);
   const [d] = await service.deliveries({ tenantId: 't-down', endpointId: endpoint.id }, { limit: 5 });
