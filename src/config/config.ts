@@ -259,6 +259,8 @@ export function loadConfig(env: RawEnv = process.env) {
       heartbeatIntervalMs: v.WORKER_HEARTBEAT_INTERVAL_MS,
       staleAfterMs: v.WORKER_STALE_AFTER_MS,
       pollIntervalMs: v.WORKER_POLL_INTERVAL_MS,
+      /** SIGTERM: how long running jobs may go on before their analyses go back to pending. */
+      drainTimeoutMs: v.WORKER_DRAIN_TIMEOUT_MS,
       maxAttempts: v.JOB_MAX_ATTEMPTS,
       /** Analyses one tenant may have processing at once; more wait in pending (0 = no cap). */
       tenantMaxConcurrent: v.TENANT_MAX_CONCURRENT,

@@ -62,6 +62,8 @@ export const EnvSchema = Type.Object({
   WORKER_HEARTBEAT_INTERVAL_MS: int(5_000, 100, 600_000),
   WORKER_STALE_AFTER_MS: int(30_000, 500, 3_600_000),
   WORKER_POLL_INTERVAL_MS: int(2_000, 50, 600_000),
+  /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
+  WORKER_DRAIN_TIMEOUT_MS: int(150_000, 0, 86_400_000),
   JOB_MAX_ATTEMPTS: int(5, 1, 25),
 
   BODY_LIMIT_BYTES: int(1 * MiB, 1024, 100 * MiB),

@@ -39,11 +39,20 @@ import { runCleanup } from '../storage/retention.ts';
 import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
 
+/** Drain time when the options name none (the configured default is WORKER_DRAIN_TIMEOUT_MS). */
+const DEFAULT_DRAIN_TIMEOUT_MS = 150_000;
+
 export interface WorkerOptions {
   concurrency: number;
   heartbeatIntervalMs: number;
   staleAfterMs: number;
   pollIntervalMs: number;
+  /**
+   * After stop(), running jobs may finish for this long; then their signal aborts and their
+   * analyses go back to pending for another worker (graphile-worker's own default is 5 s,
+   * which handed back nearly every job of a draining worker).
+   */
+  drainTimeoutMs?: number;
   maxAttempts: number;
   backoff?: { baseMs: number; capMs: number };
   stages?: readonly Stage[];
@@ -143,6 +152,7 @@ export async function startWorker(
     concurrency: opts.concurrency,
     noHandleSignals: true,
     pollInterval: opts.pollIntervalMs,
+    gracefulShutdownAbortTimeout: opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     taskList: {
       [TASK.processAnalysis]: async (payload, helpers) => {
         try {
