@@ -11,7 +11,8 @@ export const EMBED_BATCH = 32;
 export const MAX_EMBED_CHARS = 2000;
 
 export interface Embedder {
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** `signal` stops between batches, so an abandoned caller does not keep the model thread busy. */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -64,9 +65,10 @@ export function createEmbedder(): Embedder {
     });
 
   return {
-    async embed(texts) {
+    async embed(texts, signal) {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+        signal?.throwIfAborted();
         const batch = texts.slice(i, i + EMBED_BATCH).map((t) => t.slice(0, MAX_EMBED_CHARS) || ' ');
         out.push(...(await call(batch)));
       }

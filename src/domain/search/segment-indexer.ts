@@ -21,9 +21,13 @@ export async function indexSegments(
   embedder: Embedder,
   analysis: { id: string; tenantId: string },
   drafts: SegmentDraft[],
+  signal?: AbortSignal,
 ): Promise<IndexedSegments> {
   const { drafts: clean, dropped } = finalizeDrafts(drafts);
-  const vectors = await embedder.embed(clean.map((d) => d.text));
+  const vectors = await embedder.embed(
+    clean.map((d) => d.text),
+    signal,
+  );
   const rows: NewSegment[] = clean.map((d, i) => ({
     analysisId: analysis.id,
     tenantId: analysis.tenantId,

@@ -125,6 +125,7 @@ export const understandingStage: Stage = {
         sharedEmbedder(),
         { id: ctx.analysis.id, tenantId: ctx.analysis.tenantId },
         list,
+        ctx.signal,
       );
       ctx.results.understanding = {
         ...understanding,

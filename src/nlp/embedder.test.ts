@@ -1,0 +1,43 @@
+/**
+ * The embedding thread with the real model: vectors are unit length and 512-d, and an
+ * aborted caller stops between batches instead of keeping the shared thread busy.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEmbedder, EMBED_BATCH, EMBEDDING_DIMS } from './embedder.ts';
+
+const embedder = createEmbedder();
+after(() => embedder.close());
+
+test('texts become 512-d unit vectors, similar texts closer than unrelated ones', async () => {
+  const [cat, kitten, tax] = await embedder.embed([
+    'a cat sleeps on the sofa',
+    'a kitten naps on the couch',
+    'quarterly tax return',
+  ]);
+  for (const v of [cat!, kitten!, tax!]) {
+    assert.equal(v.length, EMBEDDING_DIMS);
+    assert.ok(Math.abs(Math.hypot(...v) - 1) < 0.01);
+  }
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+  assert.ok(dot(cat!, kitten!) > dot(cat!, tax!) + 0.1);
+});
+
+test('an aborted embed stops between batches, and the thread serves the next caller at once', async () => {
+  const many = Array.from({ length: EMBED_BATCH * 50 }, (_, i) => `sentence number ${i} about harbours and ships`);
+  const controller = new AbortController();
+  const pending = embedder.embed(many, controller.signal);
+  setTimeout(() => controller.abort(new Error('stage stopped')), 50);
+  await assert.rejects(pending, /stage stopped/);
+  // Had the 50 batches gone on in the background, this call would queue behind them.
+  const t0 = performance.now();
+  const [v] = await embedder.embed(['one more']);
+  const ms = performance.now() - t0;
+  assert.equal(v!.length, EMBEDDING_DIMS);
+  const perBatch = await (async () => {
+    const s = performance.now();
+    await embedder.embed(many.slice(0, EMBED_BATCH));
+    return performance.now() - s;
+  })();
+  assert.ok(ms < perBatch * 5, `next call waited ${Math.round(ms)} ms (one batch takes ${Math.round(perBatch)} ms)`);
+});
