@@ -208,7 +208,10 @@ export async function runPipeline(
     let release: (() => void) | null = null;
     let startedAt: number | null = null;
     try {
-      release = await Promise.race([cpu.acquire(stageCost(stage, ctx), controller.signal), aborted.promise]);
+      // acquire() itself gives up when the signal aborts; racing it against the signal instead
+      // could lose a grant that landed in the same tick, leaking the units for good.
+      release = await cpu.acquire(stageCost(stage, ctx), controller.signal);
+      controller.signal.throwIfAborted();
       const limits = hooks.limits ? await hooks.limits(stage, ctx) : null;
       await events.started?.(stage.name);
       startedAt = performance.now();
