@@ -72,6 +72,7 @@ export async function createTestApp(
     ...env,
   });
   const logs: string[] = [];
+  liveLogs.add(logs);
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -112,6 +113,7 @@ export async function createTestApp(
     logger,
     startWorker: (overrides = {}) => runtime.startWorker(overrides),
     async close() {
+      liveLogs.delete(logs);
       await runtime.close();
       await clone.drop();
       await fs.rm(storageRoot, { recursive: true, force: true });
@@ -123,6 +125,10 @@ export function auth(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
 }
 
+/** The logs of the test apps still open: a timed-out wait prints their tails (CI has nothing else). */
+const liveLogs = new Set<string[]>();
+const LOG_TAIL_ON_TIMEOUT = 60;
+
 /** Poll until `fn` returns a truthy value or the time runs out. */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | null | false>,
@@ -133,7 +139,10 @@ export async function waitFor<T>(
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const tails = [...liveLogs].map((l) => l.slice(-LOG_TAIL_ON_TIMEOUT).join('\n'));
+      throw new Error(`waitFor timed out after ${timeoutMs} ms\n--- last log lines ---\n${tails.join('\n---\n')}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
