@@ -30,7 +30,7 @@ import { photo } from '../test/helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { DEFAULT_STAGES } from '../src/pipeline/pipeline.ts';
 import type { AnalysisResults } from '../src/pipeline/results.types.ts';
-import { concatCopy, exists } from './helpers/media-files.ts';
+import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
 import { describeMachine, machineFacts, type MachineFacts } from './helpers/machine.ts';
 
 const DIR = path.resolve('data/bench-stage-graph');
@@ -85,27 +85,7 @@ async function benchVideo(corpus: Array<{ wav: string }>): Promise<{ file: strin
   const segments: string[] = [];
   for (const [i, name] of PHOTOS.entries()) {
     const segment = path.join(DIR, `shot-${i}.mp4`);
-    if (!(await exists(segment)))
-      ffmpeg([
-        '-loop',
-        '1',
-        '-t',
-        String(SHOT_SECONDS),
-        '-i',
-        photo(name),
-        '-vf',
-        'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,' +
-          'setsar=1,fps=25,noise=alls=6:allf=t,format=yuv420p',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-crf',
-        '26',
-        '-g',
-        '50',
-        segment,
-      ]);
+    await photoShot(photo(name), SHOT_SECONDS, segment);
     segments.push(segment);
   }
   const picture = path.join(DIR, `picture-${MINUTES}min.mp4`);

@@ -14,7 +14,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { isTaskError, type DetectedObject, type PictureVision } from '../src/media/vision/vision.types.ts';
 import { detectShots, planFrames } from '../src/media/shots.ts';
@@ -23,7 +22,7 @@ import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
 import { PHOTO_CUTS, makePhotoShotsVideo, photo } from '../test/helpers/photos.ts';
-import { concatCopy, exists } from './helpers/media-files.ts';
+import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 
 const DIR = path.resolve('data/bench-vision');
@@ -76,29 +75,7 @@ async function longVideo(): Promise<{ file: string; cuts: number[] }> {
   const segments: string[] = [];
   for (const [i, name] of VIDEO_PHOTOS.entries()) {
     const seg = path.join(DIR, `seg-${i}.mp4`);
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-loop',
-      '1',
-      '-t',
-      String(SHOT_SECONDS),
-      '-i',
-      photo(name),
-      '-vf',
-      'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,noise=alls=6:allf=t,format=yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '26',
-      '-g',
-      '50',
-      seg,
-    ]);
+    await photoShot(photo(name), SHOT_SECONDS, seg);
     segments.push(seg);
   }
   await concatCopy(

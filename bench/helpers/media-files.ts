@@ -7,6 +7,44 @@
 import fs from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 
+/**
+ * Encode a still photo as a `seconds`-long 720p, 25 fps H.264 shot with film grain (so no
+ * two frames are equal) and a keyframe every 2 s. Cached: an existing `out` is kept.
+ */
+export async function photoShot(photoFile: string, seconds: number, out: string): Promise<void> {
+  if (await exists(out)) return;
+  const partial = `${out}.partial${extensionOf(out)}`;
+  try {
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-loop',
+      '1',
+      '-t',
+      String(seconds),
+      '-i',
+      photoFile,
+      '-vf',
+      'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,' +
+        'setsar=1,fps=25,noise=alls=6:allf=t,format=yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '26',
+      '-g',
+      '50',
+      partial,
+    ]);
+    await fs.rename(partial, out);
+  } finally {
+    await fs.rm(partial, { force: true });
+  }
+}
+
 export async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
     () => true,
