@@ -65,6 +65,31 @@ describe('cache-aside with invalidation', () => {
   });
 });
 
+describe('a load that raced a change is not stored', () => {
+  test('a drop after the load began wins over the loaded value; loads after it are stored', async () => {
+    const c = new AppCache({});
+    const before = c.loadToken();
+    await c.del('status:t:1'); // the row changed while `before`'s load was in flight
+    assert.equal(await c.set('status:t:1', 'processing', 300, before), false);
+    assert.equal(await c.get('status:t:1'), null);
+    const after = c.loadToken();
+    assert.equal(await c.set('status:t:1', 'failed', 300, after), true);
+    assert.equal(await c.get('status:t:1'), 'failed');
+    // Other keys are not affected by that drop.
+    assert.equal(await c.set('status:t:2', 'x', 300, before), true);
+  });
+
+  test('after missed notifications every copy goes and older loads are refused', async () => {
+    const c = new AppCache({});
+    await c.set('status:t:1', 'a', 300);
+    const inFlight = c.loadToken();
+    c.invalidateAll();
+    assert.equal(await c.get('status:t:1'), null);
+    assert.equal(await c.set('status:t:2', 'b', 300, inFlight), false);
+    assert.equal(await c.set('status:t:2', 'b', 300, c.loadToken()), true);
+  });
+});
+
 describe(
   'Redis, and Redis going away',
   { skip: spawnSync('redis-server', ['--version']).status !== 0 && 'redis-server is not installed' },

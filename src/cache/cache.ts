@@ -4,6 +4,14 @@
  * when Redis is absent or failing, so a cache problem never becomes a request error.
  * The LRU keeps expired entries (allowStale) for one purpose: serving a recently seen
  * status while PostgreSQL is down, marked stale.
+ *
+ * Cache-aside has a race: a reader misses, loads the row, and meanwhile the row changes
+ * and its entry is dropped; the reader then stores what it loaded, stale, for a whole
+ * TTL (a finished analysis shown as processing for minutes). So a reader takes a
+ * `loadToken()` before it loads and stores with it; an entry dropped after the token was
+ * taken (or everything, after `invalidateAll`) is not stored. Every process drops entries
+ * on the change notification, so a store by one process that raced another's drop is
+ * dropped again when its own notification arrives.
  */
 import { LRUCache } from 'lru-cache';
 import { Redis } from 'ioredis';
@@ -18,6 +26,8 @@ export interface CacheStats {
 
 /** How long a stale copy may still be served during a database outage. */
 export const STALE_GRACE_MS = 15 * 60_000;
+/** How long a drop is remembered against loads that started before it (far above any load's duration). */
+const DROP_MEMORY_MS = 5 * 60_000;
 
 export class AppCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
@@ -27,6 +37,10 @@ export class AppCache {
     ttl: STALE_GRACE_MS,
     allowStale: false,
   });
+  /** When (in `seq` ticks) each key was last dropped; long enough for any load in flight. */
+  private readonly dropped = new LRUCache<string, number>({ max: 50_000, ttl: DROP_MEMORY_MS });
+  private seq = 0;
+  private allDroppedAt = 0;
   private readonly redis: Redis | null;
   readonly breaker: CircuitBreaker;
   private readonly log: Logger | undefined;
@@ -88,14 +102,47 @@ export class AppCache {
     return this.memory.get(key)?.value ?? null;
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+  /** Take before loading what will be stored with `set(…, token)`. */
+  loadToken(): number {
+    return ++this.seq;
+  }
+
+  /**
+   * Store `value`. With a `loadToken`, nothing is stored when the key (or everything) was
+   * dropped after the token was taken: the value was loaded before a change.
+   */
+  async set(key: string, value: string, ttlSeconds: number, loadToken?: number): Promise<boolean> {
+    if (loadToken !== undefined && this.changedSince(key, loadToken)) return false;
     this.memory.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
     await this.viaRedis((r) => r.set(key, value, 'EX', ttlSeconds));
+    // A drop that landed while Redis was being written: take the stale copy out again.
+    if (loadToken !== undefined && this.changedSince(key, loadToken)) {
+      await this.del(key);
+      return false;
+    }
+    return true;
+  }
+
+  private changedSince(key: string, token: number): boolean {
+    return this.allDroppedAt > token || (this.dropped.get(key) ?? 0) > token;
   }
 
   async del(...keys: string[]): Promise<void> {
-    for (const k of keys) this.memory.delete(k);
+    for (const k of keys) {
+      this.memory.delete(k);
+      this.dropped.set(k, ++this.seq);
+    }
     if (keys.length) await this.viaRedis((r) => r.del(...keys));
+  }
+
+  /**
+   * Changes may have been missed (the notification connection was down): forget this
+   * process's copies and refuse stores of loads that started before now. Shared Redis
+   * entries run out with their TTL.
+   */
+  invalidateAll(): void {
+    this.allDroppedAt = ++this.seq;
+    for (const [k] of this.memory.entries()) if (!k.startsWith('histgen:')) this.memory.delete(k);
   }
 
   /** A per-tenant generation number; bumping it retires every cached history page of the tenant. */

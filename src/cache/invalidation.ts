@@ -33,5 +33,9 @@ export function startInvalidationListener(
       if (payload) applyNotification(cache, payload).catch(() => undefined);
     },
     onConnectFailed: (err) => log.warn({ err: err.message }, 'cache invalidation listener could not connect; retrying'),
+    // Changes made while the connection was down were not heard: nothing cached here is trusted.
+    onListening: (reconnected) => {
+      if (reconnected) cache.invalidateAll();
+    },
   });
 }

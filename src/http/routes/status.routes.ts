@@ -46,6 +46,7 @@ function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): 
             .type('application/json; charset=utf-8')
             .send(hit as never);
       }
+      const token = cache?.loadToken();
       let a: Analysis;
       let stages: AnalysisStage[];
       try {
@@ -69,7 +70,7 @@ function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): 
         const ttl = isFinal(a)
           ? (deps.cacheTtl?.result ?? DEFAULT_TTL.result)
           : (deps.cacheTtl?.status ?? DEFAULT_TTL.status);
-        await cache.set(key, JSON.stringify(body), ttl);
+        await cache.set(key, JSON.stringify(body), ttl, token);
         reply.header('x-cache', 'miss');
       }
       return body;
