@@ -303,9 +303,14 @@ export async function runPipeline(
         await progress();
         continue;
       }
+      // The progress write is part of the stage's promise: the run never ends (and the job never
+      // completes or fails the analysis) with a write still in flight that would bump its version.
       const run = execute(stage).then(async () => {
-        running.delete(stage.name);
-        if (!fatal) await progress();
+        try {
+          if (!fatal) await progress();
+        } finally {
+          running.delete(stage.name);
+        }
       });
       running.set(stage.name, run);
     }

@@ -24,6 +24,7 @@ import { trackStages } from '../pipeline/stage-tracking.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from '../persistence/job.repository.ts';
 import { failAnalysis } from './reconcile-analyses.ts';
+import type { Tx } from '../persistence/database.ts';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
 export const CANCEL_POLL_MS = 1_000;
@@ -184,12 +185,10 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
       const answer = results.answer;
       const modelUsed = answer?.provider && answer.model ? `${answer.provider}/${answer.model}` : null;
       const latencyMs = Date.now() - startedAt.getTime();
-      const before = await analysisRepository.findById(db, payload.analysisId);
-      if (!before || before.status !== 'processing') throw new AnalysisStoppedError(before?.status ?? 'missing');
-      const done = await db.transaction().execute((trx) =>
+      const done = await leaveProcessing(db, payload.analysisId, (trx, current) =>
         applyTransition(
           trx,
-          before,
+          current,
           'complete',
           {
             results: JSON.stringify(results),
@@ -202,7 +201,7 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           actor,
         ),
       );
-      if (!done) throw new AnalysisStoppedError('changed');
+      if (!done.moved) throw new AnalysisStoppedError(done.status);
       log.info(
         { latency_ms: latencyMs, ...(results.partial ? { failed_stages: outcome.failed.map((f) => f.stage) } : {}) },
         results.partial ? 'analysis completed partially' : 'analysis completed',
@@ -243,7 +242,7 @@ async function handleFailure(
       ? err
       : new AppError('PROCESSING_FAILED', (err as Error)?.message ?? String(err), { cause: err });
   const current = await analysisRepository.findById(deps.db, payload.analysisId);
-  if (!current || current.status !== 'processing') return;
+  if (current?.status !== 'processing') return;
   if (!appErr.permanent && (attempt < opts.maxAttempts || !appErr.consumesAttempt)) {
     // An open circuit says when to come back; that wait does not use up an attempt.
     const delay = Math.max(backoffDelayMs(attempt, opts.backoff), appErr.retryAfterMs ?? 0);
@@ -265,18 +264,41 @@ async function handleFailure(
   // The user's input (unsupported, corrupt, too large): not a service error, no stack.
   if (isUserError(appErr)) log.info({ code: appErr.code, detail: appErr.message }, 'analysis failed on its input');
   else log.error({ err: appErr, code: appErr.code }, 'analysis failed');
-  await deps.db
-    .transaction()
-    .execute((trx) =>
-      applyTransition(
-        trx,
-        current,
-        'fail',
-        { error_code: appErr.code, error_message: appErr.message.slice(0, 2000), completed_at: new Date() },
-        actor,
-        { error_code: appErr.code },
-      ),
-    );
+  await leaveProcessing(deps.db, payload.analysisId, (trx, fresh) =>
+    applyTransition(
+      trx,
+      fresh,
+      'fail',
+      { error_code: appErr.code, error_message: appErr.message.slice(0, 2000), completed_at: new Date() },
+      actor,
+      { error_code: appErr.code },
+    ),
+  );
+}
+
+/** How many times a move out of processing is re-read and tried again after a version change. */
+const LEAVE_PROCESSING_TRIES = 5;
+
+/**
+ * Move an analysis out of `processing` (complete, fail, requeue). Transitions are guarded
+ * by the row's version; a write of this same run that landed after the row was read (a
+ * stage's progress or media type) bumps the version without changing the status, and
+ * must not make the worker drop its outcome, which would leave the analysis processing
+ * with no job. So while the row is still processing the move is re-read and retried;
+ * once it is not (a cancel, a delete) the move is abandoned and the status returned.
+ */
+export async function leaveProcessing(
+  db: PipelineDeps['db'],
+  id: string,
+  move: (trx: Tx, current: Analysis) => Promise<Analysis | undefined>,
+): Promise<{ moved: true; analysis: Analysis } | { moved: false; status: string }> {
+  for (let i = 0; i < LEAVE_PROCESSING_TRIES; i++) {
+    const current = await analysisRepository.findById(db, id);
+    if (current?.status !== 'processing') return { moved: false, status: current?.status ?? 'missing' };
+    const next = await db.transaction().execute((trx) => move(trx, current));
+    if (next) return { moved: true, analysis: next };
+  }
+  return { moved: false, status: 'changed' };
 }
 
 /** processing → pending, and a new job (after `delayMs`) in the same transaction. */
@@ -291,33 +313,28 @@ async function requeue(
   log: Logger,
   maxAttempts: number,
 ): Promise<void> {
-  const fresh = (await analysisRepository.findById(deps.db, current.id)) ?? current;
-  if (fresh.status !== 'processing') return;
-  const moved = await deps.db
-    .transaction()
-    .execute(async (trx) => {
-      const jobId = await enqueueProcessAnalysis(
-        trx,
-        { ...payload, attempt: nextAttempt },
-        { maxAttempts, runAfterMs: delayMs },
-      );
-      const next = await applyTransition(
-        trx,
-        fresh,
-        'requeue',
-        { progress: 0, error_message: message.slice(0, 2000), job_id: jobId },
-        actor,
-        { next_attempt: nextAttempt, delay_ms: delayMs },
-      );
-      // Roll the new job back if someone else moved the analysis first.
-      if (!next) throw new RequeueLostRace();
-      return true;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof RequeueLostRace) return false;
-      throw err;
-    });
-  if (moved) log.info({ next_attempt: nextAttempt, delay_ms: delayMs }, 'analysis requeued');
+  const moved = await leaveProcessing(deps.db, current.id, async (trx, fresh) => {
+    const jobId = await enqueueProcessAnalysis(
+      trx,
+      { ...payload, attempt: nextAttempt },
+      { maxAttempts, runAfterMs: delayMs },
+    );
+    const next = await applyTransition(
+      trx,
+      fresh,
+      'requeue',
+      { progress: 0, error_message: message.slice(0, 2000), job_id: jobId },
+      actor,
+      { next_attempt: nextAttempt, delay_ms: delayMs },
+    );
+    // Roll the new job back if the analysis moved first (leaveProcessing looks again).
+    if (!next) throw new RequeueLostRace();
+    return next;
+  }).catch((err: unknown) => {
+    if (err instanceof RequeueLostRace) return { moved: false as const, status: 'changed' };
+    throw err;
+  });
+  if (moved.moved) log.info({ next_attempt: nextAttempt, delay_ms: delayMs }, 'analysis requeued');
 }
 
 class RequeueLostRace extends Error {}
