@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from './helpers/app.ts';
+import { multipart } from './helpers/multipart.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { analysisEventRepository } from '../src/persistence/analysis-event.repository.ts';
@@ -210,3 +211,41 @@ async function waitForSubscribers(n: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('a real run streams each stage as it starts and finishes, before the completion', async () => {
+  const worker = await t.startWorker({ concurrency: 1 });
+  try {
+    const mp = multipart(
+      { prompt: 'Summarise' },
+      { name: 'notes.txt', data: Buffer.from('Ships leave the harbour at dawn.\n') },
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { authorization: `Bearer ${t.tenantA.key}`, ...mp.headers },
+      payload: mp.payload,
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    const id = res.json().analysis_id as string;
+    const events = await collect(open(`/api/media/${id}/events?last_event_id=0`, t.tenantA.key));
+    assert.equal(events.at(-1)!.event, 'completed');
+    const stages = events
+      .filter((e) => e.event === 'stage')
+      .map((e) => e.data as { stage: string; state: string; duration_ms?: number });
+    const intake = stages.filter((s) => s.stage === 'intake').map((s) => s.state);
+    assert.deepEqual(intake, ['started', 'finished']);
+    assert.ok(
+      stages.some((s) => s.state === 'skipped'),
+      'stages that do not apply to text are reported as skipped',
+    );
+    const finished = stages.filter((s) => s.state === 'finished');
+    assert.ok(finished.length >= 3 && finished.every((s) => typeof s.duration_ms === 'number'));
+    // Every stage event comes before the final one.
+    assert.equal(
+      events.findIndex((e) => e.event === 'completed'),
+      events.length - 1,
+    );
+  } finally {
+    await worker.stop();
+  }
+});

@@ -16,6 +16,7 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { webhookRepository } from '../src/persistence/webhook.repository.ts';
+import { analysisStageRepository } from '../src/persistence/analysis-stage.repository.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { createWebhookSender, type WebhookSender } from '../src/net/webhook-sender.ts';
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
@@ -349,4 +350,49 @@ test('event rows are written for status and progress changes, in order', async (
     r.rows.map((x) => x.type),
     ['status', 'completed'],
   );
+});
+
+test('stage changes become `stage` events; a finished stage is called back only to endpoints that opted in', async () => {
+  const plain = await service.create('t-stages', { url: receiver.url('/stages-plain') });
+  const opted = await service.create('t-stages', {
+    url: receiver.url('/stages-opted'),
+    events: ['analysis.completed', 'analysis.stage_completed'],
+  });
+  await service.rotateTenantSecret('t-stages');
+  const id = await newAnalysis('t-stages', receiver.url('/stages-own'));
+  await analysisStageRepository.plan(db.db, id, 't-stages', ['probe', 'shots', 'vision'], 1);
+  await analysisStageRepository.start(db.db, id, 'probe', null);
+  await analysisStageRepository.done(db.db, id, 'probe', 42);
+  await analysisStageRepository.skipped(db.db, id, 'shots', 'not a video');
+  await analysisStageRepository.start(db.db, id, 'vision', null);
+  await analysisStageRepository.stalled(db.db, id, 'vision');
+  await analysisStageRepository.failed(db.db, id, 'vision', 'STAGE_TIMEOUT', 'too slow', 900);
+  const r = await sql<{ type: string; data: Record<string, unknown> }>`
+    SELECT type, data FROM analysis_events WHERE analysis_id = ${id} ORDER BY id`.execute(db.db);
+  assert.deepEqual(
+    r.rows.map((x) => `${x.type}:${String(x.data.stage)}:${String(x.data.state)}`),
+    [
+      'stage:probe:started',
+      'stage:probe:finished',
+      'stage:shots:skipped',
+      'stage:vision:started',
+      'stage:vision:stalled',
+      'stage:vision:failed',
+    ],
+  );
+  assert.equal(r.rows[1]!.data.duration_ms, 42);
+  assert.equal(r.rows[5]!.data.error_code, 'STAGE_TIMEOUT');
+  const [got] = await waitFor(async () => (receiver.at('/stages-opted').length ? receiver.at('/stages-opted') : null));
+  const payload = verify(opted.secret, got!);
+  assert.equal(payload.type, 'analysis.stage_completed');
+  assert.deepEqual(
+    { analysis_id: payload.data.analysis_id, stage: payload.data.stage, state: payload.data.state },
+    { analysis_id: id, stage: 'probe', state: 'finished' },
+  );
+  // The completion still reaches all three; the stage callback only the endpoint that asked for it.
+  await finish(id);
+  await waitFor(async () => receiver.at('/stages-plain').length === 1 && receiver.at('/stages-own').length === 1);
+  await waitFor(async () => receiver.at('/stages-opted').length === 2);
+  assert.equal(verify(plain.secret, receiver.at('/stages-plain')[0]!).type, 'analysis.completed');
+  assert.equal(receiver.at('/stages-own').length, 1);
 });
