@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
-import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 
 let t: TestApp;
@@ -108,33 +107,36 @@ test('test ping, delivery log, redeliver, rotation', async () => {
   assert.ok(rotated.previous_secret_expires_at);
 });
 
-test("a request's own webhook_url gets its callback from a real worker", async () => {
-  await t.startWorker({ concurrency: 1 });
+test("a request's own webhook_url, sent with the submission, gets its callback from a real worker", async () => {
   const secret = (await call('POST', '/api/webhooks/tenant-secret', t.tenantA.key, {})).json().secret;
   assert.match(secret, /^whsec_/);
-  const a = await t.analyses.create(
-    {
-      tenantId: t.tenantA.tenant,
+  // Refused like an endpoint's URL, before anything is stored.
+  const refusals = [
+    ['ftp://example.com/x', 'WEBHOOK_URL_INVALID'],
+    [`https://example.com/${'a'.repeat(2100)}`, 'WEBHOOK_URL_INVALID'],
+    ['http://169.254.169.254/latest/meta-data', 'WEBHOOK_URL_FORBIDDEN'],
+  ] as const;
+  for (const [url, code] of refusals) {
+    const r = await call('POST', '/api/media/analyze', t.tenantA.key, {
       prompt: 'p',
-      sourceUrl: 'https://example.com/x.mp4',
-      upload: null,
-      mediaType: 'video',
-      config: {},
-      options: {},
-      metadata: {},
-      correlationId: 'c',
-    },
-    { id: 'test', ip: null, correlationId: null },
-  );
-  await t.db.db
-    .updateTable('media_analysis_requests')
-    .set({ webhook_url: receiver.url('/own') })
-    .where('id', '=', a.id)
-    .execute();
-  const current = (await analysisRepository.findById(t.db.db, a.id))!;
-  await t.db.db
-    .transaction()
-    .execute((trx) => applyTransition(trx, current, 'cancel', {}, { id: 'test', ip: null, correlationId: null }));
+      media_url: 'https://example.com/x.mp4',
+      webhook_url: url,
+    });
+    assert.equal(r.statusCode, 422, r.body);
+    assert.equal(r.json().code, code);
+  }
+  const res = await call('POST', '/api/media/analyze', t.tenantA.key, {
+    prompt: 'p',
+    media_url: 'https://example.com/x.mp4',
+    webhook_url: receiver.url('/own'),
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  const a = (await analysisRepository.findById(t.db.db, res.json().analysis_id))!;
+  assert.equal(a.status, 'pending');
+  const cancelled = await call('POST', `/api/media/${a.id}/cancel`, t.tenantA.key, {});
+  assert.equal(cancelled.statusCode, 200, cancelled.body);
+  // The worker (and its webhook dispatcher) starts once the analysis is cancelled: no race with a pickup.
+  await t.startWorker({ concurrency: 1 });
   const [got] = await waitFor(async () => (receiver.at('/own').length ? receiver.at('/own') : null));
   const payload = new Webhook(secret).verify(got!.body, got!.headers) as {
     type: string;

@@ -25,7 +25,9 @@ export type HistoryItem = HistoryPage['data'][number];
 export type WebhookEndpoint = JsonOf<'/api/webhooks/{id}', 'get', 200>;
 export type WebhookEndpointWithSecret = JsonOf<'/api/webhooks', 'post', 201>;
 export type WebhookDelivery = JsonOf<'/api/webhook-deliveries/{deliveryId}', 'get', 200>;
-export type AnalyzeJson = NonNullable<paths['/api/media/analyze']['post']['requestBody']>['content']['application/json'];
+export type AnalyzeJson = NonNullable<
+  paths['/api/media/analyze']['post']['requestBody']
+>['content']['application/json'];
 export type Problem = components['schemas'] extends { Problem: infer P } ? P : Record<string, unknown>;
 
 /** A problem+json answer (RFC 9457) as an exception: `code` is the service's stable error code. */
@@ -61,6 +63,8 @@ export interface AnalyzeInput {
   config?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   mediaType?: AnalyzeJson['media_type'];
+  /** Called back when this analysis ends, signed with the tenant's secret (`webhooks.rotateTenantSecret`). */
+  webhookUrl?: string;
   idempotencyKey?: string;
   /** Bytes sent so far / total (file uploads). */
   onUploadProgress?: (sent: number, total: number) => void;
@@ -116,6 +120,7 @@ export class MediaAnalysis {
             ...(input.config ? { config: input.config } : {}),
             ...(input.metadata ? { metadata: input.metadata } : {}),
             ...(input.mediaType ? { media_type: input.mediaType } : {}),
+            ...(input.webhookUrl ? { webhook_url: input.webhookUrl } : {}),
           } as AnalyzeJson,
           ...(input.idempotencyKey ? { params: { header: { 'idempotency-key': input.idempotencyKey } } } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
@@ -127,6 +132,7 @@ export class MediaAnalysis {
     if (input.config) fields.config = JSON.stringify(input.config);
     if (input.metadata) fields.metadata = JSON.stringify(input.metadata);
     if (input.mediaType) fields.media_type = input.mediaType;
+    if (input.webhookUrl) fields.webhook_url = input.webhookUrl;
     const { blob, name } = await toBlob(input.file);
     const body = multipartStream(fields, blob, name, input.onUploadProgress);
     const res = await this.doFetch(`${this.baseUrl}/api/media/analyze`, {
@@ -169,7 +175,10 @@ export class MediaAnalysis {
 
   /** Full-text/semantic search over the library, when the service offers it (`/api/media/search`). */
   async search(q: string, params: Record<string, string | number> = {}): Promise<Record<string, unknown>> {
-    const qs = new URLSearchParams({ q, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+    const qs = new URLSearchParams({
+      q,
+      ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+    });
     const res = await this.doFetch(`${this.baseUrl}/api/media/search?${qs}`, { headers: this.headers() });
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) throw new ApiError(res.status, json);
@@ -207,14 +216,14 @@ export class MediaAnalysis {
    */
   async wait(id: string, opts: WaitOptions = {}): Promise<AnalysisStatus> {
     try {
+      // `stage` events carry no status or progress: the last ones seen still hold.
+      let status = '';
+      let progress = 0;
       for await (const e of this.events(id, opts.signal ? { signal: opts.signal } : {})) {
         const data = (e.data ?? {}) as Record<string, unknown>;
-        opts.onProgress?.({
-          status: String(data.status ?? ''),
-          progress: Number(data.progress ?? 0),
-          event: e.event,
-          data,
-        });
+        if (e.event !== 'stage' && typeof data.status === 'string') status = data.status;
+        if (typeof data.progress === 'number') progress = data.progress;
+        opts.onProgress?.({ status, progress, event: e.event, data });
         if (FINAL.has(e.event)) break;
       }
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
@@ -275,7 +284,10 @@ export class WebhooksApi {
     return this.unwrap(await this.http.GET('/api/webhooks')).data;
   }
 
-  async update(id: string, body: NonNullable<paths['/api/webhooks/{id}']['patch']['requestBody']>['content']['application/json']) {
+  async update(
+    id: string,
+    body: NonNullable<paths['/api/webhooks/{id}']['patch']['requestBody']>['content']['application/json'],
+  ) {
     return this.unwrap(await this.http.PATCH('/api/webhooks/{id}', { params: { path: { id } }, body }));
   }
 
@@ -288,6 +300,18 @@ export class WebhooksApi {
     return this.unwrap(
       await this.http.POST('/api/webhooks/{id}/rotate-secret', {
         params: { path: { id } },
+        body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
+      }),
+    );
+  }
+
+  /**
+   * Create (or rotate) the tenant's secret that signs callbacks to a request's own
+   * `webhookUrl`; shown once. The old one keeps verifying for `graceSeconds`.
+   */
+  async rotateTenantSecret(graceSeconds?: number) {
+    return this.unwrap(
+      await this.http.POST('/api/webhooks/tenant-secret', {
         body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
       }),
     );
@@ -320,7 +344,11 @@ export class WebhooksApi {
   }
 
   /** Verify a received webhook (Standard Webhooks); throws when the signature or timestamp is wrong. */
-  verify(headers: Record<string, string | string[] | undefined> | Headers, rawBody: string, secret: string): WebhookPayload {
+  verify(
+    headers: Record<string, string | string[] | undefined> | Headers,
+    rawBody: string,
+    secret: string,
+  ): WebhookPayload {
     return verifyWebhook(headers, rawBody, secret);
   }
 }

@@ -511,6 +511,8 @@ export interface operations {
                     metadata?: {
                         [key: string]: unknown;
                     };
+                    /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
+                    webhook_url?: string;
                 };
             };
         };

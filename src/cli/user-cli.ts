@@ -133,64 +133,73 @@ export function buildUserCli(): Command {
     .option('-w, --wait', 'follow each analysis live until it finishes')
     .option('-o, --option <key=value>', 'an analysis option (repeatable)', (v, acc: string[]) => [...acc, v], [])
     .option('-c, --concurrency <n>', 'files submitted and followed at once', '3')
-    .action(async (inputs: string[], o: { prompt: string; wait?: boolean; option: string[]; concurrency: string }) => {
-      const ma = client();
-      const options = parseOptions(o.option);
-      const items = expandInputs(inputs);
-      if (items.length === 0) throw new CommanderError(EXIT.usage, 'usage', 'no file matched');
-      const limit = Math.max(1, Number(o.concurrency) || 1);
-      const interactive = process.stderr.isTTY && !g().json;
-      const bars = interactive
-        ? new cliProgress.MultiBar(
-            { format: ' {bar} {percentage}% | {name} | {state}', hideCursor: true, clearOnComplete: false },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      const results = await mapLimit(items, limit, async (input) => {
-        const name = path.basename(input);
-        const bar = bars?.create(100, 0, { name, state: 'uploading' });
-        try {
-          const isUrl = /^https?:\/\//i.test(input);
-          const accepted = await ma.analyze({
-            ...(isUrl ? { url: input } : { file: input }),
-            prompt: o.prompt,
-            ...(Object.keys(options).length ? { options } : {}),
-            onUploadProgress: (sent, total) => bar?.update(Math.round((sent / total) * 100), { state: 'uploading' }),
-          });
-          if (!o.wait) {
-            bar?.update(100, { state: `submitted ${accepted.analysis_id}` });
-            return { input, id: accepted.analysis_id, status: accepted.status as string, final: null };
+    .option('--webhook-url <url>', "called back when each analysis ends (signed with the tenant's secret)")
+    .action(
+      async (
+        inputs: string[],
+        o: { prompt: string; wait?: boolean; option: string[]; concurrency: string; webhookUrl?: string },
+      ) => {
+        const ma = client();
+        const options = parseOptions(o.option);
+        const items = expandInputs(inputs);
+        if (items.length === 0) throw new CommanderError(EXIT.usage, 'usage', 'no file matched');
+        const limit = Math.max(1, Number(o.concurrency) || 1);
+        const interactive = process.stderr.isTTY && !g().json;
+        const bars = interactive
+          ? new cliProgress.MultiBar(
+              { format: ' {bar} {percentage}% | {name} | {state}', hideCursor: true, clearOnComplete: false },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
+        const results = await mapLimit(items, limit, async (input) => {
+          const name = path.basename(input);
+          const bar = bars?.create(100, 0, { name, state: 'uploading' });
+          try {
+            const isUrl = /^https?:\/\//i.test(input);
+            const accepted = await ma.analyze({
+              ...(isUrl ? { url: input } : { file: input }),
+              prompt: o.prompt,
+              ...(Object.keys(options).length ? { options } : {}),
+              ...(o.webhookUrl ? { webhookUrl: o.webhookUrl } : {}),
+              onUploadProgress: (sent, total) => bar?.update(Math.round((sent / total) * 100), { state: 'uploading' }),
+            });
+            if (!o.wait) {
+              bar?.update(100, { state: `submitted ${accepted.analysis_id}` });
+              return { input, id: accepted.analysis_id, status: accepted.status as string, final: null };
+            }
+            bar?.update(0, { state: 'pending' });
+            if (!interactive && !g().json) process.stderr.write(`${name}: ${accepted.analysis_id} submitted\n`);
+            const final = await ma.wait(accepted.analysis_id, {
+              onProgress: (e) => {
+                const stage = typeof e.data.stage === 'string' ? ` ${e.data.stage}` : '';
+                bar?.update(e.progress, { state: `${e.status}${stage}` });
+              },
+            });
+            bar?.update(final.progress, { state: final.status });
+            return { input, id: accepted.analysis_id, status: final.status as string, final };
+          } catch (err) {
+            bar?.update(0, { state: 'error' });
+            return { input, id: null, status: 'error', final: null, error: describe(err) };
           }
-          bar?.update(0, { state: 'pending' });
-          if (!interactive && !g().json) process.stderr.write(`${name}: ${accepted.analysis_id} submitted\n`);
-          const final = await ma.wait(accepted.analysis_id, {
-            onProgress: (e) => {
-              const stage = typeof e.data.stage === 'string' ? ` ${e.data.stage}` : '';
-              bar?.update(e.progress, { state: `${e.status}${stage}` });
-            },
-          });
-          bar?.update(final.progress, { state: final.status });
-          return { input, id: accepted.analysis_id, status: final.status as string, final };
-        } catch (err) {
-          bar?.update(0, { state: 'error' });
-          return { input, id: null, status: 'error', final: null, error: describe(err) };
+        });
+        bars?.stop();
+        if (g().json) {
+          out(g(), results.length === 1 ? (results[0]!.final ?? results[0]) : results, () => '');
+        } else if (results.length === 1) {
+          const r = results[0]!;
+          process.stdout.write(
+            r.final
+              ? `${renderResult(r.final)}\n`
+              : `${r.id ?? '-'}  ${r.status}${'error' in r ? `  ${r.error}` : ''}\n`,
+          );
+        } else {
+          const rows = results.map((r) => [r.input, r.id ?? '-', r.status, 'error' in r ? String(r.error) : '']);
+          process.stdout.write(table(['input', 'analysis', 'status', 'note'], rows));
         }
-      });
-      bars?.stop();
-      if (g().json) {
-        out(g(), results.length === 1 ? (results[0]!.final ?? results[0]) : results, () => '');
-      } else if (results.length === 1) {
-        const r = results[0]!;
-        process.stdout.write(
-          r.final ? `${renderResult(r.final)}\n` : `${r.id ?? '-'}  ${r.status}${'error' in r ? `  ${r.error}` : ''}\n`,
-        );
-      } else {
-        const rows = results.map((r) => [r.input, r.id ?? '-', r.status, 'error' in r ? String(r.error) : '']);
-        process.stdout.write(table(['input', 'analysis', 'status', 'note'], rows));
-      }
-      const ok = results.every((r) => (o.wait ? r.status === 'completed' : r.status !== 'error'));
-      process.exitCode = ok ? EXIT.ok : EXIT.failed;
-    });
+        const ok = results.every((r) => (o.wait ? r.status === 'completed' : r.status !== 'error'));
+        process.exitCode = ok ? EXIT.ok : EXIT.failed;
+      },
+    );
 
   program
     .command('get')

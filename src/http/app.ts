@@ -117,8 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, deps.health);
-  await app.register(mediaRoutes, { ...deps.media, prefix: '/api/media', locationPrefix: '/api/media' });
-  await app.register(mediaRoutes, { ...deps.media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
+  const webhooks = deps.integrations?.webhooks;
+  const media = { ...deps.media, checkCallbackUrl: webhooks ? (raw: string) => webhooks.checkUrl(raw) : undefined };
+  await app.register(mediaRoutes, { ...media, prefix: '/api/media', locationPrefix: '/api/media' });
+  await app.register(mediaRoutes, { ...media, prefix: '/api/v1/media', locationPrefix: '/api/v1/media' });
   const { search } = deps;
   for (const prefix of ['/api/media', '/api/v1/media'])
     await app.register(searchRoutes, {

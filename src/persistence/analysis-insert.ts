@@ -31,6 +31,8 @@ export interface NewAnalysis {
   config: Record<string, unknown>;
   options: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** The request's own callback URL (checked by the caller), or null. */
+  webhookUrl?: string | null;
   tenantId: string;
   createdAt: Date | null;
   actor: { id: string; ip: string | null; correlationId: string | null };
@@ -54,6 +56,7 @@ export async function insertAnalysesWithJobs(
     analysis_config: a.config,
     analysis_options: a.options,
     metadata: a.metadata,
+    webhook_url: a.webhookUrl ?? null,
     tenant_id: a.tenantId,
     created_at: a.createdAt?.toISOString() ?? null,
     job_key: analysisJobKey(a.id),
@@ -65,8 +68,8 @@ export async function insertAnalysesWithJobs(
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
         ord int, id uuid, correlation_id text, prompt text, prompt_hash text, source_url text, original_filename text,
-        media_type text, analysis_config jsonb, analysis_options jsonb, metadata jsonb, tenant_id text,
-        created_at timestamptz, job_key text, actor_id text, actor_ip inet, actor_correlation_id text)
+        media_type text, analysis_config jsonb, analysis_options jsonb, metadata jsonb, webhook_url text,
+        tenant_id text, created_at timestamptz, job_key text, actor_id text, actor_ip inet, actor_correlation_id text)
     ),
     jobs AS (
       SELECT j.id AS job_id, j.key AS job_key
@@ -78,9 +81,9 @@ export async function insertAnalysesWithJobs(
     ins AS (
       INSERT INTO media_analysis_requests
         (id, correlation_id, prompt, prompt_hash, source_url, original_filename, media_type, status,
-         analysis_config, analysis_options, metadata, tenant_id, job_id, created_at, updated_at)
+         analysis_config, analysis_options, metadata, webhook_url, tenant_id, job_id, created_at, updated_at)
       SELECT i.id, i.correlation_id, i.prompt, i.prompt_hash, i.source_url, i.original_filename, i.media_type, 'pending',
-             i.analysis_config, i.analysis_options, i.metadata, i.tenant_id, jobs.job_id,
+             i.analysis_config, i.analysis_options, i.metadata, i.webhook_url, i.tenant_id, jobs.job_id,
              coalesce(i.created_at, now()), coalesce(i.created_at, now())
       FROM input i JOIN jobs ON jobs.job_key = i.job_key
       -- One lock order for the per-tenant counter rows the insert trigger updates.

@@ -39,6 +39,8 @@ export interface CreateAnalysisInput {
   config: AnalysisConfig;
   options: AnalysisOptions;
   metadata: Record<string, unknown>;
+  /** Called back at the end like a tenant endpoint, signed with the tenant's secret (checked by the caller). */
+  webhookUrl?: string | null;
   correlationId: string;
   createdAt?: Date;
 }
@@ -109,6 +111,7 @@ export class AnalysisService {
       config: input.config,
       options: input.options,
       metadata: input.metadata,
+      webhookUrl: input.webhookUrl ?? null,
       tenantId: input.tenantId,
       createdAt: input.createdAt ?? null,
       actor: { id: actor.id, ip: actor.ip, correlationId: actor.correlationId },

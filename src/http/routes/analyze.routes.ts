@@ -27,6 +27,13 @@ function checkSubmission(body: AnalyzeBody, upload: StoredUpload | null): void {
   }
 }
 
+/** The request's own webhook_url, checked as a webhook endpoint's URL is (WEBHOOK_URL_INVALID / _FORBIDDEN). */
+async function checkCallback(deps: MediaRoutesDeps, raw: string): Promise<string> {
+  if (!deps.checkCallbackUrl)
+    throw errors.validation([{ field: 'webhook_url', message: 'this server does not send webhooks' }]);
+  return deps.checkCallbackUrl(raw);
+}
+
 async function readSubmission(
   request: FastifyRequest,
   jsonBody: AnalyzeBody | undefined | null,
@@ -70,6 +77,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
       };
       try {
         checkSubmission(body, upload);
+        const webhookUrl = body.webhook_url === undefined ? null : await checkCallback(deps, body.webhook_url);
         const input: CreateAnalysisInput = {
           id,
           tenantId: request.principal.tenantId,
@@ -91,6 +99,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
           config: body.config ?? {},
           options: body.options ?? {},
           metadata: (body.metadata ?? {}) as Record<string, unknown>,
+          webhookUrl,
           correlationId: request.id,
           createdAt,
         };

@@ -19,6 +19,8 @@ export interface MediaRoutesDeps {
   /** Requests per key per window (0 = off); Redis-backed when the cache uses Redis. */
   rateLimit?: { max: number; windowMs: number; redis?: unknown } | undefined;
   cacheTtl?: { status: number; result: number; history: number } | undefined;
+  /** Checks a request's own webhook_url (shape and address, as for endpoints); absent: the field is refused. */
+  checkCallbackUrl?: ((raw: string) => Promise<string>) | undefined;
   /** Public path prefix used in Location headers. */
   locationPrefix: string;
   /** How artifact downloads are served (default: proxied with Range). */

@@ -45,6 +45,15 @@ export const AnalyzeBodySchema = Type.Object(
     config: Type.Optional(ConfigSchema),
     options: Type.Optional(OptionsSchema),
     metadata: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 50 })),
+    webhook_url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        // Longer than the 2 KB limit on purpose: past it the answer is WEBHOOK_URL_INVALID, not a schema error.
+        maxLength: 8192,
+        description:
+          "Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
