@@ -140,7 +140,13 @@ export async function waitFor<T>(
     const v = await fn();
     if (v) return v;
     if (Date.now() > deadline) {
-      const tails = [...liveLogs].map((l) => l.slice(-LOG_TAIL_ON_TIMEOUT).join('\n'));
+      // Request lines (the wait's own polling) would crowd out what the service did.
+      const tails = [...liveLogs].map((l) =>
+        l
+          .filter((line) => !/"msg":"(incoming request|request completed)"/.test(line))
+          .slice(-LOG_TAIL_ON_TIMEOUT)
+          .join('\n'),
+      );
       throw new Error(`waitFor timed out after ${timeoutMs} ms\n--- last log lines ---\n${tails.join('\n---\n')}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
