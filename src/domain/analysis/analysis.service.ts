@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db, Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import { archiveRepository } from '../../persistence/archive.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
@@ -192,9 +193,12 @@ export class AnalysisService {
     await this.batcher.drain();
   }
 
-  /** The analysis as its tenant sees it: 404 when unknown or another tenant's, 410 when deleted. */
+  /**
+   * The analysis as its tenant sees it, live or archived (`archivedAt` set): 404 when
+   * unknown or another tenant's, 410 when deleted.
+   */
   async get(id: string, tenantId: string): Promise<Analysis> {
-    const a = await analysisRepository.findForTenant(this.db, id, tenantId);
+    const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);
     if (a.status === 'deleted') throw errors.analysisGone(id);
     return a;
@@ -205,21 +209,33 @@ export class AnalysisService {
     return analysisStageRepository.list(this.db, id);
   }
 
+  /** History; with `includeArchived` merged with the archive (archived rows carry `archivedAt`). */
   async list(filter: ListFilter, page: ListPage): Promise<{ items: Analysis[]; total: number }> {
-    const [items, total] = await Promise.all([
-      analysisRepository.list(this.db, filter, page),
+    const withArchive = filter.includeArchived === true;
+    const [items, live, archived] = await Promise.all([
+      withArchive
+        ? archiveRepository.listWithArchived(this.db, filter, page)
+        : analysisRepository.list(this.db, filter, page),
       analysisRepository.count(this.db, filter),
+      withArchive ? archiveRepository.count(this.db, filter) : 0,
     ]);
-    return { items, total };
+    return { items, total: live + archived };
   }
 
-  /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job. */
+  /** In a user move's transaction: an archived analysis goes back live first (results too). */
+  private async restoreIfArchived(trx: Tx, current: Analysis): Promise<void> {
+    if (current.archivedAt && !(await archiveRepository.restore(trx, current.id)))
+      throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${current.id} changed concurrently; try again`);
+  }
+
+  /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job; restored first when archived. */
   async retry(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     const current = await this.get(id, tenantId);
     if (!canTransition(current.status, 'retry')) throw errors.invalidTransition(current.status, 'pending');
     if (current.retryCount >= MAX_RETRIES)
       throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
     return this.db.transaction().execute(async (trx) => {
+      await this.restoreIfArchived(trx, current);
       const jobId = await enqueueProcessAnalysis(
         trx,
         { analysisId: id, correlationId: actor.correlationId ?? current.correlationId },
@@ -252,7 +268,11 @@ export class AnalysisService {
     return this.userTransition(id, tenantId, 'cancel', actor, { completed_at: new Date() });
   }
 
-  /** Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed. */
+  /**
+   * Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed.
+   * An archived analysis is restored and deleted like a live one (410 afterwards, audited;
+   * the archive takes it back, deleted, after ARCHIVE_AFTER_DAYS).
+   */
   async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
       await mediaFileRepository.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
@@ -272,6 +292,7 @@ export class AnalysisService {
       throw errors.invalidTransition(current.status, name === 'delete' ? 'deleted' : 'cancelled');
     }
     return this.db.transaction().execute(async (trx) => {
+      await this.restoreIfArchived(trx, current);
       const next = await applyTransition(trx, current, name, patch, actor);
       if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed concurrently; try again`);
       await removeAnalysisJob(trx, id);
