@@ -28,11 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status, progress and results of one analysis */
+        /** Status, progress and results of one analysis (archived ones too, marked archived) */
         get: operations["getAnalysis"];
         put?: never;
         post?: never;
-        /** Soft-delete an analysis (its files are cleaned up later) */
+        /** Soft-delete an analysis (its files are cleaned up later; an archived one is restored, then deleted) */
         delete: operations["deleteAnalysis"];
         options?: never;
         head?: never;
@@ -99,7 +99,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry a failed or cancelled analysis */
+        /** Retry a failed or cancelled analysis (an archived one is restored from the archive first) */
         post: operations["retryAnalysis"];
         delete?: never;
         options?: never;
@@ -769,6 +769,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
@@ -1128,6 +1135,8 @@ export interface operations {
                 sort_by?: "created_at" | "updated_at";
                 order?: "asc" | "desc";
                 cursor?: string;
+                /** @description Also list archived analyses (marked `archived: true`), merged in the same order; paging and cursors span both */
+                include_archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -1162,6 +1171,13 @@ export interface operations {
                             /** @description Completed, but an optional stage failed (status lists which) */
                             partial: boolean;
                             retry_count: number;
+                            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                            archived?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was archived; absent when not archived
+                             */
+                            archived_at?: string;
                         }[];
                         pagination: {
                             page: number;
@@ -1787,6 +1803,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
@@ -2023,6 +2046,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
