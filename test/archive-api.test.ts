@@ -77,6 +77,10 @@ describe('GET /{id} of an archived analysis', () => {
     for (const url of [`/api/media/${id}`, `/api/media/status/${id}`, `/api/v1/media/${id}`])
       assert.equal((await get(url, t.tenantB.key)).statusCode, 404, url);
     assert.equal((await get(`/api/media/${id}/result.json`)).statusCode, 200, 'exports read the archive too');
+    const events = await get(`/api/media/${id}/events`);
+    assert.equal(events.statusCode, 200, 'the event stream answers with the final state and ends');
+    assert.match(events.body, /event: completed/);
+    assert.equal((await get(`/api/media/${id}/events`, t.tenantB.key)).statusCode, 404);
   });
 
   test('a cached live status is dropped when the analysis is archived', async () => {
