@@ -19,6 +19,12 @@ function checkSubmission(body: AnalyzeBody, upload: StoredUpload | null, allowHo
     throw errors.validation([{ field: 'media_url', message: 'send media_url or a multipart file' }]);
   if (upload && upload.sizeBytes === 0)
     throw errors.validation([{ field: 'file', message: 'the uploaded file is empty' }]);
+  // The bytes decide, not the name: an executable renamed .mp4 is refused now, and kept nowhere.
+  if (upload && upload.detected.mediaType === 'unknown')
+    throw new AppError(
+      'UNSUPPORTED_MEDIA',
+      `Unrecognised media format (${upload.detected.mime}); send a video, audio file, image or document`,
+    );
   if (body.media_url) {
     let url: URL;
     try {
@@ -102,7 +108,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
                 originalFilename: upload.originalFilename,
               }
             : null,
-          mediaType: (body.media_type ?? 'unknown') as MediaType,
+          mediaType: (body.media_type ?? (upload ? upload.detected.mediaType : 'unknown')) as MediaType,
           config: body.config ?? {},
           options: body.options ?? {},
           metadata: (body.metadata ?? {}) as Record<string, unknown>,
