@@ -139,6 +139,38 @@ describe('POST /api/media/analyze', () => {
     }
   });
 
+  test('a media_url written as a forbidden address is refused at submit with 422 and nothing stored', async () => {
+    const before = (
+      await t.db.db
+        .selectFrom('media_analysis_requests')
+        .select(({ fn }) => fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://127.0.0.1:9000/a.mp4',
+      'http://[::1]/a.mp4',
+      'http://10.1.2.3/a.mp4',
+      'http://localhost/a.mp4',
+    ]) {
+      const res = await submit(t.tenantA.key, { prompt: 'x', media_url: url });
+      assert.equal(res.statusCode, 422, url);
+      assert.equal(res.json().code, 'MEDIA_URL_FORBIDDEN', url);
+    }
+    const after = (
+      await t.db.db
+        .selectFrom('media_analysis_requests')
+        .select(({ fn }) => fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    assert.equal(Number(after), Number(before));
+    // A name is judged after resolution by the download guard, not here.
+    assert.equal(
+      (await submit(t.tenantA.key, { prompt: 'x', media_url: 'https://media.example.com/a.mp4' })).statusCode,
+      202,
+    );
+  });
+
   test('a body without content → 422, wrong content type → 415', async () => {
     const empty = await t.app.inject({ method: 'POST', url: '/api/media/analyze', headers: auth(t.tenantA.key) });
     assert.equal(empty.statusCode, 422);
