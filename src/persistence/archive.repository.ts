@@ -153,22 +153,36 @@ export const archiveRepository = {
 
   /**
    * History over live and archived analyses (UNION ALL): each side takes its own first
-   * offset + limit rows in the page's order (index order on both), the union merges them.
+   * offset + limit keys in the page's order (index order on both), the union merges the
+   * keys, and only the page's rows are read in full (an archived row is decoded from
+   * JSON once, by a lateral call: `(f(x)).*` would call f once per column).
    */
   async listWithArchived(db: Executor, filter: ListFilter, page: ListPage): Promise<Analysis[]> {
     const offset = page.after ? 0 : (page.offset ?? 0);
     const live = pageSql(page, 'r', offset + page.limit);
     const archived = pageSql(page, 'a', offset + page.limit);
-    const union = pageSql({ ...page, after: undefined }, 'u', page.limit);
+    const merged = pageSql({ ...page, after: undefined }, 'u', page.limit);
     const r = await sql<ArchivableRow>`
+      WITH page AS (
+        SELECT * FROM (
+          (SELECT false AS archived, r.id, r.created_at, r.updated_at FROM media_analysis_requests r
+           WHERE ${filterSql(filter, 'r')} ${live.after} ${live.order})
+          UNION ALL
+          (SELECT true, a.id, a.created_at, a.updated_at FROM media_analysis_archive a
+           WHERE ${filterSql(filter, 'a')} ${archived.after} ${archived.order})
+        ) u
+        ${merged.order} OFFSET ${offset}
+      )
       SELECT * FROM (
-        (SELECT r.*, NULL::timestamptz AS archived_at FROM media_analysis_requests r
-         WHERE ${filterSql(filter, 'r')} ${live.after} ${live.order})
+        SELECT r.*, NULL::timestamptz AS archived_at
+        FROM page p JOIN media_analysis_requests r ON r.id = p.id WHERE NOT p.archived
         UNION ALL
-        (SELECT (${asLiveRecord}).*, a.archived_at FROM media_analysis_archive a
-         WHERE ${filterSql(filter, 'a')} ${archived.after} ${archived.order})
+        SELECT rec.*, a.archived_at
+        FROM page p JOIN media_analysis_archive a ON a.id = p.id AND a.created_at = p.created_at
+        CROSS JOIN LATERAL ${asLiveRecord} rec
+        WHERE p.archived
       ) u
-      ${union.order} OFFSET ${offset}`.execute(db);
+      ${merged.order}`.execute(db);
     return r.rows.map(withArchivedAt);
   },
 
