@@ -249,7 +249,12 @@ describe('retries, cancellation, redelivery', () => {
     const res = await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantA.key) });
     assert.equal(res.statusCode, 200);
     await waitFor(async () => server.aborted.has('/slow'), 10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The job has ended (its graphile-worker row is gone) rather than a fixed pause.
+    await waitFor(async () => {
+      const r = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
+      return r.rows[0]!.n === 0;
+    }, 10_000);
     const s = await status(id);
     assert.equal(s.status, 'cancelled');
     assert.deepEqual(await auditActions(id), ['create', 'start', 'cancel']);
