@@ -2282,6 +2282,7 @@ export interface operations {
                         data: {
                             analysis_id: string;
                             media_type: string;
+                            original_filename: string | null;
                             status: string;
                             /** Format: date-time */
                             created_at: string;
