@@ -548,6 +548,24 @@ export interface operations {
                     /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
                     webhook_url?: string;
                 };
+                "multipart/form-data": {
+                    prompt: string;
+                    /** @enum {unknown} */
+                    media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                    /** @description config as a JSON object (same schema as the JSON body) */
+                    config?: string;
+                    /** @description options as a JSON object (same schema as the JSON body) */
+                    options?: string;
+                    /** @description metadata as a JSON object (same schema as the JSON body) */
+                    metadata?: string;
+                    /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
+                    webhook_url?: string;
+                    /**
+                     * Format: binary
+                     * @description The media file (streamed to storage; its bytes decide its type)
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -687,6 +705,29 @@ export interface operations {
             };
             /** @description Default Response */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The body is neither application/json nor multipart/form-data */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
