@@ -580,7 +580,9 @@ export interface operations {
                         analysis_id: string;
                         /** @enum {string} */
                         status: "pending";
-                        /** @description Rough processing estimate in seconds */
+                        /** @description Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs */
+                        estimated_seconds: number;
+                        /** @description Deprecated: the same value as estimated_seconds */
                         estimated_time: number;
                         message: string;
                         correlation_id: string;

@@ -4,6 +4,7 @@
  * not at all. Status changes go through the transition table (guarded updates).
  */
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db, Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
@@ -12,6 +13,7 @@ import { analysisStageRepository } from '../../persistence/analysis-stage.reposi
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
+import { latencyRepository, type LatencyStats } from '../../persistence/latency.repository.ts';
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
@@ -67,10 +69,31 @@ export type SubmitOutcome =
 /** Idempotency keys are 1-255 visible ASCII characters. */
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** A rough processing estimate in seconds, shown to clients on submission. */
-export function estimateSeconds(mediaType: MediaType): number {
-  const table: Record<MediaType, number> = { video: 60, audio: 30, document: 15, image: 10, unknown: 30 };
-  return table[mediaType];
+/** The estimate before any run of a media type has completed here (seconds). */
+const DEFAULT_ESTIMATE_SECONDS: Record<MediaType, number> = {
+  video: 60,
+  audio: 30,
+  document: 15,
+  image: 10,
+  unknown: 30,
+};
+/** Completed runs of a type needed before their medians replace the default. */
+const MIN_RUNS_FOR_ESTIMATE = 5;
+
+/**
+ * The processing estimate shown on submission, in seconds: from the latest completed
+ * runs of the same media type on this installation — their median time per megabyte of
+ * source times this upload's size, or their median time when the size is not known yet
+ * (a URL) — and a fixed default per type until there are enough runs.
+ */
+export function estimateSeconds(mediaType: MediaType, sizeBytes: number | null, stats?: LatencyStats): number {
+  if (!stats || stats.runs < MIN_RUNS_FOR_ESTIMATE || stats.medianMs === null)
+    return DEFAULT_ESTIMATE_SECONDS[mediaType];
+  const ms =
+    sizeBytes !== null && stats.medianMsPerMb !== null
+      ? stats.medianMsPerMb * Math.max(1, sizeBytes / 1e6)
+      : stats.medianMs;
+  return Math.max(1, Math.round(ms / 1000));
 }
 
 export interface AnalysisServiceOptions {
@@ -80,9 +103,13 @@ export interface AnalysisServiceOptions {
   deletedFilesGraceHours?: number;
 }
 
+/** How long one media type's latency medians are reused before they are read again. */
+const LATENCY_STATS_TTL_MS = 60_000;
+
 export class AnalysisService {
   private readonly db: Db;
   private readonly opts: AnalysisServiceOptions;
+  private readonly latency = new LRUCache<string, LatencyStats>({ max: 16, ttl: LATENCY_STATS_TTL_MS });
 
   private readonly batcher: AnalysisInsertBatcher;
 
@@ -197,6 +224,16 @@ export class AnalysisService {
    * The analysis as its tenant sees it, live or archived (`archivedAt` set): 404 when
    * unknown or another tenant's, 410 when deleted.
    */
+  /** The submission's estimate (see estimateSeconds), from this installation's recent runs. */
+  async estimate(mediaType: MediaType, sizeBytes: number | null): Promise<number> {
+    let stats = this.latency.get(mediaType);
+    if (!stats) {
+      stats = await latencyRepository.recent(this.db, mediaType);
+      this.latency.set(mediaType, stats);
+    }
+    return estimateSeconds(mediaType, sizeBytes, stats);
+  }
+
   async get(id: string, tenantId: string): Promise<Analysis> {
     const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);

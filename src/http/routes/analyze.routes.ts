@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, errors } from '../../domain/errors.ts';
-import { estimateSeconds, type CreateAnalysisInput } from '../../domain/analysis/analysis.service.ts';
+import type { CreateAnalysisInput } from '../../domain/analysis/analysis.service.ts';
 import type { Analysis, MediaType } from '../../domain/analysis/analysis.types.ts';
 import { checkMediaUrl } from '../../net/safe-download.ts';
 import { literalHostVerdict } from '../../net/address-policy.ts';
@@ -61,10 +61,11 @@ async function readSubmission(
 }
 
 export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
-  const renderAccepted = (a: Analysis) => ({
+  const renderAccepted = (a: Analysis, estimatedSeconds: number) => ({
     analysis_id: a.id,
     status: 'pending' as const,
-    estimated_time: estimateSeconds(a.mediaType),
+    estimated_seconds: estimatedSeconds,
+    estimated_time: estimatedSeconds,
     message: 'Analysis accepted; poll the status URL for progress.',
     correlation_id: a.correlationId,
     status_url: statusUrl(deps, a.id),
@@ -116,11 +117,11 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
           correlationId: request.id,
           createdAt,
         };
+        const estimated = await deps.analyses.estimate(input.mediaType, upload?.sizeBytes ?? null);
+        const render = (a: Analysis) => renderAccepted(a, estimated);
         const key = request.headers['idempotency-key'];
         const idempotency =
-          typeof key === 'string'
-            ? { key, fingerprint: { body, file: upload?.sha256 ?? null }, render: renderAccepted }
-            : undefined;
+          typeof key === 'string' ? { key, fingerprint: { body, file: upload?.sha256 ?? null }, render } : undefined;
         const outcome = await deps.analyses.submit(input, actorOf(request), idempotency);
         if (outcome.kind === 'replayed') {
           await cleanup();
@@ -132,7 +133,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
         }
         const a = outcome.analysis;
         await deps.cache?.bumpGeneration(a.tenantId);
-        return reply.code(202).header('location', statusUrl(deps, a.id)).send(renderAccepted(a));
+        return reply.code(202).header('location', statusUrl(deps, a.id)).send(render(a));
       } catch (err) {
         await cleanup();
         throw err;

@@ -76,7 +76,11 @@ export const ProblemSchema = Type.Object(
 export const AcceptedSchema = Type.Object({
   analysis_id: Type.String({ format: 'uuid' }),
   status: Type.Literal('pending'),
-  estimated_time: Type.Integer({ description: 'Rough processing estimate in seconds' }),
+  estimated_seconds: Type.Integer({
+    description:
+      "Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs",
+  }),
+  estimated_time: Type.Integer({ description: 'Deprecated: the same value as estimated_seconds' }),
   message: Type.String(),
   correlation_id: Type.String(),
   status_url: Type.String(),
