@@ -15,7 +15,7 @@ import { waitFor } from './helpers/app.ts';
 import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
-import { webhookRepository } from '../src/persistence/webhook.repository.ts';
+import { webhookEndpointRepository } from '../src/persistence/webhook-endpoint.repository.ts';
 import { analysisStageRepository } from '../src/persistence/analysis-stage.repository.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { createWebhookSender, type WebhookSender } from '../src/net/webhook-sender.ts';
@@ -326,7 +326,7 @@ test('an endpoint failing for longer than the limit is disabled, visibly, and it
   assert.ok(failing.enabled);
   // Other tests' endpoints may be disabled by the same sweep: wait until this one is.
   const disabled = await waitFor(async () => {
-    await webhookRepository.disableFailing(db.db, 0.05);
+    await webhookEndpointRepository.disableFailing(db.db, 0.05);
     const e = await service.get('t-down', endpoint.id);
     return e.enabled ? null : e;
   });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, maskUrl, ConfigError } from './config.ts';
+import { loadConfig } from './config.ts';
+import { maskUrl, ConfigError } from './config-parse.ts';
 
 test('defaults give a complete, frozen config', () => {
   const c = loadConfig({});

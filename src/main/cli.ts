@@ -6,7 +6,8 @@
 import './env-file.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/config-parse.ts';
+import { loadConfig } from '../config/config.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';

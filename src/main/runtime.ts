@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { loadConfig, maskUrl, type AppConfig } from '../config/config.ts';
+import { maskUrl } from '../config/config-parse.ts';
+import { loadConfig, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { createDatabase, ping, type DatabaseHandle } from '../persistence/database.ts';

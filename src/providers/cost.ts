@@ -1,5 +1,5 @@
 /** Cost of a call from the configured price table (MODEL_PRICES); 0 when the model has no price. */
-import type { ModelPrice } from '../config/config.ts';
+import type { ModelPrice } from '../config/config-parse.ts';
 
 export function chatCostUsd(
   prices: Record<string, ModelPrice>,

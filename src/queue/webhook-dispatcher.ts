@@ -16,7 +16,9 @@
 import { listenForNotifications } from '../persistence/notification-listener.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
-import { webhookRepository, type ClaimedDelivery } from '../persistence/webhook.repository.ts';
+import { webhookDeliveryRepository, type ClaimedDelivery } from '../persistence/webhook-delivery.repository.ts';
+import { webhookEndpointRepository } from '../persistence/webhook-endpoint.repository.ts';
+import { webhookTenantSecretRepository } from '../persistence/webhook-tenant-secret.repository.ts';
 import type { WebhookDelivery } from '../domain/webhook/webhook.types.ts';
 import {
   buildEnvelope,
@@ -106,7 +108,7 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
         again = false;
         const free = opts.concurrency - total;
         if (stopped || free <= 0) break;
-        const claimed = await webhookRepository.claimDue(db, {
+        const claimed = await webhookDeliveryRepository.claimDue(db, {
           candidates: Math.min(200, free * CANDIDATE_FACTOR),
           leaseSeconds: opts.leaseSeconds,
           pick: (rows) => pickWithinLimits(rows, inFlight, free, opts.perEndpoint),
@@ -146,8 +148,8 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
     let secrets = d.secrets;
     if (!secrets) {
       // A request's own webhook_url before the tenant ever asked for its secret.
-      await webhookRepository.ensureTenantSecret(db, d.tenantId, generateSecret());
-      secrets = await webhookRepository.tenantSecrets(db, d.tenantId);
+      await webhookTenantSecretRepository.ensureTenantSecret(db, d.tenantId, generateSecret());
+      secrets = await webhookTenantSecretRepository.tenantSecrets(db, d.tenantId);
       if (!secrets) throw new Error(`tenant ${d.tenantId} has no webhook secret`);
     }
     const body = JSON.stringify(buildEnvelope(d, d.event));
@@ -158,7 +160,7 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
       ? null
       : nextAttemptDelaySeconds(d.attempts, opts.scheduleSeconds, parseRetryAfter(r.retryAfter));
     const state = delivered ? 'delivered' : delay === null ? 'failed' : 'pending';
-    await webhookRepository.recordAttempt(
+    await webhookDeliveryRepository.recordAttempt(
       db,
       {
         deliveryId: d.id,
@@ -195,7 +197,7 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
   const poll = setInterval(kick, opts.pollIntervalMs);
   const disabler = setInterval(
     () => {
-      webhookRepository.disableFailing(db, opts.disableAfterSeconds).then(
+      webhookEndpointRepository.disableFailing(db, opts.disableAfterSeconds).then(
         (disabled) => {
           for (const e of disabled)
             log.warn({ endpoint_id: e.id, tenant: e.tenantId, reason: e.disabledReason }, 'webhook endpoint disabled');

@@ -4,7 +4,9 @@
  * (every attempt, per endpoint or per analysis) with redelivery.
  */
 import type { Db } from '../../persistence/database.ts';
-import { webhookRepository } from '../../persistence/webhook.repository.ts';
+import { webhookDeliveryRepository } from '../../persistence/webhook-delivery.repository.ts';
+import { webhookEndpointRepository } from '../../persistence/webhook-endpoint.repository.ts';
+import { webhookTenantSecretRepository } from '../../persistence/webhook-tenant-secret.repository.ts';
 import { AppError } from '../errors.ts';
 import {
   buildEnvelope,
@@ -90,7 +92,7 @@ export class WebhookService {
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events ?? DEFAULT_WEBHOOK_EVENTS);
     const secret = generateSecret();
-    const endpoint = await webhookRepository.createEndpoint(this.deps.db, {
+    const endpoint = await webhookEndpointRepository.createEndpoint(this.deps.db, {
       tenantId,
       url,
       events,
@@ -102,11 +104,11 @@ export class WebhookService {
   }
 
   list(tenantId: string): Promise<WebhookEndpoint[]> {
-    return webhookRepository.listEndpoints(this.deps.db, tenantId);
+    return webhookEndpointRepository.listEndpoints(this.deps.db, tenantId);
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint> {
-    const e = await webhookRepository.findEndpoint(this.deps.db, id, tenantId);
+    const e = await webhookEndpointRepository.findEndpoint(this.deps.db, id, tenantId);
     if (!e) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     return e;
   }
@@ -114,7 +116,7 @@ export class WebhookService {
   async update(tenantId: string, id: string, patch: Partial<EndpointInput>): Promise<WebhookEndpoint> {
     const url = patch.url === undefined ? undefined : await this.checkUrl(patch.url);
     const events = patch.events === undefined ? undefined : checkEvents(patch.events);
-    const e = await webhookRepository.updateEndpoint(this.deps.db, id, tenantId, {
+    const e = await webhookEndpointRepository.updateEndpoint(this.deps.db, id, tenantId, {
       ...(url !== undefined ? { url } : {}),
       ...(events !== undefined ? { events } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
@@ -125,7 +127,7 @@ export class WebhookService {
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    if (!(await webhookRepository.deleteEndpoint(this.deps.db, id, tenantId)))
+    if (!(await webhookEndpointRepository.deleteEndpoint(this.deps.db, id, tenantId)))
       throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
   }
 
@@ -136,7 +138,13 @@ export class WebhookService {
     graceSeconds = this.deps.rotationGraceSeconds,
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const secret = generateSecret();
-    const endpoint = await webhookRepository.rotateEndpointSecret(this.deps.db, id, tenantId, secret, graceSeconds);
+    const endpoint = await webhookEndpointRepository.rotateEndpointSecret(
+      this.deps.db,
+      id,
+      tenantId,
+      secret,
+      graceSeconds,
+    );
     if (!endpoint) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     return { endpoint, secret };
   }
@@ -147,7 +155,7 @@ export class WebhookService {
    */
   async rotateTenantSecret(tenantId: string, graceSeconds = this.deps.rotationGraceSeconds): Promise<string> {
     const secret = generateSecret();
-    await webhookRepository.rotateTenantSecret(this.deps.db, tenantId, secret, graceSeconds);
+    await webhookTenantSecretRepository.rotateTenantSecret(this.deps.db, tenantId, secret, graceSeconds);
     return secret;
   }
 
@@ -155,15 +163,15 @@ export class WebhookService {
   async test(tenantId: string, id: string): Promise<DeliveryWithAttempts> {
     const endpoint = await this.get(tenantId, id);
     const { db } = this.deps;
-    const delivery = await webhookRepository.createTestDelivery(db, endpoint, this.deps.leaseSeconds);
-    const secrets = await webhookRepository.secretsForEndpoint(db, endpoint.id);
+    const delivery = await webhookDeliveryRepository.createTestDelivery(db, endpoint, this.deps.leaseSeconds);
+    const secrets = await webhookEndpointRepository.secretsForEndpoint(db, endpoint.id);
     if (!secrets) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     const body = JSON.stringify(buildEnvelope(delivery, null));
     const startedAt = new Date();
     const r = await this.deps.send({ url: endpoint.url, messageId: messageId(delivery.id), body, secrets });
     const delivered = isDelivered(r.statusCode) && r.error === null;
     // A ping is not retried: it answers "does my receiver work now?".
-    await webhookRepository.recordAttempt(
+    await webhookDeliveryRepository.recordAttempt(
       db,
       { deliveryId: delivery.id, attempt: 1, startedAt, ...r },
       { state: delivered ? 'delivered' : 'failed', nextAttemptAt: null },
@@ -173,9 +181,9 @@ export class WebhookService {
   }
 
   async delivery(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts> {
-    const d = await webhookRepository.findDelivery(this.deps.db, deliveryId, tenantId);
+    const d = await webhookDeliveryRepository.findDelivery(this.deps.db, deliveryId, tenantId);
     if (!d) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery with id ${deliveryId}`);
-    const attempts = await webhookRepository.attemptsFor(this.deps.db, [d.id]);
+    const attempts = await webhookDeliveryRepository.attemptsFor(this.deps.db, [d.id]);
     return { ...d, attemptLog: attempts };
   }
 
@@ -184,8 +192,8 @@ export class WebhookService {
     page: { limit: number; before?: { createdAt: Date; id: string } | undefined },
   ): Promise<DeliveryWithAttempts[]> {
     if (filter.endpointId) await this.get(filter.tenantId, filter.endpointId);
-    const list = await webhookRepository.listDeliveries(this.deps.db, filter, page);
-    const attempts = await webhookRepository.attemptsFor(
+    const list = await webhookDeliveryRepository.listDeliveries(this.deps.db, filter, page);
+    const attempts = await webhookDeliveryRepository.attemptsFor(
       this.deps.db,
       list.map((d) => d.id),
     );
@@ -194,7 +202,7 @@ export class WebhookService {
 
   /** Queue the delivery again now, with the same webhook-id (receivers can de-duplicate). */
   async redeliver(tenantId: string, deliveryId: string): Promise<WebhookDelivery> {
-    const d = await webhookRepository.redeliver(this.deps.db, deliveryId, tenantId);
+    const d = await webhookDeliveryRepository.redeliver(this.deps.db, deliveryId, tenantId);
     if (!d) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery with id ${deliveryId}`);
     return d;
   }
