@@ -22,7 +22,7 @@ import { createWebhookSender, type WebhookSender } from '../src/net/webhook-send
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { AppError } from '../src/domain/errors.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
 
 const TIMEOUT_MS = 600;
 const actor: Actor = { id: 'test', ip: null, correlationId: null };
@@ -196,6 +196,35 @@ test('Retry-After moves the next attempt later', async () => {
   await waitFor(async () => receiver.at('/busy').length >= 2 || null, 10_000);
   const [a, b] = receiver.at('/busy');
   assert.ok(b!.receivedAt - a!.receivedAt >= 1900, `waited ${b!.receivedAt - a!.receivedAt} ms`);
+});
+
+// Found by bench/webhooks.bench.ts: the claim's candidates were the oldest due rows, so a
+// slow receiver's backlog filled every window and a healthy receiver waited for it to drain.
+test("a slow receiver's backlog does not hold up another receiver", { timeout: 60_000 }, async () => {
+  const SLOW = 48;
+  receiver.on('/hol-slow', () => ({ status: 204, delayMs: 400 }));
+  await service.create('t-hol-slow', { url: receiver.url('/hol-slow') });
+  await service.create('t-hol-fast', { url: receiver.url('/hol-fast') });
+  const started: Analysis[] = [];
+  for (let i = 0; i < SLOW; i++) {
+    const a = (await analysisRepository.findById(db.db, await newAnalysis('t-hol-slow')))!;
+    started.push(
+      (await db.db
+        .transaction()
+        .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date() }, actor)))!,
+    );
+  }
+  // The whole backlog becomes due at once.
+  await db.db.transaction().execute(async (trx) => {
+    for (const a of started) await applyTransition(trx, a, 'complete', { progress: 100 }, actor);
+  });
+  await waitFor(async () => receiver.at('/hol-slow').length >= 2 || null);
+  await finish(await newAnalysis('t-hol-fast'));
+  await waitFor(async () => receiver.at('/hol-fast').length > 0 || null, 30_000);
+  // 4 at a time, 400 ms each: the backlog takes ~5 s; the other receiver must not wait for it.
+  const slowBefore = receiver.at('/hol-slow').length;
+  assert.ok(slowBefore < SLOW / 2, `the fast receiver was served after ${slowBefore}/${SLOW} slow deliveries`);
+  await waitFor(async () => receiver.at('/hol-slow').length >= SLOW || null, 30_000);
 });
 
 test('receivers that hang, flood or redirect are cut off and logged', async () => {
