@@ -18,6 +18,7 @@ import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { webhookRepository } from '../src/persistence/webhook.repository.ts';
 import { analysisStageRepository } from '../src/persistence/analysis-stage.repository.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
+import { generateSecret } from '../src/domain/webhook/webhook.policy.ts';
 import { createWebhookSender, type WebhookSender } from '../src/net/webhook-sender.ts';
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -225,6 +226,39 @@ test("a slow receiver's backlog does not hold up another receiver", { timeout: 6
   const slowBefore = receiver.at('/hol-slow').length;
   assert.ok(slowBefore < SLOW / 2, `the fast receiver was served after ${slowBefore}/${SLOW} slow deliveries`);
   await waitFor(async () => receiver.at('/hol-slow').length >= SLOW || null, 30_000);
+});
+
+// Found by bench/webhooks.bench.ts: the sender's pool held 8 sockets per origin, so endpoints
+// sharing a host waited behind a slow one's sends, their timeout running while they waited.
+test('endpoints on one host do not wait for sockets behind a slow one', async () => {
+  receiver.on('/host-slow', () => ({ status: 204, delayMs: 1500 }));
+  const s = createWebhookSender({
+    allowHosts: ['127.0.0.1'],
+    timeoutMs: 5000,
+    maxResponseBytes: 2048,
+    concurrency: 16,
+  });
+  const secrets = { current: generateSecret(), previous: null };
+  const req = (path: string, i: number) => ({
+    url: receiver.url(path),
+    messageId: `msg_host${i}`,
+    body: '{}',
+    secrets,
+    now: new Date(),
+  });
+  try {
+    const slow = Array.from({ length: 12 }, (_, i) => s.send(req('/host-slow', i)));
+    // The old pool's 8 sockets are all busy now.
+    await waitFor(async () => receiver.at('/host-slow').length >= 8 || null);
+    const t0 = performance.now();
+    const fast = await s.send(req('/host-fast', 99));
+    const ms = performance.now() - t0;
+    assert.equal(fast.statusCode, 204);
+    assert.ok(ms < 1000, `the other endpoint's send took ${Math.round(ms)} ms`);
+    await Promise.all(slow);
+  } finally {
+    await s.close();
+  }
 });
 
 test('receivers that hang, flood or redirect are cut off and logged', async () => {
