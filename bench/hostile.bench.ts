@@ -72,6 +72,26 @@ async function main() {
       headers: { ...auth(t.tenantA.key), ...mp.headers },
       payload: mp.payload,
     });
+    if (c.expect.status === 'refused') {
+      // Answered at submit: nothing was stored or queued, so there is nothing to wait for.
+      clearInterval(sampler);
+      const seconds = (performance.now() - t0) / 1000;
+      rows.push({
+        file: c.name,
+        bytes: data.length,
+        status: `refused ${res.statusCode}`,
+        code: (res.json().code as string | undefined) ?? null,
+        expected: `refused ${c.expect.code}`,
+        correct: res.statusCode === 422 && res.json().code === c.expect.code,
+        check_failed: null,
+        seconds: Math.round(seconds * 10) / 10,
+        worker_rss_growth_mb: Math.round((peak - base) / MiB),
+        sandbox_peak_rss_mb: 0,
+        retries: 0,
+        within_bounds: seconds <= TARGET.seconds,
+      });
+      continue;
+    }
     const id = res.json().analysis_id as string;
     const statusOf = async () =>
       (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();

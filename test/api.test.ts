@@ -125,6 +125,15 @@ describe('POST /api/media/analyze', () => {
     assert.ok(fields.includes('surprise'), JSON.stringify(p.errors));
     assert.ok(fields.includes('prompt'));
     assert.ok(fields.includes('config.temperature'));
+    // Said in words a user can act on, not as the schema's regular expressions.
+    const message = (field: string) => p.errors.find((e: { field: string }) => e.field === field)?.message;
+    assert.equal(message('prompt'), 'must not be empty');
+    assert.equal(message('surprise'), 'unknown field');
+    assert.equal(message('config.temperature'), 'must be at most 2');
+    const worded = await submit(t.tenantA.key, { prompt: 'x', media_url: 'example.com/x', media_type: 'movie' });
+    const errs = worded.json().errors as Array<{ field: string; message: string }>;
+    assert.deepEqual(errs.find((e) => e.field === 'media_url')?.message, 'must be an http:// or https:// URL');
+    assert.match(errs.find((e) => e.field === 'media_type')?.message ?? '', /^must be one of: video, audio, /);
   });
 
   test('missing media, non-http URL, and a URL with credentials → 422', async () => {
@@ -137,6 +146,38 @@ describe('POST /api/media/analyze', () => {
       assert.equal(res.statusCode, 422, JSON.stringify(body));
       assert.equal(res.json().code, 'VALIDATION_FAILED');
     }
+  });
+
+  test('a media_url written as a forbidden address is refused at submit with 422 and nothing stored', async () => {
+    const before = (
+      await t.db.db
+        .selectFrom('media_analysis_requests')
+        .select(({ fn }) => fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://127.0.0.1:9000/a.mp4',
+      'http://[::1]/a.mp4',
+      'http://10.1.2.3/a.mp4',
+      'http://localhost/a.mp4',
+    ]) {
+      const res = await submit(t.tenantA.key, { prompt: 'x', media_url: url });
+      assert.equal(res.statusCode, 422, url);
+      assert.equal(res.json().code, 'MEDIA_URL_FORBIDDEN', url);
+    }
+    const after = (
+      await t.db.db
+        .selectFrom('media_analysis_requests')
+        .select(({ fn }) => fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    assert.equal(Number(after), Number(before));
+    // A name is judged after resolution by the download guard, not here.
+    assert.equal(
+      (await submit(t.tenantA.key, { prompt: 'x', media_url: 'https://media.example.com/a.mp4' })).statusCode,
+      202,
+    );
   });
 
   test('a body without content → 422, wrong content type → 415', async () => {
@@ -566,7 +607,11 @@ describe('documents and errors', () => {
   test('/openapi.json describes the API; /docs serves the UI', async () => {
     const doc = (await t.app.inject({ url: '/openapi.json' })).json();
     assert.match(doc.openapi, /^3\./);
-    assert.ok(doc.paths['/api/media/analyze'].post);
+    const analyze = doc.paths['/api/media/analyze'].post;
+    // Both bodies are documented (so /docs can upload a file), and the 415 for anything else.
+    assert.deepEqual(Object.keys(analyze.requestBody.content).sort(), ['application/json', 'multipart/form-data']);
+    assert.equal(analyze.requestBody.content['multipart/form-data'].schema.properties.file.format, 'binary');
+    assert.ok(analyze.responses['415']);
     assert.ok(doc.paths['/api/media/{id}'].get);
     // The older GET /api/media/status/{id} is still served, but left out of the document (ambiguous beside /{id}/…).
     assert.equal(doc.paths['/api/media/status/{id}'], undefined);

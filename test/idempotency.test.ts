@@ -106,12 +106,36 @@ test('an expired key (or an abandoned claim) can be used again', async () => {
   assert.equal((await post(t.tenantA.key, 'k-dead')).statusCode, 202);
 });
 
-test('a failed create releases the key; a bad key is refused', async () => {
+test('a bad key is refused; a body that fails validation never claims the key', async () => {
   const bad = await post(t.tenantA.key, 'has spaces in it');
   assert.equal(bad.statusCode, 400);
   const invalid = await post(t.tenantA.key, 'k-invalid', { prompt: '' });
   assert.equal(invalid.statusCode, 422);
   assert.equal((await post(t.tenantA.key, 'k-invalid')).statusCode, 202);
+});
+
+test('a create that fails after the key was claimed releases the key', async () => {
+  const input = {
+    tenantId: t.tenantA.tenant,
+    prompt: 'p',
+    sourceUrl: 'https://example.com/a.mp4',
+    upload: null,
+    mediaType: 'video' as const,
+    config: {},
+    options: {},
+    metadata: {},
+    correlationId: 'c',
+  };
+  const actor = { id: 'test', ip: null, correlationId: null };
+  const idem = { key: 'k-released', fingerprint: { n: 1 }, render: (a: { id: string }) => ({ analysis_id: a.id }) };
+  // The insert breaks a CHECK (correlation ids are at most 128 characters) after the claim.
+  await assert.rejects(t.analyses.submit({ ...input, correlationId: 'x'.repeat(200) }, actor, idem));
+  const claimed = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'k-released'`.execute(t.db.db);
+  assert.equal(claimed.rows[0]!.n, 0, 'the claim was released');
+  // Had the claim stayed, this would be 409 IDEMPOTENCY_IN_PROGRESS until it expired.
+  const retried = await t.analyses.submit(input, actor, idem);
+  assert.equal(retried.kind, 'created');
 });
 
 test('multipart replays too, and the duplicate upload is not kept', async () => {

@@ -177,9 +177,21 @@ describe('pipeline: intake and probe', { skip: !hasFfmpeg() && 'ffmpeg is not in
   test('permanent failures end in failed with a specific code', async () => {
     server.routes.set('/empty', { kind: 'body', data: Buffer.alloc(0) });
     server.routes.set('/missing', { kind: 'status', status: 404 });
+    // Unrecognised bytes: an upload is refused at submit (nothing stored); by URL, at intake.
+    const garbage = await fs.readFile(await fixtures.garbage());
+    const refused = multipart({ prompt: 'p' }, { name: 'garbage.mp4', data: garbage });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/media/analyze',
+      headers: { ...auth(t.tenantA.key), ...refused.headers },
+      payload: refused.payload,
+    });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json().code, 'UNSUPPORTED_MEDIA');
+    server.routes.set('/garbage.mp4', { kind: 'body', data: garbage });
     const cases: Array<[string, string]> = [
       [await upload(await fixtures.fakeVideo(), { media_type: 'video' }), 'MEDIA_TYPE_MISMATCH'],
-      [await upload(await fixtures.garbage()), 'UNSUPPORTED_MEDIA'],
+      [await byUrl('/garbage.mp4'), 'UNSUPPORTED_MEDIA'],
       [await upload(await fixtures.truncatedVideo()), 'MEDIA_CORRUPT'],
       [await byUrl('/empty'), 'MEDIA_EMPTY'],
       [await byUrl('/missing'), 'MEDIA_DOWNLOAD_REFUSED'],
@@ -237,7 +249,12 @@ describe('retries, cancellation, redelivery', () => {
     const res = await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantA.key) });
     assert.equal(res.statusCode, 200);
     await waitFor(async () => server.aborted.has('/slow'), 10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // The job has ended (its graphile-worker row is gone) rather than a fixed pause.
+    await waitFor(async () => {
+      const r = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE key = ${'analysis:' + id}`.execute(t.db.db);
+      return r.rows[0]!.n === 0;
+    }, 10_000);
     const s = await status(id);
     assert.equal(s.status, 'cancelled');
     assert.deepEqual(await auditActions(id), ['create', 'start', 'cancel']);

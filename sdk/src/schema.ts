@@ -28,11 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status, progress and results of one analysis */
+        /** Status, progress and results of one analysis (archived ones too, marked archived) */
         get: operations["getAnalysis"];
         put?: never;
         post?: never;
-        /** Soft-delete an analysis (its files are cleaned up later) */
+        /** Soft-delete an analysis (its files are cleaned up later; an archived one is restored, then deleted) */
         delete: operations["deleteAnalysis"];
         options?: never;
         head?: never;
@@ -99,7 +99,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry a failed or cancelled analysis */
+        /** Retry a failed or cancelled analysis (an archived one is restored from the archive first) */
         post: operations["retryAnalysis"];
         delete?: never;
         options?: never;
@@ -357,6 +357,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/media/{id}/shots.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted */
+        get: operations["exportShots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}/chapters.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV */
+        get: operations["exportChapters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/media/{id}/result.json": {
         parameters: {
             query?: never;
@@ -514,6 +548,24 @@ export interface operations {
                     /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
                     webhook_url?: string;
                 };
+                "multipart/form-data": {
+                    prompt: string;
+                    /** @enum {unknown} */
+                    media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                    /** @description config as a JSON object (same schema as the JSON body) */
+                    config?: string;
+                    /** @description options as a JSON object (same schema as the JSON body) */
+                    options?: string;
+                    /** @description metadata as a JSON object (same schema as the JSON body) */
+                    metadata?: string;
+                    /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
+                    webhook_url?: string;
+                    /**
+                     * Format: binary
+                     * @description The media file (streamed to storage; its bytes decide its type)
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -528,7 +580,9 @@ export interface operations {
                         analysis_id: string;
                         /** @enum {string} */
                         status: "pending";
-                        /** @description Rough processing estimate in seconds */
+                        /** @description Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs */
+                        estimated_seconds: number;
+                        /** @description Deprecated: the same value as estimated_seconds */
                         estimated_time: number;
                         message: string;
                         correlation_id: string;
@@ -674,6 +728,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description The body is neither application/json nor multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -769,6 +846,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
@@ -1128,6 +1212,8 @@ export interface operations {
                 sort_by?: "created_at" | "updated_at";
                 order?: "asc" | "desc";
                 cursor?: string;
+                /** @description Also list archived analyses (marked `archived: true`), merged in the same order; paging and cursors span both */
+                include_archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -1162,6 +1248,13 @@ export interface operations {
                             /** @description Completed, but an optional stage failed (status lists which) */
                             partial: boolean;
                             retry_count: number;
+                            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                            archived?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was archived; absent when not archived
+                             */
+                            archived_at?: string;
                         }[];
                         pagination: {
                             page: number;
@@ -1787,6 +1880,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
@@ -2023,6 +2123,13 @@ export interface operations {
                         partial: boolean;
                         /** @description Optional stages that failed in a completed analysis */
                         failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
                     };
                 };
             };
@@ -2218,6 +2325,7 @@ export interface operations {
                         data: {
                             analysis_id: string;
                             media_type: string;
+                            original_filename: string | null;
                             status: string;
                             /** Format: date-time */
                             created_at: string;
@@ -4030,6 +4138,238 @@ export interface operations {
                     "text/vtt": string;
                     "text/plain": string;
                     "application/json": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    exportShots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per shot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    exportChapters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per chapter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/csv": string;
                 };
             };
             /** @description Default Response */

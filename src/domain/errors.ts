@@ -44,6 +44,8 @@ export const ERRORS = {
   SEARCH_QUERY_TOO_LONG: { status: 400, title: 'The search query is too long' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TRANSCRIPT_NOT_FOUND: { status: 404, title: 'The analysis has no transcript' },
+  SHOTS_NOT_FOUND: { status: 404, title: 'The analysis has no shots' },
+  CHAPTERS_NOT_FOUND: { status: 404, title: 'The analysis has no chapters' },
   WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
   WEBHOOK_URL_INVALID: { status: 422, title: 'Webhook URL is not an http(s) URL of at most 2 KB' },

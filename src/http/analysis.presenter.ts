@@ -11,6 +11,11 @@ function iso(d: Date | null): string | null {
   return d ? d.toISOString() : null;
 }
 
+/** `archived: true` and `archived_at` on an analysis read from the archive; nothing on a live one. */
+function archiveFields(a: Analysis): { archived?: true; archived_at?: string } {
+  return a.archivedAt ? { archived: true, archived_at: a.archivedAt.toISOString() } : {};
+}
+
 export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) {
   const summary = a.results && typeof a.results.summary === 'string' ? a.results.summary : null;
   return {
@@ -35,6 +40,7 @@ export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) 
     retry_count: a.retryCount,
     metadata: a.metadata,
     ...stageFields(a, stages),
+    ...archiveFields(a),
   };
 }
 
@@ -56,6 +62,7 @@ export function toHistoryItem(a: Analysis) {
     /** Completed, but an optional stage (speech, OCR, a vision model, the answer) failed. */
     partial: a.results?.partial === true,
     retry_count: a.retryCount,
+    ...archiveFields(a),
   };
 }
 

@@ -38,6 +38,7 @@ export function mediaSettings(config: AppConfig) {
   return {
     authMode: config.auth.mode,
     maxUploadBytes: config.limits.maxUploadBytes,
+    downloadAllowHosts: config.limits.downloadAllowHosts,
     uploadRetentionDays: config.storage.retentionDays.uploads,
     cacheTtl: { status: config.cache.statusTtl, result: config.cache.resultTtl, history: config.cache.historyTtl },
     artifactDelivery: { mode: config.storage.artifactDelivery, ttlSeconds: config.storage.artifactUrlTtlSeconds },

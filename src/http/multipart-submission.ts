@@ -2,19 +2,29 @@
  * A multipart submission: the file part streams straight into storage while the other
  * parts are collected and validated like a JSON body. Nothing of a refused upload is kept.
  */
+import { Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../domain/errors.ts';
 import { sourcePath, type Storage, type StoredFile } from '../storage/storage.ts';
 import { bodyAjv } from './plugins/validation.ts';
 import { fieldErrors } from './problem.ts';
 import { checkJsonInput } from './plugins/input-guard.ts';
+import { detectBuffer, type DetectedType } from '../media/detect-type.ts';
 import { AnalyzeBodySchema, type AnalyzeBody } from './schemas/media.schemas.ts';
 
 const validateAnalyzeBody = bodyAjv.compile(AnalyzeBodySchema);
 /** Multipart fields that carry JSON objects; the rest are plain strings. */
 const MULTIPART_JSON_FIELDS = new Set(['config', 'options', 'metadata']);
 
-export type StoredUpload = StoredFile & { originalFilename: string | null; mime: string | null };
+/** The stored upload: the client's name and Content-Type (advisory), and the type its bytes show. */
+export type StoredUpload = StoredFile & {
+  originalFilename: string | null;
+  mime: string | null;
+  detected: DetectedType;
+};
+
+/** Leading bytes kept while the file streams to storage, for type detection at submit. */
+const HEAD_BYTES = 64 * 1024;
 
 export interface ParsedSubmission {
   body: AnalyzeBody;
@@ -40,11 +50,25 @@ export async function readMultipart(
             { field: part.fieldname, message: 'send exactly one file, in the part named "file"' },
           ]);
         }
-        const stored = await storage.writeStream(sourcePath(id, createdAt), part.file, { maxBytes });
+        const head: Buffer[] = [];
+        let headBytes = 0;
+        // Passes every byte on to storage, keeping a copy of the first HEAD_BYTES.
+        const tap = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            if (headBytes < HEAD_BYTES) {
+              head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+              headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+            }
+            done(null, chunk);
+          },
+        });
+        part.file.on('error', (err) => tap.destroy(err));
+        const stored = await storage.writeStream(sourcePath(id, createdAt), part.file.pipe(tap), { maxBytes });
         upload = {
           ...stored,
           originalFilename: part.filename ? part.filename.slice(0, 255) : null,
           mime: part.mimetype ?? null,
+          detected: await detectBuffer(Buffer.concat(head)),
         };
         // The multipart parser stops at the limit and marks the stream truncated.
         if (part.file.truncated) throw new AppError('MEDIA_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);

@@ -6,6 +6,8 @@
  * - `GET /api/media/status/{id}` (kept for existing clients) is left out once
  *   `GET /api/media/{id}` exists — both in the document would be ambiguous paths;
  * - operations without an operationId get the stable one from OPERATION_IDS;
+ * - `POST /api/media/analyze` also documents its multipart form (the file upload, so
+ *   /docs can send one) and the 415 for any other content type;
  * - servers and licence.
  */
 export const OPERATION_IDS: Record<string, string> = {
@@ -32,6 +34,49 @@ export const DOCUMENT_DESCRIPTION = [
 ].join('\n');
 
 type Operation = { operationId?: string; [k: string]: unknown };
+type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; [k: string]: unknown };
+
+/** The multipart twin of the JSON body: the same fields (objects as JSON text) plus the file. */
+function withMultipart(op: Operation): Operation {
+  const body = op.requestBody as { content?: Record<string, { schema?: JsonSchema }> } | undefined;
+  const json = body?.content?.['application/json']?.schema;
+  const responses = (op.responses ?? {}) as Record<string, { content?: unknown }>;
+  if (!json?.properties) return op;
+  const fields: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(json.properties)) {
+    const s = schema as { type?: string };
+    fields[name] =
+      s.type === 'object'
+        ? { type: 'string', description: `${name} as a JSON object (same schema as the JSON body)` }
+        : schema;
+  }
+  delete fields.media_url;
+  fields.file = {
+    type: 'string',
+    format: 'binary',
+    description: 'The media file (streamed to storage; its bytes decide its type)',
+  };
+  return {
+    ...op,
+    requestBody: {
+      ...body,
+      content: {
+        ...body?.content,
+        'multipart/form-data': {
+          schema: { type: 'object', required: ['prompt', 'file'], properties: fields },
+          encoding: { file: { contentType: 'application/octet-stream' } },
+        },
+      },
+    },
+    responses: {
+      ...responses,
+      415: {
+        description: 'The body is neither application/json nor multipart/form-data',
+        content: responses['422']?.content,
+      },
+    },
+  };
+}
 type Doc = { paths?: Record<string, Record<string, Operation>>; [k: string]: unknown };
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
@@ -50,7 +95,8 @@ export function finishDocument<T extends object>(input: T, serverUrl = '/'): T {
         continue;
       }
       const id = op.operationId ?? OPERATION_IDS[`${method.toUpperCase()} ${path}`];
-      ops[method] = id ? { ...op, operationId: id } : op;
+      const withId = id ? { ...op, operationId: id } : op;
+      ops[method] = method === 'post' && path === '/api/media/analyze' ? withMultipart(withId) : withId;
     }
     paths[path] = ops;
   }

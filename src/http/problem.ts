@@ -28,8 +28,46 @@ export function fieldErrors(issues: readonly ValidationIssue[], prefix = ''): Fi
       field = field ? `${field}.${p.additionalProperty}` : p.additionalProperty;
       return { field: prefix + field, message: 'unknown field' };
     }
-    return { field: prefix + (field || '(root)'), message: e.message ?? 'invalid' };
+    return { field: prefix + (field || '(root)'), message: inWords(e) };
   });
+}
+
+/** Known schema patterns, said in words instead of as a regular expression. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[Hh][Tt][Tt][Pp][Ss]?://': 'must be an http:// or https:// URL',
+  '^[1-9][0-9]?x[1-9][0-9]?$': 'must be columns x rows, e.g. 4x3',
+  '^[0-9]{1,18}$': 'must be a whole number',
+};
+
+/** An Ajv issue as a sentence a user can act on (allowed values listed, sizes named). */
+function inWords(e: ValidationIssue): string {
+  const p = e.params ?? {};
+  switch (e.keyword) {
+    case 'enum':
+      return Array.isArray(p.allowedValues)
+        ? `must be one of: ${p.allowedValues.join(', ')}`
+        : 'is not an allowed value';
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters`;
+    case 'maxLength':
+      return `must be at most ${String(p.limit)} characters`;
+    case 'minimum':
+      return `must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `must be at most ${String(p.limit)}`;
+    case 'pattern':
+      return PATTERN_WORDS[String(p.pattern)] ?? 'is not in the expected form';
+    case 'format':
+      return p.format === 'uuid' ? 'must be a UUID' : `must be a valid ${String(p.format)}`;
+    case 'type':
+      return `must be ${String(p.type) === 'object' ? 'a JSON object' : `a ${String(p.type)}`}`;
+    case 'maxProperties':
+      return `must have at most ${String(p.limit)} fields`;
+    case 'required':
+      return 'is required';
+    default:
+      return e.message ?? 'invalid';
+  }
 }
 
 export function problemBody(

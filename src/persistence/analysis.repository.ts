@@ -3,9 +3,16 @@
  * named transition of the state table into a guarded UPDATE; zero rows back means
  * somebody else moved the analysis first.
  */
-import { sql, type Transaction, type Kysely } from 'kysely';
+import { sql, type RawBuilder, type Transaction, type Kysely } from 'kysely';
 import type { Database, AnalysisRow, NewAnalysisRow, AnalysisUpdate } from './schema.ts';
-import type { Analysis, AnalysisStatus, ListFilter, ListPage, MediaType } from '../domain/analysis/analysis.types.ts';
+import type {
+  Analysis,
+  AnalysisStatus,
+  ListFilter,
+  ListPage,
+  MediaType,
+  SortColumn,
+} from '../domain/analysis/analysis.types.ts';
 
 /** One transition of the lifecycle table: the statuses it leaves and the one it enters. */
 export interface TransitionRule {
@@ -44,6 +51,26 @@ export function toAnalysis(row: AnalysisRow): Analysis {
     completedAt: row.completed_at,
     deletedAt: row.deleted_at,
   };
+}
+
+/**
+ * The exact sort value of the row a history cursor points after. The cursor holds
+ * milliseconds (a JS Date), PostgreSQL microseconds: keyset on the truncated value
+ * repeats the boundary row (ascending) or skips rows in its millisecond (descending).
+ * The row's own value is taken while it is within the cursor's millisecond (2 ms: the
+ * driver's float parsing can round down one); a row gone or changed since keeps the
+ * cursor's value.
+ */
+export function cursorValue(
+  col: SortColumn,
+  after: { sortValue: Date; id: string },
+  tables: readonly string[],
+): RawBuilder<Date> {
+  const rows = tables.map((t) => sql`SELECT ${sql.ref(col)} AS v FROM ${sql.table(t)} WHERE id = ${after.id}::uuid`);
+  return sql<Date>`COALESCE(
+    (SELECT x.v FROM (${sql.join(rows, sql` UNION ALL `)}) x
+     WHERE x.v >= ${after.sortValue} AND x.v < ${after.sortValue}::timestamptz + interval '2 milliseconds' LIMIT 1),
+    ${after.sortValue}::timestamptz)`;
 }
 
 export const analysisRepository = {
@@ -138,7 +165,7 @@ export const analysisRepository = {
     if (page.after) {
       const cmp = page.order === 'desc' ? '<' : '>';
       q = q.where(
-        sql<boolean>`(${sql.ref(col)}, id) ${sql.raw(cmp)} (${page.after.sortValue}, ${page.after.id}::uuid)`,
+        sql<boolean>`(${sql.ref(col)}, id) ${sql.raw(cmp)} (${cursorValue(col, page.after, ['media_analysis_requests'])}, ${page.after.id}::uuid)`,
       );
     }
     q = q.orderBy(col, page.order).orderBy('id', page.order).limit(page.limit);

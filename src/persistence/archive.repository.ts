@@ -3,8 +3,10 @@
  * short transaction holding row locks only (FOR UPDATE SKIP LOCKED: a row a request is
  * changing right now is simply taken by a later batch).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';
+import type { Analysis, ListFilter, ListPage } from '../domain/analysis/analysis.types.ts';
+import { cursorValue, toAnalysis } from './analysis.repository.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -19,6 +21,41 @@ const archivable = (days: number) => sql`
 const asLiveRecord = sql`jsonb_populate_record(
   NULL::media_analysis_requests,
   a.analysis || jsonb_build_object('tenant_id', a.tenant_id, 'created_by', a.tenant_id))`;
+
+type ArchivableRow = AnalysisRow & { archived_at: Date | null };
+
+function withArchivedAt(row: ArchivableRow): Analysis {
+  return { ...toAnalysis(row), archivedAt: row.archived_at };
+}
+
+/** The history filter on the live table (`r`) or the archive (`a`); deleted analyses never show. */
+function filterSql(f: ListFilter, t: 'r' | 'a'): RawBuilder<unknown> {
+  const col = (c: string) => sql.ref(`${t}.${c}`);
+  const parts = [
+    sql`${col('tenant_id')} = ${f.tenantId}`,
+    t === 'r' ? sql`r.deleted_at IS NULL` : sql`a.status <> 'deleted'`,
+  ];
+  if (f.status) parts.push(sql`${col('status')} = ${f.status}`);
+  if (f.mediaType) parts.push(sql`${col('media_type')} = ${f.mediaType}`);
+  if (f.dateFrom) parts.push(sql`${col('created_at')} >= ${f.dateFrom}`);
+  if (f.dateTo) parts.push(sql`${col('created_at')} <= ${f.dateTo}`);
+  return sql.join(parts, sql` AND `);
+}
+
+/** Keyset position and order of one side of the history union (or of the union itself, `u`). */
+function pageSql(
+  page: ListPage,
+  t: 'r' | 'a' | 'u',
+  limit: number,
+): { after: RawBuilder<unknown>; order: RawBuilder<unknown> } {
+  const col = sql.ref(`${t}.${page.sortBy}`);
+  const id = sql.ref(`${t}.id`);
+  const dir = sql.raw(page.order === 'desc' ? 'DESC' : 'ASC');
+  const after = page.after
+    ? sql`AND (${col}, ${id}) ${sql.raw(page.order === 'desc' ? '<' : '>')} (${cursorValue(page.sortBy, page.after, ['media_analysis_requests', 'media_analysis_archive'])}, ${page.after.id}::uuid)`
+    : sql``;
+  return { after, order: sql`ORDER BY ${col} ${dir}, ${id} ${dir} LIMIT ${limit}` };
+}
 
 export const archiveRepository = {
   /**
@@ -55,14 +92,18 @@ export const archiveRepository = {
           FOR UPDATE SKIP LOCKED
         ), moved AS (
           DELETE FROM media_analysis_requests r USING picked WHERE r.id = picked.id RETURNING r.*
+        ), archived AS (
+          INSERT INTO media_analysis_archive (id, tenant_id, status, media_type, created_at, updated_at, analysis, results)
+          SELECT m.id, COALESCE(to_jsonb(m) ->> 'tenant_id', to_jsonb(m) ->> 'created_by'), m.status, m.media_type,
+                 m.created_at, m.updated_at, to_jsonb(m),
+                 COALESCE((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.created_at)
+                           FROM media_analysis_results x WHERE x.analysis_id = m.id), '[]'::jsonb)
+          FROM moved m
+          RETURNING id, tenant_id
         )
-        INSERT INTO media_analysis_archive (id, tenant_id, status, media_type, created_at, updated_at, analysis, results)
-        SELECT m.id, COALESCE(to_jsonb(m) ->> 'tenant_id', to_jsonb(m) ->> 'created_by'), m.status, m.media_type,
-               m.created_at, m.updated_at, to_jsonb(m),
-               COALESCE((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.created_at)
-                         FROM media_analysis_results x WHERE x.analysis_id = m.id), '[]'::jsonb)
-        FROM moved m`.execute(trx);
-      return Number(r.numAffectedRows ?? 0);
+        -- The same change notification as an update: caches drop the live copy (status, history).
+        SELECT pg_notify('analysis_changed', tenant_id || ' ' || id::text) FROM archived`.execute(trx);
+      return r.rows.length;
     });
   },
 
@@ -90,6 +131,66 @@ export const archiveRepository = {
       ORDER BY a.created_at DESC, a.id DESC
       LIMIT ${limit}`.execute(db);
     return r.rows;
+  },
+
+  /**
+   * The tenant's analysis by id, live or archived (`archivedAt` set), in one statement:
+   * one snapshot, so a row the archive job moves meanwhile is seen on one side or the
+   * other. The archive side runs only when the live side has no row (Append stops at
+   * the LIMIT), so reads of live analyses cost what they did.
+   */
+  async findLiveOrArchived(db: Executor, id: string, tenantId: string): Promise<Analysis | undefined> {
+    const r = await sql<ArchivableRow>`
+      (SELECT r.*, NULL::timestamptz AS archived_at FROM media_analysis_requests r
+       WHERE r.id = ${id} AND r.tenant_id = ${tenantId})
+      UNION ALL
+      (SELECT (${asLiveRecord}).*, a.archived_at FROM media_analysis_archive a
+       WHERE a.id = ${id} AND a.tenant_id = ${tenantId})
+      LIMIT 1`.execute(db);
+    const row = r.rows[0];
+    return row ? withArchivedAt(row) : undefined;
+  },
+
+  /**
+   * History over live and archived analyses (UNION ALL): each side takes its own first
+   * offset + limit keys in the page's order (index order on both), the union merges the
+   * keys, and only the page's rows are read in full (an archived row is decoded from
+   * JSON once, by a lateral call: `(f(x)).*` would call f once per column).
+   */
+  async listWithArchived(db: Executor, filter: ListFilter, page: ListPage): Promise<Analysis[]> {
+    const offset = page.after ? 0 : (page.offset ?? 0);
+    const live = pageSql(page, 'r', offset + page.limit);
+    const archived = pageSql(page, 'a', offset + page.limit);
+    const merged = pageSql({ ...page, after: undefined }, 'u', page.limit);
+    const r = await sql<ArchivableRow>`
+      WITH page AS (
+        SELECT * FROM (
+          (SELECT false AS archived, r.id, r.created_at, r.updated_at FROM media_analysis_requests r
+           WHERE ${filterSql(filter, 'r')} ${live.after} ${live.order})
+          UNION ALL
+          (SELECT true, a.id, a.created_at, a.updated_at FROM media_analysis_archive a
+           WHERE ${filterSql(filter, 'a')} ${archived.after} ${archived.order})
+        ) u
+        ${merged.order} OFFSET ${offset}
+      )
+      SELECT * FROM (
+        SELECT r.*, NULL::timestamptz AS archived_at
+        FROM page p JOIN media_analysis_requests r ON r.id = p.id WHERE NOT p.archived
+        UNION ALL
+        SELECT rec.*, a.archived_at
+        FROM page p JOIN media_analysis_archive a ON a.id = p.id AND a.created_at = p.created_at
+        CROSS JOIN LATERAL ${asLiveRecord} rec
+        WHERE p.archived
+      ) u
+      ${merged.order}`.execute(db);
+    return r.rows.map(withArchivedAt);
+  },
+
+  /** Archived analyses matching a history filter (a count over the tenant's archive index). */
+  async count(db: Executor, filter: ListFilter): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM media_analysis_archive a WHERE ${filterSql(filter, 'a')}`.execute(db);
+    return r.rows[0]?.n ?? 0;
   },
 
   /** Move an archived analysis (and its model results) back into the live tables; false when not archived. */

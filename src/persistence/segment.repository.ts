@@ -60,6 +60,7 @@ export interface AnalysisBrief {
   status: string;
   createdAt: Date;
   resultSummary: string | null;
+  originalFilename: string | null;
 }
 
 /**
@@ -294,7 +295,8 @@ export const segmentRepository = {
       status: string;
       created_at: Date;
       summary: string | null;
-    }>`SELECT id, media_type, status, created_at, results->>'summary' AS summary
+      original_filename: string | null;
+    }>`SELECT id, media_type, status, created_at, results->>'summary' AS summary, original_filename
        FROM media_analysis_requests WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`.execute(db);
     return result.rows.map((r) => ({
       id: r.id,
@@ -302,6 +304,7 @@ export const segmentRepository = {
       status: r.status,
       createdAt: r.created_at,
       resultSummary: r.summary,
+      originalFilename: r.original_filename,
     }));
   },
 };

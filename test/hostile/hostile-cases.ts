@@ -16,7 +16,8 @@ export interface HostileCase {
   name: string;
   filename: string;
   build(): Promise<Buffer>;
-  expect: { status: 'completed' | 'failed'; code?: string };
+  /** `refused`: answered at submit with 422 and `code`, nothing stored, no analysis. */
+  expect: { status: 'completed' | 'failed' | 'refused'; code?: string };
   /** Time to a terminal state that counts as a failure of the test. */
   maxSeconds: number;
   needsFfmpeg?: boolean;
@@ -139,7 +140,7 @@ export const hostileCases: HostileCase[] = [
     name: 'ELF binary renamed .mp4',
     filename: 'movie.mp4',
     build: async () => ELF,
-    expect: { status: 'failed', code: 'UNSUPPORTED_MEDIA' },
+    expect: { status: 'refused', code: 'UNSUPPORTED_MEDIA' },
     maxSeconds: 60,
   },
   {

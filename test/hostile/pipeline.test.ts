@@ -37,14 +37,18 @@ async function peakRssGrowth<T>(fn: () => Promise<T>): Promise<{ value: T; growt
   }
 }
 
-async function submit(c: HostileCase, data: Buffer): Promise<string> {
+function post(c: HostileCase, data: Buffer) {
   const mp = multipart({ prompt: 'What is this?' }, { name: c.filename, data });
-  const res = await t.app.inject({
+  return t.app.inject({
     method: 'POST',
     url: '/api/media/analyze',
     headers: { ...auth(t.tenantA.key), ...mp.headers },
     payload: mp.payload,
   });
+}
+
+async function submit(c: HostileCase, data: Buffer): Promise<string> {
+  const res = await post(c, data);
   assert.equal(res.statusCode, 202, `${c.name}: ${res.body}`);
   return res.json().analysis_id as string;
 }
@@ -54,6 +58,12 @@ async function terminal(id: string, timeoutMs: number) {
     const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
     return ['completed', 'failed'].includes(s.status) ? s : null;
   }, timeoutMs);
+}
+
+/** The stored upload files (`…/{id}/source`). */
+async function storedSources(): Promise<string[]> {
+  const names = await fs.readdir(t.storageRoot, { recursive: true }).catch(() => [] as string[]);
+  return names.filter((n) => path.basename(n) === 'source').sort();
 }
 
 async function leftovers(dir: string): Promise<string[]> {
@@ -67,6 +77,15 @@ for (const c of hostileCases) {
     { skip: c.needsFfmpeg && !hasFfmpeg() },
     async () => {
       const data = await c.build();
+      if (c.expect.status === 'refused') {
+        const before = await storedSources();
+        const res = await post(c, data);
+        assert.equal(res.statusCode, 422, res.body);
+        assert.equal(res.json().code, c.expect.code);
+        assert.deepEqual(await storedSources(), before, 'nothing of the refused upload is kept');
+        assert.deepEqual(await leftovers(t.storageRoot), []);
+        return;
+      }
       const t0 = performance.now();
       const { value: s, growthMb } = await peakRssGrowth(async () =>
         terminal(await submit(c, data), c.maxSeconds * 1000),

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../../persistence/database.ts';
 import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import { archiveRepository } from '../../persistence/archive.repository.ts';
 import type { AnalysisEvent } from '../webhook/webhook.types.ts';
 import type { Analysis } from './analysis.types.ts';
 import { errors } from '../errors.ts';
@@ -22,9 +22,12 @@ export class AnalysisEventService {
     this.db = db;
   }
 
-  /** The analysis a stream is about, deleted ones included (a stream reports the deletion): 404 when unknown. */
+  /**
+   * The analysis a stream is about, deleted and archived ones included (a stream reports
+   * the deletion; an archived one its final state): 404 when unknown.
+   */
   async analysis(id: string, tenantId: string): Promise<Analysis> {
-    const a = await analysisRepository.findForTenant(this.db, id, tenantId);
+    const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);
     return a;
   }

@@ -4,13 +4,16 @@
  * not at all. Status changes go through the transition table (guarded updates).
  */
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db, Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
+import { archiveRepository } from '../../persistence/archive.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
+import { latencyRepository, type LatencyStats } from '../../persistence/latency.repository.ts';
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
@@ -66,10 +69,31 @@ export type SubmitOutcome =
 /** Idempotency keys are 1-255 visible ASCII characters. */
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** A rough processing estimate in seconds, shown to clients on submission. */
-export function estimateSeconds(mediaType: MediaType): number {
-  const table: Record<MediaType, number> = { video: 60, audio: 30, document: 15, image: 10, unknown: 30 };
-  return table[mediaType];
+/** The estimate before any run of a media type has completed here (seconds). */
+const DEFAULT_ESTIMATE_SECONDS: Record<MediaType, number> = {
+  video: 60,
+  audio: 30,
+  document: 15,
+  image: 10,
+  unknown: 30,
+};
+/** Completed runs of a type needed before their medians replace the default. */
+const MIN_RUNS_FOR_ESTIMATE = 5;
+
+/**
+ * The processing estimate shown on submission, in seconds: from the latest completed
+ * runs of the same media type on this installation — their median time per megabyte of
+ * source times this upload's size, or their median time when the size is not known yet
+ * (a URL) — and a fixed default per type until there are enough runs.
+ */
+export function estimateSeconds(mediaType: MediaType, sizeBytes: number | null, stats?: LatencyStats): number {
+  if (!stats || stats.runs < MIN_RUNS_FOR_ESTIMATE || stats.medianMs === null)
+    return DEFAULT_ESTIMATE_SECONDS[mediaType];
+  const ms =
+    sizeBytes !== null && stats.medianMsPerMb !== null
+      ? stats.medianMsPerMb * Math.max(1, sizeBytes / 1e6)
+      : stats.medianMs;
+  return Math.max(1, Math.round(ms / 1000));
 }
 
 export interface AnalysisServiceOptions {
@@ -79,9 +103,13 @@ export interface AnalysisServiceOptions {
   deletedFilesGraceHours?: number;
 }
 
+/** How long one media type's latency medians are reused before they are read again. */
+const LATENCY_STATS_TTL_MS = 60_000;
+
 export class AnalysisService {
   private readonly db: Db;
   private readonly opts: AnalysisServiceOptions;
+  private readonly latency = new LRUCache<string, LatencyStats>({ max: 16, ttl: LATENCY_STATS_TTL_MS });
 
   private readonly batcher: AnalysisInsertBatcher;
 
@@ -192,9 +220,22 @@ export class AnalysisService {
     await this.batcher.drain();
   }
 
-  /** The analysis as its tenant sees it: 404 when unknown or another tenant's, 410 when deleted. */
+  /**
+   * The analysis as its tenant sees it, live or archived (`archivedAt` set): 404 when
+   * unknown or another tenant's, 410 when deleted.
+   */
+  /** The submission's estimate (see estimateSeconds), from this installation's recent runs. */
+  async estimate(mediaType: MediaType, sizeBytes: number | null): Promise<number> {
+    let stats = this.latency.get(mediaType);
+    if (!stats) {
+      stats = await latencyRepository.recent(this.db, mediaType);
+      this.latency.set(mediaType, stats);
+    }
+    return estimateSeconds(mediaType, sizeBytes, stats);
+  }
+
   async get(id: string, tenantId: string): Promise<Analysis> {
-    const a = await analysisRepository.findForTenant(this.db, id, tenantId);
+    const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);
     if (a.status === 'deleted') throw errors.analysisGone(id);
     return a;
@@ -205,21 +246,33 @@ export class AnalysisService {
     return analysisStageRepository.list(this.db, id);
   }
 
+  /** History; with `includeArchived` merged with the archive (archived rows carry `archivedAt`). */
   async list(filter: ListFilter, page: ListPage): Promise<{ items: Analysis[]; total: number }> {
-    const [items, total] = await Promise.all([
-      analysisRepository.list(this.db, filter, page),
+    const withArchive = filter.includeArchived === true;
+    const [items, live, archived] = await Promise.all([
+      withArchive
+        ? archiveRepository.listWithArchived(this.db, filter, page)
+        : analysisRepository.list(this.db, filter, page),
       analysisRepository.count(this.db, filter),
+      withArchive ? archiveRepository.count(this.db, filter) : 0,
     ]);
-    return { items, total };
+    return { items, total: live + archived };
   }
 
-  /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job. */
+  /** In a user move's transaction: an archived analysis goes back live first (results too). */
+  private async restoreIfArchived(trx: Tx, current: Analysis): Promise<void> {
+    if (current.archivedAt && !(await archiveRepository.restore(trx, current.id)))
+      throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${current.id} changed concurrently; try again`);
+  }
+
+  /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job; restored first when archived. */
   async retry(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     const current = await this.get(id, tenantId);
     if (!canTransition(current.status, 'retry')) throw errors.invalidTransition(current.status, 'pending');
     if (current.retryCount >= MAX_RETRIES)
       throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
     return this.db.transaction().execute(async (trx) => {
+      await this.restoreIfArchived(trx, current);
       const jobId = await enqueueProcessAnalysis(
         trx,
         { analysisId: id, correlationId: actor.correlationId ?? current.correlationId },
@@ -252,7 +305,11 @@ export class AnalysisService {
     return this.userTransition(id, tenantId, 'cancel', actor, { completed_at: new Date() });
   }
 
-  /** Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed. */
+  /**
+   * Soft delete: status deleted, deleted_at set, files due for cleanup, waiting job removed.
+   * An archived analysis is restored and deleted like a live one (410 afterwards, audited;
+   * the archive takes it back, deleted, after ARCHIVE_AFTER_DAYS).
+   */
   async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
       await mediaFileRepository.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
@@ -272,6 +329,7 @@ export class AnalysisService {
       throw errors.invalidTransition(current.status, name === 'delete' ? 'deleted' : 'cancelled');
     }
     return this.db.transaction().execute(async (trx) => {
+      await this.restoreIfArchived(trx, current);
       const next = await applyTransition(trx, current, name, patch, actor);
       if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed concurrently; try again`);
       await removeAnalysisJob(trx, id);

@@ -65,6 +65,8 @@ export interface Analysis {
   startedAt: Date | null;
   completedAt: Date | null;
   deletedAt: Date | null;
+  /** Set when the analysis was read from the archive (see archive.service.ts). */
+  archivedAt?: Date | null;
 }
 
 /** The most retries a client may ask for on one analysis (matches the DB CHECK). */
@@ -94,6 +96,8 @@ export interface ListFilter {
   mediaType?: MediaType | undefined;
   dateFrom?: Date | undefined;
   dateTo?: Date | undefined;
+  /** Archived analyses too (merged in order; each carries `archivedAt`). */
+  includeArchived?: boolean | undefined;
 }
 
 /** One page of a history listing. */

@@ -2,28 +2,41 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errors } from '../../domain/errors.ts';
-import { estimateSeconds, type CreateAnalysisInput } from '../../domain/analysis/analysis.service.ts';
+import { AppError, errors } from '../../domain/errors.ts';
+import type { CreateAnalysisInput } from '../../domain/analysis/analysis.service.ts';
 import type { Analysis, MediaType } from '../../domain/analysis/analysis.types.ts';
 import { checkMediaUrl } from '../../net/safe-download.ts';
+import { literalHostVerdict } from '../../net/address-policy.ts';
 import { readMultipart, type ParsedSubmission, type StoredUpload } from '../multipart-submission.ts';
 import { AcceptedSchema, AnalyzeBodySchema, type AnalyzeBody } from '../schemas/media.schemas.ts';
 import { actorOf, problemResponses, statusUrl, type MediaRoutesDeps } from './media.deps.ts';
 
 /** The fields a submission must get right before anything is stored for it. */
-function checkSubmission(body: AnalyzeBody, upload: StoredUpload | null): void {
+function checkSubmission(body: AnalyzeBody, upload: StoredUpload | null, allowHosts: readonly string[]): void {
   if (upload && body.media_url)
     throw errors.validation([{ field: 'media_url', message: 'send either media_url or a file, not both' }]);
   if (!upload && !body.media_url)
     throw errors.validation([{ field: 'media_url', message: 'send media_url or a multipart file' }]);
   if (upload && upload.sizeBytes === 0)
     throw errors.validation([{ field: 'file', message: 'the uploaded file is empty' }]);
+  // The bytes decide, not the name: an executable renamed .mp4 is refused now, and kept nowhere.
+  if (upload && upload.detected.mediaType === 'unknown')
+    throw new AppError(
+      'UNSUPPORTED_MEDIA',
+      `Unrecognised media format (${upload.detected.mime}); send a video, audio file, image or document`,
+    );
   if (body.media_url) {
+    let url: URL;
     try {
-      checkMediaUrl(body.media_url);
+      url = checkMediaUrl(body.media_url);
     } catch (err) {
       throw errors.validation([{ field: 'media_url', message: (err as Error).message }]);
     }
+    // An address written in the URL (127.0.0.1, 169.254.169.254, localhost) is refused now;
+    // names are judged by the download guard after resolution.
+    const verdict = literalHostVerdict(url, allowHosts);
+    if (verdict && !verdict.allowed)
+      throw new AppError('MEDIA_URL_FORBIDDEN', `media_url points to a forbidden address (${verdict.range})`);
   }
 }
 
@@ -48,10 +61,11 @@ async function readSubmission(
 }
 
 export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void {
-  const renderAccepted = (a: Analysis) => ({
+  const renderAccepted = (a: Analysis, estimatedSeconds: number) => ({
     analysis_id: a.id,
     status: 'pending' as const,
-    estimated_time: estimateSeconds(a.mediaType),
+    estimated_seconds: estimatedSeconds,
+    estimated_time: estimatedSeconds,
     message: 'Analysis accepted; poll the status URL for progress.',
     correlation_id: a.correlationId,
     status_url: statusUrl(deps, a.id),
@@ -76,7 +90,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
         if (upload) await deps.storage.remove(upload.relativePath).catch(() => undefined);
       };
       try {
-        checkSubmission(body, upload);
+        checkSubmission(body, upload, deps.downloadAllowHosts ?? []);
         const webhookUrl = body.webhook_url === undefined ? null : await checkCallback(deps, body.webhook_url);
         const input: CreateAnalysisInput = {
           id,
@@ -95,7 +109,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
                 originalFilename: upload.originalFilename,
               }
             : null,
-          mediaType: (body.media_type ?? 'unknown') as MediaType,
+          mediaType: (body.media_type ?? (upload ? upload.detected.mediaType : 'unknown')) as MediaType,
           config: body.config ?? {},
           options: body.options ?? {},
           metadata: (body.metadata ?? {}) as Record<string, unknown>,
@@ -103,11 +117,11 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
           correlationId: request.id,
           createdAt,
         };
+        const estimated = await deps.analyses.estimate(input.mediaType, upload?.sizeBytes ?? null);
+        const render = (a: Analysis) => renderAccepted(a, estimated);
         const key = request.headers['idempotency-key'];
         const idempotency =
-          typeof key === 'string'
-            ? { key, fingerprint: { body, file: upload?.sha256 ?? null }, render: renderAccepted }
-            : undefined;
+          typeof key === 'string' ? { key, fingerprint: { body, file: upload?.sha256 ?? null }, render } : undefined;
         const outcome = await deps.analyses.submit(input, actorOf(request), idempotency);
         if (outcome.kind === 'replayed') {
           await cleanup();
@@ -119,7 +133,7 @@ export function analyzeRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
         }
         const a = outcome.analysis;
         await deps.cache?.bumpGeneration(a.tenantId);
-        return reply.code(202).header('location', statusUrl(deps, a.id)).send(renderAccepted(a));
+        return reply.code(202).header('location', statusUrl(deps, a.id)).send(render(a));
       } catch (err) {
         await cleanup();
         throw err;

@@ -1,6 +1,7 @@
 /**
  * Exports of a finished analysis (mounted under /api/media):
- * `GET /{id}/transcript.{srt|vtt|txt|json}` and `GET /{id}/result.json` (the whole result).
+ * `GET /{id}/transcript.{srt|vtt|txt|json}`, `GET /{id}/shots.{json|csv}`,
+ * `GET /{id}/chapters.{json|csv}` and `GET /{id}/result.json` (the whole result).
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,6 +15,15 @@ import {
   formatTranscript,
   transcriptOf,
 } from '../../domain/export/transcript-format.ts';
+import {
+  CHAPTER_COLUMNS,
+  SHOT_COLUMNS,
+  TIMELINE_CONTENT_TYPES,
+  TIMELINE_FORMATS,
+  chapterRows,
+  formatRows,
+  shotRows,
+} from '../../domain/export/timeline-format.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
 import { ProblemSchema } from '../schemas/media.schemas.ts';
 
@@ -60,6 +70,63 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps)
         .type(TRANSCRIPT_CONTENT_TYPES[format])
         .header('content-disposition', `inline; filename="${a.id}.${format}"`)
         .send(formatTranscript(transcript, format));
+    },
+  );
+
+  const timelineResponse = (what: string) => ({
+    200: {
+      description: what,
+      content: Object.fromEntries(
+        Object.values(TIMELINE_CONTENT_TYPES).map((t) => [t.split(';')[0], { schema: { type: 'string' } }]),
+      ),
+    },
+    ...problems,
+  });
+  const timelineParams = Type.Object({ id: Type.String({ format: 'uuid' }), format: Type.Enum([...TIMELINE_FORMATS]) });
+
+  r.get(
+    '/:id/shots.:format',
+    {
+      schema: {
+        summary: 'The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted',
+        operationId: 'exportShots',
+        tags: ['exports'],
+        params: timelineParams,
+        response: timelineResponse('One row per shot'),
+      },
+    },
+    async (request, reply) => {
+      const a = await load(request.params.id, request.principal.tenantId);
+      const rows = shotRows(a.results);
+      if (!rows) throw new AppError('SHOTS_NOT_FOUND', `Analysis ${a.id} has no shots`);
+      const format = request.params.format;
+      return reply
+        .type(TIMELINE_CONTENT_TYPES[format])
+        .header('content-disposition', `inline; filename="${a.id}-shots.${format}"`)
+        .send(formatRows(a.id, rows, SHOT_COLUMNS, format));
+    },
+  );
+
+  r.get(
+    '/:id/chapters.:format',
+    {
+      schema: {
+        summary: 'The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV',
+        operationId: 'exportChapters',
+        tags: ['exports'],
+        params: timelineParams,
+        response: timelineResponse('One row per chapter'),
+      },
+    },
+    async (request, reply) => {
+      const a = await load(request.params.id, request.principal.tenantId);
+      const rows = chapterRows(a.results);
+      if (!rows) throw new AppError('CHAPTERS_NOT_FOUND', `Analysis ${a.id} has no chapters`);
+      const format = request.params.format;
+      return reply
+        .type(TIMELINE_CONTENT_TYPES[format])
+        .header('content-disposition', `inline; filename="${a.id}-chapters.${format}"`)
+        .send(formatRows(a.id, rows, CHAPTER_COLUMNS, format));
     },
   );
 

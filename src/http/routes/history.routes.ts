@@ -56,7 +56,14 @@ export function historyRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
           `offset paging ends at ${MAX_OFFSET_ROWS} rows; follow pagination.next_cursor to go deeper`,
         );
       }
-      const filter = { tenantId: tenant, status: q.status, mediaType: q.media_type, dateFrom, dateTo };
+      const filter = {
+        tenantId: tenant,
+        status: q.status,
+        mediaType: q.media_type,
+        dateFrom,
+        dateTo,
+        includeArchived: q.include_archived === true,
+      };
       const { items, total } = await deps.analyses.list(filter, {
         sortBy,
         order,

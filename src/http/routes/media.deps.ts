@@ -14,6 +14,8 @@ export interface MediaRoutesDeps {
   storage: Storage;
   authMode: 'api_key' | 'disabled';
   maxUploadBytes: number;
+  /** DOWNLOAD_ALLOW_HOSTS: literal addresses listed here are not refused at submit. */
+  downloadAllowHosts?: readonly string[] | undefined;
   uploadRetentionDays: number;
   cache?: AppCache | undefined;
   /** Requests per key per window (0 = off); Redis-backed when the cache uses Redis. */

@@ -69,6 +69,7 @@ export async function searchRoutes(app: FastifyInstance, deps: SearchRoutesDeps)
         data: result.hits.map((h) => ({
           analysis_id: h.analysis.id,
           media_type: h.analysis.mediaType,
+          original_filename: h.analysis.originalFilename,
           status: h.analysis.status,
           created_at: h.analysis.createdAt.toISOString(),
           result_summary: h.analysis.resultSummary,

@@ -1,6 +1,7 @@
 /**
  * GET /:id (and its older alias GET /status/:id): status, progress and results,
- * cache-aside with a stale fallback.
+ * cache-aside with a stale fallback. An archived analysis answers like a live finished
+ * one plus `archived: true` and `archived_at` (the service reads the archive on a miss).
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -28,7 +29,7 @@ function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): 
     url,
     {
       schema: {
-        summary: 'Status, progress and results of one analysis',
+        summary: 'Status, progress and results of one analysis (archived ones too, marked archived)',
         tags: ['media'],
         params: IdParamsSchema,
         response: { 200: StatusResponseSchema, ...problemResponses },

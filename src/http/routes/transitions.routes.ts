@@ -20,7 +20,7 @@ export function transitionRoutes(app: FastifyInstance, deps: MediaRoutesDeps): v
     {
       method: 'POST',
       url: '/:id/retry',
-      summary: 'Retry a failed or cancelled analysis',
+      summary: 'Retry a failed or cancelled analysis (an archived one is restored from the archive first)',
       action: (id, tenantId, actor) => deps.analyses.retry(id, tenantId, actor),
       code: 200,
     },
@@ -34,7 +34,7 @@ export function transitionRoutes(app: FastifyInstance, deps: MediaRoutesDeps): v
     {
       method: 'DELETE',
       url: '/:id',
-      summary: 'Soft-delete an analysis (its files are cleaned up later)',
+      summary: 'Soft-delete an analysis (its files are cleaned up later; an archived one is restored, then deleted)',
       action: (id, tenantId, actor) => deps.analyses.delete(id, tenantId, actor),
       code: 204,
     },

@@ -76,7 +76,11 @@ export const ProblemSchema = Type.Object(
 export const AcceptedSchema = Type.Object({
   analysis_id: Type.String({ format: 'uuid' }),
   status: Type.Literal('pending'),
-  estimated_time: Type.Integer({ description: 'Rough processing estimate in seconds' }),
+  estimated_seconds: Type.Integer({
+    description:
+      "Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs",
+  }),
+  estimated_time: Type.Integer({ description: 'Deprecated: the same value as estimated_seconds' }),
   message: Type.String(),
   correlation_id: Type.String(),
   status_url: Type.String(),
@@ -84,6 +88,16 @@ export const AcceptedSchema = Type.Object({
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Nullable(Type.String({ format: 'date-time' }));
+
+/** Present only on an analysis read from the archive. */
+const ArchiveFieldsSchema = {
+  archived: Type.Optional(
+    Type.Boolean({ description: 'true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise' }),
+  ),
+  archived_at: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When it was archived; absent when not archived' }),
+  ),
+};
 
 export const StatusResponseSchema = Type.Object({
   analysis_id: Type.String({ format: 'uuid' }),
@@ -107,6 +121,7 @@ export const StatusResponseSchema = Type.Object({
   retry_count: Type.Integer(),
   metadata: Type.Object({}, { additionalProperties: true }),
   ...StageFieldsSchema,
+  ...ArchiveFieldsSchema,
 });
 
 export const HistoryItemSchema = Type.Object({
@@ -123,6 +138,7 @@ export const HistoryItemSchema = Type.Object({
   error_code: Nullable(Type.String()),
   partial: Type.Boolean({ description: 'Completed, but an optional stage failed (status lists which)' }),
   retry_count: Type.Integer(),
+  ...ArchiveFieldsSchema,
 });
 
 export const HistoryQuerySchema = Type.Object(
@@ -136,6 +152,13 @@ export const HistoryQuerySchema = Type.Object(
     sort_by: Type.Optional(Type.Enum([...SORT_COLUMNS], { default: 'created_at' })),
     order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'desc' })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    include_archived: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Also list archived analyses (marked `archived: true`), merged in the same order; paging and cursors span both',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

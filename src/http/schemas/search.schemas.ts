@@ -41,6 +41,7 @@ export const SearchResponseSchema = Type.Object({
     Type.Object({
       analysis_id: Type.String(),
       media_type: Type.String(),
+      original_filename: Nullable(Type.String()),
       status: Type.String(),
       created_at: Type.String({ format: 'date-time' }),
       result_summary: Nullable(Type.String()),

@@ -19,9 +19,6 @@ import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import { EXTRACTED_NOTE, extractedAnswer, where } from './extracted-answer.ts';
 
-export const NO_MODEL_NOTE =
-  'No model provider is configured, so no model answered the prompt. The summary below is extracted from what the local stages found (transcript, on-screen text, document text).';
-
 /** Longest image side sent to a model. */
 const IMAGE_MAX_SIDE = 1280;
 
@@ -114,7 +111,7 @@ export const answerStage: Stage = {
         provider: null,
         model: null,
         text: extracted.text,
-        note: `${NO_MODEL_NOTE} ${EXTRACTED_NOTE}`,
+        note: EXTRACTED_NOTE,
         generated: false,
         quotes: extracted.quotes,
         facts: extracted.facts,

@@ -8,7 +8,7 @@ import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
 
 export const EXTRACTED_NOTE =
-  'No model provider is configured, so nothing here is generated: these are the passages of the media most similar to the prompt, quoted with their times or pages, and facts the local stages measured.';
+  'No model provider is configured, so no model answered the prompt and nothing here is generated: these are the passages of the media most similar to the prompt, quoted with their times or pages, and facts the local stages measured.';
 const QUOTES = 3;
 
 export interface Quote {

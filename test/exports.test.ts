@@ -1,0 +1,84 @@
+/**
+ * Exports through the real app: shots and chapters as CSV and JSON from a stored result,
+ * the catalogue's 404 when a result has none, and tenant isolation.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
+import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
+
+let t: TestApp;
+const actor = { id: 'test', ip: null, correlationId: null };
+
+before(async () => {
+  t = await createTestApp();
+});
+after(async () => {
+  await t.close();
+});
+
+async function completed(results: Record<string, unknown>): Promise<string> {
+  const a = await t.analyses.create(
+    {
+      tenantId: t.tenantA.tenant,
+      prompt: 'p',
+      sourceUrl: 'https://example.com/talk.mp4',
+      upload: null,
+      mediaType: 'video',
+      config: {},
+      options: {},
+      metadata: {},
+      correlationId: 'c',
+    },
+    actor,
+  );
+  const started = await t.db.db.transaction().execute((trx) => applyTransition(trx, a, 'start', {}, actor));
+  await t.db.db
+    .transaction()
+    .execute((trx) =>
+      applyTransition(trx, started!, 'complete', { results: JSON.stringify(results), progress: 100 }, actor),
+    );
+  return a.id;
+}
+
+const get = (url: string, key = t.tenantA.key) => t.app.inject({ url, headers: auth(key) });
+
+test('shots and chapters as CSV and JSON; 404 with a code when a result has none; other tenants 404', async () => {
+  const id = await completed({
+    shots: {
+      status: 'completed',
+      count: 2,
+      items: [
+        { index: 0, start: 0, end: 4, cut_score: 100, keyframe_seconds: 1 },
+        { index: 1, start: 4, end: 9, cut_score: 31.5, keyframe_seconds: 6 },
+      ],
+      threshold: 10,
+      pass_ms: 5,
+    },
+    objects: { per_shot: [{ shot: 1, start: 4, end: 9, labels: [{ label: 'boat', count: 3 }] }] },
+    understanding: { chapters: [{ start: 0, end: 150, title: 'Harbour, boats and "the tide"' }] },
+  });
+  const csv = await get(`/api/media/${id}/shots.csv`);
+  assert.equal(csv.statusCode, 200, csv.body);
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  const rows = parse(csv.body, { columns: true }) as Array<Record<string, string>>;
+  assert.deepEqual(
+    rows.map((r) => [r.start, r.end, r.objects]),
+    [
+      ['0', '4', ''],
+      ['4', '9', '3 boat'],
+    ],
+  );
+  const chapters = await get(`/api/v1/media/${id}/chapters.json`);
+  assert.equal(chapters.statusCode, 200);
+  assert.deepEqual(chapters.json().items, [{ index: 0, start: 0, end: 150, title: 'Harbour, boats and "the tide"' }]);
+  assert.equal((await get(`/api/media/${id}/shots.json`, t.tenantB.key)).statusCode, 404);
+  assert.equal((await get(`/api/media/${id}/shots.xml`)).statusCode, 400);
+
+  const plain = await completed({ summary: 'no pictures here' });
+  const none = await get(`/api/media/${plain}/shots.csv`);
+  assert.equal(none.statusCode, 404);
+  assert.equal(none.json().code, 'SHOTS_NOT_FOUND');
+  assert.equal((await get(`/api/media/${plain}/chapters.csv`)).json().code, 'CHAPTERS_NOT_FOUND');
+});
