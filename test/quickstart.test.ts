@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { waitFor } from './helpers/app.ts';
 import { freePort } from './helpers/net.ts';
 
@@ -81,6 +81,16 @@ test('start on embedded defaults: health, admin key, analyze → completed, SIGT
     assert.match(status.result_summary, /plain text notes/);
     const ready = await fetch(`${base}/health/ready`);
     assert.equal(ready.status, 200);
+    // An operator command beside the running service uses its embedded PostgreSQL
+    // (it used to try to start a second one on the taken port and fail).
+    const cli = spawnSync(process.execPath, ['src/main/cli.ts', 'keys', 'list'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`);
+    assert.match(cli.stdout, /admin/i);
+    assert.equal((await fetch(`${base}/health`)).status, 200, 'the service and its database are still up');
   } finally {
     child.kill('SIGTERM');
   }

