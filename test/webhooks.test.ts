@@ -18,11 +18,12 @@ import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { webhookEndpointRepository } from '../src/persistence/webhook-endpoint.repository.ts';
 import { analysisStageRepository } from '../src/persistence/analysis-stage.repository.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
+import { generateSecret } from '../src/domain/webhook/webhook.policy.ts';
 import { createWebhookSender, type WebhookSender } from '../src/net/webhook-sender.ts';
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { AppError } from '../src/domain/errors.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
 
 const TIMEOUT_MS = 600;
 const actor: Actor = { id: 'test', ip: null, correlationId: null };
@@ -196,6 +197,68 @@ test('Retry-After moves the next attempt later', async () => {
   await waitFor(async () => receiver.at('/busy').length >= 2 || null, 10_000);
   const [a, b] = receiver.at('/busy');
   assert.ok(b!.receivedAt - a!.receivedAt >= 1900, `waited ${b!.receivedAt - a!.receivedAt} ms`);
+});
+
+// Found by bench/webhooks.bench.ts: the claim's candidates were the oldest due rows, so a
+// slow receiver's backlog filled every window and a healthy receiver waited for it to drain.
+test("a slow receiver's backlog does not hold up another receiver", { timeout: 60_000 }, async () => {
+  const SLOW = 48;
+  receiver.on('/hol-slow', () => ({ status: 204, delayMs: 400 }));
+  await service.create('t-hol-slow', { url: receiver.url('/hol-slow') });
+  await service.create('t-hol-fast', { url: receiver.url('/hol-fast') });
+  const started: Analysis[] = [];
+  for (let i = 0; i < SLOW; i++) {
+    const a = (await analysisRepository.findById(db.db, await newAnalysis('t-hol-slow')))!;
+    started.push(
+      (await db.db
+        .transaction()
+        .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date() }, actor)))!,
+    );
+  }
+  // The whole backlog becomes due at once.
+  await db.db.transaction().execute(async (trx) => {
+    for (const a of started) await applyTransition(trx, a, 'complete', { progress: 100 }, actor);
+  });
+  await waitFor(async () => receiver.at('/hol-slow').length >= 2 || null);
+  await finish(await newAnalysis('t-hol-fast'));
+  await waitFor(async () => receiver.at('/hol-fast').length > 0 || null, 30_000);
+  // 4 at a time, 400 ms each: the backlog takes ~5 s; the other receiver must not wait for it.
+  const slowBefore = receiver.at('/hol-slow').length;
+  assert.ok(slowBefore < SLOW / 2, `the fast receiver was served after ${slowBefore}/${SLOW} slow deliveries`);
+  await waitFor(async () => receiver.at('/hol-slow').length >= SLOW || null, 30_000);
+});
+
+// Found by bench/webhooks.bench.ts: the sender's pool held 8 sockets per origin, so endpoints
+// sharing a host waited behind a slow one's sends, their timeout running while they waited.
+test('endpoints on one host do not wait for sockets behind a slow one', async () => {
+  receiver.on('/host-slow', () => ({ status: 204, delayMs: 1500 }));
+  const s = createWebhookSender({
+    allowHosts: ['127.0.0.1'],
+    timeoutMs: 5000,
+    maxResponseBytes: 2048,
+    concurrency: 16,
+  });
+  const secrets = { current: generateSecret(), previous: null };
+  const req = (path: string, i: number) => ({
+    url: receiver.url(path),
+    messageId: `msg_host${i}`,
+    body: '{}',
+    secrets,
+    now: new Date(),
+  });
+  try {
+    const slow = Array.from({ length: 12 }, (_, i) => s.send(req('/host-slow', i)));
+    // The old pool's 8 sockets are all busy now.
+    await waitFor(async () => receiver.at('/host-slow').length >= 8 || null);
+    const t0 = performance.now();
+    const fast = await s.send(req('/host-fast', 99));
+    const ms = performance.now() - t0;
+    assert.equal(fast.statusCode, 204);
+    assert.ok(ms < 1000, `the other endpoint's send took ${Math.round(ms)} ms`);
+    await Promise.all(slow);
+  } finally {
+    await s.close();
+  }
 });
 
 test('receivers that hang, flood or redirect are cut off and logged', async () => {

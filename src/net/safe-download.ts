@@ -54,8 +54,11 @@ async function resolveChecked(hostname: string): Promise<{ address: string; fami
   return answers[0]!;
 }
 
-/** An undici dispatcher whose every connection is checked against the address policy. */
-export function createGuardedAgent(policy: Pick<DownloadPolicy, 'allowHosts' | 'timeoutMs'>): Agent {
+/**
+ * An undici dispatcher whose every connection is checked against the address policy.
+ * `connections` caps the sockets per origin (host and port); requests beyond it queue.
+ */
+export function createGuardedAgent(policy: Pick<DownloadPolicy, 'allowHosts' | 'timeoutMs'>, connections = 8): Agent {
   const base = buildConnector({ timeout: Math.min(policy.timeoutMs, 30_000) });
   const connect: buildConnector.connector = (opts, cb) => {
     const port = opts.port || (opts.protocol === 'https:' ? '443' : '80');
@@ -71,7 +74,7 @@ export function createGuardedAgent(policy: Pick<DownloadPolicy, 'allowHosts' | '
       (err: unknown) => cb(err instanceof Error ? err : new Error(String(err)), null),
     );
   };
-  return new Agent({ connect, connections: 8 });
+  return new Agent({ connect, connections });
 }
 
 /** Validate the shape of a client-provided media URL (scheme, no credentials). */

@@ -166,12 +166,24 @@ export interface WebhookSender {
   close(): Promise<void>;
 }
 
+/** Sockets per receiver origin when the caller does not say how many sends it runs at once. */
+const DEFAULT_CONNECTIONS = 32;
+
 export function createWebhookSender(cfg: {
   allowHosts: readonly string[];
   timeoutMs: number;
   maxResponseBytes: number;
+  /**
+   * The most sends this process runs at once (WEBHOOK_CONCURRENCY). Endpoints on one host
+   * share its sockets, so the pool holds that many: with fewer, a slow endpoint's sends
+   * hold every socket and the other endpoints on the host wait (their timeout running).
+   */
+  concurrency?: number;
 }): WebhookSender {
-  const agent = createGuardedAgent({ allowHosts: cfg.allowHosts, timeoutMs: cfg.timeoutMs });
+  const agent = createGuardedAgent(
+    { allowHosts: cfg.allowHosts, timeoutMs: cfg.timeoutMs },
+    cfg.concurrency ?? DEFAULT_CONNECTIONS,
+  );
   const opts: SenderOptions = { agent, timeoutMs: cfg.timeoutMs, maxResponseBytes: cfg.maxResponseBytes };
   return {
     send: (req) => sendWebhook(req, opts),

@@ -72,11 +72,23 @@ export const webhookDeliveryRepository = {
    * Claim due deliveries for sending: lock candidates (skipping rows another dispatcher
    * holds), let `pick` choose within per-endpoint limits, and lease the chosen ones for
    * `leaseSeconds` — a dispatcher killed mid-send leaves a lease that simply expires.
+   * Receivers the caller has at their limit (`busyEndpoints`, and `busyUrls` for a
+   * request's own webhook_url) are left out of the candidates: otherwise one slow
+   * receiver's backlog, being the oldest due rows, fills every candidate window and no
+   * other receiver is sent anything until that backlog drains.
    */
   async claimDue(
     db: Kysely<Database>,
-    opts: { candidates: number; leaseSeconds: number; pick: (rows: WebhookDelivery[]) => WebhookDelivery[] },
+    opts: {
+      candidates: number;
+      leaseSeconds: number;
+      pick: (rows: WebhookDelivery[]) => WebhookDelivery[];
+      busyEndpoints?: readonly string[];
+      busyUrls?: readonly string[];
+    },
   ): Promise<ClaimedDelivery[]> {
+    const busyEndpoints = [...(opts.busyEndpoints ?? [])];
+    const busyUrls = [...(opts.busyUrls ?? [])];
     return db.transaction().execute(async (trx) => {
       const rows = await sql<Record<string, unknown>>`
         SELECT d.* FROM webhook_deliveries d
@@ -84,6 +96,8 @@ export const webhookDeliveryRepository = {
           AND (d.lease_until IS NULL OR d.lease_until < now())
           AND (d.endpoint_id IS NULL
                OR EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled))
+          AND (d.endpoint_id IS NULL OR d.endpoint_id <> ALL(${busyEndpoints}::uuid[]))
+          AND (d.endpoint_id IS NOT NULL OR d.url <> ALL(${busyUrls}::text[]))
         ORDER BY d.next_attempt_at, d.id
         LIMIT ${opts.candidates}
         FOR UPDATE SKIP LOCKED`.execute(trx);

@@ -61,8 +61,10 @@ const DISABLE_CHECK_MS = 60_000;
 /** Candidates locked per claim, as a multiple of the free slots (room to skip busy endpoints). */
 const CANDIDATE_FACTOR = 4;
 
+const URL_KEY_PREFIX = 'url:';
+
 function receiverKey(d: Pick<WebhookDelivery, 'endpointId' | 'url'>): string {
-  return d.endpointId ?? `url:${d.url}`;
+  return d.endpointId ?? `${URL_KEY_PREFIX}${d.url}`;
 }
 
 /**
@@ -108,9 +110,13 @@ export function startWebhookDispatcher(opts: DispatcherOptions): DispatcherHandl
         again = false;
         const free = opts.concurrency - total;
         if (stopped || free <= 0) break;
+        // Receivers at their limit are not candidates, so their backlog cannot crowd out the others.
+        const busy = [...inFlight].filter(([, n]) => n >= opts.perEndpoint).map(([key]) => key);
         const claimed = await webhookDeliveryRepository.claimDue(db, {
           candidates: Math.min(200, free * CANDIDATE_FACTOR),
           leaseSeconds: opts.leaseSeconds,
+          busyEndpoints: busy.filter((k) => !k.startsWith(URL_KEY_PREFIX)),
+          busyUrls: busy.filter((k) => k.startsWith(URL_KEY_PREFIX)).map((k) => k.slice(URL_KEY_PREFIX.length)),
           pick: (rows) => pickWithinLimits(rows, inFlight, free, opts.perEndpoint),
         });
         for (const d of claimed) start(d);
