@@ -6,13 +6,17 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient } from '../api.ts';
-import { ArtifactImage, useArtifactUrl } from '../components/artifact-image.tsx';
+import { ACTIVE, Actions } from '../components/analysis-actions.tsx';
+import { ArtifactImage } from '../components/artifact-image.tsx';
 import { Detections } from '../components/detections.tsx';
+import { Downloads } from '../components/downloads.tsx';
 import { Facts } from '../components/facts.tsx';
+import { MediaView } from '../components/media-view.tsx';
+import { Moderation } from '../components/moderation.tsx';
 import { StageProgress, useLiveStatus } from '../components/progress.tsx';
 import { Timeline } from '../components/timeline.tsx';
 import { TranscriptView } from '../components/transcript.tsx';
-import { bytes, clock, when } from '../format.ts';
+import { clock, when } from '../format.ts';
 import {
   answerParts,
   artifactLookup,
@@ -25,11 +29,7 @@ import {
   stageTimings,
   timeline,
 } from '../results-model.ts';
-import { navigate } from '../router.ts';
-import { saveBlob, toSrt, toVtt } from '../subtitles.ts';
 import type { AnalysisStatusBody, Artifact } from '../types.ts';
-
-const ACTIVE = new Set(['pending', 'processing']);
 
 type Load =
   | { state: 'loading' }
@@ -295,250 +295,5 @@ function Loaded(props: {
         </div>
       </div>
     </article>
-  );
-}
-
-function MediaView(props: {
-  api: ApiClient;
-  kind: string;
-  source: Artifact | null;
-  results: AnalysisStatusBody['results'];
-  onMedia: (el: HTMLMediaElement | null) => void;
-  startAt: { current: number };
-}) {
-  const src = useArtifactUrl(props.api, props.source?.url ?? null);
-  const ref = useRef<HTMLMediaElement | null>(null);
-  useEffect(() => {
-    props.onMedia(ref.current);
-    const el = ref.current;
-    if (!el) return;
-    const jump = () => {
-      if (props.startAt.current > 0) el.currentTime = props.startAt.current;
-    };
-    el.addEventListener('loadedmetadata', jump, { once: true });
-    return () => el.removeEventListener('loadedmetadata', jump);
-  }, [src]);
-  if (!props.source) return <p class="muted">The source media is not stored (it may have expired).</p>;
-  if (!src) return <p aria-live="polite">Loading media…</p>;
-  const mime = props.source.mime_type ?? '';
-  if (props.kind === 'video' || mime.startsWith('video/'))
-    return (
-      <video
-        ref={(el) => {
-          ref.current = el;
-        }}
-        class="player"
-        src={src}
-        controls
-        preload="metadata"
-        data-testid="player"
-        aria-label="Media player"
-      />
-    );
-  if (props.kind === 'audio' || mime.startsWith('audio/'))
-    return (
-      <audio
-        ref={(el) => {
-          ref.current = el;
-        }}
-        class="player"
-        src={src}
-        controls
-        preload="metadata"
-        data-testid="player"
-        aria-label="Media player"
-      />
-    );
-  if (props.kind === 'image' || mime.startsWith('image/'))
-    return <img class="player" src={src} alt="The analysed image" />;
-  const doc = props.results?.document;
-  return (
-    <div class="document">
-      {doc?.title && <h2>{String(doc.title)}</h2>}
-      {typeof doc?.pages === 'number' && <p class="muted">{doc.pages} pages</p>}
-      {doc?.text_preview && <pre class="doc-text">{String(doc.text_preview)}</pre>}
-    </div>
-  );
-}
-
-function Actions({ api, status, onChanged }: { api: ApiClient; status: AnalysisStatusBody; onChanged: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
-  const run = async (fn: () => Promise<unknown>, after?: () => void) => {
-    setError(null);
-    try {
-      await fn();
-      (after ?? onChanged)();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-  const id = status.analysis_id;
-  return (
-    <div class="actions">
-      {(status.status === 'failed' || status.status === 'cancelled') && (
-        <button type="button" onClick={() => void run(() => api.retry(id))}>
-          Retry
-        </button>
-      )}
-      {ACTIVE.has(status.status) && (
-        <button type="button" onClick={() => void run(() => api.cancel(id))}>
-          Cancel
-        </button>
-      )}
-      {!confirming ? (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete
-        </button>
-      ) : (
-        <span role="group" aria-label="Confirm delete">
-          <span>Delete this analysis and its files? </span>
-          <button
-            type="button"
-            class="danger"
-            onClick={() =>
-              void run(
-                () => api.remove(id),
-                () => navigate('/library'),
-              )
-            }
-          >
-            Yes, delete
-          </button>{' '}
-          <button type="button" onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </span>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function Downloads({ api, status, artifacts }: { api: ApiClient; status: AnalysisStatusBody; artifacts: Artifact[] }) {
-  const [error, setError] = useState<string | null>(null);
-  const base = (status.original_filename ?? status.analysis_id).replace(/\.[^.]+$/, '');
-  const transcript = status.results?.transcript;
-  const get = async (path: string, name: string, fallback: () => Blob | null) => {
-    setError(null);
-    try {
-      saveBlob(await api.blob(path), name);
-    } catch (err) {
-      const alt = err instanceof ApiError && err.status === 404 ? fallback() : null;
-      if (alt) saveBlob(alt, name);
-      else setError((err as Error).message);
-    }
-  };
-  const id = encodeURIComponent(status.analysis_id);
-  return (
-    <section aria-labelledby="dl-title">
-      <h2 id="dl-title">Downloads</h2>
-      <ul class="downloads">
-        <li>
-          <button
-            type="button"
-            class="link"
-            onClick={() =>
-              void get(
-                `/api/media/${id}/export?format=json`,
-                `${base}.json`,
-                () => new Blob([JSON.stringify(status, null, 2)], { type: 'application/json' }),
-              )
-            }
-          >
-            JSON
-          </button>
-        </li>
-        {transcript?.segments && transcript.segments.length > 0 && (
-          <>
-            <li>
-              <button
-                type="button"
-                class="link"
-                onClick={() =>
-                  void get(
-                    `/api/media/${id}/export?format=srt`,
-                    `${base}.srt`,
-                    () => new Blob([toSrt(transcript)], { type: 'application/x-subrip' }),
-                  )
-                }
-              >
-                SRT subtitles
-              </button>
-            </li>
-            <li>
-              <button
-                type="button"
-                class="link"
-                onClick={() =>
-                  void get(
-                    `/api/media/${id}/export?format=vtt`,
-                    `${base}.vtt`,
-                    () => new Blob([toVtt(transcript)], { type: 'text/vtt' }),
-                  )
-                }
-              >
-                WebVTT subtitles
-              </button>
-            </li>
-          </>
-        )}
-      </ul>
-      {artifacts.length > 0 && (
-        <details>
-          <summary>Artifacts ({artifacts.length})</summary>
-          <ul class="downloads">
-            {artifacts.map((a) => (
-              <li key={a.id}>
-                <button type="button" class="link" onClick={() => void get(a.url, a.name, () => null)}>
-                  {a.name}
-                </button>{' '}
-                <span class="muted">
-                  {a.area} · {bytes(a.size_bytes)}
-                </span>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-    </section>
-  );
-}
-
-/** The moderation verdict and the strongest frame; the per-frame scores stay in the JSON download. */
-function Moderation({ value, onSeek }: { value: unknown; onSeek: (s: number) => void }) {
-  const m = value as {
-    status?: string;
-    verdict?: string;
-    strongest?: { seconds: number; class: string; score: number } | null;
-    notes?: string[];
-    error?: { message?: string };
-  };
-  if (!m || typeof m !== 'object' || (!m.verdict && !m.status)) return <Facts value={value} />;
-  return (
-    <div data-testid="moderation">
-      <p>
-        Verdict: <strong class={`verdict v-${m.verdict ?? 'unknown'}`}>{m.verdict ?? m.status}</strong>
-      </p>
-      {m.strongest && (
-        <p>
-          Strongest: {m.strongest.class} {Math.round(m.strongest.score * 100)}% at{' '}
-          <button type="button" class="cite" onClick={() => onSeek(m.strongest!.seconds)}>
-            {clock(m.strongest.seconds)}
-          </button>
-        </p>
-      )}
-      {m.error?.message && <p class="error">{m.error.message}</p>}
-      {m.notes && m.notes.length > 0 && <p class="muted">{m.notes.join(' ')}</p>}
-    </div>
   );
 }
