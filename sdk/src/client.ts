@@ -8,78 +8,23 @@
  *   const done = await ma.wait(analysis_id, { onProgress: (e) => console.log(e.progress) });
  */
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths, components } from './schema.ts';
+import type { paths } from './schema.ts';
 import { streamEvents, StreamHttpError, type StreamEvent } from './sse.ts';
-import { verifyWebhook, type WebhookPayload } from './webhooks.ts';
-
-type JsonOf<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends number> = paths[P][M] extends {
-  responses: { [K in S]: { content: { 'application/json': infer T } } };
-}
-  ? T
-  : never;
-
-export type Accepted = JsonOf<'/api/media/analyze', 'post', 202>;
-export type AnalysisStatus = JsonOf<'/api/media/{id}', 'get', 200>;
-export type HistoryPage = JsonOf<'/api/media/history', 'get', 200>;
-export type HistoryItem = HistoryPage['data'][number];
-export type WebhookEndpoint = JsonOf<'/api/webhooks/{id}', 'get', 200>;
-export type WebhookEndpointWithSecret = JsonOf<'/api/webhooks', 'post', 201>;
-export type WebhookDelivery = JsonOf<'/api/webhook-deliveries/{deliveryId}', 'get', 200>;
-export type AnalyzeJson = NonNullable<
-  paths['/api/media/analyze']['post']['requestBody']
->['content']['application/json'];
-export type Problem = components['schemas'] extends { Problem: infer P } ? P : Record<string, unknown>;
-
-/** A problem+json answer (RFC 9457) as an exception: `code` is the service's stable error code. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly problem: Record<string, unknown>;
-  constructor(status: number, problem: Record<string, unknown>) {
-    const code = typeof problem.code === 'string' ? problem.code : `HTTP_${status}`;
-    super(`${code}: ${String(problem.detail ?? problem.title ?? 'request failed')}`);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.problem = problem;
-  }
-}
-
-export interface ClientOptions {
-  baseUrl: string;
-  apiKey?: string | undefined;
-  fetch?: typeof fetch;
-  /** Sent as User-Agent in Node. */
-  userAgent?: string;
-}
-
-export interface AnalyzeInput {
-  /** A path on disk (Node; streamed, not read into memory) or a Blob/File. */
-  file?: string | Blob;
-  /** Or a media URL the service downloads. */
-  url?: string;
-  prompt: string;
-  options?: Record<string, unknown>;
-  config?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-  mediaType?: AnalyzeJson['media_type'];
-  /** Called back when this analysis ends, signed with the tenant's secret (`webhooks.rotateTenantSecret`). */
-  webhookUrl?: string;
-  idempotencyKey?: string;
-  /** Bytes sent so far / total (file uploads). */
-  onUploadProgress?: (sent: number, total: number) => void;
-  signal?: AbortSignal;
-}
-
-export interface WaitOptions {
-  onProgress?: (e: { status: string; progress: number; event: string; data: Record<string, unknown> }) => void;
-  signal?: AbortSignal;
-  /** Poll interval when the event stream is not available (default 2 s). */
-  pollIntervalMs?: number;
-}
+import { multipartStream, toBlob } from './multipart.ts';
+import {
+  ApiError,
+  type Accepted,
+  type AnalysisStatus,
+  type AnalyzeInput,
+  type ClientOptions,
+  type HistoryItem,
+  type AnalyzeJson,
+  type Unwrapped,
+  type WaitOptions,
+} from './types.ts';
+import { WebhooksApi } from './webhooks-api.ts';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'deleted']);
-type Unwrapped<T> = { data?: T; error?: unknown; response: Response };
 
 export class MediaAnalysis {
   readonly baseUrl: string;
@@ -264,145 +209,4 @@ export class MediaAnalysis {
     }
     return text;
   }
-}
-
-export class WebhooksApi {
-  private readonly http: Client<paths>;
-  private readonly unwrap: <T>(r: Unwrapped<T>) => T;
-
-  constructor(http: Client<paths>, unwrap: <T>(r: Unwrapped<T>) => T) {
-    this.http = http;
-    this.unwrap = unwrap;
-  }
-
-  /** Register an endpoint; the returned `secret` is shown only here. */
-  async create(body: paths['/api/webhooks']['post']['requestBody']['content']['application/json']) {
-    return this.unwrap(await this.http.POST('/api/webhooks', { body }));
-  }
-
-  async list(): Promise<WebhookEndpoint[]> {
-    return this.unwrap(await this.http.GET('/api/webhooks')).data;
-  }
-
-  async update(
-    id: string,
-    body: NonNullable<paths['/api/webhooks/{id}']['patch']['requestBody']>['content']['application/json'],
-  ) {
-    return this.unwrap(await this.http.PATCH('/api/webhooks/{id}', { params: { path: { id } }, body }));
-  }
-
-  async delete(id: string): Promise<void> {
-    const r = await this.http.DELETE('/api/webhooks/{id}', { params: { path: { id } } });
-    if (!r.response.ok) throw new ApiError(r.response.status, (r.error as Record<string, unknown>) ?? {});
-  }
-
-  async rotateSecret(id: string, graceSeconds?: number) {
-    return this.unwrap(
-      await this.http.POST('/api/webhooks/{id}/rotate-secret', {
-        params: { path: { id } },
-        body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
-      }),
-    );
-  }
-
-  /**
-   * Create (or rotate) the tenant's secret that signs callbacks to a request's own
-   * `webhookUrl`; shown once. The old one keeps verifying for `graceSeconds`.
-   */
-  async rotateTenantSecret(graceSeconds?: number) {
-    return this.unwrap(
-      await this.http.POST('/api/webhooks/tenant-secret', {
-        body: graceSeconds === undefined ? {} : { grace_seconds: graceSeconds },
-      }),
-    );
-  }
-
-  async test(id: string): Promise<WebhookDelivery> {
-    return this.unwrap(await this.http.POST('/api/webhooks/{id}/test', { params: { path: { id } } }));
-  }
-
-  /** The delivery log: one endpoint's, or the tenant's (optionally one analysis's). */
-  async deliveries(
-    opts: { endpointId?: string; analysisId?: string; limit?: number; cursor?: string } = {},
-  ): Promise<{ data: WebhookDelivery[]; next_cursor: string | null }> {
-    const query = {
-      ...(opts.limit ? { limit: opts.limit } : {}),
-      ...(opts.cursor ? { cursor: opts.cursor } : {}),
-      ...(opts.analysisId ? { analysis_id: opts.analysisId } : {}),
-    };
-    if (opts.endpointId)
-      return this.unwrap(
-        await this.http.GET('/api/webhooks/{id}/deliveries', { params: { path: { id: opts.endpointId }, query } }),
-      );
-    return this.unwrap(await this.http.GET('/api/webhook-deliveries', { params: { query } }));
-  }
-
-  async redeliver(deliveryId: string): Promise<WebhookDelivery> {
-    return this.unwrap(
-      await this.http.POST('/api/webhook-deliveries/{deliveryId}/redeliver', { params: { path: { deliveryId } } }),
-    );
-  }
-
-  /** Verify a received webhook (Standard Webhooks); throws when the signature or timestamp is wrong. */
-  verify(
-    headers: Record<string, string | string[] | undefined> | Headers,
-    rawBody: string,
-    secret: string,
-  ): WebhookPayload {
-    return verifyWebhook(headers, rawBody, secret);
-  }
-}
-
-async function toBlob(file: string | Blob): Promise<{ blob: Blob; name: string }> {
-  if (typeof file !== 'string') return { blob: file, name: (file as File).name ?? 'upload' };
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  return { blob: await fs.openAsBlob(file), name: path.basename(file) };
-}
-
-/** A multipart/form-data body as a stream with a known length, counting bytes as they go out. */
-export function multipartStream(
-  fields: Record<string, string>,
-  file: Blob,
-  filename: string,
-  onProgress?: (sent: number, total: number) => void,
-): { stream: ReadableStream<Uint8Array>; length: number; boundary: string } {
-  const boundary = `----media-analysis-${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
-  const enc = new TextEncoder();
-  const quoted = (s: string) => s.replace(/["\r\n\\]/g, '_');
-  let head = '';
-  for (const [k, v] of Object.entries(fields))
-    head += `--${boundary}\r\ncontent-disposition: form-data; name="${quoted(k)}"\r\n\r\n${v}\r\n`;
-  head += `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${quoted(filename)}"\r\ncontent-type: ${file.type || 'application/octet-stream'}\r\n\r\n`;
-  const headBytes = enc.encode(head);
-  const tailBytes = enc.encode(`\r\n--${boundary}--\r\n`);
-  const length = headBytes.length + file.size + tailBytes.length;
-  let sent = 0;
-  const reader = file.stream().getReader();
-  let stage: 'head' | 'file' | 'done' = 'head';
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (stage === 'head') {
-        stage = 'file';
-        controller.enqueue(headBytes);
-        sent += headBytes.length;
-      } else if (stage === 'file') {
-        const { value, done } = await reader.read();
-        if (done) {
-          stage = 'done';
-          controller.enqueue(tailBytes);
-          sent += tailBytes.length;
-        } else {
-          controller.enqueue(value);
-          sent += value.length;
-        }
-      } else {
-        controller.close();
-        return;
-      }
-      onProgress?.(Math.min(sent, length), length);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { stream, length, boundary };
 }

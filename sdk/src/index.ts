@@ -1,5 +1,8 @@
 /** The media-analysis TypeScript SDK. */
-export { MediaAnalysis, WebhooksApi, ApiError, multipartStream } from './client.ts';
+export { MediaAnalysis } from './client.ts';
+export { WebhooksApi } from './webhooks-api.ts';
+export { multipartStream } from './multipart.ts';
+export { ApiError } from './types.ts';
 export type {
   Accepted,
   AnalysisStatus,
@@ -12,7 +15,7 @@ export type {
   WebhookDelivery,
   WebhookEndpoint,
   WebhookEndpointWithSecret,
-} from './client.ts';
+} from './types.ts';
 export { streamEvents, StreamHttpError, type StreamEvent } from './sse.ts';
 export { verifyWebhook, type WebhookPayload } from './webhooks.ts';
 export type { paths, components } from './schema.ts';

@@ -1,0 +1,73 @@
+/**
+ * The SDK's public types: response bodies picked from the generated OpenAPI `paths`, the
+ * client's options, and `ApiError` (a problem+json answer as an exception).
+ */
+import type { paths, components } from './schema.ts';
+
+type JsonOf<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends number> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+
+export type Accepted = JsonOf<'/api/media/analyze', 'post', 202>;
+export type AnalysisStatus = JsonOf<'/api/media/{id}', 'get', 200>;
+export type HistoryPage = JsonOf<'/api/media/history', 'get', 200>;
+export type HistoryItem = HistoryPage['data'][number];
+export type WebhookEndpoint = JsonOf<'/api/webhooks/{id}', 'get', 200>;
+export type WebhookEndpointWithSecret = JsonOf<'/api/webhooks', 'post', 201>;
+export type WebhookDelivery = JsonOf<'/api/webhook-deliveries/{deliveryId}', 'get', 200>;
+export type AnalyzeJson = NonNullable<
+  paths['/api/media/analyze']['post']['requestBody']
+>['content']['application/json'];
+export type Problem = components['schemas'] extends { Problem: infer P } ? P : Record<string, unknown>;
+
+/** A problem+json answer (RFC 9457) as an exception: `code` is the service's stable error code. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Record<string, unknown>;
+  constructor(status: number, problem: Record<string, unknown>) {
+    const code = typeof problem.code === 'string' ? problem.code : `HTTP_${status}`;
+    super(`${code}: ${String(problem.detail ?? problem.title ?? 'request failed')}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.problem = problem;
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey?: string | undefined;
+  fetch?: typeof fetch;
+  /** Sent as User-Agent in Node. */
+  userAgent?: string;
+}
+
+export interface AnalyzeInput {
+  /** A path on disk (Node; streamed, not read into memory) or a Blob/File. */
+  file?: string | Blob;
+  /** Or a media URL the service downloads. */
+  url?: string;
+  prompt: string;
+  options?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  mediaType?: AnalyzeJson['media_type'];
+  /** Called back when this analysis ends, signed with the tenant's secret (`webhooks.rotateTenantSecret`). */
+  webhookUrl?: string;
+  idempotencyKey?: string;
+  /** Bytes sent so far / total (file uploads). */
+  onUploadProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface WaitOptions {
+  onProgress?: (e: { status: string; progress: number; event: string; data: Record<string, unknown> }) => void;
+  signal?: AbortSignal;
+  /** Poll interval when the event stream is not available (default 2 s). */
+  pollIntervalMs?: number;
+}
+
+export type Unwrapped<T> = { data?: T; error?: unknown; response: Response };
