@@ -8,107 +8,23 @@
  * {"url": "...", "api_key": "..."}). The key is never printed.
  * Exit codes: 0 every analysis completed, 1 something failed, 2 usage errors.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { MediaAnalysis, ApiError, type AnalysisStatus } from '../../sdk/src/index.ts';
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-interface Globals {
-  url?: string;
-  apiKey?: string;
-  json?: boolean;
-}
-
-/** Where the server and key come from: flags, then environment, then the config file. */
-export function resolveConnection(
-  g: Globals,
-  env: NodeJS.ProcessEnv = process.env,
-): { url: string; apiKey: string | undefined } {
-  let file: { url?: string; api_key?: string } = {};
-  const configPath = env.MEDIA_ANALYSIS_CONFIG ?? path.join(os.homedir(), '.config', 'media-analysis', 'config.json');
-  try {
-    file = JSON.parse(fs.readFileSync(configPath, 'utf8')) as typeof file;
-  } catch {
-    // no config file: flags and environment only
-  }
-  return {
-    url: g.url ?? env.MEDIA_ANALYSIS_URL ?? file.url ?? 'http://127.0.0.1:3000',
-    apiKey: g.apiKey ?? env.MEDIA_ANALYSIS_API_KEY ?? file.api_key,
-  };
-}
-
-/** "k=v" pairs into an options object; values parse as JSON when they can (true, 3, {"a":1}). */
-export function parseOptions(pairs: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CommanderError(EXIT.usage, 'usage', `--option expects key=value, got "${pair}"`);
-    const raw = pair.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // a plain string
-    }
-    out[pair.slice(0, eq)] = value;
-  }
-  return out;
-}
-
-/** Expand globs (Node's own fs.globSync) and keep URLs as they are. */
-export function expandInputs(inputs: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const input of inputs) {
-    if (/^https?:\/\//i.test(input) || !/[*?[]/.test(input)) out.push(input);
-    else out.push(...fs.globSync(input).sort());
-  }
-  return out;
-}
-
-/** Run `fn` over items with at most `limit` at once, keeping order of results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
-/** A readable result: status, summary, answer, shots, transcript excerpt. */
-export function renderResult(s: AnalysisStatus): string {
-  const lines = [`${s.analysis_id}  ${s.status}  ${s.media_type}  ${s.progress}%`];
-  if (s.error_code) lines.push(`error: ${s.error_code}: ${s.error_message ?? ''}`);
-  const results = (s.results ?? {}) as Record<string, unknown>;
-  const answer = results.answer as { text?: string } | undefined;
-  if (s.result_summary) lines.push('', 'Summary:', `  ${s.result_summary}`);
-  if (answer?.text && answer.text !== s.result_summary) lines.push('', 'Answer:', `  ${answer.text}`);
-  const shots = (results.shots as { items?: Array<{ start: number; end: number }> } | undefined)?.items;
-  if (shots?.length)
-    lines.push(
-      '',
-      `Shots (${shots.length}):`,
-      ...shots.slice(0, 5).map((x) => `  ${x.start.toFixed(1)}s – ${x.end.toFixed(1)}s`),
-    );
-  const transcript = results.transcript as { text?: string } | undefined;
-  if (transcript?.text) {
-    const t = transcript.text.length > 300 ? `${transcript.text.slice(0, 300)}…` : transcript.text;
-    lines.push('', 'Transcript:', `  ${t}`);
-  }
-  return lines.join('\n');
-}
-
-function out(g: Globals, value: unknown, text: () => string): void {
-  process.stdout.write(g.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
+import { MediaAnalysis } from '../../sdk/src/index.ts';
+import {
+  EXIT,
+  describe,
+  expandInputs,
+  mapLimit,
+  out,
+  parseOptions,
+  renderResult,
+  resolveConnection,
+  table,
+  type Globals,
+} from './cli-helpers.ts';
+import { addWebhookCommands } from './webhook-commands.ts';
 
 export function buildUserCli(): Command {
   const program = new Command('media-analysis')
@@ -288,108 +204,9 @@ export function buildUserCli(): Command {
       process.stdout.write(await client().transcript(id, o.format));
     });
 
-  const webhooks = program.command('webhooks').description('Webhook endpoints and their delivery log');
-  webhooks
-    .command('add')
-    .description('Register an endpoint; prints its signing secret once')
-    .argument('<url>')
-    .option('-e, --events <list>', 'comma-separated event types (default: completed, failed, cancelled, deleted)')
-    .option('-d, --description <text>')
-    .action(async (url: string, o: { events?: string; description?: string }) => {
-      const e = await client().webhooks.create({
-        url,
-        ...(o.events ? { events: o.events.split(',').map((s) => s.trim()) as never } : {}),
-        ...(o.description ? { description: o.description } : {}),
-      });
-      out(g(), e, () => `${e.id}  ${e.url}\nevents: ${e.events.join(', ')}\nsecret (shown once): ${e.secret}`);
-    });
-  webhooks
-    .command('list')
-    .description('Your endpoints')
-    .action(async () => {
-      const list = await client().webhooks.list();
-      out(g(), list, () =>
-        table(
-          ['endpoint', 'url', 'enabled', 'events', 'note'],
-          list.map((e) => [
-            e.id,
-            e.url,
-            e.enabled ? 'yes' : 'no',
-            e.events.join(','),
-            e.disabled_reason ?? (e.failing_since ? `failing since ${e.failing_since}` : ''),
-          ]),
-        ),
-      );
-    });
-  webhooks
-    .command('deliveries')
-    .description("The delivery log: an endpoint's, or the tenant's (--analysis for one analysis)")
-    .argument('[endpointId]')
-    .option('--analysis <id>', "one analysis's deliveries")
-    .option('--limit <n>', 'at most this many', '20')
-    .action(async (endpointId: string | undefined, o: { analysis?: string; limit: string }) => {
-      const page = await client().webhooks.deliveries({
-        ...(endpointId ? { endpointId } : {}),
-        ...(o.analysis ? { analysisId: o.analysis } : {}),
-        limit: Number(o.limit) || 20,
-      });
-      out(g(), page, () =>
-        table(
-          ['delivery', 'event', 'state', 'attempts', 'last', 'error'],
-          page.data.map((d) => [
-            d.id,
-            d.event_type,
-            d.state,
-            String(d.attempts),
-            d.last_status === null ? '-' : String(d.last_status),
-            d.last_error ?? '',
-          ]),
-        ),
-      );
-    });
-  webhooks
-    .command('redeliver')
-    .description('Send a delivery again (same webhook-id)')
-    .argument('<deliveryId>')
-    .action(async (id: string) => {
-      const d = await client().webhooks.redeliver(id);
-      out(g(), d, () => `${d.id}  ${d.state}`);
-    });
-  webhooks
-    .command('test')
-    .description('Send a signed test ping to an endpoint now')
-    .argument('<endpointId>')
-    .action(async (id: string) => {
-      const d = await client().webhooks.test(id);
-      const a = d.attempt_log.at(-1);
-      out(
-        g(),
-        d,
-        () => `${d.state}  ${a?.status_code ?? '-'}  ${a?.latency_ms ?? '-'} ms${a?.error ? `  ${a.error}` : ''}`,
-      );
-      if (d.state !== 'delivered') process.exitCode = EXIT.failed;
-    });
+  addWebhookCommands(program, client, g);
 
   return program;
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ApiError)
-    return `${err.code} (${err.status}): ${String(err.problem.detail ?? err.problem.title ?? '')}`;
-  const cause = (err as { cause?: { code?: string } })?.cause;
-  if (cause?.code === 'ECONNREFUSED') return 'cannot reach the service (connection refused); check --url';
-  return (err as Error)?.message ?? String(err);
-}
-
-/** A plain text table. */
-export function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (c ?? '').padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** Run a user command; returns the exit code. */
