@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { HostRequest, HostResponse } from './model-host.worker.ts';
-import type { VisionModelOptions } from './vision-models.ts';
+import type { VisionModelOptions } from './vision-loaders.ts';
 import type { PictureVision, VisionTask, VisionTaskError } from './vision.types.ts';
 
 export interface ModelHostOptions extends VisionModelOptions {

@@ -4,7 +4,8 @@
  * is CPU-bound; a queue keeps memory flat). See `model-host.ts`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { VisionModels, type VisionModelOptions } from './vision-models.ts';
+import type { VisionModelOptions } from './vision-loaders.ts';
+import { VisionModels } from './vision-models.ts';
 import type { VisionTask } from './vision.types.ts';
 
 export type HostRequest =

@@ -7,11 +7,20 @@
  * Each capability loads on first use; a load failure is remembered and reported for
  * that capability only, so the others keep working.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import sharp, { type Sharp } from 'sharp';
-import { readBundledModelArtifacts, registerFileLoader } from './tfjs-file-io.ts';
+import sharp from 'sharp';
+import { contentArea } from './content-area.ts';
+import {
+  loadHuman,
+  loadModeration,
+  message,
+  MODERATION_SIDE,
+  startTfjs,
+  type Human,
+  type LoadState,
+  type NsfwModel,
+  type Tf,
+  type VisionModelOptions,
+} from './vision-loaders.ts';
 import type {
   Box,
   DetectedFace,
@@ -22,113 +31,11 @@ import type {
   VisionTaskError,
 } from './vision.types.ts';
 
-const require = createRequire(import.meta.url);
-
-export interface VisionModelOptions {
-  /** Folder with human's model.json files; default: the package's own `models/`. */
-  humanModelsDir?: string | undefined;
-  /** `MobileNetV2` (bundled in nsfwjs) or a file:// URL of a tfjs model.json. */
-  moderationModel?: string | undefined;
-  /** Longest side the pictures are scaled to before detection. */
-  maxSide?: number | undefined;
-  /** Detections below these scores are dropped. */
-  minObjectScore?: number | undefined;
-  minFaceScore?: number | undefined;
-  /** Sharp's decoder limit; the probe has already refused larger images. */
-  maxInputPixels?: number | undefined;
-}
-
 /** Longest side given to the detectors: CenterNet works at 512 px, BlazeFace at 256 px. */
 export const DEFAULT_MAX_SIDE = 800;
-/** The moderation model bundled in nsfwjs (the default of MODERATION_MODEL). */
-export const BUNDLED_MODERATION_MODEL = 'MobileNetV2';
-/** nsfwjs's MobileNetV2 input size. */
-const MODERATION_SIDE = 224;
-
-interface Tensor {
-  dispose(): void;
-}
-interface Tf {
-  tensor(values: Int32Array, shape: number[], dtype: 'int32'): Tensor;
-  io: Parameters<typeof registerFileLoader>[0];
-  setBackend(name: string): Promise<boolean>;
-  ready(): Promise<void>;
-}
-interface HumanResult {
-  face: Array<{ score: number; boxScore?: number; boxRaw: Box }>;
-  object: Array<{ label: string; score: number; boxRaw: Box }>;
-  error: string | null;
-  performance: Record<string, number>;
-}
-interface Human {
-  load(): Promise<void>;
-  detect(input: Tensor, config?: unknown): Promise<HumanResult>;
-  models: { models: Record<string, { inputs?: unknown[] } | null | undefined> };
-}
-interface NsfwModel {
-  classify(img: Tensor, topk?: number): Promise<Array<{ className: string; probability: number }>>;
-}
-
-/** The folder of the tfjs .wasm binaries, as the file:// URL prefix tfjs wants. */
-function wasmDirUrl(): string {
-  return pathToFileURL(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/')).href;
-}
-
-/** Rows/columns darker than this (0-255) at the edges count as bars. */
-const BAR_LUMA = 24;
-/** Bars are only cropped when the picture left is at least this share of each side. */
-const MIN_CONTENT_SHARE = 0.3;
-
-/** The region inside black bars (the whole picture when there are none). */
-async function contentArea(
-  input: Sharp,
-  width: number,
-  height: number,
-): Promise<{ left: number; top: number; width: number; height: number }> {
-  const whole = { left: 0, top: 0, width, height };
-  const probe = 128;
-  const { data, info } = await input
-    .clone()
-    .resize(probe, probe, { fit: 'fill' })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const rowMax = (y: number) => Math.max(...data.subarray(y * info.width, (y + 1) * info.width));
-  const colMax = (x: number) => {
-    let m = 0;
-    for (let y = 0; y < info.height; y++) m = Math.max(m, data[y * info.width + x]!);
-    return m;
-  };
-  let top = 0;
-  while (top < info.height && rowMax(top) < BAR_LUMA) top++;
-  let bottom = info.height - 1;
-  while (bottom > top && rowMax(bottom) < BAR_LUMA) bottom--;
-  let left = 0;
-  while (left < info.width && colMax(left) < BAR_LUMA) left++;
-  let right = info.width - 1;
-  while (right > left && colMax(right) < BAR_LUMA) right--;
-  const w = right - left + 1;
-  const h = bottom - top + 1;
-  if (w < info.width * MIN_CONTENT_SHARE || h < info.height * MIN_CONTENT_SHARE) return whole;
-  if (w === info.width && h === info.height) return whole;
-  const sx = width / info.width;
-  const sy = height / info.height;
-  const area = {
-    left: Math.floor(left * sx),
-    top: Math.floor(top * sy),
-    width: Math.ceil(w * sx),
-    height: Math.ceil(h * sy),
-  };
-  area.width = Math.min(area.width, width - area.left);
-  area.height = Math.min(area.height, height - area.top);
-  return area;
-}
-
-type LoadState<T> = { ok: true; value: T } | { ok: false; error: VisionTaskError };
 
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const roundBox = (b: Box): Box => [round(b[0]), round(b[1]), round(b[2]), round(b[3])];
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 export class VisionModels {
   private readonly opts: VisionModelOptions;
@@ -144,116 +51,18 @@ export class VisionModels {
 
   /** tfjs on the WebAssembly backend, its .wasm files read from node_modules (once per thread). */
   private tfjs(): Promise<Tf> {
-    this.tf ??= (async () => {
-      const tf = require('@tensorflow/tfjs-core') as Tf;
-      registerFileLoader(tf.io);
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string, fetch?: boolean): void };
-      wasm.setWasmPaths(wasmDirUrl(), false);
-      if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not start');
-      await tf.ready();
-      return tf;
-    })();
+    this.tf ??= startTfjs();
     return this.tf;
   }
 
   /** Human with faces and objects only (no mesh, body, hands, gestures). */
   private loadHuman(): Promise<LoadState<Human>> {
-    this.human ??= (async (): Promise<LoadState<Human>> => {
-      const started = performance.now();
-      try {
-        await this.tfjs();
-        const modelsDir =
-          this.opts.humanModelsDir ?? path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'models');
-        // The package's exports map hides its wasm build; load it by path next to the main build.
-        const humanWasm = path.join(path.dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
-        const { Human } = require(humanWasm) as {
-          Human: new (config: unknown) => Human;
-        };
-        const human = new Human({
-          backend: 'wasm',
-          wasmPath: wasmDirUrl(),
-          wasmPlatformFetch: false,
-          modelBasePath: pathToFileURL(path.join(modelsDir, '/')).href,
-          debug: false,
-          async: false,
-          warmup: 'none',
-          // Every frame is a new picture: no result caching between calls.
-          cacheSensitivity: 0,
-          filter: { enabled: false },
-          face: {
-            enabled: true,
-            detector: { rotation: false, maxDetected: 50, minConfidence: this.opts.minFaceScore ?? 0.4, skipFrames: 0 },
-            mesh: { enabled: false },
-            iris: { enabled: false },
-            emotion: { enabled: false },
-            description: { enabled: false },
-            antispoof: { enabled: false },
-            liveness: { enabled: false },
-          },
-          body: { enabled: false },
-          hand: { enabled: false },
-          gesture: { enabled: false },
-          segmentation: { enabled: false },
-          object: { enabled: true, minConfidence: this.opts.minObjectScore ?? 0.3, maxDetected: 30, skipFrames: 0 },
-        });
-        await human.load();
-        // Human logs a model that failed to load and keeps an empty shell of it; a usable
-        // model has its graph's inputs (the getter throws on a shell).
-        const usable = (name: string) => {
-          try {
-            return (human.models.models[name]?.inputs?.length ?? 0) > 0;
-          } catch {
-            return false;
-          }
-        };
-        const missing = ['blazeface', 'centernet'].filter((m) => !usable(m));
-        if (missing.length === 2) throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
-        this.loadMs.human = Math.round(performance.now() - started);
-        if (missing.length > 0) {
-          // One of the two loaded: keep it, report the other per task (see detect()).
-          return { ok: true, value: Object.assign(human, { missing }) };
-        }
-        return { ok: true, value: human };
-      } catch (err) {
-        return { ok: false, error: { code: 'MODEL_LOAD_FAILED', message: `vision models: ${message(err)}` } };
-      }
-    })();
+    this.human ??= loadHuman(this.opts, this.loadMs, () => this.tfjs());
     return this.human;
   }
 
   private loadModeration(): Promise<LoadState<NsfwModel>> {
-    this.nsfw ??= (async (): Promise<LoadState<NsfwModel>> => {
-      const started = performance.now();
-      try {
-        await this.tfjs();
-        const nsfwjs = require('nsfwjs') as {
-          load(model: string | { load(): Promise<unknown> }, opts?: { size?: number }): Promise<NsfwModel>;
-        };
-        const wanted = this.opts.moderationModel ?? BUNDLED_MODERATION_MODEL;
-        const model =
-          wanted === BUNDLED_MODERATION_MODEL
-            ? {
-                load: async () =>
-                  readBundledModelArtifacts(
-                    path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2'),
-                  ),
-              }
-            : wanted;
-        // nsfwjs and tfjs announce themselves on the console; a worker's logs are ours.
-        const { info, warn } = console;
-        console.info = console.warn = () => {};
-        try {
-          const loaded = await nsfwjs.load(model, { size: MODERATION_SIDE });
-          this.loadMs.moderation = Math.round(performance.now() - started);
-          return { ok: true, value: loaded };
-        } finally {
-          console.info = info;
-          console.warn = warn;
-        }
-      } catch (err) {
-        return { ok: false, error: { code: 'MODEL_LOAD_FAILED', message: `moderation model: ${message(err)}` } };
-      }
-    })();
+    this.nsfw ??= loadModeration(this.opts, this.loadMs, () => this.tfjs());
     return this.nsfw;
   }
 
