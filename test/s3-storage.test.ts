@@ -6,7 +6,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { S3Storage, S3_MIN_PART_BYTES } from '../src/storage/s3-storage.ts';
+import { S3_MIN_PART_BYTES } from '../src/storage/s3-client.ts';
+import { S3Storage } from '../src/storage/s3-storage.ts';
 import { AppError } from '../src/domain/errors.ts';
 import { startTestS3, S3RVER_CREDENTIALS, type TestS3 } from './helpers/s3.ts';
 

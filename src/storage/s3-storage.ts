@@ -20,96 +20,27 @@ import crypto from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  S3Client,
   GetObjectCommand,
   HeadObjectCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
   HeadBucketCommand,
+  type S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../domain/errors.ts';
+import {
+  createS3Client,
+  DEFAULT_QUEUE_SIZE,
+  isNotFound,
+  mapS3Error,
+  S3_MIN_PART_BYTES,
+  type S3StorageSettings,
+} from './s3-client.ts';
 import { securePath, hashFile, type ByteRange, type Storage, type StoredFile } from './storage.ts';
 import { removeAnalysisScratch, sweepScratchParent } from './scratch.ts';
-
-export interface S3StorageSettings {
-  bucket: string;
-  /** Key prefix, e.g. `media/` (a missing trailing slash is added). */
-  prefix: string;
-  /** Custom endpoint for non-AWS stores (MinIO, R2, …); unset for AWS. */
-  endpoint: string | null;
-  region: string;
-  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need. */
-  forcePathStyle: boolean;
-  /** This process's scratch folder (see scratch.ts). */
-  scratchDir: string;
-  /** Multipart part size; S3's minimum is 5 MiB. */
-  partSizeBytes?: number;
-  /** Parts uploaded at once (memory bound = partSizeBytes × queueSize). */
-  queueSize?: number;
-  /** How long a connection attempt may take before the store counts as unreachable. */
-  connectTimeoutMs?: number;
-  /** Attempts per request (the SDK retries transient errors with back-off). */
-  maxAttempts?: number;
-}
-
-/** S3's minimum part size; also ours, so an upload holds at most a few parts in memory. */
-export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
-const DEFAULT_QUEUE_SIZE = 2;
-const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
-/** A socket idle this long is dead (a stalled transfer, not a slow one). */
-const SOCKET_IDLE_TIMEOUT_MS = 60_000;
-
-/** Network-level failures that mean "the store is not reachable right now". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', // nothing listens at the endpoint
-  'ECONNRESET', // connection dropped mid-request
-  'ETIMEDOUT', // connect or socket timeout
-  'ENOTFOUND', // DNS name does not resolve
-  'EAI_AGAIN', // DNS temporarily failing
-  'EHOSTUNREACH', // no route to host
-  'EPIPE', // peer closed while we wrote
-]);
-
-interface SdkError {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as SdkError | null)?.$metadata?.httpStatusCode;
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as SdkError | null;
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || statusOf(err) === 404;
-}
-
-/** Map an SDK or network error to the catalogue: unreachable or 5xx → STORAGE_UNAVAILABLE (retryable). */
-export function mapS3Error(err: unknown, what: string): Error {
-  if (err instanceof AppError) return err;
-  const e = err as SdkError & Error;
-  const code = e?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
-  const status = statusOf(err);
-  if (
-    (code && UNREACHABLE_CODES.has(code)) ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'AbortError' ||
-    status === undefined ||
-    status >= 500
-  ) {
-    return new AppError('STORAGE_UNAVAILABLE', `The object store is unavailable (${what})`, {
-      cause: err,
-      headers: { 'retry-after': '5' },
-    });
-  }
-  return new AppError('INTERNAL_ERROR', `Object store refused ${what} (HTTP ${status})`, { cause: err });
-}
-
 export class S3Storage implements Storage {
   readonly driver = 's3' as const;
   readonly root: string;
@@ -125,21 +56,7 @@ export class S3Storage implements Storage {
     this.prefix = settings.prefix && !settings.prefix.endsWith('/') ? `${settings.prefix}/` : settings.prefix;
     this.partSize = Math.max(settings.partSizeBytes ?? S3_MIN_PART_BYTES, S3_MIN_PART_BYTES);
     this.queueSize = settings.queueSize ?? DEFAULT_QUEUE_SIZE;
-    this.client = new S3Client({
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      maxAttempts: settings.maxAttempts ?? 3,
-      // Checksums only where S3 requires them: several S3-compatible stores reject the
-      // newer default (aws-chunked bodies with trailing CRC32).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: {
-        connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
-      },
-      ...clientOverrides,
-    });
+    this.client = createS3Client(settings, clientOverrides);
   }
 
   /** The object key of a relative path (validated like a local path: no `..`, not absolute). */

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { LocalFileStorage, type Storage, type StorageDriver } from './storage.ts';
-import { S3Storage, type S3StorageSettings } from './s3-storage.ts';
+import type { S3StorageSettings } from './s3-client.ts';
+import { S3Storage } from './s3-storage.ts';
 import { scratchFolderName } from './scratch.ts';
 
 export interface StorageSettings {

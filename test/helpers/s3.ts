@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
-import type { S3StorageSettings } from '../../src/storage/s3-storage.ts';
+import type { S3StorageSettings } from '../../src/storage/s3-client.ts';
 import { freePort } from './net.ts';
 
 /** s3rver's fixed account. */
