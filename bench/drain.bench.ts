@@ -55,7 +55,8 @@ async function main() {
   const env = (dataDir: string): NodeJS.ProcessEnv => ({
     ...process.env,
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    // info: the bench waits for each worker's "worker started" line.
+    LOG_LEVEL: 'info',
     DATABASE_URL: url,
     DATA_DIR: dataDir,
     STORAGE_ROOT: path.join(root, 'storage'),

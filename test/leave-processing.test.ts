@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
-import { leaveProcessing } from '../src/queue/process-analysis.task.ts';
+import { leaveProcessing } from '../src/queue/analysis-outcome.ts';
 
 const actor = { id: 'test', ip: null, correlationId: null };
 let db: TestDatabase;

@@ -14,6 +14,7 @@ import { AppError, isUserError } from '../domain/errors.ts';
 import { CpuBudget } from './cpu-budget.ts';
 import { buildStageGraph, type StageGraph } from './stage-graph.ts';
 import { stageCost, type Stage, type StageContext } from './stage.ts';
+import { stageView } from './stage-view.ts';
 import type { FailedStage, StageTiming } from './results.types.ts';
 
 /** Progress reserved for completion: stages move progress up to this value. */
@@ -74,59 +75,6 @@ export interface PipelineOutcome {
 }
 
 type Settled = 'done' | 'skipped' | 'failed';
-
-/** The context a stage sees: shared state, its own signal and logger. */
-function stageView(shared: StageContext, signal: AbortSignal, stage: string): StageContext {
-  const log = shared.log.child({ stage });
-  return {
-    get analysis() {
-      return shared.analysis;
-    },
-    set analysis(v) {
-      shared.analysis = v;
-    },
-    get source() {
-      return shared.source;
-    },
-    set source(v) {
-      shared.source = v;
-    },
-    get media() {
-      return shared.media;
-    },
-    set media(v) {
-      shared.media = v;
-    },
-    get frames() {
-      return shared.frames;
-    },
-    set frames(v) {
-      shared.frames = v;
-    },
-    get shots() {
-      return shared.shots;
-    },
-    set shots(v) {
-      shared.shots = v;
-    },
-    get timings() {
-      return shared.timings;
-    },
-    set timings(v) {
-      shared.timings = v;
-    },
-    get failedStages() {
-      return shared.failedStages;
-    },
-    set failedStages(v) {
-      shared.failedStages = v;
-    },
-    results: shared.results,
-    deps: shared.deps,
-    signal,
-    log,
-  };
-}
 
 function describe(err: unknown): { code: string; message: string } {
   if (err instanceof AppError) return { code: err.code, message: err.message };

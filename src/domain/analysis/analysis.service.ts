@@ -4,20 +4,20 @@
  * not at all. Status changes go through the transition table (guarded updates).
  */
 import crypto from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db, Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import { archiveRepository } from '../../persistence/archive.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
-import { mediaFileRepository, type NewMediaFile } from '../../persistence/media-file.repository.ts';
+import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
-import { latencyRepository, type LatencyStats } from '../../persistence/latency.repository.ts';
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
 import { AppError, errors } from '../errors.ts';
 import { canonicalJson, promptHash, sha256Hex } from './fingerprint.ts';
+import { SubmissionEstimator } from './estimate.ts';
+import type { CreateAnalysisInput, IdempotencyContext, IdempotentRequest, SubmitOutcome } from './submission.types.ts';
 import { TRANSITIONS, canTransition, type TransitionName } from './analysis.state.ts';
 import { applyTransition, auditTransition } from './analysis.transition.ts';
 import {
@@ -25,76 +25,13 @@ import {
   type Actor,
   type Analysis,
   type Artifact,
-  type AnalysisConfig,
-  type AnalysisOptions,
   type MediaType,
   type ListFilter,
   type ListPage,
 } from './analysis.types.ts';
 
-export interface CreateAnalysisInput {
-  id?: string;
-  tenantId: string;
-  prompt: string;
-  sourceUrl: string | null;
-  upload: (Omit<NewMediaFile, 'analysisId'> & { originalFilename: string | null }) | null;
-  mediaType: MediaType;
-  config: AnalysisConfig;
-  options: AnalysisOptions;
-  metadata: Record<string, unknown>;
-  /** Called back at the end like a tenant endpoint, signed with the tenant's secret (checked by the caller). */
-  webhookUrl?: string | null;
-  correlationId: string;
-  createdAt?: Date;
-}
-
-interface IdempotencyContext {
-  key: string;
-  requestHash: string;
-  render: (a: Analysis) => Record<string, unknown>;
-}
-
-/** An `Idempotency-Key` and what the client sent with it. */
-export interface IdempotentRequest {
-  key: string;
-  /** Everything that makes the request what it is (body, upload digest); a replay must match it. */
-  fingerprint: unknown;
-  /** The response body stored with the key and replayed to a repeated request. */
-  render: (a: Analysis) => Record<string, unknown>;
-}
-
-export type SubmitOutcome =
-  { kind: 'created'; analysis: Analysis } | { kind: 'replayed'; status: number; body: Record<string, unknown> };
-
 /** Idempotency keys are 1-255 visible ASCII characters. */
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-
-/** The estimate before any run of a media type has completed here (seconds). */
-const DEFAULT_ESTIMATE_SECONDS: Record<MediaType, number> = {
-  video: 60,
-  audio: 30,
-  document: 15,
-  image: 10,
-  unknown: 30,
-};
-/** Completed runs of a type needed before their medians replace the default. */
-const MIN_RUNS_FOR_ESTIMATE = 5;
-
-/**
- * The processing estimate shown on submission, in seconds: from the latest completed
- * runs of the same media type on this installation — their median time per megabyte of
- * source times this upload's size, or their median time when the size is not known yet
- * (a URL) — and a fixed default per type until there are enough runs.
- */
-export function estimateSeconds(mediaType: MediaType, sizeBytes: number | null, stats?: LatencyStats): number {
-  if (!stats || stats.runs < MIN_RUNS_FOR_ESTIMATE || stats.medianMs === null)
-    return DEFAULT_ESTIMATE_SECONDS[mediaType];
-  const ms =
-    sizeBytes !== null && stats.medianMsPerMb !== null
-      ? stats.medianMsPerMb * Math.max(1, sizeBytes / 1e6)
-      : stats.medianMs;
-  return Math.max(1, Math.round(ms / 1000));
-}
 
 export interface AnalysisServiceOptions {
   maxJobAttempts: number;
@@ -103,17 +40,15 @@ export interface AnalysisServiceOptions {
   deletedFilesGraceHours?: number;
 }
 
-/** How long one media type's latency medians are reused before they are read again. */
-const LATENCY_STATS_TTL_MS = 60_000;
-
 export class AnalysisService {
   private readonly db: Db;
   private readonly opts: AnalysisServiceOptions;
-  private readonly latency = new LRUCache<string, LatencyStats>({ max: 16, ttl: LATENCY_STATS_TTL_MS });
+  private readonly estimator: SubmissionEstimator;
 
   private readonly batcher: AnalysisInsertBatcher;
 
   constructor(db: Db, opts: AnalysisServiceOptions) {
+    this.estimator = new SubmissionEstimator(db);
     this.db = db;
     this.opts = opts;
     this.batcher = new AnalysisInsertBatcher(db, { maxAttempts: opts.maxJobAttempts });
@@ -224,14 +159,9 @@ export class AnalysisService {
    * The analysis as its tenant sees it, live or archived (`archivedAt` set): 404 when
    * unknown or another tenant's, 410 when deleted.
    */
-  /** The submission's estimate (see estimateSeconds), from this installation's recent runs. */
-  async estimate(mediaType: MediaType, sizeBytes: number | null): Promise<number> {
-    let stats = this.latency.get(mediaType);
-    if (!stats) {
-      stats = await latencyRepository.recent(this.db, mediaType);
-      this.latency.set(mediaType, stats);
-    }
-    return estimateSeconds(mediaType, sizeBytes, stats);
+  /** The submission's estimate in seconds (see estimate.ts). */
+  estimate(mediaType: MediaType, sizeBytes: number | null): Promise<number> {
+    return this.estimator.estimate(mediaType, sizeBytes);
   }
 
   async get(id: string, tenantId: string): Promise<Analysis> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateSeconds } from './analysis.service.ts';
+import { estimateSeconds } from './estimate.ts';
 
 test('before enough runs, a fixed estimate per media type', () => {
   for (const t of ['video', 'audio', 'document', 'image', 'unknown'] as const) assert.ok(estimateSeconds(t, null) > 0);
