@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectLanguage, htmlToText } from './document-text.ts';
+import { htmlToText } from './html-text.ts';
+import { detectLanguage } from './language-guess.ts';
 import { dedupeFrameText, normaliseLine } from '../pipeline/stages/frame-ocr.stage.ts';
 
 const langs: Array<[string, string | null]> = [

@@ -1,7 +1,8 @@
 /**
  * Document text: PDF (pdf.js, eval disabled) with page boundaries and an OCR fallback
  * for pages without a text layer (rendered by poppler's pdftoppm), DOCX (mammoth),
- * HTML (tags stripped), TXT/Markdown/CSV as is; plus a small language guess.
+ * HTML (tags stripped, html-text.ts), TXT/Markdown/CSV as is; the language guessed
+ * (language-guess.ts). The sandbox child loads this module by URL (document-extract.ts).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { AppError } from '../domain/errors.ts';
 import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { checkDocxBounds, DEFAULT_DOCX_LIMITS, type DocxLimits } from './docx-bounds.ts';
+import { htmlToText } from './html-text.ts';
+import { detectLanguage } from './language-guess.ts';
 
 export interface PageText {
   page: number;
@@ -238,26 +241,6 @@ export async function docxText(file: string, limits: DocxLimits = DEFAULT_DOCX_L
   };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-export function htmlToText(html: string): { text: string; title: string | null } {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]?.trim() ?? null;
-  const text = html
-    .replace(/<(head|script|style|noscript|template)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<\/(p|div|h[1-6]|li|tr|br|section|article)>|<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#')
-        return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
-    .split('\n')
-    .map((l) => l.replace(/\s+/g, ' ').trim())
-    .filter(Boolean)
-    .join('\n');
-  return { text, title };
-}
-
 /** Text, Markdown, CSV and HTML larger than this are refused (a string of it lives in memory several times). */
 export const MAX_PLAIN_TEXT_BYTES = 32 * 1024 * 1024;
 
@@ -291,32 +274,4 @@ export async function plainText(file: string, mime: string, maxBytes = MAX_PLAIN
     page_texts: null,
     ocr_pages: 0,
   };
-}
-
-const STOPWORDS: Record<string, string[]> = {
-  en: ['the', 'and', 'of', 'to', 'is', 'in', 'that', 'it', 'with', 'for', 'this', 'was', 'are'],
-  de: ['der', 'die', 'und', 'das', 'ist', 'nicht', 'mit', 'ein', 'eine', 'den', 'zu', 'auf', 'ich'],
-  fr: ['le', 'la', 'les', 'et', 'des', 'est', 'une', 'un', 'pour', 'que', 'dans', 'pas', 'du'],
-  es: ['el', 'la', 'los', 'las', 'y', 'que', 'es', 'una', 'por', 'con', 'para', 'del', 'no'],
-  it: ['il', 'la', 'che', 'di', 'e', 'un', 'una', 'per', 'non', 'sono', 'con', 'del', 'della'],
-  nl: ['de', 'het', 'een', 'en', 'van', 'is', 'dat', 'niet', 'met', 'voor', 'zijn', 'op', 'ik'],
-  pt: ['o', 'a', 'os', 'as', 'e', 'que', 'de', 'um', 'uma', 'para', 'com', 'não', 'do'],
-};
-
-/** ISO 639-1 guess from stop-word frequency; null for too little text. */
-export function detectLanguage(text: string): string | null {
-  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
-  if (words.length < 5) return null;
-  const counts = new Map<string, number>();
-  for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
-  let best: string | null = null;
-  let bestScore = 0;
-  for (const [lang, list] of Object.entries(STOPWORDS)) {
-    const score = list.reduce((s, w) => s + (counts.get(w) ?? 0), 0);
-    if (score > bestScore) {
-      best = lang;
-      bestScore = score;
-    }
-  }
-  return bestScore >= 2 ? best : null;
 }
