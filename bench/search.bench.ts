@@ -33,7 +33,8 @@ import type { Kysely } from 'kysely';
 import { createDatabase, type DatabaseHandle } from '../src/persistence/database.ts';
 import { migrateToLatest } from '../src/persistence/migrator.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { segmentRepository, type NewSegment, type SegmentKind } from '../src/persistence/segment.repository.ts';
+import { segmentRepository } from '../src/persistence/segment.repository.ts';
+import type { NewSegment, SegmentKind } from '../src/persistence/segment.types.ts';
 import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
 import { cosineInt8, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
 import {

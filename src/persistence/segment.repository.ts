@@ -5,63 +5,15 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-
-export const SEGMENT_KINDS = ['transcript', 'ocr', 'document', 'image_text', 'shot', 'object'] as const;
-export type SegmentKind = (typeof SEGMENT_KINDS)[number];
-
-export interface NewSegment {
-  analysisId: string;
-  tenantId: string;
-  kind: SegmentKind;
-  startSeconds: number | null;
-  endSeconds: number | null;
-  page: number | null;
-  text: string;
-  embedding: Buffer;
-  code: Buffer;
-  keyframe: string | null;
-}
-
-/** Narrowing of a search to some analyses. */
-export interface SearchFilters {
-  mediaType?: string | undefined;
-  status?: string | undefined;
-  dateFrom?: Date | undefined;
-  dateTo?: Date | undefined;
-}
-
-export interface RankedSegment {
-  id: number;
-  analysisId: string;
-  rank: number;
-}
-
-export interface SegmentVector {
-  id: number;
-  analysisId: string;
-  embedding: Buffer;
-}
-
-export interface SegmentDetail {
-  id: number;
-  analysisId: string;
-  kind: SegmentKind;
-  startSeconds: number | null;
-  endSeconds: number | null;
-  page: number | null;
-  text: string;
-  /** For search hits: the keyframe's artifact id; for an analysis' own segments: its storage path. */
-  keyframe: string | null;
-}
-
-export interface AnalysisBrief {
-  id: string;
-  mediaType: string;
-  status: string;
-  createdAt: Date;
-  resultSummary: string | null;
-  originalFilename: string | null;
-}
+import type {
+  AnalysisBrief,
+  NewSegment,
+  RankedSegment,
+  SearchFilters,
+  SegmentDetail,
+  SegmentKind,
+  SegmentVector,
+} from './segment.types.ts';
 
 /**
  * Rows per INSERT statement. Columns go in as one array each (`unnest`), so the number

@@ -16,12 +16,8 @@ import { STOP_WORDS } from '../../nlp/text-understanding.ts';
 import { cosineInt8, signCode } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { SemanticIndex } from '../../search/semantic-index.ts';
-import {
-  segmentRepository,
-  type SearchFilters,
-  type SegmentDetail,
-  type AnalysisBrief,
-} from '../../persistence/segment.repository.ts';
+import { segmentRepository } from '../../persistence/segment.repository.ts';
+import type { SearchFilters, SegmentDetail, AnalysisBrief } from '../../persistence/segment.types.ts';
 import type { Db } from '../../persistence/database.ts';
 
 /** Longest query accepted (characters). */

@@ -3,7 +3,8 @@
  * embedding worker thread) and stored with their int8 vector and sign code, replacing
  * any earlier ones of the same analysis.
  */
-import { segmentRepository, type NewSegment } from '../../persistence/segment.repository.ts';
+import { segmentRepository } from '../../persistence/segment.repository.ts';
+import type { NewSegment } from '../../persistence/segment.types.ts';
 import { quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import type { Db } from '../../persistence/database.ts';
