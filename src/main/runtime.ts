@@ -6,17 +6,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { maskUrl } from '../config/config-parse.ts';
 import { loadConfig, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { createDatabase, ping, type DatabaseHandle } from '../persistence/database.ts';
+import { ping, type DatabaseHandle } from '../persistence/database.ts';
 import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
-import { startEmbeddedPostgres, type EmbeddedHandle } from '../persistence/embedded-postgres.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createStorage } from '../storage/storage.factory.ts';
-import { sessionRole } from '../persistence/roles.ts';
 import { stageRepositories } from '../persistence/stage-repositories.ts';
 import { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { AnalysisService } from '../domain/analysis/analysis.service.ts';
@@ -34,6 +31,7 @@ import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.t
 import { EventHub } from '../events/event-hub.ts';
 import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
+import { openDatabase, refuseSuperuser } from './runtime-database.ts';
 
 /** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
 export interface RuntimeTuning {
@@ -90,30 +88,6 @@ export interface Runtime {
 /** A claimed delivery's lease: longer than any send can take, so a live send is never claimed twice. */
 export function webhookLeaseSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) + 15;
-}
-
-async function openDatabase(
-  config: AppConfig,
-  logger: Logger,
-  applicationName: string | undefined,
-): Promise<{ url: string; database: DatabaseHandle; embedded: EmbeddedHandle | null }> {
-  let embedded: EmbeddedHandle | null = null;
-  let url = config.database.url;
-  if (!url) {
-    logger.info(
-      { data_dir: config.dataDir, port: config.database.embeddedPort },
-      'DATABASE_URL not set; starting embedded PostgreSQL',
-    );
-    const pgLog = logger.child({ component: 'embedded-postgres' });
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      port: config.database.embeddedPort,
-      log: (line) => pgLog.debug(line),
-    });
-    url = embedded.connectionString;
-  }
-  logger.info({ database: maskUrl(url) }, 'connecting to PostgreSQL');
-  return { url, database: createDatabase(url, config.database, applicationName), embedded };
 }
 
 export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -306,22 +280,4 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     startWorker: startRuntimeWorker,
     close,
   };
-}
-
-/**
- * Production runs as the least-privileged role (see `media-analysis db roles`); a
- * superuser connection is refused unless DATABASE_ALLOW_SUPERUSER says it is meant.
- */
-async function refuseSuperuser(config: AppConfig, db: Kysely<unknown>, logger: Logger): Promise<void> {
-  if (config.env !== 'production') return;
-  const role = await sessionRole(db);
-  if (!role.superuser) return;
-  if (config.operations.allowSuperuser) {
-    logger.warn({ role: role.user }, 'connected as a PostgreSQL superuser (DATABASE_ALLOW_SUPERUSER=true)');
-    return;
-  }
-  throw new Error(
-    `Refusing to run as PostgreSQL superuser "${role.user}" in production: connect as the app role ` +
-      '(`media-analysis db roles` prints the grants), or set DATABASE_ALLOW_SUPERUSER=true',
-  );
 }
