@@ -15,12 +15,23 @@ test('Ajv errors become field errors', () => {
       { instancePath: '/config', keyword: 'additionalProperties', params: { additionalProperty: 'x' } },
       { instancePath: '/config/temperature', keyword: 'maximum', message: 'must be <= 2' },
       { instancePath: '', keyword: 'type' },
+      { instancePath: '/options/frame_count', keyword: 'maximum', params: { limit: 100 }, message: 'must be <= 100' },
+      { instancePath: '/media_type', keyword: 'enum', params: { allowedValues: ['video', 'audio'] } },
+      { instancePath: '/prompt', keyword: 'minLength', params: { limit: 1 } },
+      { instancePath: '/metadata', keyword: 'type', params: { type: 'object' } },
+      { instancePath: '/media_url', keyword: 'pattern', params: { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' } },
     ]),
     [
-      { field: 'prompt', message: "must have required property 'prompt'" },
+      { field: 'prompt', message: 'is required' },
       { field: 'config.x', message: 'unknown field' },
+      // Without the keyword's parameters, Ajv's own sentence.
       { field: 'config.temperature', message: 'must be <= 2' },
       { field: '(root)', message: 'invalid' },
+      { field: 'options.frame_count', message: 'must be at most 100' },
+      { field: 'media_type', message: 'must be one of: video, audio' },
+      { field: 'prompt', message: 'must not be empty' },
+      { field: 'metadata', message: 'must be a JSON object' },
+      { field: 'media_url', message: 'must be an http:// or https:// URL' },
     ],
   );
 });

@@ -42,31 +42,35 @@ const PATTERN_WORDS: Record<string, string> = {
 /** An Ajv issue as a sentence a user can act on (allowed values listed, sizes named). */
 function inWords(e: ValidationIssue): string {
   const p = e.params ?? {};
+  const fallback = e.message ?? 'invalid';
+  // A limit named by the keyword's parameter; without it, Ajv's own sentence.
+  const limited = (words: (limit: string) => string) => (p.limit === undefined ? fallback : words(String(p.limit)));
   switch (e.keyword) {
     case 'enum':
       return Array.isArray(p.allowedValues)
         ? `must be one of: ${p.allowedValues.join(', ')}`
         : 'is not an allowed value';
     case 'minLength':
-      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters`;
+      return limited((n) => (n === '1' ? 'must not be empty' : `must be at least ${n} characters`));
     case 'maxLength':
-      return `must be at most ${String(p.limit)} characters`;
+      return limited((n) => `must be at most ${n} characters`);
     case 'minimum':
-      return `must be at least ${String(p.limit)}`;
+      return limited((n) => `must be at least ${n}`);
     case 'maximum':
-      return `must be at most ${String(p.limit)}`;
+      return limited((n) => `must be at most ${n}`);
+    case 'maxProperties':
+      return limited((n) => `must have at most ${n} fields`);
     case 'pattern':
       return PATTERN_WORDS[String(p.pattern)] ?? 'is not in the expected form';
     case 'format':
-      return p.format === 'uuid' ? 'must be a UUID' : `must be a valid ${String(p.format)}`;
+      return p.format === 'uuid' ? 'must be a UUID' : p.format ? `must be a valid ${String(p.format)}` : fallback;
     case 'type':
-      return `must be ${String(p.type) === 'object' ? 'a JSON object' : `a ${String(p.type)}`}`;
-    case 'maxProperties':
-      return `must have at most ${String(p.limit)} fields`;
+      if (typeof p.type !== 'string') return fallback;
+      return `must be ${p.type === 'object' ? 'a JSON object' : `a ${p.type}`}`;
     case 'required':
       return 'is required';
     default:
-      return e.message ?? 'invalid';
+      return fallback;
   }
 }
 
