@@ -55,6 +55,8 @@ export function signedHeaders(req: WebhookRequest): Record<string, string> {
   };
 }
 
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
 export async function sendWebhook(req: WebhookRequest, opts: SenderOptions): Promise<WebhookResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -85,7 +87,8 @@ export async function sendWebhook(req: WebhookRequest, opts: SenderOptions): Pro
       retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
     };
   } catch (err) {
-    const timedOut = deadline.aborted;
+    // The deadline and undici's own header/body timers are set alike; whichever fires first, it is a timeout.
+    const timedOut = deadline.aborted || UNDICI_TIMEOUTS.has((err as { code?: unknown } | null)?.code as string);
     return {
       statusCode: null,
       latencyMs: elapsed(),
