@@ -13,36 +13,25 @@ import { execFileSync } from 'node:child_process';
  */
 export async function photoShot(photoFile: string, seconds: number, out: string): Promise<void> {
   if (await exists(out)) return;
-  const partial = `${out}.partial${extensionOf(out)}`;
-  try {
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-loop',
-      '1',
-      '-t',
-      String(seconds),
-      '-i',
-      photoFile,
-      '-vf',
-      'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,' +
-        'setsar=1,fps=25,noise=alls=6:allf=t,format=yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '26',
-      '-g',
-      '50',
-      partial,
-    ]);
-    await fs.rename(partial, out);
-  } finally {
-    await fs.rm(partial, { force: true });
-  }
+  await ffmpegInto(out, [
+    '-loop',
+    '1',
+    '-t',
+    String(seconds),
+    '-i',
+    photoFile,
+    '-vf',
+    'scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,' +
+      'setsar=1,fps=25,noise=alls=6:allf=t,format=yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '26',
+    '-g',
+    '50',
+  ]);
 }
 
 export async function exists(file: string): Promise<boolean> {
@@ -59,27 +48,24 @@ export async function exists(file: string): Promise<boolean> {
  */
 export async function concatCopy(segments: readonly string[], out: string): Promise<void> {
   const list = `${out}.list.txt`;
-  const partial = `${out}.partial${extensionOf(out)}`;
   await fs.writeFile(list, segments.map((s) => `file '${s.replaceAll("'", "'\\''")}'`).join('\n') + '\n');
   try {
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'concat',
-      '-safe',
-      '0',
-      '-i',
-      list,
-      '-c',
-      'copy',
-      partial,
-    ]);
-    await fs.rename(partial, out);
+    await ffmpegInto(out, ['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy']);
   } finally {
     await fs.rm(list, { force: true });
+  }
+}
+
+/**
+ * Run ffmpeg with `args` writing to a temporary name beside `out`, renamed to `out` when
+ * it succeeds, so an interrupted run never leaves a half file the cache would take as done.
+ */
+async function ffmpegInto(out: string, args: readonly string[]): Promise<void> {
+  const partial = `${out}.partial${extensionOf(out)}`;
+  try {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, partial]);
+    await fs.rename(partial, out);
+  } finally {
     await fs.rm(partial, { force: true });
   }
 }
