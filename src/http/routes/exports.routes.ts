@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnalysisService } from '../../domain/analysis/analysis.service.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
-import { AppError } from '../../domain/errors.ts';
+import { AppError, type ErrorCode } from '../../domain/errors.ts';
 import {
   TRANSCRIPT_CONTENT_TYPES,
   TRANSCRIPT_FORMATS,
@@ -20,6 +20,7 @@ import {
   SHOT_COLUMNS,
   TIMELINE_CONTENT_TYPES,
   TIMELINE_FORMATS,
+  type TimelineFormat,
   chapterRows,
   formatRows,
   shotRows,
@@ -34,6 +35,46 @@ export interface ExportRoutesDeps {
 }
 
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 410: ProblemSchema };
+
+/** One timeline export: its route name, document and how its rows are made and written. */
+function timelineExport<T extends object>(spec: {
+  name: string;
+  operationId: string;
+  summary: string;
+  what: string;
+  missing: ErrorCode;
+  rows: (results: Record<string, unknown> | null) => T[] | null;
+  columns: ReadonlyArray<keyof T & string>;
+}) {
+  return {
+    ...spec,
+    render(id: string, results: Record<string, unknown> | null, format: TimelineFormat): string | null {
+      const rows = spec.rows(results);
+      return rows ? formatRows(id, rows, spec.columns, format) : null;
+    },
+  };
+}
+
+const TIMELINE_EXPORTS = [
+  timelineExport({
+    name: 'shots',
+    operationId: 'exportShots',
+    summary: 'The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted',
+    what: 'One row per shot',
+    missing: 'SHOTS_NOT_FOUND',
+    rows: shotRows,
+    columns: SHOT_COLUMNS,
+  }),
+  timelineExport({
+    name: 'chapters',
+    operationId: 'exportChapters',
+    summary: 'The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV',
+    what: 'One row per chapter',
+    missing: 'CHAPTERS_NOT_FOUND',
+    rows: chapterRows,
+    columns: CHAPTER_COLUMNS,
+  }),
+];
 
 export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps): Promise<void> {
   requireApiKey(app, deps.keys, deps.authMode);
@@ -84,51 +125,29 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps)
   });
   const timelineParams = Type.Object({ id: Type.String({ format: 'uuid' }), format: Type.Enum([...TIMELINE_FORMATS]) });
 
-  r.get(
-    '/:id/shots.:format',
-    {
-      schema: {
-        summary: 'The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted',
-        operationId: 'exportShots',
-        tags: ['exports'],
-        params: timelineParams,
-        response: timelineResponse('One row per shot'),
+  for (const e of TIMELINE_EXPORTS)
+    r.get(
+      `/:id/${e.name}.:format`,
+      {
+        schema: {
+          summary: e.summary,
+          operationId: e.operationId,
+          tags: ['exports'],
+          params: timelineParams,
+          response: timelineResponse(e.what),
+        },
       },
-    },
-    async (request, reply) => {
-      const a = await load(request.params.id, request.principal.tenantId);
-      const rows = shotRows(a.results);
-      if (!rows) throw new AppError('SHOTS_NOT_FOUND', `Analysis ${a.id} has no shots`);
-      const format = request.params.format;
-      return reply
-        .type(TIMELINE_CONTENT_TYPES[format])
-        .header('content-disposition', `inline; filename="${a.id}-shots.${format}"`)
-        .send(formatRows(a.id, rows, SHOT_COLUMNS, format));
-    },
-  );
-
-  r.get(
-    '/:id/chapters.:format',
-    {
-      schema: {
-        summary: 'The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV',
-        operationId: 'exportChapters',
-        tags: ['exports'],
-        params: timelineParams,
-        response: timelineResponse('One row per chapter'),
+      async (request, reply) => {
+        const a = await load(request.params.id, request.principal.tenantId);
+        const format = request.params.format;
+        const body = e.render(a.id, a.results, format);
+        if (body === null) throw new AppError(e.missing, `Analysis ${a.id} has no ${e.name}`);
+        return reply
+          .type(TIMELINE_CONTENT_TYPES[format])
+          .header('content-disposition', `inline; filename="${a.id}-${e.name}.${format}"`)
+          .send(body);
       },
-    },
-    async (request, reply) => {
-      const a = await load(request.params.id, request.principal.tenantId);
-      const rows = chapterRows(a.results);
-      if (!rows) throw new AppError('CHAPTERS_NOT_FOUND', `Analysis ${a.id} has no chapters`);
-      const format = request.params.format;
-      return reply
-        .type(TIMELINE_CONTENT_TYPES[format])
-        .header('content-disposition', `inline; filename="${a.id}-chapters.${format}"`)
-        .send(formatRows(a.id, rows, CHAPTER_COLUMNS, format));
-    },
-  );
+    );
 
   r.get(
     '/:id/result.json',
