@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
-import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
+import { seedCompletedAnalysis } from './helpers/console-seed.ts';
 
 let t: TestApp;
-const actor = { id: 'test', ip: null, correlationId: null };
 
 before(async () => {
   t = await createTestApp();
@@ -17,28 +16,14 @@ after(async () => {
   await t.close();
 });
 
-async function completedRun(latencyMs: number): Promise<void> {
-  const a = await t.analyses.create(
-    {
-      tenantId: t.tenantB.tenant,
-      prompt: 'p',
-      sourceUrl: 'https://example.com/talk.mp3',
-      upload: null,
-      mediaType: 'audio',
-      config: {},
-      options: {},
-      metadata: {},
-      correlationId: 'c',
-    },
-    actor,
-  );
-  const started = await t.db.db.transaction().execute((trx) => applyTransition(trx, a, 'start', {}, actor));
-  await t.db.db
-    .transaction()
-    .execute((trx) =>
-      applyTransition(trx, started!, 'complete', { results: '{}', progress: 100, latency_ms: latencyMs }, actor),
-    );
-}
+const completedRun = (latencyMs: number) =>
+  seedCompletedAnalysis(t, {
+    tenant: t.tenantB.tenant,
+    filename: 'talk.mp3',
+    mediaType: 'audio',
+    results: {},
+    latencyMs,
+  });
 
 const submit = async () =>
   (

@@ -6,10 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
-import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
+import { seedCompletedAnalysis } from './helpers/console-seed.ts';
 
 let t: TestApp;
-const actor = { id: 'test', ip: null, correlationId: null };
 
 before(async () => {
   t = await createTestApp();
@@ -18,29 +17,8 @@ after(async () => {
   await t.close();
 });
 
-async function completed(results: Record<string, unknown>): Promise<string> {
-  const a = await t.analyses.create(
-    {
-      tenantId: t.tenantA.tenant,
-      prompt: 'p',
-      sourceUrl: 'https://example.com/talk.mp4',
-      upload: null,
-      mediaType: 'video',
-      config: {},
-      options: {},
-      metadata: {},
-      correlationId: 'c',
-    },
-    actor,
-  );
-  const started = await t.db.db.transaction().execute((trx) => applyTransition(trx, a, 'start', {}, actor));
-  await t.db.db
-    .transaction()
-    .execute((trx) =>
-      applyTransition(trx, started!, 'complete', { results: JSON.stringify(results), progress: 100 }, actor),
-    );
-  return a.id;
-}
+const completed = (results: Record<string, unknown>) =>
+  seedCompletedAnalysis(t, { tenant: t.tenantA.tenant, filename: 'talk.mp4', mediaType: 'video', results });
 
 const get = (url: string, key = t.tenantA.key) => t.app.inject({ url, headers: auth(key) });
 

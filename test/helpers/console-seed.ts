@@ -1,7 +1,8 @@
 /**
- * Completed analyses written straight into the database and storage, for console tests
- * that need a result the pipeline would take long to produce (an hour of speech) or
- * content it cannot be relied on to produce (hostile OCR text).
+ * Completed analyses written straight into the database and storage, for tests that need
+ * a result the pipeline would take long to produce (an hour of speech), content it cannot
+ * be relied on to produce (hostile OCR text), or a given result or duration (exports, the
+ * submission estimate).
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -18,7 +19,14 @@ export interface SeedFile {
 
 export async function seedCompletedAnalysis(
   t: TestApp,
-  opts: { tenant: string; filename: string; mediaType: string; results: Record<string, unknown>; files?: SeedFile[] },
+  opts: {
+    tenant: string;
+    filename: string;
+    mediaType: string;
+    results: Record<string, unknown>;
+    files?: SeedFile[];
+    latencyMs?: number;
+  },
 ): Promise<string> {
   const id = crypto.randomUUID();
   const now = new Date();
@@ -41,6 +49,7 @@ export async function seedCompletedAnalysis(
       tenant_id: opts.tenant,
       started_at: now,
       completed_at: now,
+      latency_ms: opts.latencyMs ?? null,
     })
     .execute();
   for (const f of opts.files ?? []) {
