@@ -90,7 +90,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-test('CLI: analyze --wait end to end, many files with a summary table, exit codes, no key printed', async () => {
+test('CLI: analyze --wait end to end, many files with a summary table, search, exit codes, no key printed', async () => {
   const one = await cli(['analyze', path.join(dir, 'notes.txt'), '--prompt', 'Summarise', '--wait', '--json']);
   assert.equal(one.code, 0, one.stderr);
   const result = JSON.parse(one.stdout);
@@ -106,6 +106,20 @@ test('CLI: analyze --wait end to end, many files with a summary table, exit code
   assert.equal(get.code, 0);
   assert.match(get.stdout, new RegExp(`${result.analysis_id}\\s+completed\\s+document`));
   assert.match(get.stdout, /Summary:/);
+  // A multi-line summary stays indented under its heading; the extracted answer it ends with is not repeated.
+  const summary = get.stdout.split('Summary:\n')[1]!.split('\n\n')[0]!.trimEnd();
+  assert.ok(
+    summary.split('\n').every((line) => line.startsWith('  ')),
+    get.stdout,
+  );
+  assert.ok((get.stdout.match(/Extracted, not generated/g) ?? []).length <= 1, get.stdout);
+
+  // Search hits as readable text (not the JSON document): the analysis, its file, the quoted segment.
+  const search = await cli(['search', 'bridge']);
+  assert.equal(search.code, 0, search.stderr);
+  assert.match(search.stdout, new RegExp(`^${result.analysis_id}  notes\\.txt  document$`, 'm'));
+  assert.match(search.stdout, /^ {2}\w+( p\.\d+)?: .*The bridge is long/m);
+  assert.ok(!search.stdout.includes('"segments"'));
 
   const list = await cli(['list', '--limit', '2', '--json']);
   assert.equal(JSON.parse(list.stdout).length, 2);

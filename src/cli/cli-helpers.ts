@@ -82,8 +82,9 @@ export function renderResult(s: AnalysisStatus): string {
   if (s.error_code) lines.push(`error: ${s.error_code}: ${s.error_message ?? ''}`);
   const results = (s.results ?? {}) as Record<string, unknown>;
   const answer = results.answer as { text?: string } | undefined;
-  if (s.result_summary) lines.push('', 'Summary:', `  ${s.result_summary}`);
-  if (answer?.text && answer.text !== s.result_summary) lines.push('', 'Answer:', `  ${answer.text}`);
+  if (s.result_summary) lines.push('', 'Summary:', indent(s.result_summary));
+  // The summary without a provider ends with the extracted answer: not printed twice.
+  if (answer?.text && !s.result_summary?.includes(answer.text.trim())) lines.push('', 'Answer:', indent(answer.text));
   const shots = (results.shots as { items?: Array<{ start: number; end: number }> } | undefined)?.items;
   if (shots?.length)
     lines.push(
@@ -94,7 +95,40 @@ export function renderResult(s: AnalysisStatus): string {
   const transcript = results.transcript as { text?: string } | undefined;
   if (transcript?.text) {
     const t = transcript.text.length > 300 ? `${transcript.text.slice(0, 300)}…` : transcript.text;
-    lines.push('', 'Transcript:', `  ${t}`);
+    lines.push('', 'Transcript:', indent(t));
+  }
+  return lines.join('\n');
+}
+
+/** Every line of a (possibly multi-line) text, indented under its heading. */
+function indent(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+interface SearchHitText {
+  analysis_id: string;
+  original_filename: string | null;
+  media_type: string;
+  segments: Array<{ kind: string; text: string; start_seconds: number | null; page: number | null }>;
+}
+
+/** Search hits as text: each analysis with its best segments (kind, where, quoted text). */
+export function renderSearch(r: Record<string, unknown>): string {
+  const hits = (r.data ?? []) as SearchHitText[];
+  if (hits.length === 0) return `No match for "${String(r.query ?? '')}".`;
+  const lines: string[] = [];
+  for (const hit of hits) {
+    lines.push(`${hit.analysis_id}  ${hit.original_filename ?? '-'}  ${hit.media_type}`);
+    for (const seg of hit.segments.slice(0, 3)) {
+      const where =
+        seg.start_seconds !== null ? ` ${seg.start_seconds.toFixed(1)}s` : seg.page !== null ? ` p.${seg.page}` : '';
+      const text = seg.text.replace(/\s+/g, ' ').trim();
+      lines.push(`  ${seg.kind}${where}: ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
+    }
   }
   return lines.join('\n');
 }

@@ -20,6 +20,7 @@ import {
   out,
   parseOptions,
   renderResult,
+  renderSearch,
   resolveConnection,
   table,
   type Globals,
@@ -154,7 +155,7 @@ export function buildUserCli(): Command {
     .argument('<query>')
     .action(async (q: string) => {
       const r = await client().search(q);
-      out(g(), r, () => JSON.stringify(r, null, 2));
+      out(g(), r, () => renderSearch(r));
     });
 
   program
