@@ -1,10 +1,9 @@
-/** `client.webhooks`: webhook endpoints, the delivery log, secret rotation and signature checks. */
+/** `client.webhooks` over HTTP: webhook endpoints, the delivery log and secret rotation. */
 import type { Client } from 'openapi-fetch';
 import type { paths } from './schema.ts';
 import { ApiError, type Unwrapped, type WebhookDelivery, type WebhookEndpoint } from './types.ts';
-import { verifyWebhook, type WebhookPayload } from './webhooks.ts';
 
-export class WebhooksApi {
+export class WebhookEndpointsApi {
   private readonly http: Client<paths>;
   private readonly unwrap: <T>(r: Unwrapped<T>) => T;
 
@@ -79,14 +78,5 @@ export class WebhooksApi {
     return this.unwrap(
       await this.http.POST('/api/webhook-deliveries/{deliveryId}/redeliver', { params: { path: { deliveryId } } }),
     );
-  }
-
-  /** Verify a received webhook (Standard Webhooks); throws when the signature or timestamp is wrong. */
-  verify(
-    headers: Record<string, string | string[] | undefined> | Headers,
-    rawBody: string,
-    secret: string,
-  ): WebhookPayload {
-    return verifyWebhook(headers, rawBody, secret);
   }
 }
