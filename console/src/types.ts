@@ -8,7 +8,6 @@ import type {
   AnalysisStatus as SdkAnalysisStatus,
   Artifact as SdkArtifact,
   HistoryItem as SdkHistoryItem,
-  HistoryPage as SdkHistoryPage,
   SearchResult,
 } from '../../sdk/src/index.ts';
 
@@ -24,7 +23,6 @@ export type StageState = Pick<SdkStage, 'name'> & Partial<Omit<SdkStage, 'name' 
 export type AnalysisStatusBody = Omit<SdkAnalysisStatus, 'results'> & { results: Results | null };
 
 export type HistoryItem = SdkHistoryItem;
-export type HistoryPage = SdkHistoryPage;
 export type Artifact = SdkArtifact;
 /** One hit of `GET /api/media/search` and its quoted segments. */
 export type SearchAnswer = SearchResult['data'][number];
