@@ -81,6 +81,11 @@ function startWorker(name: string): ServiceProcess {
     WORKER_STALE_AFTER_MS: '3000',
     WORKER_POLL_INTERVAL_MS: '100',
     CLEANUP_CRON: '',
+    // The analysis only has to complete: no model loading on a machine shared with other tests.
+    VISION_SHOTS: 'false',
+    VISION_OBJECTS: 'false',
+    VISION_FACES: 'false',
+    VISION_MODERATION: 'false',
   });
   workers.add(w);
   void w.exited.then(() => workers.delete(w));
@@ -112,6 +117,15 @@ async function deliveriesOf(analysisId: string) {
     .select(['id', 'state', 'event_type'])
     .where('analysis_id', '=', analysisId)
     .execute();
+}
+
+/** Wait until the delivery is recorded as delivered (the worker's log tail in the failure). */
+async function delivered(w: ServiceProcess, id: string): Promise<void> {
+  await waitFor(async () => (await deliveriesOf(id))[0]?.state === 'delivered', BOOT_AND_WORK_MS + DELIVERY_MS).catch(
+    (err: unknown) => {
+      throw new Error(`not delivered: ${String(err)}\n${w.output().slice(-4000)}`);
+    },
+  );
 }
 
 /** Wait for the analysis to complete, then kill -9 the worker at once. */
@@ -151,7 +165,7 @@ test(
 
     receiver.block(false);
     const second = startWorker('w2');
-    await waitFor(async () => (await deliveriesOf(id))[0]?.state === 'delivered', BOOT_AND_WORK_MS + DELIVERY_MS);
+    await delivered(second, id);
     // Stopped cleanly, so any send still in flight would have landed before the count.
     await second.stop();
 
@@ -187,7 +201,7 @@ test(
     const sentBeforeKill = receiver.at('/midsend').length;
 
     const second = startWorker('w4');
-    await waitFor(async () => (await deliveriesOf(id))[0]?.state === 'delivered', BOOT_AND_WORK_MS + DELIVERY_MS);
+    await delivered(second, id);
     await second.stop();
 
     const got = receiver.at('/midsend');
