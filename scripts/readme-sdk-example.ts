@@ -11,5 +11,4 @@ const done = await ma.wait(analysis_id, {
 });
 console.log(done.status, '-', done.result_summary);
 const hits = await ma.search('a young man');
-for (const hit of hits.data as Array<{ analysis_id: string; segments: Array<{ kind: string; text: string }> }>)
-  console.log(hit.analysis_id, hit.segments[0]?.kind, hit.segments[0]?.text);
+for (const hit of hits.data) console.log(hit.analysis_id, hit.segments[0]?.kind, hit.segments[0]?.text);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
-import { ApiError, type AnalysisStatus } from '../../sdk/src/index.ts';
+import { ApiError, type AnalysisStatus, type SearchResult } from '../../sdk/src/index.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -109,17 +109,10 @@ function indent(text: string): string {
     .join('\n');
 }
 
-interface SearchHitText {
-  analysis_id: string;
-  original_filename: string | null;
-  media_type: string;
-  segments: Array<{ kind: string; text: string; start_seconds: number | null; page: number | null }>;
-}
-
 /** Search hits as text: each analysis with its best segments (kind, where, quoted text). */
-export function renderSearch(r: Record<string, unknown>): string {
-  const hits = (r.data ?? []) as SearchHitText[];
-  if (hits.length === 0) return `No match for "${String(r.query ?? '')}".`;
+export function renderSearch(r: SearchResult): string {
+  const hits = r.data;
+  if (hits.length === 0) return `No match for "${r.query}".`;
   const lines: string[] = [];
   for (const hit of hits) {
     lines.push(`${hit.analysis_id}  ${hit.original_filename ?? '-'}  ${hit.media_type}`);
