@@ -332,7 +332,12 @@ async function seed(handle: DatabaseHandle): Promise<{ analyses_s: number; segme
 async function measure(url: string, run: number, withRecall: boolean): Promise<RunResult> {
   const rssBefore = process.memoryUsage().rss;
   const cfg = loadConfig({});
-  const handle = createDatabase(url, { ...cfg.database, poolMax: 10, statementTimeoutMs: 600_000 });
+  const handle = createDatabase(url, {
+    ...cfg.database,
+    poolMax: 10,
+    statementTimeoutMs: 600_000,
+    connectTimeoutMs: 60_000,
+  });
   const embedder = createEmbedder();
   const service = new SearchService(handle.db, () => embedder);
   try {
@@ -521,7 +526,12 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${DB_NAME}`);
     const cfg = loadConfig({});
-    const handle = createDatabase(url, { ...cfg.database, poolMax: 4, statementTimeoutMs: 3_600_000 });
+    const handle = createDatabase(url, {
+      ...cfg.database,
+      poolMax: 4,
+      statementTimeoutMs: 3_600_000,
+      connectTimeoutMs: 60_000,
+    });
     try {
       await migrateToLatest(handle.db as unknown as Kysely<unknown>, handle.pool);
       seeded = await seed(handle);

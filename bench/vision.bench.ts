@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { isTaskError, type DetectedObject, type PictureVision } from '../src/media/vision/vision.types.ts';
 import { detectShots, planFrames } from '../src/media/shots.ts';
-import { extractFrame } from '../src/media/frames.ts';
+import { extractFrames, FRAMES_PER_PROCESS } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
@@ -196,13 +196,18 @@ async function main() {
   stages.shots = ms(t0);
   t0 = performance.now();
   const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT);
+  // As the frames stage takes them: up to FRAMES_PER_PROCESS moments per ffmpeg process, two processes at a time.
+  const perProcess = Math.min(FRAMES_PER_PROCESS, Math.ceil(plan.length / 2));
   const frames = await Promise.all(
     [0, 1].map(async (lane) => {
       const out: Array<{ seconds: number; file: string }> = [];
-      for (let i = lane; i < plan.length; i += 2) {
-        const f = path.join(work, `frame-${i}.jpg`);
-        if (await extractFrame('ffmpeg', file, plan[i]!.seconds, f, 640, { timeoutMs: 600_000 }))
-          out.push({ seconds: plan[i]!.seconds, file: f });
+      for (let b = lane * perProcess; b < plan.length; b += 2 * perProcess) {
+        const batch = plan.slice(b, b + perProcess).map((p, i) => ({
+          seconds: p.seconds,
+          output: path.join(work, `frame-${b + i}.jpg`),
+        }));
+        const written = await extractFrames('ffmpeg', file, batch, 640, { timeoutMs: 600_000 });
+        batch.forEach((f, i) => written[i] && out.push({ seconds: f.seconds, file: f.output }));
       }
       return out;
     }),

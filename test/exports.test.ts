@@ -1,6 +1,6 @@
 /**
  * Exports through the real app: shots and chapters as CSV and JSON from a stored result,
- * the catalogue's 404 when a result has none, and tenant isolation.
+ * the catalogue's 404 when a result has none, the whole result as JSON, and tenant isolation.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,4 +59,14 @@ test('shots and chapters as CSV and JSON; 404 with a code when a result has none
   assert.equal(none.statusCode, 404);
   assert.equal(none.json().code, 'SHOTS_NOT_FOUND');
   assert.equal((await get(`/api/media/${plain}/chapters.csv`)).json().code, 'CHAPTERS_NOT_FOUND');
+});
+
+test('result.json is the whole result with its analysis id and status', async () => {
+  const results = { summary: 'a harbour at dawn', keywords: ['harbour', 'boat'] };
+  const id = await completed(results);
+  const res = await get(`/api/media/${id}/result.json`);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers['content-disposition']), new RegExp(`${id}\\.json`));
+  assert.deepEqual(res.json(), { analysis_id: id, status: 'completed', results });
+  assert.equal((await get(`/api/media/${id}/result.json`, t.tenantB.key)).statusCode, 404);
 });

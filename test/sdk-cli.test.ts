@@ -1,7 +1,8 @@
 /**
  * The SDK and the user CLI against the real service (API on a socket, a real worker):
  * upload with progress, wait over SSE, list iterator, typed problem+json errors, webhook
- * verification; and `media-analysis analyze --wait` end to end with exit codes.
+ * verification; history pages, artifacts, downloads, exports, search and admin keys (what
+ * the web console calls); and `media-analysis analyze --wait` end to end with exit codes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
-import { MediaAnalysis, ApiError } from '../sdk/src/index.ts';
+import { MediaAnalysis, MediaAnalysisHttp, ApiError } from '../sdk/src/index.ts';
 
 let t: TestApp;
 let base: string;
@@ -76,6 +77,63 @@ test('SDK: analyze a file with upload progress, wait over SSE, list, errors, web
   assert.throws(() => ma.webhooks.verify(got.headers, got.body + ' ', endpoint.secret));
   const log = await ma.webhooks.deliveries({ endpointId: endpoint.id });
   assert.equal(log.data[0]!.id, ping.id);
+});
+
+test('SDK: one history page, artifacts and downloads, exports, search, admin keys', async () => {
+  // The HTTP-only client (what the browser console builds on), with a Blob like a browser's File.
+  const ma = new MediaAnalysisHttp({ baseUrl: base, apiKey: t.tenantA.key });
+  assert.equal('verify' in ma.webhooks, false, 'no signature checks (and no HMAC code) in the HTTP client');
+  const text = 'A lighthouse keeper counts the gulls every morning.\n'.repeat(5);
+  const accepted = await ma.analyze({
+    file: new File([text], 'lighthouse.txt', { type: 'text/plain' }),
+    prompt: 'What is this about?',
+  });
+  const done = await ma.wait(accepted.analysis_id);
+  assert.equal(done.status, 'completed', done.error_message ?? '');
+
+  const page = await ma.history({ per_page: 1 });
+  assert.equal(page.data.length, 1);
+  assert.equal(page.data[0]!.analysis_id, accepted.analysis_id, 'newest first');
+  assert.equal(page.pagination.per_page, 1);
+  const filtered = await ma.history({ media_type: 'video' });
+  assert.ok(filtered.data.every((a) => a.media_type === 'video'));
+
+  const artifacts = await ma.artifacts(accepted.analysis_id);
+  const source = artifacts.find((a) => a.name.endsWith('.txt'));
+  assert.ok(source, JSON.stringify(artifacts));
+  assert.equal(await (await ma.download(source.url)).text(), text);
+  await assert.rejects(ma.download('https://elsewhere.example/x'), TypeError, 'the key goes only to the service');
+  await assert.rejects(ma.download('//elsewhere.example/x'), TypeError);
+
+  const result = JSON.parse(await (await ma.exportFile(accepted.analysis_id, 'result', 'json')).text());
+  assert.equal(result.analysis_id, accepted.analysis_id);
+  await assert.rejects(
+    ma.exportFile('00000000-0000-4000-8000-000000000000', 'transcript', 'srt'),
+    (e: ApiError) => e instanceof ApiError && e.status === 404 && e.code === 'ANALYSIS_NOT_FOUND',
+  );
+
+  const found = await ma.search('lighthouse gulls', { limit: 5 });
+  assert.equal(found.query, 'lighthouse gulls');
+  assert.ok(
+    found.data.some((h) => h.analysis_id === accepted.analysis_id),
+    JSON.stringify(found.data.map((h) => h.analysis_id)),
+  );
+  await assert.rejects(ma.search(''), (e: ApiError) => e.status === 400);
+
+  await assert.rejects(ma.admin.listKeys(), (e: ApiError) => e.status === 403 && e.code === 'FORBIDDEN');
+  const ops = await t.keys.create('ops', 'ops admin', true);
+  const admin = new MediaAnalysisHttp({ baseUrl: base, apiKey: ops.key });
+  assert.ok((await admin.admin.listKeys()).some((k) => k.id === t.tenantA.keyId));
+  const made = await admin.admin.createKey({ tenant_id: 'tenant-sdk', name: 'sdk key' });
+  assert.equal(made.tenant_id, 'tenant-sdk');
+  assert.equal(made.admin, false);
+  const fresh = new MediaAnalysisHttp({ baseUrl: base, apiKey: made.key });
+  assert.equal((await fresh.history()).pagination.total, 0, 'a new tenant sees nothing of tenant-a');
+  const listed = (await admin.admin.listKeys()).find((k) => k.id === made.id);
+  assert.ok(listed && !('key' in listed), 'the list never carries secrets');
+  await admin.admin.revokeKey(made.id);
+  await assert.rejects(fresh.history(), (e: ApiError) => e.status === 401);
+  await assert.rejects(admin.admin.revokeKey('00000000-0000-4000-8000-000000000000'), ApiError);
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {

@@ -1,67 +1,31 @@
 /**
- * The shapes the console reads from the public API. Result sections that other features
- * add over time are optional: the viewer shows what is there and says what is not.
+ * The shapes the console reads from the public API: the SDK's types (generated from the
+ * OpenAPI document) where the schema is exact; `results`, which the schema leaves open, as
+ * the viewer reads it. Result sections that other features add over time are optional:
+ * the viewer shows what is there and says what is not.
  */
-export type AnalysisStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted' | string;
+import type {
+  AnalysisStatus as SdkAnalysisStatus,
+  Artifact as SdkArtifact,
+  HistoryItem as SdkHistoryItem,
+  SearchResult,
+} from '../../sdk/src/index.ts';
 
-export interface StageState {
-  name: string;
-  status: string;
-  started_at?: string | null;
-  completed_at?: string | null;
-  duration_ms?: number | null;
-  error_code?: string | null;
-}
+type SdkStage = SdkAnalysisStatus['stages'][number];
 
-export interface AnalysisStatusBody {
-  analysis_id: string;
-  status: AnalysisStatus;
-  progress: number;
-  media_type: string;
-  source_url: string | null;
-  original_filename: string | null;
-  prompt: string;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  result_summary: string | null;
-  results: Results | null;
-  model_used: string | null;
-  latency_ms: number | null;
-  error_message: string | null;
-  error_code: string | null;
-  retry_count: number;
-  current_stage?: string | null;
-  stages?: StageState[];
-}
+/**
+ * A stage as the live view tracks it: events name states the status row does not
+ * (`started`) and may arrive before the full stage row does.
+ */
+export type StageState = Pick<SdkStage, 'name'> & Partial<Omit<SdkStage, 'name' | 'status'>> & { status: string };
 
-export interface HistoryItem {
-  analysis_id: string;
-  status: AnalysisStatus;
-  progress: number;
-  media_type: string;
-  prompt: string;
-  source_url: string | null;
-  original_filename: string | null;
-  created_at: string;
-  completed_at: string | null;
-  error_code: string | null;
-}
+/** `GET /api/media/{id}` as the SDK types it, with `results` (open in the schema) read as the viewer's shapes. */
+export type AnalysisStatusBody = Omit<SdkAnalysisStatus, 'results'> & { results: Results | null };
 
-export interface HistoryPage {
-  data: HistoryItem[];
-  pagination: { page: number; per_page: number; total: number; total_pages: number; next_cursor: string | null };
-}
-
-export interface Artifact {
-  id: string;
-  area: string;
-  name: string;
-  mime_type: string | null;
-  size_bytes: number;
-  url: string;
-}
+export type HistoryItem = SdkHistoryItem;
+export type Artifact = SdkArtifact;
+/** One hit of `GET /api/media/search` and its quoted segments. */
+export type SearchAnswer = SearchResult['data'][number];
 
 export interface Word {
   start: number;
@@ -146,17 +110,8 @@ export interface Results {
   [section: string]: unknown;
 }
 
-export interface SearchHit {
-  analysis_id: string;
-  original_filename?: string | null;
-  media_type?: string;
-  start?: number | null;
-  end?: number | null;
-  seconds?: number | null;
-  text?: string | null;
-  snippet?: string | null;
-  kind?: string;
-  score?: number;
-  thumbnail_url?: string | null;
-  thumbnail?: string | null;
-}
+type SearchSegment = SearchAnswer['segments'][number];
+
+/** One row of the library's search list: a matching segment and the analysis it belongs to. */
+export type SearchHit = Pick<SearchAnswer, 'analysis_id' | 'original_filename'> &
+  Pick<SearchSegment, 'text' | 'start_seconds' | 'keyframe_url'> & { kind: string | null };

@@ -1,16 +1,28 @@
 /** The media-analysis TypeScript SDK. */
 export { MediaAnalysis } from './client.ts';
+export { MediaAnalysisHttp } from './http-client.ts';
 export { WebhooksApi } from './webhooks-api.ts';
+export { WebhookEndpointsApi } from './webhook-endpoints-api.ts';
+export { AdminApi } from './admin-api.ts';
 export { multipartStream } from './multipart.ts';
 export { ApiError } from './types.ts';
 export type {
   Accepted,
   AnalysisStatus,
   AnalyzeInput,
+  AnalyzeJson,
+  ApiKey,
+  ApiKeyWithSecret,
+  Artifact,
   ClientOptions,
+  ExportFormats,
   HistoryItem,
   HistoryPage,
+  HistoryQuery,
+  NewApiKey,
   Problem,
+  SearchQuery,
+  SearchResult,
   WaitOptions,
   WebhookDelivery,
   WebhookEndpoint,

@@ -1,10 +1,18 @@
 /** File uploads: a path or Blob as a streamed multipart/form-data body with upload progress. */
 
+/**
+ * Node's fs, needed only for a path. The specifier is not a literal on purpose: bundlers
+ * (Vite, webpack) leave such an import alone, so the SDK in a browser bundle carries no
+ * Node module and no stub of one; a browser passes a Blob/File and never gets here.
+ */
+const NODE_FS = 'node:fs';
+
 export async function toBlob(file: string | Blob): Promise<{ blob: Blob; name: string }> {
   if (typeof file !== 'string') return { blob: file, name: (file as File).name ?? 'upload' };
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  return { blob: await fs.openAsBlob(file), name: path.basename(file) };
+  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ NODE_FS)) as {
+    openAsBlob(path: string): Promise<Blob>;
+  };
+  return { blob: await fs.openAsBlob(file), name: file.split(/[\\/]/).pop() || 'upload' };
 }
 
 /** A multipart/form-data body as a stream with a known length, counting bytes as they go out. */

@@ -4477,13 +4477,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The results object */
+            /** @description The analysis id, its status and its results object */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Default Response */

@@ -17,6 +17,21 @@ export type HistoryItem = HistoryPage['data'][number];
 export type WebhookEndpoint = JsonOf<'/api/webhooks/{id}', 'get', 200>;
 export type WebhookEndpointWithSecret = JsonOf<'/api/webhooks', 'post', 201>;
 export type WebhookDelivery = JsonOf<'/api/webhook-deliveries/{deliveryId}', 'get', 200>;
+export type Artifact = JsonOf<'/api/media/{id}/artifacts', 'get', 200>['data'][number];
+export type SearchResult = JsonOf<'/api/media/search', 'get', 200>;
+export type SearchQuery = paths['/api/media/search']['get']['parameters']['query'];
+export type HistoryQuery = NonNullable<paths['/api/media/history']['get']['parameters']['query']>;
+export type ApiKey = JsonOf<'/api/admin/keys', 'get', 200>['data'][number];
+/** A new key as created: `key` is the secret, shown only in this answer. */
+export type ApiKeyWithSecret = JsonOf<'/api/admin/keys', 'post', 201>;
+export type NewApiKey = paths['/api/admin/keys']['post']['requestBody']['content']['application/json'];
+/** The files an analysis can be exported as (`GET /api/media/{id}/<kind>.<format>`). */
+export type ExportFormats = {
+  transcript: paths['/api/media/{id}/transcript.{format}']['get']['parameters']['path']['format'];
+  shots: paths['/api/media/{id}/shots.{format}']['get']['parameters']['path']['format'];
+  chapters: paths['/api/media/{id}/chapters.{format}']['get']['parameters']['path']['format'];
+  result: 'json';
+};
 export type AnalyzeJson = NonNullable<
   paths['/api/media/analyze']['post']['requestBody']
 >['content']['application/json'];

@@ -107,6 +107,8 @@ export function loadConfig(env: RawEnv = process.env) {
       },
       deletedGraceHours: v.DELETED_FILES_GRACE_HOURS,
       cleanupCron: v.CLEANUP_CRON,
+      /** A stored file with no row is a leftover (not one about to be registered) once older than this. */
+      orphanGraceMs: v.STORAGE_ORPHAN_GRACE_MS,
       driver: v.STORAGE_DRIVER,
       s3: v.S3_BUCKET
         ? {

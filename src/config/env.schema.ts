@@ -151,6 +151,8 @@ export const EnvSchema = Type.Object({
   RETENTION_TEMP_DAYS: int(1, 0, 3650),
   DELETED_FILES_GRACE_HOURS: int(24, 0, 24 * 365),
   CLEANUP_CRON: text('*/15 * * * *'),
+  /** Files in the store without a row (a killed worker's leftovers) are removed by the cleanup once this old. */
+  STORAGE_ORPHAN_GRACE_MS: int(3_600_000, 60_000, 30 * 86_400_000),
   CACHE_ENABLED: bool(true),
   RATE_LIMIT_MAX: int(1200, 0, 10_000_000),
   RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 86_400_000),

@@ -35,7 +35,7 @@ const USAGE = `usage: media-analysis <command>
   backup [--out DIR]          pg_dump (custom format) + manifest with row counts and checksums
   restore <manifest.json>     restore into an EMPTY database, verify counts and checksums, and
                               check every object live media files reference is in the store
-  storage cleanup             delete expired files now (also runs on CLEANUP_CRON)
+  storage cleanup             delete expired and orphaned files now (also runs on CLEANUP_CRON)
   storage verify              files without rows and rows without files (exit 1 if any)
 
 For users of a running service (MEDIA_ANALYSIS_URL, MEDIA_ANALYSIS_API_KEY; each has --help):
@@ -202,7 +202,9 @@ async function keys(sub: string | undefined, args: string[]): Promise<void> {
 async function storageCommand(sub: string | undefined): Promise<void> {
   await withRuntime(async (rt) => {
     if (sub === 'cleanup') {
-      const r = await runCleanup(rt.database.db, rt.storage, rt.logger);
+      const r = await runCleanup(rt.database.db, rt.storage, rt.logger, {
+        orphanGraceMs: rt.config.storage.orphanGraceMs,
+      });
       console.log(JSON.stringify(r));
     } else if (sub === 'verify') {
       const r = await verifyStorage(rt.database.db, rt.storage);

@@ -23,14 +23,27 @@ export function evenlySpacedTimes(durationSeconds: number, count: number): numbe
  * keyframes 10 s apart, frames labelled 1.7 s, 5.0 s and 8.3 s were all the 0 s picture.)
  */
 export function frameAtArgs(input: string, seconds: number, output: string, width: number): string[] {
-  return [
-    ...COMMON,
+  return framesAtArgs(input, [{ seconds, output }], width);
+}
+
+/**
+ * Several such frames from one ffmpeg process: the same file opened once per moment, each
+ * input seeking on its own, each output taking the first frame of its input. One process
+ * instead of several saves ffmpeg's start-up (about 0.25 s of CPU each here) and, with one
+ * decoding thread per input, the thread pools sized for a whole video: three frames of a
+ * 720p video cost 0.8 s of CPU together against 1.4 s as three processes.
+ */
+export function framesAtArgs(input: string, frames: ReadonlyArray<{ seconds: number; output: string }>, width: number) {
+  const inputs = frames.flatMap((f) => [
+    ...(frames.length > 1 ? ['-threads', '1'] : []),
     '-ss',
-    seconds.toFixed(3),
+    f.seconds.toFixed(3),
     '-i',
     input,
+  ]);
+  const outputs = frames.flatMap((f, i) => [
     '-map',
-    '0:v:0',
+    `${i}:v:0`,
     '-frames:v',
     '1',
     '-vf',
@@ -38,8 +51,9 @@ export function frameAtArgs(input: string, seconds: number, output: string, widt
     '-q:v',
     '3',
     '-y',
-    output,
-  ];
+    f.output,
+  ]);
+  return [...COMMON, ...inputs, ...outputs];
 }
 
 /** The naive contact sheet: decode every frame and pick with `select` (the benchmark's comparison). */

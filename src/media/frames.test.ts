@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { extractFrame } from './frames.ts';
+import { extractFrame, extractFrames } from './frames.ts';
 import { makeCodedVideo, readFrameCode } from '../../test/helpers/frame-code.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
 
@@ -60,5 +60,28 @@ test(
       await extractFrame('ffmpeg', video, 25, path.join(dir, 'past.jpg'), 160, { timeoutMs: 30_000 }),
       false,
     );
+  },
+);
+
+test(
+  'one process for several moments: each shows its own moment; one past the end is missing, the others kept',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    const times = [19.2, 1.7, 11.1, 25];
+    const outs = times.map((_, i) => path.join(dir, `b${i}.jpg`));
+    const written = await extractFrames(
+      'ffmpeg',
+      video,
+      times.map((seconds, i) => ({ seconds, output: outs[i]! })),
+      160,
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(written, [true, true, true, false]);
+    for (const [i, seconds] of times.slice(0, 3).entries()) {
+      const frame = await readFrameCode(outs[i]!, BLOCK, 160 / 320);
+      assert.ok(Math.abs(frame / FPS - seconds) <= 1 / FPS + 1e-9, `labelled ${seconds} s but shows frame ${frame}`);
+    }
   },
 );

@@ -1,10 +1,19 @@
 /**
- * Extract one still frame showing exactly the requested moment (accurate seek: decode
+ * Extract still frames each showing exactly the requested moment (accurate seek: decode
  * from the keyframe before it). A frame that does not come out (past the last frame, a
  * damaged stretch) is reported as missing, never replaced by another moment's picture.
  */
 import fs from 'node:fs/promises';
-import { frameAtArgs, runFfmpeg } from './ffmpeg.ts';
+import { AppError } from '../domain/errors.ts';
+import { framesAtArgs, runFfmpeg } from './ffmpeg.ts';
+
+/**
+ * Most moments one ffmpeg process takes: every input holds its own decoder (and its
+ * reference frames) at once, so the batch is bounded for 4K sources.
+ */
+export const FRAMES_PER_PROCESS = 4;
+
+type Run = { timeoutMs: number; signal?: AbortSignal | undefined };
 
 export async function extractFrame(
   ffmpegPath: string,
@@ -12,10 +21,48 @@ export async function extractFrame(
   seconds: number,
   output: string,
   width: number,
-  run: { timeoutMs: number; signal?: AbortSignal | undefined },
+  run: Run,
 ): Promise<boolean> {
-  await runFfmpeg(ffmpegPath, frameAtArgs(input, seconds, output, width), run);
-  return fs.stat(output).then(
+  const [ok] = await extractFrames(ffmpegPath, input, [{ seconds, output }], width, run);
+  return ok!;
+}
+
+/**
+ * The frames at `frames` (at most FRAMES_PER_PROCESS) in one ffmpeg process; for each,
+ * whether it was written. When the batch fails on a damaged stretch, the moments are
+ * taken one by one so that only the damaged ones are lost (`MEDIA_CORRUPT` then means
+ * that moment did not decode, and it reports false).
+ */
+export async function extractFrames(
+  ffmpegPath: string,
+  input: string,
+  frames: ReadonlyArray<{ seconds: number; output: string }>,
+  width: number,
+  run: Run,
+): Promise<boolean[]> {
+  if (frames.length > FRAMES_PER_PROCESS) throw new RangeError(`at most ${FRAMES_PER_PROCESS} frames per process`);
+  try {
+    await runFfmpeg(ffmpegPath, framesAtArgs(input, frames, width), run);
+  } catch (err) {
+    if (frames.length === 1 || !(err instanceof AppError && err.code === 'MEDIA_CORRUPT')) throw err;
+    const one: boolean[] = [];
+    for (const f of frames)
+      one.push(
+        await extractFrames(ffmpegPath, input, [f], width, run).then(
+          ([ok]) => ok!,
+          (e: unknown) => {
+            if (e instanceof AppError && e.code === 'MEDIA_CORRUPT') return false;
+            throw e;
+          },
+        ),
+      );
+    return one;
+  }
+  return Promise.all(frames.map((f) => written(f.output)));
+}
+
+function written(file: string): Promise<boolean> {
+  return fs.stat(file).then(
     (st) => st.size > 0,
     () => false,
   );

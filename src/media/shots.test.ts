@@ -21,7 +21,10 @@ import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo } from '../../test/helpers/p
 test('one pass: scdet, blackdetect, freezedetect and the sampled quality filters; no network', () => {
   const a = shotPassArgs('/in.mp4', '/tmp/c.txt', '/tmp/s.txt', DEFAULT_SHOT_OPTIONS);
   const vf = a[a.indexOf('-vf') + 1]!;
-  assert.match(vf, /^scale=320:-2,scdet=threshold=10,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/);
+  assert.match(
+    vf,
+    /^scale=320:-2:flags=area,scdet=threshold=10,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/,
+  );
   assert.match(
     vf,
     /freezedetect=n=-60dB:d=2,select=.*,signalstats,blurdetect,metadata=mode=print:file='\/tmp\/s.txt'$/,

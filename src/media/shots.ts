@@ -14,6 +14,13 @@ import { runFfmpeg, ANALYSIS_LOG_BYTES } from './ffmpeg.ts';
 
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
+/**
+ * Area averaging for that downscale: the default bicubic cost more CPU than the detectors
+ * together (a 720p minute: 4.2 s of CPU for the pass against 3.4 s with area; the plain
+ * decode is 2.1 s), and averaging keeps blur and black readings faithful where
+ * nearest-neighbour would alias.
+ */
+const SCALE_FLAGS = 'area';
 /** One quality sample per this many seconds. */
 export const SAMPLE_SECONDS = 0.5;
 /** Mean luma (0-255, limited range starts at 16) below which a frame counts as dark. */
@@ -34,7 +41,7 @@ export const DEFAULT_SHOT_OPTIONS: ShotOptions = { sceneThreshold: 10, minBlackS
 export function shotPassArgs(input: string, cutsFile: string, samplesFile: string, opts: ShotOptions): string[] {
   const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
   const filters = [
-    `scale=${ANALYSIS_WIDTH}:-2`,
+    `scale=${ANALYSIS_WIDTH}:-2:flags=${SCALE_FLAGS}`,
     `scdet=threshold=${opts.sceneThreshold}`,
     // Every frame's scd score is printed (a cut is a frame that also has lavfi.scd.time).
     `metadata=mode=print:file='${esc(cutsFile)}'`,

@@ -48,6 +48,33 @@ export const retentionRepository = {
     return rows.map((r) => r.relative_path);
   },
 
+  /** Which of `paths` have a file row not yet deleted. */
+  async livePathsAmong(db: Db, paths: readonly string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('media_files')
+      .select('relative_path')
+      .where('deleted_at', 'is', null)
+      .where('relative_path', 'in', [...paths])
+      .execute();
+    return new Set(rows.map((r) => r.relative_path));
+  },
+
+  /**
+   * Which of `ids` are analyses a worker may still be working on (pending or processing):
+   * their folders can hold files about to be registered.
+   */
+  async activeAmong(db: Db, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('media_analysis_requests')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where('status', 'in', ['pending', 'processing'])
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  },
+
   async markFilesDeleted(db: Db, ids: readonly string[]): Promise<void> {
     await db
       .updateTable('media_files')

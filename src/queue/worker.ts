@@ -174,7 +174,7 @@ export async function startWorker(
         const afterDays = deps.config.storage.archiveAfterDays;
         // Files of analyses due for the archive go in this run's cleanup; their rows move after it.
         await prepareArchive(deps.db, afterDays);
-        await runCleanup(deps.db, deps.storage, taskLog);
+        await runCleanup(deps.db, deps.storage, taskLog, { orphanGraceMs: deps.config.storage.orphanGraceMs });
         const archived = await archiveOldAnalyses(deps.db, afterDays);
         if (archived > 0) taskLog.info({ archived, after_days: afterDays }, 'finished analyses archived');
       },

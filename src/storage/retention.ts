@@ -2,6 +2,7 @@
  * Retention: deletes files whose media_files row has expired (per-area retention, or
  * the grace period after an analysis was soft-deleted), in batches, at most one run
  * at a time (a PostgreSQL advisory lock), and records each run in the audit log.
+ * The same run sweeps files a killed process left without a row (see orphan-sweep.ts).
  * Also `verifyStorage`: files without rows and rows without files.
  */
 import fs from 'node:fs/promises';
@@ -11,16 +12,22 @@ import { auditRepository } from '../persistence/audit.repository.ts';
 import { idempotencyRepository } from '../persistence/idempotency.repository.ts';
 import { retentionRepository } from '../persistence/retention.repository.ts';
 import type { Logger } from '../observability/logger.ts';
+import { sweepOrphans } from './orphan-sweep.ts';
 
 export const CLEANUP_BATCH = 500;
 export const DISK_WARNING_RATIO = 0.8;
 export const DISK_CRITICAL_RATIO = 0.9;
+/** STORAGE_ORPHAN_GRACE_MS's default, for callers without a configuration. */
+const DEFAULT_ORPHAN_GRACE_MS = 3_600_000;
 
 export interface CleanupReport {
   ran: boolean;
   files: number;
   bytes: number;
   missing: number;
+  /** Files without a row (or half-written) older than the orphan grace period, removed. */
+  orphan_files: number;
+  orphan_bytes: number;
   idempotency_keys_purged: number;
   disk_usage_ratio: number | null;
 }
@@ -29,7 +36,7 @@ export async function runCleanup(
   db: Db,
   storage: Storage,
   log: Logger,
-  opts: { batch?: number; maxBatches?: number } = {},
+  opts: { batch?: number; maxBatches?: number; orphanGraceMs?: number } = {},
 ): Promise<CleanupReport> {
   const batch = opts.batch ?? CLEANUP_BATCH;
   const report: CleanupReport = {
@@ -37,6 +44,8 @@ export async function runCleanup(
     files: 0,
     bytes: 0,
     missing: 0,
+    orphan_files: 0,
+    orphan_bytes: 0,
     idempotency_keys_purged: 0,
     disk_usage_ratio: null,
   };
@@ -60,9 +69,12 @@ export async function runCleanup(
       );
       if (due.length < batch) break;
     }
+    const orphans = await sweepOrphans(conn, storage, opts.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS);
+    report.orphan_files = orphans.files;
+    report.orphan_bytes = orphans.bytes;
     // Expired Idempotency-Keys go in the same run (they are only otherwise removed when reused).
     report.idempotency_keys_purged = await idempotencyRepository.purgeExpired(db);
-    if (report.files + report.missing > 0) {
+    if (report.files + report.missing + report.orphan_files > 0) {
       await auditRepository.record(conn, {
         table: 'media_files',
         recordId: 'retention',

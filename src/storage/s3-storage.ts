@@ -39,7 +39,7 @@ import {
   S3_MIN_PART_BYTES,
   type S3StorageSettings,
 } from './s3-client.ts';
-import { securePath, hashFile, type ByteRange, type Storage, type StoredFile } from './storage.ts';
+import { securePath, hashFile, type ByteRange, type Storage, type StoredEntry, type StoredFile } from './storage.ts';
 import { removeAnalysisScratch, sweepScratchParent } from './scratch.ts';
 export class S3Storage implements Storage {
   readonly driver = 's3' as const;
@@ -241,17 +241,22 @@ export class S3Storage implements Storage {
   async removeDir(relativeDir: string): Promise<void> {
     await fsp.rm(this.resolve(relativeDir), { recursive: true, force: true });
     const keys: string[] = [];
-    for await (const rel of this.listUnder(`${relativeDir.replace(/\/+$/, '')}/`)) keys.push(rel);
+    for await (const o of this.listUnder(`${relativeDir.replace(/\/+$/, '')}/`)) keys.push(o.relativePath);
     // One at a time: an analysis folder holds a few dozen files at most, and some
     // S3-compatible servers mishandle concurrent deletes in one folder.
     for (const k of keys) await this.remove(k);
   }
 
-  list(): AsyncIterable<string> {
+  async *list(): AsyncIterable<string> {
+    for await (const o of this.listUnder('')) yield o.relativePath;
+  }
+
+  /** Objects only: an upload killed halfway leaves an incomplete multipart upload, not an object. */
+  listEntries(): AsyncIterable<StoredEntry> {
     return this.listUnder('');
   }
 
-  private async *listUnder(relativePrefix: string): AsyncGenerator<string> {
+  private async *listUnder(relativePrefix: string): AsyncGenerator<StoredEntry> {
     let token: string | undefined;
     do {
       let page;
@@ -266,7 +271,13 @@ export class S3Storage implements Storage {
       } catch (err) {
         throw mapS3Error(err, 'list');
       }
-      for (const o of page.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
+      for (const o of page.Contents ?? [])
+        if (o.Key)
+          yield {
+            relativePath: o.Key.slice(this.prefix.length),
+            sizeBytes: Number(o.Size ?? 0),
+            modifiedAt: o.LastModified ?? new Date(),
+          };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -28,6 +28,14 @@ export interface StoredFile {
 export const STORAGE_DRIVERS = ['local', 's3'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
 
+/** One file in the store as a listing shows it (for the orphan sweep). */
+export interface StoredEntry {
+  relativePath: string;
+  sizeBytes: number;
+  /** mtime (local) or LastModified (S3): when the last byte was written. */
+  modifiedAt: Date;
+}
+
 /** Inclusive byte range, as HTTP Range gives it. */
 export interface ByteRange {
   start: number;
@@ -88,6 +96,8 @@ export interface Storage {
   ): Promise<string | null>;
   /** Every stored file's relative path (for `storage verify`). */
   list(): AsyncIterable<string>;
+  /** Every file in the store with its size and age, half-written `.partial-` files included. */
+  listEntries(): AsyncIterable<StoredEntry>;
   /** Drop the scratch copies of one analysis (no-op for the local driver, whose copies are the store). */
   releaseScratch(analysisId: string): Promise<void>;
   /** Remove scratch left by processes that died (called when a worker starts). Returns entries removed. */
@@ -208,7 +218,15 @@ export class LocalFileStorage implements Storage {
   }
 
   async *list(): AsyncIterable<string> {
-    yield* walkFiles(this.root, '');
+    for await (const rel of walkFiles(this.root, '')) if (!rel.includes('.partial-')) yield rel;
+  }
+
+  async *listEntries(): AsyncIterable<StoredEntry> {
+    for await (const relativePath of walkFiles(this.root, '')) {
+      // Gone between the listing and the stat (a rename, a cleanup): not a file any more.
+      const st = await fsp.stat(path.join(this.root, relativePath)).catch(() => null);
+      if (st?.isFile()) yield { relativePath, sizeBytes: st.size, modifiedAt: st.mtime };
+    }
   }
 
   async releaseScratch(): Promise<void> {}
@@ -236,12 +254,12 @@ export async function hashFile(absolutePath: string): Promise<{ sizeBytes: numbe
   return { sizeBytes, sha256: hash.digest('hex') };
 }
 
-/** Files under `root/dir`, as paths relative to root; half-written `.partial-` files are skipped. */
+/** Files under `root/dir`, as paths relative to root (half-written `.partial-` files included). */
 async function* walkFiles(root: string, dir: string): AsyncGenerator<string> {
   const entries = await fsp.readdir(path.join(root, dir), { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
     const rel = dir ? `${dir}/${e.name}` : e.name;
     if (e.isDirectory()) yield* walkFiles(root, rel);
-    else if (e.isFile() && !e.name.includes('.partial-')) yield rel;
+    else if (e.isFile()) yield rel;
   }
 }

@@ -24,6 +24,8 @@ export interface TestS3 {
   settings(prefix?: string): Promise<S3StorageSettings>;
   /** Environment for a child process using this server. */
   env(prefix?: string): Record<string, string>;
+  /** Make an object look `ageMs` old (its LastModified is the stored file's mtime). */
+  age(key: string, ageMs: number): Promise<void>;
   /** An endpoint where nothing listens (the store is down). */
   unreachableEndpoint(): Promise<string>;
   stop(): Promise<void>;
@@ -85,6 +87,12 @@ export async function startTestS3(bucket = 'media-test'): Promise<TestS3> {
         AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       };
+    },
+    async age(key, ageMs) {
+      const parts = key.split('/');
+      const file = path.join(dir, bucket, ...parts.slice(0, -1), `${parts.at(-1)}._S3rver_object`);
+      const when = new Date(Date.now() - ageMs);
+      await fs.utimes(file, when, when);
     },
     async unreachableEndpoint() {
       return `http://127.0.0.1:${await freePort()}`;

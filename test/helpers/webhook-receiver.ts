@@ -34,6 +34,8 @@ export interface Receiver {
   on(path: string, behaviour: Behaviour): void;
   /** Requests received on a path. */
   at(path: string): ReceivedWebhook[];
+  /** While blocked, every connection is reset as it is accepted (an unreachable receiver); nothing is recorded. */
+  block(blocked: boolean): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startReceiver(): Promise<Receiver> {
   const received: ReceivedWebhook[] = [];
   const counts = new Map<string, number>();
   const sockets = new Set<net.Socket>();
+  let blocked = false;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -85,6 +88,7 @@ export async function startReceiver(): Promise<Receiver> {
     });
   });
   server.on('connection', (s) => {
+    if (blocked) return void s.resetAndDestroy();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -97,6 +101,7 @@ export async function startReceiver(): Promise<Receiver> {
     received,
     on: (p, b) => void behaviours.set(p, b),
     at: (p) => received.filter((r) => r.path === p),
+    block: (b) => void (blocked = b),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

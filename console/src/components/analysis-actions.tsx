@@ -1,6 +1,6 @@
 /** The viewer's actions on one analysis: retry, cancel, and delete (after a confirmation). */
 import { useState } from 'preact/hooks';
-import type { ApiClient } from '../api.ts';
+import { errorText, type ApiClient } from '../api.ts';
 import { navigate } from '../router.ts';
 import type { AnalysisStatusBody } from '../types.ts';
 
@@ -23,7 +23,7 @@ export function Actions({
       await fn();
       (after ?? onChanged)();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   const id = status.analysis_id;
@@ -51,7 +51,7 @@ export function Actions({
             class="danger"
             onClick={() =>
               void run(
-                () => api.remove(id),
+                () => api.delete(id),
                 () => navigate('/library'),
               )
             }

@@ -15,7 +15,7 @@ export function useArtifactUrl(api: ApiClient, src: string | null): string | nul
     let url: string | null = null;
     let live = true;
     api
-      .blob(src)
+      .download(src)
       .then((b) => {
         url = URL.createObjectURL(b);
         if (live) setBlobUrl(url);

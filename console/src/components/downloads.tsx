@@ -1,9 +1,9 @@
 /**
- * The viewer's downloads: the JSON result and SRT/WebVTT subtitles (from the export route,
- * built locally when it answers 404) and every stored artifact.
+ * The viewer's downloads: the JSON result and SRT/WebVTT subtitles (the SDK's exports of the
+ * API's export routes, built locally when the server has none) and every stored artifact.
  */
 import { useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { ApiError, errorText, type ApiClient } from '../api.ts';
 import { bytes } from '../format.ts';
 import { saveBlob, toSrt, toVtt } from '../subtitles.ts';
 import type { AnalysisStatusBody, Artifact } from '../types.ts';
@@ -20,17 +20,18 @@ export function Downloads({
   const [error, setError] = useState<string | null>(null);
   const base = (status.original_filename ?? status.analysis_id).replace(/\.[^.]+$/, '');
   const transcript = status.results?.transcript;
-  const get = async (path: string, name: string, fallback: () => Blob | null) => {
+  const get = async (file: () => Promise<Blob>, name: string, fallback: () => Blob | null) => {
     setError(null);
     try {
-      saveBlob(await api.blob(path), name);
+      saveBlob(await file(), name);
     } catch (err) {
-      const alt = err instanceof ApiError && err.status === 404 ? fallback() : null;
+      // 404: this server has no such export; 409: no result yet (the page's status still is one).
+      const alt = err instanceof ApiError && (err.status === 404 || err.status === 409) ? fallback() : null;
       if (alt) saveBlob(alt, name);
-      else setError((err as Error).message);
+      else setError(errorText(err));
     }
   };
-  const id = encodeURIComponent(status.analysis_id);
+  const id = status.analysis_id;
   return (
     <section aria-labelledby="dl-title">
       <h2 id="dl-title">Downloads</h2>
@@ -41,7 +42,7 @@ export function Downloads({
             class="link"
             onClick={() =>
               void get(
-                `/api/media/${id}/export?format=json`,
+                () => api.exportFile(id, 'result', 'json'),
                 `${base}.json`,
                 () => new Blob([JSON.stringify(status, null, 2)], { type: 'application/json' }),
               )
@@ -58,7 +59,7 @@ export function Downloads({
                 class="link"
                 onClick={() =>
                   void get(
-                    `/api/media/${id}/export?format=srt`,
+                    () => api.exportFile(id, 'transcript', 'srt'),
                     `${base}.srt`,
                     () => new Blob([toSrt(transcript)], { type: 'application/x-subrip' }),
                   )
@@ -73,7 +74,7 @@ export function Downloads({
                 class="link"
                 onClick={() =>
                   void get(
-                    `/api/media/${id}/export?format=vtt`,
+                    () => api.exportFile(id, 'transcript', 'vtt'),
                     `${base}.vtt`,
                     () => new Blob([toVtt(transcript)], { type: 'text/vtt' }),
                   )
@@ -91,7 +92,17 @@ export function Downloads({
           <ul class="downloads">
             {artifacts.map((a) => (
               <li key={a.id}>
-                <button type="button" class="link" onClick={() => void get(a.url, a.name, () => null)}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() =>
+                    void get(
+                      () => api.download(a.url),
+                      a.name,
+                      () => null,
+                    )
+                  }
+                >
                   {a.name}
                 </button>{' '}
                 <span class="muted">

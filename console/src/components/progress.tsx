@@ -61,7 +61,7 @@ export function useLiveStatus(api: ApiClient, id: string | null): LiveState | nu
       }
       if (FINAL.has(initial.status)) return;
       try {
-        await api.events(
+        await api.follow(
           id,
           (type: string, data: ProgressEvent) => {
             if (stopped) return;

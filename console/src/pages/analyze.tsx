@@ -1,6 +1,6 @@
 /** Analyze: drop or pick files (or paste a URL), a prompt and options; upload, then live progress. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { errorText, type ApiClient, type AnalyzeFields } from '../api.ts';
 import { StageProgress, useLiveStatus } from '../components/progress.tsx';
 import { bytes } from '../format.ts';
 import { href } from '../router.ts';
@@ -82,7 +82,7 @@ export function Analyze({ api }: { api: ApiClient }) {
     // Only what differs from the server's defaults is sent, so media-specific defaults still apply.
     for (const o of shown) if ((options[o.name] ?? o.on) !== o.on) opts[o.name] = options[o.name];
     if (frameCount) opts.frame_count = Number(frameCount);
-    const fields = { prompt: prompt.trim(), ...(Object.keys(opts).length ? { options: opts } : {}) };
+    const fields: AnalyzeFields = { prompt: prompt.trim(), ...(Object.keys(opts).length ? { options: opts } : {}) };
     const jobs: Array<{ sub: Submission; run: (sub: Submission) => Promise<{ analysis_id: string }> }> = [];
     for (const file of files) {
       const sub = {
@@ -100,7 +100,7 @@ export function Analyze({ api }: { api: ApiClient }) {
     }
     if (url.trim()) {
       const sub = { localId: nextId.current++, label: url.trim(), size: null, sent: 0, analysisId: null, error: null };
-      jobs.push({ sub, run: () => api.analyzeUrl({ ...fields, media_url: url.trim() }) });
+      jobs.push({ sub, run: () => api.analyze({ ...fields, url: url.trim() }) });
     }
     setSubmissions((all) => [...jobs.map((j) => j.sub), ...all]);
     setFiles([]);
@@ -110,7 +110,7 @@ export function Analyze({ api }: { api: ApiClient }) {
         const accepted = await job.run(job.sub);
         update(job.sub.localId, { analysisId: accepted.analysis_id, sent: job.sub.size ?? 0 });
       } catch (err) {
-        update(job.sub.localId, { error: err instanceof ApiError ? err.message : String(err) });
+        update(job.sub.localId, { error: errorText(err) });
       }
     }
   };

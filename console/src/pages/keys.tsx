@@ -1,23 +1,11 @@
 /** Keys (admin): every tenant's API keys; create one (a new tenant id creates the tenant), revoke one. */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { ApiError, errorText, type ApiClient } from '../api.ts';
+import type { ApiKey } from '../../../sdk/src/index.ts';
 import { when } from '../format.ts';
 
-interface KeyView {
-  id: string;
-  tenant_id: string;
-  name: string;
-  prefix: string;
-  admin: boolean;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-const BASE = '/api/admin/keys';
-
 export function Keys({ api }: { api: ApiClient }) {
-  const [keys, setKeys] = useState<KeyView[] | null>(null);
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [denied, setDenied] = useState<string | null>(null);
   const [created, setCreated] = useState<{ tenant: string; key: string } | null>(null);
   const [tenant, setTenant] = useState('');
@@ -27,11 +15,11 @@ export function Keys({ api }: { api: ApiClient }) {
 
   const refresh = async () => {
     try {
-      setKeys((await api.request<{ data: KeyView[] }>('GET', BASE)).data);
+      setKeys(await api.admin.listKeys());
     } catch (err) {
       if (err instanceof ApiError && err.status === 403) setDenied('Only an admin key can manage keys.');
       else if (err instanceof ApiError && err.status === 404) setDenied('This server does not offer key management.');
-      else setError((err as Error).message);
+      else setError(errorText(err));
     }
   };
   useEffect(() => {
@@ -42,7 +30,7 @@ export function Keys({ api }: { api: ApiClient }) {
     e.preventDefault();
     setError(null);
     try {
-      const made = await api.request<KeyView & { key: string }>('POST', BASE, {
+      const made = await api.admin.createKey({
         tenant_id: tenant.trim(),
         name: name.trim() || `${tenant.trim()} key`,
         admin,
@@ -53,17 +41,17 @@ export function Keys({ api }: { api: ApiClient }) {
       setAdmin(false);
       await refresh();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
 
-  const revoke = async (k: KeyView) => {
+  const revoke = async (k: ApiKey) => {
     setError(null);
     try {
-      await api.request('DELETE', `${BASE}/${k.id}`);
+      await api.admin.revokeKey(k.id);
       await refresh();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
 

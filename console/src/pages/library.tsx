@@ -3,15 +3,17 @@
  * lists matching moments (thumbnail, time, text); a click opens the viewer at that moment.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { ApiError, errorText, type ApiClient } from '../api.ts';
 import { clock, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
-import type { HistoryItem, SearchHit } from '../types.ts';
+import type { HistoryQuery } from '../../../sdk/src/index.ts';
+import type { HistoryItem, SearchAnswer, SearchHit } from '../types.ts';
 import { ArtifactImage } from '../components/artifact-image.tsx';
 
 const STATUSES = ['', 'pending', 'processing', 'completed', 'failed', 'cancelled'];
 const TYPES = ['', 'video', 'audio', 'image', 'document'];
-const PER_PAGE = '20';
+const PER_PAGE = 20;
+const SEARCH_LIMIT = 20;
 
 export function Library({ api, query }: { api: ApiClient; query: URLSearchParams }) {
   const filters = {
@@ -34,8 +36,9 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
     try {
       const page = await api.history({
         per_page: PER_PAGE,
-        status: filters.status || undefined,
-        media_type: filters.media_type || undefined,
+        // From the page's URL: a value the server does not know is its 400 to explain.
+        status: (filters.status || undefined) as HistoryQuery['status'],
+        media_type: (filters.media_type || undefined) as HistoryQuery['media_type'],
         date_from: filters.date_from ? new Date(filters.date_from).toISOString() : undefined,
         date_to: filters.date_to ? new Date(`${filters.date_to}T23:59:59.999`).toISOString() : undefined,
         cursor: after ?? undefined,
@@ -44,7 +47,7 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
       setCursor(page.pagination.next_cursor);
       setTotal(page.pagination.total);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setLoading(false);
     }
@@ -149,28 +152,30 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
 }
 
 /** The search answers per analysis with its matching segments; the list shows one row per segment. */
-function flattenHits(data: unknown[]): SearchHit[] {
+function flattenHits(data: SearchAnswer[]): SearchHit[] {
   const out: SearchHit[] = [];
-  for (const raw of data as Array<Record<string, unknown>>) {
-    const segments = Array.isArray(raw.segments) ? (raw.segments as Array<Record<string, unknown>>) : [];
-    if (segments.length === 0) out.push(raw as unknown as SearchHit);
-    for (const s of segments)
+  for (const a of data) {
+    const name = a.original_filename ?? a.result_summary;
+    if (a.segments.length === 0)
       out.push({
-        analysis_id: String(raw.analysis_id),
-        original_filename:
-          (raw.original_filename as string | undefined) ?? (raw.result_summary as string | null) ?? null,
-        kind: s.kind as string,
-        text: s.text as string,
-        start: typeof s.start_seconds === 'number' ? s.start_seconds : null,
-        thumbnail_url: (s.keyframe_url as string | null) ?? null,
+        analysis_id: a.analysis_id,
+        original_filename: name,
+        kind: null,
+        text: a.result_summary ?? '',
+        start_seconds: null,
+        keyframe_url: null,
+      });
+    for (const s of a.segments)
+      out.push({
+        analysis_id: a.analysis_id,
+        original_filename: name,
+        kind: s.kind,
+        text: s.text,
+        start_seconds: s.start_seconds,
+        keyframe_url: s.keyframe_url,
       });
   }
   return out;
-}
-
-function hitTime(h: SearchHit): number | null {
-  const t = h.start ?? h.seconds ?? null;
-  return typeof t === 'number' ? t : null;
 }
 
 function SearchResults({ api, q }: { api: ApiClient; q: string }) {
@@ -180,14 +185,14 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
     setHits(null);
     setNote(null);
     api
-      .search({ q, limit: '20' })
-      .then((r) => setHits(flattenHits(r.data ?? [])))
+      .search(q, { limit: SEARCH_LIMIT })
+      .then((r) => setHits(flattenHits(r.data)))
       .catch((err: unknown) => {
         setHits([]);
         setNote(
           err instanceof ApiError && err.status === 404 && err.code !== 'ANALYSIS_NOT_FOUND'
             ? 'Search is not available on this server yet.'
-            : (err as Error).message,
+            : errorText(err),
         );
       });
   }, [api, q]);
@@ -202,9 +207,9 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
       {hits && hits.length > 0 && (
         <ul class="hits" aria-live="polite">
           {hits.map((h, i) => {
-            const t = hitTime(h);
+            const t = h.start_seconds;
             const link = href(`/analyses/${h.analysis_id}`, { t: t ?? undefined });
-            const thumb = h.thumbnail_url ?? null;
+            const thumb = h.keyframe_url;
             return (
               <li key={`${h.analysis_id}-${i}`} class="hit" data-testid="search-hit">
                 <a href={link}>
@@ -213,7 +218,7 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
                     <span class="filename">{h.original_filename ?? h.analysis_id}</span>
                     {t !== null && <span class="time"> at {clock(t)}</span>}
                     {h.kind && <span class="muted"> · {h.kind}</span>}
-                    <span class="snippet">{h.snippet ?? h.text ?? ''}</span>
+                    <span class="snippet">{h.text}</span>
                   </span>
                 </a>
               </li>

@@ -1,6 +1,6 @@
 /** Sign in with an API key; the key is checked against the API before it is kept. */
 import { useState } from 'preact/hooks';
-import { ApiClient, ApiError } from '../api.ts';
+import { ApiClient, ApiError, errorText } from '../api.ts';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
   const [key, setKeyValue] = useState('');
@@ -14,13 +14,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     setBusy(true);
     setError(null);
     try {
-      await new ApiClient(trimmed).history({ per_page: '1' });
+      await new ApiClient(trimmed).history({ per_page: 1 });
       onSignedIn(trimmed);
     } catch (err) {
       setError(
         err instanceof ApiError && err.status === 401
           ? 'That API key was not accepted.'
-          : `Could not sign in: ${(err as Error).message}`,
+          : `Could not sign in: ${errorText(err)}`,
       );
     } finally {
       setBusy(false);

@@ -5,7 +5,7 @@
  * only ever rendered as text.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { ApiError, errorText, type ApiClient } from '../api.ts';
 import { ACTIVE, Actions } from '../components/analysis-actions.tsx';
 import { ArtifactImage } from '../components/artifact-image.tsx';
 import { Detections } from '../components/detections.tsx';
@@ -44,16 +44,16 @@ export function Viewer({ api, id, startAt }: { api: ApiClient; id: string; start
     let live = true;
     performance.mark('viewer:request');
     setLoad((l) => (l.state === 'ready' ? l : { state: 'loading' }));
-    Promise.all([api.status(id), api.artifacts(id).catch(() => ({ data: [] as Artifact[] }))])
+    Promise.all([api.status(id), api.artifacts(id).catch((): Artifact[] => [])])
       .then(([status, artifacts]) => {
         performance.mark('viewer:data');
-        if (live) setLoad({ state: 'ready', status, artifacts: artifacts.data });
+        if (live) setLoad({ state: 'ready', status, artifacts });
       })
       .catch((err: unknown) => {
         if (!live) return;
         if (err instanceof ApiError && (err.status === 404 || err.status === 400 || err.status === 410))
           setLoad({ state: 'missing' });
-        else setLoad({ state: 'error', message: (err as Error).message });
+        else setLoad({ state: 'error', message: errorText(err) });
       });
     return () => {
       live = false;

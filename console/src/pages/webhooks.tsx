@@ -1,34 +1,10 @@
 /** Webhooks: endpoints, their signing secrets (shown once), the delivery log with replay. */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, type ApiClient } from '../api.ts';
+import { ApiError, errorText, type ApiClient } from '../api.ts';
+import type { WebhookDelivery as Delivery, WebhookEndpoint as Endpoint } from '../../../sdk/src/index.ts';
 import { when } from '../format.ts';
 
-interface Endpoint {
-  id: string;
-  url: string;
-  description: string;
-  events: string[];
-  enabled: boolean;
-  disabled_reason: string | null;
-  created_at: string;
-}
-
-interface Delivery {
-  id: string;
-  endpoint_id: string | null;
-  url: string;
-  event_type: string;
-  analysis_id: string | null;
-  state: string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: string;
-}
-
-const BASE = '/api/webhooks';
-/** The delivery log and redelivery live under their own prefix (not under BASE). */
-const DELIVERIES = '/api/webhook-deliveries';
+const LOG_PAGE = 20;
 
 export function Webhooks({ api }: { api: ApiClient }) {
   const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
@@ -43,16 +19,13 @@ export function Webhooks({ api }: { api: ApiClient }) {
 
   const refresh = async () => {
     try {
-      const [list, log] = await Promise.all([
-        api.request<{ data: Endpoint[] }>('GET', BASE),
-        api.request<{ data: Delivery[]; next_cursor: string | null }>('GET', `${DELIVERIES}?limit=20`),
-      ]);
-      setEndpoints(list.data);
+      const [list, log] = await Promise.all([api.webhooks.list(), api.webhooks.deliveries({ limit: LOG_PAGE })]);
+      setEndpoints(list);
       setDeliveries(log.data);
       setCursor(log.next_cursor);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setUnavailable(true);
-      else setError((err as Error).message);
+      else setError(errorText(err));
     }
   };
   useEffect(() => {
@@ -67,14 +40,14 @@ export function Webhooks({ api }: { api: ApiClient }) {
       setMessage(done);
       await refresh();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
 
   const create = (e: Event) => {
     e.preventDefault();
     void act(async () => {
-      const made = await api.request<Endpoint & { secret: string }>('POST', BASE, {
+      const made = await api.webhooks.create({
         url: url.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
       });
@@ -86,10 +59,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
 
   const more = async () => {
     if (!cursor) return;
-    const log = await api.request<{ data: Delivery[]; next_cursor: string | null }>(
-      'GET',
-      `${DELIVERIES}?limit=20&cursor=${encodeURIComponent(cursor)}`,
-    );
+    const log = await api.webhooks.deliveries({ limit: LOG_PAGE, cursor });
     setDeliveries((d) => [...d, ...log.data]);
     setCursor(log.next_cursor);
   };
@@ -161,17 +131,14 @@ export function Webhooks({ api }: { api: ApiClient }) {
               <p class="muted">Events: {ep.events.join(', ')}</p>
               {ep.disabled_reason && <p class="error">{ep.disabled_reason}</p>}
               <div class="actions">
-                <button
-                  type="button"
-                  onClick={() => void act(() => api.request('POST', `${BASE}/${ep.id}/test`), 'Test ping sent.')}
-                >
+                <button type="button" onClick={() => void act(() => api.webhooks.test(ep.id), 'Test ping sent.')}>
                   Send test
                 </button>{' '}
                 <button
                   type="button"
                   onClick={() =>
                     void act(async () => {
-                      const r = await api.request<{ secret: string }>('POST', `${BASE}/${ep.id}/rotate-secret`, {});
+                      const r = await api.webhooks.rotateSecret(ep.id);
                       setSecret({ url: ep.url, secret: r.secret });
                     }, 'Secret rotated.')
                   }
@@ -181,7 +148,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
                 <button
                   type="button"
                   class="danger"
-                  onClick={() => void act(() => api.request('DELETE', `${BASE}/${ep.id}`), 'Endpoint deleted.')}
+                  onClick={() => void act(() => api.webhooks.delete(ep.id), 'Endpoint deleted.')}
                 >
                   Delete
                 </button>
@@ -222,9 +189,7 @@ export function Webhooks({ api }: { api: ApiClient }) {
                   <td>
                     <button
                       type="button"
-                      onClick={() =>
-                        void act(() => api.request('POST', `${DELIVERIES}/${d.id}/redeliver`), 'Delivery sent again.')
-                      }
+                      onClick={() => void act(() => api.webhooks.redeliver(d.id), 'Delivery sent again.')}
                     >
                       Replay
                     </button>

@@ -158,7 +158,11 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps)
         tags: ['exports'],
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         response: {
-          200: { description: 'The results object', content: { 'application/json': { schema: { type: 'object' } } } },
+          // additionalProperties: without it the serializer keeps only declared properties (none: `{}`).
+          200: {
+            description: 'The analysis id, its status and its results object',
+            content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+          },
           409: ProblemSchema,
           ...problems,
         },

@@ -1,15 +1,16 @@
 /**
  * Frames: stills from a video, picked per shot when the shots stage ran (each shot's
  * sharpest, least dark moment; uniform spacing when there are no cuts), otherwise evenly
- * spaced. Each is taken by an input-seeking ffmpeg run (two at a time), so the cost
- * follows the number of frames, not the video's length. A frame that does not decode is
+ * spaced. Each is taken by input seeking, up to FRAMES_PER_PROCESS moments per ffmpeg
+ * process and two processes at a time, so the cost follows the number of frames, not
+ * the video's length. A frame that does not decode is
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  */
 import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
 import { planFrames } from '../../media/shots.ts';
 import { AppError } from '../../domain/errors.ts';
-import { extractFrame } from '../../media/frames.ts';
+import { extractFrames, FRAMES_PER_PROCESS } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
@@ -38,6 +39,12 @@ function frameCount(ctx: StageContext): number {
   if (requested) return requested;
   const { rows, cols } = parseGrid(ctx.deps.config.media.contactSheet.grid);
   return Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -73,36 +80,49 @@ export const framesStage: Stage = {
       : evenlySpacedTimes(duration, count).map((seconds) => ({ seconds }));
     const notes: string[] = [];
     const started = performance.now();
-    const frames = await mapLimit(planned, FRAME_PARALLELISM, async (plan, i): Promise<ExtractedFrame | null> => {
-      const { seconds } = plan;
-      const { relativePath, absolutePath } = await artifactPath(
-        ctx,
-        area,
-        `frame-${String(i + 1).padStart(3, '0')}.jpg`,
-      );
-      const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-      let ok: boolean;
+    const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
+    const targets = await Promise.all(
+      planned.map(async (plan, i) => ({
+        plan,
+        ...(await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`)),
+      })),
+    );
+    // Frames in batches (one ffmpeg process each), the batches FRAME_PARALLELISM at a time.
+    const batches = chunk(targets, Math.min(FRAMES_PER_PROCESS, Math.ceil(targets.length / FRAME_PARALLELISM)));
+    const extracted = await mapLimit(batches, FRAME_PARALLELISM, async (batch) => {
+      let written: boolean[];
       try {
-        ok = await extractFrame(
+        const moments = batch.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath }));
+        written = await extractFrames(
           config.media.ffmpegPath,
           ctx.source!.absolutePath,
-          seconds,
-          absolutePath,
+          moments,
           config.media.frameWidth,
           run,
         );
       } catch (err) {
         // A damaged stretch loses that frame, not the analysis.
         if (!(err instanceof AppError && err.code === 'MEDIA_CORRUPT')) throw err;
-        ok = false;
+        written = batch.map(() => false);
       }
-      if (!ok) {
-        notes.push(`frame at ${seconds} s did not decode; skipped`);
-        return null;
+      const out: Array<ExtractedFrame | null> = [];
+      for (const [i, { plan, relativePath, absolutePath }] of batch.entries()) {
+        if (!written[i]) {
+          notes.push(`frame at ${plan.seconds} s did not decode; skipped`);
+          out.push(null);
+          continue;
+        }
+        await recordArtifact(ctx, area, relativePath, 'image/jpeg');
+        out.push({
+          seconds: plan.seconds,
+          relativePath,
+          absolutePath,
+          ...(plan.shot !== undefined ? { shot: plan.shot } : {}),
+        });
       }
-      await recordArtifact(ctx, area, relativePath, 'image/jpeg');
-      return { seconds, relativePath, absolutePath, ...(plan.shot !== undefined ? { shot: plan.shot } : {}) };
+      return out;
     });
+    const frames = extracted.flat();
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
     ctx.results.frames = {
       count: ctx.frames.length,
