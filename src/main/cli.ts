@@ -12,7 +12,8 @@ import { createRuntime, type Runtime } from './runtime.ts';
 import { migrateToLatest, migrationStatus, rollback } from '../persistence/migrator.ts';
 import { apiKeyRepository } from '../persistence/api-key.repository.ts';
 import { runCleanup, verifyStorage } from '../storage/retention.ts';
-import { backup, restore } from '../persistence/backup.ts';
+import { backup } from '../persistence/backup.ts';
+import { describeRestore, restoreAndCheckObjects } from './restore.ts';
 import { DEFAULT_ROLES, applyRoles, roleStatements, sessionRole } from '../persistence/roles.ts';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
@@ -32,7 +33,8 @@ const USAGE = `usage: media-analysis <command>
   keys list
   keys revoke <id|prefix>
   backup [--out DIR]          pg_dump (custom format) + manifest with row counts and checksums
-  restore <manifest.json>     restore into an EMPTY database, then verify counts and checksums
+  restore <manifest.json>     restore into an EMPTY database, verify counts and checksums, and
+                              check every object live media files reference is in the store
   storage cleanup             delete expired and orphaned files now (also runs on CLEANUP_CRON)
   storage verify              files without rows and rows without files (exit 1 if any)
 
@@ -232,12 +234,8 @@ async function restoreCommand(args: string[]): Promise<void> {
   const manifest = args[0];
   if (!manifest) throw new Error('restore needs the path of a backup manifest (*.manifest.json)');
   await withRuntime(async (rt) => {
-    const r = await restore(rt.database.db, rt.databaseUrl, manifest);
-    if (r.ok) console.log('restored; row counts and checksums match the manifest');
-    for (const m of r.mismatches)
-      console.log(
-        `MISMATCH ${m.table}: expected ${m.expected.rows} rows (${m.expected.checksum}), found ${m.actual.rows} (${m.actual.checksum})`,
-      );
+    const r = await restoreAndCheckObjects(rt.database.db, rt.databaseUrl, manifest, rt.storage);
+    for (const line of describeRestore(r, rt.storage.driver)) console.log(line);
     if (!r.ok) process.exitCode = 1;
   }, false);
 }

@@ -61,8 +61,10 @@ export async function createTestApp(
   env: Record<string, string> = {},
   /** Extra pipeline deps (the vision model host, which the caller creates and closes). */
   extra: Pick<PipelineDeps, 'vision'> = {},
+  /** A database the caller prepared (e.g. migrated part-way), used instead of a migrated clone; dropped on close. */
+  database?: Awaited<ReturnType<typeof cloneTestDatabase>>,
 ): Promise<TestApp> {
-  const clone = await cloneTestDatabase();
+  const clone = database ?? (await cloneTestDatabase());
   const storageRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-storage-'));
   const config = loadConfig({
     ...TEST_ENV,

@@ -1,0 +1,417 @@
+/**
+ * Performance guard: a short load against the service and the bare Fastify + pg
+ * baseline (bench/baseline-server.ts) in the same run, judged on ratios
+ * service/baseline so the verdict does not depend on how fast the machine is.
+ *
+ * 1. A fresh database `ma_guard` (DATABASE_URL's server, or an embedded PostgreSQL) is
+ *    migrated and seeded with GUARD_ROWS analyses (small: the seed takes a second).
+ * 2. The baseline and the API (cache off: every read reaches PostgreSQL) run as child
+ *    processes; autocannon drives each scenario for BENCH_GUARD_SECONDS (default 10) in
+ *    interleaved slices, and the server's CPU time per request is read from /proc.
+ * 3. Every figure comes with its correctness check: no errors, no non-2xx answers, and
+ *    each body holds what was asked for (the status and baseline bodies carry the
+ *    requested id, history pages the requested media type, POST analyze an analysis_id).
+ * 4. Each ratio is compared with bench/guard-baseline.json; the run fails (exit 1) when a
+ *    ratio is more than 20 % below its committed value, or a correctness check fails.
+ *
+ * Results: bench/results/guard.json and guard.md.
+ * Usage: npm run bench:guard            (DATABASE_URL optional)
+ *        npm run bench:guard -- --update (or BENCH_GUARD_UPDATE=1): record this run in the
+ *        baseline file; the committed ratios are the median of the last 3 recorded runs.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { machineFacts, describeMachine } from './helpers/machine.ts';
+import {
+  freshBenchDatabase,
+  runScenario,
+  log,
+  round,
+  seedAnalyses,
+  serverEnv,
+  startChild,
+  stopChild,
+  type ScenarioRequest,
+  type Summary,
+} from './helpers/http-load.ts';
+
+const ROWS = Number(process.env.GUARD_ROWS ?? 20_000);
+const TENANTS = 10;
+const SECONDS = Number(process.env.BENCH_GUARD_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_GUARD_CONNECTIONS ?? 16);
+const POOL_MAX = 16;
+const API_PORT = 39_111;
+const BASELINE_PORT = 39_112;
+/** A ratio may fall this far below its committed value before the guard fails. */
+const TOLERANCE = 0.2;
+/** How many recorded runs the committed ratios are the median of. */
+const KEEP_RUNS = 3;
+const BASELINE_FILE = path.resolve('bench/guard-baseline.json');
+const RESULTS_DIR = path.resolve('bench/results');
+/**
+ * The media types tenant-0 holds in the shared seed: it gets every 10th row, and the
+ * seed's type is row % 4, which for a multiple of 10 is only ever video or image.
+ */
+const MEDIA_TYPES = ['video', 'image'] as const;
+
+/** Each service scenario is set against the baseline's primary-key select. */
+const SERVICE_SCENARIOS = ['get_status_uncached', 'get_history_filtered_uncached', 'post_analyze'] as const;
+type ServiceScenario = (typeof SERVICE_SCENARIOS)[number];
+type ScenarioName = 'baseline_pk_select' | ServiceScenario;
+/**
+ * Two ratios per scenario, both "service relative to baseline" (lower = worse):
+ * throughput (service req/s / baseline req/s) and CPU efficiency (baseline server CPU
+ * per request / service server CPU per request).
+ */
+type RatioName = `${ServiceScenario}.${'throughput' | 'cpu'}`;
+const RATIO_NAMES: RatioName[] = SERVICE_SCENARIOS.flatMap((k) => [`${k}.throughput`, `${k}.cpu`] as const);
+/**
+ * Only the CPU ratios fail the run. Measured on this 2-core machine shared with other
+ * sessions (load average 11-14), the throughput ratio of the same build moved by up to
+ * 45 % between back-to-back runs (it depends on how the scheduler splits the cores
+ * between the servers, PostgreSQL and autocannon), the CPU ratio by about 20 %; the
+ * throughput ratios are reported beside them.
+ */
+const isGuarded = (r: RatioName) => r.endsWith('.cpu');
+/**
+ * Scenarios run in ROUNDS interleaved slices (baseline, status, history, POST, baseline,
+ * …) so a change in the machine's load during the run touches every scenario alike.
+ */
+const ROUNDS = 5;
+
+function guardScenarios(ids: string[], key: string): Scenario[] {
+  const headers = { authorization: `Bearer ${key}` };
+  const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
+  return [
+    {
+      name: 'baseline_pk_select',
+      label: 'baseline PK select',
+      server: 'baseline',
+      next: () => {
+        const id = pick();
+        return { method: 'GET', path: `/baseline/${id}`, expect: id };
+      },
+    },
+    {
+      name: 'get_status_uncached',
+      label: 'GET status (cache off)',
+      server: 'api',
+      next: () => {
+        const id = pick();
+        return { method: 'GET', path: `/api/media/status/${id}`, headers, expect: id };
+      },
+    },
+    {
+      name: 'get_history_filtered_uncached',
+      label: 'GET history, status + type filter, sorted (cache off)',
+      server: 'api',
+      next: () => {
+        const type = MEDIA_TYPES[Math.floor(Math.random() * MEDIA_TYPES.length)]!;
+        return {
+          method: 'GET',
+          path: `/api/media/history?status=completed&media_type=${type}&sort_by=created_at&order=desc&per_page=20`,
+          headers,
+          expect: `"media_type":"${type}"`,
+        };
+      },
+    },
+    {
+      name: 'post_analyze',
+      label: 'POST analyze (row + audit + job in one transaction)',
+      server: 'api',
+      next: () => ({
+        method: 'POST',
+        path: '/api/media/analyze',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          prompt: `Guard ${crypto.randomUUID()}`,
+          media_url: 'https://media.example.com/new.mp4',
+          options: { extract_frames: true },
+        }),
+        expect: '"analysis_id"',
+      }),
+    },
+  ];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Sum a scenario's slices; latency percentiles are the median of the slices' percentiles. */
+function addUp(slices: Summary[], sliceSeconds: number, cpuMsPerSlice: number[]): Totals {
+  const cpuMsTotal = cpuMsPerSlice.reduce((a, b) => a + b, 0);
+  const sum = (f: (s: Summary) => number) => slices.reduce((n, s) => n + f(s), 0);
+  const seconds = sliceSeconds * slices.length;
+  const requests = sum((s) => s.requests);
+  return {
+    rps: Math.round(requests / seconds),
+    p50_ms: median(slices.map((s) => s.p50_ms)),
+    p90_ms: median(slices.map((s) => s.p90_ms)),
+    p99_ms: median(slices.map((s) => s.p99_ms)),
+    max_ms: Math.max(...slices.map((s) => s.max_ms)),
+    requests,
+    errors: sum((s) => s.errors),
+    non2xx: sum((s) => s.non2xx),
+    wrong_bodies: sum((s) => s.wrong_bodies ?? 0),
+    seconds,
+    server_cpu_ms: Math.round(cpuMsTotal),
+    cpu_us_per_request: Math.round((cpuMsTotal * 1000) / Math.max(1, requests)),
+  };
+}
+
+interface BaselineFile {
+  note: string;
+  tolerance: number;
+  ratios: Record<RatioName, number>;
+  runs: Array<{ date: string; ratios: Record<RatioName, number> }>;
+}
+
+/** Linux clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+interface Scenario {
+  name: ScenarioName;
+  label: string;
+  server: 'api' | 'baseline';
+  next: () => ScenarioRequest;
+}
+
+/** One scenario's slices added up: throughput, correctness, and the server's CPU per request. */
+interface Totals extends Summary {
+  seconds: number;
+  server_cpu_ms: number;
+  /** Server CPU time per answered request, in microseconds. */
+  cpu_us_per_request: number;
+}
+
+interface Servers {
+  api: { child: ChildProcess; url: string };
+  baseline: { child: ChildProcess; url: string };
+}
+
+/** One measurement: every scenario in ROUNDS interleaved slices; totals and the ratios. */
+async function measure(
+  servers: Servers,
+  scenarios: Scenario[],
+): Promise<{ totals: Record<ScenarioName, Totals>; ratios: Record<RatioName, number> }> {
+  const slice = SECONDS / ROUNDS;
+  log(`${scenarios.length} scenarios × ${ROUNDS} interleaved slices of ${slice} s, ${CONNECTIONS} connections`);
+  for (const sc of scenarios)
+    await runScenario(servers[sc.server].url, sc.next, { seconds: 2, connections: CONNECTIONS });
+  const slices = {} as Record<ScenarioName, Summary[]>;
+  const cpu = {} as Record<ScenarioName, number[]>;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const sc of scenarios) {
+      const pid = servers[sc.server].child.pid!;
+      const before = await cpuMs(pid);
+      const s = await runScenario(servers[sc.server].url, sc.next, {
+        seconds: slice,
+        connections: CONNECTIONS,
+        checkBodies: true,
+      });
+      (cpu[sc.name] ??= []).push((await cpuMs(pid)) - before);
+      (slices[sc.name] ??= []).push(s);
+    }
+  }
+  const totals = {} as Record<ScenarioName, Totals>;
+  const perRound = {} as Record<ScenarioName, Array<{ rps: number; cpuPerRequest: number }>>;
+  for (const sc of scenarios) {
+    totals[sc.name] = addUp(slices[sc.name], slice, cpu[sc.name]);
+    perRound[sc.name] = slices[sc.name].map((x, i) => ({
+      rps: x.requests / slice,
+      cpuPerRequest: cpu[sc.name][i]! / Math.max(1, x.requests),
+    }));
+    const t = totals[sc.name];
+    log(
+      `${sc.label}: ${t.rps} req/s, ${t.cpu_us_per_request} µs server CPU per request, ` +
+        `errors ${t.errors}, non-2xx ${t.non2xx}, wrong bodies ${t.wrong_bodies}`,
+    );
+  }
+  // Each round's ratio sets a scenario against the baseline slice run just before it;
+  // the median over the rounds keeps one slice disturbed by another process from deciding.
+  const base = perRound.baseline_pk_select;
+  const ratios = {} as Record<RatioName, number>;
+  for (const k of SERVICE_SCENARIOS) {
+    ratios[`${k}.throughput`] = round(median(perRound[k].map((r, i) => r.rps / base[i]!.rps)), 3);
+    ratios[`${k}.cpu`] = round(median(perRound[k].map((r, i) => base[i]!.cpuPerRequest / r.cpuPerRequest)), 3);
+  }
+  return { totals, ratios };
+}
+
+const floorOf = (committed: BaselineFile | null, k: RatioName) =>
+  committed && isGuarded(k) ? round(committed.ratios[k] * (1 - TOLERANCE), 3) : undefined;
+
+async function main(): Promise<number> {
+  const update = process.argv.includes('--update') || process.env.BENCH_GUARD_UPDATE === '1';
+  const machine = machineFacts();
+  let committed = await readBaseline();
+  const database = await freshBenchDatabase('ma_guard', { dataDir: 'data/guard-pg', port: 54_351 });
+  const attempts: Array<Awaited<ReturnType<typeof measure>>> = [];
+  try {
+    const ids = await seedAnalyses(database.url, ROWS, TENANTS);
+    log(`seeded ${ROWS.toLocaleString()} analyses`);
+    const env = serverEnv(database.url, POOL_MAX, 'data/guard-data');
+    const baseline = await startChild(
+      ['bench/baseline-server.ts'],
+      { ...env, PORT: String(BASELINE_PORT) },
+      BASELINE_PORT,
+    );
+    const api = await startChild(
+      ['src/main/cli.ts', 'api'],
+      { ...env, PORT: String(API_PORT), CACHE_ENABLED: 'false' },
+      API_PORT,
+    );
+    try {
+      const servers: Servers = {
+        api: { child: api, url: `http://127.0.0.1:${API_PORT}` },
+        baseline: { child: baseline, url: `http://127.0.0.1:${BASELINE_PORT}` },
+      };
+      const scenarios = guardScenarios(ids, database.key);
+      attempts.push(await measure(servers, scenarios));
+      // A guarded ratio below its floor is measured once more before the run fails: on a
+      // shared machine one measurement can land in another process's busy minute.
+      const low = RATIO_NAMES.filter((k) => attempts[0]!.ratios[k] < (floorOf(committed, k) ?? 0));
+      if (!update && low.length > 0) {
+        log(`below the floor: ${low.join(', ')}; measuring once more before failing`);
+        attempts.push(await measure(servers, scenarios));
+      }
+    } finally {
+      await stopChild(api);
+      await stopChild(baseline);
+    }
+  } finally {
+    await database.stop();
+  }
+
+  // The better of the attempts counts for each ratio; every attempt must be correct.
+  const ratios = Object.fromEntries(
+    RATIO_NAMES.map((k) => [k, Math.max(...attempts.map((a) => a.ratios[k]))]),
+  ) as Record<RatioName, number>;
+  const correctness = attempts.flatMap((a, i) =>
+    Object.entries(a.totals).map(([scenario, s]) => ({
+      attempt: i + 1,
+      scenario,
+      requests: s.requests,
+      errors: s.errors,
+      non2xx: s.non2xx,
+      wrong_bodies: s.wrong_bodies ?? 0,
+      pass: s.requests > 0 && s.errors === 0 && s.non2xx === 0 && (s.wrong_bodies ?? 0) === 0,
+    })),
+  );
+  const results = attempts[0]!.totals;
+
+  if (update) committed = await writeBaseline(committed, ratios);
+  const verdicts = RATIO_NAMES.map((k) => {
+    const expected = committed?.ratios[k];
+    const guarded = isGuarded(k);
+    const floor = floorOf(committed, k);
+    return {
+      ratio: k,
+      guarded,
+      measured: ratios[k],
+      committed: expected ?? null,
+      floor: floor ?? null,
+      pass: floor === undefined || ratios[k] >= floor,
+    };
+  });
+  const pass = verdicts.every((v) => v.pass) && correctness.every((c) => c.pass);
+  const facts = machine.finish();
+  const report = {
+    machine: facts,
+    settings: {
+      rows: ROWS,
+      seconds_per_scenario: SECONDS,
+      connections: CONNECTIONS,
+      pool_max: POOL_MAX,
+      database: database.source,
+      tolerance: TOLERANCE,
+      updated_baseline: update,
+    },
+    results,
+    ...(attempts.length > 1 ? { results_second_attempt: attempts[1]!.totals } : {}),
+    ratios_per_attempt: attempts.map((a) => a.ratios),
+    ratios: verdicts,
+    correctness,
+    pass,
+  };
+  await fs.mkdir(RESULTS_DIR, { recursive: true });
+  await fs.writeFile(path.join(RESULTS_DIR, 'guard.json'), JSON.stringify(report, null, 2) + '\n');
+  const md = [
+    `# Performance guard — ${pass ? 'pass' : 'FAIL'}`,
+    '',
+    describeMachine(facts),
+    '',
+    `${ROWS.toLocaleString()} analyses seeded (${report.settings.database} PostgreSQL); ${CONNECTIONS} connections, ${SECONDS} s per scenario; API with its cache off. ` +
+      `Scenarios ran in ${ROUNDS} interleaved slices each. Ratios: throughput = service req/s / baseline req/s; ` +
+      `cpu = baseline server CPU per request / service server CPU per request. ` +
+      (attempts.length > 1
+        ? `A guarded ratio was below its floor, so everything was measured twice; the better attempt counts (table: the first). `
+        : '') +
+      `A ratio fails below ${(1 - TOLERANCE) * 100} % of its committed value in bench/guard-baseline.json.`,
+    '',
+    '| scenario | req/s | server CPU µs/req | p50 ms | p99 ms | requests | errors | non-2xx | wrong bodies |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(results).map(
+      ([k, r]) =>
+        `| ${k} | ${r.rps} | ${r.cpu_us_per_request} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${r.errors} | ${r.non2xx} | ${r.wrong_bodies} |`,
+    ),
+    '',
+    '| ratio | measured | committed | floor | pass |',
+    '|---|---:|---:|---:|:---:|',
+    ...verdicts.map(
+      (v) =>
+        `| ${v.ratio} | ${v.measured} | ${v.committed ?? '—'} | ${v.floor ?? '—'} | ${v.guarded ? (v.pass ? 'yes' : 'NO') : 'reported'} |`,
+    ),
+    '',
+  ].join('\n');
+  await fs.writeFile(path.join(RESULTS_DIR, 'guard.md'), md);
+  process.stdout.write(md + '\n');
+  if (!committed) log(`no ${path.relative('.', BASELINE_FILE)} yet: run with --update to record one`);
+  return pass ? 0 : 1;
+}
+
+async function readBaseline(): Promise<BaselineFile | null> {
+  try {
+    return JSON.parse(await fs.readFile(BASELINE_FILE, 'utf8')) as BaselineFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Record this run; the committed ratios become the median of the last KEEP_RUNS runs. */
+async function writeBaseline(previous: BaselineFile | null, ratios: Record<RatioName, number>): Promise<BaselineFile> {
+  const runs = [...(previous?.runs ?? []), { date: new Date().toISOString(), ratios }].slice(-KEEP_RUNS);
+  const file: BaselineFile = {
+    note: 'Written by `npm run bench:guard -- --update` (bench/guard.bench.ts): ratios service/baseline, the median of the runs below; only the .cpu ratios fail the guard.',
+    tolerance: TOLERANCE,
+    ratios: Object.fromEntries(RATIO_NAMES.map((k) => [k, round(median(runs.map((r) => r.ratios[k])), 3)])) as Record<
+      RatioName,
+      number
+    >,
+    runs,
+  };
+  await fs.writeFile(BASELINE_FILE, JSON.stringify(file, null, 2) + '\n');
+  log(`recorded this run in ${path.relative('.', BASELINE_FILE)} (${runs.length} run(s))`);
+  return file;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
