@@ -160,11 +160,19 @@ export const segmentRepository = {
     limit: number,
   ): Promise<RankedSegment[]> {
     if (terms.length === 0) return [];
-    const every = await fullTextPass(db, tenantId, terms.join(' & '), filters, limit);
-    if (terms.length === 1 || every.length >= limit) return every;
-    const seen = new Set(every.map((r) => r.id));
-    const any = await fullTextPass(db, tenantId, terms.join(' | '), filters, limit);
-    return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
+    // The capped passes must pick the same matches every time: a sequential scan (the plan
+    // for a very common word) would otherwise start where the last one on the table stopped
+    // (synchronized scans), or take whichever parallel worker answered first, and the same
+    // query gave different results call after call.
+    return db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL synchronize_seqscans = off`.execute(trx);
+      await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
+      const every = await fullTextPass(trx, tenantId, terms.join(' & '), filters, limit);
+      if (terms.length === 1 || every.length >= limit) return every;
+      const seen = new Set(every.map((r) => r.id));
+      const any = await fullTextPass(trx, tenantId, terms.join(' | '), filters, limit);
+      return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
+    });
   },
 
   /** int8 vectors of the given segments that belong to the tenant and pass the filters. */
