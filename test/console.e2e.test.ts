@@ -388,6 +388,20 @@ describe('web console in Chromium', { skip: missing }, () => {
       );
       process.stdout.write(`60-minute viewer: ${timing}\n`);
     }
+    // The strip's keyframes near view load (through the service worker); the rest wait for a scroll.
+    await page.waitForFunction(
+      (total: number) => {
+        // Runs in the page (the test's own types have no DOM).
+        type Img = { complete: boolean; naturalWidth: number };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Img> } }).document;
+        const imgs = Array.from(doc.querySelectorAll('[data-testid=timeline] img.thumb'));
+        return (
+          imgs.length > 0 && imgs.length < total && imgs.slice(0, 3).every((i) => i.complete && i.naturalWidth > 0)
+        );
+      },
+      long.shots,
+      { timeout: 30_000 },
+    );
     // axe already checked the viewer on the real video; on 9,000 words it would take most of a minute.
     await checkPage('viewer-60-minutes', false);
     // The page's own work always fits the budget; the wall-clock figure is held to it whenever the

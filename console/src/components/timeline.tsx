@@ -1,7 +1,13 @@
 /**
  * Shots (or chapters, or extracted frames when neither exists) on a timeline: a bar
  * proportional to the duration and a strip of keyframes; each seeks the player.
+ *
+ * A keyframe is requested only once its place in the strip comes within a few tiles of
+ * view. Native lazy loading let an hour's 300-shot strip request 134 images at once
+ * (its distance threshold spans most of the strip), which queued the next page's own
+ * requests for seconds behind them (the browser's six connections per host).
  */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
 import { clock } from '../format.ts';
 import { ArtifactImage } from './artifact-image.tsx';
@@ -21,6 +27,8 @@ export function Timeline(props: {
   onSeek: (seconds: number) => void;
 }) {
   const { items, duration } = props;
+  const strip = useRef<HTMLOListElement>(null);
+  const near = useNearTiles(strip, items.length);
   const total = duration > 0 ? duration : Math.max(1, ...items.map((i) => i.end));
   return (
     <div class="timeline" data-testid="timeline">
@@ -36,14 +44,14 @@ export function Timeline(props: {
           />
         ))}
       </div>
-      <ol class="strip" aria-label={`${props.kind} (${items.length})`}>
+      <ol class="strip" ref={strip} aria-label={`${props.kind} (${items.length})`}>
         {items.map((it, i) => (
           <li key={i}>
             <button type="button" class="shot" onClick={() => props.onSeek(it.start)}>
-              {it.thumb ? (
+              {it.thumb && near.has(i) ? (
                 <ArtifactImage api={props.api} src={it.thumb} alt="" class="thumb" width={128} height={72} />
               ) : (
-                <span class="thumb none" aria-hidden="true" />
+                <span class={`thumb${it.thumb ? ' placeholder' : ' none'}`} aria-hidden="true" />
               )}
               <span class="shot-label">
                 {it.title} · {clock(it.start)}–{clock(it.end)}
@@ -54,4 +62,29 @@ export function Timeline(props: {
       </ol>
     </div>
   );
+}
+
+/** Indices of the strip's tiles within about four tiles of its visible part (once seen, kept). */
+function useNearTiles(strip: { current: HTMLOListElement | null }, count: number): Set<number> {
+  const [near, setNear] = useState<Set<number>>(() => new Set());
+  useEffect(() => {
+    const root = strip.current;
+    if (!root || typeof IntersectionObserver === 'undefined') {
+      setNear(new Set(Array.from({ length: count }, (_, i) => i)));
+      return;
+    }
+    const observer = new IntersectionObserver(
+      (entries) => {
+        const seen = entries.filter((e) => e.isIntersecting).map((e) => Number((e.target as HTMLElement).dataset.i));
+        if (seen.length) setNear((prev) => new Set([...prev, ...seen]));
+      },
+      { root, rootMargin: '0px 600px' },
+    );
+    root.querySelectorAll<HTMLElement>(':scope > li').forEach((li, i) => {
+      li.dataset.i = String(i);
+      observer.observe(li);
+    });
+    return () => observer.disconnect();
+  }, [strip, count]);
+  return near;
 }
