@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { evenlySpacedTimes, naiveContactSheetArgs, runFfmpeg } from '../src/media/ffmpeg.ts';
-import { extractFrame, extractFrames, FRAMES_PER_PROCESS } from '../src/media/frames.ts';
+import { extractFrame, extractFramesInBatches } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { pdfText } from '../src/media/document-text.ts';
 import { makePdf } from '../test/helpers/fixtures.ts';
@@ -105,18 +105,9 @@ async function sheet(
   const outs = times.map((_, i) => path.join(work, `f${i}.jpg`));
   await Promise.all(outs.map((o) => fs.rm(o, { force: true })));
   if (accurate) {
-    // As the frames stage takes them: up to FRAMES_PER_PROCESS moments per ffmpeg process, two processes at a time.
-    const perProcess = Math.min(FRAMES_PER_PROCESS, Math.ceil(times.length / 2));
-    const batches: Array<Array<{ seconds: number; output: string }>> = [];
-    for (let b = 0; b < times.length; b += perProcess)
-      batches.push(times.slice(b, b + perProcess).map((seconds, i) => ({ seconds, output: outs[b + i]! })));
-    let nextBatch = 0;
-    await Promise.all(
-      [0, 1].map(async () => {
-        while (nextBatch < batches.length)
-          await extractFrames('ffmpeg', file, batches[nextBatch++]!, TILE_WIDTH, { timeoutMs: 600_000 });
-      }),
-    );
+    // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
+    const moments = times.map((seconds, i) => ({ seconds, output: outs[i]! }));
+    await extractFramesInBatches('ffmpeg', file, moments, TILE_WIDTH, { timeoutMs: 600_000 }, 2);
   } else {
     let next = 0;
     await Promise.all(

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { isTaskError, type DetectedObject, type PictureVision } from '../src/media/vision/vision.types.ts';
 import { detectShots, planFrames } from '../src/media/shots.ts';
-import { extractFrames, FRAMES_PER_PROCESS } from '../src/media/frames.ts';
+import { extractFramesInBatches } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
@@ -196,22 +196,13 @@ async function main() {
   stages.shots = ms(t0);
   t0 = performance.now();
   const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT);
-  // As the frames stage takes them: up to FRAMES_PER_PROCESS moments per ffmpeg process, two processes at a time.
-  const perProcess = Math.min(FRAMES_PER_PROCESS, Math.ceil(plan.length / 2));
-  const frames = await Promise.all(
-    [0, 1].map(async (lane) => {
-      const out: Array<{ seconds: number; file: string }> = [];
-      for (let b = lane * perProcess; b < plan.length; b += 2 * perProcess) {
-        const batch = plan.slice(b, b + perProcess).map((p, i) => ({
-          seconds: p.seconds,
-          output: path.join(work, `frame-${b + i}.jpg`),
-        }));
-        const written = await extractFrames('ffmpeg', file, batch, 640, { timeoutMs: 600_000 });
-        batch.forEach((f, i) => written[i] && out.push({ seconds: f.seconds, file: f.output }));
-      }
-      return out;
-    }),
-  ).then((lanes) => lanes.flat().sort((a, b) => a.seconds - b.seconds));
+  // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
+  const moments = plan.map((p, i) => ({ seconds: p.seconds, output: path.join(work, `frame-${i}.jpg`) }));
+  const written = await extractFramesInBatches('ffmpeg', file, moments, 640, { timeoutMs: 600_000 }, 2);
+  const frames = moments
+    .filter((_, i) => written[i])
+    .map((m) => ({ seconds: m.seconds, file: m.output }))
+    .sort((a, b) => a.seconds - b.seconds);
   stages.frames = ms(t0);
   t0 = performance.now();
   const seen: PictureVision[] = [];

@@ -67,3 +67,38 @@ function written(file: string): Promise<boolean> {
     () => false,
   );
 }
+
+/**
+ * Every moment of `frames`, FRAMES_PER_PROCESS per ffmpeg process (fewer when that keeps
+ * `parallel` processes busy) and `parallel` processes at a time; for each, whether it was
+ * written. A batch that fails on a damaged stretch loses only its moments that do not
+ * decode (false); other failures (a timeout, an abort) are thrown.
+ */
+export async function extractFramesInBatches(
+  ffmpegPath: string,
+  input: string,
+  frames: ReadonlyArray<{ seconds: number; output: string }>,
+  width: number,
+  run: Run,
+  parallel: number,
+): Promise<boolean[]> {
+  const size = Math.min(FRAMES_PER_PROCESS, Math.ceil(frames.length / parallel));
+  const starts: number[] = [];
+  for (let i = 0; i < frames.length; i += size) starts.push(i);
+  const written: boolean[] = new Array<boolean>(frames.length).fill(false);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, starts.length) }, async () => {
+      while (next < starts.length) {
+        const at = starts[next++]!;
+        const batch = frames.slice(at, at + size);
+        const ok = await extractFrames(ffmpegPath, input, batch, width, run).catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'MEDIA_CORRUPT') return batch.map(() => false);
+          throw err;
+        });
+        ok.forEach((w, i) => (written[at + i] = w));
+      }
+    }),
+  );
+  return written;
+}

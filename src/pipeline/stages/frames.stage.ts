@@ -9,8 +9,7 @@
  */
 import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
 import { planFrames } from '../../media/shots.ts';
-import { AppError } from '../../domain/errors.ts';
-import { extractFrames, FRAMES_PER_PROCESS } from '../../media/frames.ts';
+import { extractFramesInBatches } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
@@ -41,26 +40,6 @@ function frameCount(ctx: StageContext): number {
   return Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
-
 export const framesStage: Stage = {
   name: 'frames',
   needs: ['probe'],
@@ -87,42 +66,30 @@ export const framesStage: Stage = {
         ...(await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`)),
       })),
     );
-    // Frames in batches (one ffmpeg process each), the batches FRAME_PARALLELISM at a time.
-    const batches = chunk(targets, Math.min(FRAMES_PER_PROCESS, Math.ceil(targets.length / FRAME_PARALLELISM)));
-    const extracted = await mapLimit(batches, FRAME_PARALLELISM, async (batch) => {
-      let written: boolean[];
-      try {
-        const moments = batch.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath }));
-        written = await extractFrames(
-          config.media.ffmpegPath,
-          ctx.source!.absolutePath,
-          moments,
-          config.media.frameWidth,
-          run,
-        );
-      } catch (err) {
-        // A damaged stretch loses that frame, not the analysis.
-        if (!(err instanceof AppError && err.code === 'MEDIA_CORRUPT')) throw err;
-        written = batch.map(() => false);
+    // A moment that does not decode (a damaged stretch) loses that frame, not the analysis.
+    const written = await extractFramesInBatches(
+      config.media.ffmpegPath,
+      ctx.source!.absolutePath,
+      targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
+      config.media.frameWidth,
+      run,
+      FRAME_PARALLELISM,
+    );
+    const frames: Array<ExtractedFrame | null> = [];
+    for (const [i, { plan, relativePath, absolutePath }] of targets.entries()) {
+      if (!written[i]) {
+        notes.push(`frame at ${plan.seconds} s did not decode; skipped`);
+        frames.push(null);
+        continue;
       }
-      const out: Array<ExtractedFrame | null> = [];
-      for (const [i, { plan, relativePath, absolutePath }] of batch.entries()) {
-        if (!written[i]) {
-          notes.push(`frame at ${plan.seconds} s did not decode; skipped`);
-          out.push(null);
-          continue;
-        }
-        await recordArtifact(ctx, area, relativePath, 'image/jpeg');
-        out.push({
-          seconds: plan.seconds,
-          relativePath,
-          absolutePath,
-          ...(plan.shot !== undefined ? { shot: plan.shot } : {}),
-        });
-      }
-      return out;
-    });
-    const frames = extracted.flat();
+      await recordArtifact(ctx, area, relativePath, 'image/jpeg');
+      frames.push({
+        seconds: plan.seconds,
+        relativePath,
+        absolutePath,
+        ...(plan.shot !== undefined ? { shot: plan.shot } : {}),
+      });
+    }
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
     ctx.results.frames = {
       count: ctx.frames.length,
