@@ -15,6 +15,7 @@ import {
   DEFAULT_SHOT_OPTIONS,
   type Sample,
 } from './shots.ts';
+import { execFileSync } from 'node:child_process';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
 import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo } from '../../test/helpers/photos.ts';
 
@@ -30,6 +31,8 @@ test('one pass: scdet, blackdetect, freezedetect and the sampled quality filters
     /freezedetect=n=-60dB:d=2,select=.*,signalstats,blurdetect,metadata=mode=print:file='\/tmp\/s.txt'$/,
   );
   assert.equal(a[a.indexOf('-protocol_whitelist') + 1], 'file,pipe');
+  assert.ok(a.indexOf('-skip_frame') < a.indexOf('-i'), 'a decoder option');
+  assert.equal(a[a.indexOf('-skip_frame') + 1], 'noref');
   assert.deepEqual(a.slice(-3), ['-f', 'null', '-'].slice(-3), 'decodes to nothing');
   assert.equal(a.at(-1), '-');
 });
@@ -136,6 +139,27 @@ test(
       assert.deepEqual(r.black, [{ start: 9, end: 10 }]);
       assert.ok(r.frozen.length >= 3, 'still photos are frozen stretches');
       for (const s of r.shots) assert.ok(s.keyframe_seconds >= s.start && s.keyframe_seconds < s.end);
+
+      // With B-frames (half of them skipped by the pass) and cuts between keyframes: the cuts
+      // are still found, at most a few frames (25 fps) late.
+      const bFile = path.join(dir, 'photos-b.mp4');
+      makePhotoShotsVideo(bFile, true);
+      const types = execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pict_type', '-of', 'csv=p=0', bFile],
+        { encoding: 'utf8' },
+      );
+      assert.ok((types.match(/B/g) ?? []).length > 100, 'the video has B-frames');
+      const b = await detectShots('ffmpeg', bFile, 13, { timeoutMs: 60_000 });
+      assert.equal(b.shots.length, PHOTO_CUTS.length + 1, JSON.stringify(b.cuts));
+      b.shots.slice(1).forEach((s, i) => {
+        const late = s.start - PHOTO_CUTS[i]!;
+        assert.ok(late >= 0 && late <= 0.2, `cut ${PHOTO_CUTS[i]} found at ${s.start}`);
+      });
+      assert.deepEqual(
+        b.black.map((x) => [Math.round(x.start * 10) / 10, Math.round(x.end * 10) / 10]),
+        [[9, 10]],
+      );
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -31,16 +31,22 @@ export const PHOTO_CUTS = PHOTO_SHOTS.slice(0, -1).reduce<number[]>(
   [],
 );
 
-/** 640x360, 10 fps, keyframes 5 s apart (not at the cuts), each photo held still for its shot. */
-export function makePhotoShotsVideo(file: string): void {
+/**
+ * 640x360, 10 fps, keyframes 5 s apart (not at the cuts), each photo held still for its shot.
+ * `withBFrames`: 25 fps with x264's B-frames (3, pyramid: half the frames are
+ * non-reference), keyframes 2 s apart and still none forced at the cuts — so cuts land
+ * on B-frames too.
+ */
+export function makePhotoShotsVideo(file: string, withBFrames = false): void {
+  const fps = withBFrames ? 25 : 10;
   const inputs: string[] = [];
   const chains: string[] = [];
   PHOTO_SHOTS.forEach(([name, seconds], i) => {
-    if (name === 'black') inputs.push('-f', 'lavfi', '-t', String(seconds), '-i', 'color=c=black:s=640x360:r=10');
+    if (name === 'black') inputs.push('-f', 'lavfi', '-t', String(seconds), '-i', `color=c=black:s=640x360:r=${fps}`);
     else inputs.push('-loop', '1', '-t', String(seconds), '-i', photo(name));
     chains.push(
       `[${i}]scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,` +
-        `setsar=1,fps=10,format=yuv420p[s${i}]`,
+        `setsar=1,fps=${fps},format=yuv420p[s${i}]`,
     );
   });
   const concat = `${PHOTO_SHOTS.map((_, i) => `[s${i}]`).join('')}concat=n=${PHOTO_SHOTS.length}:v=1:a=0[v]`;
@@ -56,10 +62,9 @@ export function makePhotoShotsVideo(file: string): void {
     '[v]',
     '-c:v',
     'libx264',
-    '-preset',
-    'ultrafast',
-    '-x264-params',
-    'keyint=50:min-keyint=50:scenecut=0',
+    ...(withBFrames
+      ? ['-preset', 'veryfast', '-x264-params', 'keyint=50:min-keyint=50:scenecut=0:bframes=3:b-pyramid=normal']
+      : ['-preset', 'ultrafast', '-x264-params', 'keyint=50:min-keyint=50:scenecut=0']),
     file,
   ]);
 }
