@@ -135,7 +135,10 @@ describe('GET /api/media/search', () => {
     const status = await t.app.inject({ url: `/api/media/status/${ids.invoice}`, headers: auth(t.tenantB.key) });
     assert.equal(status.statusCode, 404);
     const aIds = (await segmentRepository.forAnalysis(t.db.db, ids.invoice!)).map((s) => s.id);
-    assert.deepEqual(await segmentRepository.details(t.db.db, 'tenant-b', aIds), []);
+    assert.deepEqual(await segmentRepository.hits(t.db.db, 'tenant-b', aIds, [ids.invoice!]), {
+      segments: [],
+      analyses: [],
+    });
     assert.deepEqual(await segmentRepository.vectors(t.db.db, 'tenant-b', aIds, {}), []);
   });
 
@@ -226,8 +229,9 @@ describe('semantic index', () => {
         ),
       );
     await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: 'tenant-recall' }, drafts);
-    // 30 candidates of 300 codes: the first pass must really find the neighbours (400 would take all).
-    const service = new SearchService(t.db.db, sharedEmbedder, { candidates: 30 });
+    // Both stages must really find the neighbours: 60 of the 300 codes by Hamming distance,
+    // 20 of those re-ranked in memory for the exact re-scoring (defaults would take all).
+    const service = new SearchService(t.db.db, sharedEmbedder, { pool: 60, candidates: 20 });
     const all = await segmentRepository.allVectors(t.db.db, 'tenant-recall');
     const queries = ['a boat on the river', 'money earned', 'a bill to pay', 'an automobile', 'rain', 'a puppy'];
     const vectors = await sharedEmbedder().embed(queries);

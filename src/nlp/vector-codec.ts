@@ -26,18 +26,33 @@ export function signCode(v: Float32Array): Buffer {
 
 /** Cosine similarity of a float query (any norm) and an int8 vector. */
 export function cosineInt8(query: Float32Array, int8: Uint8Array): number {
-  let dot = 0;
+  return cosinesInt8(query, [int8])[0]!;
+}
+
+/**
+ * Cosine similarity of a float query (any norm) and each int8 vector: the query's norm
+ * once, the bytes read as signed through an Int8Array view (the hot loop of re-scoring a
+ * search's candidates: about 1 µs a vector).
+ */
+export function cosinesInt8(query: Float32Array, vectors: readonly Uint8Array[]): Float64Array {
   let qq = 0;
-  let vv = 0;
-  for (let i = 0; i < query.length; i++) {
-    const b = int8[i]!;
-    const x = b > 127 ? b - 256 : b;
-    const q = query[i]!;
-    dot += q * x;
-    qq += q * q;
-    vv += x * x;
+  for (let i = 0; i < query.length; i++) qq += query[i]! * query[i]!;
+  const out = new Float64Array(vectors.length);
+  if (qq <= 0) return out;
+  const n = query.length;
+  for (let v = 0; v < vectors.length; v++) {
+    const bytes = vectors[v]!;
+    const x = new Int8Array(bytes.buffer, bytes.byteOffset, Math.min(n, bytes.length));
+    let dot = 0;
+    let xx = 0;
+    for (let i = 0; i < x.length; i++) {
+      const b = x[i]!;
+      dot += query[i]! * b;
+      xx += b * b;
+    }
+    out[v] = xx > 0 ? dot / Math.sqrt(qq * xx) : 0;
   }
-  return qq > 0 && vv > 0 ? dot / Math.sqrt(qq * vv) : 0;
+  return out;
 }
 
 /** Bits set in a 32-bit word. */

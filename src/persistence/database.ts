@@ -49,6 +49,12 @@ export function createPool(
     // A transaction left open by a crashed request must not hold locks forever.
     idle_in_transaction_session_timeout: Math.max(cfg.statementTimeoutMs, 60_000),
     application_name: applicationName,
+    // Every statement of ours reads the same rows the same way: a large sequential scan does
+    // not start where another one on the table happens to be (synchronized scans), and no
+    // plan depends on which parallel worker answers first. The search's capped full-text
+    // passes (segment.repository.ts) return the same matches every time because of this;
+    // our queries are request-sized, where parallel workers gain nothing on a few cores.
+    options: '-c synchronize_seqscans=off -c max_parallel_workers_per_gather=0',
   });
 }
 

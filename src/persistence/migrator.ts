@@ -15,6 +15,7 @@ import * as m0007 from './migrations/0007-media-segments.ts';
 import * as m0008 from './migrations/0008-events-and-webhooks.ts';
 import * as m0009 from './migrations/0009-analysis-archive.ts';
 import * as m0010 from './migrations/0010-stage-events.ts';
+import * as m0011 from './migrations/0011-segment-words-index.ts';
 import { runOnlineSteps, type OnlineStep } from './online-steps.ts';
 
 /** A migration, plus the steps that must run outside its transaction (online-steps.ts). */
@@ -32,6 +33,7 @@ export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0008-events-and-webhooks': m0008,
   '0009-analysis-archive': m0009,
   '0010-stage-events': m0010,
+  '0011-segment-words-index': m0011,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

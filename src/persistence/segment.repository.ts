@@ -73,6 +73,28 @@ async function fullTextPass(
   return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, rank: Number(r.rank) }));
 }
 
+/** A segment of a search hit as json_build_object writes it. */
+interface SegmentJson {
+  id: number;
+  analysis_id: string;
+  kind: SegmentKind;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  text: string;
+  keyframe_id: string | null;
+}
+
+/** An analysis of a search hit as json_build_object writes it (timestamps as ISO strings). */
+interface AnalysisJson {
+  id: string;
+  media_type: string;
+  status: string;
+  created_at: string;
+  summary: string | null;
+  original_filename: string | null;
+}
+
 export const segmentRepository = {
   /** Replaces an analysis' segments (a retried analysis must not have them twice). */
   async replaceForAnalysis(db: Kysely<Database>, analysisId: string, rows: NewSegment[]): Promise<number> {
@@ -160,19 +182,15 @@ export const segmentRepository = {
     limit: number,
   ): Promise<RankedSegment[]> {
     if (terms.length === 0) return [];
-    // The capped passes must pick the same matches every time: a sequential scan (the plan
-    // for a very common word) would otherwise start where the last one on the table stopped
-    // (synchronized scans), or take whichever parallel worker answered first, and the same
-    // query gave different results call after call.
-    return db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL synchronize_seqscans = off`.execute(trx);
-      await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
-      const every = await fullTextPass(trx, tenantId, terms.join(' & '), filters, limit);
-      if (terms.length === 1 || every.length >= limit) return every;
-      const seen = new Set(every.map((r) => r.id));
-      const any = await fullTextPass(trx, tenantId, terms.join(' | '), filters, limit);
-      return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
-    });
+    // The capped passes must pick the same matches every time: the pool's connections turn
+    // off synchronized scans and parallel plans (database.ts), which would otherwise make a
+    // sequential scan (the plan for a very common word) start where the last one stopped,
+    // or take whichever worker answered first.
+    const every = await fullTextPass(db, tenantId, terms.join(' & '), filters, limit);
+    if (terms.length === 1 || every.length >= limit) return every;
+    const seen = new Set(every.map((r) => r.id));
+    const any = await fullTextPass(db, tenantId, terms.join(' | '), filters, limit);
+    return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
   },
 
   /** int8 vectors of the given segments that belong to the tenant and pass the filters. */
@@ -210,34 +228,55 @@ export const segmentRepository = {
     return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
   },
 
-  /** Segments by id, with the artifact id of their keyframe when it is still stored. */
-  async details(db: Kysely<Database>, tenantId: string, ids: number[]): Promise<SegmentDetail[]> {
-    if (ids.length === 0) return [];
-    const result = await sql<{
-      id: string;
-      analysis_id: string;
-      kind: SegmentKind;
-      start_seconds: number | null;
-      end_seconds: number | null;
-      page: number | null;
-      text: string;
-      keyframe_id: string | null;
-    }>`
-      SELECT s.id, s.analysis_id, s.kind, s.start_seconds, s.end_seconds, s.page, s.text, f.id AS keyframe_id
-      FROM media_segments s
-      LEFT JOIN media_files f
-        ON f.analysis_id = s.analysis_id AND f.relative_path = s.keyframe AND f.deleted_at IS NULL
-      WHERE s.tenant_id = ${tenantId} AND s.id = ANY(${ids}::bigint[])`.execute(db);
-    return result.rows.map((r) => ({
-      id: Number(r.id),
-      analysisId: r.analysis_id,
-      kind: r.kind,
-      startSeconds: r.start_seconds,
-      endSeconds: r.end_seconds,
-      page: r.page,
-      text: r.text,
-      keyframe: r.keyframe_id,
-    }));
+  /**
+   * What a page of search hits shows, in one round trip: the segments by id (with the
+   * artifact id of their keyframe when it is still stored) and the analyses they belong to
+   * (not deleted); both only the tenant's.
+   */
+  async hits(
+    db: Kysely<Database>,
+    tenantId: string,
+    segmentIds: number[],
+    analysisIds: string[],
+  ): Promise<{ segments: SegmentDetail[]; analyses: AnalysisBrief[] }> {
+    if (segmentIds.length === 0) return { segments: [], analyses: [] };
+    const result = await sql<{ segments: SegmentJson[] | null; analyses: AnalysisJson[] | null }>`
+      SELECT
+        (SELECT json_agg(json_build_object(
+            'id', s.id, 'analysis_id', s.analysis_id, 'kind', s.kind, 'start_seconds', s.start_seconds,
+            'end_seconds', s.end_seconds, 'page', s.page, 'text', s.text, 'keyframe_id', f.id))
+         FROM media_segments s
+         LEFT JOIN media_files f
+           ON f.analysis_id = s.analysis_id AND f.relative_path = s.keyframe AND f.deleted_at IS NULL
+         WHERE s.tenant_id = ${tenantId} AND s.id = ANY(${segmentIds}::bigint[])) AS segments,
+        (SELECT json_agg(json_build_object(
+            'id', a.id, 'media_type', a.media_type, 'status', a.status, 'created_at', a.created_at,
+            'summary', a.results->>'summary', 'original_filename', a.original_filename))
+         FROM media_analysis_requests a
+         WHERE a.id = ANY(${analysisIds}::uuid[]) AND a.tenant_id = ${tenantId} AND a.deleted_at IS NULL) AS analyses`.execute(
+      db,
+    );
+    const row = result.rows[0];
+    return {
+      segments: (row?.segments ?? []).map((r) => ({
+        id: Number(r.id),
+        analysisId: r.analysis_id,
+        kind: r.kind,
+        startSeconds: r.start_seconds,
+        endSeconds: r.end_seconds,
+        page: r.page,
+        text: r.text,
+        keyframe: r.keyframe_id,
+      })),
+      analyses: (row?.analyses ?? []).map((r) => ({
+        id: r.id,
+        mediaType: r.media_type,
+        status: r.status,
+        createdAt: new Date(r.created_at),
+        resultSummary: r.summary,
+        originalFilename: r.original_filename,
+      })),
+    };
   },
 
   /** Segments of one analysis in reading order (for the answer stage). */
@@ -258,27 +297,6 @@ export const segmentRepository = {
       text: r.text,
       keyframe: r.keyframe,
       embedding: r.embedding,
-    }));
-  },
-
-  async analyses(db: Kysely<Database>, ids: string[]): Promise<AnalysisBrief[]> {
-    if (ids.length === 0) return [];
-    const result = await sql<{
-      id: string;
-      media_type: string;
-      status: string;
-      created_at: Date;
-      summary: string | null;
-      original_filename: string | null;
-    }>`SELECT id, media_type, status, created_at, results->>'summary' AS summary, original_filename
-       FROM media_analysis_requests WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`.execute(db);
-    return result.rows.map((r) => ({
-      id: r.id,
-      mediaType: r.media_type,
-      status: r.status,
-      createdAt: r.created_at,
-      resultSummary: r.summary,
-      originalFilename: r.original_filename,
     }));
   },
 };

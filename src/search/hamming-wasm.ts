@@ -1,33 +1,56 @@
 /**
  * Hamming distances of 64-byte sign codes in WebAssembly: eight 64-bit XORs and POPCNTs
  * per code, where JavaScript has only 32-bit bit tricks (about 10× slower at 1M codes).
- * The module is assembled here from its opcodes (nothing to download or build), one
- * function:
+ * The module is assembled here from its opcodes (nothing to download or build), two
+ * functions over a memory the caller provides (imported as env.memory):
  *
- *   hamming(codes, n, query, out): for i < n,
- *     out[i] (u16) = Σ_k popcnt(load64(codes + 64 i + 8 k) ^ load64(query + 8 k)), k < 8
+ *   hamming(codes, n, query, out, hist): for i < n,
+ *     d = Σ_k popcnt(load64(codes + 64 i + 8 k) ^ load64(query + 8 k)), k < 8
+ *     out[i] (u16) = d; hist[(i mod 4) · 513 + d] (u32) += 1  (four histograms, summed by the caller)
  *
- * over a memory the caller provides (imported as env.memory).
+ *   collect(dists, n, threshold, quota, positions, limit) → count: in order of i, the
+ *     positions i with dists[i] < threshold, and the first `quota` with dists[i] =
+ *     threshold, written as u32 until `limit` are taken.
+ *
+ * The histogram tells the caller the distance at which k codes have been seen; collect
+ * then takes them in one pass (both loops in JavaScript cost more than the scan itself).
  */
 
 const OP = {
   block: 0x02,
   loop: 0x03,
+  if: 0x04,
   br: 0x0c,
   brIf: 0x0d,
   end: 0x0b,
   localGet: 0x20,
   localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
   i64Load: 0x29,
+  i32Load16U: 0x2f,
+  i32Store: 0x36,
   i32Store16: 0x3b,
   i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32LtU: 0x49,
   i32GeU: 0x4f,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
   i64Popcnt: 0x7b,
   i64Add: 0x7c,
   i64Xor: 0x85,
   i32WrapI64: 0xa7,
 } as const;
+/** Counters per histogram: one per possible distance (0-512). */
+export const HISTOGRAM_SIZE = 513;
+/** Histograms the scan fills (the caller sums them). */
+export const HISTOGRAMS = 4;
 const I32 = 0x7f;
 const I64 = 0x7e;
 const VOID_BLOCK = 0x40;
@@ -51,28 +74,66 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Buffer.from(s, 'utf8')];
 }
 
-/** The module's bytes (version 1 binary format: type, import, function, export and code sections). */
-export function hammingModuleBytes(): Uint8Array {
-  // Params: 0 codes, 1 n, 2 query, 3 out. Locals: 4 i, 5 p (i32); 6..13 the query's words (i64).
-  const [codes, n, query, out, i, p] = [0, 1, 2, 3, 4, 5];
-  const q = (k: number) => 6 + k;
+/** hamming(codes, n, query, out, hist). */
+function hammingBody(): number[] {
+  // Params: 0 codes, 1 n, 2 query, 3 out, 4 hist. Locals: 5 i, 6 p, 7 d, 8 h (i32); 9..16 the query's words (i64).
+  const [codes, n, query, out, hist, i, p, d, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const q = (k: number) => 9 + k;
   const body: number[] = [];
   for (let k = 0; k < 8; k++) body.push(OP.localGet, query, OP.i64Load, 3, ...uleb(8 * k), OP.localSet, q(k));
   body.push(OP.localGet, codes, OP.localSet, p);
   body.push(OP.block, VOID_BLOCK, OP.loop, VOID_BLOCK);
   body.push(OP.localGet, i, OP.localGet, n, OP.i32GeU, OP.brIf, 1);
-  // out + 2 i: the address to store at (the distance is pushed next).
-  body.push(OP.localGet, out, OP.localGet, i, OP.localGet, i, OP.i32Add, OP.i32Add);
   for (let k = 0; k < 8; k++) {
     body.push(OP.localGet, p, OP.i64Load, 3, ...uleb(8 * k), OP.localGet, q(k), OP.i64Xor, OP.i64Popcnt);
     if (k > 0) body.push(OP.i64Add);
   }
-  body.push(OP.i32WrapI64, OP.i32Store16, 1, 0);
+  body.push(OP.i32WrapI64, OP.localSet, d);
+  // out[i] = d
+  body.push(OP.localGet, out, OP.localGet, i, OP.localGet, i, OP.i32Add, OP.i32Add, OP.localGet, d);
+  body.push(OP.i32Store16, 1, 0);
+  // hist[(i & 3) * HISTOGRAM_SIZE + d] += 1: four histograms, so that consecutive codes at the
+  // same distance do not wait on each other's increment
+  body.push(OP.localGet, hist, OP.localGet, d, OP.i32Const, 2, OP.i32Shl, OP.i32Add);
+  body.push(OP.localGet, i, OP.i32Const, 3, OP.i32And, OP.i32Const, ...sleb(HISTOGRAM_SIZE * 4), OP.i32Mul, OP.i32Add);
+  body.push(OP.localTee, h);
+  body.push(OP.localGet, h, OP.i32Load, 2, 0, OP.i32Const, 1, OP.i32Add, OP.i32Store, 2, 0);
   body.push(OP.localGet, p, OP.i32Const, ...sleb(64), OP.i32Add, OP.localSet, p);
   body.push(OP.localGet, i, OP.i32Const, 1, OP.i32Add, OP.localSet, i);
   body.push(OP.br, 0, OP.end, OP.end, OP.end);
-  const locals = [2, ...uleb(2), I32, ...uleb(8), I64];
-  const func = [...locals, ...body];
+  return [2, ...uleb(4), I32, ...uleb(8), I64, ...body];
+}
+
+/** collect(dists, n, threshold, quota, positions, limit) → count. */
+function collectBody(): number[] {
+  // Params: 0 dists, 1 n, 2 threshold, 3 quota, 4 positions, 5 limit. Locals: 6 i, 7 c, 8 d (i32).
+  const [dists, n, threshold, quota, positions, limit, i, c, d] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const body: number[] = [];
+  body.push(OP.block, VOID_BLOCK, OP.loop, VOID_BLOCK);
+  body.push(OP.localGet, i, OP.localGet, n, OP.i32GeU, OP.brIf, 1);
+  body.push(OP.localGet, c, OP.localGet, limit, OP.i32GeU, OP.brIf, 1);
+  // d = dists[i]
+  body.push(OP.localGet, dists, OP.localGet, i, OP.localGet, i, OP.i32Add, OP.i32Add, OP.i32Load16U, 1, 0);
+  body.push(OP.localSet, d);
+  // take = d < threshold | (d == threshold & quota != 0)
+  body.push(OP.localGet, d, OP.localGet, threshold, OP.i32LtU);
+  body.push(OP.localGet, d, OP.localGet, threshold, OP.i32Eq, OP.localGet, quota, OP.i32Eqz, OP.i32Eqz, OP.i32And);
+  body.push(OP.i32Or, OP.if, VOID_BLOCK);
+  // positions[c] = i; c += 1; a code at the threshold uses up the quota
+  body.push(OP.localGet, positions, OP.localGet, c, OP.i32Const, 2, OP.i32Shl, OP.i32Add, OP.localGet, i);
+  body.push(OP.i32Store, 2, 0);
+  body.push(OP.localGet, c, OP.i32Const, 1, OP.i32Add, OP.localSet, c);
+  body.push(OP.localGet, d, OP.localGet, threshold, OP.i32Eq, OP.if, VOID_BLOCK);
+  body.push(OP.localGet, quota, OP.i32Const, 1, OP.i32Sub, OP.localSet, quota);
+  body.push(OP.end, OP.end);
+  body.push(OP.localGet, i, OP.i32Const, 1, OP.i32Add, OP.localSet, i);
+  body.push(OP.br, 0, OP.end, OP.end, OP.localGet, c, OP.end);
+  return [1, ...uleb(3), I32, ...body];
+}
+
+/** The module's bytes (version 1 binary format: type, import, function, export and code sections). */
+export function hammingModuleBytes(): Uint8Array {
+  const bodies = [hammingBody(), collectBody()];
   return new Uint8Array([
     0x00,
     0x61,
@@ -82,15 +143,14 @@ export function hammingModuleBytes(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    // type: (i32 i32 i32 i32) -> ()
-    ...section(1, [1, 0x60, 4, I32, I32, I32, I32, 0]),
+    // types: 0 (i32 ×5) -> (), 1 (i32 ×6) -> (i32)
+    ...section(1, [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32]),
     // import env.memory (min 1 page)
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    // one function of type 0
-    ...section(3, [1, 0]),
-    // export "hamming"
-    ...section(7, [1, ...name('hamming'), 0x00, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
+    // two functions, of types 0 and 1
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('hamming'), 0x00, 0, ...name('collect'), 0x00, 1]),
+    ...section(10, [2, ...bodies.flatMap((b) => [...uleb(b.length), ...b])]),
   ]);
 }
 
@@ -107,14 +167,23 @@ function sleb(n: number): number[] {
   }
 }
 
-/** `hamming(codes, n, query, out)` over `memory` (byte offsets; `out` 2-byte aligned). */
-export type HammingFn = (codes: number, n: number, query: number, out: number) => void;
+/** `hamming(codes, n, query, out, hist)` over `memory` (byte offsets; `out` 2-byte, `hist` 4-byte aligned). */
+export type HammingFn = (codes: number, n: number, query: number, out: number, hist: number) => void;
+/** `collect(dists, n, threshold, quota, positions, limit)` → how many positions were written. */
+export type CollectFn = (
+  dists: number,
+  n: number,
+  threshold: number,
+  quota: number,
+  positions: number,
+  limit: number,
+) => number;
 
 let compiled: WebAssembly.Module | null = null;
 
 /** An instance of the module over `memory` (the module is compiled once per process). */
-export function hammingOver(memory: WebAssembly.Memory): HammingFn {
+export function hammingOver(memory: WebAssembly.Memory): { hamming: HammingFn; collect: CollectFn } {
   compiled ??= new WebAssembly.Module(hammingModuleBytes());
   const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-  return instance.exports.hamming as HammingFn;
+  return { hamming: instance.exports.hamming as HammingFn, collect: instance.exports.collect as CollectFn };
 }

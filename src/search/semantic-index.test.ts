@@ -2,21 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { SemanticIndex, type CodePage, type CodeSource } from './semantic-index.ts';
-import { CODE_BYTES, CODE_WORDS, popcount32 } from '../nlp/vector-codec.ts';
+import { CODE_BYTES, CODE_WORDS, popcount32, signCode } from '../nlp/vector-codec.ts';
 
 /** A table in memory: rows (id, tenant, code) served in id order, grouped by tenant per page. */
 function tableOf(rows: Array<{ id: number; tenantId: string; code: Buffer }>): CodeSource {
   return {
     async codesAfter(afterId, limit) {
       const page = rows.filter((r) => r.id > afterId).slice(0, limit);
-      const pages = new Map<string, CodePage>();
+      const pages = new Map<string, { ids: number[]; codes: Buffer[] }>();
       for (const r of page) {
-        const p = pages.get(r.tenantId) ?? { tenantId: r.tenantId, ids: [], codes: Buffer.alloc(0) };
+        const p = pages.get(r.tenantId) ?? { ids: [], codes: [] };
         p.ids.push(r.id);
-        p.codes = Buffer.concat([p.codes, r.code]);
+        p.codes.push(r.code);
         pages.set(r.tenantId, p);
       }
-      return { pages: [...pages.values()], rows: page.length, lastId: page.at(-1)?.id ?? afterId };
+      const out: CodePage[] = [...pages].map(([tenantId, p]) => ({
+        tenantId,
+        ids: p.ids,
+        codes: Buffer.concat(p.codes),
+      }));
+      return { pages: out, rows: page.length, lastId: page.at(-1)?.id ?? afterId };
     },
     async countUpTo(upToId) {
       return rows.filter((r) => r.id <= upToId).length;
@@ -69,4 +74,33 @@ test('the index catches up with new rows and reloads after deletions', async () 
   await index.catchUp();
   assert.equal(index.size(), 4);
   assert.equal(index.nearest('a', rows[3]!.code, 1)[0], 4);
+});
+
+test('the second stage re-ranks the Hamming pool by the query against the sign bits', async () => {
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+  const vector = () => Float32Array.from({ length: CODE_BYTES * 8 }, gauss);
+  const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, tenantId: 'a', code: signCode(vector()) }));
+  const index = new SemanticIndex(tableOf(rows));
+  await index.catchUp();
+  const codeOf = new Map(rows.map((r) => [r.id, r.code]));
+  const estimate = (q: Float32Array, code: Buffer) => {
+    let s = 0;
+    for (let i = 0; i < q.length; i++) s += q[i]! * ((code[i >> 3]! >> (i & 7)) & 1 ? 1 : -1);
+    return s;
+  };
+  for (let t = 0; t < 5; t++) {
+    const q = vector();
+    const pool = index.nearest('a', signCode(q), 400);
+    const expected = pool
+      .map((id) => ({ id, s: estimate(q, codeOf.get(id)!) }))
+      .sort((x, y) => y.s - x.s || x.id - y.id)
+      .slice(0, 50)
+      .map((x) => x.id)
+      .sort((x, y) => x - y);
+    const got = index.nearestTo('a', q, 50, 400);
+    assert.deepEqual(got, expected, 'the 50 best of the pool, in id order');
+  }
+  // A pool no larger than k is the Hamming scan alone.
+  const q = vector();
+  assert.deepEqual(index.nearestTo('a', q, 30, 10), index.nearest('a', signCode(q), 30));
 });

@@ -3,13 +3,14 @@
  * 64-byte sign codes, loaded from PostgreSQL (the source of truth) and caught up before
  * every search with `id > last seen` (ids only grow). A search computes the Hamming
  * distance of the query's code to every code of the tenant (SimHash; in WebAssembly, with
- * 64-bit POPCNT: a few milliseconds per million codes), keeps the nearest `candidates`,
- * and the caller re-scores those exactly with their int8 vectors read from PostgreSQL —
- * where deleted or filtered rows simply do not come back. Why this and not HNSW:
+ * 64-bit POPCNT: a few milliseconds per million codes) and keeps the nearest `pool`;
+ * those are re-ranked by the query's own components against their sign bits, and the
+ * caller re-scores the best `candidates` exactly with their int8 vectors read from
+ * PostgreSQL — where deleted or filtered rows simply do not come back. Why this and not HNSW:
  * docs/decisions/0006-semantic-index.md.
  */
-import { CODE_BYTES } from '../nlp/vector-codec.ts';
-import { hammingOver, type HammingFn } from './hamming-wasm.ts';
+import { CODE_BYTES, signCode } from '../nlp/vector-codec.ts';
+import { hammingOver, HISTOGRAMS, HISTOGRAM_SIZE, type CollectFn, type HammingFn } from './hamming-wasm.ts';
 
 /** One page of the index's feed: a tenant's new ids in order and their codes, end to end. */
 export interface CodePage {
@@ -32,18 +33,25 @@ const INITIAL_CAPACITY = 1024;
 const WASM_PAGE = 65_536;
 /** How often a process re-counts the table to notice deletions (which only cost stale candidates meanwhile). */
 export const RECOUNT_INTERVAL_MS = 60_000;
-const MAX_DISTANCE = CODE_BYTES * 8;
+/** The scan's histograms of distances (u32 counters). */
+const HISTOGRAM_BYTES = HISTOGRAMS * HISTOGRAM_SIZE * 4;
 
 /**
  * A tenant's codes in a WebAssembly memory: codes from offset 0, end to end; a search
- * writes the query's code after the last one and reads the distances after that.
+ * writes the query's code after the last one, then the module writes the distances, their
+ * histogram and the chosen positions after that.
  */
 class TenantCodes {
   ids = new Float64Array(INITIAL_CAPACITY);
   size = 0;
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
   private bytes = new Uint8Array(this.memory.buffer);
-  private readonly hamming: HammingFn = hammingOver(this.memory);
+  private readonly hamming: HammingFn;
+  private readonly collect: CollectFn;
+
+  constructor() {
+    ({ hamming: this.hamming, collect: this.collect } = hammingOver(this.memory));
+  }
 
   add(ids: readonly number[], codes: Buffer): void {
     const end = this.size + ids.length;
@@ -58,14 +66,30 @@ class TenantCodes {
     this.size = end;
   }
 
-  /** Hamming distances of every code to `query` (a view valid until the next add or search). */
-  distances(query: Buffer): Uint16Array {
-    const queryAt = this.size * CODE_BYTES;
-    const outAt = queryAt + CODE_BYTES;
-    this.reserve(outAt + this.size * 2);
+  /** Positions (in id order) of the `k` codes nearest to `query` by Hamming distance, ties in id order. */
+  nearest(query: Buffer, k: number): Int32Array {
+    const n = this.size;
+    const take = Math.min(k, n);
+    const queryAt = n * CODE_BYTES;
+    const distancesAt = queryAt + CODE_BYTES;
+    const histogramAt = (distancesAt + n * 2 + 3) & ~3;
+    const positionsAt = histogramAt + HISTOGRAM_BYTES;
+    this.reserve(positionsAt + take * 4);
     this.bytes.set(query.subarray(0, CODE_BYTES), queryAt);
-    this.hamming(0, this.size, queryAt, outAt);
-    return new Uint16Array(this.memory.buffer, outAt, this.size);
+    this.bytes.fill(0, histogramAt, positionsAt);
+    this.hamming(0, n, queryAt, distancesAt, histogramAt);
+    // The distance at which `take` codes have been seen: take everything nearer, then fill at it.
+    const histograms = new Uint32Array(this.memory.buffer, histogramAt, HISTOGRAMS * HISTOGRAM_SIZE);
+    const at = (d: number) => {
+      let sum = 0;
+      for (let h = 0; h < HISTOGRAMS; h++) sum += histograms[h * HISTOGRAM_SIZE + d]!;
+      return sum;
+    };
+    let threshold = 0;
+    let seen = 0;
+    for (let here = at(0); seen + here < take; here = at(++threshold)) seen += here;
+    const count = this.collect(distancesAt, n, threshold, take - seen, positionsAt, take);
+    return new Int32Array(this.memory.buffer, positionsAt, count).slice();
   }
 
   /** Grows the memory to hold `bytes`, by at least a quarter (loading stays linear; at most 25 % spare). */
@@ -75,6 +99,11 @@ class TenantCodes {
     const pages = Math.max(Math.ceil((bytes - have) / WASM_PAGE), Math.ceil(have / WASM_PAGE / 4));
     this.memory.grow(pages);
     this.bytes = new Uint8Array(this.memory.buffer);
+  }
+
+  /** The codes' bytes (code i at 64 i; valid until the next add). */
+  codeBytes(): Uint8Array {
+    return this.bytes;
   }
 
   byteSize(): number {
@@ -131,22 +160,39 @@ export class SemanticIndex {
   nearest(tenantId: string, code: Buffer, k: number): number[] {
     const t = this.tenants.get(tenantId);
     if (!t || t.size === 0 || k <= 0) return [];
-    const distances = t.distances(code);
-    const histogram = new Uint32Array(MAX_DISTANCE + 1);
-    for (let i = 0; i < distances.length; i++) histogram[distances[i]!]!++;
-    // The distance at which k codes have been seen: take everything nearer, then fill at it.
-    let threshold = 0;
-    let seen = 0;
-    while (threshold <= MAX_DISTANCE && seen + histogram[threshold]! < k) seen += histogram[threshold++]!;
+    return Array.from(t.nearest(code, k), (i) => t.ids[i]!);
+  }
+
+  /**
+   * Two stages in memory: the `pool` codes nearest to the query's code by Hamming distance,
+   * then those re-ranked by the query's own components against their sign bits (the
+   * asymmetric estimate of the dot product, Σ q_i · sign_i: the query is not reduced to
+   * bits, so far more of the true order survives), returning the ids of the best `k` (as a
+   * set, in id order: the caller re-scores them exactly).
+   * Candidates for exact re-scoring: a pool of thousands costs a millisecond here and lets
+   * `k` be a few hundred rows read from PostgreSQL instead of a thousand.
+   */
+  nearestTo(tenantId: string, query: Float32Array, k: number, pool: number): number[] {
+    const t = this.tenants.get(tenantId);
+    if (!t || t.size === 0 || k <= 0) return [];
+    const positions = t.nearest(signCode(query), Math.max(k, pool));
+    if (positions.length <= k) return Array.from(positions, (i) => t.ids[i]!);
+    const lut = bitSums(query);
+    const bytes = t.codeBytes();
+    const scores = new Float64Array(positions.length);
+    for (let c = 0; c < positions.length; c++) {
+      const at = positions[c]! * CODE_BYTES;
+      let s = 0;
+      for (let j = 0; j < CODE_BYTES; j++) s += lut[(j << 8) | bytes[at + j]!]!;
+      scores[c] = s;
+    }
+    // The k best as a set (their order does not matter: they are re-scored exactly): everything
+    // above the k-th best score, then ties at it in id order.
+    const kth = Float64Array.from(scores).sort()[scores.length - k]!;
+    let quota = k - scores.filter((x) => x > kth).length;
     const out: number[] = [];
-    let atThreshold = k - seen;
-    for (let i = 0; i < distances.length; i++) {
-      const d = distances[i]!;
-      if (d < threshold) out.push(t.ids[i]!);
-      else if (d === threshold && atThreshold > 0) {
-        out.push(t.ids[i]!);
-        atThreshold--;
-      }
+    for (let c = 0; c < positions.length; c++) {
+      if (scores[c]! > kth || (scores[c] === kth && quota-- > 0)) out.push(t.ids[positions[c]!]!);
     }
     return out;
   }
@@ -161,4 +207,23 @@ export class SemanticIndex {
   size(): number {
     return this.rows;
   }
+}
+
+const LUT = new Float64Array(CODE_BYTES * 256);
+
+/**
+ * For each byte position j of a code and each byte value b: the sum of the query's
+ * components 8j + k over the bits k set in b. A code's Σ over its 64 bytes is Σ_{bit set} q_i,
+ * and Σ q_i · sign_i = 2 · that − Σ q_i: the same order.
+ */
+function bitSums(query: Float32Array): Float64Array {
+  for (let j = 0; j < CODE_BYTES; j++) {
+    const base = j << 8;
+    LUT[base] = 0;
+    for (let b = 1; b < 256; b++) {
+      const low = b & -b;
+      LUT[base | b] = LUT[base | (b ^ low)]! + (query[(j << 3) + 31 - Math.clz32(low)] ?? 0);
+    }
+  }
+  return LUT;
 }

@@ -13,7 +13,7 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { STOP_WORDS } from '../../nlp/text-understanding.ts';
-import { cosineInt8, signCode } from '../../nlp/vector-codec.ts';
+import { cosinesInt8 } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { SemanticIndex } from '../../search/semantic-index.ts';
 import { segmentRepository } from '../../persistence/segment.repository.ts';
@@ -29,11 +29,14 @@ export const RRF_K = 60;
 /** Each list contributes this many segments to the fusion. */
 const LIST_DEPTH = 100;
 /**
- * Codes taken from the in-memory scan for exact re-scoring (see docs/decisions/0006). At
- * 1,000,000 segments 400 gave recall@10 0.89 (near-duplicate texts crowd the candidates);
- * bench/search.bench.ts sweeps the count.
+ * The semantic side's two stages in memory (docs/decisions/0006): the SEMANTIC_POOL codes
+ * nearest by Hamming distance, re-ranked by the query's own components against their sign
+ * bits; the best SEMANTIC_CANDIDATES of those are read from PostgreSQL and re-scored
+ * exactly. bench/search.bench.ts sweeps both at 1,000,000 segments, where near-duplicate
+ * texts crowd the nearest codes.
  */
-export const SEMANTIC_CANDIDATES = 1000;
+export const SEMANTIC_POOL = 4000;
+export const SEMANTIC_CANDIDATES = 700;
 /** Below this cosine a segment is not "about" the query at all and does not enter the fusion. */
 export const MIN_SEMANTIC_SIMILARITY = 0.3;
 const SEGMENTS_PER_ANALYSIS = 3;
@@ -94,10 +97,13 @@ export function rankBySimilarity<T extends { embedding: Uint8Array }>(
   rows: readonly T[],
   limit: number,
 ): Array<T & { similarity: number }> {
-  return rows
-    .map((r) => ({ ...r, similarity: cosineInt8(query, r.embedding) }))
-    .sort((a, b) => b.similarity - a.similarity)
-    .slice(0, limit);
+  const similarity = cosinesInt8(
+    query,
+    rows.map((r) => r.embedding),
+  );
+  // Best first; equal scores keep the rows' order.
+  const order = Array.from(rows.keys()).sort((a, b) => similarity[b]! - similarity[a]! || a - b);
+  return order.slice(0, limit).map((i) => ({ ...rows[i]!, similarity: similarity[i]! }));
 }
 
 export class SearchService {
@@ -107,11 +113,13 @@ export class SearchService {
   private readonly queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
 
   private readonly candidates: number;
+  private readonly pool: number;
 
-  constructor(db: Db, embedder: () => Embedder, opts: { candidates?: number } = {}) {
+  constructor(db: Db, embedder: () => Embedder, opts: { candidates?: number; pool?: number } = {}) {
     this.db = db;
     this.embedder = embedder;
     this.candidates = opts.candidates ?? SEMANTIC_CANDIDATES;
+    this.pool = opts.pool ?? SEMANTIC_POOL;
     this.index = new SemanticIndex({
       codesAfter: (afterId, limit) => segmentRepository.codesAfter(db, afterId, limit),
       countUpTo: (upToId) => segmentRepository.countUpTo(db, upToId),
@@ -130,7 +138,7 @@ export class SearchService {
   /** The semantic list: nearest codes in memory, re-scored exactly from PostgreSQL. */
   async semantic(tenantId: string, vector: Float32Array, filters: SearchFilters, limit: number) {
     await this.index.catchUp();
-    const candidates = this.index.nearest(tenantId, signCode(vector), this.candidates);
+    const candidates = this.index.nearestTo(tenantId, vector, this.candidates, this.pool);
     const rows = await segmentRepository.vectors(this.db, tenantId, candidates, filters);
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }
@@ -171,13 +179,12 @@ export class SearchService {
     }
     const top = [...byAnalysis].slice(0, req.limit);
     const segmentIds = top.flatMap(([, list]) => list.map(([id]) => id));
-    const [details, analyses] = await Promise.all([
-      segmentRepository.details(this.db, req.tenantId, segmentIds),
-      segmentRepository.analyses(
-        this.db,
-        top.map(([id]) => id),
-      ),
-    ]);
+    const { segments: details, analyses } = await segmentRepository.hits(
+      this.db,
+      req.tenantId,
+      segmentIds,
+      top.map(([id]) => id),
+    );
     const detailById = new Map(details.map((d) => [d.id, d]));
     const analysisById = new Map(analyses.map((a) => [a.id, a]));
     const hits: SearchHit[] = [];
