@@ -202,11 +202,15 @@ export const segmentRepository = {
   ): Promise<SegmentVector[]> {
     if (ids.length === 0) return [];
     const f = analysisFilter(filters);
-    const result = await sql<{ id: string; analysis_id: string; embedding: Buffer }>`
-      SELECT s.id, s.analysis_id, s.embedding
+    const result = await sql<{ id: string; analysis_id: string; embedding: string }>`
+      SELECT s.id, s.analysis_id, encode(s.embedding, 'base64') AS embedding
       FROM media_segments s ${f.join}
       WHERE s.id = ANY(${ids}::bigint[]) AND s.tenant_id = ${tenantId} ${f.where}`.execute(db);
-    return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, embedding: r.embedding }));
+    return result.rows.map((r) => ({
+      id: Number(r.id),
+      analysisId: r.analysis_id,
+      embedding: Buffer.from(r.embedding, 'base64'),
+    }));
   },
 
   /** Every int8 vector of a tenant (the exact scan the benchmark and the recall test compare with). */
