@@ -160,6 +160,18 @@ test(
         b.black.map((x) => [Math.round(x.start * 10) / 10, Math.round(x.end * 10) / 10]),
         [[9, 10]],
       );
+
+      // In parts run side by side (as a long video is): the same cuts and black stretch as
+      // one pass. The cut at 6 s lies in what the next part reads again before its own time
+      // (2 parts: from 3.5 s for the part from 6.5 s; 3 parts: from 5.67 s for 8.67 s) and
+      // must come back once; the black stretch at 9-10 s lies inside the last part.
+      for (const parts of [2, 3]) {
+        const p = await detectShots('ffmpeg', bFile, 13, { timeoutMs: 60_000, parts });
+        assert.deepEqual(p.cuts, b.cuts, `${parts} parts`);
+        assert.deepEqual(p.black, b.black, `${parts} parts`);
+        assert.equal(p.shots.length, b.shots.length);
+        assert.ok(p.samples.length >= b.samples.length - parts, 'every part samples its own time');
+      }
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

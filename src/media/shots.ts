@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runFfmpeg, ANALYSIS_LOG_BYTES } from './ffmpeg.ts';
+import { mergeParts, partCount, partRanges, type PartRange, type PartResult } from './shot-parts.ts';
 
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
@@ -57,8 +58,20 @@ export interface ShotOptions {
 
 export const DEFAULT_SHOT_OPTIONS: ShotOptions = { sceneThreshold: 10, minBlackSeconds: 0.5, minFreezeSeconds: 2 };
 
-/** One decode pass; writes cut frames to `cutsFile` and quality samples to `samplesFile`. */
-export function shotPassArgs(input: string, cutsFile: string, samplesFile: string, opts: ShotOptions): string[] {
+/**
+ * One decode pass; writes cut frames to `cutsFile` and quality samples to `samplesFile`.
+ * With `range`, the pass reads only that part of the video (from `readFrom`, up to `to`),
+ * its times counted from `readFrom` (shot-parts.ts).
+ */
+export function shotPassArgs(
+  input: string,
+  cutsFile: string,
+  samplesFile: string,
+  opts: ShotOptions,
+  range?: PartRange,
+): string[] {
+  const seek = range && range.readFrom > 0 ? ['-ss', String(range.readFrom)] : [];
+  const length = range && Number.isFinite(range.to) ? ['-t', String(round3(range.to - range.readFrom))] : [];
   const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
   const filters = [
     `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${DETECT_SECONDS})'`,
@@ -82,6 +95,8 @@ export function shotPassArgs(input: string, cutsFile: string, samplesFile: strin
     'file,pipe',
     '-skip_frame',
     SKIP_FRAMES,
+    ...seek,
+    ...length,
     '-i',
     input,
     '-map',
@@ -279,28 +294,36 @@ export interface ShotAnalysis {
   pass_ms: number;
 }
 
-/** Run the one pass over a video and read shots, cues and samples. */
+/**
+ * Run the pass over a video and read shots, cues and samples: one process, or for a long
+ * video one per core over consecutive parts (shot-parts.ts; `run.parts` overrides the count).
+ */
 export async function detectShots(
   ffmpegPath: string,
   input: string,
   durationSeconds: number,
-  run: { timeoutMs: number; signal?: AbortSignal | undefined },
+  run: { timeoutMs: number; signal?: AbortSignal | undefined; parts?: number },
   opts: ShotOptions = DEFAULT_SHOT_OPTIONS,
 ): Promise<ShotAnalysis> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-shots-'));
+  const started = performance.now();
+  const ranges = partRanges(durationSeconds, run.parts ?? partCount(durationSeconds, os.availableParallelism()));
+  // One part failing stops the others.
+  const stop = new AbortController();
+  const signal = run.signal ? AbortSignal.any([run.signal, stop.signal]) : stop.signal;
   try {
-    const cutsFile = path.join(dir, 'cuts.txt');
-    const samplesFile = path.join(dir, 'samples.txt');
-    const started = performance.now();
-    const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, cutsFile, samplesFile, opts), {
-      ...run,
-      keepLogBytes: ANALYSIS_LOG_BYTES,
-    });
-    const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');
-    const cuts = parseCuts(await read(cutsFile));
-    const samples = parseSamples(await read(samplesFile));
+    const results = await Promise.all(
+      ranges.map((range, i) =>
+        runPart(ffmpegPath, input, path.join(dir, String(i)), range, durationSeconds, { ...run, signal }, opts).catch(
+          (err: unknown) => {
+            stop.abort();
+            throw err;
+          },
+        ),
+      ),
+    );
+    const { cuts, samples, black, frozen } = mergeParts(results);
     const duration = durationSeconds > 0 ? durationSeconds : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;
-    const { black, frozen } = parseCues(log, duration);
     return {
       shots: buildShots(cuts, samples, duration),
       cuts,
@@ -312,6 +335,31 @@ export async function detectShots(
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** One process over one part; times as it reports them (from the part's `readFrom`). */
+async function runPart(
+  ffmpegPath: string,
+  input: string,
+  prefix: string,
+  range: PartRange,
+  durationSeconds: number,
+  run: { timeoutMs: number; signal: AbortSignal },
+  opts: ShotOptions,
+): Promise<PartResult> {
+  const cutsFile = `${prefix}-cuts.txt`;
+  const samplesFile = `${prefix}-samples.txt`;
+  const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, cutsFile, samplesFile, opts, range), {
+    ...run,
+    keepLogBytes: ANALYSIS_LOG_BYTES,
+  });
+  const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');
+  const cuts = parseCuts(await read(cutsFile));
+  const samples = parseSamples(await read(samplesFile));
+  // A stretch still frozen when the part ends runs to the part's end (the next part continues it).
+  const end = Number.isFinite(range.to) ? range.to : durationSeconds;
+  const length = end > range.readFrom ? end - range.readFrom : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;
+  return { range, cuts, samples, ...parseCues(log, length) };
 }
 
 function round3(n: number): number {
