@@ -37,9 +37,9 @@ export const DETECT_SECONDS = 0.075;
  * The pass asks the decoder to skip non-reference frames (`-skip_frame noref`): pictures no
  * other picture is predicted from, so skipping them can never damage another; the
  * detectors simply see the reference frames. With x264's defaults (3 B-frames, pyramid)
- * that is every other frame, still ≥ 12 a second at 25 fps, and decoding them cost 0.78x
- * of a full decode (the 10-minute 720p benchmark: the pass went from 1.40x to about 1.1x
- * the plain decode, finding the same 59 cuts to the frame). A cut that falls on a skipped
+ * that is every other frame, still >= 12 a second at 25 fps, and decoding took about 40 %
+ * less CPU on the 10-minute benchmark video (the same 59 cuts found). That CPU is what the
+ * parts of a long video (shot-parts.ts) share the cores with. A cut that falls on a skipped
  * frame is reported on the next decoded one: at most a few frames late. Streams without
  * non-reference frames (no B-frames) decode in full, as before.
  */
