@@ -53,12 +53,16 @@ test('merging: each cut and sample from the part that owns its time, in video ti
   assert.deepEqual(
     joinIntervals([
       { start: 5, end: 6 },
-      { start: 1, end: 2 },
-      { start: 2.05, end: 3 },
+      { start: 1, end: 2.5 },
+      { start: 2, end: 3 },
+      { start: 3, end: 4 },
     ]),
     [
       { start: 1, end: 3 },
+      { start: 3, end: 4 },
       { start: 5, end: 6 },
     ],
+    'overlapping stretches join; two stills back to back (one ends where the next begins) stay two',
   );
+  assert.equal(partRanges(600, 2, 5)[1]!.readFrom, 295, 'a longer overlap for longer stretches');
 });

@@ -24,7 +24,7 @@ test('one pass: scdet, blackdetect, freezedetect and the sampled quality filters
   const vf = a[a.indexOf('-vf') + 1]!;
   assert.match(
     vf,
-    /^select='isnan\(prev_selected_t\)\+gte\(t-prev_selected_t\\,0\.075\)',scale=320:-2:flags=area,scdet=threshold=10,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/,
+    /^select='isnan\(prev_selected_t\)\+gte\(t-prev_selected_t\\,0\.06\)',scale=320:-2:flags=area,scdet=threshold=10,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/,
   );
   assert.match(
     vf,

@@ -11,7 +11,16 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runFfmpeg, ANALYSIS_LOG_BYTES } from './ffmpeg.ts';
-import { mergeParts, partCount, partRanges, type PartRange, type PartResult } from './shot-parts.ts';
+import { ProcessError } from '../platform/process-runner.ts';
+import {
+  mergeParts,
+  overlapFor,
+  partCount,
+  partRanges,
+  type Interval,
+  type PartRange,
+  type PartResult,
+} from './shot-parts.ts';
 
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
@@ -25,23 +34,24 @@ const SCALE_FLAGS = 'area';
 /** One quality sample per this many seconds. */
 export const SAMPLE_SECONDS = 0.5;
 /**
- * The detectors look at a frame every DETECT_SECONDS at most (about 12 a second: every
- * 2nd frame at 24/25 fps, every 3rd at 30, every 5th at 60; nothing is ever duplicated).
- * The filters run on one thread while decoding uses both cores, so at full rate they, not
- * the decoder, set the pace: a 720p pass took 1.7x the plain decode at 25 fps and 1.35x
- * with this, finding the same cuts. A cut is then reported at most one sampled frame late
+ * The detectors look at a frame every DETECT_SECONDS at most (every 2nd frame at 24/25 and
+ * at 30 fps, every 4th at 60; nothing is ever duplicated), and 0.06 lets through every
+ * frame the decoder keeps when it skips non-reference ones at 30 fps (one in two, 0.067 s
+ * apart). The filters run on one thread of their process, so at full rate they, not the
+ * decoder, set the pace: a 720p pass took 1.7x the plain decode at 25 fps and 1.35x at
+ * half rate, finding the same cuts. A cut is then reported at most one sampled frame late
  * (< 0.1 s), well inside the 0.5 s the shots are held to.
  */
-export const DETECT_SECONDS = 0.075;
+export const DETECT_SECONDS = 0.06;
 /**
  * The pass asks the decoder to skip non-reference frames (`-skip_frame noref`): pictures no
  * other picture is predicted from, so skipping them can never damage another; the
  * detectors simply see the reference frames. With x264's defaults (3 B-frames, pyramid)
- * that is every other frame, still >= 12 a second at 25 fps, and decoding took about 40 %
- * less CPU on the 10-minute benchmark video (the same 59 cuts found). That CPU is what the
- * parts of a long video (shot-parts.ts) share the cores with. A cut that falls on a skipped
- * frame is reported on the next decoded one: at most a few frames late. Streams without
- * non-reference frames (no B-frames) decode in full, as before.
+ * that is every other frame, and decoding took about 40 % less CPU on the 10-minute
+ * benchmark video (the same 59 cuts found) — CPU the parts of a long video
+ * (shot-parts.ts) share the cores with. A cut that falls on a skipped frame is reported on
+ * the next decoded one: a frame late with a pyramid, up to three (0.12 s at 25 fps) with
+ * three non-reference B-frames in a row. Streams without B-frames decode in full.
  */
 export const SKIP_FRAMES = 'noref';
 /** Mean luma (0-255, limited range starts at 16) below which a frame counts as dark. */
@@ -122,10 +132,7 @@ export interface Sample {
   blur: number | null;
 }
 
-export interface Interval {
-  start: number;
-  end: number;
-}
+export type { Interval } from './shot-parts.ts';
 
 /** Frames printed by the `metadata` filter: `frame:N pts:P pts_time:T` then `key=value` lines. */
 export function parseMetadataFrames(text: string): Array<{ seconds: number; values: Record<string, string> }> {
@@ -307,12 +314,16 @@ export async function detectShots(
 ): Promise<ShotAnalysis> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-shots-'));
   const started = performance.now();
-  const ranges = partRanges(durationSeconds, run.parts ?? partCount(durationSeconds, os.availableParallelism()));
-  // One part failing stops the others.
+  const ranges = partRanges(
+    durationSeconds,
+    run.parts ?? partCount(durationSeconds, os.availableParallelism()),
+    overlapFor(Math.max(opts.minFreezeSeconds, opts.minBlackSeconds)),
+  );
+  // One part failing stops the others; all are waited for before the folder goes.
   const stop = new AbortController();
   const signal = run.signal ? AbortSignal.any([run.signal, stop.signal]) : stop.signal;
   try {
-    const results = await Promise.all(
+    const settled = await Promise.allSettled(
       ranges.map((range, i) =>
         runPart(ffmpegPath, input, path.join(dir, String(i)), range, durationSeconds, { ...run, signal }, opts).catch(
           (err: unknown) => {
@@ -322,6 +333,11 @@ export async function detectShots(
         ),
       ),
     );
+    const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The cause, not a part that was stopped because of it (unless the whole run was stopped).
+    const stopped = (e: unknown) => e instanceof ProcessError && e.reason === 'aborted';
+    if (failed.length > 0) throw (failed.find((r) => !stopped(r.reason)) ?? failed[0]!).reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<PartResult<Cut, Sample>>).value);
     const { cuts, samples, black, frozen } = mergeParts(results);
     const duration = durationSeconds > 0 ? durationSeconds : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;
     return {
@@ -346,7 +362,7 @@ async function runPart(
   durationSeconds: number,
   run: { timeoutMs: number; signal: AbortSignal },
   opts: ShotOptions,
-): Promise<PartResult> {
+): Promise<PartResult<Cut, Sample>> {
   const cutsFile = `${prefix}-cuts.txt`;
   const samplesFile = `${prefix}-samples.txt`;
   const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, cutsFile, samplesFile, opts, range), {

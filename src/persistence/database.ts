@@ -54,6 +54,8 @@ export function createPool(
     // plan depends on which parallel worker answers first. The search's capped full-text
     // passes (segment.repository.ts) return the same matches every time because of this;
     // our queries are request-sized, where parallel workers gain nothing on a few cores.
+    // (A DATABASE_URL with its own `options=` parameter replaces these: node-pg lets the
+    // URL win.)
     options: '-c synchronize_seqscans=off -c max_parallel_workers_per_gather=0',
   });
 }
@@ -61,6 +63,12 @@ export function createPool(
 /** Distinct statements one connection keeps prepared; past this, queries run unnamed. */
 export const MAX_PREPARED_PER_CONNECTION = 256;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+/**
+ * Put first in a statement whose best plan depends on its values (which index, for which
+ * tenant, for how common a word): it then runs unnamed, planned for its values on every
+ * call, never on a generic plan a prepared statement may settle on.
+ */
+export const PLAN_PER_CALL = '/* planned per call */';
 const prepared = new WeakMap<pg.PoolClient, Set<string>>();
 
 /** The statement name for a query text: stable, short, collision-free in practice. */

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { PLAN_PER_CALL } from './database.ts';
 import type {
   AnalysisBrief,
   NewSegment,
@@ -60,8 +61,10 @@ async function fullTextPass(
   limit: number,
 ): Promise<RankedSegment[]> {
   const f = analysisFilter(filters);
+  // Planned for its values: a tenant holding most rows and a common word want the
+  // words-only index, a small tenant the combined one (migration 0011).
   const result = await sql<{ id: string; analysis_id: string; rank: number }>`
-    SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
+    ${sql.raw(PLAN_PER_CALL)} SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
     FROM (
       SELECT s.id, s.analysis_id, s.tsv
       FROM media_segments s ${f.join}

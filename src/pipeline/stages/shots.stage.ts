@@ -1,11 +1,14 @@
 /**
- * Shots and cues (video): one ffmpeg decoding pass finds the cuts, black and frozen
- * stretches, and samples picture quality; each shot gets its representative moment.
+ * Shots and cues (video): one ffmpeg decoding pass (in parts side by side for a long
+ * video: media/shot-parts.ts) finds the cuts, black and frozen stretches, and samples
+ * picture quality; each shot gets its representative moment.
  * The frames stage then picks its frames per shot (the frame plan lives in
  * `ctx.shots`). `options.shots` / VISION_SHOTS switch it. Optional: without shots the
  * frames stage falls back to evenly spaced frames.
  */
+import os from 'node:os';
 import { detectShots } from '../../media/shots.ts';
+import { partCount } from '../../media/shot-parts.ts';
 import type { CueSection, ShotSection } from '../results.types.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
 
@@ -14,13 +17,19 @@ function shotsSwitchedOn(ctx: StageContext): boolean {
   return typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots;
 }
 
+/** The pass runs in this many parts, one core each, within the worker's CPU budget. */
+function passParts(ctx: StageContext): number {
+  const cores = Math.min(ctx.deps.config.worker.cpuBudget, os.availableParallelism());
+  return partCount(ctx.media?.durationSeconds ?? 0, cores);
+}
+
 export const shotsStage: Stage = {
   name: 'shots',
   needs: ['probe'],
   produces: ['shots', 'cues'],
   optional: true,
-  // One ffmpeg decoding pass.
-  cost: 1,
+  // One ffmpeg process per part of the video (a core each).
+  cost: passParts,
   appliesTo: (ctx) =>
     allOf(
       unless(ctx.source?.mediaType === 'video' && ctx.media?.hasVideo === true, 'not a video'),
@@ -33,7 +42,7 @@ export const shotsStage: Stage = {
       config.media.ffmpegPath,
       ctx.source!.absolutePath,
       ctx.media?.durationSeconds ?? 0,
-      { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal },
+      { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal, parts: passParts(ctx) },
       { sceneThreshold: threshold, minBlackSeconds: 0.5, minFreezeSeconds: 2 },
     );
     ctx.shots = found;
