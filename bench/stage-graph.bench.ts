@@ -479,20 +479,20 @@ function render(report: Report): string {
       `(median over ${report.rounds} round${report.rounds > 1 ? 's' : ''}).`,
     '',
     `Where the time goes: local transcription is ${report.transcription_share_of_sequential} % of the sequential ` +
-      'wall time. Its two PocketSphinx engines hold both units of the CPU budget, so the graph can overlap only ' +
-      'the stages before it (shots beside audio) and none beside it; on a machine shared with other work, a mode ' +
-      'that runs more processes at once also takes a larger share of the contended cores, which favours the ' +
-      'concurrent mode.',
+      'wall time. Its two PocketSphinx engines hold both units of the CPU budget, and so does the shots pass of ' +
+      'a video this long (one ffmpeg process per part, one part per core), so the graph has almost nothing to run ' +
+      'beside them: audio waits for shots, frames for transcription. Both modes then do the same work largely one ' +
+      'stage after another, each stage using both cores itself; on a machine shared with other work, a mode that ' +
+      'runs more processes at once also takes a larger share of the contended cores.',
     ...(report.speed_up < 1
       ? [
           '',
-          `**Target missed: the concurrent run was slower (${report.speed_up}x).** Likely causes, from the ` +
-            'per-stage table: transcription, queued first for both budget units, waited for shots to finish, and ' +
-            'shots ran slower beside audio than alone; frames (two units) then waited behind the whole ' +
-            'transcription, so nothing overlapped it. The machine load also rose during the run (see above)' +
+          `**Target missed: the concurrent run was slower (${report.speed_up}x).** With the stages that matter ` +
+            'each filling the 2-core budget, the two runs differ in little but the order of the short stages and ' +
+            'the machine: its load changed during the run (see above)' +
             (report.rounds === 1 ? ', and the concurrent run came second' : '') +
-            '. With a local speech engine filling the 2-core budget the graph has little to overlap; room for it ' +
-            'comes with transcription at a provider (cost 0) or a larger budget (neither measured here).',
+            '. Room for the graph comes with transcription at a provider (cost 0) or a larger budget (neither ' +
+            'measured here).',
         ]
       : []),
     '',
