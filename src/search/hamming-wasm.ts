@@ -6,7 +6,7 @@
  *
  *   hamming(codes, n, query, out, hist): for i < n,
  *     d = Σ_k popcnt(load64(codes + 64 i + 8 k) ^ load64(query + 8 k)), k < 8
- *     out[i] (u16) = d; hist[(i mod 4) · 513 + d] (u32) += 1  (four histograms, summed by the caller)
+ *     out[i] (u16) = d; hist[d] (u32) += 1
  *
  *   collect(dists, n, threshold, quota, positions, limit) → count: in order of i, the
  *     positions i with dists[i] < threshold, and the first `quota` with dists[i] =
@@ -40,17 +40,14 @@ const OP = {
   i32Sub: 0x6b,
   i32And: 0x71,
   i32Or: 0x72,
-  i32Mul: 0x6c,
   i32Shl: 0x74,
   i64Popcnt: 0x7b,
   i64Add: 0x7c,
   i64Xor: 0x85,
   i32WrapI64: 0xa7,
 } as const;
-/** Counters per histogram: one per possible distance (0-512). */
+/** The histogram's counters: one per possible distance (0-512). */
 export const HISTOGRAM_SIZE = 513;
-/** Histograms the scan fills (the caller sums them). */
-export const HISTOGRAMS = 4;
 const I32 = 0x7f;
 const I64 = 0x7e;
 const VOID_BLOCK = 0x40;
@@ -92,11 +89,8 @@ function hammingBody(): number[] {
   // out[i] = d
   body.push(OP.localGet, out, OP.localGet, i, OP.localGet, i, OP.i32Add, OP.i32Add, OP.localGet, d);
   body.push(OP.i32Store16, 1, 0);
-  // hist[(i & 3) * HISTOGRAM_SIZE + d] += 1: four histograms, so that consecutive codes at the
-  // same distance do not wait on each other's increment
-  body.push(OP.localGet, hist, OP.localGet, d, OP.i32Const, 2, OP.i32Shl, OP.i32Add);
-  body.push(OP.localGet, i, OP.i32Const, 3, OP.i32And, OP.i32Const, ...sleb(HISTOGRAM_SIZE * 4), OP.i32Mul, OP.i32Add);
-  body.push(OP.localTee, h);
+  // hist[d] += 1
+  body.push(OP.localGet, hist, OP.localGet, d, OP.i32Const, 2, OP.i32Shl, OP.i32Add, OP.localTee, h);
   body.push(OP.localGet, h, OP.i32Load, 2, 0, OP.i32Const, 1, OP.i32Add, OP.i32Store, 2, 0);
   body.push(OP.localGet, p, OP.i32Const, ...sleb(64), OP.i32Add, OP.localSet, p);
   body.push(OP.localGet, i, OP.i32Const, 1, OP.i32Add, OP.localSet, i);

@@ -10,7 +10,7 @@
  * docs/decisions/0006-semantic-index.md.
  */
 import { CODE_BYTES, signCode } from '../nlp/vector-codec.ts';
-import { hammingOver, HISTOGRAMS, HISTOGRAM_SIZE, type CollectFn, type HammingFn } from './hamming-wasm.ts';
+import { hammingOver, HISTOGRAM_SIZE, type CollectFn, type HammingFn } from './hamming-wasm.ts';
 
 /** One page of the index's feed: a tenant's new ids in order and their codes, end to end. */
 export interface CodePage {
@@ -33,8 +33,8 @@ const INITIAL_CAPACITY = 1024;
 const WASM_PAGE = 65_536;
 /** How often a process re-counts the table to notice deletions (which only cost stale candidates meanwhile). */
 export const RECOUNT_INTERVAL_MS = 60_000;
-/** The scan's histograms of distances (u32 counters). */
-const HISTOGRAM_BYTES = HISTOGRAMS * HISTOGRAM_SIZE * 4;
+/** The scan's histogram of distances (u32 counters). */
+const HISTOGRAM_BYTES = HISTOGRAM_SIZE * 4;
 
 /**
  * A tenant's codes in a WebAssembly memory: codes from offset 0, end to end; a search
@@ -79,15 +79,10 @@ class TenantCodes {
     this.bytes.fill(0, histogramAt, positionsAt);
     this.hamming(0, n, queryAt, distancesAt, histogramAt);
     // The distance at which `take` codes have been seen: take everything nearer, then fill at it.
-    const histograms = new Uint32Array(this.memory.buffer, histogramAt, HISTOGRAMS * HISTOGRAM_SIZE);
-    const at = (d: number) => {
-      let sum = 0;
-      for (let h = 0; h < HISTOGRAMS; h++) sum += histograms[h * HISTOGRAM_SIZE + d]!;
-      return sum;
-    };
+    const histogram = new Uint32Array(this.memory.buffer, histogramAt, HISTOGRAM_SIZE);
     let threshold = 0;
     let seen = 0;
-    for (let here = at(0); seen + here < take; here = at(++threshold)) seen += here;
+    while (seen + histogram[threshold]! < take) seen += histogram[threshold++]!;
     const count = this.collect(distancesAt, n, threshold, take - seen, positionsAt, take);
     return new Int32Array(this.memory.buffer, positionsAt, count).slice();
   }
