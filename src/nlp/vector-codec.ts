@@ -4,7 +4,10 @@
  * sign bits (64 bytes) for the fast first pass of the index: the Hamming distance of
  * sign codes estimates the angle between two vectors (SimHash), so the true nearest
  * neighbours are almost always among the nearest codes, and the int8 re-scoring puts
- * them in exact order.
+ * them in exact order. A second 64-byte plane, the magnitude bits, says for each
+ * component whether it is large or small for its vector; with the sign bits that is a
+ * 2-bit code that ranks candidates in memory far more closely than the signs alone
+ * (docs/decisions/0006-semantic-index.md).
  */
 export const CODE_BYTES = 64;
 export const CODE_WORDS = CODE_BYTES / 4;
@@ -23,6 +26,25 @@ export function signCode(v: Float32Array): Buffer {
   for (let i = 0; i < v.length && i < CODE_BYTES * 8; i++) if (v[i]! > 0) out[i >> 3]! |= 1 << (i & 7);
   return out;
 }
+
+/**
+ * Magnitude bits of an int8 vector: bit i is set when |x_i| exceeds 0.9816 × the
+ * vector's root mean square — the split of a Gaussian's magnitudes that, with the levels
+ * in MAGNITUDE_LEVELS, loses least (Lloyd–Max, 4 levels). Compared in integers
+ * (2500 · n · x_i² > 2409 · Σ x², 2409/2500 ≈ 0.9816²), so every process computes the same bits.
+ */
+export function magnitudeCode(int8: Uint8Array): Buffer {
+  const x = new Int8Array(int8.buffer, int8.byteOffset, Math.min(int8.length, CODE_BYTES * 8));
+  let sumSquares = 0;
+  for (const b of x) sumSquares += b * b;
+  const out = Buffer.alloc(CODE_BYTES);
+  const cut = 2409 * sumSquares;
+  for (let i = 0; i < x.length; i++) if (2500 * x.length * x[i]! * x[i]! > cut) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+/** A component's magnitude as the 2-bit code reconstructs it, in units of the vector's RMS: small, large. */
+export const MAGNITUDE_LEVELS = [0.4528, 1.51] as const;
 
 /** Cosine similarity of a float query (any norm) and an int8 vector. */
 export function cosineInt8(query: Float32Array, int8: Uint8Array): number {

@@ -150,6 +150,8 @@ export interface SegmentTable {
   tsv: Generated<string>;
   embedding: Buffer;
   code: Buffer;
+  /** Null for rows written before migration 0012. */
+  magnitude: Buffer | null;
   keyframe: string | null;
   created_at: Generated<Date>;
 }

@@ -52,6 +52,18 @@ function analysisFilter(f: SearchFilters) {
  */
 export const FULL_TEXT_RANK_CAP = 500;
 
+/** Stands in for a missing magnitude column value in the index's feed (64 zero bytes). */
+const NO_MAGNITUDE = Buffer.alloc(64);
+
+/** One tenant's page of the index's feed (semantic-index.ts CodePage). */
+interface CodePageRows {
+  tenantId: string;
+  ids: number[];
+  codes: Buffer;
+  magnitudes: Buffer;
+  bare: { ids: number[]; embeddings: Buffer };
+}
+
 /** One full-text pass: the first FULL_TEXT_RANK_CAP matches of `tsquery` that pass the filters, ranked. */
 async function fullTextPass(
   db: Kysely<Database>,
@@ -117,13 +129,14 @@ export const segmentRepository = {
       const column = <T>(pick: (r: NewSegment) => T) => chunk.map(pick);
       await sql`
         INSERT INTO media_segments
-          (analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, keyframe)
+          (analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, magnitude, keyframe)
         SELECT * FROM unnest(
           ${column((r) => r.analysisId)}::uuid[], ${column((r) => r.tenantId)}::text[],
           ${column((r) => r.kind)}::text[], ${column((r) => r.startSeconds)}::double precision[],
           ${column((r) => r.endSeconds)}::double precision[], ${column((r) => r.page)}::integer[],
           ${column((r) => r.text)}::text[], ${column((r) => r.embedding)}::bytea[],
-          ${column((r) => r.code)}::bytea[], ${column((r) => r.keyframe)}::text[])`.execute(db);
+          ${column((r) => r.code)}::bytea[], ${column((r) => r.magnitude)}::bytea[],
+          ${column((r) => r.keyframe)}::text[])`.execute(db);
     }
     return rows.length;
   },
@@ -139,17 +152,32 @@ export const segmentRepository = {
 
   /**
    * The index's feed: rows added after `afterId`, at most `limit` in id order, as one
-   * page per tenant — its ids and its codes end to end in one bytea (a million codes
-   * arrive as twenty values, not a million small buffers).
+   * page per tenant — its ids, codes and magnitude bits end to end in one bytea each (a
+   * million codes arrive as twenty values, not a million small buffers). Rows without
+   * magnitude bits (from before migration 0012) come with zeros there, and their ids and
+   * int8 embeddings once more under `bare`, for the index to compute the bits.
    */
   async codesAfter(
     db: Kysely<Database>,
     afterId: number,
     limit: number,
-  ): Promise<{ pages: Array<{ tenantId: string; ids: number[]; codes: Buffer }>; rows: number; lastId: number }> {
-    const result = await sql<{ tenant_id: string; ids: string[]; codes: Buffer }>`
-      SELECT tenant_id, array_agg(id ORDER BY id) AS ids, string_agg(code, ''::bytea ORDER BY id) AS codes
-      FROM (SELECT id, tenant_id, code FROM media_segments WHERE id > ${afterId} ORDER BY id LIMIT ${limit}) page
+  ): Promise<{ pages: CodePageRows[]; rows: number; lastId: number }> {
+    const result = await sql<{
+      tenant_id: string;
+      ids: string[];
+      codes: Buffer;
+      magnitudes: Buffer;
+      bare_ids: string[] | null;
+      bare_embeddings: Buffer | null;
+    }>`
+      SELECT tenant_id, array_agg(id ORDER BY id) AS ids, string_agg(code, ''::bytea ORDER BY id) AS codes,
+        string_agg(coalesce(magnitude, ${NO_MAGNITUDE}), ''::bytea ORDER BY id) AS magnitudes,
+        array_agg(id ORDER BY id) FILTER (WHERE magnitude IS NULL) AS bare_ids,
+        string_agg(embedding, ''::bytea ORDER BY id) FILTER (WHERE magnitude IS NULL) AS bare_embeddings
+      FROM (
+        SELECT id, tenant_id, code, magnitude, CASE WHEN magnitude IS NULL THEN embedding END AS embedding
+        FROM media_segments WHERE id > ${afterId} ORDER BY id LIMIT ${limit}
+      ) page
       GROUP BY tenant_id`.execute(db);
     let rows = 0;
     let lastId = afterId;
@@ -157,7 +185,8 @@ export const segmentRepository = {
       const ids = r.ids.map(Number);
       rows += ids.length;
       lastId = Math.max(lastId, ids[ids.length - 1] ?? afterId);
-      return { tenantId: r.tenant_id, ids, codes: r.codes };
+      const bare = { ids: (r.bare_ids ?? []).map(Number), embeddings: r.bare_embeddings ?? Buffer.alloc(0) };
+      return { tenantId: r.tenant_id, ids, codes: r.codes, magnitudes: r.magnitudes, bare };
     });
     return { pages, rows, lastId };
   },

@@ -13,6 +13,8 @@ export interface NewSegment {
   text: string;
   embedding: Buffer;
   code: Buffer;
+  /** The embedding's magnitude bits (vector-codec.ts magnitudeCode). */
+  magnitude: Buffer;
   keyframe: string | null;
 }
 

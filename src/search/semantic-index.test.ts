@@ -2,25 +2,46 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { SemanticIndex, type CodePage, type CodeSource } from './semantic-index.ts';
-import { CODE_BYTES, CODE_WORDS, popcount32, signCode } from '../nlp/vector-codec.ts';
+import {
+  CODE_BYTES,
+  CODE_WORDS,
+  MAGNITUDE_LEVELS,
+  magnitudeCode,
+  popcount32,
+  quantizeInt8,
+  signCode,
+} from '../nlp/vector-codec.ts';
 
-/** A table in memory: rows (id, tenant, code) served in id order, grouped by tenant per page. */
-function tableOf(rows: Array<{ id: number; tenantId: string; code: Buffer }>): CodeSource {
+interface Row {
+  id: number;
+  tenantId: string;
+  code: Buffer;
+  /** Absent: a row from before migration 0012, served with its embedding instead. */
+  magnitude?: Buffer;
+  embedding?: Buffer;
+}
+
+/** A table in memory: rows served in id order, grouped by tenant per page, as the repository serves them. */
+function tableOf(rows: Row[]): CodeSource {
   return {
     async codesAfter(afterId, limit) {
       const page = rows.filter((r) => r.id > afterId).slice(0, limit);
-      const pages = new Map<string, { ids: number[]; codes: Buffer[] }>();
+      const pages = new Map<string, Row[]>();
       for (const r of page) {
-        const p = pages.get(r.tenantId) ?? { ids: [], codes: [] };
-        p.ids.push(r.id);
-        p.codes.push(r.code);
-        pages.set(r.tenantId, p);
+        const list = pages.get(r.tenantId) ?? [];
+        list.push(r);
+        pages.set(r.tenantId, list);
       }
-      const out: CodePage[] = [...pages].map(([tenantId, p]) => ({
-        tenantId,
-        ids: p.ids,
-        codes: Buffer.concat(p.codes),
-      }));
+      const out: CodePage[] = [...pages].map(([tenantId, p]) => {
+        const bare = p.filter((r) => !r.magnitude);
+        return {
+          tenantId,
+          ids: p.map((r) => r.id),
+          codes: Buffer.concat(p.map((r) => r.code)),
+          magnitudes: Buffer.concat(p.map((r) => r.magnitude ?? Buffer.alloc(CODE_BYTES))),
+          bare: { ids: bare.map((r) => r.id), embeddings: Buffer.concat(bare.map((r) => r.embedding ?? Buffer.alloc(0))) },
+        };
+      });
       return { pages: out, rows: page.length, lastId: page.at(-1)?.id ?? afterId };
     },
     async countUpTo(upToId) {
@@ -41,6 +62,7 @@ test('the WebAssembly scan finds exactly the codes nearest by Hamming distance, 
     id: i + 1,
     tenantId: i % 7 === 0 ? 'b' : 'a',
     code: crypto.randomBytes(CODE_BYTES),
+    magnitude: crypto.randomBytes(CODE_BYTES),
   }));
   const index = new SemanticIndex(tableOf(rows));
   await index.catchUp();
@@ -67,32 +89,44 @@ test('the WebAssembly scan finds exactly the codes nearest by Hamming distance, 
 });
 
 test('the index catches up with new rows and reloads after deletions', async () => {
-  const rows = [1, 2, 3].map((id) => ({ id, tenantId: 'a', code: crypto.randomBytes(CODE_BYTES) }));
+  const row = (id: number): Row => ({ id, tenantId: 'a', code: crypto.randomBytes(CODE_BYTES), magnitude: crypto.randomBytes(CODE_BYTES) });
+  const rows = [1, 2, 3].map(row);
   const index = new SemanticIndex(tableOf(rows));
   await index.catchUp();
-  rows.push({ id: 4, tenantId: 'a', code: crypto.randomBytes(CODE_BYTES) });
+  rows.push(row(4));
   await index.catchUp();
   assert.equal(index.size(), 4);
   assert.equal(index.nearest('a', rows[3]!.code, 1)[0], 4);
 });
 
-test('the second stage re-ranks the Hamming pool by the query against the sign bits', async () => {
+test('the second stage re-ranks the Hamming pool by the query against the sign and magnitude bits', async () => {
   const gauss = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
   const vector = () => Float32Array.from({ length: CODE_BYTES * 8 }, gauss);
-  const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, tenantId: 'a', code: signCode(vector()) }));
+  // Every third row is stored without its magnitude bits: the index computes them from the embedding.
+  const rows: Row[] = Array.from({ length: 5000 }, (_, i) => {
+    const v = vector();
+    const embedding = quantizeInt8(v);
+    const magnitude = magnitudeCode(embedding);
+    return i % 3 === 0
+      ? { id: i + 1, tenantId: 'a', code: signCode(v), embedding }
+      : { id: i + 1, tenantId: 'a', code: signCode(v), magnitude };
+  });
   const index = new SemanticIndex(tableOf(rows));
   await index.catchUp();
-  const codeOf = new Map(rows.map((r) => [r.id, r.code]));
-  const estimate = (q: Float32Array, code: Buffer) => {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const [small, large] = MAGNITUDE_LEVELS;
+  const bit = (bytes: Buffer, i: number) => (bytes[i >> 3]! >> (i & 7)) & 1;
+  const estimate = (q: Float32Array, r: Row) => {
+    const magnitude = r.magnitude ?? magnitudeCode(r.embedding!);
     let s = 0;
-    for (let i = 0; i < q.length; i++) s += q[i]! * ((code[i >> 3]! >> (i & 7)) & 1 ? 1 : -1);
+    for (let i = 0; i < q.length; i++) s += q[i]! * (bit(r.code, i) ? 1 : -1) * (bit(magnitude, i) ? large : small);
     return s;
   };
   for (let t = 0; t < 5; t++) {
     const q = vector();
     const pool = index.nearest('a', signCode(q), 400);
     const expected = pool
-      .map((id) => ({ id, s: estimate(q, codeOf.get(id)!) }))
+      .map((id) => ({ id, s: estimate(q, byId.get(id)!) }))
       .sort((x, y) => y.s - x.s || x.id - y.id)
       .slice(0, 50)
       .map((x) => x.id)
@@ -103,4 +137,15 @@ test('the second stage re-ranks the Hamming pool by the query against the sign b
   // A pool no larger than k is the Hamming scan alone.
   const q = vector();
   assert.deepEqual(index.nearestTo('a', q, 30, 10), index.nearest('a', signCode(q), 30));
+});
+
+test('magnitude bits mark the components above 0.98 of the vector\'s root mean square', () => {
+  // (100, -100, 12 and 509 tens): RMS √(71,044 / 512) ≈ 11.78, so the cut is ≈ 11.55.
+  const x = new Int8Array(CODE_BYTES * 8).fill(10);
+  x[0] = 100;
+  x[9] = -100;
+  x[17] = 12;
+  const bits = magnitudeCode(new Uint8Array(x.buffer));
+  const set = Array.from({ length: x.length }, (_, i) => i).filter((i) => (bits[i >> 3]! >> (i & 7)) & 1);
+  assert.deepEqual(set, [0, 9, 17]);
 });

@@ -1,15 +1,15 @@
 /**
- * The semantic index each process keeps in memory: per tenant, the segment ids and their
- * 64-byte sign codes, loaded from PostgreSQL (the source of truth) and caught up before
+ * The semantic index each process keeps in memory: per tenant, the segment ids, their
+ * 64-byte sign codes and 64-byte magnitude bits, loaded from PostgreSQL (the source of truth) and caught up before
  * every search with `id > last seen` (ids only grow). A search computes the Hamming
  * distance of the query's code to every code of the tenant (SimHash; in WebAssembly, with
  * 64-bit POPCNT: a few milliseconds per million codes) and keeps the nearest `pool`;
- * those are re-ranked by the query's own components against their sign bits, and the
- * caller re-scores the best `candidates` exactly with their int8 vectors read from
+ * those are re-ranked by the query's own components against their 2-bit codes (sign and
+ * magnitude), and the caller re-scores the best `candidates` exactly with their int8 vectors read from
  * PostgreSQL — where deleted or filtered rows simply do not come back. Why this and not HNSW:
  * docs/decisions/0006-semantic-index.md.
  */
-import { CODE_BYTES, signCode } from '../nlp/vector-codec.ts';
+import { CODE_BYTES, MAGNITUDE_LEVELS, magnitudeCode, signCode } from '../nlp/vector-codec.ts';
 import { hammingOver, HISTOGRAM_SIZE, type CollectFn, type HammingFn } from './hamming-wasm.ts';
 
 /** One page of the index's feed: a tenant's new ids in order and their codes, end to end. */
@@ -18,6 +18,14 @@ export interface CodePage {
   ids: number[];
   /** `ids.length` × CODE_BYTES bytes. */
   codes: Buffer;
+  /** `ids.length` × CODE_BYTES bytes of magnitude bits; zeros for the rows in `bare`. */
+  magnitudes: Buffer;
+  /**
+   * Rows stored without magnitude bits (written before migration 0012, or by an older
+   * worker during a rolling upgrade): their ids (a subset of `ids`, in order) and int8
+   * embeddings end to end, from which the index computes the bits itself.
+   */
+  bare: { ids: number[]; embeddings: Buffer };
 }
 
 /** Where the index reads its rows (a repository over `media_segments`). */
@@ -43,6 +51,8 @@ const HISTOGRAM_BYTES = HISTOGRAM_SIZE * 4;
  */
 class TenantCodes {
   ids = new Float64Array(INITIAL_CAPACITY);
+  /** Magnitude bits, code i at 64 i (in JavaScript memory: only the second stage reads them). */
+  magnitudes = new Uint8Array(INITIAL_CAPACITY * CODE_BYTES);
   size = 0;
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
   private bytes = new Uint8Array(this.memory.buffer);
@@ -53,16 +63,30 @@ class TenantCodes {
     ({ hamming: this.hamming, collect: this.collect } = hammingOver(this.memory));
   }
 
-  add(ids: readonly number[], codes: Buffer): void {
+  add(page: CodePage): void {
+    const { ids } = page;
     const end = this.size + ids.length;
     if (end > this.ids.length) {
-      const grown = new Float64Array(Math.max(end, this.ids.length * 2));
+      const capacity = Math.max(end, this.ids.length * 2);
+      const grown = new Float64Array(capacity);
       grown.set(this.ids.subarray(0, this.size));
       this.ids = grown;
+      const magnitudes = new Uint8Array(capacity * CODE_BYTES);
+      magnitudes.set(this.magnitudes.subarray(0, this.size * CODE_BYTES));
+      this.magnitudes = magnitudes;
     }
     this.ids.set(ids, this.size);
     this.reserve(end * CODE_BYTES);
-    this.bytes.set(codes.subarray(0, ids.length * CODE_BYTES), this.size * CODE_BYTES);
+    this.bytes.set(page.codes.subarray(0, ids.length * CODE_BYTES), this.size * CODE_BYTES);
+    this.magnitudes.set(page.magnitudes.subarray(0, ids.length * CODE_BYTES), this.size * CODE_BYTES);
+    // Rows stored without the bits: computed here from their embeddings (both lists in id order).
+    let at = 0;
+    page.bare.ids.forEach((id, b) => {
+      while (at < ids.length && ids[at] !== id) at++;
+      if (at === ids.length) throw new Error(`segment ${id} without magnitude bits is not on its page`);
+      const embedding = page.bare.embeddings.subarray(b * CODE_BYTES * 8, (b + 1) * CODE_BYTES * 8);
+      this.magnitudes.set(magnitudeCode(embedding), (this.size + at) * CODE_BYTES);
+    });
     this.size = end;
   }
 
@@ -102,7 +126,7 @@ class TenantCodes {
   }
 
   byteSize(): number {
-    return this.ids.byteLength + this.memory.buffer.byteLength;
+    return this.ids.byteLength + this.magnitudes.byteLength + this.memory.buffer.byteLength;
   }
 }
 
@@ -137,7 +161,7 @@ export class SemanticIndex {
       for (const p of page.pages) {
         let t = this.tenants.get(p.tenantId);
         if (!t) this.tenants.set(p.tenantId, (t = new TenantCodes()));
-        t.add(p.ids, p.codes);
+        t.add(p);
       }
       this.rows += page.rows;
       this.lastId = Math.max(this.lastId, page.lastId);
@@ -160,12 +184,13 @@ export class SemanticIndex {
 
   /**
    * Two stages in memory: the `pool` codes nearest to the query's code by Hamming distance,
-   * then those re-ranked by the query's own components against their sign bits (the
-   * asymmetric estimate of the dot product, Σ q_i · sign_i: the query is not reduced to
-   * bits, so far more of the true order survives), returning the ids of the best `k` (as a
-   * set, in id order: the caller re-scores them exactly).
-   * Candidates for exact re-scoring: a pool of thousands costs a millisecond here and lets
-   * `k` be a few hundred rows read from PostgreSQL instead of a thousand.
+   * then those re-ranked by the query's own components against their 2-bit codes (the
+   * asymmetric estimate of the dot product, Σ q_i · sign_i · level_i, where level_i is the
+   * small or large magnitude of MAGNITUDE_LEVELS: the query is not reduced to bits, and
+   * the magnitude bit says which components carry the vector), returning the ids of the
+   * best `k` (as a set, in id order: the caller re-scores them exactly).
+   * Candidates for exact re-scoring: a pool of thousands costs a few milliseconds here and
+   * lets `k` be a couple of hundred rows read from PostgreSQL instead of a thousand.
    */
   nearestTo(tenantId: string, query: Float32Array, k: number, pool: number): number[] {
     const t = this.tenants.get(tenantId);
@@ -173,13 +198,27 @@ export class SemanticIndex {
     const positions = t.nearest(signCode(query), Math.max(k, pool));
     if (positions.length <= k) return Array.from(positions, (i) => t.ids[i]!);
     const lut = bitSums(query);
-    const bytes = t.codeBytes();
+    const signs = t.codeBytes();
+    const magnitudes = t.magnitudes;
+    // Σ q_i s_i (a + b m_i) with s_i = ±1, m_i ∈ {0, 1}, P(bits) = Σ_{bit set} q_i:
+    // = 2a P(s) + 2b P(s ∧ m) − b P(m) − a Σ q_i, the last term the same for every code.
+    const [small, large] = MAGNITUDE_LEVELS;
+    const a2 = 2 * small;
+    const b = large - small;
     const scores = new Float64Array(positions.length);
     for (let c = 0; c < positions.length; c++) {
       const at = positions[c]! * CODE_BYTES;
-      let s = 0;
-      for (let j = 0; j < CODE_BYTES; j++) s += lut[(j << 8) | bytes[at + j]!]!;
-      scores[c] = s;
+      let sign = 0;
+      let both = 0;
+      let big = 0;
+      for (let j = 0; j < CODE_BYTES; j++) {
+        const s = signs[at + j]!;
+        const m = magnitudes[at + j]!;
+        sign += lut[(j << 8) | s]!;
+        both += lut[(j << 8) | (s & m)]!;
+        big += lut[(j << 8) | m]!;
+      }
+      scores[c] = a2 * sign + b * (2 * both - big);
     }
     // The k best as a set (their order does not matter: they are re-scored exactly): everything
     // above the k-th best score, then ties at it in id order.
@@ -192,7 +231,7 @@ export class SemanticIndex {
     return out;
   }
 
-  /** Bytes held by ids and codes (with the room reserved for growth and the distances). */
+  /** Bytes held by ids, codes and magnitude bits (with the room reserved for growth and the distances). */
   memoryBytes(): number {
     let sum = 0;
     for (const t of this.tenants.values()) sum += t.byteSize();
@@ -208,8 +247,7 @@ const LUT = new Float64Array(CODE_BYTES * 256);
 
 /**
  * For each byte position j of a code and each byte value b: the sum of the query's
- * components 8j + k over the bits k set in b. A code's Σ over its 64 bytes is Σ_{bit set} q_i,
- * and Σ q_i · sign_i = 2 · that − Σ q_i: the same order.
+ * components 8j + k over the bits k set in b: a code's Σ over its 64 bytes is Σ_{bit set} q_i.
  */
 function bitSums(query: Float32Array): Float64Array {
   for (let j = 0; j < CODE_BYTES; j++) {

@@ -30,13 +30,16 @@ export const RRF_K = 60;
 const LIST_DEPTH = 100;
 /**
  * The semantic side's two stages in memory (docs/decisions/0006): the SEMANTIC_POOL codes
- * nearest by Hamming distance, re-ranked by the query's own components against their sign
- * bits; the best SEMANTIC_CANDIDATES of those are read from PostgreSQL and re-scored
- * exactly. bench/search.bench.ts sweeps both at 1,000,000 segments, where near-duplicate
- * texts crowd the nearest codes.
+ * nearest by Hamming distance, re-ranked by the query's own components against their
+ * 2-bit codes (sign and magnitude bits); the best SEMANTIC_CANDIDATES of those are read
+ * from PostgreSQL and re-scored exactly. bench/search.bench.ts sweeps both at 1,000,000
+ * segments, where near-duplicate texts crowd the nearest codes. A filtered search reads
+ * FILTERED_CANDIDATES: PostgreSQL drops the candidates of analyses the filters exclude,
+ * and enough must be left to fill the list.
  */
 export const SEMANTIC_POOL = 4000;
-export const SEMANTIC_CANDIDATES = 700;
+export const SEMANTIC_CANDIDATES = 200;
+export const FILTERED_CANDIDATES = 800;
 /** Below this cosine a segment is not "about" the query at all and does not enter the fusion. */
 export const MIN_SEMANTIC_SIMILARITY = 0.3;
 const SEGMENTS_PER_ANALYSIS = 3;
@@ -138,7 +141,9 @@ export class SearchService {
   /** The semantic list: nearest codes in memory, re-scored exactly from PostgreSQL. */
   async semantic(tenantId: string, vector: Float32Array, filters: SearchFilters, limit: number) {
     await this.index.catchUp();
-    const candidates = this.index.nearestTo(tenantId, vector, this.candidates, this.pool);
+    const filtered = Boolean(filters.mediaType || filters.status || filters.dateFrom || filters.dateTo);
+    const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
+    const candidates = this.index.nearestTo(tenantId, vector, count, this.pool);
     const rows = await segmentRepository.vectors(this.db, tenantId, candidates, filters);
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }

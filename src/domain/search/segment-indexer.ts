@@ -5,7 +5,7 @@
  */
 import { segmentRepository } from '../../persistence/segment.repository.ts';
 import type { NewSegment } from '../../persistence/segment.types.ts';
-import { quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
+import { magnitudeCode, quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import type { Db } from '../../persistence/database.ts';
 import { finalizeDrafts, type SegmentDraft } from './segment-drafts.ts';
@@ -29,7 +29,9 @@ export async function indexSegments(
     clean.map((d) => d.text),
     signal,
   );
-  const rows: NewSegment[] = clean.map((d, i) => ({
+  const rows: NewSegment[] = clean.map((d, i) => {
+    const embedding = quantizeInt8(vectors[i]!);
+    return {
     analysisId: analysis.id,
     tenantId: analysis.tenantId,
     kind: d.kind,
@@ -37,10 +39,12 @@ export async function indexSegments(
     endSeconds: d.end,
     page: d.page,
     text: d.text,
-    embedding: quantizeInt8(vectors[i]!),
+    embedding,
     code: signCode(vectors[i]!),
+    magnitude: magnitudeCode(embedding),
     keyframe: d.keyframe,
-  }));
+  };
+  });
   const stored = await segmentRepository.replaceForAnalysis(db, analysis.id, rows);
   const byKind: Record<string, number> = {};
   for (const d of clean) byKind[d.kind] = (byKind[d.kind] ?? 0) + 1;
