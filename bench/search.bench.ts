@@ -65,12 +65,12 @@ const SERIAL_ROUNDS = 3;
 const RECALL_SWEEP: Array<[number, number]> = [
   [400, 400],
   [1000, 1000],
-  [4000, 100],
-  [4000, 150],
+  [2500, 100],
+  [2500, 150],
+  [2500, 200],
+  [2500, 300],
   [4000, 200],
-  [4000, 300],
   [4000, 700],
-  [8000, 200],
 ];
 const RESULTS_DIR = path.resolve('bench/results');
 const CACHE_DIR = path.resolve('data/bench-search');
@@ -680,7 +680,7 @@ function markdown(report: Report, runs: RunResult[]): string {
     `| measure | run 1 | run 2 (restarted process) |`,
     `|---|---:|---:|`,
     row('index build from PostgreSQL (ms)', (r) => String(r.index.build_ms)),
-    row('index memory (MB, ids + codes)', (r) => String(mb(r.index.index_bytes))),
+    row('index memory (MB, ids + sign and magnitude bits)', (r) => String(mb(r.index.index_bytes))),
     row('process RSS: before / after index / with embedder (MB)', (r) =>
       [r.index.rss_before_mb, r.index.rss_after_index_mb, r.index.rss_after_embedder_mb].join(' / '),
     ),
@@ -695,7 +695,7 @@ function markdown(report: Report, runs: RunResult[]): string {
       `mean ${runs[0]!.recall!.mean}, lowest ${runs[0]!.recall!.min} (the exact scan took ${runs[0]!.recall!.scan_ms} ms). ` +
       `Results after the restart: ${report.restart.identical ? 'identical for every query' : `differ for ${report.restart.queries_differing.join(', ')}`}.`,
     '',
-    'Pool: codes nearest by Hamming distance, re-ranked in memory by the query against their sign bits; ' +
+    'Pool: codes nearest by Hamming distance, re-ranked in memory by the query against their 2-bit codes (sign and magnitude bits); ' +
       'candidates: the best of those read from PostgreSQL and re-scored exactly (pool = candidates: no re-ranking in memory).',
     '',
     '| pool | candidates re-scored | recall@10 mean | lowest | semantic p50 / p95 (ms) |',

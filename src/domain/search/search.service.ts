@@ -37,7 +37,7 @@ const LIST_DEPTH = 100;
  * FILTERED_CANDIDATES: PostgreSQL drops the candidates of analyses the filters exclude,
  * and enough must be left to fill the list.
  */
-export const SEMANTIC_POOL = 4000;
+export const SEMANTIC_POOL = 2500;
 export const SEMANTIC_CANDIDATES = 200;
 export const FILTERED_CANDIDATES = 800;
 /** Below this cosine a segment is not "about" the query at all and does not enter the fusion. */
