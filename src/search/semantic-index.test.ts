@@ -39,7 +39,10 @@ function tableOf(rows: Row[]): CodeSource {
           ids: p.map((r) => r.id),
           codes: Buffer.concat(p.map((r) => r.code)),
           magnitudes: Buffer.concat(p.map((r) => r.magnitude ?? Buffer.alloc(CODE_BYTES))),
-          bare: { ids: bare.map((r) => r.id), embeddings: Buffer.concat(bare.map((r) => r.embedding ?? Buffer.alloc(0))) },
+          bare: {
+            ids: bare.map((r) => r.id),
+            embeddings: Buffer.concat(bare.map((r) => r.embedding ?? Buffer.alloc(0))),
+          },
         };
       });
       return { pages: out, rows: page.length, lastId: page.at(-1)?.id ?? afterId };
@@ -89,7 +92,12 @@ test('the WebAssembly scan finds exactly the codes nearest by Hamming distance, 
 });
 
 test('the index catches up with new rows and reloads after deletions', async () => {
-  const row = (id: number): Row => ({ id, tenantId: 'a', code: crypto.randomBytes(CODE_BYTES), magnitude: crypto.randomBytes(CODE_BYTES) });
+  const row = (id: number): Row => ({
+    id,
+    tenantId: 'a',
+    code: crypto.randomBytes(CODE_BYTES),
+    magnitude: crypto.randomBytes(CODE_BYTES),
+  });
   const rows = [1, 2, 3].map(row);
   const index = new SemanticIndex(tableOf(rows));
   await index.catchUp();
@@ -139,7 +147,7 @@ test('the second stage re-ranks the Hamming pool by the query against the sign a
   assert.deepEqual(index.nearestTo('a', q, 30, 10), index.nearest('a', signCode(q), 30));
 });
 
-test('magnitude bits mark the components above 0.98 of the vector\'s root mean square', () => {
+test("magnitude bits mark the components above 0.98 of the vector's root mean square", () => {
   // (100, -100, 12 and 509 tens): RMS √(71,044 / 512) ≈ 11.78, so the cut is ≈ 11.55.
   const x = new Int8Array(CODE_BYTES * 8).fill(10);
   x[0] = 100;

@@ -32,18 +32,18 @@ export async function indexSegments(
   const rows: NewSegment[] = clean.map((d, i) => {
     const embedding = quantizeInt8(vectors[i]!);
     return {
-    analysisId: analysis.id,
-    tenantId: analysis.tenantId,
-    kind: d.kind,
-    startSeconds: d.start,
-    endSeconds: d.end,
-    page: d.page,
-    text: d.text,
-    embedding,
-    code: signCode(vectors[i]!),
-    magnitude: magnitudeCode(embedding),
-    keyframe: d.keyframe,
-  };
+      analysisId: analysis.id,
+      tenantId: analysis.tenantId,
+      kind: d.kind,
+      startSeconds: d.start,
+      endSeconds: d.end,
+      page: d.page,
+      text: d.text,
+      embedding,
+      code: signCode(vectors[i]!),
+      magnitude: magnitudeCode(embedding),
+      keyframe: d.keyframe,
+    };
   });
   const stored = await segmentRepository.replaceForAnalysis(db, analysis.id, rows);
   const byKind: Record<string, number> = {};
