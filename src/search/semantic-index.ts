@@ -1,13 +1,13 @@
 /**
  * The semantic index each process keeps in memory: per tenant, the segment ids, their
- * 64-byte sign codes and 64-byte magnitude bits, loaded from PostgreSQL (the source of truth) and caught up before
- * every search with `id > last seen` (ids only grow). A search computes the Hamming
- * distance of the query's code to every code of the tenant (SimHash; in WebAssembly, with
- * 64-bit POPCNT: a few milliseconds per million codes) and keeps the nearest `pool`;
- * those are re-ranked by the query's own components against their 2-bit codes (sign and
- * magnitude), and the caller re-scores the best `candidates` exactly with their int8 vectors read from
- * PostgreSQL — where deleted or filtered rows simply do not come back. Why this and not HNSW:
- * docs/decisions/0006-semantic-index.md.
+ * 64-byte sign codes and 64-byte magnitude bits, loaded from PostgreSQL (the source of
+ * truth) and caught up before every search with `id > last seen` (ids only grow). A
+ * search computes the Hamming distance of the query's code to every code of the tenant
+ * (SimHash; in WebAssembly, with 64-bit POPCNT: a few milliseconds per million codes) and
+ * keeps the nearest `pool`; those are re-ranked by the query's own components against
+ * their 2-bit codes (sign and magnitude), and the caller re-scores the best `candidates`
+ * exactly with their int8 vectors read from PostgreSQL — where deleted or filtered rows
+ * simply do not come back. Why this and not HNSW: docs/decisions/0006-semantic-index.md.
  */
 import { CODE_BYTES, MAGNITUDE_LEVELS, magnitudeCode, signCode } from '../nlp/vector-codec.ts';
 import { hammingOver, HISTOGRAM_SIZE, type CollectFn, type HammingFn } from './hamming-wasm.ts';

@@ -14,6 +14,9 @@ import { sql, type Kysely } from 'kysely';
 import type { OnlineStep } from '../online-steps.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Both statements are catalogue changes; waiting behind a long transaction for their
+  // lock would queue every request behind them, so give up (and retry the migration) instead.
+  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
   await sql`ALTER TABLE media_segments ADD COLUMN magnitude bytea`.execute(db);
   await sql`
     ALTER TABLE media_segments ADD CONSTRAINT media_segments_magnitude_length
