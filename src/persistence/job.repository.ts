@@ -12,6 +12,7 @@ export const TASK = {
   processAnalysis: 'process_analysis',
   cleanupStorage: 'cleanup_storage',
   reconcileAnalyses: 'reconcile_analyses',
+  backfillSegmentBits: 'backfill_segment_bits',
 } as const;
 
 export interface ProcessAnalysisPayload {

@@ -193,6 +193,37 @@ export const segmentRepository = {
     return { pages, rows, lastId };
   },
 
+  /**
+   * Rows stored without magnitude bits (before migration 0012), in id order after
+   * `afterId`: their int8 embeddings, for the backfill. The partial index of 0012 holds
+   * only such rows, so this stays cheap once they are done.
+   */
+  async withoutMagnitude(
+    db: Kysely<Database>,
+    afterId: number,
+    limit: number,
+  ): Promise<Array<{ id: number; embedding: Buffer }>> {
+    const rows = await db
+      .selectFrom('media_segments')
+      .select(['id', 'embedding'])
+      .where('magnitude', 'is', null)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), embedding: r.embedding }));
+  },
+
+  /** Stores magnitude bits for rows that have none yet (a row re-indexed meanwhile keeps its own). */
+  async setMagnitudes(db: Kysely<Database>, ids: number[], magnitudes: Buffer[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await sql`
+      UPDATE media_segments s SET magnitude = v.magnitude
+      FROM unnest(${ids}::bigint[], ${magnitudes}::bytea[]) AS v(id, magnitude)
+      WHERE s.id = v.id AND s.magnitude IS NULL`.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  },
+
   async countUpTo(db: Kysely<Database>, upToId: number): Promise<number> {
     const row = await db
       .selectFrom('media_segments')

@@ -30,6 +30,7 @@ import { analysisStageRepository } from '../persistence/analysis-stage.repositor
 import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
+import { backfillMagnitudes } from '../domain/search/segment-backfill.ts';
 
 /** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
 export const RECONCILE_CRON = '* * * * *';
@@ -169,6 +170,10 @@ export async function startWorker(
           graceMs: opts.staleAfterMs,
         });
       },
+      [TASK.backfillSegmentBits]: async (_payload, helpers) => {
+        const updated = await backfillMagnitudes(deps.db, { signal: helpers.abortSignal });
+        if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, 'segments given their magnitude bits');
+      },
       [TASK.cleanupStorage]: async () => {
         const taskLog = log.child({ task: TASK.cleanupStorage });
         const afterDays = deps.config.storage.archiveAfterDays;
@@ -184,6 +189,8 @@ export async function startWorker(
     crontab: [
       opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
       `${RECONCILE_CRON} ${TASK.reconcileAnalyses} ?max=1`,
+      // Segments from before migration 0012 (none once done: one indexed read a minute).
+      `${RECONCILE_CRON} ${TASK.backfillSegmentBits} ?max=1`,
     ]
       .filter(Boolean)
       .join('\n'),

@@ -4,11 +4,13 @@
  * holds in memory to rank its candidates before reading any back from PostgreSQL
  * (docs/decisions/0006-semantic-index.md).
  *
- * Nullable, and not backfilled: rows written before this migration (or by a worker of
- * the previous release during a rolling upgrade) have none, and the index computes their
- * bits from the stored int8 embedding when it loads them. Adding a nullable column with
- * no default does not rewrite the table; its length check is added NOT VALID here and
- * validated online (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).
+ * Nullable: rows written before this migration (or by a worker of the previous release
+ * during a rolling upgrade) have none until the workers' backfill task fills them in
+ * (domain/search/segment-backfill.ts, in batches, through the partial index below);
+ * meanwhile the index computes their bits from the stored int8 embedding when it loads
+ * them. Adding a nullable column with no default does not rewrite the table; its length
+ * check is added NOT VALID here and validated online (a SHARE UPDATE EXCLUSIVE lock:
+ * reads and writes go on), and the partial index is built CONCURRENTLY.
  */
 import { sql, type Kysely } from 'kysely';
 import type { OnlineStep } from '../online-steps.ts';
@@ -24,9 +26,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP INDEX IF EXISTS media_segments_without_magnitude_idx`.execute(db);
   await sql`ALTER TABLE media_segments DROP COLUMN IF EXISTS magnitude`.execute(db);
 }
 
 export const online: readonly OnlineStep[] = [
   { kind: 'validate', table: 'media_segments', constraint: 'media_segments_magnitude_length' },
+  {
+    kind: 'index',
+    name: 'media_segments_without_magnitude_idx',
+    sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS media_segments_without_magnitude_idx ON media_segments (id) WHERE magnitude IS NULL',
+  },
 ];

@@ -1,0 +1,40 @@
+/**
+ * Fills in the magnitude bits of segments stored before migration 0012 (or by a worker
+ * of the previous release during a rolling upgrade), a batch at a time: the bits are
+ * computed here from the stored int8 embedding, exactly as the indexer computes them for
+ * new rows. Until a row is done, the semantic index computes its bits itself at every
+ * load, which costs a process start seconds per hundred thousand such rows
+ * (docs/decisions/0006-semantic-index.md); once every row is done this finds nothing,
+ * through a partial index that holds only rows without bits.
+ */
+import { magnitudeCode } from '../../nlp/vector-codec.ts';
+import { segmentRepository } from '../../persistence/segment.repository.ts';
+import type { Db } from '../../persistence/database.ts';
+
+/** Rows per read and update. */
+export const BACKFILL_BATCH = 5000;
+/** One run stops after this long (the next cron tick goes on); each batch is its own statement. */
+export const BACKFILL_BUDGET_MS = 20_000;
+
+/** Backfills until no row is left or the time budget is spent; returns the rows updated. */
+export async function backfillMagnitudes(
+  db: Db,
+  opts: { batch?: number; budgetMs?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const batch = opts.batch ?? BACKFILL_BATCH;
+  const deadline = Date.now() + (opts.budgetMs ?? BACKFILL_BUDGET_MS);
+  let afterId = 0;
+  let updated = 0;
+  while (Date.now() < deadline && !opts.signal?.aborted) {
+    const rows = await segmentRepository.withoutMagnitude(db, afterId, batch);
+    if (rows.length === 0) break;
+    updated += await segmentRepository.setMagnitudes(
+      db,
+      rows.map((r) => r.id),
+      rows.map((r) => magnitudeCode(r.embedding)),
+    );
+    afterId = rows[rows.length - 1]!.id;
+    if (rows.length < batch) break;
+  }
+  return updated;
+}

@@ -1,0 +1,125 @@
+/**
+ * Segments stored before migration 0012 have no magnitude bits: the index's feed serves
+ * their embeddings instead (the index computes the bits), and the workers' backfill task
+ * stores the bits the indexer would have written, in batches, once.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { createTestApp, waitFor, type TestApp } from './helpers/app.ts';
+import { segmentRepository } from '../src/persistence/segment.repository.ts';
+import { backfillMagnitudes } from '../src/domain/search/segment-backfill.ts';
+import { TASK } from '../src/persistence/job.repository.ts';
+import { CODE_BYTES, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
+import type { NewSegment } from '../src/persistence/segment.types.ts';
+
+let t: TestApp;
+let db: TestApp['db'];
+before(async () => {
+  t = await createTestApp();
+  db = t.db;
+});
+after(async () => {
+  await t.close();
+});
+
+const gauss = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+
+async function analysis(tenant: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await db.pool.query(
+    `INSERT INTO media_analysis_requests
+       (id, correlation_id, prompt, prompt_hash, source_url, media_type, status, progress, tenant_id)
+     VALUES ($1::uuid, 'c-' || $1::text, 'describe', repeat('a', 64), 'https://example.com/a.mp4', 'video',
+             'completed', 100, $2)`,
+    [id, tenant],
+  );
+  return id;
+}
+
+function segments(analysisId: string, tenantId: string, n: number): NewSegment[] {
+  return Array.from({ length: n }, (_, i) => {
+    const v = Float32Array.from({ length: CODE_BYTES * 8 }, gauss);
+    const embedding = quantizeInt8(v);
+    return {
+      analysisId,
+      tenantId,
+      kind: 'transcript',
+      startSeconds: i,
+      endSeconds: i + 1,
+      page: null,
+      text: `segment ${i}`,
+      embedding,
+      code: signCode(v),
+      magnitude: magnitudeCode(embedding),
+      keyframe: null,
+    };
+  });
+}
+
+test('rows without magnitude bits are served with their embeddings, then backfilled in batches, once', async () => {
+  const a = await analysis('tenant-a');
+  const b = await analysis('tenant-b');
+  await segmentRepository.insertMany(db.db, [...segments(a, 'tenant-a', 13), ...segments(b, 'tenant-b', 4)]);
+  // As if written before migration 0012: every third row of the table.
+  const bare = await db.pool.query<{ id: string }>(
+    'UPDATE media_segments SET magnitude = NULL WHERE id % 3 = 0 RETURNING id',
+  );
+  const bareIds = new Set(bare.rows.map((r) => Number(r.id)));
+  assert.ok(bareIds.size >= 5);
+
+  // The feed: zeros in place of the missing bits, and those rows' embeddings beside them.
+  const stored = await db.pool.query<{ id: string; tenant_id: string; embedding: Buffer }>(
+    'SELECT id, tenant_id, embedding FROM media_segments ORDER BY id',
+  );
+  const feed = await segmentRepository.codesAfter(db.db, 0, 1000);
+  assert.equal(feed.rows, 17);
+  for (const page of feed.pages) {
+    const mine = stored.rows.filter((r) => r.tenant_id === page.tenantId);
+    assert.deepEqual(
+      page.ids,
+      mine.map((r) => Number(r.id)),
+    );
+    const expectedBare = mine.filter((r) => bareIds.has(Number(r.id)));
+    assert.deepEqual(
+      page.bare.ids,
+      expectedBare.map((r) => Number(r.id)),
+    );
+    assert.deepEqual(page.bare.embeddings, Buffer.concat(expectedBare.map((r) => r.embedding)));
+    mine.forEach((r, i) => {
+      const bits = page.magnitudes.subarray(i * CODE_BYTES, (i + 1) * CODE_BYTES);
+      const expected = bareIds.has(Number(r.id)) ? Buffer.alloc(CODE_BYTES) : magnitudeCode(r.embedding);
+      assert.deepEqual(Buffer.from(bits), expected, `segment ${r.id}`);
+    });
+  }
+
+  // The backfill: batches of 2, every bare row once, the same bits the indexer writes.
+  assert.equal(await backfillMagnitudes(db.db, { batch: 2 }), bareIds.size);
+  const after = await db.pool.query<{ embedding: Buffer; magnitude: Buffer | null }>(
+    'SELECT embedding, magnitude FROM media_segments ORDER BY id',
+  );
+  for (const r of after.rows) assert.deepEqual(r.magnitude, magnitudeCode(r.embedding));
+  assert.equal(await backfillMagnitudes(db.db, { batch: 2 }), 0, 'nothing left');
+  const fed = await segmentRepository.codesAfter(db.db, 0, 1000);
+  assert.ok(fed.pages.every((p) => p.bare.ids.length === 0));
+
+  // The workers run it as a task (on their cron each minute; queued by hand here).
+  await db.pool.query('UPDATE media_segments SET magnitude = NULL WHERE id % 2 = 0');
+  await t.startWorker({ concurrency: 1 });
+  await db.pool.query('SELECT graphile_worker.add_job($1)', [TASK.backfillSegmentBits]);
+  await waitFor(async () => {
+    const left = await db.pool.query('SELECT 1 FROM media_segments WHERE magnitude IS NULL');
+    return left.rowCount === 0 ? true : undefined;
+  });
+  const done = await db.pool.query<{ embedding: Buffer; magnitude: Buffer }>(
+    'SELECT embedding, magnitude FROM media_segments',
+  );
+  for (const r of done.rows) assert.deepEqual(r.magnitude, magnitudeCode(r.embedding));
+
+  // The rows left to do are found through the partial index of 0012 (built online).
+  const index = await db.pool.query<{ valid: boolean }>(
+    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     WHERE c.relname = 'media_segments_without_magnitude_idx'`,
+  );
+  assert.equal(index.rows[0]?.valid, true);
+});
