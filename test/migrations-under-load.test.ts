@@ -17,8 +17,9 @@ import { MIGRATIONS, migrateToLatest, migrationStatus, silentGraphileLogger } fr
 /**
  * Migrations the served schema is behind: the last three (0010, stage events: it replaces
  * the stage trigger's function on a table the load writes to; 0011, the words-only
- * full-text index built concurrently on the segments; 0012, a column and a check
- * validated online on them). Not more: this is
+ * full-text index built concurrently on the segments; 0012, a column, a check validated
+ * online and a partial index on them — the load does not write segments, so these run
+ * beside the API's traffic, not against writes to their own table). Not more: this is
  * today's code, and it reads the archive table of 0009 (GET status of an id falls back
  * to it), so on a schema without 0009 its status route answers 500 — in a real rollout
  * the migrations run before the new code, while the previous release serves.

@@ -10,6 +10,7 @@ import { createTestApp, waitFor, type TestApp } from './helpers/app.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
 import { backfillMagnitudes } from '../src/domain/search/segment-backfill.ts';
 import { TASK } from '../src/persistence/job.repository.ts';
+import { SemanticIndex } from '../src/search/semantic-index.ts';
 import { CODE_BYTES, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
 import type { NewSegment } from '../src/persistence/segment.types.ts';
 
@@ -93,13 +94,26 @@ test('rows without magnitude bits are served with their embeddings, then backfil
     });
   }
 
+  // An index loaded now (bits computed from the embeddings) ranks as one loaded after the backfill.
+  const queries = Array.from({ length: 5 }, () => Float32Array.from({ length: CODE_BYTES * 8 }, gauss));
+  const ranked = async () => {
+    const index = new SemanticIndex({
+      codesAfter: (afterId, limit) => segmentRepository.codesAfter(db.db, afterId, limit),
+      countUpTo: (upToId) => segmentRepository.countUpTo(db.db, upToId),
+    });
+    await index.catchUp();
+    return queries.map((q) => ['tenant-a', 'tenant-b'].map((tenant) => index.nearestTo(tenant, q, 3, 10)));
+  };
+  const before = await ranked();
+
   // The backfill: batches of 2, every bare row once, the same bits the indexer writes.
-  assert.equal(await backfillMagnitudes(db.db, { batch: 2 }), bareIds.size);
+  assert.equal(await backfillMagnitudes(db.db, { batch: 2, pauseMs: 10 }), bareIds.size);
   const after = await db.pool.query<{ embedding: Buffer; magnitude: Buffer | null }>(
     'SELECT embedding, magnitude FROM media_segments ORDER BY id',
   );
   for (const r of after.rows) assert.deepEqual(r.magnitude, magnitudeCode(r.embedding));
   assert.equal(await backfillMagnitudes(db.db, { batch: 2 }), 0, 'nothing left');
+  assert.deepEqual(await ranked(), before);
   const fed = await segmentRepository.codesAfter(db.db, 0, 1000);
   assert.ok(fed.pages.every((p) => p.bare.ids.length === 0));
 

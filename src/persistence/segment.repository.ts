@@ -214,13 +214,19 @@ export const segmentRepository = {
     return rows.map((r) => ({ id: Number(r.id), embedding: r.embedding }));
   },
 
-  /** Stores magnitude bits for rows that have none yet (a row re-indexed meanwhile keeps its own). */
+  /**
+   * Stores magnitude bits for rows that have none yet. Rows locked by another writer (an
+   * analysis being re-indexed deletes its rows) are skipped rather than waited for: no
+   * lock-order deadlock, and a deleted row needs no bits.
+   */
   async setMagnitudes(db: Kysely<Database>, ids: number[], magnitudes: Buffer[]): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await sql`
       UPDATE media_segments s SET magnitude = v.magnitude
       FROM unnest(${ids}::bigint[], ${magnitudes}::bytea[]) AS v(id, magnitude)
-      WHERE s.id = v.id AND s.magnitude IS NULL`.execute(db);
+      WHERE s.id = v.id AND s.id IN (
+        SELECT id FROM media_segments WHERE id = ANY(${ids}::bigint[]) AND magnitude IS NULL
+        FOR UPDATE SKIP LOCKED)`.execute(db);
     return Number(result.numAffectedRows ?? 0);
   },
 

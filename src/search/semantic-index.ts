@@ -37,7 +37,8 @@ export interface CodeSource {
 }
 
 const LOAD_PAGE = 50_000;
-const INITIAL_CAPACITY = 1024;
+/** Rows a new tenant has room for (its ids and magnitude bits: 18 KB; pages of rows grow it at once). */
+const INITIAL_CAPACITY = 256;
 const WASM_PAGE = 65_536;
 /** How often a process re-counts the table to notice deletions (which only cost stale candidates meanwhile). */
 export const RECOUNT_INTERVAL_MS = 60_000;

@@ -35,11 +35,14 @@ const LIST_DEPTH = 100;
  * from PostgreSQL and re-scored exactly. bench/search.bench.ts sweeps both at 1,000,000
  * segments, where near-duplicate texts crowd the nearest codes. A filtered search reads
  * FILTERED_CANDIDATES: PostgreSQL drops the candidates of analyses the filters exclude,
- * and enough must be left to fill the list.
+ * and enough must be left to fill the list; its pool is FILTERED_POOL (the earlier 4,000
+ * for every search) so fewer of the codes it can reach are excluded ones. Filtered recall
+ * is not measured by the benchmark.
  */
 export const SEMANTIC_POOL = 2500;
 export const SEMANTIC_CANDIDATES = 200;
 export const FILTERED_CANDIDATES = 800;
+export const FILTERED_POOL = 4000;
 /** Below this cosine a segment is not "about" the query at all and does not enter the fusion. */
 export const MIN_SEMANTIC_SIMILARITY = 0.3;
 const SEGMENTS_PER_ANALYSIS = 3;
@@ -143,7 +146,8 @@ export class SearchService {
     await this.index.catchUp();
     const filtered = Boolean(filters.mediaType || filters.status || filters.dateFrom || filters.dateTo);
     const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
-    const candidates = this.index.nearestTo(tenantId, vector, count, this.pool);
+    const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
+    const candidates = this.index.nearestTo(tenantId, vector, count, pool);
     const rows = await segmentRepository.vectors(this.db, tenantId, candidates, filters);
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }

@@ -12,14 +12,21 @@ import { segmentRepository } from '../../persistence/segment.repository.ts';
 import type { Db } from '../../persistence/database.ts';
 
 /** Rows per read and update. */
-export const BACKFILL_BATCH = 5000;
+export const BACKFILL_BATCH = 1000;
+/**
+ * Pause between batches. Each updated row is a new row version with new entries in every
+ * index of the table, both full-text indexes included (their pending lists fill, which
+ * searches then read), so the backfill goes slowly: about 3,000 rows a second at most
+ * while it runs, 20 s a minute, so a million old rows take about 17 minutes.
+ */
+export const BACKFILL_PAUSE_MS = 200;
 /** One run stops after this long (the next cron tick goes on); each batch is its own statement. */
 export const BACKFILL_BUDGET_MS = 20_000;
 
 /** Backfills until no row is left or the time budget is spent; returns the rows updated. */
 export async function backfillMagnitudes(
   db: Db,
-  opts: { batch?: number; budgetMs?: number; signal?: AbortSignal } = {},
+  opts: { batch?: number; budgetMs?: number; pauseMs?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const batch = opts.batch ?? BACKFILL_BATCH;
   const deadline = Date.now() + (opts.budgetMs ?? BACKFILL_BUDGET_MS);
@@ -35,6 +42,7 @@ export async function backfillMagnitudes(
     );
     afterId = rows[rows.length - 1]!.id;
     if (rows.length < batch) break;
+    await new Promise((resolve) => setTimeout(resolve, opts.pauseMs ?? BACKFILL_PAUSE_MS));
   }
   return updated;
 }

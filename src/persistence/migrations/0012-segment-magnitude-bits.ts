@@ -17,7 +17,7 @@ import type { OnlineStep } from '../online-steps.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Both statements are catalogue changes; waiting behind a long transaction for their
-  // lock would queue every request behind them, so give up (and retry the migration) instead.
+  // lock would queue every request behind them, so the migration fails instead (run it again).
   await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
   await sql`ALTER TABLE media_segments ADD COLUMN magnitude bytea`.execute(db);
   await sql`
@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
   await sql`DROP INDEX IF EXISTS media_segments_without_magnitude_idx`.execute(db);
   await sql`ALTER TABLE media_segments DROP COLUMN IF EXISTS magnitude`.execute(db);
 }
