@@ -342,16 +342,15 @@ async function seed(handle: DatabaseHandle): Promise<{ analyses_s: number; segme
   return { analyses_s: round(analysesSeconds), segments_s: round(segmentsSeconds), base_texts: texts.length };
 }
 
+/** A pool on the bench database with the service's settings, a longer statement timeout and connect wait. */
+function benchDatabase(url: string, poolMax: number, statementTimeoutMs: number): DatabaseHandle {
+  return createDatabase(url, { ...loadConfig({}).database, poolMax, statementTimeoutMs, connectTimeoutMs: 60_000 });
+}
+
 /** One measuring process: build the index, time the searches, record the answers. */
 async function measure(url: string, run: number, withRecall: boolean): Promise<RunResult> {
   const rssBefore = process.memoryUsage().rss;
-  const cfg = loadConfig({});
-  const handle = createDatabase(url, {
-    ...cfg.database,
-    poolMax: 10,
-    statementTimeoutMs: 600_000,
-    connectTimeoutMs: 60_000,
-  });
+  const handle = benchDatabase(url, 10, 600_000);
   const embedder = createEmbedder();
   const service = new SearchService(handle.db, () => embedder);
   try {
@@ -544,13 +543,7 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${DB_NAME}`);
   }
-  const cfg = loadConfig({});
-  const handle = createDatabase(url, {
-    ...cfg.database,
-    poolMax: 4,
-    statementTimeoutMs: 3_600_000,
-    connectTimeoutMs: 60_000,
-  });
+  const handle = benchDatabase(url, 4, 3_600_000);
   try {
     // A kept database is brought up to the current schema (its older rows keep what they had).
     await migrateToLatest(handle.db as unknown as Kysely<unknown>, handle.pool);

@@ -6,14 +6,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { PLAN_PER_CALL } from './database.ts';
-import type {
-  AnalysisBrief,
-  NewSegment,
-  RankedSegment,
-  SearchFilters,
-  SegmentDetail,
-  SegmentKind,
-  SegmentVector,
+import {
+  isFiltered,
+  type AnalysisBrief,
+  type NewSegment,
+  type RankedSegment,
+  type SearchFilters,
+  type SegmentDetail,
+  type SegmentKind,
+  type SegmentVector,
 } from './segment.types.ts';
 
 /**
@@ -31,7 +32,7 @@ const INSERT_CHUNK = 5000;
  * still skips deleted ones, for a deletion that lands between the two reads.
  */
 function analysisFilter(f: SearchFilters) {
-  if (!f.mediaType && !f.status && !f.dateFrom && !f.dateTo) return { join: sql``, where: sql`` };
+  if (!isFiltered(f)) return { join: sql``, where: sql`` };
   return {
     join: sql`JOIN media_analysis_requests a ON a.id = s.analysis_id`,
     where: sql`AND a.deleted_at IS NULL

@@ -26,6 +26,11 @@ export interface SearchFilters {
   dateTo?: Date | undefined;
 }
 
+/** Whether any filter is set (the search then reads its candidates through the analyses). */
+export function isFiltered(f: SearchFilters): boolean {
+  return Boolean(f.mediaType || f.status || f.dateFrom || f.dateTo);
+}
+
 export interface RankedSegment {
   id: number;
   analysisId: string;

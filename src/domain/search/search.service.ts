@@ -17,7 +17,12 @@ import { cosinesInt8 } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { SemanticIndex } from '../../search/semantic-index.ts';
 import { segmentRepository } from '../../persistence/segment.repository.ts';
-import type { SearchFilters, SegmentDetail, AnalysisBrief } from '../../persistence/segment.types.ts';
+import {
+  isFiltered,
+  type SearchFilters,
+  type SegmentDetail,
+  type AnalysisBrief,
+} from '../../persistence/segment.types.ts';
 import type { Db } from '../../persistence/database.ts';
 
 /** Longest query accepted (characters). */
@@ -144,7 +149,7 @@ export class SearchService {
   /** The semantic list: nearest codes in memory, re-scored exactly from PostgreSQL. */
   async semantic(tenantId: string, vector: Float32Array, filters: SearchFilters, limit: number) {
     await this.index.catchUp();
-    const filtered = Boolean(filters.mediaType || filters.status || filters.dateFrom || filters.dateTo);
+    const filtered = isFiltered(filters);
     const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
     const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
     const candidates = this.index.nearestTo(tenantId, vector, count, pool);
