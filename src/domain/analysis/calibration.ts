@@ -1,0 +1,44 @@
+/**
+ * Every threshold that decides whether a local finding is reported, in one place, each
+ * with the figure it was chosen on. The figures come from `npm run eval`
+ * (bench/quality/, results in bench/results/quality.md and .json): thresholds are chosen
+ * on the evaluation's *tuning* split only and reported on a *held-out* split that was never
+ * used for choosing. `calibration.test.ts` fails when a value here differs from the one
+ * the last evaluation chose, so the two cannot drift apart.
+ *
+ * A finding below its threshold is not in the summary, not quoted by the answer and not
+ * indexed for search; its section may keep it marked `below_threshold` for inspection.
+ */
+
+/** One calibrated threshold: its value and the evaluation figure it was chosen on. */
+export interface Threshold {
+  readonly value: number;
+  /** The tuning-split figure the value was chosen on (data set, size, metric). */
+  readonly chosenOn: string;
+}
+
+/** Vision (objects, faces, moderation). */
+export const VISION_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+
+/** On-screen and in-image text (OCR). */
+export const TEXT_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+
+/** Local speech. */
+export const SPEECH_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+
+/** Search relevance. */
+export const SEARCH_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+
+/** Every threshold by `<group>.<name>`, as the evaluation's results file names them. */
+export function allThresholds(): Record<string, Threshold> {
+  const out: Record<string, Threshold> = {};
+  const groups = {
+    vision: VISION_CALIBRATION,
+    text: TEXT_CALIBRATION,
+    speech: SPEECH_CALIBRATION,
+    search: SEARCH_CALIBRATION,
+  } as Record<string, Record<string, Threshold>>;
+  for (const [group, entries] of Object.entries(groups))
+    for (const [name, t] of Object.entries(entries)) out[`${group}.${name}`] = t;
+  return out;
+}
