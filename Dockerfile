@@ -9,7 +9,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ffmpeg poppler-utils fonts-dejavu-core postgresql-client tini \
+  && apt-get install -y --no-install-recommends ffmpeg poppler-utils fonts-dejavu-core pocketsphinx pocketsphinx-en-us postgresql-client tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data STORAGE_ROOT=/data/storage
