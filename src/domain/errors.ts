@@ -18,6 +18,7 @@ interface CatalogueEntry {
 export const ERRORS = {
   BAD_REQUEST: { status: 400, title: 'Bad request' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON body' },
+  INVALID_MULTIPART: { status: 400, title: 'Malformed multipart body' },
   INVALID_PARAMETER: { status: 400, title: 'Invalid parameter' },
   INVALID_ID: { status: 400, title: 'Malformed analysis id' },
   UNAUTHORIZED: { status: 401, title: 'Missing or invalid API key' },

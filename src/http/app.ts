@@ -93,6 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  // Only JSON and multipart bodies are accepted (the OpenAPI document says 415 for the rest):
+  // Fastify's built-in text/plain parser would hand a string to JSON-schema validation.
+  app.removeContentTypeParser('text/plain');
   registerInputGuards(app);
   if (timeouts) registerUploadIdleTimeout(app, { uploadIdleTimeoutMs: timeouts.uploadIdleMs, onClosed: closed });
   deps.metrics?.instrument(app, deps.metricsToken);

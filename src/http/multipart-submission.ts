@@ -2,7 +2,7 @@
  * A multipart submission: the file part streams straight into storage while the other
  * parts are collected and validated like a JSON body. Nothing of a refused upload is kept.
  */
-import { Transform } from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { AppError, errors } from '../domain/errors.ts';
 import { sourcePath, type Storage, type StoredFile } from '../storage/storage.ts';
@@ -31,6 +31,16 @@ export interface ParsedSubmission {
   upload: StoredUpload | null;
 }
 
+/**
+ * A file name PostgreSQL cannot store (NUL), that is not valid Unicode, or that holds
+ * another control character (which no real file name needs and which would reach logs
+ * and exports as it is).
+ */
+function badFilename(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  return /[\u0000-\u001f\u007f]/.test(name) || !name.isWellFormed();
+}
+
 /** Stream a multipart upload straight into storage while collecting its fields. */
 export async function readMultipart(
   request: FastifyRequest,
@@ -50,6 +60,12 @@ export async function readMultipart(
             { field: part.fieldname, message: 'send exactly one file, in the part named "file"' },
           ]);
         }
+        if (part.filename && badFilename(part.filename)) {
+          part.file.resume();
+          throw new AppError('INVALID_TEXT', 'The file name holds a control character or an unpaired surrogate', {
+            errors: [{ field: 'file', message: 'the file name must be printable Unicode text' }],
+          });
+        }
         const head: Buffer[] = [];
         let headBytes = 0;
         // Passes every byte on to storage, keeping a copy of the first HEAD_BYTES.
@@ -62,8 +78,18 @@ export async function readMultipart(
             done(null, chunk);
           },
         });
-        part.file.on('error', (err) => tap.destroy(err));
-        const stored = await storage.writeStream(sourcePath(id, createdAt), part.file.pipe(tap), { maxBytes });
+        // A body cut off before its closing boundary can have errored and closed the file
+        // stream before this code sees the part: nothing would ever flow from it again.
+        if (part.file.destroyed)
+          throw new AppError(
+            'INVALID_MULTIPART',
+            `The file part is cut off: ${part.file.errored?.message ?? 'closed'}`,
+          );
+        // pipeline, not .pipe(): an error of the file stream reaches the tap (and so storage).
+        pipeline(part.file, tap, (err) => {
+          if (err) tap.destroy(err);
+        });
+        const stored = await storage.writeStream(sourcePath(id, createdAt), tap, { maxBytes });
         upload = {
           ...stored,
           originalFilename: part.filename ? part.filename.slice(0, 255) : null,

@@ -31,6 +31,9 @@ export function decodeCursor(raw: string, sortBy: string, order: string): { sort
   } catch {
     throw errors.invalidParameter('cursor', 'is not a valid cursor');
   }
+  // Valid JSON that is not an object (`null`, a number, a list) is as garbled as bad JSON.
+  if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor))
+    throw errors.invalidParameter('cursor', 'is not a valid cursor');
   const sortValue = new Date(String(cursor.s));
   if (typeof cursor.i !== 'string' || !UUID_PATTERN.test(cursor.i) || Number.isNaN(sortValue.getTime()))
     throw errors.invalidParameter('cursor', 'is not a valid cursor');

@@ -146,6 +146,8 @@ export function toAppError(err: FastifyError | Error): AppError {
     case 'FST_FIELDS_LIMIT':
       return new AppError('VALIDATION_FAILED', fe.message);
   }
+  if (typeof fe.message === 'string' && MULTIPART_SYNTAX_ERROR.test(fe.message))
+    return new AppError('INVALID_MULTIPART', fe.message);
   if (err instanceof SyntaxError && fe.statusCode === 400) return new AppError('MALFORMED_JSON', err.message);
   if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', fe.message);
   if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
@@ -153,6 +155,14 @@ export function toAppError(err: FastifyError | Error): AppError {
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('BAD_REQUEST', fe.message);
   return new AppError('INTERNAL_ERROR', undefined, { cause: err });
 }
+
+/**
+ * The multipart parser's (busboy/dicer) own words for a body it cannot read: no usable
+ * boundary in the header, a body that ends before its closing boundary, a broken part
+ * header. They carry no code, so the message is what tells them apart.
+ */
+const MULTIPART_SYNTAX_ERROR =
+  /^(Multipart: Boundary not found|Unexpected end of multipart data|Part terminated early due to unexpected end of multipart data|Malformed part header)/;
 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {

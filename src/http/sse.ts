@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import { redactEventData } from '../domain/analysis/analysis-events.service.ts';
 
 /** Event types after which an analysis stream ends. */
 export const TERMINAL_EVENT_TYPES = new Set(['completed', 'failed', 'cancelled', 'deleted']);
@@ -35,7 +36,16 @@ export interface StreamOptions {
   /** True when the initial snapshot is already terminal and nothing follows. */
   endAfterInitial?: boolean;
   onError?(err: unknown): void;
+  /**
+   * Whether the key the stream was opened with is still valid, asked at each heartbeat: a
+   * revoked key ends its streams with a final `unauthorized` event (clients must not
+   * reconnect with it). Absent when authentication is off.
+   */
+  stillAuthorized?(): Promise<boolean>;
 }
+
+/** The final event of a stream whose key was revoked while it was open. */
+export const UNAUTHORIZED_EVENT = 'unauthorized';
 
 /** The SSE wire form of one event. */
 export function formatEvent(id: number, event: string, data: Record<string, unknown>): string {
@@ -43,7 +53,10 @@ export function formatEvent(id: number, event: string, data: Record<string, unkn
 }
 
 export function eventPayload(ev: AnalysisEvent): Record<string, unknown> {
-  return { analysis_id: ev.analysisId, ...ev.data, at: ev.createdAt.toISOString() };
+  // The live `deleted` event comes from the NOTIFY the trigger sent, before the delete's
+  // redaction of the rows: it must not carry the content being deleted either.
+  const data = ev.type === 'deleted' ? redactEventData(ev.data) : ev.data;
+  return { analysis_id: ev.analysisId, ...data, at: ev.createdAt.toISOString() };
 }
 
 /** Parse a Last-Event-ID (header or query); anything else means "from now". */
@@ -138,8 +151,25 @@ export function openEventStream(opts: StreamOptions): void {
     onResync: () => void catchUp(),
   });
 
+  let checking = false;
+  const endIfRevoked = async (): Promise<void> => {
+    if (!opts.stillAuthorized || checking) return;
+    checking = true;
+    try {
+      if (closed || (await opts.stillAuthorized())) return;
+      if (!closed) {
+        res.write(formatEvent(cursor, UNAUTHORIZED_EVENT, { code: 'UNAUTHORIZED', detail: 'The API key was revoked' }));
+        close();
+      }
+    } catch (err) {
+      opts.onError?.(err);
+    } finally {
+      checking = false;
+    }
+  };
   const heartbeat = setInterval(() => {
     if (!backedUp && !closed) res.write(': keep-alive\n\n');
+    void endIfRevoked();
   }, opts.heartbeatMs);
   heartbeat.unref();
   res.on('close', close);

@@ -60,6 +60,20 @@ export const analysisEventRepository = {
     return Number(r?.id ?? 0);
   },
 
+  /**
+   * Take `keys` out of every event of an analysis and mark them `redacted` (on delete: the
+   * log keeps its gap-free ids and the lifecycle, not the content). Webhook payloads are
+   * built from these rows when sent, so pending deliveries carry the redacted data too.
+   */
+  async redactForAnalysis(db: Executor, analysisId: string, keys: readonly string[]): Promise<number> {
+    const r = await db
+      .updateTable('analysis_events')
+      .set({ data: sql`(data - ${sql.val([...keys])}::text[]) || '{"redacted": true}'::jsonb` })
+      .where('analysis_id', '=', analysisId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
   /** Drop events older than `days` (the cleanup job calls this). */
   async purgeOlderThan(db: Executor, days: number): Promise<number> {
     const r = await db

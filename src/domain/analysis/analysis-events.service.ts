@@ -9,6 +9,20 @@ import type { AnalysisEvent } from '../webhook/webhook.types.ts';
 import type { Analysis } from './analysis.types.ts';
 import { errors } from '../errors.ts';
 
+/**
+ * What an event may carry of an analysis's content (not its lifecycle): the summary and
+ * error messages (which can quote the media, its file name or URL). Deleting an analysis
+ * removes these from its events, and a live `deleted` event never carries them.
+ */
+export const EVENT_CONTENT_KEYS = ['summary', 'error_message'] as const;
+
+/** An event's data without its content keys, marked as redacted. */
+export function redactEventData(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data, redacted: true };
+  for (const k of EVENT_CONTENT_KEYS) delete out[k];
+  return out;
+}
+
 /** Whose events: one analysis's, or (without `analysisId`) the whole tenant's. */
 export interface EventScope {
   tenantId: string;

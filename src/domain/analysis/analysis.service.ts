@@ -11,6 +11,8 @@ import { archiveRepository } from '../../persistence/archive.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
 import type { AnalysisStage } from './analysis-stage.types.ts';
 import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
+import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
+import { EVENT_CONTENT_KEYS } from './analysis-events.service.ts';
 import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
 import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
 import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
@@ -243,6 +245,8 @@ export class AnalysisService {
   async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
       await mediaFileRepository.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
+      // After the transition, so the `deleted` event its trigger wrote is redacted as well.
+      await analysisEventRepository.redactForAnalysis(trx, id, EVENT_CONTENT_KEYS);
     });
   }
 

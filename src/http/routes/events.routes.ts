@@ -3,10 +3,11 @@
  * - `GET /{id}/events` (mounted under /api/media): one analysis — `status`, `progress`,
  *   `stage`, then `completed` | `failed` | `cancelled` | `deleted`, after which it ends.
  * - `GET /api/events`: every analysis of the tenant, for dashboards; never ends by itself.
+ * Either ends with an `unauthorized` event when its API key is revoked (checked at each heartbeat).
  * Each event has an id; send it back as `Last-Event-ID` (or `?last_event_id=`) to resume
  * without gaps. Comment lines keep idle streams open through proxies.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnalysisEventService } from '../../domain/analysis/analysis-events.service.ts';
@@ -14,9 +15,9 @@ import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import { isTerminal } from '../../domain/analysis/analysis.state.ts';
 import { errors } from '../../domain/errors.ts';
 import type { EventHub } from '../../events/event-hub.ts';
-import { requireApiKey } from '../plugins/auth.plugin.ts';
+import { presentedKey, requireApiKey } from '../plugins/auth.plugin.ts';
 import { IdParamsSchema, ProblemSchema } from '../schemas/media.schemas.ts';
-import { openEventStream, parseLastEventId } from '../sse.ts';
+import { openEventStream, parseLastEventId, type StreamOptions } from '../sse.ts';
 
 export interface EventRoutesDeps {
   events: AnalysisEventService;
@@ -56,7 +57,7 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
       schema: {
         summary: 'Live events of one analysis (Server-Sent Events)',
         description:
-          'Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event.',
+          'Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event. A stream whose API key is revoked ends with an `unauthorized` event (checked at each heartbeat); do not reconnect with that key.',
         operationId: 'streamAnalysisEvents',
         tags: ['events'],
         params: IdParamsSchema,
@@ -112,9 +113,18 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
         initial: snapshot,
         endAfterInitial: resumeFrom === null && isTerminal(a.status),
         onError: (err) => request.log.warn({ err }, 'event stream failed'),
+        ...keyCheck(request, deps),
       });
     },
   );
+}
+
+/** A stream's key is asked again at each heartbeat (see `stillAuthorized`); none without auth. */
+function keyCheck(request: FastifyRequest, deps: EventRoutesDeps): Pick<StreamOptions, 'stillAuthorized'> {
+  const key = presentedKey(request);
+  if (deps.authMode === 'disabled' || !key) return {};
+  const { keyId } = request.principal;
+  return { stillAuthorized: async () => (await deps.keys.authenticate(key))?.keyId === keyId };
 }
 
 /** `GET /api/events`: the tenant's whole stream. */
@@ -126,7 +136,8 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
     {
       schema: {
         summary: "Live events of all the tenant's analyses (Server-Sent Events)",
-        description: 'The same events as `/api/media/{id}/events`, for every analysis; it does not end by itself.',
+        description:
+          'The same events as `/api/media/{id}/events`, for every analysis; it ends only with an `unauthorized` event when its API key is revoked.',
         operationId: 'streamTenantEvents',
         tags: ['events'],
         querystring: StreamQuerySchema,
@@ -148,6 +159,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
         readAfter: (after, limit) => deps.events.after({ tenantId }, after, limit),
         endAtTerminal: false,
         onError: (err) => request.log.warn({ err }, 'event stream failed'),
+        ...keyCheck(request, deps),
       });
     },
   );
