@@ -309,7 +309,7 @@ export interface paths {
         };
         /**
          * Live events of all the tenant's analyses (Server-Sent Events)
-         * @description The same events as `/api/media/{id}/events`, for every analysis; it ends only with an `unauthorized` event when its API key is revoked.
+         * @description The same events as `/api/media/{id}/events`, for every analysis; it ends only with an `unauthorized` event when its API key is revoked, or a `shutdown` event when the serving process stops (reconnect with Last-Event-ID).
          */
         get: operations["streamTenantEvents"];
         put?: never;
@@ -329,7 +329,7 @@ export interface paths {
         };
         /**
          * Live events of one analysis (Server-Sent Events)
-         * @description Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event. A stream whose API key is revoked ends with an `unauthorized` event (checked at each heartbeat); do not reconnect with that key.
+         * @description Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event. A stream whose API key is revoked ends with an `unauthorized` event (checked at each heartbeat); do not reconnect with that key. When the serving process shuts down the stream ends with a `shutdown` event: reconnect with Last-Event-ID.
          */
         get: operations["streamAnalysisEvents"];
         put?: never;

@@ -20,6 +20,8 @@ export interface Subscriber {
   onEvent(ev: AnalysisEvent): void;
   /** Events may have been missed (the connection dropped): read them from the table. */
   onResync(): void;
+  /** The process is shutting down: end the stream (its client resumes elsewhere). */
+  onShutdown?(): void;
 }
 
 export class EventHub {
@@ -90,6 +92,20 @@ export class EventHub {
 
   private resyncAll(): void {
     for (const set of [...this.byAnalysis.values(), ...this.byTenant.values()]) for (const s of set) s.onResync();
+  }
+
+  /**
+   * End every open stream (at shutdown): a tenant stream never ends by itself, and an open
+   * one would hold the HTTP server's close for as long as its client stays.
+   */
+  endStreams(): number {
+    let n = 0;
+    for (const set of [...this.byAnalysis.values(), ...this.byTenant.values()])
+      for (const s of [...set]) {
+        s.onShutdown?.();
+        n++;
+      }
+    return n;
   }
 
   async stop(): Promise<void> {

@@ -44,6 +44,9 @@ export interface StreamOptions {
   stillAuthorized?(): Promise<boolean>;
 }
 
+/** The final event of every stream open when the process shuts down; reconnect to resume. */
+export const SHUTDOWN_EVENT = 'shutdown';
+
 /** The final event of a stream whose key was revoked while it was open. */
 export const UNAUTHORIZED_EVENT = 'unauthorized';
 
@@ -149,6 +152,12 @@ export function openEventStream(opts: StreamOptions): void {
       if (!write(ev) && !closed) waitDrain();
     },
     onResync: () => void catchUp(),
+    onShutdown: () => {
+      if (closed) return;
+      // The client resumes from `cursor` with Last-Event-ID, on another replica or after the restart.
+      res.write(formatEvent(cursor, SHUTDOWN_EVENT, { reconnect: true }));
+      close();
+    },
   });
 
   let checking = false;

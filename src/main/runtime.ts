@@ -241,10 +241,17 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      // Workers stop claiming jobs at once; running jobs finish (or go back to the queue
+      // after WORKER_DRAIN_TIMEOUT_MS) while the API drains.
+      const stoppingWorkers = workers.map((worker) => worker.stop());
+      // Open event streams end with a final `shutdown` event, so closing the server does
+      // not wait for clients that would otherwise stay forever.
+      const streams = hub?.endStreams() ?? 0;
+      if (streams > 0) logger.info({ streams }, 'ended open event streams');
       for (const app of apps) await app.close();
       // Handlers can outlive their sockets (a client that hung up); let their writes land.
       await analyses.drain();
-      for (const worker of workers) await worker.stop();
+      await Promise.all(stoppingWorkers);
       await ownHost?.close();
       for (const stop of stoppers) await stop();
       await cache?.close();

@@ -3,7 +3,8 @@
  * - `GET /{id}/events` (mounted under /api/media): one analysis — `status`, `progress`,
  *   `stage`, then `completed` | `failed` | `cancelled` | `deleted`, after which it ends.
  * - `GET /api/events`: every analysis of the tenant, for dashboards; never ends by itself.
- * Either ends with an `unauthorized` event when its API key is revoked (checked at each heartbeat).
+ * Either ends with an `unauthorized` event when its API key is revoked (checked at each heartbeat),
+ * and with a `shutdown` event when the process stops (reconnect with Last-Event-ID to resume).
  * Each event has an id; send it back as `Last-Event-ID` (or `?last_event_id=`) to resume
  * without gaps. Comment lines keep idle streams open through proxies.
  */
@@ -57,7 +58,7 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
       schema: {
         summary: 'Live events of one analysis (Server-Sent Events)',
         description:
-          'Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event. A stream whose API key is revoked ends with an `unauthorized` event (checked at each heartbeat); do not reconnect with that key.',
+          'Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event. A stream whose API key is revoked ends with an `unauthorized` event (checked at each heartbeat); do not reconnect with that key. When the serving process shuts down the stream ends with a `shutdown` event: reconnect with Last-Event-ID.',
         operationId: 'streamAnalysisEvents',
         tags: ['events'],
         params: IdParamsSchema,
@@ -137,7 +138,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
       schema: {
         summary: "Live events of all the tenant's analyses (Server-Sent Events)",
         description:
-          'The same events as `/api/media/{id}/events`, for every analysis; it ends only with an `unauthorized` event when its API key is revoked.',
+          'The same events as `/api/media/{id}/events`, for every analysis; it ends only with an `unauthorized` event when its API key is revoked, or a `shutdown` event when the serving process stops (reconnect with Last-Event-ID).',
         operationId: 'streamTenantEvents',
         tags: ['events'],
         querystring: StreamQuerySchema,
