@@ -99,7 +99,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retry a failed or cancelled analysis (an archived one is restored from the archive first) */
+        /** Retry a failed, cancelled or partial analysis (completed with a failed optional stage; the whole analysis runs again); an archived one is restored from the archive first */
         post: operations["retryAnalysis"];
         delete?: never;
         options?: never;

@@ -167,6 +167,24 @@ describe('round 3', () => {
     return out;
   }
 
+  test('defect 9: a partial analysis can be retried (the failed stages run again); a complete one cannot', async () => {
+    const partial = await completedAnalysis('partial');
+    const whole = await completedAnalysis('whole');
+    await t.db.db
+      .updateTable('media_analysis_requests')
+      .set({ results: JSON.stringify({ summary: 'partial', partial: true }) })
+      .where('id', '=', partial)
+      .execute();
+    const retry = (id: string) =>
+      t.app.inject({ method: 'POST', url: `/api/media/${id}/retry`, headers: auth(t.tenantA.key) });
+    const r = await retry(partial);
+    assert.equal(r.statusCode, 200, JSON.stringify(r.json()));
+    assert.equal(r.json<{ status: string }>().status, 'pending');
+    const row = await analysisRepository.findById(t.db.db, partial);
+    assert.equal(row?.results, null, 'the old results are cleared for the new run');
+    assertProblem(await retry(whole), 409, 'INVALID_TRANSITION');
+  });
+
   test('defect 3: revoking a key ends the streams opened with it, with a final unauthorized event', async () => {
     const { key, row } = await t.keys.create(t.tenantA.tenant, 'short-lived');
     const stop = new AbortController();

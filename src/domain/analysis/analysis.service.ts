@@ -200,7 +200,12 @@ export class AnalysisService {
   /** failed|cancelled → pending, retry_count + 1 (at most MAX_RETRIES), with a new job; restored first when archived. */
   async retry(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     const current = await this.get(id, tenantId);
-    if (!canTransition(current.status, 'retry')) throw errors.invalidTransition(current.status, 'pending');
+    // A completed analysis with a failed optional stage (partial) may run again, e.g. once
+    // the missing speech engine is installed; a fully completed one may not.
+    const name: TransitionName = current.status === 'completed' ? 'retry_partial' : 'retry';
+    const partial = current.results?.partial === true;
+    if (!canTransition(current.status, name) || (name === 'retry_partial' && !partial))
+      throw errors.invalidTransition(current.status, 'pending');
     if (current.retryCount >= MAX_RETRIES)
       throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
     return this.db.transaction().execute(async (trx) => {
@@ -213,7 +218,7 @@ export class AnalysisService {
       const next = await analysisRepository.transition(
         trx,
         id,
-        TRANSITIONS.retry,
+        TRANSITIONS[name],
         {
           retry_count: current.retryCount + 1,
           progress: 0,

@@ -10,6 +10,7 @@ const allowed: Record<TransitionName, AnalysisStatus[]> = {
   fail: ['pending', 'processing'],
   cancel: ['pending', 'processing'],
   retry: ['failed', 'cancelled'],
+  retry_partial: ['completed'],
   delete: ['pending', 'processing', 'completed', 'failed', 'cancelled'],
 };
 

@@ -6,6 +6,7 @@
  *      ▲                  │  │
  *      └────requeue───────┘  └──fail──▶ failed ──retry──▶ pending
  *   pending|processing ──cancel──▶ cancelled ──retry──▶ pending
+ *   completed (partial: an optional stage failed) ──retry_partial──▶ pending
  *   any but deleted ──delete──▶ deleted
  */
 import type { AnalysisStatus } from './analysis.types.ts';
@@ -17,6 +18,9 @@ export const TRANSITIONS = {
   fail: { from: ['pending', 'processing'], to: 'failed' },
   cancel: { from: ['pending', 'processing'], to: 'cancelled' },
   retry: { from: ['failed', 'cancelled'], to: 'pending' },
+  // Only for a completed analysis whose results say `partial` (the service checks it; the
+  // version guard makes sure the results it read are still the row's).
+  retry_partial: { from: ['completed'], to: 'pending' },
   delete: { from: ['pending', 'processing', 'completed', 'failed', 'cancelled'], to: 'deleted' },
 } as const satisfies Record<string, { from: readonly AnalysisStatus[]; to: AnalysisStatus }>;
 

@@ -20,7 +20,8 @@ export function transitionRoutes(app: FastifyInstance, deps: MediaRoutesDeps): v
     {
       method: 'POST',
       url: '/:id/retry',
-      summary: 'Retry a failed or cancelled analysis (an archived one is restored from the archive first)',
+      summary:
+        'Retry a failed, cancelled or partial analysis (completed with a failed optional stage; the whole analysis runs again); an archived one is restored from the archive first',
       action: (id, tenantId, actor) => deps.analyses.retry(id, tenantId, actor),
       code: 200,
     },
