@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import dns from 'node:dns/promises';
 import { Readable } from 'node:stream';
-import { classifyAddress, isForbiddenHostname, bareHost } from '../src/net/address-policy.ts';
+import { classifyAddress, isForbiddenHostname, bareHost, literalHostVerdict } from '../src/net/address-policy.ts';
 import {
   openDownload,
   createGuardedAgent,
@@ -111,6 +111,19 @@ describe('URL shape', () => {
 });
 
 describe('connect-time checks', () => {
+  test('a host that does not exist is refused at once (MEDIA_DOWNLOAD_REFUSED, not retried), issue #25 defect 8', async () => {
+    const agent = createGuardedAgent(basePolicy);
+    await expectCode(openDownload('http://no-such-host.invalid/a.mp4', basePolicy, agent), 'MEDIA_DOWNLOAD_REFUSED');
+    await agent.close();
+  });
+
+  test('an allow-list entry with a port trusts that port only, at submit as at connect (issue #25 defect 8)', () => {
+    assert.equal(literalHostVerdict(new URL('http://127.0.0.1:9000/a.mp4'), ['127.0.0.1:9000']), null);
+    assert.equal(literalHostVerdict(new URL('http://127.0.0.1:9001/a.mp4'), ['127.0.0.1:9000'])?.allowed, false);
+    assert.equal(literalHostVerdict(new URL('http://127.0.0.1:9001/a.mp4'), ['127.0.0.1']), null);
+    assert.equal(literalHostVerdict(new URL('http://[::1]:80/a.mp4'), ['[::1]:80']), null);
+  });
+
   test('loopback in every spelling is refused and never reached', async () => {
     a.routes.set('/secret', { kind: 'body', data: Buffer.from('secret') });
     const agent = createGuardedAgent(basePolicy);

@@ -39,16 +39,28 @@ function isIpv4Compatible(v6: ipaddr.IPv6): boolean {
  */
 export function literalHostVerdict(url: URL, allowHosts: readonly string[] = []): AddressVerdict | null {
   const host = bareHost(url.hostname).toLowerCase();
-  if (
-    allowHosts.some(
-      (h) =>
-        h.toLowerCase() === host || h.toLowerCase().startsWith(`${host}:`) || h.toLowerCase().startsWith(`[${host}]:`),
-    )
-  )
-    return null;
+  if (hostAllowed(allowHosts, url.hostname, effectivePort(url))) return null;
   if (isForbiddenHostname(host)) return { allowed: false, range: 'forbiddenName' };
   if (!ipaddr.isValid(host)) return null;
   return classifyAddress(host);
+}
+
+/** The port a URL connects to: its own, or its scheme's default. */
+export function effectivePort(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
+/**
+ * Whether an allow-list entry (`host`, any port; or `host:port`, `[v6]:port`, that port
+ * only) trusts this host and port. The one rule for submit-time checks, the download
+ * guard and webhooks, so a URL accepted at submit is never refused later for its port.
+ */
+export function hostAllowed(allowHosts: readonly string[], hostname: string, port: string): boolean {
+  const h = bareHost(hostname).toLowerCase();
+  return allowHosts.some((entry) => {
+    const e = entry.toLowerCase();
+    return e === h || e === `${h}:${port}` || e === `[${h}]:${port}`;
+  });
 }
 
 /** Hostnames that must never be fetched whatever they resolve to. */

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { Agent, buildConnector, request, errors as undiciErrors } from 'undici';
 import type { Readable } from 'node:stream';
 import { AppError } from '../domain/errors.ts';
-import { bareHost, classifyAddress, isForbiddenHostname } from './address-policy.ts';
+import { bareHost, classifyAddress, hostAllowed, isForbiddenHostname } from './address-policy.ts';
 
 export interface DownloadPolicy {
   maxBytes: number;
@@ -29,13 +29,8 @@ export interface DownloadResponse {
   redirects: number;
 }
 
-function hostAllowed(allowHosts: readonly string[], hostname: string, port: string): boolean {
-  const h = bareHost(hostname).toLowerCase();
-  return allowHosts.some((entry) => {
-    const e = entry.toLowerCase();
-    return e === h || e === `${h}:${port}` || e === `[${h}]:${port}`;
-  });
-}
+/** getaddrinfo's answer for a name that does not exist. */
+const DNS_NOT_FOUND = 'ENOTFOUND';
 
 /** Resolve a hostname and return the first address, refusing if any answer is forbidden. */
 async function resolveChecked(hostname: string): Promise<{ address: string; family: number }> {
@@ -43,7 +38,13 @@ async function resolveChecked(hostname: string): Promise<{ address: string; fami
   if (isForbiddenHostname(host)) throw new AppError('MEDIA_URL_FORBIDDEN', `Host ${host} is not allowed`);
   const answers = net.isIP(host)
     ? [{ address: host, family: net.isIP(host) }]
-    : await dns.lookup(host, { all: true, verbatim: true });
+    : await dns.lookup(host, { all: true, verbatim: true }).catch((err: unknown) => {
+        // The name does not exist (NXDOMAIN): asking again will not make it. A temporary
+        // failure (EAI_AGAIN, a resolver timeout) stays a transient, retried error.
+        if ((err as { code?: string }).code === DNS_NOT_FOUND)
+          throw new AppError('MEDIA_DOWNLOAD_REFUSED', `Host ${host} does not exist`);
+        throw err;
+      });
   if (answers.length === 0) throw new AppError('MEDIA_DOWNLOAD_REFUSED', `Host ${host} did not resolve`);
   for (const a of answers) {
     const verdict = classifyAddress(a.address);

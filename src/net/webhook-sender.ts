@@ -11,7 +11,7 @@ import { request, type Agent } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import { AppError } from '../domain/errors.ts';
 import type { SigningSecrets } from '../domain/webhook/webhook.types.ts';
-import { bareHost, classifyAddress, isForbiddenHostname } from './address-policy.ts';
+import { bareHost, classifyAddress, effectivePort, hostAllowed, isForbiddenHostname } from './address-policy.ts';
 import { createGuardedAgent } from './safe-download.ts';
 
 export interface WebhookRequest {
@@ -128,21 +128,12 @@ function describe(err: unknown): string {
   return code ? `${code}: ${message}` : message;
 }
 
-function hostAllowed(allowHosts: readonly string[], url: URL): boolean {
-  const h = bareHost(url.hostname).toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return allowHosts.some((entry) => {
-    const e = entry.toLowerCase();
-    return e === h || e === `${h}:${port}` || e === `[${h}]:${port}`;
-  });
-}
-
 /**
  * Check at registration that a callback URL does not point at a forbidden address
  * (the connect-time check still applies at every send, since DNS answers change).
  */
 export async function checkWebhookAddress(url: URL, allowHosts: readonly string[]): Promise<void> {
-  if (hostAllowed(allowHosts, url)) return;
+  if (hostAllowed(allowHosts, url.hostname, effectivePort(url))) return;
   const host = bareHost(url.hostname);
   if (isForbiddenHostname(host)) throw new AppError('WEBHOOK_URL_FORBIDDEN', `Host ${host} is not allowed`);
   let answers: Array<{ address: string }>;
