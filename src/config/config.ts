@@ -83,6 +83,7 @@ export function loadConfig(env: RawEnv = process.env) {
       requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
       uploadIdleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_MS,
       metricsToken: v.METRICS_TOKEN,
+      trustProxy: v.TRUST_PROXY,
     },
     log: { level: v.LOG_LEVEL },
     dataDir,
@@ -161,7 +162,7 @@ export function loadConfig(env: RawEnv = process.env) {
       downloadAllowHosts: v.DOWNLOAD_ALLOW_HOSTS,
     },
     auth: { mode: v.AUTH_MODE, idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS },
-    rateLimit: { max: v.RATE_LIMIT_MAX, windowMs: v.RATE_LIMIT_WINDOW_MS },
+    rateLimit: { max: v.RATE_LIMIT_MAX, windowMs: v.RATE_LIMIT_WINDOW_MS, authFailures: v.AUTH_FAILURE_LIMIT },
     cache: {
       enabled: v.CACHE_ENABLED,
       redisUrl: v.REDIS_URL,
@@ -177,11 +178,12 @@ export function loadConfig(env: RawEnv = process.env) {
       perEndpoint: v.WEBHOOK_ENDPOINT_CONCURRENCY,
       disableAfterSeconds: v.WEBHOOK_DISABLE_AFTER_SECONDS,
       rotationGraceSeconds: v.WEBHOOK_ROTATION_GRACE_SECONDS,
+      maxEndpointsPerTenant: v.WEBHOOK_MAX_ENDPOINTS,
       pollIntervalMs: v.WEBHOOK_POLL_INTERVAL_MS,
       /** First bytes of a receiver's answer kept in the delivery log. */
       maxResponseBytes: 2048,
     },
-    events: { heartbeatMs: v.SSE_HEARTBEAT_MS },
+    events: { heartbeatMs: v.SSE_HEARTBEAT_MS, maxStreamsPerTenant: v.SSE_MAX_STREAMS_PER_TENANT },
     providers: {
       chat: chatProviders,
       chatModel: v.CHAT_MODEL,

@@ -75,6 +75,8 @@ export const EnvSchema = Type.Object({
   UPLOAD_IDLE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   METRICS_TOKEN: secret(),
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client; empty: the socket's peer is the client. */
+  TRUST_PROXY: list(),
   MAX_UPLOAD_BYTES: int(512 * MiB, 1, 64 * 1024 * MiB),
   MAX_DOWNLOAD_BYTES: int(512 * MiB, 1, 64 * 1024 * MiB),
   DOWNLOAD_TIMEOUT_MS: int(120_000, 100, 3_600_000),
@@ -157,6 +159,12 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: int(1200, 0, 10_000_000),
   RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 86_400_000),
   TENANT_MAX_CONCURRENT: int(10, 0, 10_000),
+  /** Requests with an unknown or revoked key one client address may make per rate-limit window (0 = no limit). */
+  AUTH_FAILURE_LIMIT: int(30, 0, 1_000_000),
+  /** Webhook endpoints one tenant may register. */
+  WEBHOOK_MAX_ENDPOINTS: int(25, 1, 10_000),
+  /** Event streams one tenant may hold open at once on one API process. */
+  SSE_MAX_STREAMS_PER_TENANT: int(20, 1, 100_000),
   REDIS_URL: secret({ pattern: '^rediss?://', hint: 'must start with redis:// or rediss://' }),
   /** Hosts (name or IP, optionally :port) webhooks may reach even on private addresses. */
   WEBHOOK_ALLOW_HOSTS: list(),

@@ -44,6 +44,8 @@ export const ERRORS = {
   SEARCH_QUERY_EMPTY: { status: 400, title: 'The search query has no word to look for' },
   SEARCH_QUERY_TOO_LONG: { status: 400, title: 'The search query is too long' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  TOO_MANY_STREAMS: { status: 429, title: 'The tenant holds as many open event streams as it may' },
+  WEBHOOK_ENDPOINT_LIMIT: { status: 409, title: 'The tenant has as many webhook endpoints as it may' },
   TRANSCRIPT_NOT_FOUND: { status: 404, title: 'The analysis has no transcript' },
   SHOTS_NOT_FOUND: { status: 404, title: 'The analysis has no shots' },
   CHAPTERS_NOT_FOUND: { status: 404, title: 'The analysis has no chapters' },

@@ -94,6 +94,13 @@ export class EventHub {
     for (const set of [...this.byAnalysis.values(), ...this.byTenant.values()]) for (const s of set) s.onResync();
   }
 
+  /** Open streams of one tenant in this process (its whole-tenant and per-analysis ones). */
+  tenantStreams(tenantId: string): number {
+    let n = this.byTenant.get(tenantId)?.size ?? 0;
+    for (const set of this.byAnalysis.values()) for (const s of set) if (s.tenantId === tenantId) n++;
+    return n;
+  }
+
   /**
    * End every open stream (at shutdown): a tenant stream never ends by itself, and an open
    * one would hold the HTTP server's close for as long as its client stays.

@@ -33,6 +33,7 @@ import type { WebhookService } from '../domain/webhook/webhook.service.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { finishDocument } from './openapi.ts';
+import { registerRateLimit } from './plugins/rate-limit.plugin.ts';
 
 /** The media routes' settings that come straight from configuration (shared by every entry point). */
 export function mediaSettings(config: AppConfig) {
@@ -52,6 +53,8 @@ export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Proxies trusted to name the client in X-Forwarded-For (per-address limits need the real client). */
+  trustProxy?: readonly string[];
   /** Slow-client limits (config.http); Node's defaults when absent. */
   timeouts?: { headersMs: number; requestMs: number; uploadIdleMs: number };
   /** Bearer token GET /metrics requires (config.http.metricsToken); open when absent. */
@@ -62,7 +65,14 @@ export interface AppDeps {
   /** Library search (built by the runtime, with a lazily started embedding worker). */
   search: SearchService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
-  integrations?: { events: AnalysisEventService; webhooks: WebhookService; hub: EventHub; heartbeatMs: number };
+  integrations?: {
+    events: AnalysisEventService;
+    webhooks: WebhookService;
+    hub: EventHub;
+    heartbeatMs: number;
+    /** Open event streams per tenant per process; beyond it 429 TOO_MANY_STREAMS. */
+    maxStreamsPerTenant?: number;
+  };
   /** The web console at `/` (served when built); false turns it off. */
   console?: ConsoleRoutesOptions | false;
 }
@@ -85,7 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
-    trustProxy: false,
+    trustProxy: deps.trustProxy?.length ? [...deps.trustProxy] : false,
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -121,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await registerRateLimit(app, deps.media.rateLimit);
   await app.register(healthRoutes, deps.health);
   const webhooks = deps.integrations?.webhooks;
   const media = { ...deps.media, checkCallbackUrl: webhooks ? (raw: string) => webhooks.checkUrl(raw) : undefined };
@@ -153,7 +164,13 @@ async function registerIntegrations(
   integrations: NonNullable<AppDeps['integrations']>,
 ): Promise<void> {
   const base = { keys: deps.media.keys, authMode: deps.media.authMode };
-  const events = { ...base, events: integrations.events, hub: integrations.hub, heartbeatMs: integrations.heartbeatMs };
+  const events = {
+    ...base,
+    events: integrations.events,
+    hub: integrations.hub,
+    heartbeatMs: integrations.heartbeatMs,
+    maxStreamsPerTenant: integrations.maxStreamsPerTenant,
+  };
   await app.register(webhookRoutes, { ...base, webhooks: integrations.webhooks, prefix: '/api/webhooks' });
   await app.register(webhookDeliveryRoutes, {
     ...base,

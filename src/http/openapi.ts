@@ -77,6 +77,26 @@ function withMultipart(op: Operation): Operation {
     },
   };
 }
+/**
+ * Every `/api/` route is rate limited per key (plugins/rate-limit.plugin.ts), and an
+ * address presenting bad keys is refused too: each operation documents its 429 once,
+ * here, with the problem schema its 401 already has.
+ */
+function withRateLimited(path: string, op: Operation): Operation {
+  const responses = (op.responses ?? {}) as Record<string, { content?: unknown }>;
+  if (!path.startsWith('/api/') || responses['429'] || !responses['401']) return op;
+  return {
+    ...op,
+    responses: {
+      ...responses,
+      429: {
+        description: 'Over the per-key rate limit, or too many failed authentications from this address',
+        content: responses['401'].content,
+      },
+    },
+  };
+}
+
 type Doc = { paths?: Record<string, Record<string, Operation>>; [k: string]: unknown };
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
@@ -95,7 +115,7 @@ export function finishDocument<T extends object>(input: T, serverUrl = '/'): T {
         continue;
       }
       const id = op.operationId ?? OPERATION_IDS[`${method.toUpperCase()} ${path}`];
-      const withId = id ? { ...op, operationId: id } : op;
+      const withId = withRateLimited(path, id ? { ...op, operationId: id } : op);
       ops[method] = method === 'post' && path === '/api/media/analyze' ? withMultipart(withId) : withId;
     }
     paths[path] = ops;

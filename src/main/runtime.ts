@@ -114,7 +114,10 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     deletedFilesGraceHours: config.storage.deletedGraceHours,
   });
-  const keys = new ApiKeyService(database.db);
+  const keys = new ApiKeyService(database.db, {
+    failureLimit: config.rateLimit.authFailures,
+    failureWindowMs: config.rateLimit.windowMs,
+  });
   const breakerLog = logger.child({ component: 'providers' });
   const providers = new ProviderRegistry(config.providers, {
     onBreakerChange: (name, from, to) =>
@@ -152,6 +155,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     checkAddress: webhookSender.checkAddress,
     send: webhookSender.send,
     rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
+    maxEndpointsPerTenant: config.webhooks.maxEndpointsPerTenant,
     leaseSeconds: webhookLeaseSeconds(config.webhooks.timeoutMs),
   });
   let hub: EventHub | undefined;
@@ -184,10 +188,12 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
         webhooks,
         hub,
         heartbeatMs: config.events.heartbeatMs,
+        maxStreamsPerTenant: config.events.maxStreamsPerTenant,
       },
       metrics,
       logger,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      trustProxy: config.http.trustProxy,
       timeouts: {
         headersMs: config.http.headersTimeoutMs,
         requestMs: config.http.requestTimeoutMs,

@@ -20,6 +20,8 @@ export interface Principal {
 /** How long a verified key is trusted without asking the database again. */
 export const KEY_CACHE_TTL_MS = 10_000;
 const KEY_CACHE_MAX = 10_000;
+/** Client addresses whose failed authentications are counted at once (the oldest are forgotten). */
+const FAILURE_ADDRESSES_MAX = 50_000;
 
 export function hashKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -40,8 +42,36 @@ export class ApiKeyService {
     ttl: KEY_CACHE_TTL_MS,
   });
   private readonly db: Db;
-  constructor(db: Db) {
+  /** Failed authentications per client address in the current window. */
+  private readonly failures: LRUCache<string, { count: number }>;
+  private readonly failureLimit: number;
+
+  /**
+   * `failureLimit` failed authentications per client address per `failureWindowMs` (0: no
+   * limit): past it an address is refused before its key costs a query.
+   */
+  constructor(db: Db, opts: { failureLimit?: number; failureWindowMs?: number } = {}) {
     this.db = db;
+    this.failureLimit = opts.failureLimit ?? 0;
+    this.failures = new LRUCache({ max: FAILURE_ADDRESSES_MAX, ttl: opts.failureWindowMs ?? 60_000 });
+  }
+
+  /**
+   * Whether this client address has used up its failed authentications for the window,
+   * for this key: a key verified moments ago (in the cache) still passes, so clients that
+   * share an address with the one failing (behind one proxy) keep working meanwhile.
+   */
+  throttled(address: string, key: string | null): boolean {
+    if (this.failureLimit === 0 || (this.failures.get(address)?.count ?? 0) < this.failureLimit) return false;
+    return !(key && this.cache.get(hashKey(key))?.principal);
+  }
+
+  /** Count one failed authentication of this address (the window starts at its first). */
+  recordFailure(address: string): void {
+    if (this.failureLimit === 0) return;
+    const entry = this.failures.get(address);
+    if (entry) entry.count++;
+    else this.failures.set(address, { count: 1 });
   }
 
   async create(tenantId: string, name: string, isAdmin = false): Promise<{ key: string; row: ApiKeyRow }> {

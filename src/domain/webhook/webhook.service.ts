@@ -43,6 +43,8 @@ export interface WebhookServiceDeps {
   rotationGraceSeconds: number;
   /** How long a test ping's delivery stays leased to the API while it sends it. */
   leaseSeconds: number;
+  /** Endpoints one tenant may register (each one multiplies every event's deliveries). */
+  maxEndpointsPerTenant?: number;
 }
 
 export interface EndpointInput {
@@ -89,6 +91,9 @@ export class WebhookService {
   }
 
   async create(tenantId: string, input: EndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    const max = this.deps.maxEndpointsPerTenant;
+    if (max !== undefined && (await webhookEndpointRepository.listEndpoints(this.deps.db, tenantId)).length >= max)
+      throw new AppError('WEBHOOK_ENDPOINT_LIMIT', `A tenant may register at most ${max} webhook endpoints`);
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events ?? DEFAULT_WEBHOOK_EVENTS);
     const secret = generateSecret();

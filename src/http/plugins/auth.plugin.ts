@@ -13,6 +13,9 @@ declare module 'fastify' {
   }
 }
 
+/** Retry-After for an address refused for its failed authentications (a window is a minute by default). */
+const AUTH_RETRY_AFTER_SECONDS = 60;
+
 export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({
   keyId: 'auth-disabled',
   tenantId: 'default',
@@ -37,12 +40,18 @@ export function requireApiKey(app: FastifyInstance, keys: ApiKeyService, mode: '
       request.principal = ANONYMOUS_PRINCIPAL;
       return;
     }
+    // An address that keeps presenting bad keys is refused before its key costs a query.
     const key = presentedKey(request);
+    if (keys.throttled(request.ip, key))
+      throw new AppError('RATE_LIMITED', 'Too many requests with unknown or revoked API keys from this address', {
+        headers: { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS) },
+      });
     if (!key)
       throw new AppError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key"', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     const principal = await keys.authenticate(key);
+    if (!principal) keys.recordFailure(request.ip);
     if (!principal)
       throw new AppError('UNAUTHORIZED', 'The API key is unknown or revoked', {
         headers: { 'www-authenticate': 'Bearer' },

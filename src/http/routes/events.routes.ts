@@ -14,7 +14,7 @@ import { Type } from 'typebox';
 import type { AnalysisEventService } from '../../domain/analysis/analysis-events.service.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import { isTerminal } from '../../domain/analysis/analysis.state.ts';
-import { errors } from '../../domain/errors.ts';
+import { AppError, errors } from '../../domain/errors.ts';
 import type { EventHub } from '../../events/event-hub.ts';
 import { presentedKey, requireApiKey } from '../plugins/auth.plugin.ts';
 import { IdParamsSchema, ProblemSchema } from '../schemas/media.schemas.ts';
@@ -26,6 +26,7 @@ export interface EventRoutesDeps {
   authMode: 'api_key' | 'disabled';
   hub: EventHub;
   heartbeatMs: number;
+  maxStreamsPerTenant?: number | undefined;
 }
 
 const StreamQuerySchema = Type.Object(
@@ -101,6 +102,7 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
               },
             ]
           : [];
+      checkStreamCap(deps, tenantId);
       reply.hijack();
       openEventStream({
         res: reply.raw,
@@ -119,6 +121,18 @@ export async function analysisEventRoutes(app: FastifyInstance, deps: EventRoute
     },
   );
 }
+
+/** One tenant's open streams are capped per process (each holds a socket and a subscription). */
+function checkStreamCap(deps: EventRoutesDeps, tenantId: string): void {
+  const max = deps.maxStreamsPerTenant;
+  if (max !== undefined && deps.hub.tenantStreams(tenantId) >= max)
+    throw new AppError('TOO_MANY_STREAMS', `A tenant may hold at most ${max} event streams open at once`, {
+      headers: { 'retry-after': String(STREAM_CAP_RETRY_AFTER_SECONDS) },
+    });
+}
+
+/** Retry-After when the stream cap is reached: streams end only when clients leave. */
+const STREAM_CAP_RETRY_AFTER_SECONDS = 30;
 
 /** A stream's key is asked again at each heartbeat (see `stillAuthorized`); none without auth. */
 function keyCheck(request: FastifyRequest, deps: EventRoutesDeps): Pick<StreamOptions, 'stillAuthorized'> {
@@ -150,6 +164,7 @@ export async function tenantEventRoutes(app: FastifyInstance, deps: EventRoutesD
       const tenantId = request.principal.tenantId;
       const resumeFrom = lastEventId(request);
       const cursor = resumeFrom ?? (await deps.events.latestTenantId(tenantId));
+      checkStreamCap(deps, tenantId);
       reply.hijack();
       openEventStream({
         res: reply.raw,

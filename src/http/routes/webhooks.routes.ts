@@ -45,7 +45,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRoutesDep
         operationId: 'createWebhook',
         tags: ['webhooks'],
         body: EndpointBodySchema,
-        response: { 201: EndpointWithSecretSchema, ...problems },
+        response: { 201: EndpointWithSecretSchema, ...problems, 409: ProblemSchema },
       },
     },
     async (request, reply) => {
