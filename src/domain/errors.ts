@@ -20,7 +20,7 @@ export const ERRORS = {
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON body' },
   INVALID_MULTIPART: { status: 400, title: 'Malformed multipart body' },
   INVALID_PARAMETER: { status: 400, title: 'Invalid parameter' },
-  INVALID_ID: { status: 400, title: 'Malformed analysis id' },
+  INVALID_ID: { status: 400, title: 'Malformed id (not a UUID)' },
   UNAUTHORIZED: { status: 401, title: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   NOT_FOUND: { status: 404, title: 'Route not found' },
