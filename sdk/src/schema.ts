@@ -4,5024 +4,4982 @@
  */
 
 export interface paths {
-  '/api/media/analyze': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit media (URL or multipart upload) and a prompt for analysis */
+        post: operations["analyzeMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Submit media (URL or multipart upload) and a prompt for analysis */
-    post: operations['analyzeMedia'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status, progress and results of one analysis (archived ones too, marked archived) */
+        get: operations["getAnalysis"];
+        put?: never;
+        post?: never;
+        /** Soft-delete an analysis (its files are cleaned up later; an archived one is restored, then deleted) */
+        delete: operations["deleteAnalysis"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Status, progress and results of one analysis (archived ones too, marked archived) */
-    get: operations['getAnalysis'];
-    put?: never;
-    post?: never;
-    /** Soft-delete an analysis (its files are cleaned up later; an archived one is restored, then deleted) */
-    delete: operations['deleteAnalysis'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/history': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's analyses, newest first, with filters and paging */
+        get: operations["listAnalyses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant's analyses, newest first, with filters and paging */
-    get: operations['listAnalyses'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/artifacts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Files an analysis stored or produced */
+        get: operations["listArtifacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Files an analysis stored or produced */
-    get: operations['listArtifacts'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/artifacts/{artifactId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/artifacts/{artifactId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one artifact (supports Range) */
+        get: operations["getArtifact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Download one artifact (supports Range) */
-    get: operations['getArtifact'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a failed or cancelled analysis (an archived one is restored from the archive first) */
+        post: operations["retryAnalysis"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Retry a failed or cancelled analysis (an archived one is restored from the archive first) */
-    post: operations['retryAnalysis'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/cancel': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pending or processing analysis */
+        post: operations["cancelAnalysis"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Cancel a pending or processing analysis */
-    post: operations['cancelAnalysis'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/search': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the tenant’s analyses by words and meaning: one hit per analysis that holds a segment at or above the relevance floor, best first, quoting its best segments */
+        get: operations["searchAnalyses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Search the tenant’s analyses by words and meaning: one hit per analysis that holds a segment at or above the relevance floor, best first, quoting its best segments */
-    get: operations['searchAnalyses'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhooks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhook endpoints */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a webhook endpoint (its secret is returned once) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant's webhook endpoints */
-    get: operations['listWebhooks'];
-    put?: never;
-    /** Register a webhook endpoint (its secret is returned once) */
-    post: operations['createWebhook'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhooks/tenant-secret': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks/tenant-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or rotate the secret that signs callbacks to a request's own webhook_url
+         * @description Returned once. The previous secret keeps signing (as a second signature) for grace_seconds.
+         */
+        post: operations["rotateTenantWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Create or rotate the secret that signs callbacks to a request's own webhook_url
-     * @description Returned once. The previous secret keeps signing (as a second signature) for grace_seconds.
-     */
-    post: operations['rotateTenantWebhookSecret'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhooks/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (disabled_reason says why it was switched off) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its delivery log */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint (enabled: true re-enables one that was disabled) */
+        patch: operations["updateWebhook"];
+        trace?: never;
     };
-    /** One webhook endpoint (disabled_reason says why it was switched off) */
-    get: operations['getWebhook'];
-    put?: never;
-    post?: never;
-    /** Delete an endpoint and its delivery log */
-    delete: operations['deleteWebhook'];
-    options?: never;
-    head?: never;
-    /** Change an endpoint (enabled: true re-enables one that was disabled) */
-    patch: operations['updateWebhook'];
-    trace?: never;
-  };
-  '/api/webhooks/{id}/rotate-secret': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New signing secret (returned once); the old one keeps signing for grace_seconds */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** New signing secret (returned once); the old one keeps signing for grace_seconds */
-    post: operations['rotateWebhookSecret'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhooks/{id}/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed test ping now and return the attempt */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Send a signed test ping now and return the attempt */
-    post: operations['testWebhook'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhooks/{id}/deliveries': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first, with every attempt */
+        get: operations["listEndpointDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An endpoint's delivery log, newest first, with every attempt */
-    get: operations['listEndpointDeliveries'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhook-deliveries': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of the tenant (filter by analysis_id or state), newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The delivery log of the tenant (filter by analysis_id or state), newest first */
-    get: operations['listWebhookDeliveries'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhook-deliveries/{deliveryId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhook-deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with every attempt */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One delivery with every attempt */
-    get: operations['getWebhookDelivery'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/webhook-deliveries/{deliveryId}/redeliver': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/webhook-deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now, with the same webhook-id */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Send a delivery again now, with the same webhook-id */
-    post: operations['redeliverWebhook'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events of all the tenant's analyses (Server-Sent Events)
+         * @description The same events as `/api/media/{id}/events`, for every analysis; it does not end by itself.
+         */
+        get: operations["streamTenantEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Live events of all the tenant's analyses (Server-Sent Events)
-     * @description The same events as `/api/media/{id}/events`, for every analysis; it does not end by itself.
-     */
-    get: operations['streamTenantEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events of one analysis (Server-Sent Events)
+         * @description Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event.
+         */
+        get: operations["streamAnalysisEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Live events of one analysis (Server-Sent Events)
-     * @description Events: `status`, `progress`, `stage` (started/finished/stalled), and a final `completed`, `failed`, `cancelled` or `deleted`, after which the stream ends. Without Last-Event-ID the first event is the current status. 204 when the client is already past the final event.
-     */
-    get: operations['streamAnalysisEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/transcript.{format}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/transcript.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transcript as SRT, WebVTT, plain text or JSON (with word times when available) */
+        get: operations["exportTranscript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The transcript as SRT, WebVTT, plain text or JSON (with word times when available) */
-    get: operations['exportTranscript'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/shots.{format}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/shots.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted */
+        get: operations["exportShots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The shots as JSON or CSV: start, end, cut score, keyframe, objects seen and faces counted */
-    get: operations['exportShots'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/chapters.{format}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/chapters.{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV */
+        get: operations["exportChapters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The chapters (media over 2 minutes, cut at pauses in speech) as JSON or CSV */
-    get: operations['exportChapters'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/media/{id}/result.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/media/{id}/result.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole result of an analysis as JSON */
+        get: operations["exportResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The whole result of an analysis as JSON */
-    get: operations['exportResult'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/keys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every API key of every tenant (admin) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Create an API key; a new tenant_id creates the tenant (admin; the key is shown once) */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every API key of every tenant (admin) */
-    get: operations['listApiKeys'];
-    put?: never;
-    /** Create an API key; a new tenant_id creates the tenant (admin; the key is shown once) */
-    post: operations['createApiKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/keys/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (admin) */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Revoke an API key (admin) */
-    delete: operations['revokeApiKey'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /** WebhookEndpoint */
-    'def-0': {
-      /** Format: uuid */
-      id: string;
-      url: string;
-      description: string;
-      events: (
-        | 'analysis.completed'
-        | 'analysis.failed'
-        | 'analysis.cancelled'
-        | 'analysis.deleted'
-        | 'analysis.stage_completed'
-      )[];
-      enabled: boolean;
-      failing_since: string | null;
-      disabled_at: string | null;
-      disabled_reason: string | null;
-      previous_secret_expires_at: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
+    schemas: {
+        /** WebhookEndpoint */
+        "def-0": {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            description: string;
+            events: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+            enabled: boolean;
+            failing_since: string | null;
+            disabled_at: string | null;
+            disabled_reason: string | null;
+            previous_secret_expires_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** WebhookDelivery */
+        "def-1": {
+            /** Format: uuid */
+            id: string;
+            /** @description The webhook-id header, the same on every attempt */
+            webhook_id: string;
+            endpoint_id: string | null;
+            url: string;
+            event_type: string;
+            analysis_id: string | null;
+            /** @enum {unknown} */
+            state: "pending" | "delivered" | "failed";
+            attempts: number;
+            next_attempt_at: string | null;
+            last_status: number | null;
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            delivered_at: string | null;
+            attempt_log: {
+                attempt: number;
+                /** Format: date-time */
+                started_at: string;
+                latency_ms: number;
+                status_code: number | null;
+                response_body: string | null;
+                error: string | null;
+            }[];
+        };
     };
-    /** WebhookDelivery */
-    'def-1': {
-      /** Format: uuid */
-      id: string;
-      /** @description The webhook-id header, the same on every attempt */
-      webhook_id: string;
-      endpoint_id: string | null;
-      url: string;
-      event_type: string;
-      analysis_id: string | null;
-      /** @enum {unknown} */
-      state: 'pending' | 'delivered' | 'failed';
-      attempts: number;
-      next_attempt_at: string | null;
-      last_status: number | null;
-      last_error: string | null;
-      /** Format: date-time */
-      created_at: string;
-      delivered_at: string | null;
-      attempt_log: {
-        attempt: number;
-        /** Format: date-time */
-        started_at: string;
-        latency_ms: number;
-        status_code: number | null;
-        response_body: string | null;
-        error: string | null;
-      }[];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  analyzeMedia: {
-    parameters: {
-      query?: never;
-      header?: {
-        'idempotency-key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          prompt: string;
-          media_url?: string;
-          /** @enum {unknown} */
-          media_type?: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-          config?: {
-            model?: string;
-            provider?: string;
-            max_tokens?: number;
-            temperature?: number;
-            response_format?: {
-              [key: string]: unknown;
+    analyzeMedia: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
             };
-          };
-          options?: {
-            extract_frames?: boolean;
-            frame_count?: number;
-            generate_contact_sheet?: boolean;
-            transcribe_audio?: boolean;
-            ocr?: boolean;
-            analyze_audio?: boolean;
-            keep_gps?: boolean;
-            contact_sheet_grid?: string;
-            reuse?: boolean;
-            shots?: boolean;
-            objects?: boolean;
-            faces?: boolean;
-            moderation?: boolean;
-          };
-          metadata?: {
-            [key: string]: unknown;
-          };
-          /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
-          webhook_url?: string;
+            path?: never;
+            cookie?: never;
         };
-        'multipart/form-data': {
-          prompt: string;
-          /** @enum {unknown} */
-          media_type?: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-          /** @description config as a JSON object (same schema as the JSON body) */
-          config?: string;
-          /** @description options as a JSON object (same schema as the JSON body) */
-          options?: string;
-          /** @description metadata as a JSON object (same schema as the JSON body) */
-          metadata?: string;
-          /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
-          webhook_url?: string;
-          /**
-           * Format: binary
-           * @description The media file (streamed to storage; its bytes decide its type)
-           */
-          file: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Default Response */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            analysis_id: string;
-            /** @enum {string} */
-            status: 'pending';
-            /** @description Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs */
-            estimated_seconds: number;
-            /** @description Deprecated: the same value as estimated_seconds */
-            estimated_time: number;
-            message: string;
-            correlation_id: string;
-            status_url: string;
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description The body is neither application/json nor multipart/form-data */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  getAnalysis: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            analysis_id: string;
-            /** @enum {unknown} */
-            status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-            progress: number;
-            /** @enum {unknown} */
-            media_type: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-            source_url: string | null;
-            original_filename: string | null;
-            prompt: string;
-            correlation_id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            started_at: string | null;
-            completed_at: string | null;
-            result_summary: string | null;
-            results: {
-              [key: string]: unknown;
-            } | null;
-            model_used: string | null;
-            latency_ms: number | null;
-            error_message: string | null;
-            error_code: string | null;
-            retry_count: number;
-            metadata: {
-              [key: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    media_url?: string;
+                    /** @enum {unknown} */
+                    media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                    config?: {
+                        model?: string;
+                        provider?: string;
+                        max_tokens?: number;
+                        temperature?: number;
+                        response_format?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    options?: {
+                        extract_frames?: boolean;
+                        frame_count?: number;
+                        generate_contact_sheet?: boolean;
+                        transcribe_audio?: boolean;
+                        ocr?: boolean;
+                        analyze_audio?: boolean;
+                        keep_gps?: boolean;
+                        contact_sheet_grid?: string;
+                        reuse?: boolean;
+                        shots?: boolean;
+                        objects?: boolean;
+                        faces?: boolean;
+                        moderation?: boolean;
+                    };
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
+                    webhook_url?: string;
+                };
+                "multipart/form-data": {
+                    prompt: string;
+                    /** @enum {unknown} */
+                    media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                    /** @description config as a JSON object (same schema as the JSON body) */
+                    config?: string;
+                    /** @description options as a JSON object (same schema as the JSON body) */
+                    options?: string;
+                    /** @description metadata as a JSON object (same schema as the JSON body) */
+                    metadata?: string;
+                    /** @description Called back when the analysis ends (completed, failed, cancelled, deleted), signed with the tenant's secret (POST /api/webhooks/tenant-secret). Same address rules as webhook endpoints. */
+                    webhook_url?: string;
+                    /**
+                     * Format: binary
+                     * @description The media file (streamed to storage; its bytes decide its type)
+                     */
+                    file: string;
+                };
             };
-            /** @description Every stage of the current attempt, in pipeline order */
-            stages: {
-              /** @description Stage name (intake, probe, frames, …) */
-              name: string;
-              /**
-               * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
-               * @enum {unknown}
-               */
-              status: 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'stalled';
-              reason: string | null;
-              error_code: string | null;
-              error_message: string | null;
-              attempt: number;
-              started_at: string | null;
-              stalled_at: string | null;
-              finished_at: string | null;
-              duration_ms: number | null;
-            }[];
-            current_stage: string | null;
-            /** @description Completed, but an optional stage failed; see failed_stages */
-            partial: boolean;
-            /** @description Optional stages that failed in a completed analysis */
-            failed_stages: string[];
-            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
-            archived?: boolean;
-            /**
-             * Format: date-time
-             * @description When it was archived; absent when not archived
-             */
-            archived_at?: string;
-          };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  deleteAnalysis: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  listAnalyses: {
-    parameters: {
-      query?: {
-        page?: number;
-        per_page?: number;
-        status?: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-        media_type?: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-        date_from?: string;
-        date_to?: string;
-        sort_by?: 'created_at' | 'updated_at';
-        order?: 'asc' | 'desc';
-        cursor?: string;
-        /** @description Also list archived analyses (marked `archived: true`), merged in the same order; paging and cursors span both */
-        include_archived?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              /** Format: uuid */
-              analysis_id: string;
-              /** @enum {unknown} */
-              status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-              progress: number;
-              /** @enum {unknown} */
-              media_type: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-              prompt: string;
-              source_url: string | null;
-              original_filename: string | null;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              completed_at: string | null;
-              error_code: string | null;
-              /** @description Completed, but an optional stage failed (status lists which) */
-              partial: boolean;
-              retry_count: number;
-              /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
-              archived?: boolean;
-              /**
-               * Format: date-time
-               * @description When it was archived; absent when not archived
-               */
-              archived_at?: string;
-            }[];
-            pagination: {
-              page: number;
-              per_page: number;
-              total: number;
-              total_pages: number;
-              next_cursor: string | null;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        analysis_id: string;
+                        /** @enum {string} */
+                        status: "pending";
+                        /** @description Processing estimate in seconds: this installation's recent runs of the same media type (median time per MB of source times this upload's size; their median time for a URL), a fixed default per type before 5 runs */
+                        estimated_seconds: number;
+                        /** @description Deprecated: the same value as estimated_seconds */
+                        estimated_time: number;
+                        message: string;
+                        correlation_id: string;
+                        status_url: string;
+                    };
+                };
             };
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  listArtifacts: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              /** Format: uuid */
-              id: string;
-              area: string;
-              name: string;
-              mime_type: string | null;
-              size_bytes: number;
-              sha256: string | null;
-              /** Format: date-time */
-              created_at: string;
-              expires_at: string | null;
-              url: string;
-            }[];
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  getArtifact: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        artifactId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file (streamed; 206 with a Range) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': string;
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  retryAnalysis: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            analysis_id: string;
-            /** @enum {unknown} */
-            status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-            progress: number;
-            /** @enum {unknown} */
-            media_type: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-            source_url: string | null;
-            original_filename: string | null;
-            prompt: string;
-            correlation_id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            started_at: string | null;
-            completed_at: string | null;
-            result_summary: string | null;
-            results: {
-              [key: string]: unknown;
-            } | null;
-            model_used: string | null;
-            latency_ms: number | null;
-            error_message: string | null;
-            error_code: string | null;
-            retry_count: number;
-            metadata: {
-              [key: string]: unknown;
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
-            /** @description Every stage of the current attempt, in pipeline order */
-            stages: {
-              /** @description Stage name (intake, probe, frames, …) */
-              name: string;
-              /**
-               * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
-               * @enum {unknown}
-               */
-              status: 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'stalled';
-              reason: string | null;
-              error_code: string | null;
-              error_message: string | null;
-              attempt: number;
-              started_at: string | null;
-              stalled_at: string | null;
-              finished_at: string | null;
-              duration_ms: number | null;
-            }[];
-            current_stage: string | null;
-            /** @description Completed, but an optional stage failed; see failed_stages */
-            partial: boolean;
-            /** @description Optional stages that failed in a completed analysis */
-            failed_stages: string[];
-            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
-            archived?: boolean;
-            /**
-             * Format: date-time
-             * @description When it was archived; absent when not archived
-             */
-            archived_at?: string;
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  cancelAnalysis: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            analysis_id: string;
-            /** @enum {unknown} */
-            status: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-            progress: number;
-            /** @enum {unknown} */
-            media_type: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-            source_url: string | null;
-            original_filename: string | null;
-            prompt: string;
-            correlation_id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            started_at: string | null;
-            completed_at: string | null;
-            result_summary: string | null;
-            results: {
-              [key: string]: unknown;
-            } | null;
-            model_used: string | null;
-            latency_ms: number | null;
-            error_message: string | null;
-            error_code: string | null;
-            retry_count: number;
-            metadata: {
-              [key: string]: unknown;
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
-            /** @description Every stage of the current attempt, in pipeline order */
-            stages: {
-              /** @description Stage name (intake, probe, frames, …) */
-              name: string;
-              /**
-               * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
-               * @enum {unknown}
-               */
-              status: 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'stalled';
-              reason: string | null;
-              error_code: string | null;
-              error_message: string | null;
-              attempt: number;
-              started_at: string | null;
-              stalled_at: string | null;
-              finished_at: string | null;
-              duration_ms: number | null;
-            }[];
-            current_stage: string | null;
-            /** @description Completed, but an optional stage failed; see failed_stages */
-            partial: boolean;
-            /** @description Optional stages that failed in a completed analysis */
-            failed_stages: string[];
-            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
-            archived?: boolean;
-            /**
-             * Format: date-time
-             * @description When it was archived; absent when not archived
-             */
-            archived_at?: string;
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  searchAnalyses: {
-    parameters: {
-      query: {
-        /** @description What to find, in words (at most 256 characters): "a boat", "invoice 48213", "someone talks about revenue" */
-        q: string;
-        media_type?: 'video' | 'audio' | 'document' | 'image' | 'unknown';
-        status?: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'deleted';
-        date_from?: string;
-        date_to?: string;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            query: string;
-            terms: string[];
-            /** @description the relevance floor: a segment below it is no match, so an unrelated query returns no hit */
-            min_score: number;
-            /** @description analyses best first; empty when nothing reaches min_score */
-            data: {
-              analysis_id: string;
-              media_type: string;
-              original_filename: string | null;
-              status: string;
-              /** Format: date-time */
-              created_at: string;
-              result_summary: string | null;
-              status_url: string;
-              /** @description the relevance of its best segment */
-              score: number;
-              /** @description its best segments (at most 3), best first */
-              segments: {
-                segment_id: number;
-                /** @description transcript, ocr, document, image_text, shot or object */
-                kind: string;
-                text: string;
-                start_seconds: number | null;
-                end_seconds: number | null;
-                page: number | null;
-                /** @description relevance: (1 − w) × similarity + w × the share of the query’s words the segment holds (w chosen by the search evaluation); at least min_score */
-                score: number;
-                /** @description "text" when it holds a word of the query, "meaning" when its similarity alone reaches min_score; or both */
-                matched_by: string[];
-                /** @description cosine similarity of the query’s and the segment’s embeddings */
-                similarity: number;
-                keyframe_url: string | null;
-              }[];
-            }[];
-            stats: {
-              text_matches: number;
-              semantic_candidates: number;
-              /** @description candidate segments at or above min_score, over all analyses */
-              relevant_segments: number;
-              indexed_segments: number;
-              took_ms: number;
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
-          };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The body is neither application/json nor multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  listWebhooks: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    getAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        analysis_id: string;
+                        /** @enum {unknown} */
+                        status: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                        progress: number;
+                        /** @enum {unknown} */
+                        media_type: "video" | "audio" | "document" | "image" | "unknown";
+                        source_url: string | null;
+                        original_filename: string | null;
+                        prompt: string;
+                        correlation_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        started_at: string | null;
+                        completed_at: string | null;
+                        result_summary: string | null;
+                        results: {
+                            [key: string]: unknown;
+                        } | null;
+                        model_used: string | null;
+                        latency_ms: number | null;
+                        error_message: string | null;
+                        error_code: string | null;
+                        retry_count: number;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['def-0'][];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  createWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    listAnalyses: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                status?: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                date_from?: string;
+                date_to?: string;
+                sort_by?: "created_at" | "updated_at";
+                order?: "asc" | "desc";
+                cursor?: string;
+                /** @description Also list archived analyses (marked `archived: true`), merged in the same order; paging and cursors span both */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            analysis_id: string;
+                            /** @enum {unknown} */
+                            status: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                            progress: number;
+                            /** @enum {unknown} */
+                            media_type: "video" | "audio" | "document" | "image" | "unknown";
+                            prompt: string;
+                            source_url: string | null;
+                            original_filename: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            completed_at: string | null;
+                            error_code: string | null;
+                            /** @description Completed, but an optional stage failed (status lists which) */
+                            partial: boolean;
+                            retry_count: number;
+                            /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                            archived?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was archived; absent when not archived
+                             */
+                            archived_at?: string;
+                        }[];
+                        pagination: {
+                            page: number;
+                            per_page: number;
+                            total: number;
+                            total_pages: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description http(s) URL of the receiver, at most 2 KB, on a public address */
-          url: string;
-          /** @description Default: completed, failed, cancelled, deleted (stage_completed is opt-in) */
-          events?: (
-            | 'analysis.completed'
-            | 'analysis.failed'
-            | 'analysis.cancelled'
-            | 'analysis.deleted'
-            | 'analysis.stage_completed'
-          )[];
-          description?: string;
-          enabled?: boolean;
+    listArtifacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            area: string;
+                            name: string;
+                            mime_type: string | null;
+                            size_bytes: number;
+                            sha256: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            expires_at: string | null;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Default Response */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    getArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                artifactId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            url: string;
-            description: string;
-            events: (
-              | 'analysis.completed'
-              | 'analysis.failed'
-              | 'analysis.cancelled'
-              | 'analysis.deleted'
-              | 'analysis.stage_completed'
-            )[];
-            enabled: boolean;
-            failing_since: string | null;
-            disabled_at: string | null;
-            disabled_reason: string | null;
-            previous_secret_expires_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description whsec_… (base64); shown only in this response */
-            secret: string;
-          };
+        requestBody?: never;
+        responses: {
+            /** @description The file (streamed; 206 with a Range) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  rotateTenantWebhookSecret: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    retryAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        analysis_id: string;
+                        /** @enum {unknown} */
+                        status: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                        progress: number;
+                        /** @enum {unknown} */
+                        media_type: "video" | "audio" | "document" | "image" | "unknown";
+                        source_url: string | null;
+                        original_filename: string | null;
+                        prompt: string;
+                        correlation_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        started_at: string | null;
+                        completed_at: string | null;
+                        result_summary: string | null;
+                        results: {
+                            [key: string]: unknown;
+                        } | null;
+                        model_used: string | null;
+                        latency_ms: number | null;
+                        error_message: string | null;
+                        error_code: string | null;
+                        retry_count: number;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description How long the old secret keeps signing */
-          grace_seconds?: number;
+    cancelAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        analysis_id: string;
+                        /** @enum {unknown} */
+                        status: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                        progress: number;
+                        /** @enum {unknown} */
+                        media_type: "video" | "audio" | "document" | "image" | "unknown";
+                        source_url: string | null;
+                        original_filename: string | null;
+                        prompt: string;
+                        correlation_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        started_at: string | null;
+                        completed_at: string | null;
+                        result_summary: string | null;
+                        results: {
+                            [key: string]: unknown;
+                        } | null;
+                        model_used: string | null;
+                        latency_ms: number | null;
+                        error_message: string | null;
+                        error_code: string | null;
+                        retry_count: number;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Every stage of the current attempt, in pipeline order */
+                        stages: {
+                            /** @description Stage name (intake, probe, frames, …) */
+                            name: string;
+                            /**
+                             * @description pending, running, done, skipped (see reason), failed (see error_code), stalled (running far past its expected time)
+                             * @enum {unknown}
+                             */
+                            status: "pending" | "running" | "done" | "skipped" | "failed" | "stalled";
+                            reason: string | null;
+                            error_code: string | null;
+                            error_message: string | null;
+                            attempt: number;
+                            started_at: string | null;
+                            stalled_at: string | null;
+                            finished_at: string | null;
+                            duration_ms: number | null;
+                        }[];
+                        current_stage: string | null;
+                        /** @description Completed, but an optional stage failed; see failed_stages */
+                        partial: boolean;
+                        /** @description Optional stages that failed in a completed analysis */
+                        failed_stages: string[];
+                        /** @description true: the analysis was moved to the archive (ARCHIVE_AFTER_DAYS); absent otherwise */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When it was archived; absent when not archived
+                         */
+                        archived_at?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    searchAnalyses: {
+        parameters: {
+            query: {
+                /** @description What to find, in words (at most 256 characters): "a boat", "invoice 48213", "someone talks about revenue" */
+                q: string;
+                media_type?: "video" | "audio" | "document" | "image" | "unknown";
+                status?: "pending" | "processing" | "completed" | "failed" | "cancelled" | "deleted";
+                date_from?: string;
+                date_to?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            secret: string;
-          };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        query: string;
+                        terms: string[];
+                        /** @description the relevance floor: a segment below it is no match, so an unrelated query returns no hit */
+                        min_score: number;
+                        /** @description analyses best first; empty when nothing reaches min_score */
+                        data: {
+                            analysis_id: string;
+                            media_type: string;
+                            original_filename: string | null;
+                            status: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            result_summary: string | null;
+                            status_url: string;
+                            /** @description the relevance of its best segment */
+                            score: number;
+                            /** @description its best segments (at most 3), best first */
+                            segments: {
+                                segment_id: number;
+                                /** @description transcript, ocr, document, image_text, shot or object */
+                                kind: string;
+                                text: string;
+                                start_seconds: number | null;
+                                end_seconds: number | null;
+                                page: number | null;
+                                /** @description relevance: (1 − w) × similarity + w × the share of the query’s words the segment holds (w chosen by the search evaluation); at least min_score */
+                                score: number;
+                                /** @description "text" when it holds a word of the query, "meaning" when its similarity alone reaches min_score; or both */
+                                matched_by: string[];
+                                /** @description cosine similarity of the query’s and the segment’s embeddings */
+                                similarity: number;
+                                keyframe_url: string | null;
+                            }[];
+                        }[];
+                        stats: {
+                            text_matches: number;
+                            semantic_candidates: number;
+                            /** @description candidate segments at or above min_score, over all analyses */
+                            relevant_segments: number;
+                            indexed_segments: number;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  getWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["def-0"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            url: string;
-            description: string;
-            events: (
-              | 'analysis.completed'
-              | 'analysis.failed'
-              | 'analysis.cancelled'
-              | 'analysis.deleted'
-              | 'analysis.stage_completed'
-            )[];
-            enabled: boolean;
-            failing_since: string | null;
-            disabled_at: string | null;
-            disabled_reason: string | null;
-            previous_secret_expires_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-          };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s) URL of the receiver, at most 2 KB, on a public address */
+                    url: string;
+                    /** @description Default: completed, failed, cancelled, deleted (stage_completed is opt-in) */
+                    events?: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                    description?: string;
+                    enabled?: boolean;
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string;
+                        events: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                        enabled: boolean;
+                        failing_since: string | null;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description whsec_… (base64); shown only in this response */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  deleteWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    rotateTenantWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long the old secret keeps signing */
+                    grace_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content?: never;
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string;
+                        events: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                        enabled: boolean;
+                        failing_since: string | null;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  updateWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description http(s) URL of the receiver, at most 2 KB, on a public address */
-          url?: string;
-          /** @description Default: completed, failed, cancelled, deleted (stage_completed is opt-in) */
-          events?: (
-            | 'analysis.completed'
-            | 'analysis.failed'
-            | 'analysis.cancelled'
-            | 'analysis.deleted'
-            | 'analysis.stage_completed'
-          )[];
-          description?: string;
-          enabled?: boolean;
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s) URL of the receiver, at most 2 KB, on a public address */
+                    url?: string;
+                    /** @description Default: completed, failed, cancelled, deleted (stage_completed is opt-in) */
+                    events?: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                    description?: string;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string;
+                        events: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                        enabled: boolean;
+                        failing_since: string | null;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            url: string;
-            description: string;
-            events: (
-              | 'analysis.completed'
-              | 'analysis.failed'
-              | 'analysis.cancelled'
-              | 'analysis.deleted'
-              | 'analysis.stage_completed'
-            )[];
-            enabled: boolean;
-            failing_since: string | null;
-            disabled_at: string | null;
-            disabled_reason: string | null;
-            previous_secret_expires_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-          };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long the old secret keeps signing */
+                    grace_seconds?: number;
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string;
+                        events: ("analysis.completed" | "analysis.failed" | "analysis.cancelled" | "analysis.deleted" | "analysis.stage_completed")[];
+                        enabled: boolean;
+                        failing_since: string | null;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description whsec_… (base64); shown only in this response */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  rotateWebhookSecret: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The webhook-id header, the same on every attempt */
+                        webhook_id: string;
+                        endpoint_id: string | null;
+                        url: string;
+                        event_type: string;
+                        analysis_id: string | null;
+                        /** @enum {unknown} */
+                        state: "pending" | "delivered" | "failed";
+                        attempts: number;
+                        next_attempt_at: string | null;
+                        last_status: number | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        delivered_at: string | null;
+                        attempt_log: {
+                            attempt: number;
+                            /** Format: date-time */
+                            started_at: string;
+                            latency_ms: number;
+                            status_code: number | null;
+                            response_body: string | null;
+                            error: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description How long the old secret keeps signing */
-          grace_seconds?: number;
+    listEndpointDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                state?: "pending" | "delivered" | "failed";
+                analysis_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-      };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["def-1"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                state?: "pending" | "delivered" | "failed";
+                analysis_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            url: string;
-            description: string;
-            events: (
-              | 'analysis.completed'
-              | 'analysis.failed'
-              | 'analysis.cancelled'
-              | 'analysis.deleted'
-              | 'analysis.stage_completed'
-            )[];
-            enabled: boolean;
-            failing_since: string | null;
-            disabled_at: string | null;
-            disabled_reason: string | null;
-            previous_secret_expires_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description whsec_… (base64); shown only in this response */
-            secret: string;
-          };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["def-1"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  testWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The webhook-id header, the same on every attempt */
+                        webhook_id: string;
+                        endpoint_id: string | null;
+                        url: string;
+                        event_type: string;
+                        analysis_id: string | null;
+                        /** @enum {unknown} */
+                        state: "pending" | "delivered" | "failed";
+                        attempts: number;
+                        next_attempt_at: string | null;
+                        last_status: number | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        delivered_at: string | null;
+                        attempt_log: {
+                            attempt: number;
+                            /** Format: date-time */
+                            started_at: string;
+                            latency_ms: number;
+                            status_code: number | null;
+                            response_body: string | null;
+                            error: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            /** @description The webhook-id header, the same on every attempt */
-            webhook_id: string;
-            endpoint_id: string | null;
-            url: string;
-            event_type: string;
-            analysis_id: string | null;
-            /** @enum {unknown} */
-            state: 'pending' | 'delivered' | 'failed';
-            attempts: number;
-            next_attempt_at: string | null;
-            last_status: number | null;
-            last_error: string | null;
-            /** Format: date-time */
-            created_at: string;
-            delivered_at: string | null;
-            attempt_log: {
-              attempt: number;
-              /** Format: date-time */
-              started_at: string;
-              latency_ms: number;
-              status_code: number | null;
-              response_body: string | null;
-              error: string | null;
-            }[];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The webhook-id header, the same on every attempt */
+                        webhook_id: string;
+                        endpoint_id: string | null;
+                        url: string;
+                        event_type: string;
+                        analysis_id: string | null;
+                        /** @enum {unknown} */
+                        state: "pending" | "delivered" | "failed";
+                        attempts: number;
+                        next_attempt_at: string | null;
+                        last_status: number | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        delivered_at: string | null;
+                        attempt_log: {
+                            attempt: number;
+                            /** Format: date-time */
+                            started_at: string;
+                            latency_ms: number;
+                            status_code: number | null;
+                            response_body: string | null;
+                            error: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  listEndpointDeliveries: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        state?: 'pending' | 'delivered' | 'failed';
-        analysis_id?: string;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    streamTenantEvents: {
+        parameters: {
+            query?: {
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description Resume after this event id */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream; each event has `id`, `event` and JSON `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    streamAnalysisEvents: {
+        parameters: {
+            query?: {
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description Resume after this event id */
+                "last-event-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['def-1'][];
-            next_cursor: string | null;
-          };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream; each event has `id`, `event` and JSON `data` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Nothing more will happen (resumed past the final event) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  listWebhookDeliveries: {
-    parameters: {
-      query?: {
-        limit?: number;
-        cursor?: string;
-        state?: 'pending' | 'delivered' | 'failed';
-        analysis_id?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    exportTranscript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "srt" | "vtt" | "txt" | "json";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transcript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-subrip": string;
+                    "text/vtt": string;
+                    "text/plain": string;
+                    "application/json": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    exportShots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv";
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['def-1'][];
-            next_cursor: string | null;
-          };
+        requestBody?: never;
+        responses: {
+            /** @description One row per shot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  getWebhookDelivery: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        deliveryId: string;
-      };
-      cookie?: never;
+    exportChapters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per chapter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    exportResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            /** @description The webhook-id header, the same on every attempt */
-            webhook_id: string;
-            endpoint_id: string | null;
-            url: string;
-            event_type: string;
-            analysis_id: string | null;
-            /** @enum {unknown} */
-            state: 'pending' | 'delivered' | 'failed';
-            attempts: number;
-            next_attempt_at: string | null;
-            last_status: number | null;
-            last_error: string | null;
-            /** Format: date-time */
-            created_at: string;
-            delivered_at: string | null;
-            attempt_log: {
-              attempt: number;
-              /** Format: date-time */
-              started_at: string;
-              latency_ms: number;
-              status_code: number | null;
-              response_body: string | null;
-              error: string | null;
-            }[];
-          };
+        requestBody?: never;
+        responses: {
+            /** @description The analysis id, its status and its results object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  redeliverWebhook: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        deliveryId: string;
-      };
-      cookie?: never;
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            tenant_id: string;
+                            name: string;
+                            prefix: string;
+                            admin: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            last_used_at: string | null;
+                            revoked_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      202: {
-        headers: {
-          [name: string]: unknown;
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            /** @description The webhook-id header, the same on every attempt */
-            webhook_id: string;
-            endpoint_id: string | null;
-            url: string;
-            event_type: string;
-            analysis_id: string | null;
-            /** @enum {unknown} */
-            state: 'pending' | 'delivered' | 'failed';
-            attempts: number;
-            next_attempt_at: string | null;
-            last_status: number | null;
-            last_error: string | null;
-            /** Format: date-time */
-            created_at: string;
-            delivered_at: string | null;
-            attempt_log: {
-              attempt: number;
-              /** Format: date-time */
-              started_at: string;
-              latency_ms: number;
-              status_code: number | null;
-              response_body: string | null;
-              error: string | null;
-            }[];
-          };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tenant_id: string;
+                    name: string;
+                    admin?: boolean;
+                };
+            };
         };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        tenant_id: string;
+                        name: string;
+                        prefix: string;
+                        admin: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        last_used_at: string | null;
+                        revoked_at: string | null;
+                    } & {
+                        key: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
     };
-  };
-  streamTenantEvents: {
-    parameters: {
-      query?: {
-        last_event_id?: string;
-      };
-      header?: {
-        /** @description Resume after this event id */
-        'last-event-id'?: string;
-      };
-      path?: never;
-      cookie?: never;
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        code: string;
+                        detail?: string;
+                        instance?: string;
+                        request_id: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description text/event-stream; each event has `id`, `event` and JSON `data` */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': string;
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  streamAnalysisEvents: {
-    parameters: {
-      query?: {
-        last_event_id?: string;
-      };
-      header?: {
-        /** @description Resume after this event id */
-        'last-event-id'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description text/event-stream; each event has `id`, `event` and JSON `data` */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': string;
-        };
-      };
-      /** @description Nothing more will happen (resumed past the final event) */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  exportTranscript: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        format: 'srt' | 'vtt' | 'txt' | 'json';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The transcript */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-subrip': string;
-          'text/vtt': string;
-          'text/plain': string;
-          'application/json': string;
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  exportShots: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        format: 'json' | 'csv';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per shot */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': string;
-          'text/csv': string;
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  exportChapters: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-        format: 'json' | 'csv';
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One row per chapter */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': string;
-          'text/csv': string;
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  exportResult: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The analysis id, its status and its results object */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      410: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  listApiKeys: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: {
-              /** Format: uuid */
-              id: string;
-              tenant_id: string;
-              name: string;
-              prefix: string;
-              admin: boolean;
-              /** Format: date-time */
-              created_at: string;
-              last_used_at: string | null;
-              revoked_at: string | null;
-            }[];
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  createApiKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          tenant_id: string;
-          name: string;
-          admin?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description Default Response */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string;
-            tenant_id: string;
-            name: string;
-            prefix: string;
-            admin: boolean;
-            /** Format: date-time */
-            created_at: string;
-            last_used_at: string | null;
-            revoked_at: string | null;
-          } & {
-            key: string;
-          };
-        };
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
-  revokeApiKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Revoked */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Default Response */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-      /** @description Default Response */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            type: string;
-            title: string;
-            status: number;
-            code: string;
-            detail?: string;
-            instance?: string;
-            request_id: string;
-            errors?: {
-              field: string;
-              message: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-  };
 }
