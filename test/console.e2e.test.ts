@@ -214,7 +214,7 @@ describe('web console in Chromium', { skip: missing }, () => {
     const hit = page.getByTestId('search-hit').first();
     await hit.waitFor({ timeout: 15_000 });
     await checkPage('library-search');
-    await hit.getByRole('link').click();
+    await hit.getByRole('link').first().click();
     await page.getByTestId('viewer-status').waitFor();
     assert.match(page.url(), new RegExp(videoId));
   });
@@ -240,6 +240,47 @@ describe('web console in Chromium', { skip: missing }, () => {
     await hit.getByRole('link').first().click();
     await page.getByTestId('viewer-status').waitFor();
     assert.match(page.url(), new RegExp(id));
+  });
+
+  test('search lists each analysis once with its best segments; an unrelated query finds nothing', async () => {
+    const id = await seedCompletedAnalysis(t, {
+      tenant: t.tenantA.tenant,
+      filename: 'harbour.mp4',
+      mediaType: 'video',
+      results: { summary: '12 s video, 2 shots; a boat' },
+    });
+    await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: t.tenantA.tenant }, [
+      { kind: 'object', start: 1, end: 4, page: null, text: 'a boat', keyframe: null },
+      { kind: 'shot', start: 0, end: 6, page: null, text: 'Shot 1 of 2: a boat', keyframe: null },
+      { kind: 'transcript', start: 2, end: 5, page: null, text: 'the fishing boat is back', keyframe: null },
+    ]);
+    await page.goto(`${base}/#/library?q=boat`);
+    const hits = page.getByTestId('search-hit').filter({ hasText: 'harbour.mp4' });
+    await hits.first().waitFor({ timeout: 15_000 });
+    assert.equal(await hits.count(), 1, 'one row for the analysis, not one per segment');
+    assert.ok((await hits.first().locator('.hit-segments li').count()) >= 2);
+    await page.goto(`${base}/#/library?q=${encodeURIComponent('volcano erupting lava')}`);
+    await page.getByText('Nothing found.').waitFor({ timeout: 15_000 });
+  });
+
+  test('the viewer shows a local answer once, not again in the summary', async () => {
+    const answer = 'Extracted, not generated. Passages most related to the prompt:\n[image] "a cup"';
+    const id = await seedCompletedAnalysis(t, {
+      tenant: t.tenantA.tenant,
+      filename: 'cup.png',
+      mediaType: 'image',
+      results: {
+        probe: { kind: 'image', width: 64, height: 48, format: 'png' },
+        // As pipeline/summary.ts writes it without a provider: what was seen, then the answer.
+        summary: `image; a cup\n${answer}`,
+        answer: { provider: null, text: answer, note: 'No model provider is configured.' },
+      },
+    });
+    await page.goto(`${base}/#/analyses/${id}`);
+    await page.getByTestId('answer').waitFor();
+    const text = (await page.locator('main').textContent()) ?? '';
+    assert.equal(text.split('Passages most related to the prompt').length - 1, 1, text);
+    assert.equal((await page.getByTestId('summary').textContent())?.trim(), 'image; a cup');
   });
 
   test('OCR text that looks like HTML is rendered as text and fires nothing', async () => {

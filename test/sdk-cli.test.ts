@@ -175,7 +175,7 @@ test('CLI: analyze --wait end to end, many files with a summary table, search, e
   // Search hits as readable text (not the JSON document): the analysis, its file, the quoted segment.
   const search = await cli(['search', 'bridge']);
   assert.equal(search.code, 0, search.stderr);
-  assert.match(search.stdout, new RegExp(`^${result.analysis_id}  notes\\.txt  document$`, 'm'));
+  assert.match(search.stdout, new RegExp(`^${result.analysis_id}  notes\\.txt  document  relevance \\d+%$`, 'm'));
   assert.match(search.stdout, /^ {2}\w+( p\.\d+)?: .*The bridge is long/m);
   assert.ok(!search.stdout.includes('"segments"'));
 

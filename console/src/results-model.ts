@@ -244,6 +244,23 @@ export function answerParts(results: Results | null): {
   return { parts, citations };
 }
 
+/**
+ * What the status's summary adds beside the answer shown above it, or null. Without a
+ * model the summary is what was seen followed by the answer's own text (pipeline/summary.ts),
+ * so the answer is taken out rather than shown twice; with one it *is* the answer.
+ */
+export function summaryBesideAnswer(
+  summary: string | null | undefined,
+  answer: string | null | undefined,
+): string | null {
+  const s = (summary ?? '').trim();
+  const a = (answer ?? '').trim();
+  if (!s) return null;
+  if (!a) return s;
+  const rest = s.split(a).join('').trim();
+  return rest || null;
+}
+
 /** Per-stage timings from the status's stage list, else from the pipeline's timing record. */
 export function stageTimings(
   status: AnalysisStatusBody,

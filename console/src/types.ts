@@ -8,6 +8,7 @@ import type {
   AnalysisStatus as SdkAnalysisStatus,
   Artifact as SdkArtifact,
   HistoryItem as SdkHistoryItem,
+  SearchQuery,
   SearchResult,
 } from '../../sdk/src/index.ts';
 
@@ -110,8 +111,8 @@ export interface Results {
   [section: string]: unknown;
 }
 
-type SearchSegment = SearchAnswer['segments'][number];
+/** One quoted segment of a search hit. */
+export type SearchSegment = SearchAnswer['segments'][number];
 
-/** One row of the library's search list: a matching segment and the analysis it belongs to. */
-export type SearchHit = Pick<SearchAnswer, 'analysis_id' | 'original_filename'> &
-  Pick<SearchSegment, 'text' | 'start_seconds' | 'keyframe_url'> & { kind: string | null };
+/** The search's filters (everything but the query and the limit). */
+export type SearchParams = Omit<SearchQuery, 'q' | 'limit'>;

@@ -131,7 +131,11 @@ export class MediaAnalysisHttp {
     return this.unwrap(await this.http.GET('/api/media/{id}/artifacts', { params: { path: { id } } })).data;
   }
 
-  /** Hybrid (words and meaning) search over the library; each hit quotes its best segments. */
+  /**
+   * Library search by words and meaning: one hit per matching analysis, best first, quoting
+   * its best segments; nothing below the service's relevance floor (`min_score`), so a query
+   * about something no analysis holds returns no hit.
+   */
   async search(q: string, params: Omit<SearchQuery, 'q'> = {}): Promise<SearchResult> {
     return this.unwrap(await this.http.GET('/api/media/search', { params: { query: { ...params, q } } }));
   }

@@ -131,7 +131,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the tenant’s analyses by words and meaning; each hit quotes its best segments */
+        /** Search the tenant’s analyses by words and meaning: one hit per analysis that holds a segment at or above the relevance floor, best first, quoting its best segments */
         get: operations["searchAnalyses"];
         put?: never;
         post?: never;
@@ -2506,6 +2506,9 @@ export interface operations {
                     "application/json": {
                         query: string;
                         terms: string[];
+                        /** @description the relevance floor: a segment below it is no match, so an unrelated query returns no hit */
+                        min_score: number;
+                        /** @description analyses best first; empty when nothing reaches min_score */
                         data: {
                             analysis_id: string;
                             media_type: string;
@@ -2515,7 +2518,9 @@ export interface operations {
                             created_at: string;
                             result_summary: string | null;
                             status_url: string;
+                            /** @description the relevance of its best segment */
                             score: number;
+                            /** @description its best segments (at most 3), best first */
                             segments: {
                                 segment_id: number;
                                 /** @description transcript, ocr, document, image_text, shot or object */
@@ -2524,18 +2529,20 @@ export interface operations {
                                 start_seconds: number | null;
                                 end_seconds: number | null;
                                 page: number | null;
-                                /** @description reciprocal rank fusion score */
+                                /** @description relevance: (1 − w) × similarity + w × the share of the query’s words the segment holds (w chosen by the search evaluation); at least min_score */
                                 score: number;
-                                /** @description "text" (full-text), "meaning" (embedding) or both */
+                                /** @description "text" when it holds a word of the query, "meaning" when its similarity alone reaches min_score; or both */
                                 matched_by: string[];
-                                similarity: number | null;
+                                /** @description cosine similarity of the query’s and the segment’s embeddings */
+                                similarity: number;
                                 keyframe_url: string | null;
                             }[];
                         }[];
                         stats: {
                             text_matches: number;
                             semantic_candidates: number;
-                            semantic_matches: number;
+                            /** @description candidate segments at or above min_score, over all analyses */
+                            relevant_segments: number;
                             indexed_segments: number;
                             took_ms: number;
                         };

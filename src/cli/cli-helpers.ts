@@ -109,13 +109,18 @@ function indent(text: string): string {
     .join('\n');
 }
 
-/** Search hits as text: each analysis with its best segments (kind, where, quoted text). */
+/** A 0–1 score as a whole percentage. */
+function pct(score: number): string {
+  return `${Math.round(score * 100)}%`;
+}
+
+/** Search hits as text: each analysis with its relevance and its best segments (kind, where, quoted text). */
 export function renderSearch(r: SearchResult): string {
   const hits = r.data;
-  if (hits.length === 0) return `No match for "${r.query}".`;
+  if (hits.length === 0) return `No match for "${r.query}" (nothing reached relevance ${pct(r.min_score)}).`;
   const lines: string[] = [];
   for (const hit of hits) {
-    lines.push(`${hit.analysis_id}  ${hit.original_filename ?? '-'}  ${hit.media_type}`);
+    lines.push(`${hit.analysis_id}  ${hit.original_filename ?? '-'}  ${hit.media_type}  relevance ${pct(hit.score)}`);
     for (const seg of hit.segments.slice(0, 3)) {
       const where =
         seg.start_seconds !== null ? ` ${seg.start_seconds.toFixed(1)}s` : seg.page !== null ? ` p.${seg.page}` : '';

@@ -151,10 +151,17 @@ export function buildUserCli(): Command {
 
   program
     .command('search')
-    .description('Search the library (needs a service with /api/media/search)')
+    .description('Search the library: the analyses that match, best first, with their best segments')
     .argument('<query>')
-    .action(async (q: string) => {
-      const r = await client().search(q);
+    .option('--type <media_type>', 'only this media type (video, audio, image, document)')
+    .option('--status <status>', 'only this status')
+    .option('--limit <n>', 'at most this many analyses', '10')
+    .action(async (q: string, o: { type?: string; status?: string; limit: string }) => {
+      const r = await client().search(q, {
+        limit: Math.min(Math.max(Number(o.limit) || 10, 1), 50),
+        ...(o.type ? { media_type: o.type as 'video' } : {}),
+        ...(o.status ? { status: o.status as 'completed' } : {}),
+      });
       out(g(), r, () => renderSearch(r));
     });
 

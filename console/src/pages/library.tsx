@@ -1,13 +1,14 @@
 /**
  * Library: the tenant's analyses with filters and cursor paging, and the search box that
- * lists matching moments (thumbnail, time, text); a click opens the viewer at that moment.
+ * lists the matching analyses (the same filters apply), each with its best moments (time or
+ * page, text); a click opens the viewer at that moment.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorText, type ApiClient } from '../api.ts';
 import { clock, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import type { HistoryQuery } from '../../../sdk/src/index.ts';
-import type { HistoryItem, SearchAnswer, SearchHit } from '../types.ts';
+import type { HistoryItem, SearchAnswer, SearchParams, SearchSegment } from '../types.ts';
 import { ArtifactImage } from '../components/artifact-image.tsx';
 
 const STATUSES = ['', 'pending', 'processing', 'completed', 'failed', 'cancelled'];
@@ -106,7 +107,7 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
         </div>
         <button type="submit">Apply</button>
       </form>
-      {q && <SearchResults api={api} q={q} />}
+      {q && <SearchResults api={api} q={q} filters={searchFilters(filters)} />}
       <h2>History{total !== null && <span class="muted"> ({total})</span>}</h2>
       {error && (
         <p class="error" role="alert">
@@ -151,42 +152,34 @@ export function Library({ api, query }: { api: ApiClient; query: URLSearchParams
   );
 }
 
-/** The search answers per analysis with its matching segments; the list shows one row per segment. */
-function flattenHits(data: SearchAnswer[]): SearchHit[] {
-  const out: SearchHit[] = [];
-  for (const a of data) {
-    const name = a.original_filename ?? a.result_summary;
-    if (a.segments.length === 0)
-      out.push({
-        analysis_id: a.analysis_id,
-        original_filename: name,
-        kind: null,
-        text: a.result_summary ?? '',
-        start_seconds: null,
-        keyframe_url: null,
-      });
-    for (const s of a.segments)
-      out.push({
-        analysis_id: a.analysis_id,
-        original_filename: name,
-        kind: s.kind,
-        text: s.text,
-        start_seconds: s.start_seconds,
-        keyframe_url: s.keyframe_url,
-      });
-  }
-  return out;
+/** The library's filters as the search's parameters (the same analyses the history lists). */
+function searchFilters(f: { status: string; media_type: string; date_from: string; date_to: string }): SearchParams {
+  return {
+    status: (f.status || undefined) as SearchParams['status'],
+    media_type: (f.media_type || undefined) as SearchParams['media_type'],
+    date_from: f.date_from ? new Date(f.date_from).toISOString() : undefined,
+    date_to: f.date_to ? new Date(`${f.date_to}T23:59:59.999`).toISOString() : undefined,
+  };
 }
 
-function SearchResults({ api, q }: { api: ApiClient; q: string }) {
-  const [hits, setHits] = useState<SearchHit[] | null>(null);
+/** Where a segment is: its time, its page, or nothing. */
+function at(s: SearchSegment): string | null {
+  if (s.start_seconds !== null) return clock(s.start_seconds);
+  if (s.page !== null) return `page ${s.page}`;
+  return null;
+}
+
+/** One row per matching analysis (best first), quoting its best segments; each opens the viewer there. */
+function SearchResults({ api, q, filters }: { api: ApiClient; q: string; filters: SearchParams }) {
+  const [hits, setHits] = useState<SearchAnswer[] | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const key = JSON.stringify(filters);
   useEffect(() => {
     setHits(null);
     setNote(null);
     api
-      .search(q, { limit: SEARCH_LIMIT })
-      .then((r) => setHits(flattenHits(r.data)))
+      .search(q, { ...filters, limit: SEARCH_LIMIT })
+      .then((r) => setHits(r.data))
       .catch((err: unknown) => {
         setHits([]);
         setNote(
@@ -195,7 +188,7 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
             : errorText(err),
         );
       });
-  }, [api, q]);
+  }, [api, q, key]);
   return (
     <section aria-labelledby="search-title" class="search-results">
       <h2 id="search-title">
@@ -206,21 +199,35 @@ function SearchResults({ api, q }: { api: ApiClient; q: string }) {
       {hits && hits.length === 0 && !note && <p aria-live="polite">Nothing found.</p>}
       {hits && hits.length > 0 && (
         <ul class="hits" aria-live="polite">
-          {hits.map((h, i) => {
-            const t = h.start_seconds;
-            const link = href(`/analyses/${h.analysis_id}`, { t: t ?? undefined });
-            const thumb = h.keyframe_url;
+          {hits.map((h) => {
+            const best = h.segments[0];
+            const thumb = h.segments.find((s) => s.keyframe_url)?.keyframe_url ?? null;
+            const name = h.original_filename ?? h.analysis_id;
             return (
-              <li key={`${h.analysis_id}-${i}`} class="hit" data-testid="search-hit">
-                <a href={link}>
+              <li key={h.analysis_id} class="hit" data-testid="search-hit">
+                <a href={href(`/analyses/${h.analysis_id}`, { t: best?.start_seconds ?? undefined })}>
                   {thumb ? <ArtifactImage api={api} src={thumb} alt="" class="thumb" /> : <span class="thumb none" />}
                   <span class="hit-body">
-                    <span class="filename">{h.original_filename ?? h.analysis_id}</span>
-                    {t !== null && <span class="time"> at {clock(t)}</span>}
-                    {h.kind && <span class="muted"> · {h.kind}</span>}
-                    <span class="snippet">{h.text}</span>
+                    <span class="filename">{name}</span>
+                    <span class="muted">
+                      {h.media_type} · relevance {Math.round(h.score * 100)}%
+                    </span>
                   </span>
                 </a>
+                <ul class="hit-segments" aria-label={`Best matches in ${name}`}>
+                  {h.segments.map((s) => {
+                    const where = at(s);
+                    return (
+                      <li key={s.segment_id}>
+                        <a href={href(`/analyses/${h.analysis_id}`, { t: s.start_seconds ?? undefined })}>
+                          {where && <span class="time">{where}</span>}
+                          <span class="muted"> {s.kind} · </span>
+                          <span class="snippet">{s.text}</span>
+                        </a>
+                      </li>
+                    );
+                  })}
+                </ul>
               </li>
             );
           })}

@@ -19,6 +19,7 @@ import { TranscriptView } from '../components/transcript.tsx';
 import { clock, when } from '../format.ts';
 import {
   answerParts,
+  summaryBesideAnswer,
   artifactLookup,
   detectionFrames,
   duration,
@@ -119,6 +120,7 @@ function Loaded(props: {
   const line = useMemo(() => timeline(results, lookup), [results, lookup]);
   const detections = useMemo(() => detectionFrames(results, lookup), [results, lookup]);
   const answer = useMemo(() => answerParts(results), [results]);
+  const summary = summaryBesideAnswer(status.result_summary, results?.answer?.text);
   const text = screenText(results);
   const kw = keywords(results);
   const timings = stageTimings(status);
@@ -190,8 +192,10 @@ function Loaded(props: {
                 ))}
               </ul>
             )}
-            {status.result_summary && status.result_summary !== results?.answer?.text && (
-              <p class="muted summary">{status.result_summary}</p>
+            {summary && (
+              <p class="muted summary" data-testid="summary">
+                {summary}
+              </p>
             )}
           </section>
           {transcript && (

@@ -137,22 +137,26 @@ export function visionMaterial(results: VisionResults & { cues?: VisionResults['
   const lines: string[] = [];
   const objects = results.objects?.status === 'completed' ? results.objects : null;
   const faces = results.faces?.status === 'completed' ? results.faces : null;
+  // Empty when nothing was recognised: an empty shot is not a finding, so no line says
+  // "nothing recognised" for a model (or a reader) to quote as one.
   const what = (labels: Array<{ label: string; count: number }>, faceCount: number) => {
     const parts = labels.map((l) => countPhrase(l.label, l.count));
     if (faceCount > 0) parts.push(faceCount === 1 ? '1 face' : `${faceCount} faces`);
-    return parts.length ? joinList(parts) : 'nothing recognised';
+    return joinList(parts);
   };
   if (results.shots?.status === 'completed') {
     for (const s of results.shots.items) {
       const labels = objects?.per_shot.find((p) => p.shot === s.index)?.labels ?? [];
       const faceCount = faces?.per_shot.find((p) => p.shot === s.index)?.count ?? 0;
-      lines.push(
-        `Shot ${s.index + 1} (${s.start.toFixed(1)}-${s.end.toFixed(1)} s)${objects || faces ? `: ${what(labels, faceCount)}` : ''}`,
-      );
+      const seen = what(labels, faceCount);
+      if (objects || faces) {
+        if (seen) lines.push(`Shot ${s.index + 1} (${s.start.toFixed(1)}-${s.end.toFixed(1)} s): ${seen}`);
+      } else lines.push(`Shot ${s.index + 1} (${s.start.toFixed(1)}-${s.end.toFixed(1)} s)`);
     }
   } else if (objects || faces) {
     const labels = (objects?.labels ?? []).map((l) => ({ label: l.label, count: l.max_count }));
-    lines.push(`Seen: ${what(labels, faces?.max_count ?? 0)}`);
+    const seen = what(labels, faces?.max_count ?? 0);
+    if (seen) lines.push(`Seen: ${seen}`);
   }
   const cues = results.cues;
   if (cues?.black.length) lines.push(`Black: ${cues.black.map((c) => `${c.start}-${c.end} s`).join(', ')}`);

@@ -1,8 +1,19 @@
 /**
  * Library search: a tenant's analyses ranked by how well their segments match a query,
- * by words (PostgreSQL full text) and by meaning (sentence embeddings), fused with
- * reciprocal rank fusion (RRF: score = Σ 1 / (K + rank) over the two lists), so a
- * segment that is high in either list, or fairly high in both, comes first.
+ * by words (PostgreSQL full text) and by meaning (sentence embeddings).
+ *
+ * Candidates come from both sides — the full-text matches and the nearest embeddings —
+ * and every candidate is then scored on one absolute scale, whichever side found it:
+ *
+ *   relevance = (1 − textWeight) × similarity + textWeight × coverage
+ *
+ * where similarity is the exact cosine of the query's and the segment's embeddings and
+ * coverage the share of the query's words the segment holds. A segment below
+ * SEARCH_CALIBRATION.relevanceFloor is not a match at all, so a query about something no
+ * analysis holds returns nothing (rank fusion, used before, ranks whatever exists and has
+ * no floor). Hits are analyses, ranked by their best segment, each quoting its best few.
+ * The weight and the floor were chosen by bench/quality/search.eval.ts on labelled queries
+ * over real findings (calibration.ts).
  *
  * The query is embedded in a worker thread (the HTTP event loop never runs the model);
  * the semantic side scans the tenant's sign codes in memory and re-scores the nearest
@@ -17,6 +28,7 @@ import { cosinesInt8 } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { SemanticIndex } from '../../search/semantic-index.ts';
 import { segmentRepository } from '../../persistence/segment.repository.ts';
+import { SEARCH_CALIBRATION } from '../analysis/calibration.ts';
 import {
   isFiltered,
   type SearchFilters,
@@ -29,9 +41,7 @@ import type { Db } from '../../persistence/database.ts';
 export const MAX_QUERY_CHARS = 256;
 /** Most terms used from one query. */
 const MAX_TERMS = 16;
-/** RRF's constant: dampens the weight of the very first ranks (the value from the original paper). */
-export const RRF_K = 60;
-/** Each list contributes this many segments to the fusion. */
+/** The full-text side contributes this many segments to the candidates. */
 const LIST_DEPTH = 100;
 /**
  * The semantic side's two stages in memory (docs/decisions/0006): the SEMANTIC_POOL codes
@@ -48,9 +58,72 @@ export const SEMANTIC_POOL = 2500;
 export const SEMANTIC_CANDIDATES = 200;
 export const FILTERED_CANDIDATES = 800;
 export const FILTERED_POOL = 4000;
-/** Below this cosine a segment is not "about" the query at all and does not enter the fusion. */
-export const MIN_SEMANTIC_SIMILARITY = 0.3;
-const SEGMENTS_PER_ANALYSIS = 3;
+/** Segments quoted per analysis hit (its best ones above the floor). */
+export const SEGMENTS_PER_ANALYSIS = 3;
+
+/** How a segment's relevance is computed, and the least that counts as a match. */
+export interface RelevanceSettings {
+  /** Share of the relevance that comes from the query's words (the rest from meaning), 0–1. */
+  textWeight: number;
+  /** Least relevance of a matching segment. */
+  floor: number;
+}
+
+/** The product's settings: chosen on the evaluation's tuning split (calibration.ts). */
+export function calibratedRelevance(): RelevanceSettings {
+  return { textWeight: SEARCH_CALIBRATION.textWeight.value, floor: SEARCH_CALIBRATION.relevanceFloor.value };
+}
+
+/** One candidate segment with both of its measures, before any floor. */
+export interface ScoredCandidate {
+  id: number;
+  analysisId: string;
+  /** Exact cosine of the query's and the segment's embeddings. */
+  similarity: number;
+  /** Share of the query's words the segment holds (0–1). */
+  coverage: number;
+}
+
+/** A segment's relevance under the given settings. */
+export function relevance(c: { similarity: number; coverage: number }, s: RelevanceSettings): number {
+  return (1 - s.textWeight) * c.similarity + s.textWeight * c.coverage;
+}
+
+/** A ranked analysis: its score (its best segment's relevance) and its best segments, best first. */
+export interface RankedAnalysis {
+  analysisId: string;
+  score: number;
+  segments: Array<ScoredCandidate & { relevance: number }>;
+}
+
+/**
+ * Candidates to ranked analyses: segments below the floor dropped, the rest grouped by
+ * analysis, analyses ordered by their best segment (then their second best, then id, so
+ * the order is stable), each keeping its best `perAnalysis`. Pure: the evaluation sweeps
+ * settings over the same candidates with it.
+ */
+export function rankAnalyses(
+  candidates: readonly ScoredCandidate[],
+  settings: RelevanceSettings,
+  limit: number,
+  perAnalysis = SEGMENTS_PER_ANALYSIS,
+): RankedAnalysis[] {
+  const scored = candidates
+    .map((c) => ({ ...c, relevance: relevance(c, settings) }))
+    .filter((c) => c.relevance >= settings.floor)
+    .sort((a, b) => b.relevance - a.relevance || a.id - b.id);
+  const byAnalysis = new Map<string, RankedAnalysis['segments']>();
+  for (const c of scored) {
+    const list = byAnalysis.get(c.analysisId) ?? [];
+    list.push(c);
+    byAnalysis.set(c.analysisId, list);
+  }
+  return [...byAnalysis]
+    .map(([analysisId, list]) => ({ analysisId, score: list[0]!.relevance, second: list[1]?.relevance ?? 0, list }))
+    .sort((a, b) => b.score - a.score || b.second - a.second || a.analysisId.localeCompare(b.analysisId))
+    .slice(0, limit)
+    .map((a) => ({ analysisId: a.analysisId, score: a.score, segments: a.list.slice(0, perAnalysis) }));
+}
 
 export interface SearchRequest {
   tenantId: string;
@@ -61,13 +134,16 @@ export interface SearchRequest {
 
 export interface SearchHitSegment {
   segment: SegmentDetail;
+  /** relevance (see the top of this file), 0–1 in practice. */
   score: number;
+  /** 'text' when it holds a word of the query, 'meaning' when its similarity alone reaches the floor. */
   matchedBy: Array<'text' | 'meaning'>;
-  similarity: number | null;
+  similarity: number;
 }
 
 export interface SearchHit {
   analysis: AnalysisBrief;
+  /** Its best segment's relevance. */
   score: number;
   segments: SearchHitSegment[];
 }
@@ -76,7 +152,15 @@ export interface SearchResult {
   query: string;
   terms: string[];
   hits: SearchHit[];
-  stats: { textMatches: number; semanticCandidates: number; semanticMatches: number; indexedSegments: number };
+  /** The floor a segment had to reach. */
+  floor: number;
+  stats: {
+    textMatches: number;
+    semanticCandidates: number;
+    /** Candidate segments at or above the floor (over every analysis, before the limit). */
+    relevantSegments: number;
+    indexedSegments: number;
+  };
 }
 
 /** The words of a query that can match: letters and digits only, stop words removed. */
@@ -157,72 +241,82 @@ export class SearchService {
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }
 
-  async search(req: SearchRequest): Promise<SearchResult> {
+  /**
+   * Every candidate of a query with its similarity and word coverage, before any floor:
+   * the full-text matches and the nearest embeddings, read in one query that applies the
+   * tenant and the filters.
+   */
+  async scoredCandidates(req: SearchRequest): Promise<{
+    query: string;
+    terms: string[];
+    textMatches: number;
+    semanticCandidates: number;
+    scored: ScoredCandidate[];
+  }> {
     const { query, terms } = checkQuery(req.query);
-    // Words and meaning side by side: the full-text query starts while the query is embedded.
+    // Words and meaning side by side: the full-text query runs while the query is embedded.
     const textList = segmentRepository.fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH);
-    const semanticList = this.embedQuery(query).then((vector) =>
-      this.semantic(req.tenantId, vector, req.filters, LIST_DEPTH),
+    const nearest = this.embedQuery(query).then(async (vector) => {
+      await this.index.catchUp();
+      const filtered = isFiltered(req.filters);
+      const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
+      const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
+      return { vector, ids: this.index.nearestTo(req.tenantId, vector, count, pool) };
+    });
+    const [text, semantic] = await Promise.all([textList, nearest]);
+    const ids = [...new Set([...text.map((r) => r.id), ...semantic.ids])];
+    const { rows, effectiveTerms } = await segmentRepository.candidates(this.db, req.tenantId, ids, terms, req.filters);
+    const similarity = cosinesInt8(
+      semantic.vector,
+      rows.map((r) => r.embedding),
     );
-    const [text, semantic] = await Promise.all([textList, semanticList]);
-    const meaning = semantic.ranked.filter((r) => r.similarity >= MIN_SEMANTIC_SIMILARITY);
+    const scored = rows.map((r, i) => ({
+      id: r.id,
+      analysisId: r.analysisId,
+      similarity: similarity[i]!,
+      coverage: effectiveTerms > 0 ? Math.min(1, r.matchedTerms / effectiveTerms) : 0,
+    }));
+    return { query, terms, textMatches: text.length, semanticCandidates: semantic.ids.length, scored };
+  }
 
-    const fused = new Map<
-      number,
-      { analysisId: string; score: number; by: Set<'text' | 'meaning'>; sim: number | null }
-    >();
-    const add = (id: number, analysisId: string, rank: number, by: 'text' | 'meaning', sim: number | null) => {
-      const entry = fused.get(id) ?? { analysisId, score: 0, by: new Set(), sim: null };
-      entry.score += 1 / (RRF_K + rank + 1);
-      entry.by.add(by);
-      if (sim !== null) entry.sim = sim;
-      fused.set(id, entry);
-    };
-    text.forEach((r, i) => add(r.id, r.analysisId, i, 'text', null));
-    meaning.forEach((r, i) => add(r.id, r.analysisId, i, 'meaning', r.similarity));
-
-    // Analyses ranked by their best segment; each keeps its best few.
-    const byAnalysis = new Map<
-      string,
-      Array<[number, { score: number; by: Set<'text' | 'meaning'>; sim: number | null }]>
-    >();
-    for (const [id, entry] of [...fused].sort((a, b) => b[1].score - a[1].score || a[0] - b[0])) {
-      const list = byAnalysis.get(entry.analysisId) ?? [];
-      if (list.length < SEGMENTS_PER_ANALYSIS) list.push([id, entry]);
-      byAnalysis.set(entry.analysisId, list);
-    }
-    const top = [...byAnalysis].slice(0, req.limit);
-    const segmentIds = top.flatMap(([, list]) => list.map(([id]) => id));
+  async search(req: SearchRequest, settings: RelevanceSettings = calibratedRelevance()): Promise<SearchResult> {
+    const found = await this.scoredCandidates(req);
+    const top = rankAnalyses(found.scored, settings, req.limit);
+    const segmentIds = top.flatMap((a) => a.segments.map((s) => s.id));
     const { segments: details, analyses } = await segmentRepository.hits(
       this.db,
       req.tenantId,
       segmentIds,
-      top.map(([id]) => id),
+      top.map((a) => a.analysisId),
     );
     const detailById = new Map(details.map((d) => [d.id, d]));
     const analysisById = new Map(analyses.map((a) => [a.id, a]));
     const hits: SearchHit[] = [];
-    for (const [analysisId, list] of top) {
-      const analysis = analysisById.get(analysisId);
+    for (const ranked of top) {
+      const analysis = analysisById.get(ranked.analysisId);
       if (!analysis) continue;
-      const segments = list
-        .filter(([id]) => detailById.has(id))
-        .map(([id, e]) => ({
-          segment: detailById.get(id)!,
-          score: round4(e.score),
-          matchedBy: [...e.by].sort(),
-          similarity: e.sim === null ? null : round4(e.sim),
+      const segments = ranked.segments
+        .filter((s) => detailById.has(s.id))
+        .map((s) => ({
+          segment: detailById.get(s.id)!,
+          score: round4(s.relevance),
+          matchedBy: [
+            ...(s.similarity >= settings.floor ? (['meaning'] as const) : []),
+            ...(s.coverage > 0 ? (['text'] as const) : []),
+          ],
+          similarity: round4(s.similarity),
         }));
       if (segments.length) hits.push({ analysis, score: segments[0]!.score, segments });
     }
     return {
-      query,
-      terms,
+      query: found.query,
+      terms: found.terms,
       hits,
+      floor: settings.floor,
       stats: {
-        textMatches: text.length,
-        semanticCandidates: semantic.candidates,
-        semanticMatches: meaning.length,
+        textMatches: found.textMatches,
+        semanticCandidates: found.semanticCandidates,
+        relevantSegments: found.scored.filter((c) => relevance(c, settings) >= settings.floor).length,
         indexedSegments: this.index.size(),
       },
     };

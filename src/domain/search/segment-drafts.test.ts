@@ -122,3 +122,13 @@ test('visionDrafts(): frames of a video without shots each stand alone', () => {
     ],
   );
 });
+
+test('visionDrafts(): a shot where nothing was recognised is not indexed (issue #22: "nothing recognised" was quoted)', () => {
+  const noCues: VisionResults = { ...seen, cues: undefined };
+  const drafts = visionDrafts(noCues, frames, false);
+  assert.deepEqual(
+    drafts.filter((d) => d.kind === 'shot').map((d) => d.text),
+    ['Shot 1 of 3: a person', 'Shot 2 of 3: 2 dogs'],
+  );
+  assert.ok(drafts.every((d) => !/nothing recognised/.test(d.text)));
+});

@@ -150,8 +150,10 @@ function covered(stretches: ReadonlyArray<{ start: number; end: number }>, start
 }
 
 /**
- * What the vision stages saw, as segments: one per shot ("Shot 2 of 5: a cup", its start
- * and end, its representative frame) and one per object label per shot ("a dog", from the
+ * What the vision stages saw, as segments: one per shot where something was recognised
+ * ("Shot 2 of 5: a cup", its start and end, its representative frame) — a shot where
+ * nothing was is not a finding, so it is not indexed (search would match it and the answer
+ * quote it) — and one per object label per shot ("a dog", from the
  * first to the last frame of the shot it was seen on; frames without shots each stand
  * alone). On an image, object segments have no time. Failed sections add nothing.
  */
@@ -174,12 +176,13 @@ export function visionDrafts(
         seen.push(faceCount === 1 ? 'a face' : `${faceCount} faces`);
       if (r.cues && covered(r.cues.black, shot.start, shot.end)) seen.push('black screen');
       else if (r.cues && covered(r.cues.frozen, shot.start, shot.end)) seen.push('still picture');
+      if (seen.length === 0) continue;
       out.push({
         kind: 'shot',
         start: shot.start,
         end: shot.end,
         page: null,
-        text: `Shot ${shot.index + 1} of ${count}: ${seen.length ? joinList(seen) : 'nothing recognised'}`,
+        text: `Shot ${shot.index + 1} of ${count}: ${joinList(seen)}`,
         keyframe: nearestFrame(frames, shot.keyframe_seconds),
       });
     }

@@ -43,7 +43,8 @@ export async function searchRoutes(app: FastifyInstance, deps: SearchRoutesDeps)
     '/search',
     {
       schema: {
-        summary: 'Search the tenant’s analyses by words and meaning; each hit quotes its best segments',
+        summary:
+          'Search the tenant’s analyses by words and meaning: one hit per analysis that holds a segment at or above the relevance floor, best first, quoting its best segments',
         tags: ['search'],
         querystring: SearchQuerySchema,
         response: { 200: SearchResponseSchema, 400: ProblemSchema, 401: ProblemSchema, 429: ProblemSchema },
@@ -66,6 +67,7 @@ export async function searchRoutes(app: FastifyInstance, deps: SearchRoutesDeps)
       return {
         query: result.query,
         terms: result.terms,
+        min_score: result.floor,
         data: result.hits.map((h) => ({
           analysis_id: h.analysis.id,
           media_type: h.analysis.mediaType,
@@ -91,7 +93,7 @@ export async function searchRoutes(app: FastifyInstance, deps: SearchRoutesDeps)
         stats: {
           text_matches: result.stats.textMatches,
           semantic_candidates: result.stats.semanticCandidates,
-          semantic_matches: result.stats.semanticMatches,
+          relevant_segments: result.stats.relevantSegments,
           indexed_segments: result.stats.indexedSegments,
           took_ms: Math.round(performance.now() - started),
         },

@@ -28,32 +28,45 @@ export const SearchSegmentSchema = Type.Object({
   start_seconds: Nullable(Type.Number()),
   end_seconds: Nullable(Type.Number()),
   page: Nullable(Type.Integer()),
-  score: Type.Number({ description: 'reciprocal rank fusion score' }),
-  matched_by: Type.Array(Type.String(), { description: '"text" (full-text), "meaning" (embedding) or both' }),
-  similarity: Nullable(Type.Number({ description: 'cosine similarity of the embeddings, when matched by meaning' })),
+  score: Type.Number({
+    description:
+      'relevance: (1 − w) × similarity + w × the share of the query’s words the segment holds (w chosen by the search evaluation); at least min_score',
+  }),
+  matched_by: Type.Array(Type.String(), {
+    description:
+      '"text" when it holds a word of the query, "meaning" when its similarity alone reaches min_score; or both',
+  }),
+  similarity: Type.Number({ description: 'cosine similarity of the query’s and the segment’s embeddings' }),
   keyframe_url: Nullable(Type.String()),
 });
 
 export const SearchResponseSchema = Type.Object({
   query: Type.String(),
   terms: Type.Array(Type.String()),
+  min_score: Type.Number({
+    description: 'the relevance floor: a segment below it is no match, so an unrelated query returns no hit',
+  }),
   data: Type.Array(
-    Type.Object({
-      analysis_id: Type.String(),
-      media_type: Type.String(),
-      original_filename: Nullable(Type.String()),
-      status: Type.String(),
-      created_at: Type.String({ format: 'date-time' }),
-      result_summary: Nullable(Type.String()),
-      status_url: Type.String(),
-      score: Type.Number(),
-      segments: Type.Array(SearchSegmentSchema),
-    }),
+    Type.Object(
+      {
+        analysis_id: Type.String(),
+        media_type: Type.String(),
+        original_filename: Nullable(Type.String()),
+        status: Type.String(),
+        created_at: Type.String({ format: 'date-time' }),
+        result_summary: Nullable(Type.String()),
+        status_url: Type.String(),
+        score: Type.Number({ description: 'the relevance of its best segment' }),
+        segments: Type.Array(SearchSegmentSchema, { description: 'its best segments (at most 3), best first' }),
+      },
+      { description: 'one analysis that matches, with its best segments' },
+    ),
+    { description: 'analyses best first; empty when nothing reaches min_score' },
   ),
   stats: Type.Object({
     text_matches: Type.Integer(),
     semantic_candidates: Type.Integer(),
-    semantic_matches: Type.Integer(),
+    relevant_segments: Type.Integer({ description: 'candidate segments at or above min_score, over all analyses' }),
     indexed_segments: Type.Integer(),
     took_ms: Type.Integer(),
   }),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { askedFacts, clock, where } from './extracted-answer.ts';
+import { askedFacts, clock, quotable, where } from './extracted-answer.ts';
 
 const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
   kind,
@@ -42,4 +42,20 @@ test('askedFacts(): a question about speech lists when a voice is heard', () => 
   });
   assert.deepEqual((facts.speech as { spans: string[] }).spans, ['0:01–0:04']);
   assert.deepEqual(askedFacts('Describe it', { audio: { speech_segments: [] } }), {});
+});
+
+test('quotable(): the answer quotes findings, never a shot where nothing was recognised (issue #22)', () => {
+  const seg = (kind: string, text: string) => ({ kind, text });
+  const kept = quotable([
+    seg('shot', 'Shot 1 of 3: nothing recognised'),
+    seg('shot', 'Shot 2 of 3: a cup'),
+    seg('transcript', 'he was not an ill disposed young man'),
+    seg('ocr', '   '),
+  ]);
+  assert.deepEqual(
+    kept.map((s) => s.text),
+    ['Shot 2 of 3: a cup', 'he was not an ill disposed young man'],
+  );
+  // A spoken sentence that happens to say it is still a finding.
+  assert.equal(quotable([seg('transcript', 'Shot 1 of 3: nothing recognised')]).length, 1);
 });

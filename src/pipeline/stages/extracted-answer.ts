@@ -100,11 +100,23 @@ export function askedFacts(prompt: string, r: Sections): Record<string, unknown>
   return facts;
 }
 
+/**
+ * What a segment written before shots without findings stopped being indexed says
+ * ("Shot 3 of 5: nothing recognised", segment-drafts.ts): it is no finding, only the
+ * absence of one, and such rows stay in the database until their analysis is re-indexed.
+ */
+const EMPTY_SHOT = /^Shot \d+ of \d+: nothing recognised$/;
+
+/** The segments an answer may quote: real findings only, never an empty shot or an empty text. */
+export function quotable<T extends { kind: string; text: string }>(segments: readonly T[]): T[] {
+  return segments.filter((s) => s.text.trim() !== '' && !(s.kind === 'shot' && EMPTY_SHOT.test(s.text.trim())));
+}
+
 export async function extractedAnswer(
   ctx: StageContext,
 ): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
   const r = ctx.results as unknown as Sections;
-  const segments = await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id);
+  const segments = quotable(await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id));
   let quotes: Quote[] = [];
   if (segments.length) {
     const [prompt] = await sharedEmbedder().embed([ctx.analysis.prompt]);
