@@ -157,6 +157,18 @@ describe('GET /api/media/search', () => {
     }
     const a = (await search(t.tenantA.key, 'weather sunny tomorrow')).json();
     assert.ok(a.data.every((h: { analysis_id: string }) => h.analysis_id !== ids.other));
+    // Nor its volume (issue #25, defect 7): each tenant's stats count its own segments only.
+    const own = async (tenant: string) =>
+      Number(
+        (
+          await sql<{ n: string }>`SELECT count(*) AS n FROM media_segments WHERE tenant_id = ${tenant}`.execute(
+            t.db.db,
+          )
+        ).rows[0]!.n,
+      );
+    const statsB = (await search(t.tenantB.key, 'invoice 48213')).json().stats;
+    assert.equal(statsB.indexed_segments, await own('tenant-b'));
+    assert.notEqual(await own('tenant-b'), await own('tenant-a'));
     // A's segment ids and analysis ids lead nowhere for B.
     const status = await t.app.inject({ url: `/api/media/status/${ids.invoice}`, headers: auth(t.tenantB.key) });
     assert.equal(status.statusCode, 404);

@@ -2543,6 +2543,7 @@ export interface operations {
                             semantic_candidates: number;
                             /** @description candidate segments at or above min_score, over all analyses */
                             relevant_segments: number;
+                            /** @description segments of this tenant in the semantic index */
                             indexed_segments: number;
                             took_ms: number;
                         };

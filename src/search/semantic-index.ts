@@ -243,6 +243,11 @@ export class SemanticIndex {
   size(): number {
     return this.rows;
   }
+
+  /** Segments of one tenant in the index (what that tenant may be told: never the others' volume). */
+  tenantSize(tenantId: string): number {
+    return this.tenants.get(tenantId)?.size ?? 0;
+  }
 }
 
 const LUT = new Float64Array(CODE_BYTES * 256);

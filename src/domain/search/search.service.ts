@@ -317,7 +317,7 @@ export class SearchService {
         textMatches: found.textMatches,
         semanticCandidates: found.semanticCandidates,
         relevantSegments: found.scored.filter((c) => relevance(c, settings) >= settings.floor).length,
-        indexedSegments: this.index.size(),
+        indexedSegments: this.index.tenantSize(req.tenantId),
       },
     };
   }

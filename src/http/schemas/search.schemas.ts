@@ -67,7 +67,7 @@ export const SearchResponseSchema = Type.Object({
     text_matches: Type.Integer(),
     semantic_candidates: Type.Integer(),
     relevant_segments: Type.Integer({ description: 'candidate segments at or above min_score, over all analyses' }),
-    indexed_segments: Type.Integer(),
+    indexed_segments: Type.Integer({ description: 'segments of this tenant in the semantic index' }),
     took_ms: Type.Integer(),
   }),
 });
