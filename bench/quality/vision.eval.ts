@@ -58,6 +58,8 @@ const VIDEO = { width: 1280, height: 720 };
 const OBJECT_PRECISION_TARGET = 0.9;
 /** Face recall the issue asks for. */
 const FACE_RECALL_TARGET = 0.9;
+/** What the service used before this calibration (for the comparison rows): BlazeFace >= 0.4 alone, objects >= 0.3. */
+const BEFORE = { face: { minScore: 0.4, minMeshScore: 0 }, objects: 0.3 };
 /** The moderation thresholds the service runs with by default (MODERATION_*_PERCENT). */
 const DEFAULT_MODERATION = { explicit: 0.7, suggestive: 0.8 };
 
@@ -333,6 +335,24 @@ export async function evaluate(): Promise<CapabilityReport> {
           ok: (x) => x === 0,
         }),
         metric(s, `pictures called suggestive/explicit by the class alone ${tag}`, mClass.flagged, these.length),
+      );
+      const oBefore = objectCounts(these, BEFORE.objects);
+      const fBefore = faceCounts(these, BEFORE.face);
+      metrics.push(
+        metric(s, `before: object precision at ${BEFORE.objects} ${tag}`, oBefore.precision, oBefore.found),
+        metric(s, `before: object recall at ${BEFORE.objects} ${tag}`, oBefore.recall, oBefore.expected),
+        metric(
+          s,
+          `before: face recall, BlazeFace >= ${BEFORE.face.minScore} alone ${tag}`,
+          fBefore.recall,
+          fBefore.expected,
+        ),
+        metric(
+          s,
+          `before: photographs of objects with a face, BlazeFace >= ${BEFORE.face.minScore} alone ${tag}`,
+          fBefore.objectPicturesWithFaces,
+          fBefore.objectPictures,
+        ),
       );
       for (const r of these) {
         const scores = r.vision.moderation && !isTaskError(r.vision.moderation) ? r.vision.moderation : null;

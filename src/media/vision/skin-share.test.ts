@@ -20,13 +20,13 @@ test('the skin colour rule', () => {
 
 test('skin share inside the person boxes, else over the whole picture', () => {
   // Left half skin, right half shirt.
-  const data = picture(10, 10, (x) => (x < 5 ? SKIN : SHIRT));
-  assert.deepEqual(skinShare(data, 10, 10, []), { share: 0.5, region: 'picture' });
-  assert.deepEqual(skinShare(data, 10, 10, [[0, 0, 0.5, 1]]), { share: 1, region: 'people' });
-  assert.deepEqual(skinShare(data, 10, 10, [[0.5, 0, 0.5, 1]]), { share: 0, region: 'people' });
+  const data = picture(20, 20, (x) => (x < 10 ? SKIN : SHIRT));
+  assert.deepEqual(skinShare(data, 20, 20, []), { share: 0.5, region: 'picture' });
+  assert.deepEqual(skinShare(data, 20, 20, [[0, 0, 0.5, 1]]), { share: 1, region: 'people' });
+  assert.deepEqual(skinShare(data, 20, 20, [[0.5, 0, 0.5, 1]]), { share: 0, region: 'people' });
   // Two overlapping boxes count each pixel once.
   assert.deepEqual(
-    skinShare(data, 10, 10, [
+    skinShare(data, 20, 20, [
       [0, 0, 1, 1],
       [0, 0, 0.5, 1],
     ]),

@@ -27,6 +27,11 @@ export function isSkin(r: number, g: number, b: number): boolean {
 
 /** Below this share of coloured pixels (channel spread above SKIN.minSpread) a region is grey. */
 const MIN_COLOURED_SHARE = 0.01;
+/**
+ * Every STRIDE-th pixel of every STRIDE-th row is looked at: a share over ~1/4 of the pixels
+ * of an 800-px picture is as good a context, at a few milliseconds instead of ~150.
+ */
+const STRIDE = 2;
 
 /**
  * Share of skin pixels inside the union of `people` boxes (fractions of the picture), or
@@ -34,20 +39,27 @@ const MIN_COLOURED_SHARE = 0.01;
  * Null when the region is grey: skin colour cannot be told there, which is not "no skin".
  */
 export function skinShare(data: Uint8Array, width: number, height: number, people: readonly Box[]): SkinShare | null {
-  const inside = (x: number, y: number) =>
-    people.length === 0 ||
-    people.some(
-      ([bx, by, bw, bh]) => x >= bx * width && x < (bx + bw) * width && y >= by * height && y < (by + bh) * height,
-    );
+  // The union of the boxes as a mask (1 = inside a person box), or everything.
+  const mask = new Uint8Array(width * height);
+  if (people.length === 0) mask.fill(1);
+  for (const [bx, by, bw, bh] of people) {
+    const x0 = Math.max(0, Math.floor(bx * width));
+    const x1 = Math.min(width, Math.ceil((bx + bw) * width));
+    const y0 = Math.max(0, Math.floor(by * height));
+    const y1 = Math.min(height, Math.ceil((by + bh) * height));
+    for (let y = y0; y < y1; y++) mask.fill(1, y * width + x0, y * width + x1);
+  }
   let counted = 0;
   let skin = 0;
   let coloured = 0;
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      if (!inside(x, y)) continue;
+  for (let y = 0; y < height; y += STRIDE)
+    for (let x = 0; x < width; x += STRIDE) {
+      const p = y * width + x;
+      if (mask[p] === 0) continue;
       counted++;
-      const i = (y * width + x) * 3;
-      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      const r = data[p * 3]!;
+      const g = data[p * 3 + 1]!;
+      const b = data[p * 3 + 2]!;
       if (Math.max(r, g, b) - Math.min(r, g, b) > SKIN.minSpread) coloured++;
       if (isSkin(r, g, b)) skin++;
     }
