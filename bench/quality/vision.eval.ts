@@ -22,7 +22,7 @@ import { VisionModels } from '../../src/media/vision/vision-models.ts';
 import { isTaskError, type PictureVision } from '../../src/media/vision/vision.types.ts';
 import { metric, type CapabilityReport, type ChosenThreshold, type Metric, type Split } from './report.ts';
 
-export interface Item {
+interface Item {
   id: string;
   file: string;
   at_seconds?: number;
@@ -40,11 +40,11 @@ interface LabelFile {
   items: Item[];
 }
 
-export type Variant = 'still' | 'video frame';
+type Variant = 'still' | 'video frame';
 const VARIANTS: Variant[] = ['still', 'video frame'];
 const SPLITS: Split[] = ['tuning', 'held-out'];
 
-export interface Row {
+interface Row {
   item: Item;
   variant: Variant;
   vision: PictureVision;
@@ -111,7 +111,7 @@ function pictures(item: Item, dir: string): Record<Variant, string> {
   return { still, 'video frame': frame };
 }
 
-export async function collect(items: Item[]): Promise<Row[]> {
+async function collect(items: Item[]): Promise<Row[]> {
   const cache = process.env.VISION_EVAL_CACHE;
   if (cache && fs.existsSync(cache)) {
     const raw = JSON.parse(fs.readFileSync(cache, 'utf8')) as Array<Omit<Row, 'item'> & { id: string }>;
@@ -142,7 +142,7 @@ const objectsOf = (r: Row) => (Array.isArray(r.vision.objects) ? r.vision.object
 const facesOf = (r: Row) => (Array.isArray(r.vision.faces) ? r.vision.faces : []);
 
 /** Objects as (picture, class) pairs: found, right, expected. */
-export function objectCounts(rows: Row[], minScore: number) {
+function objectCounts(rows: Row[], minScore: number) {
   let found = 0;
   let right = 0;
   let expected = 0;
@@ -173,7 +173,7 @@ export function objectCounts(rows: Row[], minScore: number) {
 }
 
 /** Faces by count per picture: found beyond labelled + unsure are false, labelled not found are missed. */
-export function faceCounts(rows: Row[], t: FaceThresholds) {
+function faceCounts(rows: Row[], t: FaceThresholds) {
   let falseFaces = 0;
   let expected = 0;
   let hit = 0;
@@ -383,23 +383,55 @@ export async function evaluate(): Promise<CapabilityReport> {
       .sort((a, b) => a - b);
     return t[Math.floor(t.length / 2)]!;
   };
+  /** The highest score of a class over every picture, and where. */
   const maxScore = (k: 'Sexy' | 'explicit') =>
-    Math.max(
-      ...rows.map((r) => {
+    rows.reduce(
+      (best, r) => {
         const m = r.vision.moderation;
-        if (!m || isTaskError(m)) return 0;
-        return k === 'Sexy' ? m.Sexy : m.Porn + m.Hentai;
-      }),
+        const v = !m || isTaskError(m) ? 0 : k === 'Sexy' ? m.Sexy : m.Porn + m.Hentai;
+        return v > best.v ? { v: r2(v), at: `${r.item.id}, ${r.variant}` } : best;
+      },
+      { v: 0, at: '' },
     );
+  // Every face BlazeFace alone would have counted on a photograph without people, and what stops it now.
+  const falseAlone = rows
+    .filter((r) => !r.item.objects.includes('person') && !r.item.also.includes('person'))
+    .flatMap((r) =>
+      facesOf(r)
+        .filter((f) => isFace(f, BEFORE.face))
+        .map(
+          (f) =>
+            `${r.item.id} (${r.variant}) ${f.score}/${f.mesh_score ?? '–'}: ${
+              isFace(f, faceT)
+                ? 'STILL COUNTED'
+                : [
+                    f.score < faceT.minScore ? 'the BlazeFace score' : '',
+                    (f.mesh_score ?? 0) < faceT.minMeshScore ? 'the face mesh' : '',
+                  ]
+                    .filter(Boolean)
+                    .map((why, i) => (i === 0 ? `stopped by ${why}` : why))
+                    .join(' and ')
+            }`,
+        ),
+    );
+  // Every labelled face the chosen thresholds miss, with its scores and size.
+  const missed = rows.flatMap((r) => {
+    const counted = facesOf(r).filter((f) => isFace(f, faceT));
+    if (counted.length >= r.item.faces) return [];
+    const best = facesOf(r)
+      .filter((f) => !isFace(f, faceT))
+      .map((f) => `${f.score}/${f.mesh_score ?? '–'} ${f.px}px`);
+    return [`${r.item.id} (${r.item.split}, ${r.variant}): ${best.length ? best.join(', ') : 'no candidate'}`];
+  });
   const classOnlyFlags = moderationCounts(rows, classOnly).which;
   const gatedFlags = moderationCounts(rows, gated).which;
   const notes = [
     `Labels: ${labels.source}`,
     "Each photograph is measured twice: as the still, and as the frame a 1280x720 video of it gives the pipeline (padded to 16:9, x264, extracted 640 px wide as JPEG with the frames stage's ffmpeg arguments). A video's still is its frame at its own size.",
     `Objects are scored as (picture, class) pairs: a class the labels name must be found; a class they list as "also" (present but minor) is neither right nor wrong; any other class is a false positive. Chosen: score >= ${objectsMin}.`,
-    `Faces count when BlazeFace scores the box >= ${faceT.minScore} AND the face mesh scores the crop >= ${faceT.minMeshScore}. Labelled faces are at least ~20 px tall in the original with the face visible; smaller, blurred, profile or cut faces are "unsure" (tolerated, not required). BlazeFace alone finds faces in a motorcycle, a cat and a squirrel; the mesh rejects the motorcycle's and the cat's, the box score the squirrel's and the mandrill's.`,
+    `Faces count when BlazeFace scores the box >= ${faceT.minScore} AND the face mesh scores the crop >= ${faceT.minMeshScore}. Labelled faces are at least ~20 px tall in the original with the face visible; smaller, blurred, profile or cut faces are "unsure" (tolerated, not required). Faces BlazeFace alone (>= ${BEFORE.face.minScore}) finds on photographs without people: ${falseAlone.length ? falseAlone.join('; ') : 'none'}. Labelled faces missed (BlazeFace/mesh, height): ${missed.length ? missed.join('; ') : 'none'}.`,
     `Moderation: "suggestive" now needs nsfwjs Sexy >= MODERATION_SUGGESTIVE_PERCENT (default 80) AND bare skin on at least ${skinGate} of the people's pixels (skin by the Peer/Kovač RGB rule inside the person boxes; the whole picture when no person is found; not measured on grey pictures, where the class alone decides). By the class alone: ${classOnlyFlags.length ? classOnlyFlags.join('; ') : 'none'}. With the skin test: ${gatedFlags.length ? gatedFlags.join('; ') : 'none'}.`,
-    `Highest scores on these ordinary pictures: Sexy ${r2(maxScore('Sexy'))}, Porn + Hentai ${r2(maxScore('explicit'))} (explicit at >= 0.7). The explicit threshold and the Sexy threshold stay operator settings (MODERATION_EXPLICIT_PERCENT, MODERATION_SUGGESTIVE_PERCENT): they cannot be calibrated here.`,
+    `Highest scores on these ordinary pictures: Sexy ${maxScore('Sexy').v} (${maxScore('Sexy').at}), Porn + Hentai ${maxScore('explicit').v} (${maxScore('explicit').at}; explicit at >= ${DEFAULT_MODERATION.explicit}). The explicit threshold and the Sexy threshold stay operator settings (MODERATION_EXPLICIT_PERCENT, MODERATION_SUGGESTIVE_PERCENT): they cannot be calibrated here.`,
     'Suggestive/explicit RECALL IS NOT MEASURED: no such material is labelled or may ship with the project. The skin test can only make "suggestive" rarer; how many suggestive pictures it lets through as safe is unknown. Grey pictures keep the class-only rule.',
     `Time per picture (in-thread, objects + faces with the mesh + moderation with the skin share), median: still ${ms('still')} ms, video frame ${ms('video frame')} ms.`,
   ];

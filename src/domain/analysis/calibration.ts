@@ -46,7 +46,7 @@ export const VISION_CALIBRATION = {
   },
   moderation_suggestive_skin: {
     value: 0.42,
-    chosenOn: 'tuning, 6 pictures of clothed people: skin share at most 0.413 (astronaut (video frame))',
+    chosenOn: 'tuning, 6 pictures of clothed people: skin share at most 0.411 (astronaut (video frame))',
   },
 } as const satisfies Record<string, Threshold>;
 

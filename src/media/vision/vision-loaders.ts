@@ -30,9 +30,9 @@ export interface VisionModelOptions {
 }
 
 /** Default floor of CenterNet's object scores (the calibrated thresholds sit above it). */
-export const OBJECT_FLOOR = 0.2;
+const OBJECT_FLOOR = 0.2;
 /** Default floor of BlazeFace's box scores (the calibrated thresholds sit above it). */
-export const FACE_FLOOR = 0.3;
+const FACE_FLOOR = 0.3;
 
 /** The moderation model bundled in nsfwjs (the default of MODERATION_MODEL). */
 export const BUNDLED_MODERATION_MODEL = 'MobileNetV2';
@@ -146,7 +146,7 @@ export async function loadHuman(
       throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
     loadMs.human = Math.round(performance.now() - started);
     if (missing.length > 0) {
-      // One of the two loaded: keep it, report the other per task (see detect()).
+      // Some loaded: keep them, report the missing ones per task (see VisionModels.analyze()).
       return { ok: true, value: Object.assign(human, { missing }) };
     }
     return { ok: true, value: human };

@@ -7,6 +7,11 @@
  * by config (VISION_OBJECTS, VISION_FACES, VISION_MODERATION). Without a model host in
  * the deps (a process that does not run models) the stage is skipped.
  *
+ * What counts is decided here with the calibrated thresholds (VISION_CALIBRATION, chosen
+ * by `npm run eval vision`): an object needs its score, a face BlazeFace's and the face
+ * mesh's agreement, "suggestive" bare skin on the people as well as nsfwjs's Sexy score.
+ * Candidates below stay in each frame's `below_threshold`, marked, for inspection only.
+ *
  * The stage is optional: when a capability failed on every picture, its section is
  * written as `failed` (with the model's code) and the stage then fails with that code,
  * so the analysis completes as `partial` with the sections that did work kept.
