@@ -7,6 +7,8 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,6 +156,46 @@ describe('without a provider', { skip }, () => {
     assert.equal(s.results.moderation, undefined);
     assert.equal(s.results.shots, undefined);
     assert.match(s.result_summary, /^image; a person/);
+  });
+});
+
+const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
+const skipOpencv = skip || (!existsSync(`${OPENCV_DATA}/messi5.jpg`) && 'opencv-doc is not installed');
+
+describe('findings below their calibrated thresholds (issue #22)', { skip: skipOpencv }, () => {
+  test('a motorcycle scaled into a 1280x720 video: no face anywhere; the candidates stay marked in the frames', async () => {
+    const file = path.join(dir, 'motorcycle-720p.mp4');
+    execFileSync('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-t', '4', '-i', photo('motorcycle_left.png')],
+      ...['-vf', 'scale=1280:720,setsar=1,fps=25,format=yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', file],
+    ]);
+    const s = await analyse(t, file, { frame_count: 2, ocr: false });
+    assert.equal(s.status, 'completed', s.error_message);
+    const faces = s.results.faces as FacesSection;
+    assert.equal(faces.max_count, 0, JSON.stringify(faces.frames));
+    assert.ok(faces.frames.every((f) => f.count === 0 && f.boxes.length === 0 && f.items?.length === 0));
+    assert.ok(
+      faces.frames.some((f) => (f.below_threshold ?? []).length > 0),
+      'BlazeFace still proposes candidates; they are kept, marked, with both scores',
+    );
+    assert.doesNotMatch(s.result_summary, /face/);
+    const objects = s.results.objects as ObjectsSection;
+    assert.ok(
+      objects.labels.some((l) => l.label === 'motorcycle'),
+      JSON.stringify(objects.frames),
+    );
+    for (const f of objects.frames) for (const o of f.items) assert.ok(o.score >= objects.min_score);
+    for (const l of objects.labels) assert.ok(l.best_score >= objects.min_score);
+  });
+
+  test('a photograph of a football match is not "suggestive"; the basis says why', async () => {
+    const s = await analyse(t, `${OPENCV_DATA}/messi5.jpg`, { ocr: false });
+    assert.equal(s.status, 'completed', s.error_message);
+    const moderation = s.results.moderation as ModerationSection;
+    assert.equal(moderation.verdict, 'safe', moderation.basis);
+    assert.match(moderation.basis ?? '', /bare skin only/);
+    assert.doesNotMatch(s.result_summary, /moderation/);
+    assert.equal((s.results.faces as FacesSection).max_count, 1, 'the player');
   });
 });
 

@@ -11,6 +11,7 @@ type Evaluator = () => Promise<CapabilityReport>;
 /** Each capability's evaluator, loaded only when it runs. */
 const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
   search: async () => (await import('./search.eval.ts')).evaluate,
+  vision: async () => (await import('./vision.eval.ts')).evaluate,
 };
 
 async function main(): Promise<void> {

@@ -31,31 +31,101 @@ export function aggregateLabels(
   );
 }
 
-export interface ModerationThresholds {
-  explicit: number;
-  suggestive: number;
+/** What a face candidate must pass to count as a face (see VISION_CALIBRATION). */
+export interface FaceThresholds {
+  /** BlazeFace's box score. */
+  minScore: number;
+  /** The face mesh's score for the same crop (the second opinion). */
+  minMeshScore: number;
 }
 
-/** explicit = Porn + Hentai; suggestive = Sexy. */
-export function moderationVerdict(
-  frames: Array<{ seconds: number; scores: Record<string, number> }>,
-  t: ModerationThresholds,
-): { verdict: ModerationVerdict; strongest: { seconds: number; class: string; score: number } | null } {
+/**
+ * A face candidate counts when both models agree: BlazeFace alone sees faces in a
+ * motorcycle's gauges and a cat's face, which the face mesh scores near 0. A candidate
+ * without a mesh score (the mesh did not run) has no second opinion and does not count.
+ */
+export function isFace(f: { score: number; mesh_score: number | null }, t: FaceThresholds): boolean {
+  return f.score >= t.minScore && f.mesh_score !== null && f.mesh_score >= t.minMeshScore;
+}
+
+export interface ModerationThresholds {
+  /** Porn + Hentai at or above this: explicit. */
+  explicit: number;
+  /** Sexy at or above this, with enough bare skin: suggestive. */
+  suggestive: number;
+  /** Share of the people's pixels that must be bare skin for "suggestive". */
+  suggestiveSkin: number;
+}
+
+/** One picture's moderation reading: nsfwjs's scores and the exposed-skin context. */
+export interface ModerationReading {
+  seconds: number;
+  scores: Record<string, number>;
+  skin?: { share: number; region: 'people' | 'picture' } | null;
+}
+
+export interface ModerationDecision {
+  verdict: ModerationVerdict;
+  strongest: { seconds: number; class: string; score: number } | null;
+  /** Why: the scores and the skin share the verdict rests on, in words. */
+  basis: string;
+}
+
+/**
+ * explicit = Porn + Hentai at or above its threshold. suggestive = Sexy at or above its
+ * threshold AND bare skin on at least `suggestiveSkin` of the people: nsfwjs's Sexy class
+ * alone calls a footballer in full kit suggestive (0.89), so the class is not enough. A
+ * picture whose skin was not measured keeps the class-only rule.
+ */
+export function moderationVerdict(frames: ModerationReading[], t: ModerationThresholds): ModerationDecision {
   let explicit: { seconds: number; score: number } | null = null;
-  let suggestive: { seconds: number; score: number } | null = null;
+  let suggestive: { seconds: number; score: number; skin: number | null } | null = null;
+  let ungated: { seconds: number; score: number; skin: number } | null = null;
   for (const f of frames) {
-    const e = (f.scores.Porn ?? 0) + (f.scores.Hentai ?? 0);
-    const s = f.scores.Sexy ?? 0;
-    if (!explicit || e > explicit.score) explicit = { seconds: f.seconds, score: round(e) };
-    if (!suggestive || s > suggestive.score) suggestive = { seconds: f.seconds, score: round(s) };
+    const e = round((f.scores.Porn ?? 0) + (f.scores.Hentai ?? 0));
+    const s = round(f.scores.Sexy ?? 0);
+    const skin = f.skin?.share ?? null;
+    if (!explicit || e > explicit.score) explicit = { seconds: f.seconds, score: e };
+    if (!suggestive || s > suggestive.score) suggestive = { seconds: f.seconds, score: s, skin };
+    // The strongest Sexy score that the skin test held back, for the basis.
+    if (s >= t.suggestive && skin !== null && skin < t.suggestiveSkin && (!ungated || s > ungated.score))
+      ungated = { seconds: f.seconds, score: s, skin };
   }
-  if (!explicit || !suggestive) return { verdict: 'safe', strongest: null };
-  if (explicit.score >= t.explicit) return { verdict: 'explicit', strongest: { ...explicit, class: 'explicit' } };
-  if (suggestive.score >= t.suggestive)
-    return { verdict: 'suggestive', strongest: { ...suggestive, class: 'suggestive' } };
+  if (!explicit || !suggestive) return { verdict: 'safe', strongest: null, basis: 'no picture was classified' };
+  if (explicit.score >= t.explicit)
+    return {
+      verdict: 'explicit',
+      strongest: { seconds: explicit.seconds, score: explicit.score, class: 'explicit' },
+      basis: `Porn + Hentai ${explicit.score} >= ${t.explicit}`,
+    };
+  // The strongest picture that passes both tests.
+  let gated: { seconds: number; score: number; skin: number | null } | null = null;
+  for (const f of frames) {
+    const s = round(f.scores.Sexy ?? 0);
+    const skin = f.skin?.share ?? null;
+    if (s >= t.suggestive && (skin === null || skin >= t.suggestiveSkin) && (!gated || s > gated.score))
+      gated = { seconds: f.seconds, score: s, skin };
+  }
+  if (gated)
+    return {
+      verdict: 'suggestive',
+      strongest: { seconds: gated.seconds, score: gated.score, class: 'suggestive' },
+      basis:
+        gated.skin === null
+          ? `Sexy ${gated.score} >= ${t.suggestive} (skin not measured)`
+          : `Sexy ${gated.score} >= ${t.suggestive} and bare skin ${gated.skin} >= ${t.suggestiveSkin}`,
+    };
   const top =
-    explicit.score >= suggestive.score ? { ...explicit, class: 'explicit' } : { ...suggestive, class: 'suggestive' };
-  return { verdict: 'safe', strongest: top };
+    explicit.score >= suggestive.score
+      ? { seconds: explicit.seconds, score: explicit.score, class: 'explicit' }
+      : { seconds: suggestive.seconds, score: suggestive.score, class: 'suggestive' };
+  return {
+    verdict: 'safe',
+    strongest: top,
+    basis: ungated
+      ? `Sexy ${ungated.score} at ${ungated.seconds} s, but bare skin only ${ungated.skin} of the people (< ${t.suggestiveSkin})`
+      : `Porn + Hentai ${explicit.score} < ${t.explicit}, Sexy ${suggestive.score} < ${t.suggestive}`,
+  };
 }
 
 const PLURALS: Record<string, string> = {
@@ -164,7 +234,7 @@ export function visionMaterial(results: VisionResults & { cues?: VisionResults['
   const m = results.moderation;
   if (m?.status === 'completed')
     lines.push(
-      `Moderation: ${m.verdict}${m.strongest ? ` (strongest ${m.strongest.class} ${m.strongest.score} at ${m.strongest.seconds} s)` : ''}`,
+      `Moderation: ${m.verdict}${m.strongest ? ` (strongest ${m.strongest.class} ${m.strongest.score} at ${m.strongest.seconds} s)` : ''}${m.basis ? `; ${m.basis}` : ''}`,
     );
   return lines.join('\n');
 }

@@ -51,32 +51,71 @@ export interface LabelCount {
   best_score: number;
 }
 
+/** One detected object: its COCO label, the detector's score (0..1) and its box. */
+export interface ObjectFinding {
+  label: string;
+  score: number;
+  /** [x, y, w, h] as fractions of the picture. */
+  box: number[];
+}
+
 export interface ObjectsSection {
   status: SectionStatus;
   error?: SectionError;
   model: string;
+  /** The calibrated score an object needs to count (VISION_CALIBRATION.objects_min_score). */
   min_score: number;
-  /** Over the whole video/image, most frequent first. */
+  /** Over the whole video/image, most frequent first (objects at or above min_score only). */
   labels: LabelCount[];
-  /** Per shot (video): what its frames showed. */
+  /** Per shot (video): what its frames showed (at or above min_score). */
   per_shot: Array<{ shot: number; start: number; end: number; labels: Array<{ label: string; count: number }> }>;
-  /** Per analysed picture: every detection (box = [x, y, w, h] as fractions of the picture). */
+  /**
+   * Per analysed picture: the objects that count (`items`), and the detector's candidates
+   * below min_score (`below_threshold`), kept for inspection only: they are in no summary,
+   * answer or search index.
+   */
   frames: Array<{
     seconds: number;
     shot: number | null;
-    items: Array<{ label: string; score: number; box: number[] }>;
+    items: ObjectFinding[];
+    /** Absent in results written before the calibration. */
+    below_threshold?: ObjectFinding[];
   }>;
   notes: string[];
+}
+
+/** One face candidate: both models' scores, its box, its height in the detector's pixels. */
+export interface FaceFinding {
+  /** BlazeFace's box score. */
+  score: number;
+  /** The face mesh's score for the same crop (the second opinion). */
+  mesh_score: number | null;
+  box: number[];
+  px: number;
 }
 
 export interface FacesSection {
   status: SectionStatus;
   error?: SectionError;
   model: string;
+  /** What a candidate needs to count as a face (VISION_CALIBRATION; absent in older results). */
+  thresholds?: { min_score: number; min_mesh_score: number };
   /** Most faces on any one picture. */
   max_count: number;
   per_shot: Array<{ shot: number; start: number; end: number; count: number }>;
-  frames: Array<{ seconds: number; shot: number | null; count: number; boxes: number[][] }>;
+  /**
+   * Per analysed picture: the faces that count (`items`; `boxes` are theirs, for viewers),
+   * and the candidates that did not (`below_threshold`, for inspection only).
+   */
+  frames: Array<{
+    seconds: number;
+    shot: number | null;
+    count: number;
+    boxes: number[][];
+    /** Absent in results written before the calibration. */
+    items?: FaceFinding[];
+    below_threshold?: FaceFinding[];
+  }>;
   notes: string[];
 }
 
@@ -88,10 +127,19 @@ export interface ModerationSection {
   error?: SectionError;
   model: string;
   verdict: ModerationVerdict;
+  /** What the verdict rests on, in words (the scores and the bare-skin share compared; absent in older results). */
+  basis?: string;
   /** The frame with the strongest explicit (or, failing that, suggestive) score. */
   strongest: { seconds: number; class: string; score: number } | null;
-  thresholds: { explicit: number; suggestive: number };
-  frames: Array<{ seconds: number; shot: number | null; scores: Record<string, number> }>;
+  /** explicit and suggestive: nsfwjs scores (config); suggestive_skin: bare-skin share (calibrated). */
+  thresholds: { explicit: number; suggestive: number; suggestive_skin?: number };
+  frames: Array<{
+    seconds: number;
+    shot: number | null;
+    scores: Record<string, number>;
+    /** Share of the people's pixels (or the picture's) that are bare skin; null on a grey picture. */
+    skin?: { share: number; region: 'people' | 'picture' } | null;
+  }>;
   notes: string[];
 }
 

@@ -18,12 +18,21 @@ export interface VisionModelOptions {
   moderationModel?: string | undefined;
   /** Longest side the pictures are scaled to before detection. */
   maxSide?: number | undefined;
-  /** Detections below these scores are dropped. */
+  /**
+   * Floors below which the detectors drop a candidate (default OBJECT_FLOOR, FACE_FLOOR).
+   * They are low on purpose: which detections count is decided by the caller's calibrated
+   * thresholds, and the evaluation needs to see what lies below them.
+   */
   minObjectScore?: number | undefined;
   minFaceScore?: number | undefined;
   /** Sharp's decoder limit; the probe has already refused larger images. */
   maxInputPixels?: number | undefined;
 }
+
+/** Default floor of CenterNet's object scores (the calibrated thresholds sit above it). */
+const OBJECT_FLOOR = 0.2;
+/** Default floor of BlazeFace's box scores (the calibrated thresholds sit above it). */
+const FACE_FLOOR = 0.3;
 
 /** The moderation model bundled in nsfwjs (the default of MODERATION_MODEL). */
 export const BUNDLED_MODERATION_MODEL = 'MobileNetV2';
@@ -40,7 +49,7 @@ export interface Tf {
   ready(): Promise<void>;
 }
 export interface HumanResult {
-  face: Array<{ score: number; boxScore?: number; boxRaw: Box }>;
+  face: Array<{ score: number; boxScore?: number; faceScore?: number; boxRaw: Box }>;
   object: Array<{ label: string; score: number; boxRaw: Box }>;
   error: string | null;
   performance: Record<string, number>;
@@ -74,7 +83,12 @@ export async function startTfjs(): Promise<Tf> {
   return tf;
 }
 
-/** Human with faces and objects only (no mesh, body, hands, gestures). */
+/**
+ * Human with faces and objects only (no body, hands, gestures). The face mesh runs on each
+ * BlazeFace candidate as a second opinion: BlazeFace alone finds "faces" in the spokes and
+ * gauges of a motorcycle; the mesh scores those crops low. `keepInvalid` keeps the
+ * candidates the mesh rejects (with its score) so the caller decides, and measures.
+ */
 export async function loadHuman(
   opts: VisionModelOptions,
   loadMs: Record<string, number>,
@@ -103,8 +117,8 @@ export async function loadHuman(
       filter: { enabled: false },
       face: {
         enabled: true,
-        detector: { rotation: false, maxDetected: 50, minConfidence: opts.minFaceScore ?? 0.4, skipFrames: 0 },
-        mesh: { enabled: false },
+        detector: { rotation: false, maxDetected: 50, minConfidence: opts.minFaceScore ?? FACE_FLOOR, skipFrames: 0 },
+        mesh: { enabled: true, keepInvalid: true },
         iris: { enabled: false },
         emotion: { enabled: false },
         description: { enabled: false },
@@ -115,7 +129,7 @@ export async function loadHuman(
       hand: { enabled: false },
       gesture: { enabled: false },
       segmentation: { enabled: false },
-      object: { enabled: true, minConfidence: opts.minObjectScore ?? 0.3, maxDetected: 30, skipFrames: 0 },
+      object: { enabled: true, minConfidence: opts.minObjectScore ?? OBJECT_FLOOR, maxDetected: 30, skipFrames: 0 },
     });
     await human.load();
     // Human logs a model that failed to load and keeps an empty shell of it; a usable
@@ -127,11 +141,12 @@ export async function loadHuman(
         return false;
       }
     };
-    const missing = ['blazeface', 'centernet'].filter((m) => !usable(m));
-    if (missing.length === 2) throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
+    const missing = ['blazeface', 'centernet', 'facemesh'].filter((m) => !usable(m));
+    if (missing.includes('blazeface') && missing.includes('centernet'))
+      throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
     loadMs.human = Math.round(performance.now() - started);
     if (missing.length > 0) {
-      // One of the two loaded: keep it, report the other per task (see detect()).
+      // Some loaded: keep them, report the missing ones per task (see VisionModels.analyze()).
       return { ok: true, value: Object.assign(human, { missing }) };
     }
     return { ok: true, value: human };

@@ -9,6 +9,7 @@
  */
 import sharp from 'sharp';
 import { contentArea } from './content-area.ts';
+import { skinShare } from './skin-share.ts';
 import {
   loadHuman,
   loadModeration,
@@ -27,6 +28,7 @@ import type {
   DetectedObject,
   ModerationScores,
   PictureVision,
+  SkinShare,
   VisionTask,
   VisionTaskError,
 } from './vision.types.ts';
@@ -55,7 +57,7 @@ export class VisionModels {
     return this.tf;
   }
 
-  /** Human with faces and objects only (no mesh, body, hands, gestures). */
+  /** Human with objects, faces and the face mesh (no body, hands, gestures). */
   private loadHuman(): Promise<LoadState<Human>> {
     this.human ??= loadHuman(this.opts, this.loadMs, () => this.tfjs());
     return this.human;
@@ -71,7 +73,7 @@ export class VisionModels {
    * the wasm kernels compile on their first run, which would otherwise slow the first frame.
    */
   async preload(tasks: readonly VisionTask[]): Promise<void> {
-    if (tasks.includes('objects') || tasks.includes('faces')) await this.loadHuman();
+    if (tasks.length > 0) await this.loadHuman();
     if (tasks.includes('moderation')) await this.loadModeration();
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } })
       .png()
@@ -114,7 +116,11 @@ export class VisionModels {
 
     const wantObjects = tasks.includes('objects');
     const wantFaces = tasks.includes('faces');
-    if (wantObjects || wantFaces) {
+    const wantModeration = tasks.includes('moderation');
+    // Moderation's context is the skin inside person boxes: it needs the object detector too.
+    const needObjects = wantObjects || wantModeration;
+    let people: Box[] | null = null;
+    if (needObjects || wantFaces) {
       const loaded = await this.loadHuman();
       if (!loaded.ok) {
         if (wantObjects) out.objects = { error: loaded.error };
@@ -122,13 +128,14 @@ export class VisionModels {
       } else {
         const human = loaded.value;
         const missing = (human as Human & { missing?: string[] }).missing ?? [];
-        const runObjects = wantObjects && !missing.includes('centernet');
-        const runFaces = wantFaces && !missing.includes('blazeface');
+        const runObjects = needObjects && !missing.includes('centernet');
+        // Without the mesh human drops every candidate: faces need both models.
+        const runFaces = wantFaces && !missing.includes('blazeface') && !missing.includes('facemesh');
         const notLoaded = (model: string): { error: VisionTaskError } => ({
           error: { code: 'MODEL_LOAD_FAILED', message: `${model} did not load` },
         });
         if (wantObjects && !runObjects) out.objects = notLoaded('centernet');
-        if (wantFaces && !runFaces) out.faces = notLoaded('blazeface');
+        if (wantFaces && !runFaces) out.faces = notLoaded(missing.includes('blazeface') ? 'blazeface' : 'facemesh');
         if (runObjects || runFaces) {
           const { data, info } = pixels;
           const tensor = tf.tensor(new Int32Array(data), [1, info.height, info.width, 3], 'int32');
@@ -137,23 +144,28 @@ export class VisionModels {
             const r = await human.detect(tensor, { face: { enabled: runFaces }, object: { enabled: runObjects } });
             if (r.error) throw new Error(r.error);
             if (runObjects) {
-              out.objects = r.object.map((o): DetectedObject => ({
-                label: o.label,
-                score: round(o.score, 2),
-                box: toPicture(o.boxRaw),
-              }));
-              ms.objects = r.performance.object ?? Math.round(performance.now() - started);
+              people = r.object.filter((o) => o.label === 'person').map((o) => o.boxRaw);
+              if (wantObjects) {
+                out.objects = r.object.map((o): DetectedObject => ({
+                  label: o.label,
+                  score: round(o.score, 2),
+                  box: toPicture(o.boxRaw),
+                }));
+                ms.objects = r.performance.object ?? Math.round(performance.now() - started);
+              }
             }
             if (runFaces) {
               out.faces = r.face.map((f): DetectedFace => ({
                 score: round(f.boxScore ?? f.score, 2),
+                mesh_score: typeof f.faceScore === 'number' ? round(f.faceScore, 2) : null,
                 box: toPicture(f.boxRaw),
+                px: Math.round(f.boxRaw[3] * pixels.info.height),
               }));
               ms.faces = r.performance.face ?? Math.round(performance.now() - started);
             }
           } catch (err) {
             const error: VisionTaskError = { code: 'MODEL_FAILED', message: `vision models: ${message(err)}` };
-            if (runObjects) out.objects = { error };
+            if (runObjects && wantObjects) out.objects = { error };
             if (runFaces) out.faces = { error };
           } finally {
             tensor.dispose();
@@ -162,7 +174,10 @@ export class VisionModels {
       }
     }
 
-    if (tasks.includes('moderation')) {
+    if (wantModeration) {
+      // Inside the person boxes when the detector found people, else over the whole picture.
+      const skin: SkinShare | null = skinShare(pixels.data, pixels.info.width, pixels.info.height, people ?? []);
+      out.skin = skin;
       const loaded = await this.loadModeration();
       if (!loaded.ok) out.moderation = { error: loaded.error };
       else {

@@ -15,10 +15,30 @@ export interface DetectedObject {
   box: Box;
 }
 
-/** One face (no identity, no attributes). */
+/**
+ * One face candidate (no identity, no attributes), with both opinions on it: BlazeFace's
+ * box score, and the face mesh's score for the same crop (null when the mesh did not run).
+ * The adapter reports every candidate above its floor; which ones count as faces is
+ * decided by the caller's calibrated thresholds.
+ */
 export interface DetectedFace {
+  /** BlazeFace's confidence in the box. */
   score: number;
+  /** The face mesh's confidence that the crop is a face (the second opinion). */
+  mesh_score: number | null;
   box: Box;
+  /** Height of the face in pixels of the picture the detector saw (after scaling). */
+  px: number;
+}
+
+/**
+ * How much of the people in a picture is bare skin: the share of pixels inside the
+ * person boxes (or the whole picture when no person was found) that pass a skin-colour
+ * test. Context for the moderation verdict; a grey picture has no measurable skin.
+ */
+export interface SkinShare {
+  share: number;
+  region: 'people' | 'picture';
 }
 
 /** nsfwjs's five classes, each a probability; they sum to about 1. */
@@ -45,6 +65,8 @@ export interface PictureVision {
   objects?: DetectedObject[] | { error: VisionTaskError };
   faces?: DetectedFace[] | { error: VisionTaskError };
   moderation?: ModerationScores | { error: VisionTaskError };
+  /** With moderation: the exposed-skin share the verdict uses as context (null: a grey picture). */
+  skin?: SkinShare | null;
   /** Milliseconds spent per capability. */
   ms: Partial<Record<VisionTask | 'decode', number>>;
 }

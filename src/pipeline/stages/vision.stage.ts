@@ -7,6 +7,11 @@
  * by config (VISION_OBJECTS, VISION_FACES, VISION_MODERATION). Without a model host in
  * the deps (a process that does not run models) the stage is skipped.
  *
+ * What counts is decided here with the calibrated thresholds (VISION_CALIBRATION, chosen
+ * by `npm run eval vision`): an object needs its score, a face BlazeFace's and the face
+ * mesh's agreement, "suggestive" bare skin on the people as well as nsfwjs's Sexy score.
+ * Candidates below stay in each frame's `below_threshold`, marked, for inspection only.
+ *
  * The stage is optional: when a capability failed on every picture, its section is
  * written as `failed` (with the model's code) and the stage then fails with that code,
  * so the analysis completes as `partial` with the sections that did work kept.
@@ -19,10 +24,19 @@ import {
   type VisionTask,
   type VisionTaskError,
 } from '../../media/vision/vision.types.ts';
-import { aggregateLabels, countLabels, moderationVerdict } from '../../domain/analysis/vision-summary.ts';
+import { VISION_CALIBRATION } from '../../domain/analysis/calibration.ts';
+import {
+  aggregateLabels,
+  countLabels,
+  isFace,
+  moderationVerdict,
+  type FaceThresholds,
+} from '../../domain/analysis/vision-summary.ts';
 import type {
+  FaceFinding,
   FacesSection,
   ModerationSection,
+  ObjectFinding,
   ObjectsSection,
   SectionError,
 } from '../../domain/analysis/vision.sections.ts';
@@ -30,9 +44,16 @@ import { AppError } from '../../domain/errors.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
 
 export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
-export const FACE_MODEL = '@vladmandic/human BlazeFace';
-export const MODERATION_MODEL = 'nsfwjs MobileNetV2';
-const MIN_OBJECT_SCORE = 0.3;
+export const FACE_MODEL = '@vladmandic/human BlazeFace, checked by its face mesh';
+export const MODERATION_MODEL = 'nsfwjs MobileNetV2, with the bare-skin share of the people';
+
+/** Calibrated on labelled photographs (bench/quality/vision.eval.ts). */
+const MIN_OBJECT_SCORE = VISION_CALIBRATION.objects_min_score.value;
+const FACE_THRESHOLDS: FaceThresholds = {
+  minScore: VISION_CALIBRATION.face_min_score.value,
+  minMeshScore: VISION_CALIBRATION.face_min_mesh_score.value,
+};
+const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderation_suggestive_skin.value;
 
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
@@ -129,9 +150,20 @@ export const visionStage: Stage = {
 
     if (tasks.includes('objects')) {
       const error = taskFailure(seen, 'objects');
+      // Below the calibrated score an object is kept for inspection only: not in labels,
+      // per_shot, the summary, the prompt or search (which all read `items`).
       const frames = seen.flatMap((s) => {
         const v = s.vision?.objects;
-        return v && !isTaskError(v) ? [{ seconds: s.picture.seconds, shot: s.picture.shot, items: v }] : [];
+        if (!v || isTaskError(v)) return [];
+        const all: ObjectFinding[] = v.map((o) => ({ label: o.label, score: o.score, box: o.box }));
+        return [
+          {
+            seconds: s.picture.seconds,
+            shot: s.picture.shot,
+            items: all.filter((o) => o.score >= MIN_OBJECT_SCORE),
+            below_threshold: all.filter((o) => o.score < MIN_OBJECT_SCORE),
+          },
+        ];
       });
       const section: ObjectsSection = {
         status: error ? 'failed' : 'completed',
@@ -153,16 +185,29 @@ export const visionStage: Stage = {
 
     if (tasks.includes('faces')) {
       const error = taskFailure(seen, 'faces');
+      // A face counts when BlazeFace and the face mesh both say so; the other candidates
+      // stay in `below_threshold` for inspection, and are counted and drawn nowhere.
       const frames = seen.flatMap((s) => {
         const v = s.vision?.faces;
-        return v && !isTaskError(v)
-          ? [{ seconds: s.picture.seconds, shot: s.picture.shot, count: v.length, boxes: v.map((f) => f.box) }]
-          : [];
+        if (!v || isTaskError(v)) return [];
+        const all: FaceFinding[] = v.map((f) => ({ score: f.score, mesh_score: f.mesh_score, box: f.box, px: f.px }));
+        const items = all.filter((f) => isFace(f, FACE_THRESHOLDS));
+        return [
+          {
+            seconds: s.picture.seconds,
+            shot: s.picture.shot,
+            count: items.length,
+            boxes: items.map((f) => f.box),
+            items,
+            below_threshold: all.filter((f) => !isFace(f, FACE_THRESHOLDS)),
+          },
+        ];
       });
       const section: FacesSection = {
         status: error ? 'failed' : 'completed',
         ...(error ? { error } : {}),
         model: FACE_MODEL,
+        thresholds: { min_score: FACE_THRESHOLDS.minScore, min_mesh_score: FACE_THRESHOLDS.minMeshScore },
         max_count: Math.max(0, ...frames.map((f) => f.count)),
         per_shot: perShot(ctx, (shot, start, end) => ({
           shot,
@@ -178,19 +223,25 @@ export const visionStage: Stage = {
 
     if (tasks.includes('moderation')) {
       const error = taskFailure(seen, 'moderation');
-      const thresholds = ctx.deps.config.vision.moderationThresholds;
+      const configured = ctx.deps.config.vision.moderationThresholds;
       const frames = seen.flatMap((s) => {
         const v = s.vision?.moderation;
-        return v && !isTaskError(v) ? [{ seconds: s.picture.seconds, shot: s.picture.shot, scores: { ...v } }] : [];
+        return v && !isTaskError(v)
+          ? [{ seconds: s.picture.seconds, shot: s.picture.shot, scores: { ...v }, skin: s.vision?.skin ?? null }]
+          : [];
       });
-      const { verdict, strongest } = moderationVerdict(frames, thresholds);
+      const { verdict, strongest, basis } = moderationVerdict(frames, {
+        ...configured,
+        suggestiveSkin: SUGGESTIVE_SKIN,
+      });
       const section: ModerationSection = {
         status: error ? 'failed' : 'completed',
         ...(error ? { error } : {}),
         model: MODERATION_MODEL,
         verdict,
+        basis,
         strongest,
-        thresholds: { ...thresholds },
+        thresholds: { ...configured, suggestive_skin: SUGGESTIVE_SKIN },
         frames,
         notes: taskNotes(seen, 'moderation'),
       };
