@@ -351,6 +351,10 @@ async function main() {
       },
       video_10min_720p_at_most_60_s: { measured: `${totalMs} ms`, pass: totalMs <= 60_000 },
       video_within_1_5x_plain_decode: { measured: `${video.ratio_to_decode}x`, pass: video.ratio_to_decode <= 1.5 },
+      video_2min_within_1_5x_plain_decode: {
+        measured: `${short.video.ratio_to_decode}x`,
+        pass: short.video.ratio_to_decode <= 1.5,
+      },
       shot_boundaries_within_0_5_s: {
         measured: `${boundaries.all_within_half_second ? 'all' : 'NOT all'} (photo video), ${video.cuts_within_half_second} (10-min video)`,
         pass: boundaries.all_within_half_second && long.allCuts,
@@ -408,6 +412,11 @@ async function main() {
       decodeMs,
       stages,
       oneImageMs: oneImage.total,
+      short: {
+        decodeMs: short.video.plain_decode_ms,
+        stages: short.video.stages_ms,
+        frames: short.video.frames_analysed,
+      },
       load: `${report.machine.load_average_start[0]} → ${report.machine.load_average_end[0]}`,
     }),
   ].join('\n');
@@ -448,12 +457,30 @@ function videoSection(v: Awaited<ReturnType<typeof analyseScenesVideo>>['video']
 /** A plain account of each missed target: the figure and its likely cause, from this run's own numbers. */
 function missedNotes(
   targets: Record<string, { measured: string; pass: boolean }>,
-  m: { totalMs: number; decodeMs: number; stages: Record<string, number>; oneImageMs: number; load: string },
+  m: {
+    totalMs: number;
+    decodeMs: number;
+    stages: Record<string, number>;
+    oneImageMs: number;
+    short: { decodeMs: number; stages: Record<string, number>; frames: number };
+    load: string;
+  },
 ): string[] {
   const missed = Object.entries(targets).filter(([, v]) => !v.pass);
   if (missed.length === 0) return [];
   const shots = m.stages.shots ?? 0;
   const notes = missed.map(([k, v]) => {
+    if (k.startsWith('video_2min')) {
+      const fixed = Object.entries(m.short.stages)
+        .filter(([stage]) => stage !== 'shots')
+        .reduce((sum, [, v]) => sum + v, 0);
+      return (
+        `- **${k}: missed (${v.measured}).** Frames, vision and the sheet took ${fixed} ms for ` +
+        `${m.short.frames} frames, whatever the video's length: on a 2-minute video that alone is ` +
+        `${(fixed / m.short.decodeMs).toFixed(2)}x its plain decode (${m.short.decodeMs} ms), before the shots pass ` +
+        `(${m.short.stages.shots ?? 0} ms); under a load average of ${m.load}.`
+      );
+    }
     if (k.startsWith('video_'))
       return (
         `- **${k}: missed (${v.measured}).** The shots pass alone took ${shots} ms, ` +
