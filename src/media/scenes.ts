@@ -18,7 +18,7 @@ export function signatureDistance(a: Uint8Array, b: Uint8Array): number {
  * The scene of each shot, in order: a shot joins the nearest earlier scene whose first
  * shot's signature is within `maxDistance`, otherwise it opens a new scene. Comparing with
  * a scene's first shot, not with every member, keeps a slow drift from chaining unlike
- * shots into one scene, and the work to shots x scenes (a 3,000-shot film: about 2 s).
+ * shots into one scene, and the work to shots x scenes comparisons of 36 bytes.
  * Scenes are numbered by first appearance; a shot without a signature is a scene of its own.
  */
 export function groupScenes(signatures: Array<Uint8Array | null>, maxDistance: number): number[] {
