@@ -3,9 +3,12 @@
  * correctness check:
  *  1. model load time and resident memory of the process hosting the models;
  *  2. one real photograph, warm: objects + faces + moderation (model host) + OCR;
- *  3. a 10-minute 720p video with a cut every 10 s: shots pass + frames + vision +
- *     moderation + contact sheet, beside one plain ffmpeg decode pass of the same file
- *     measured in the same run, with each stage's share; cuts found within 0.5 s;
+ *  3. a 10-minute 720p video of six photographs (six scenes), 10 s each, cycled: shots
+ *     pass + frames + vision + moderation + contact sheet, beside one plain ffmpeg decode
+ *     pass of the same file measured in the same run, with each stage's share; cuts found
+ *     within 0.5 s; and per scene: did it get an analysed frame, and did the model see
+ *     its labelled objects there (every scene has at least one, so the check cannot pass
+ *     on nothing); then the same for a 2-minute video of the same six scenes;
  *  4. accuracy on real photographs (Debian python3-skimage): precision/recall of the main
  *     objects against labels written down below, and face counts;
  *  5. shot boundaries on the photo video with known cuts.
@@ -18,7 +21,9 @@ import { VISION_CALIBRATION } from '../src/domain/analysis/calibration.ts';
 import { isFace } from '../src/domain/analysis/vision-summary.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { isTaskError, type DetectedObject, type PictureVision } from '../src/media/vision/vision.types.ts';
-import { detectShots, planFrames } from '../src/media/shots.ts';
+import { detectShots } from '../src/media/shots.ts';
+import { planFrames } from '../src/media/frame-plan.ts';
+import { pickSheetFrames } from '../src/pipeline/stages/contact-sheet.stage.ts';
 import { extractFramesInBatches } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
@@ -30,14 +35,17 @@ import { describeMachine, machineFacts } from './helpers/machine.ts';
 const DIR = path.resolve('data/bench-vision');
 const RESULTS = path.resolve('bench/results');
 /** What the product counts (calibrated by `npm run eval vision`). */
-const MIN_SCORE = VISION_CALIBRATION.objects_min_score.value;
+const MIN_SCORE = VISION_CALIBRATION.objectsMinScore.value;
 const FACE_THRESHOLDS = {
-  minScore: VISION_CALIBRATION.face_min_score.value,
-  minMeshScore: VISION_CALIBRATION.face_min_mesh_score.value,
+  minScore: VISION_CALIBRATION.faceMinScore.value,
+  minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
 };
 const countFaces = (f: PictureVision['faces']) =>
   Array.isArray(f) ? f.filter((x) => isFace(x, FACE_THRESHOLDS)).length : -1;
+/** The product's defaults (FRAME_COUNT, FRAME_MAX_COUNT). */
 const FRAME_COUNT = Number(process.env.BENCH_VISION_FRAMES ?? 6);
+const FRAME_MAX_COUNT = Number(process.env.BENCH_VISION_MAX_FRAMES ?? 20);
+const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
 
 /**
  * Our labels for each photograph: the main objects a person would name that are COCO
@@ -61,8 +69,22 @@ const LABELS: Array<{ file: string; objects: string[]; faces: number; note: stri
   { file: 'hubble_deep_field.jpg', objects: [], faces: 0, note: 'galaxies' },
 ];
 
-/** The photographs cycled through the 10-minute video, one per 10 s shot. */
-const VIDEO_PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png', 'motorcycle_left.png', 'horse.png', 'rocket.jpg'];
+/**
+ * The six scenes cycled through the videos, one photograph per 10 s shot, each with the
+ * COCO objects a person would name in it (labelled by looking at the pictures; Chelsea
+ * the cat is not among them: the model calls her a dog, see the accuracy table). Every
+ * scene has at least one object, so "every scene's objects were seen" cannot pass on an
+ * empty list.
+ */
+const VIDEO_SCENES: Array<{ file: string; objects: string[] }> = [
+  { file: photo('astronaut.png'), objects: ['person'] },
+  { file: photo('coffee.png'), objects: ['cup'] },
+  { file: photo('motorcycle_left.png'), objects: ['motorcycle'] },
+  { file: `${OPENCV_DATA}/fruits.jpg`, objects: ['orange'] },
+  { file: `${OPENCV_DATA}/messi5.jpg`, objects: ['person', 'sports ball'] },
+  { file: photo('horse.png'), objects: ['horse'] },
+];
+const SHORT_VIDEO_MINUTES = 2;
 const SHOT_SECONDS = 10;
 const VIDEO_MINUTES = Number(process.env.BENCH_VISION_MINUTES ?? 10);
 
@@ -74,17 +96,17 @@ const ms = (t0: number) => Math.round(performance.now() - t0);
 const labelsOf = (o: PictureVision['objects']) =>
   Array.isArray(o) ? (o as DetectedObject[]).filter((x) => x.score >= MIN_SCORE).map((x) => x.label) : [];
 
-/** A 720p, 25 fps video: VIDEO_PHOTOS cycled, SHOT_SECONDS each, with film grain so every frame differs. */
-async function longVideo(): Promise<{ file: string; cuts: number[] }> {
-  const file = path.join(DIR, `photos-${VIDEO_MINUTES}min-720p.mp4`);
-  const shots = (VIDEO_MINUTES * 60) / SHOT_SECONDS;
+/** A 720p, 25 fps video: VIDEO_SCENES cycled, SHOT_SECONDS each, with film grain so every frame differs. */
+async function scenesVideo(minutes: number): Promise<{ file: string; cuts: number[] }> {
+  const file = path.join(DIR, `scenes-${minutes}min-720p.mp4`);
+  const shots = (minutes * 60) / SHOT_SECONDS;
   const cuts = Array.from({ length: shots - 1 }, (_, i) => (i + 1) * SHOT_SECONDS);
   if (await exists(file)) return { file, cuts };
-  log(`generating the ${VIDEO_MINUTES}-minute 720p video…`);
+  log(`generating the ${minutes}-minute 720p video…`);
   const segments: string[] = [];
-  for (const [i, name] of VIDEO_PHOTOS.entries()) {
-    const seg = path.join(DIR, `seg-${i}.mp4`);
-    await photoShot(photo(name), SHOT_SECONDS, seg);
+  for (const [i, scene] of VIDEO_SCENES.entries()) {
+    const seg = path.join(DIR, `scene-${i}.mp4`);
+    await photoShot(scene.file, SHOT_SECONDS, seg);
     segments.push(seg);
   }
   await concatCopy(
@@ -92,6 +114,126 @@ async function longVideo(): Promise<{ file: string; cuts: number[] }> {
     file,
   );
   return { file, cuts };
+}
+
+/** The scene (index into VIDEO_SCENES) a moment of a scenes video shows. */
+const sceneAt = (seconds: number) => Math.floor(seconds / SHOT_SECONDS) % VIDEO_SCENES.length;
+
+/**
+ * The whole analysis of a scenes video as the pipeline runs it (shots, frames, vision and
+ * moderation, contact sheet), timed beside one plain decode of the same file, and checked
+ * per scene: every scene has an analysed frame, and its labelled objects were seen there.
+ */
+async function analyseScenesVideo(host: ModelHost, minutes: number, work: string) {
+  const { file, cuts } = await scenesVideo(minutes);
+  const duration = minutes * 60;
+  let t0 = performance.now();
+  await runFfmpeg('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], {
+    timeoutMs: 3_600_000,
+  });
+  const decodeMs = ms(t0);
+  log(`${minutes}-minute video, plain decode pass: ${decodeMs} ms`);
+  const stages: Record<string, number> = {};
+  const total0 = performance.now();
+  t0 = performance.now();
+  const shots = await detectShots(
+    'ffmpeg',
+    file,
+    duration,
+    { timeoutMs: 3_600_000 },
+    {
+      sceneThreshold: 10,
+      minBlackSeconds: 0.5,
+      minFreezeSeconds: 2,
+      sceneDistance: VISION_CALIBRATION.sceneDistance.value,
+    },
+  );
+  stages.shots = ms(t0);
+  t0 = performance.now();
+  const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT, FRAME_MAX_COUNT);
+  // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
+  const moments = plan.map((p, i) => ({
+    seconds: p.seconds,
+    shot: p.shot,
+    output: path.join(work, `${minutes}-frame-${i}.jpg`),
+  }));
+  const written = await extractFramesInBatches('ffmpeg', file, moments, 640, { timeoutMs: 600_000 }, 2);
+  const frames = moments
+    .filter((_, i) => written[i])
+    .map((m) => ({ seconds: m.seconds, shot: m.shot, file: m.output }))
+    .sort((a, b) => a.seconds - b.seconds);
+  stages.frames = ms(t0);
+  t0 = performance.now();
+  const seen: PictureVision[] = [];
+  for (const f of frames) seen.push(await host.analyze(f.file, ['objects', 'faces', 'moderation']));
+  stages.vision_and_moderation = ms(t0);
+  t0 = performance.now();
+  // The sheet's 2x3 tiles, picked as the contact-sheet stage picks them.
+  const tiles = pickSheetFrames(
+    frames.map((f) => ({ seconds: f.seconds, shot: f.shot, absolutePath: f.file, relativePath: f.file })),
+    6,
+    shots.shots,
+  );
+  const sheet = await composeContactSheet(
+    await Promise.all(tiles.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),
+    { cols: 3, rows: 2, width: 1920, height: 1080 },
+  );
+  await fs.writeFile(path.join(work, `${minutes}-sheet.jpg`), sheet);
+  stages.contact_sheet = ms(t0);
+  const totalMs = ms(total0);
+  const foundCuts = shots.shots.slice(1).map((s) => s.start);
+  const cutsMatched = cuts.filter((c) => foundCuts.some((f) => Math.abs(f - c) <= 0.5)).length;
+  const falseCuts = foundCuts.filter((f) => !cuts.some((c) => Math.abs(f - c) <= 0.5)).length;
+  const frameChecks = frames.map((f, i) => ({
+    seconds: f.seconds,
+    scene: path.basename(VIDEO_SCENES[sceneAt(f.seconds)]!.file),
+    found: [...new Set(labelsOf(seen[i]!.objects))],
+  }));
+  const sceneChecks = VIDEO_SCENES.map((scene, s) => {
+    if (scene.objects.length === 0)
+      throw new Error(`scene ${scene.file} has no labelled object: its check would prove nothing`);
+    const found = new Set(frames.flatMap((f, i) => (sceneAt(f.seconds) === s ? labelsOf(seen[i]!.objects) : [])));
+    const analysed = frames.filter((f) => sceneAt(f.seconds) === s).length;
+    return {
+      scene: path.basename(scene.file),
+      expected: scene.objects,
+      frames_analysed: analysed,
+      found: [...found],
+      right: analysed > 0 && scene.objects.every((o) => found.has(o)),
+    };
+  });
+  const scenesRight = sceneChecks.filter((c) => c.right).length;
+  const sheetScenes = new Set(tiles.map((t) => sceneAt(t.seconds))).size;
+  const video = {
+    minutes,
+    resolution: '1280x720',
+    fps: 25,
+    shots_known: cuts.length + 1,
+    shots_found: shots.shots.length,
+    scenes_known: VIDEO_SCENES.length,
+    scenes_found: shots.scenes,
+    cuts_within_half_second: `${cutsMatched}/${cuts.length}`,
+    false_cuts: falseCuts,
+    frames_analysed: frames.length,
+    scenes_with_an_analysed_frame: `${sceneChecks.filter((c) => c.frames_analysed > 0).length}/${VIDEO_SCENES.length}`,
+    scenes_with_all_their_objects_seen: `${scenesRight}/${VIDEO_SCENES.length}`,
+    scenes_on_the_contact_sheet: `${sheetScenes}/${VIDEO_SCENES.length}`,
+    labels_seen: [...new Set(frameChecks.flatMap((c) => c.found))],
+    scene_checks: sceneChecks,
+    frame_checks: frameChecks,
+    plain_decode_ms: decodeMs,
+    total_ms: totalMs,
+    ratio_to_decode: Math.round((totalMs / decodeMs) * 100) / 100,
+    stages_ms: stages,
+    stage_share: Object.fromEntries(
+      Object.entries(stages).map(([k, v]) => [k, `${Math.round((v / totalMs) * 100)} %`]),
+    ),
+  };
+  log(
+    `${minutes}-minute video: ${totalMs} ms total vs decode ${decodeMs} ms (${video.ratio_to_decode}x); ` +
+      `${JSON.stringify(stages)}; scenes right ${video.scenes_with_all_their_objects_seen}, labels ${video.labels_seen.join(', ')}`,
+  );
+  return { video, allCuts: cutsMatched === cuts.length, allScenes: scenesRight === VIDEO_SCENES.length };
 }
 
 async function main() {
@@ -188,73 +330,11 @@ async function main() {
   };
   log(`photo video cuts: known ${PHOTO_CUTS.join(', ')}, found ${found.join(', ')}`);
 
-  // 3. The 10-minute 720p video.
-  const { file, cuts } = await longVideo();
-  const duration = VIDEO_MINUTES * 60;
-  t0 = performance.now();
-  await runFfmpeg('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], {
-    timeoutMs: 3_600_000,
-  });
-  const decodeMs = ms(t0);
-  log(`plain decode pass: ${decodeMs} ms`);
-  const stages: Record<string, number> = {};
-  const total0 = performance.now();
-  t0 = performance.now();
-  const shots = await detectShots('ffmpeg', file, duration, { timeoutMs: 3_600_000 });
-  stages.shots = ms(t0);
-  t0 = performance.now();
-  const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT);
-  // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
-  const moments = plan.map((p, i) => ({ seconds: p.seconds, output: path.join(work, `frame-${i}.jpg`) }));
-  const written = await extractFramesInBatches('ffmpeg', file, moments, 640, { timeoutMs: 600_000 }, 2);
-  const frames = moments
-    .filter((_, i) => written[i])
-    .map((m) => ({ seconds: m.seconds, file: m.output }))
-    .sort((a, b) => a.seconds - b.seconds);
-  stages.frames = ms(t0);
-  t0 = performance.now();
-  const seen: PictureVision[] = [];
-  for (const f of frames) seen.push(await host.analyze(f.file, ['objects', 'faces', 'moderation']));
-  stages.vision_and_moderation = ms(t0);
-  t0 = performance.now();
-  const sheet = await composeContactSheet(
-    await Promise.all(frames.slice(0, 6).map(async (f) => ({ image: await fs.readFile(f.file), seconds: f.seconds }))),
-    { cols: 3, rows: 2, width: 1920, height: 1080 },
-  );
-  await fs.writeFile(path.join(work, 'sheet.jpg'), sheet);
-  stages.contact_sheet = ms(t0);
-  const totalMs = ms(total0);
-  const foundCuts = shots.shots.slice(1).map((s) => s.start);
-  const cutsMatched = cuts.filter((c) => foundCuts.some((f) => Math.abs(f - c) <= 0.5)).length;
-  const falseCuts = foundCuts.filter((f) => !cuts.some((c) => Math.abs(f - c) <= 0.5)).length;
-  // Which photo each analysed frame shows, from the cycle, and whether the model saw its main object.
-  const expectedAt = (s: number) =>
-    LABELS.find((l) => l.file === VIDEO_PHOTOS[Math.floor(s / SHOT_SECONDS) % VIDEO_PHOTOS.length])!;
-  const frameChecks = frames.map((f, i) => {
-    const want = expectedAt(f.seconds).objects;
-    const got = labelsOf(seen[i]!.objects);
-    return { seconds: f.seconds, expected: want, found: [...new Set(got)], right: want.every((w) => got.includes(w)) };
-  });
-  const video = {
-    minutes: VIDEO_MINUTES,
-    resolution: '1280x720',
-    fps: 25,
-    shots_known: cuts.length + 1,
-    shots_found: shots.shots.length,
-    cuts_within_half_second: `${cutsMatched}/${cuts.length}`,
-    false_cuts: falseCuts,
-    frames_analysed: frames.length,
-    frames_showing_their_main_object: `${frameChecks.filter((c) => c.right).length}/${frameChecks.length}`,
-    frame_checks: frameChecks,
-    plain_decode_ms: decodeMs,
-    total_ms: totalMs,
-    ratio_to_decode: Math.round((totalMs / decodeMs) * 100) / 100,
-    stages_ms: stages,
-    stage_share: Object.fromEntries(
-      Object.entries(stages).map(([k, v]) => [k, `${Math.round((v / totalMs) * 100)} %`]),
-    ),
-  };
-  log(`video: ${totalMs} ms total vs decode ${decodeMs} ms (${video.ratio_to_decode}x); ${JSON.stringify(stages)}`);
+  // 3. The 10-minute 720p video, then the 2-minute one.
+  const long = await analyseScenesVideo(host, VIDEO_MINUTES, work);
+  const short = await analyseScenesVideo(host, SHORT_VIDEO_MINUTES, work);
+  const { video } = long;
+  const { total_ms: totalMs, plain_decode_ms: decodeMs, stages_ms: stages } = video;
   const after = await host.stats();
   await host.close();
 
@@ -264,6 +344,7 @@ async function main() {
     rss_after_all_mb: Math.round(after.rss_bytes / 2 ** 20),
     one_image: oneImage,
     video,
+    short_video: short.video,
     accuracy,
     shot_boundaries: boundaries,
     targets: {
@@ -277,9 +358,17 @@ async function main() {
       },
       video_10min_720p_at_most_60_s: { measured: `${totalMs} ms`, pass: totalMs <= 60_000 },
       video_within_1_5x_plain_decode: { measured: `${video.ratio_to_decode}x`, pass: video.ratio_to_decode <= 1.5 },
+      video_2min_within_1_5x_plain_decode: {
+        measured: `${short.video.ratio_to_decode}x`,
+        pass: short.video.ratio_to_decode <= 1.5,
+      },
       shot_boundaries_within_0_5_s: {
         measured: `${boundaries.all_within_half_second ? 'all' : 'NOT all'} (photo video), ${video.cuts_within_half_second} (10-min video)`,
-        pass: boundaries.all_within_half_second && cutsMatched === cuts.length,
+        pass: boundaries.all_within_half_second && long.allCuts,
+      },
+      every_scene_analysed_with_its_objects_seen: {
+        measured: `${video.scenes_with_all_their_objects_seen} (${VIDEO_MINUTES}-min video), ${short.video.scenes_with_all_their_objects_seen} (${SHORT_VIDEO_MINUTES}-min video)`,
+        pass: long.allScenes && short.allScenes,
       },
     },
   };
@@ -303,17 +392,8 @@ async function main() {
     `Objects + faces + moderation ${oneImage.vision} ms, OCR ${oneImage.ocr} ms: **${oneImage.total} ms** (median of 5: ${oneImage.runs.join(', ')} ms). ` +
       `Check: a person, one face, moderation Neutral on every run: ${oneImage.all_correct ? 'yes' : 'NO'}.`,
     '',
-    `## ${VIDEO_MINUTES}-minute 720p video, a cut every ${SHOT_SECONDS} s (${cuts.length + 1} shots)`,
-    `Plain ffmpeg decode pass of the same file, same run: **${decodeMs} ms**. Shots + frames + vision + moderation + contact sheet: ` +
-      `**${totalMs} ms** = **${video.ratio_to_decode}x** the decode pass.`,
-    '',
-    '| stage | ms | share |',
-    '|---|---:|---:|',
-    ...Object.entries(stages).map(([k, v]) => `| ${k} | ${v} | ${video.stage_share[k]} |`),
-    '',
-    `Checks: cuts found within 0.5 s: ${video.cuts_within_half_second}, false cuts: ${falseCuts}; ` +
-      `frames analysed: ${frames.length}, each showing its shot's main object as found by the model: ${video.frames_showing_their_main_object}.`,
-    '',
+    ...videoSection(video),
+    ...videoSection(short.video),
     '## Accuracy on real photographs (Debian python3-skimage)',
     `Main objects at score ≥ ${MIN_SCORE}: precision **${accuracy.precision}**, recall **${accuracy.recall}** ` +
       `(${tp} right, ${fp} extra, ${fn} missed); face counts right on ${accuracy.face_counts_right}.`,
@@ -339,6 +419,11 @@ async function main() {
       decodeMs,
       stages,
       oneImageMs: oneImage.total,
+      short: {
+        decodeMs: short.video.plain_decode_ms,
+        stages: short.video.stages_ms,
+        frames: short.video.frames_analysed,
+      },
       load: `${report.machine.load_average_start[0]} → ${report.machine.load_average_end[0]}`,
     }),
   ].join('\n');
@@ -347,15 +432,62 @@ async function main() {
   await fs.rm(work, { recursive: true, force: true });
 }
 
+/** One scenes video's timing table and its per-scene checks, as Markdown lines. */
+function videoSection(v: Awaited<ReturnType<typeof analyseScenesVideo>>['video']): string[] {
+  return [
+    `## ${v.minutes}-minute 720p video: six photographs (six scenes), ${SHOT_SECONDS} s each, cycled (${v.shots_known} shots)`,
+    `Scenes: ${VIDEO_SCENES.map((s) => `${path.basename(s.file)} (${s.objects.join(' + ')})`).join(', ')}.`,
+    '',
+    `Plain ffmpeg decode pass of the same file, same run: **${v.plain_decode_ms} ms**. Shots + frames + vision + moderation + contact sheet: ` +
+      `**${v.total_ms} ms** = **${v.ratio_to_decode}x** the decode pass.`,
+    '',
+    '| stage | ms | share |',
+    '|---|---:|---:|',
+    ...Object.entries(v.stages_ms).map(([k, ms]) => `| ${k} | ${ms} | ${v.stage_share[k]} |`),
+    '',
+    `Checks: cuts found within 0.5 s: ${v.cuts_within_half_second}, false cuts: ${v.false_cuts}; ` +
+      `${v.scenes_found} scenes found for ${v.scenes_known}; ${v.frames_analysed} frames analysed (FRAME_COUNT ${FRAME_COUNT}, ` +
+      `FRAME_MAX_COUNT ${FRAME_MAX_COUNT}); scenes with an analysed frame: **${v.scenes_with_an_analysed_frame}**; ` +
+      `scenes whose labelled objects the model saw in their frames: **${v.scenes_with_all_their_objects_seen}**; ` +
+      `scenes on the 2x3 contact sheet: ${v.scenes_on_the_contact_sheet}. Labels seen over the video: ${v.labels_seen.join(', ')}.`,
+    '',
+    '| scene | labelled | frames analysed | seen there | right |',
+    '|---|---|---:|---|:---:|',
+    ...v.scene_checks.map(
+      (c) =>
+        `| ${c.scene} | ${c.expected.join(', ')} | ${c.frames_analysed} | ${c.found.join(', ') || '—'} | ${c.right ? 'yes' : 'NO'} |`,
+    ),
+    '',
+  ];
+}
+
 /** A plain account of each missed target: the figure and its likely cause, from this run's own numbers. */
 function missedNotes(
   targets: Record<string, { measured: string; pass: boolean }>,
-  m: { totalMs: number; decodeMs: number; stages: Record<string, number>; oneImageMs: number; load: string },
+  m: {
+    totalMs: number;
+    decodeMs: number;
+    stages: Record<string, number>;
+    oneImageMs: number;
+    short: { decodeMs: number; stages: Record<string, number>; frames: number };
+    load: string;
+  },
 ): string[] {
   const missed = Object.entries(targets).filter(([, v]) => !v.pass);
   if (missed.length === 0) return [];
   const shots = m.stages.shots ?? 0;
   const notes = missed.map(([k, v]) => {
+    if (k.startsWith('video_2min')) {
+      const fixed = Object.entries(m.short.stages)
+        .filter(([stage]) => stage !== 'shots')
+        .reduce((sum, [, v]) => sum + v, 0);
+      return (
+        `- **${k}: missed (${v.measured}).** Frames, vision and the sheet took ${fixed} ms for ` +
+        `${m.short.frames} frames, whatever the video's length: on a 2-minute video that alone is ` +
+        `${(fixed / m.short.decodeMs).toFixed(2)}x its plain decode (${m.short.decodeMs} ms), before the shots pass ` +
+        `(${m.short.stages.shots ?? 0} ms); under a load average of ${m.load}.`
+      );
+    }
     if (k.startsWith('video_'))
       return (
         `- **${k}: missed (${v.measured}).** The shots pass alone took ${shots} ms, ` +

@@ -12,6 +12,7 @@ type Evaluator = () => Promise<CapabilityReport>;
 const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
   search: async () => (await import('./search.eval.ts')).evaluate,
   vision: async () => (await import('./vision.eval.ts')).evaluate,
+  shots: async () => (await import('./shots.eval.ts')).evaluate,
 };
 
 async function main(): Promise<void> {

@@ -276,25 +276,25 @@ export async function evaluate(): Promise<CapabilityReport> {
   const faceTuning = faceCounts(tuning, faceT);
   const thresholds: ChosenThreshold[] = [
     {
-      key: 'vision.objects_min_score',
+      key: 'vision.objectsMinScore',
       chosen: objectsMin,
       criterion: `lowest CenterNet score with object precision >= ${OBJECT_PRECISION_TARGET} on tuning (scores 0.20-0.90 swept)`,
       figure: `tuning, ${n('tuning')} photographs as stills and 16:9 video frames: object precision ${r3(objectTuning.precision)}, recall ${r3(objectTuning.recall)} (${objectTuning.hit}/${objectTuning.expected} labelled objects)`,
     },
     {
-      key: 'vision.face_min_score',
+      key: 'vision.faceMinScore',
       chosen: faceT.minScore,
       criterion: `middle of the BlazeFace scores (${box.lo}-${box.hi}) that give no false face and the best face recall on tuning`,
       figure: `tuning, ${n('tuning')} photographs as stills and video frames: no false face from ${box.lo} to ${box.hi}, face recall ${r3(box.recall)} (${faceTuning.expected} labelled faces)`,
     },
     {
-      key: 'vision.face_min_mesh_score',
+      key: 'vision.faceMinMeshScore',
       chosen: faceT.minMeshScore,
       criterion: `middle of the face-mesh scores (${mesh.lo}-${mesh.hi}) that, at BlazeFace ${faceT.minScore}, give no false face and the best face recall on tuning`,
       figure: `tuning, ${n('tuning')} photographs as stills and video frames: no false face from ${mesh.lo} to ${mesh.hi} at BlazeFace ${faceT.minScore}, face recall ${r3(mesh.recall)}`,
     },
     {
-      key: 'vision.moderation_suggestive_skin',
+      key: 'vision.moderationSuggestiveSkin',
       chosen: skinGate,
       criterion:
         'just above the highest bare-skin share of clothed people on tuning (below it the colour rule cannot tell skin from clothing); no suggestive material exists to bound it from above',

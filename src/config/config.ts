@@ -216,6 +216,7 @@ export function loadConfig(env: RawEnv = process.env) {
         timeoutMs: v.LOCAL_SPEECH_TIMEOUT_MS,
       },
       frameCount: v.FRAME_COUNT,
+      frameMaxCount: v.FRAME_MAX_COUNT,
       frameWidth: v.FRAME_WIDTH,
       contactSheet: { grid: v.CONTACT_SHEET_GRID, width: v.CONTACT_SHEET_WIDTH, height: v.CONTACT_SHEET_HEIGHT },
     },

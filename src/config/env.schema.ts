@@ -99,6 +99,8 @@ export const EnvSchema = Type.Object({
   LOCAL_SPEECH_MAX_SECONDS: int(1_800, 0, 86_400),
   LOCAL_SPEECH_TIMEOUT_MS: int(300_000, 100, 3_600_000),
   FRAME_COUNT: int(6, 1, 100),
+  /** Frames a video may get when it shows more distinct scenes than FRAME_COUNT (one per scene, up to this). */
+  FRAME_MAX_COUNT: int(20, 1, 100),
   FRAME_WIDTH: int(640, 64, 3840),
   CONTACT_SHEET_GRID: text('2x3', { pattern: '^[1-9]\\d?x[1-9]\\d?$', hint: 'must look like 2x3 (rows x columns)' }),
   // On-CPU vision (models shipped in npm packages; see src/media/vision).

@@ -9,18 +9,36 @@ import {
   parseCues,
   parseCuts,
   parseSamples,
-  planFrames,
+  parseThumbs,
   sampleQuality,
   shotPassArgs,
+  shotSignatures,
+  withThumbs,
   DEFAULT_SHOT_OPTIONS,
+  THUMB_HEIGHT,
+  THUMB_WIDTH,
   type Sample,
+  type Shot,
 } from './shots.ts';
+import { groupScenes, signatureDistance } from './scenes.ts';
+import { planFrames } from './frame-plan.ts';
 import { execFileSync } from 'node:child_process';
+import { VISION_CALIBRATION } from '../domain/analysis/calibration.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
-import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo } from '../../test/helpers/photos.ts';
+import {
+  PHOTO_CUTS,
+  cutTimes,
+  hasPhotos,
+  makePhotoShotsVideo,
+  makePhotoVideo,
+  photo,
+  type PhotoShot,
+} from '../../test/helpers/photos.ts';
 
-test('one pass: scdet, blackdetect, freezedetect and the sampled quality filters; no network', () => {
-  const a = shotPassArgs('/in.mp4', '/tmp/c.txt', '/tmp/s.txt', DEFAULT_SHOT_OPTIONS);
+const FILES = { cuts: '/tmp/c.txt', samples: '/tmp/s.txt', thumbs: '/tmp/t.rgb' };
+
+test('one pass: scdet, blackdetect, freezedetect, the sampled quality filters and thumbnails; no network', () => {
+  const a = shotPassArgs('/in.mp4', FILES, DEFAULT_SHOT_OPTIONS);
   const vf = a[a.indexOf('-vf') + 1]!;
   assert.match(
     vf,
@@ -28,13 +46,12 @@ test('one pass: scdet, blackdetect, freezedetect and the sampled quality filters
   );
   assert.match(
     vf,
-    /freezedetect=n=-60dB:d=2,select=.*,signalstats,blurdetect,metadata=mode=print:file='\/tmp\/s.txt'$/,
+    /freezedetect=n=-60dB:d=2,select=.*,signalstats,blurdetect,metadata=mode=print:file='\/tmp\/s.txt',scale=4:3:flags=area,format=rgb24$/,
   );
   assert.equal(a[a.indexOf('-protocol_whitelist') + 1], 'file,pipe');
   assert.ok(a.indexOf('-skip_frame') < a.indexOf('-i'), 'a decoder option');
   assert.equal(a[a.indexOf('-skip_frame') + 1], 'noref');
-  assert.deepEqual(a.slice(-3), ['-f', 'null', '-'].slice(-3), 'decodes to nothing');
-  assert.equal(a.at(-1), '-');
+  assert.deepEqual(a.slice(-6), ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-y', '/tmp/t.rgb'], 'thumbnails only');
 });
 
 test('parsers read cuts, samples and cues', () => {
@@ -94,7 +111,7 @@ test('a shot is represented by its sharpest frame that is not dark', () => {
   );
 });
 
-test('frames are planned per shot, capped by the frame count, most distinct shots first', () => {
+test('shots without signatures: each its own scene, the longest first, spare frames to the longest shot', () => {
   const shots = buildShots(
     [
       { seconds: 2, score: 15 },
@@ -106,8 +123,8 @@ test('frames are planned per shot, capped by the frame count, most distinct shot
   );
   assert.deepEqual(
     planFrames(shots, [], 2).map((f) => f.shot),
-    [0, 2],
-    'first shot and the most distinct cut',
+    [0, 3],
+    'the longest shot, then the first of the equally long',
   );
   const all = planFrames(shots, [], 6);
   assert.equal(all.length, 6);
@@ -172,6 +189,170 @@ test(
         assert.equal(p.shots.length, b.shots.length);
         assert.ok(p.samples.length >= b.samples.length - parts, 'every part samples its own time');
       }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** A signature of one grey level (every byte `v`). */
+const flat = (v: number) => new Uint8Array(THUMB_WIDTH * THUMB_HEIGHT * 3).fill(v);
+
+test('thumbnails pair with the samples in order, or not at all', () => {
+  const raw = new Uint8Array(THUMB_WIDTH * THUMB_HEIGHT * 3 * 2 + 5);
+  raw.fill(7, 0, 36).fill(9, 36, 72);
+  const thumbs = parseThumbs(raw);
+  assert.equal(thumbs.length, 2, 'a partial tail is dropped');
+  const samples: Sample[] = [
+    { seconds: 0, luma: 100, blur: 1 },
+    { seconds: 0.5, luma: 100, blur: 1 },
+  ];
+  assert.deepEqual(
+    withThumbs(samples, thumbs).map((s) => s.thumb?.[0]),
+    [7, 9],
+  );
+  assert.equal(withThumbs(samples, thumbs.slice(1))[0]!.thumb, undefined, 'counts differ: none paired');
+});
+
+test('signature distance: 0 for the same, 1 for black against white or unlike lengths', () => {
+  const cases: Array<[Uint8Array, Uint8Array, number]> = [
+    [flat(10), flat(10), 0],
+    [flat(0), flat(255), 1],
+    [flat(0), flat(51), 0.2],
+    [flat(0), new Uint8Array(3), 1],
+  ];
+  for (const [a, b, want] of cases) assert.equal(signatureDistance(a, b), want);
+});
+
+test('shots that look alike are one scene, numbered by first appearance', () => {
+  const A = flat(20);
+  const B = flat(200);
+  const C = flat(110);
+  const nearA = flat(25); // 0.0196 from A
+  const cases: Array<{ name: string; sigs: Array<Uint8Array | null>; max: number; want: number[] }> = [
+    { name: 'two scenes cut back and forth', sigs: [A, B, A, B, nearA], max: 0.05, want: [0, 1, 0, 1, 0] },
+    { name: 'the user video: six scenes, cycled', sigs: [A, B, C, A, B, C], max: 0.05, want: [0, 1, 2, 0, 1, 2] },
+    { name: 'a threshold of 0 joins only identical shots', sigs: [A, nearA, A], max: 0, want: [0, 1, 0] },
+    { name: 'no signature: a scene of its own', sigs: [A, null, A, null], max: 0.05, want: [0, 1, 0, 2] },
+    { name: 'the nearest scene wins', sigs: [A, flat(80), flat(55)], max: 0.2, want: [0, 1, 1] },
+    { name: 'no shots', sigs: [], max: 0.05, want: [] },
+  ];
+  for (const c of cases) assert.deepEqual(groupScenes(c.sigs, c.max), c.want, c.name);
+  // Compared with a scene's first shot, not its latest: a slow drift does not chain.
+  assert.deepEqual(groupScenes([flat(0), flat(10), flat(20), flat(30)], 0.05), [0, 0, 1, 1]);
+});
+
+test("a shot's signature is the thumbnail of its representative moment", () => {
+  const samples: Sample[] = [
+    { seconds: 0, luma: 20, blur: 1, thumb: flat(1) }, // dark: not the representative
+    { seconds: 1, luma: 120, blur: 1, thumb: flat(2) },
+    { seconds: 3, luma: 120, blur: 1 },
+  ];
+  const shots = buildShots([{ seconds: 2, score: 30 }], samples, 4);
+  const sigs = shotSignatures(shots, samples);
+  assert.equal(sigs[0]![0], 2);
+  assert.equal(sigs[1], null, 'no thumbnail in the shot');
+});
+
+/** Shots of `seconds` each, showing the scenes in `scenes` order, with cut scores `scores` (first: 100). */
+function shotsOf(scenes: number[], seconds: number | number[] = 10, scores: number[] = []): Shot[] {
+  let t = 0;
+  return scenes.map((scene, i) => {
+    const len = Array.isArray(seconds) ? seconds[i]! : seconds;
+    const s = {
+      index: i,
+      start: t,
+      end: t + len,
+      cut_score: i === 0 ? 100 : (scores[i] ?? 20),
+      keyframe_seconds: t + len / 2,
+      scene,
+    };
+    t += len;
+    return s;
+  });
+}
+
+test('every distinct scene gets a frame before any scene gets a second one', () => {
+  const sceneOf = (shots: Shot[], plan: Array<{ shot: number }>) => plan.map((p) => shots[p.shot]!.scene);
+  // The user's video: six scenes cycled; the repeats' cuts score highest (as measured).
+  const cycled = shotsOf([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5], 10, [0, 25, 19, 20, 17, 37, 35, 25, 19, 20, 17, 37]);
+  const cases: Array<{ name: string; shots: Shot[]; count: number; max?: number; want: number[] }> = [
+    { name: 'six scenes cycled, six frames: one each', shots: cycled, count: 6, want: [0, 1, 2, 3, 4, 5] },
+    {
+      name: 'eight scenes, six frames, room for twenty: the budget grows to eight',
+      shots: shotsOf([0, 1, 2, 3, 4, 5, 6, 7]),
+      count: 6,
+      max: 20,
+      want: [0, 1, 2, 3, 4, 5, 6, 7],
+    },
+    {
+      name: 'more scenes than the cap: the scenes with the most screen time',
+      shots: shotsOf([0, 1, 2, 3, 4], [2, 9, 3, 8, 7]),
+      count: 2,
+      max: 3,
+      want: [1, 3, 4],
+    },
+    {
+      name: 'spare frames: the other scene next, then the repeat farthest from planned frames',
+      shots: shotsOf([0, 1, 0, 1, 0, 1]),
+      count: 4,
+      want: [0, 1, 1, 0],
+    },
+  ];
+  for (const c of cases) {
+    const plan = planFrames(c.shots, [], c.count, c.max);
+    assert.deepEqual(sceneOf(c.shots, plan), c.want, c.name);
+    assert.deepEqual(
+      plan.map((p) => p.seconds),
+      [...plan.map((p) => p.seconds)].sort((a, b) => a - b),
+      `${c.name}: in time order`,
+    );
+  }
+  // Spare frames go to the repeats farthest in time from the frames already planned.
+  assert.deepEqual(
+    planFrames(shotsOf([0, 1, 0, 1, 0, 1]), [], 4).map((p) => p.shot),
+    [0, 1, 3, 4],
+  );
+});
+
+test(
+  'every photograph of a short real video with repeated scenes gets a frame',
+  {
+    skip: (!hasFfmpeg() || !hasPhotos()) && 'ffmpeg or python3-skimage is not installed',
+  },
+  async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-scenes-'));
+    try {
+      const names = ['astronaut.png', 'coffee.png', 'chelsea.png', 'motorcycle_left.png', 'horse.png', 'rocket.jpg'];
+      // Two rounds, the second reframed: 12 shots, the six scenes each twice, 2 s each.
+      const shots: PhotoShot[] = [0, 1].flatMap((round) =>
+        names.map((n) => ({ photo: photo(n), seconds: 2, framing: round as 0 | 1 })),
+      );
+      const file = path.join(dir, 'scenes.mp4');
+      makePhotoVideo(file, shots);
+      const r = await detectShots(
+        'ffmpeg',
+        file,
+        24,
+        { timeoutMs: 60_000 },
+        {
+          ...DEFAULT_SHOT_OPTIONS,
+          sceneDistance: VISION_CALIBRATION.sceneDistance.value,
+        },
+      );
+      assert.deepEqual(
+        r.shots.slice(1).map((s) => Math.round(s.start)),
+        cutTimes(shots),
+        'every cut found',
+      );
+      const photoAt = (s: number) => names[Math.floor(s / 2) % names.length];
+      // Two shots of different photographs are never one scene.
+      for (const a of r.shots)
+        for (const b of r.shots)
+          if (a.scene === b.scene) assert.equal(photoAt(a.start), photoAt(b.start), `shots ${a.index}, ${b.index}`);
+      const plan = planFrames(r.shots, r.samples, 6, 20);
+      assert.deepEqual(new Set(plan.map((p) => photoAt(p.seconds))), new Set(names), JSON.stringify(plan));
+      assert.ok(plan.length <= 12);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

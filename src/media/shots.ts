@@ -3,9 +3,14 @@
  * (`blackdetect`), frozen stretches (`freezedetect`), and a picture-quality sample
  * (brightness from `signalstats`, blur from `blurdetect`) every SAMPLE_SECONDS, from
  * which each shot's representative frame is chosen (the sharpest frame that is not dark).
+ * Each sample also leaves a tiny thumbnail (THUMB_WIDTH x THUMB_HEIGHT, RGB) from the
+ * same pass: the shot's representative thumbnail is its appearance signature, and shots
+ * whose signatures are close are one *scene* (the same picture shown again, e.g. the
+ * two cameras of an interview cut back and forth), so the frame plan can give every
+ * distinct scene a frame before it gives any scene a second one.
  *
- * Argument building, log parsing and the choice of frames are pure functions (unit
- * tested); `detectShots` is the thin runner.
+ * Argument building, log parsing, scene grouping and the choice of frames are pure
+ * functions (unit tested); `detectShots` is the thin runner.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +26,7 @@ import {
   type PartRange,
   type PartResult,
 } from './shot-parts.ts';
+import { groupScenes } from './scenes.ts';
 
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
@@ -54,6 +60,21 @@ export const DETECT_SECONDS = 0.06;
  * three non-reference B-frames in a row. Streams without B-frames decode in full.
  */
 export const SKIP_FRAMES = 'noref';
+/**
+ * Each quality sample is also scaled down to this many pixels (area averaging: each cell
+ * is the mean colour of a quarter of the picture's width and a third of its height) and
+ * written raw: 36 bytes a sample. A layout of colours: film grain, compression and a
+ * camera that comes back framed a little differently barely change it, two different
+ * pictures do. Chosen on the shots evaluation's tuning video (bench/quality/shots.eval.ts)
+ * over 16x9 and 2x2 thumbnails and colour histograms: with the threshold at half the
+ * nearest distance between different photographs, it joined the most returns of a
+ * photograph (10 of 18 pairs; 16x9: 2 of 18) and no two photographs.
+ * The cost: a 2-minute 720p pass took 4.1-4.5 s of CPU without thumbnails and 4.2-4.4 s
+ * with them (16x9; three runs each) — none measurable.
+ */
+export const THUMB_WIDTH = 4;
+export const THUMB_HEIGHT = 3;
+const THUMB_BYTES = THUMB_WIDTH * THUMB_HEIGHT * 3;
 /** Mean luma (0-255, limited range starts at 16) below which a frame counts as dark. */
 export const DARK_LUMA = 40;
 
@@ -64,22 +85,31 @@ export interface ShotOptions {
   minBlackSeconds: number;
   /** Shortest frozen stretch reported, seconds. */
   minFreezeSeconds: number;
+  /**
+   * Shots whose signatures are at most this far apart (`signatureDistance`, 0-1) are one
+   * scene. A calibrated threshold the caller passes in; without it every shot is its own scene.
+   */
+  sceneDistance?: number;
 }
 
 export const DEFAULT_SHOT_OPTIONS: ShotOptions = { sceneThreshold: 10, minBlackSeconds: 0.5, minFreezeSeconds: 2 };
 
+/** Where one pass writes what it finds. */
+export interface PassFiles {
+  /** Every sampled frame's scdet score (metadata print). */
+  cuts: string;
+  /** Every quality sample's signalstats and blur (metadata print). */
+  samples: string;
+  /** Every quality sample's thumbnail, raw RGB, one after another in the samples' order. */
+  thumbs: string;
+}
+
 /**
- * One decode pass; writes cut frames to `cutsFile` and quality samples to `samplesFile`.
+ * One decode pass; writes cut frames, quality samples and the samples' thumbnails to `files`.
  * With `range`, the pass reads only that part of the video (from `readFrom`, up to `to`),
  * its times counted from `readFrom` (shot-parts.ts).
  */
-export function shotPassArgs(
-  input: string,
-  cutsFile: string,
-  samplesFile: string,
-  opts: ShotOptions,
-  range?: PartRange,
-): string[] {
+export function shotPassArgs(input: string, files: PassFiles, opts: ShotOptions, range?: PartRange): string[] {
   const seek = range && range.readFrom > 0 ? ['-ss', String(range.readFrom)] : [];
   const length = range && Number.isFinite(range.to) ? ['-t', String(round3(range.to - range.readFrom))] : [];
   const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
@@ -88,13 +118,16 @@ export function shotPassArgs(
     `scale=${ANALYSIS_WIDTH}:-2:flags=${SCALE_FLAGS}`,
     `scdet=threshold=${opts.sceneThreshold}`,
     // Every frame's scd score is printed (a cut is a frame that also has lavfi.scd.time).
-    `metadata=mode=print:file='${esc(cutsFile)}'`,
+    `metadata=mode=print:file='${esc(files.cuts)}'`,
     `blackdetect=d=${opts.minBlackSeconds}:pix_th=0.10`,
     `freezedetect=n=-60dB:d=${opts.minFreezeSeconds}`,
     `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${SAMPLE_SECONDS})'`,
     'signalstats',
     'blurdetect',
-    `metadata=mode=print:file='${esc(samplesFile)}'`,
+    `metadata=mode=print:file='${esc(files.samples)}'`,
+    // The samples go on, shrunk to thumbnails, to the pass's one output.
+    `scale=${THUMB_WIDTH}:${THUMB_HEIGHT}:flags=area`,
+    'format=rgb24',
   ];
   return [
     '-hide_banner',
@@ -114,9 +147,13 @@ export function shotPassArgs(
     '-an',
     '-vf',
     filters.join(','),
+    // One thumbnail per sample, never repeated or dropped to fill a frame rate.
+    '-fps_mode',
+    'passthrough',
     '-f',
-    'null',
-    '-',
+    'rawvideo',
+    '-y',
+    files.thumbs,
   ];
 }
 
@@ -130,6 +167,8 @@ export interface Sample {
   seconds: number;
   luma: number | null;
   blur: number | null;
+  /** THUMB_WIDTH x THUMB_HEIGHT RGB; only inside `detectShots` (the samples it returns have none). */
+  thumb?: Uint8Array;
 }
 
 export type { Interval } from './shot-parts.ts';
@@ -189,6 +228,23 @@ export function parseCues(log: string, durationSeconds: number): { black: Interv
   return { black, frozen };
 }
 
+/** Each sample's thumbnail from the raw file, in order: `THUMB_BYTES` each; a partial tail is dropped. */
+export function parseThumbs(raw: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at + THUMB_BYTES <= raw.length; at += THUMB_BYTES) out.push(raw.slice(at, at + THUMB_BYTES));
+  return out;
+}
+
+/**
+ * The samples with their thumbnails: paired in order, since both come from the same
+ * frames of one filter chain. Counts that differ (a pass cut short) pair nothing: a
+ * misplaced thumbnail would be worse than none.
+ */
+export function withThumbs(samples: Sample[], thumbs: Uint8Array[]): Sample[] {
+  if (thumbs.length !== samples.length) return samples;
+  return samples.map((s, i) => ({ ...s, thumb: thumbs[i]! }));
+}
+
 export interface Shot {
   index: number;
   start: number;
@@ -197,6 +253,11 @@ export interface Shot {
   cut_score: number;
   /** The sharpest, least dark sampled moment of the shot. */
   keyframe_seconds: number;
+  /**
+   * The scene the shot shows: shots with the same number look alike (`groupScenes`).
+   * Numbered by first appearance; without signatures each shot is its own scene.
+   */
+  scene: number;
 }
 
 /** How good a sample is as a still: not dark first, then sharp (blurdetect: lower is sharper). */
@@ -234,67 +295,35 @@ export function buildShots(cuts: Cut[], samples: Sample[], durationSeconds: numb
       end,
       cut_score: c.score,
       keyframe_seconds: bestMoment(samples, c.seconds, end),
+      scene: i,
     };
   });
 }
 
-export interface PlannedFrame {
-  seconds: number;
-  shot: number;
-}
-
 /**
- * The frames the later stages look at, at most `count`: one per shot (the shot's
- * representative) for the most distinct shots when there are more shots than frames;
- * otherwise every shot, with the spare frames given to the longest shots, each frame
- * the best sample of its slice of the shot. With no cuts this is uniform spacing.
+ * A shot's appearance signature: the thumbnail of its representative moment (what the
+ * frames stage will take for it), or of its first sample with one; null when none.
  */
-export function planFrames(shots: Shot[], samples: Sample[], count: number): PlannedFrame[] {
-  if (count < 1 || shots.length === 0) return [];
-  if (shots.length === 1) {
-    // No cuts: uniform spacing, each frame in the middle of its slice.
-    const { start, end } = shots[0]!;
-    return Array.from({ length: count }, (_, i) => ({
-      seconds: round3(start + ((end - start) * (i + 0.5)) / count),
-      shot: 0,
-    }));
-  }
-  if (shots.length >= count) {
-    return [...shots]
-      .sort((a, b) => b.cut_score - a.cut_score || b.end - b.start - (a.end - a.start))
-      .slice(0, count)
-      .sort((a, b) => a.start - b.start)
-      .map((s) => ({ seconds: s.keyframe_seconds, shot: s.index }));
-  }
-  const slots = shots.map(() => 1);
-  for (let spare = count - shots.length; spare > 0; spare--) {
-    let pick = 0;
-    let bestShare = -1;
-    shots.forEach((s, i) => {
-      const share = (s.end - s.start) / (slots[i]! + 1);
-      if (share > bestShare) {
-        bestShare = share;
-        pick = i;
-      }
-    });
-    slots[pick]!++;
-  }
-  const frames: PlannedFrame[] = [];
-  shots.forEach((s, i) => {
-    const k = slots[i]!;
-    if (k === 1) frames.push({ seconds: s.keyframe_seconds, shot: s.index });
-    else {
-      const len = (s.end - s.start) / k;
-      for (let j = 0; j < k; j++)
-        frames.push({ seconds: bestMoment(samples, s.start + j * len, s.start + (j + 1) * len), shot: s.index });
+export function shotSignatures(shots: Shot[], samples: Sample[]): Array<Uint8Array | null> {
+  return shots.map((shot) => {
+    let first: Uint8Array | null = null;
+    for (const s of samples) {
+      if (s.seconds < shot.start || s.seconds >= shot.end || !s.thumb) continue;
+      if (s.seconds === shot.keyframe_seconds) return s.thumb;
+      first ??= s.thumb;
     }
+    return first;
   });
-  return frames;
 }
 
 export interface ShotAnalysis {
   shots: Shot[];
+  /** Each shot's appearance signature (`shotSignatures`), by shot index. */
+  signatures: Array<Uint8Array | null>;
+  /** How many distinct scenes the shots show. */
+  scenes: number;
   cuts: Cut[];
+  /** Without thumbnails (the shots' signatures keep the ones that matter). */
   samples: Sample[];
   black: Interval[];
   frozen: Interval[];
@@ -340,10 +369,16 @@ export async function detectShots(
     const results = settled.map((r) => (r as PromiseFulfilledResult<PartResult<Cut, Sample>>).value);
     const { cuts, samples, black, frozen } = mergeParts(results);
     const duration = durationSeconds > 0 ? durationSeconds : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;
+    const built = buildShots(cuts, samples, duration);
+    const signatures = shotSignatures(built, samples);
+    const scenes =
+      opts.sceneDistance === undefined ? built.map((s) => s.index) : groupScenes(signatures, opts.sceneDistance);
     return {
-      shots: buildShots(cuts, samples, duration),
+      shots: built.map((s, i) => ({ ...s, scene: scenes[i]! })),
+      signatures,
+      scenes: new Set(scenes).size,
       cuts,
-      samples,
+      samples: samples.map(({ seconds, luma, blur }) => ({ seconds, luma, blur })),
       black,
       frozen,
       pass_ms: Math.round(performance.now() - started),
@@ -363,15 +398,19 @@ async function runPart(
   run: { timeoutMs: number; signal: AbortSignal },
   opts: ShotOptions,
 ): Promise<PartResult<Cut, Sample>> {
-  const cutsFile = `${prefix}-cuts.txt`;
-  const samplesFile = `${prefix}-samples.txt`;
-  const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, cutsFile, samplesFile, opts, range), {
+  const files: PassFiles = {
+    cuts: `${prefix}-cuts.txt`,
+    samples: `${prefix}-samples.txt`,
+    thumbs: `${prefix}-thumbs.rgb`,
+  };
+  const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, files, opts, range), {
     ...run,
     keepLogBytes: ANALYSIS_LOG_BYTES,
   });
   const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');
-  const cuts = parseCuts(await read(cutsFile));
-  const samples = parseSamples(await read(samplesFile));
+  const cuts = parseCuts(await read(files.cuts));
+  const thumbs = parseThumbs(await fs.readFile(files.thumbs).catch(() => new Uint8Array(0)));
+  const samples = withThumbs(parseSamples(await read(files.samples)), thumbs);
   // A stretch still frozen when the part ends runs to the part's end (the next part continues it).
   const end = Number.isFinite(range.to) ? range.to : durationSeconds;
   const length = end > range.readFrom ? end - range.readFrom : (samples.at(-1)?.seconds ?? 0) + SAMPLE_SECONDS;

@@ -20,33 +20,39 @@ export interface Threshold {
 /**
  * Vision (objects, faces, moderation), from bench/quality/vision.eval.ts on photographs
  * labelled by hand, each as a still and as a 640-px frame of a 16:9 video.
- * - objects_min_score: CenterNet's score an object needs to be reported.
- * - face_min_score, face_min_mesh_score: a face needs BlazeFace's box score AND the face
+ * - objectsMinScore: CenterNet's score an object needs to be reported.
+ * - faceMinScore, faceMinMeshScore: a face needs BlazeFace's box score AND the face
  *   mesh's score for the same crop (BlazeFace alone sees faces in a motorcycle and a cat).
- * - moderation_suggestive_skin: "suggestive" needs nsfwjs's Sexy score (the operator's
+ * - moderationSuggestiveSkin: "suggestive" needs nsfwjs's Sexy score (the operator's
  *   MODERATION_SUGGESTIVE_PERCENT) AND at least this share of the people's pixels to be
  *   bare skin. The Sexy and explicit score thresholds themselves stay operator settings:
  *   there is no suggestive or explicit material to calibrate them on.
  */
 export const VISION_CALIBRATION = {
-  objects_min_score: {
+  objectsMinScore: {
     value: 0.43,
     chosenOn:
       'tuning, 21 photographs as stills and 16:9 video frames: object precision 0.905, recall 0.594 (19/32 labelled objects)',
   },
-  face_min_score: {
+  faceMinScore: {
     value: 0.64,
     chosenOn:
       'tuning, 21 photographs as stills and video frames: no false face from 0.54 to 0.74, face recall 1.000 (6 labelled faces)',
   },
-  face_min_mesh_score: {
+  faceMinMeshScore: {
     value: 0.48,
     chosenOn:
       'tuning, 21 photographs as stills and video frames: no false face from 0 to 0.96 at BlazeFace 0.64, face recall 1.000',
   },
-  moderation_suggestive_skin: {
+  moderationSuggestiveSkin: {
     value: 0.42,
     chosenOn: 'tuning, 6 pictures of clothed people: skin share at most 0.411 (astronaut (video frame))',
+  },
+  /** Shots whose appearance signatures (media/shots.ts) are at most this far apart show one scene. */
+  sceneDistance: {
+    value: 0.054,
+    chosenOn:
+      'tuning photo video (18 shots, 6 photographs, 3 framings each): shots of different photographs at least 0.107 apart; at half that, 10 of 18 pairs of shots of one photograph are joined',
   },
 } as const satisfies Record<string, Threshold>;
 

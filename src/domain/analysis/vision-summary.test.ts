@@ -5,10 +5,10 @@ import { describeVision, isFace, moderationVerdict, visionMaterial } from './vis
 import type { VisionResults } from './vision.sections.ts';
 
 const faceT = {
-  minScore: VISION_CALIBRATION.face_min_score.value,
-  minMeshScore: VISION_CALIBRATION.face_min_mesh_score.value,
+  minScore: VISION_CALIBRATION.faceMinScore.value,
+  minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
 };
-const modT = { explicit: 0.7, suggestive: 0.8, suggestiveSkin: VISION_CALIBRATION.moderation_suggestive_skin.value };
+const modT = { explicit: 0.7, suggestive: 0.8, suggestiveSkin: VISION_CALIBRATION.moderationSuggestiveSkin.value };
 const scores = (s: Partial<Record<'Drawing' | 'Hentai' | 'Neutral' | 'Porn' | 'Sexy', number>>) => ({
   Drawing: 0,
   Hentai: 0,

@@ -29,7 +29,11 @@ export interface ShotSection {
     /** How different the shot's first picture is from the previous shot's last (scdet score, 0-100). */
     cut_score: number;
     keyframe_seconds: number;
+    /** The scene the shot shows: shots with the same number look alike (absent in analyses from before scenes). */
+    scene?: number;
   }>;
+  /** How many distinct scenes the shots show (absent in analyses from before scenes). */
+  scenes?: number;
   /** Cut detector threshold used, and the time of the one decoding pass. */
   threshold: number;
   pass_ms: number;
@@ -63,7 +67,7 @@ export interface ObjectsSection {
   status: SectionStatus;
   error?: SectionError;
   model: string;
-  /** The calibrated score an object needs to count (VISION_CALIBRATION.objects_min_score). */
+  /** The calibrated score an object needs to count (VISION_CALIBRATION.objectsMinScore). */
   min_score: number;
   /** Over the whole video/image, most frequent first (objects at or above min_score only). */
   labels: LabelCount[];

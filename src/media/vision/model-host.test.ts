@@ -38,8 +38,8 @@ const hasOpencvPhotos = () => fsSync.existsSync(`${OPENCV_DATA}/messi5.jpg`);
 
 /** What the product counts as faces, with the calibrated thresholds. */
 const FACE_T = {
-  minScore: VISION_CALIBRATION.face_min_score.value,
-  minMeshScore: VISION_CALIBRATION.face_min_mesh_score.value,
+  minScore: VISION_CALIBRATION.faceMinScore.value,
+  minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
 };
 const facesCounted = (f: unknown) => (Array.isArray(f) ? (f as DetectedFace[]).filter((x) => isFace(x, FACE_T)) : []);
 
@@ -151,7 +151,7 @@ describe('opencv-doc photographs', { skip: !hasOpencvPhotos() && 'opencv-doc is 
   const moderation = {
     explicit: 0.7,
     suggestive: 0.8,
-    suggestiveSkin: VISION_CALIBRATION.moderation_suggestive_skin.value,
+    suggestiveSkin: VISION_CALIBRATION.moderationSuggestiveSkin.value,
   };
 
   test('a football match is not "suggestive": the Sexy class fires, the players are clothed', async () => {

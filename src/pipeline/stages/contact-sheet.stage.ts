@@ -11,9 +11,9 @@ import { allOf, unless, type ExtractedFrame, type Stage } from '../stage.ts';
 import type { Shot } from '../../media/shots.ts';
 
 /**
- * The frames on the sheet: with shots, one per shot for the most distinct shots (highest
- * cut score), then more frames of the longest shots; otherwise spread over all frames.
- * Always in time order.
+ * The frames on the sheet: with shots, every distinct scene first (the scenes with the
+ * most screen time when there are more scenes than tiles), then a second frame of each,
+ * and so on; otherwise spread over all frames. Always in time order.
  */
 export function pickSheetFrames(frames: ExtractedFrame[], tiles: number, shots?: Shot[]): ExtractedFrame[] {
   if (frames.length <= tiles) return frames;
@@ -21,17 +21,22 @@ export function pickSheetFrames(frames: ExtractedFrame[], tiles: number, shots?:
     const step = frames.length / tiles;
     return Array.from({ length: tiles }, (_, i) => frames[Math.floor(i * step)]!);
   }
-  const byShot = new Map<number, ExtractedFrame[]>();
-  for (const f of frames) byShot.set(f.shot ?? -1, [...(byShot.get(f.shot ?? -1) ?? []), f]);
-  const ranked = [...shots].sort((a, b) => b.cut_score - a.cut_score || b.end - b.start - (a.end - a.start));
+  const sceneOf = new Map(shots.map((s) => [s.index, s.scene]));
+  const time = new Map<number, number>();
+  for (const s of shots) time.set(s.scene, (time.get(s.scene) ?? 0) + s.end - s.start);
+  const byScene = new Map<number, ExtractedFrame[]>();
+  for (const f of frames) {
+    const scene = sceneOf.get(f.shot ?? -1) ?? -1;
+    byScene.set(scene, [...(byScene.get(scene) ?? []), f]);
+  }
+  const ranked = [...byScene.keys()].sort((a, b) => (time.get(b) ?? 0) - (time.get(a) ?? 0));
   const chosen = new Set<ExtractedFrame>();
   for (let round = 0; chosen.size < tiles && round < frames.length; round++) {
-    for (const s of ranked) {
-      const f = byShot.get(s.index)?.[round];
+    for (const scene of ranked) {
+      const f = byScene.get(scene)?.[round];
       if (f && chosen.size < tiles) chosen.add(f);
     }
   }
-  for (const f of frames) if (chosen.size < tiles) chosen.add(f);
   return [...chosen].sort((a, b) => a.seconds - b.seconds);
 }
 

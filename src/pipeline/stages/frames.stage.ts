@@ -1,14 +1,16 @@
 /**
- * Frames: stills from a video, picked per shot when the shots stage ran (each shot's
- * sharpest, least dark moment; uniform spacing when there are no cuts), otherwise evenly
- * spaced. Each is taken by input seeking, up to FRAMES_PER_PROCESS moments per ffmpeg
+ * Frames: stills from a video, picked per shot when the shots stage ran (every distinct
+ * scene first, each at its shot's sharpest, least dark moment; uniform spacing when there
+ * are no cuts: media/shots.ts `planFrames`), otherwise evenly spaced. The count is
+ * FRAME_COUNT (or the contact sheet's tiles), grown to one frame per distinct scene up to
+ * FRAME_MAX_COUNT; `options.frame_count` asks for an exact count. Each is taken by input seeking, up to FRAMES_PER_PROCESS moments per ffmpeg
  * process and two processes at a time, so the cost follows the number of frames, not
  * the video's length. A frame that does not decode is
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  */
 import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
-import { planFrames } from '../../media/shots.ts';
+import { planFrames } from '../../media/frame-plan.ts';
 import { extractFramesInBatches } from '../../media/frames.ts';
 import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
@@ -33,11 +35,14 @@ export function wantsContactSheet(ctx: StageContext): boolean {
   );
 }
 
-function frameCount(ctx: StageContext): number {
+/** How many frames: `count`, and up to `max` when the video shows more distinct scenes than that. */
+function frameCount(ctx: StageContext): { count: number; max: number } {
   const requested = typeof ctx.analysis.options.frame_count === 'number' ? ctx.analysis.options.frame_count : null;
-  if (requested) return requested;
+  // A count asked for is the count given.
+  if (requested) return { count: requested, max: requested };
   const { rows, cols } = parseGrid(ctx.deps.config.media.contactSheet.grid);
-  return Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);
+  const count = Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);
+  return { count, max: Math.max(count, ctx.deps.config.media.frameMaxCount) };
 }
 
 export const framesStage: Stage = {
@@ -53,9 +58,9 @@ export const framesStage: Stage = {
     const { config } = ctx.deps;
     const duration = ctx.media?.durationSeconds ?? 0;
     const area = ctx.analysis.options.extract_frames === false ? 'temp' : 'frames';
-    const count = frameCount(ctx);
+    const { count, max } = frameCount(ctx);
     const planned: Array<{ seconds: number; shot?: number | undefined }> = ctx.shots
-      ? planFrames(ctx.shots.shots, ctx.shots.samples, count)
+      ? planFrames(ctx.shots.shots, ctx.shots.samples, count, max)
       : evenlySpacedTimes(duration, count).map((seconds) => ({ seconds }));
     const notes: string[] = [];
     const started = performance.now();
@@ -94,7 +99,9 @@ export const framesStage: Stage = {
     ctx.results.frames = {
       count: ctx.frames.length,
       requested: planned.length,
-      method: ctx.shots ? 'per shot, accurate input seeking' : 'evenly spaced, accurate input seeking',
+      method: ctx.shots
+        ? 'every distinct scene first, per shot, accurate input seeking'
+        : 'evenly spaced, accurate input seeking',
       stored: area === 'frames',
       extraction_ms: Math.round(performance.now() - started),
       items: ctx.frames.map((f) => ({ seconds: f.seconds, shot: f.shot ?? null, path: f.relativePath })),

@@ -1,13 +1,15 @@
 /**
  * Shots and cues (video): one ffmpeg decoding pass (in parts side by side for a long
  * video: media/shot-parts.ts) finds the cuts, black and frozen stretches, and samples
- * picture quality; each shot gets its representative moment.
+ * picture quality; each shot gets its representative moment, and shots that look alike
+ * are one scene (the threshold is calibrated: VISION_CALIBRATION.sceneDistance).
  * The frames stage then picks its frames per shot (the frame plan lives in
  * `ctx.shots`). `options.shots` / VISION_SHOTS switch it. Optional: without shots the
  * frames stage falls back to evenly spaced frames.
  */
 import os from 'node:os';
 import { detectShots } from '../../media/shots.ts';
+import { VISION_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import { partCount } from '../../media/shot-parts.ts';
 import type { CueSection, ShotSection } from '../results.types.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
@@ -43,12 +45,18 @@ export const shotsStage: Stage = {
       ctx.source!.absolutePath,
       ctx.media?.durationSeconds ?? 0,
       { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal, parts: passParts(ctx) },
-      { sceneThreshold: threshold, minBlackSeconds: 0.5, minFreezeSeconds: 2 },
+      {
+        sceneThreshold: threshold,
+        minBlackSeconds: 0.5,
+        minFreezeSeconds: 2,
+        sceneDistance: VISION_CALIBRATION.sceneDistance.value,
+      },
     );
     ctx.shots = found;
     const shots: ShotSection = {
       status: 'completed',
       count: found.shots.length,
+      scenes: found.scenes,
       items: found.shots.map((s) => ({ ...s })),
       threshold,
       pass_ms: found.pass_ms,

@@ -48,12 +48,12 @@ export const FACE_MODEL = '@vladmandic/human BlazeFace, checked by its face mesh
 export const MODERATION_MODEL = 'nsfwjs MobileNetV2, with the bare-skin share of the people';
 
 /** Calibrated on labelled photographs (bench/quality/vision.eval.ts). */
-const MIN_OBJECT_SCORE = VISION_CALIBRATION.objects_min_score.value;
+const MIN_OBJECT_SCORE = VISION_CALIBRATION.objectsMinScore.value;
 const FACE_THRESHOLDS: FaceThresholds = {
-  minScore: VISION_CALIBRATION.face_min_score.value,
-  minMeshScore: VISION_CALIBRATION.face_min_mesh_score.value,
+  minScore: VISION_CALIBRATION.faceMinScore.value,
+  minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
 };
-const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderation_suggestive_skin.value;
+const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderationSuggestiveSkin.value;
 
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
