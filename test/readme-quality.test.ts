@@ -1,0 +1,16 @@
+/** The README's quality table is the one generated from bench/results/quality.json. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { currentBlock, renderQualityBlock } from '../scripts/readme-quality.ts';
+import type { QualityResults } from '../bench/quality/report.ts';
+
+test('README quality figures come from the results file (node scripts/readme-quality.ts)', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  const results = JSON.parse(fs.readFileSync(path.join(root, 'bench/results/quality.json'), 'utf8')) as QualityResults;
+  const block = currentBlock(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+  assert.ok(block, 'README.md has the generated quality block');
+  assert.ok(Object.keys(results.capabilities).length > 0, 'the results file holds measurements');
+  assert.equal(block, renderQualityBlock(results));
+});
