@@ -1,6 +1,6 @@
 /**
  * A memory-capped child process for decoders that a hostile file can blow up (pdf.js,
- * mammoth, tesseract; the model runners may use it too).
+ * mammoth, the OCR of scanned pages; the model runners may use it too).
  *
  * Why a child process and not a worker thread: a worker's `resourceLimits` bound only
  * its JavaScript heap, and an allocation that overshoots them can still abort the whole
