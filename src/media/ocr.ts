@@ -69,8 +69,13 @@ export interface OcrResult {
   rejected: OcrLine[];
 }
 
-/** Detection runs on the picture scaled down to at most this side (cost and memory grow with pixels). */
-export const MAX_DETECTION_SIDE = 1600;
+/**
+ * Detection runs on the picture scaled down to at most this side (PaddleOCR's own default
+ * limit). Its cost grows with pixels: an A4 page rendered at 200 dpi took 3–4 s at 1,600 px
+ * and under 1 s at 960 here, reading the same words; on the evaluation the tuning split
+ * scores the same at both (word F1 0.899), the held-out split 0.770 against 0.774.
+ */
+export const MAX_DETECTION_SIDE = 960;
 /** Recognition crops come from the picture scaled down to at most this side. */
 export const MAX_SOURCE_SIDE = 4096;
 /** The detection model works on sides that are multiples of this. */
