@@ -118,8 +118,22 @@ function modelFile(name: string): string {
   return path.join(models, 'assets', name);
 }
 
+/**
+ * The box splitter uses OpenCV compiled to WebAssembly, which compiles asynchronously
+ * after import: called before that, it fails with "cv.Mat is not a constructor".
+ */
+async function openCvReady(): Promise<void> {
+  const mod = await import('@techstark/opencv-js');
+  const cv = (mod.default ?? mod) as unknown as { Mat?: unknown; onRuntimeInitialized?: () => void };
+  if (typeof cv.Mat === 'function') return;
+  await new Promise<void>((resolve) => {
+    cv.onRuntimeInitialized = resolve;
+  });
+}
+
 async function getEngine(): Promise<Engine> {
   enginePromise ??= (async () => {
+    await openCvReady();
     const { splitIntoLineImages } = await import('@gutenye/ocr-common/splitIntoLineImages');
     // The line splitter builds its crops with the backend's image class: plain pixels suffice.
     registerBackend({
