@@ -28,6 +28,7 @@ import { extractFramesInBatches } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
+import { ocrAcceptance } from '../src/pipeline/stages/ocr-acceptance.ts';
 import { PHOTO_CUTS, makePhotoShotsVideo, photo } from '../test/helpers/photos.ts';
 import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
@@ -259,14 +260,14 @@ async function main() {
   // 2. One image, warm (objects + faces + moderation, then OCR as the pipeline runs them).
   const image = photo('astronaut.png');
   await host.analyze(image, ['objects', 'faces', 'moderation']);
-  await recognize(image);
+  await recognize(image, ocrAcceptance());
   const imageRuns: Array<{ total: number; vision: number; ocr: number; ok: boolean }> = [];
   for (let i = 0; i < 5; i++) {
     t0 = performance.now();
     const v = await host.analyze(image, ['objects', 'faces', 'moderation']);
     const vision = ms(t0);
     const t1 = performance.now();
-    await recognize(image);
+    await recognize(image, ocrAcceptance());
     const ocr = ms(t1);
     const ok =
       labelsOf(v.objects).includes('person') &&

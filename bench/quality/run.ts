@@ -13,6 +13,7 @@ const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
   search: async () => (await import('./search.eval.ts')).evaluate,
   vision: async () => (await import('./vision.eval.ts')).evaluate,
   shots: async () => (await import('./shots.eval.ts')).evaluate,
+  text: async () => (await import('./text.eval.ts')).evaluate,
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The service's way into document decoders: every decoder that a hostile file can blow
- * up (pdf.js, mammoth, tesseract, the HTML stripper) runs in the memory-capped sandbox,
+ * up (pdf.js, mammoth, OCR, the HTML stripper) runs in the memory-capped sandbox,
  * so a file can cost at most the sandbox's ceiling and end with MEDIA_TOO_COMPLEX,
  * DOCUMENT_TOO_LARGE or MEDIA_CORRUPT; the worker itself never runs out of memory.
  */

@@ -24,13 +24,19 @@ test('HTML to text drops scripts and tags, keeps blocks and entities', () => {
 
 test('frame OCR lines are de-duplicated across frames', () => {
   const lines = dedupeFrameText([
-    { seconds: 1, text: 'HELLO CAPTION\nx' },
-    { seconds: 2, text: 'Hello, caption!' },
-    { seconds: 3, text: 'Other line' },
+    {
+      seconds: 1,
+      lines: [
+        { text: 'HELLO CAPTION', confidence: 0.9 },
+        { text: 'x', confidence: 0.9 },
+      ],
+    },
+    { seconds: 2, lines: [{ text: 'Hello, caption!', confidence: 0.95 }] },
+    { seconds: 3, lines: [{ text: 'Other line', confidence: 0.8 }] },
   ]);
   assert.deepEqual(lines, [
-    { text: 'HELLO CAPTION', seconds: [1, 2] },
-    { text: 'Other line', seconds: [3] },
+    { text: 'HELLO CAPTION', seconds: [1, 2], confidence: 0.95 },
+    { text: 'Other line', seconds: [3], confidence: 0.8 },
   ]);
   assert.equal(normaliseLine('  A--b  '), 'a b');
 });

@@ -12,6 +12,7 @@ import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { checkDocxBounds, DEFAULT_DOCX_LIMITS, type DocxLimits } from './docx-bounds.ts';
 import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language-guess.ts';
+import type { OcrAcceptance } from './ocr.ts';
 
 export interface PageText {
   page: number;
@@ -38,6 +39,13 @@ export const MIN_TEXT_LAYER_CHARS = 3;
 
 export type PageOcr = (png: Buffer) => Promise<{ text: string; confidence: number }>;
 
+/** The built-in OCR, keeping only what passes `acceptance` (loaded only when a page needs it). */
+async function builtInOcr(acceptance: OcrAcceptance | undefined): Promise<PageOcr> {
+  if (!acceptance) throw new Error('ocr: true needs ocrAcceptance (TEXT_CALIBRATION)');
+  const { recognize } = await import('./ocr.ts');
+  return (png) => recognize(png, acceptance);
+}
+
 /** Resolution pages are rendered at for OCR, unless the pixel limit asks for less. */
 export const OCR_RENDER_DPI = 200;
 /** Below this resolution OCR reads nothing useful: such a page is skipped, not rendered. */
@@ -50,8 +58,10 @@ const POINTS_PER_INCH = 72;
 
 export interface PdfTextOptions {
   maxPages: number;
-  /** OCR for pages without a text layer: a function, `true` for the built-in tesseract, or off. */
+  /** OCR for pages without a text layer: a function, `true` for the built-in OCR, or off. */
   ocr?: PageOcr | boolean | undefined;
+  /** The built-in OCR's calibrated thresholds (TEXT_CALIBRATION); required with `ocr: true`. */
+  ocrAcceptance?: OcrAcceptance | undefined;
   pdftoppmPath?: string;
   signal?: AbortSignal | undefined;
   /** Pixel limit of a rendered page (MAX_IMAGE_PIXELS); the resolution is lowered to fit. */
@@ -99,8 +109,7 @@ export async function pdfText(file: string, opts: PdfTextOptions): Promise<Docum
     throw pdfCorrupt(err);
   }
   const maxPixels = Math.min(opts.maxPixels ?? MAX_OCR_PAGE_PIXELS, MAX_OCR_PAGE_PIXELS);
-  const ocr: PageOcr | undefined =
-    opts.ocr === true ? (await import('./ocr.ts')).recognize : opts.ocr === false ? undefined : opts.ocr;
+  const ocr: PageOcr | undefined = opts.ocr === true ? await builtInOcr(opts.ocrAcceptance) : opts.ocr || undefined;
   try {
     if (doc.numPages > opts.maxPages)
       throw new AppError('DOCUMENT_TOO_LONG', `The PDF has ${doc.numPages} pages; the limit is ${opts.maxPages}`);

@@ -121,10 +121,23 @@ export interface DocumentSection {
   page_texts: Array<{ page: number; characters: number; source: string; ocr_confidence?: number }> | null;
 }
 
-export interface FrameOcrSection {
-  frames: number;
-  lines: Array<{ text: string; seconds: number[] }>;
+/** A line of on-screen text, once however many frames showed it. */
+export interface FrameOcrLine {
   text: string;
+  /** Every frame time (s) it was read on. */
+  seconds: number[];
+  /** Its best confidence over those frames, 0–1. */
+  confidence: number;
+}
+
+export interface FrameOcrSection {
+  engine: string;
+  frames: number;
+  /** Lines that passed the calibrated thresholds: the only ones summarised, quoted and indexed. */
+  lines: FrameOcrLine[];
+  text: string;
+  /** Read below the thresholds; for inspection only. */
+  rejected: FrameOcrLine[];
 }
 
 export interface AnswerSection {

@@ -57,7 +57,26 @@ export const VISION_CALIBRATION = {
 } as const satisfies Record<string, Threshold>;
 
 /** On-screen and in-image text (OCR). */
-export const TEXT_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+export const TEXT_CALIBRATION = {
+  /** A word read by OCR is reported when its confidence (mean character probability) reaches this. */
+  minWordConfidence: {
+    value: 0.5,
+    chosenOn:
+      'tuning: 22 photographs without text and 10 text pictures (stills and 640-px video frames of 16 pictures): 0 invented words, word precision 0.927, recall 0.873, F1 0.899',
+  },
+  /** A line is reported when the mean confidence of its kept words reaches this. */
+  minLineConfidence: {
+    value: 0.3,
+    chosenOn:
+      'tuning: 22 photographs without text and 10 text pictures (stills and 640-px video frames of 16 pictures): 0 invented words, word precision 0.927, recall 0.873, F1 0.899',
+  },
+  /** A line is reported when it has at least this many letters and digits (a lone "0" is not text). */
+  minLineAlphanumerics: {
+    value: 3,
+    chosenOn:
+      'tuning: 22 photographs without text and 10 text pictures (stills and 640-px video frames of 16 pictures): 0 invented words, word precision 0.927, recall 0.873, F1 0.899',
+  },
+} as const satisfies Record<string, Threshold>;
 
 /** Local speech. */
 export const SPEECH_CALIBRATION = {} as const satisfies Record<string, Threshold>;

@@ -1,6 +1,13 @@
-/** OCR on video frames (`options.ocr: true`), with text de-duplicated across frames. */
-import { recognize } from '../../media/ocr.ts';
+/**
+ * OCR on video frames (`options.ocr: true`), with text de-duplicated across frames. Only
+ * lines that pass the calibrated thresholds (TEXT_CALIBRATION) are in `lines` and `text`,
+ * each with its confidence; what was read below them is in `rejected`, for inspection,
+ * and is never summarised, quoted or indexed.
+ */
+import { recognize, OCR_ENGINE, type OcrLine } from '../../media/ocr.ts';
+import { ocrAcceptance } from './ocr-acceptance.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
+import type { FrameOcrLine } from '../results.types.ts';
 
 /** Normalised form used to spot the same caption on several frames. */
 export function normaliseLine(line: string): string {
@@ -10,19 +17,17 @@ export function normaliseLine(line: string): string {
     .trim();
 }
 
-/** Lines seen on several frames are kept once, with every time they appeared. */
-export function dedupeFrameText(
-  frames: Array<{ seconds: number; text: string }>,
-): Array<{ text: string; seconds: number[] }> {
-  const seen = new Map<string, { text: string; seconds: number[] }>();
+/** Lines seen on several frames are kept once, with every time they appeared and their best confidence. */
+export function dedupeFrameText(frames: Array<{ seconds: number; lines: OcrLine[] }>): FrameOcrLine[] {
+  const seen = new Map<string, FrameOcrLine>();
   for (const f of frames) {
-    for (const line of f.text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => normaliseLine(l).length >= 2)) {
-      const key = normaliseLine(line);
-      const entry = seen.get(key) ?? { text: line, seconds: [] };
+    for (const line of f.lines) {
+      const text = line.text.trim();
+      const key = normaliseLine(text);
+      if (key.length < 2) continue;
+      const entry = seen.get(key) ?? { text, seconds: [], confidence: line.confidence };
       if (!entry.seconds.includes(f.seconds)) entry.seconds.push(f.seconds);
+      entry.confidence = Math.max(entry.confidence, line.confidence);
       seen.set(key, entry);
     }
   }
@@ -40,13 +45,22 @@ export const frameOcrStage: Stage = {
       unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
     ),
   async run(ctx) {
-    const results: Array<{ seconds: number; text: string; confidence: number }> = [];
+    const acceptance = ocrAcceptance();
+    const accepted: Array<{ seconds: number; lines: OcrLine[] }> = [];
+    const rejected: Array<{ seconds: number; lines: OcrLine[] }> = [];
     for (const f of ctx.frames!) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const r = await recognize(f.absolutePath);
-      results.push({ seconds: f.seconds, text: r.text, confidence: r.confidence });
+      const r = await recognize(f.absolutePath, acceptance);
+      accepted.push({ seconds: f.seconds, lines: r.lines });
+      rejected.push({ seconds: f.seconds, lines: r.rejected });
     }
-    const lines = dedupeFrameText(results);
-    ctx.results.ocr = { frames: results.length, lines, text: lines.map((l) => l.text).join('\n') };
+    const lines = dedupeFrameText(accepted);
+    ctx.results.ocr = {
+      engine: OCR_ENGINE,
+      frames: accepted.length,
+      lines,
+      text: lines.map((l) => l.text).join('\n'),
+      rejected: dedupeFrameText(rejected),
+    };
   },
 };

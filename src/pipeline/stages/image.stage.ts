@@ -1,10 +1,13 @@
 /**
  * Image: EXIF (GPS only with `options.keep_gps`), dominant colours, a thumbnail, and OCR
- * text with confidence (on by default; `options.ocr: false` turns it off).
+ * text with confidence (on by default; `options.ocr: false` turns it off). Only lines that
+ * pass the calibrated thresholds are in `ocr.text` / `ocr.lines` (what the summary, the
+ * answer and search read); the rest are in `ocr.rejected`, for inspection.
  */
 import { summarizeExif, dominantColours, thumbnail } from '../../media/image-analysis.ts';
 import { probeImage } from '../../media/image-probe.ts';
 import { recognize } from '../../media/ocr.ts';
+import { ocrAcceptance } from './ocr-acceptance.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { unless, type Stage } from '../stage.ts';
 import type { ImageSection } from '../results.types.ts';
@@ -37,7 +40,7 @@ export const imageStage: Stage = {
     };
     if (ctx.analysis.options.ocr !== false) {
       const started = performance.now();
-      const ocr = await recognize(file);
+      const ocr = await recognize(file, ocrAcceptance());
       section.ocr = { ...ocr, ms: Math.round(performance.now() - started) };
     }
     ctx.results.image = section;

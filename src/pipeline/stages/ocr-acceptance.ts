@@ -1,0 +1,11 @@
+/** The OCR thresholds the stages pass to the adapter: TEXT_CALIBRATION, chosen by `npm run eval text`. */
+import { TEXT_CALIBRATION } from '../../domain/analysis/calibration.ts';
+import type { OcrAcceptance } from '../../media/ocr.ts';
+
+export function ocrAcceptance(): OcrAcceptance {
+  return {
+    minWordConfidence: TEXT_CALIBRATION.minWordConfidence.value,
+    minLineConfidence: TEXT_CALIBRATION.minLineConfidence.value,
+    minLineAlphanumerics: TEXT_CALIBRATION.minLineAlphanumerics.value,
+  };
+}
