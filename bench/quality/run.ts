@@ -9,7 +9,9 @@ import { readResults, writeResults, type CapabilityReport } from './report.ts';
 type Evaluator = () => Promise<CapabilityReport>;
 
 /** Each capability's evaluator, loaded only when it runs. */
-const EVALUATORS: Record<string, () => Promise<Evaluator>> = {};
+const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
+  speech: async () => (await import('./speech.eval.ts')).evaluate,
+};
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);

@@ -24,7 +24,13 @@ export const VISION_CALIBRATION = {} as const satisfies Record<string, Threshold
 export const TEXT_CALIBRATION = {} as const satisfies Record<string, Threshold>;
 
 /** Local speech. */
-export const SPEECH_CALIBRATION = {} as const satisfies Record<string, Threshold>;
+export const SPEECH_CALIBRATION = {
+  /**
+   * A recognised word whose lattice posterior is below this is marked `low_confidence`
+   * (bench/quality/speech.eval.ts).
+   */
+  lowWordConfidence: { value: 0, chosenOn: 'pending' },
+} as const satisfies Record<string, Threshold>;
 
 /** Search relevance. */
 export const SEARCH_CALIBRATION = {} as const satisfies Record<string, Threshold>;
