@@ -31,13 +31,14 @@ const MAX_SECONDS = 1800;
 /** The engines the transcription stage runs at once (LOCAL_SPEECH_ENGINES). */
 const ENGINES = 2;
 
-export function engineConfig(decoder?: DecoderSettings): LocalSpeechConfig {
+export function engineConfig(decoder?: DecoderSettings, spanPaddingSeconds?: number): LocalSpeechConfig {
   return {
     binary: process.env.POCKETSPHINX_PATH ?? 'pocketsphinx_continuous',
     modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us',
     timeoutMs: 300_000,
     parallel: ENGINES,
     ...(decoder ? { decoder } : {}),
+    ...(spanPaddingSeconds === undefined ? {} : { spanPaddingSeconds }),
   };
 }
 
@@ -139,7 +140,12 @@ function childCpuSeconds(): number {
 }
 
 /** The audio stage's preparation and detection, then the transcription stage's local path. */
-export async function decodeTrack(track: Track, tmp: string, decoder?: DecoderSettings): Promise<Decoded> {
+export async function decodeTrack(
+  track: Track,
+  tmp: string,
+  decoder?: DecoderSettings,
+  spanPaddingSeconds?: number,
+): Promise<Decoded> {
   const prepared = path.join(tmp, 'audio-16k-mono.wav');
   await runFfmpeg(FFMPEG, extractAudioArgs(track.file, prepared), { timeoutMs: FFMPEG_TIMEOUT_MS });
   const { pcm } = wavData(fs.readFileSync(prepared));
@@ -153,7 +159,7 @@ export async function decodeTrack(track: Track, tmp: string, decoder?: DecoderSe
     pcm.length / BYTES_PER_SECOND,
     MAX_SECONDS,
     path.join(tmp, 'speech'),
-    engineConfig(decoder),
+    engineConfig(decoder, spanPaddingSeconds),
   );
   const own = process.cpuUsage(own0);
   return {

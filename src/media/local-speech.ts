@@ -41,6 +41,8 @@ export interface LocalSpeechConfig {
   parallel: number;
   /** Search settings; DECODER_SETTINGS when absent (the evaluation passes others while tuning). */
   decoder?: DecoderSettings;
+  /** Context around each speech span; SPAN_PADDING_SECONDS when absent (tuned like `decoder`). */
+  spanPaddingSeconds?: number;
 }
 
 export interface Chunk {
@@ -50,14 +52,22 @@ export interface Chunk {
 
 /** Longest piece decoded in one engine run (bounded memory, parallel work, a timeout per piece). */
 export const CHUNK_SECONDS = 30;
-/** Context kept around each speech span so word edges are not clipped. */
+/**
+ * Context kept around each speech span so word edges are not clipped (0.1, 0.5 and 0.75 s
+ * were no better on the speech evaluation's tuning split; see DECODER_SETTINGS).
+ */
 export const SPAN_PADDING_SECONDS = 0.25;
 const BYTES_PER_SECOND = 32000;
 
 /**
  * The decoder's search settings, chosen on the tuning split of `npm run eval speech`
- * (bench/quality/speech.eval.ts; the grid and its figures are in the evaluation's notes in
- * bench/results/quality.md). Empty means the engine's defaults.
+ * (bench/quality/speech.eval.ts; every setting tried is in bench/results/speech-tuning.json
+ * and the evaluation's notes in bench/results/quality.md). Empty: the engine's defaults.
+ * On the wideband tuning tracks (73 words, decoded the pipeline's way) the defaults made 21
+ * errors (WER 0.288); none of -lw 5/8/10, -wip 0.2/0.05/1, -silprob 0.1/0.0005, -pip 0.5/2,
+ * -beam 1e-60/1e-40, -remove_noise no, -vad_threshold 1.5/3 or a span padding of 0.1/0.5/0.75 s
+ * saved the 2 errors a change must save to be kept (most tied, -lw 8/10 and -beam 1e-40 lost
+ * 5–13).
  */
 export const DECODER_SETTINGS: DecoderSettings = {};
 
@@ -105,12 +115,17 @@ export function parsePocketsphinx(stdout: string, offsetSeconds = 0): Recognized
 }
 
 /** Speech spans → decoding chunks: padded, merged when close, split at CHUNK_SECONDS; limited to `maxSeconds`. */
-export function planSpeechChunks(spans: TimeSpan[], duration: number, maxSeconds: number): Chunk[] {
+export function planSpeechChunks(
+  spans: TimeSpan[],
+  duration: number,
+  maxSeconds: number,
+  padding = SPAN_PADDING_SECONDS,
+): Chunk[] {
   const limit = Math.min(duration, maxSeconds);
   const chunks: Chunk[] = [];
   for (const span of spans) {
-    let start = Math.max(0, span.start - SPAN_PADDING_SECONDS);
-    const end = Math.min(limit, span.end + SPAN_PADDING_SECONDS);
+    let start = Math.max(0, span.start - padding);
+    const end = Math.min(limit, span.end + padding);
     if (end <= start) continue;
     const last = chunks[chunks.length - 1];
     if (last && start - last.end < 1 && end - last.start <= CHUNK_SECONDS) {
@@ -197,7 +212,7 @@ export async function transcribeTrack(
   cfg: LocalSpeechConfig,
   signal?: AbortSignal,
 ): Promise<{ chunks: Chunk[]; words: RecognizedWord[] }> {
-  const chunks = planSpeechChunks(speech, duration, maxSeconds);
+  const chunks = planSpeechChunks(speech, duration, maxSeconds, cfg.spanPaddingSeconds);
   if (chunks.length === 0) return { chunks, words: [] };
   return { chunks, words: await recognizeSpeech(pcm, chunks, workDir, cfg, signal) };
 }
