@@ -14,6 +14,7 @@ const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
   vision: async () => (await import('./vision.eval.ts')).evaluate,
   shots: async () => (await import('./shots.eval.ts')).evaluate,
   text: async () => (await import('./text.eval.ts')).evaluate,
+  speech: async () => (await import('./speech.eval.ts')).evaluate,
 };
 
 async function main(): Promise<void> {

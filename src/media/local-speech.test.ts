@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  markLowConfidence,
   parsePocketsphinx,
   planSpeechChunks,
   pocketsphinxArgs,
@@ -77,6 +78,28 @@ test('pocketsphinxArgs: the model files and word times', () => {
     '/m/cmudict-en-us.dict',
   ]);
   assert.ok(args.includes('-time'));
+  const tuned = pocketsphinxArgs('/in.wav', '/m', { lw: '8', wip: '0.2' });
+  assert.deepEqual(tuned.slice(-4), ['-lw', '8', '-wip', '0.2']);
+});
+
+test('markLowConfidence: marks the words below the threshold and summarises from the words alone', () => {
+  const words = [
+    { word: 'he', start: 0, end: 0.2, confidence: 0.9 },
+    { word: 'was', start: 0.2, end: 0.4, confidence: 0.3 },
+    { word: 'not', start: 0.4, end: 0.6, confidence: 0.5, low_confidence: true as const },
+  ];
+  const { words: marked, summary } = markLowConfidence(words, 0.5);
+  assert.deepEqual(
+    marked.map((w) => w.low_confidence ?? false),
+    [false, true, false],
+    'a stale mark is recomputed',
+  );
+  assert.deepEqual(summary, { mean_word_confidence: 0.567, low_confidence_words: 1, low_confidence_below: 0.5 });
+  assert.deepEqual(markLowConfidence([], 0.5).summary, {
+    mean_word_confidence: null,
+    low_confidence_words: 0,
+    low_confidence_below: 0.5,
+  });
 });
 
 test('recognizeSpeech: the real engine on real recorded speech gives timed words close to the reference', async () => {

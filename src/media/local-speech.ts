@@ -1,8 +1,11 @@
 /**
  * Local speech recognition with CMU PocketSphinx (Debian's `pocketsphinx` and
  * `pocketsphinx-en-us`): words with start/end times and a confidence, no provider.
- * It is a draft-quality engine (its word error rate on real recorded speech is measured
- * in bench/speech.bench.ts and reported with every transcript).
+ * It is a draft-quality engine: its word error rate on real recorded speech, decoded the
+ * way an analysis decodes a track, is measured by `npm run eval speech`
+ * (bench/quality/speech.eval.ts, results in bench/results/quality.md). A transcript
+ * carries only what was computed on its own media (word posteriors, their mean, and
+ * which words fall below the calibrated confidence threshold), never that figure.
  *
  * Only what the voice-activity detector calls speech is decoded: the spans are grouped
  * into chunks of at most CHUNK_SECONDS, written as small WAV files and decoded by up to
@@ -18,9 +21,14 @@ export interface RecognizedWord {
   word: string;
   start: number;
   end: number;
-  /** Posterior probability of the word, 0–1. */
+  /** Posterior probability of the word in the engine's lattice, 0–1. */
   confidence: number;
+  /** Set when `confidence` is below the calibrated threshold (see markLowConfidence). */
+  low_confidence?: true;
 }
+
+/** Decoder search settings, as `pocketsphinx_continuous` flags without the dash. */
+export type DecoderSettings = Readonly<Record<string, string>>;
 
 export interface LocalSpeechConfig {
   /** The `pocketsphinx_continuous` binary. */
@@ -31,6 +39,10 @@ export interface LocalSpeechConfig {
   timeoutMs: number;
   /** Engine processes run at once. */
   parallel: number;
+  /** Search settings; DECODER_SETTINGS when absent (the evaluation passes others while tuning). */
+  decoder?: DecoderSettings;
+  /** Context around each speech span; SPAN_PADDING_SECONDS when absent (tuned like `decoder`). */
+  spanPaddingSeconds?: number;
 }
 
 export interface Chunk {
@@ -40,12 +52,27 @@ export interface Chunk {
 
 /** Longest piece decoded in one engine run (bounded memory, parallel work, a timeout per piece). */
 export const CHUNK_SECONDS = 30;
-/** Context kept around each speech span so word edges are not clipped. */
+/**
+ * Context kept around each speech span so word edges are not clipped (0.1, 0.5 and 0.75 s
+ * were no better on the speech evaluation's tuning split; see DECODER_SETTINGS).
+ */
 export const SPAN_PADDING_SECONDS = 0.25;
 const BYTES_PER_SECOND = 32000;
 
-/** Engine arguments: word times and confidences (`-time yes`), log silenced. */
-export function pocketsphinxArgs(wav: string, modelDir: string): string[] {
+/**
+ * The decoder's search settings, chosen on the tuning split of `npm run eval speech`
+ * (bench/quality/speech.eval.ts; every setting tried is in bench/results/speech-tuning.json
+ * and the evaluation's notes in bench/results/quality.md). Empty: the engine's defaults.
+ * On the wideband tuning tracks (73 words, decoded the pipeline's way) the defaults made 21
+ * errors (WER 0.288); none of -lw 5/8/10, -wip 0.2/0.05/1, -silprob 0.1/0.0005, -pip 0.5/2,
+ * -beam 1e-60/1e-40, -remove_noise no, -vad_threshold 1.5/3 or a span padding of 0.1/0.5/0.75 s
+ * saved the 2 errors a change must save to be kept (most tied, -lw 8/10 and -beam 1e-40 lost
+ * 5–13).
+ */
+export const DECODER_SETTINGS: DecoderSettings = {};
+
+/** Engine arguments: word times and confidences (`-time yes`), log silenced, then the search settings. */
+export function pocketsphinxArgs(wav: string, modelDir: string, decoder: DecoderSettings = DECODER_SETTINGS): string[] {
   return [
     '-infile',
     wav,
@@ -59,6 +86,7 @@ export function pocketsphinxArgs(wav: string, modelDir: string): string[] {
     'yes',
     '-logfn',
     '/dev/null',
+    ...Object.entries(decoder).flatMap(([flag, value]) => [`-${flag}`, value]),
   ];
 }
 
@@ -87,12 +115,17 @@ export function parsePocketsphinx(stdout: string, offsetSeconds = 0): Recognized
 }
 
 /** Speech spans → decoding chunks: padded, merged when close, split at CHUNK_SECONDS; limited to `maxSeconds`. */
-export function planSpeechChunks(spans: TimeSpan[], duration: number, maxSeconds: number): Chunk[] {
+export function planSpeechChunks(
+  spans: TimeSpan[],
+  duration: number,
+  maxSeconds: number,
+  padding = SPAN_PADDING_SECONDS,
+): Chunk[] {
   const limit = Math.min(duration, maxSeconds);
   const chunks: Chunk[] = [];
   for (const span of spans) {
-    let start = Math.max(0, span.start - SPAN_PADDING_SECONDS);
-    const end = Math.min(limit, span.end + SPAN_PADDING_SECONDS);
+    let start = Math.max(0, span.start - padding);
+    const end = Math.min(limit, span.end + padding);
     if (end <= start) continue;
     const last = chunks[chunks.length - 1];
     if (last && start - last.end < 1 && end - last.start <= CHUNK_SECONDS) {
@@ -150,7 +183,7 @@ export async function recognizeSpeech(
       const to = Math.min(pcm.length, Math.floor(chunk.end * BYTES_PER_SECOND) & ~1);
       await fs.writeFile(file, wavFile(pcm.subarray(from, to)));
       try {
-        const { stdout } = await runProcess(cfg.binary, pocketsphinxArgs(file, cfg.modelDir), {
+        const { stdout } = await runProcess(cfg.binary, pocketsphinxArgs(file, cfg.modelDir, cfg.decoder), {
           timeoutMs: cfg.timeoutMs,
           signal,
         });
@@ -164,20 +197,72 @@ export async function recognizeSpeech(
   return results.flat();
 }
 
+/**
+ * The whole local path from a prepared track to words: the voice-activity spans become
+ * chunks (planSpeechChunks), the chunks are decoded (recognizeSpeech). The transcription
+ * stage and the speech evaluation both call this, so the evaluation measures what an
+ * analysis does.
+ */
+export async function transcribeTrack(
+  pcm: Buffer,
+  speech: TimeSpan[],
+  duration: number,
+  maxSeconds: number,
+  workDir: string,
+  cfg: LocalSpeechConfig,
+  signal?: AbortSignal,
+): Promise<{ chunks: Chunk[]; words: RecognizedWord[] }> {
+  const chunks = planSpeechChunks(speech, duration, maxSeconds, cfg.spanPaddingSeconds);
+  if (chunks.length === 0) return { chunks, words: [] };
+  return { chunks, words: await recognizeSpeech(pcm, chunks, workDir, cfg, signal) };
+}
+
+/** What a transcript says about its own words: all computed from them, nothing carried over. */
+export interface ConfidenceSummary {
+  /** Mean word posterior; null when there are no words. */
+  mean_word_confidence: number | null;
+  low_confidence_words: number;
+  /** The threshold the words were marked against. */
+  low_confidence_below: number;
+}
+
+/** Marks the words whose posterior is below `threshold` (`low_confidence: true`) and summarises. */
+export function markLowConfidence(
+  words: readonly RecognizedWord[],
+  threshold: number,
+): { words: RecognizedWord[]; summary: ConfidenceSummary } {
+  const marked = words.map((w): RecognizedWord => {
+    const { low_confidence: _stale, ...rest } = w;
+    return w.confidence < threshold ? { ...rest, low_confidence: true } : rest;
+  });
+  const mean = words.length ? words.reduce((s, w) => s + w.confidence, 0) / words.length : null;
+  return {
+    words: marked,
+    summary: {
+      mean_word_confidence: mean === null ? null : Math.round(mean * 1000) / 1000,
+      low_confidence_words: marked.filter((w) => w.low_confidence).length,
+      low_confidence_below: threshold,
+    },
+  };
+}
+
 /** Written abbreviations the engine's dictionary spells as words (standard WER text normalisation). */
 const SPOKEN_FORMS: Record<string, string> = { mr: 'mister', mrs: 'missus', dr: 'doctor', st: 'saint' };
 
+/** Words as word error rates compare them: lower-cased, punctuation dropped, abbreviations spoken. */
+export function normaliseWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => SPOKEN_FORMS[w] ?? w);
+}
+
 /** Word error rate: word-level edit distance over the reference length (both lower-cased, punctuation dropped). */
 export function wordErrorRate(reference: string, hypothesis: string): { wer: number; errors: number; words: number } {
-  const norm = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((w) => SPOKEN_FORMS[w] ?? w);
-  const ref = norm(reference);
-  const hyp = norm(hypothesis);
+  const ref = normaliseWords(reference);
+  const hyp = normaliseWords(hypothesis);
   let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
   for (let i = 1; i <= ref.length; i++) {
     const cur = [i];

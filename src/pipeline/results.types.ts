@@ -90,10 +90,14 @@ export interface TranscriptSection {
   latency_ms: number;
   /** Local engine only (src/pipeline/stages/local-speech.ts). */
   engine?: string;
-  words?: Array<{ word: string; start: number; end: number; confidence: number }>;
+  words?: Array<{ word: string; start: number; end: number; confidence: number; low_confidence?: true }>;
   seconds_transcribed?: number;
   truncated?: boolean;
-  measured_word_error_rate?: number;
+  /** Mean of this transcript's word posteriors (null without words): computed on this media. */
+  mean_word_confidence?: number | null;
+  /** Words below `low_confidence_below` (SPEECH_CALIBRATION.lowWordConfidence), marked `low_confidence`. */
+  low_confidence_words?: number;
+  low_confidence_below?: number;
   note?: string;
   error?: { code: string; message: string };
 }

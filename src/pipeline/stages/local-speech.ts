@@ -7,18 +7,27 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { planSpeechChunks, recognizeSpeech, type RecognizedWord } from '../../media/local-speech.ts';
+import {
+  markLowConfidence,
+  transcribeTrack,
+  type ConfidenceSummary,
+  type RecognizedWord,
+} from '../../media/local-speech.ts';
 import { ProcessError } from '../../platform/process-runner.ts';
 import { wavData } from '../../media/voice-activity.ts';
+import { SPEECH_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { StageContext } from '../stage.ts';
 
-/** Measured in bench/speech.bench.ts on real recorded read speech (LibriVox, pocketsphinx-testdata). */
-export const LOCAL_SPEECH_MEASURED_WER = 0.31;
 /** Engines decoding at once: the machine's two cores (also the stage's CPU cost). */
 export const LOCAL_SPEECH_ENGINES = 2;
 
-export interface LocalTranscript {
+/**
+ * What the section says about itself: only what was computed on this media (the word
+ * posteriors). The engine's error rate on labelled speech is an evaluation figure
+ * (bench/results/quality.md), not a property of this transcript, so it is not here.
+ */
+export interface LocalTranscript extends ConfidenceSummary {
   provider: 'local';
   engine: 'pocketsphinx';
   model: 'en-us';
@@ -28,7 +37,6 @@ export interface LocalTranscript {
   segments: Array<{ start: number; end: number; text: string }>;
   seconds_transcribed: number;
   truncated: boolean;
-  measured_word_error_rate: number;
   note: string;
   error?: { code: 'SPEECH_ENGINE_FAILED'; message: string };
 }
@@ -40,6 +48,7 @@ export async function transcribeLocally(
   speech: Array<{ start: number; end: number }>,
 ): Promise<LocalTranscript> {
   const cfg = ctx.deps.config.media.localSpeech;
+  const threshold = SPEECH_CALIBRATION.lowWordConfidence.value;
   const base: LocalTranscript = {
     provider: 'local',
     engine: 'pocketsphinx',
@@ -50,32 +59,37 @@ export async function transcribeLocally(
     segments: [],
     seconds_transcribed: Math.min(duration, cfg.maxSeconds),
     truncated: duration > cfg.maxSeconds,
-    measured_word_error_rate: LOCAL_SPEECH_MEASURED_WER,
-    note: `Local draft transcript (PocketSphinx, English); about ${Math.round(LOCAL_SPEECH_MEASURED_WER * 100)} % of words are wrong on read speech. Set TRANSCRIPTION_PROVIDER for a better one.`,
+    ...markLowConfidence([], threshold).summary,
+    note: 'Local draft transcript (PocketSphinx, English): many words can be wrong. Words whose posterior is below low_confidence_below are marked low_confidence in words and left out of text, segments and search. Set TRANSCRIPTION_PROVIDER for a better transcript.',
   };
-  const chunks = planSpeechChunks(speech, duration, cfg.maxSeconds);
-  if (chunks.length === 0) return base;
+  if (speech.length === 0 || cfg.maxSeconds <= 0) return base;
   const { pcm } = wavData(await fs.readFile(ctx.deps.storage.resolve(wavRelative)));
   const work = await artifactPath(ctx, 'temp', 'speech/.keep');
   try {
-    const words = await recognizeSpeech(
+    const { chunks, words: recognised } = await transcribeTrack(
       pcm,
-      chunks,
+      speech,
+      duration,
+      cfg.maxSeconds,
       path.dirname(work.absolutePath),
       { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: LOCAL_SPEECH_ENGINES },
       ctx.signal,
     );
+    const { words, summary } = markLowConfidence(recognised, threshold);
+    // The text and segments (what answers and summaries quote) hold the confident words
+    // only; `words` keeps every word, marked, for inspection.
+    const confident = words.filter((w) => !w.low_confidence);
     const segments = chunks
       .map((c) => ({
         start: c.start,
         end: c.end,
-        text: words
+        text: confident
           .filter((w) => w.start >= c.start && w.start < c.end)
           .map((w) => w.word)
           .join(' '),
       }))
       .filter((s) => s.text);
-    return { ...base, words, segments, text: words.map((w) => w.word).join(' ') };
+    return { ...base, ...summary, words, segments, text: confident.map((w) => w.word).join(' ') };
   } catch (err) {
     if (ctx.signal.aborted || !(err instanceof ProcessError)) throw err;
     ctx.log.warn({ err: err.message }, 'local speech engine failed; the analysis goes on without a transcript');

@@ -67,9 +67,10 @@ async function drafts(
   const r = ctx.results as unknown as Sections;
   const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
   const out: SegmentDraft[] = [];
-  const words: TimedWord[] | undefined = r.transcript?.words;
+  const words: Array<TimedWord & { low_confidence?: true }> | undefined = r.transcript?.words;
+  // Words the local engine marked low-confidence are not indexed (SPEECH_CALIBRATION.lowWordConfidence).
   const windows = words?.length
-    ? transcriptWindows(words)
+    ? transcriptWindows(words.filter((w) => !w.low_confidence))
     : segmentsAsWindows((r.transcript?.segments ?? []) as Array<{ start: number; end: number; text: string }>);
   for (const w of windows)
     out.push({
