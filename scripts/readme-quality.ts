@@ -26,7 +26,8 @@ export function renderQualityBlock(results: QualityResults): string {
   const dates = new Set<string>();
   for (const c of Object.values(results.capabilities).sort((a, b) => a.capability.localeCompare(b.capability))) {
     dates.add(c.date.slice(0, 10));
-    const names = [...new Set(c.metrics.filter((m) => m.target).map((m) => m.name))];
+    // A baseline's rows (the engine a capability replaced, named "… (before) …") stay in quality.md.
+    const names = [...new Set(c.metrics.filter((m) => m.target && !m.name.includes('(before)')).map((m) => m.name))];
     for (const name of names) {
       const tuning = c.metrics.find((m) => m.name === name && m.split === 'tuning');
       const held = c.metrics.find((m) => m.name === name && m.split === 'held-out');
@@ -37,8 +38,8 @@ export function renderQualityBlock(results: QualityResults): string {
   }
   return [
     START,
-    `Measured ${[...dates].sort().join(', ')} (\`npm run eval\`; every data set, threshold and item in ` +
-      '[`bench/results/quality.md`](bench/results/quality.md)).',
+    `Measured ${[...dates].sort().join(', ')} (\`npm run eval\`; every data set, threshold, item and the ` +
+      'engines replaced, measured beside them, in [`bench/results/quality.md`](bench/results/quality.md)).',
     '',
     ...rows,
     END,
