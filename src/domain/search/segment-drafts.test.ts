@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { visionDrafts } from './segment-drafts.ts';
+import { MAX_UNSURE_WORD_SHARE, transcriptWindows, visionDrafts } from './segment-drafts.ts';
 import type { VisionResults } from '../analysis/vision.sections.ts';
 
 const frames = [
@@ -131,4 +131,30 @@ test('visionDrafts(): a shot where nothing was recognised is not indexed (issue 
     ['Shot 1 of 3: a person', 'Shot 2 of 3: 2 dogs'],
   );
   assert.ok(drafts.every((d) => !/nothing recognised/.test(d.text)));
+});
+
+test('transcript windows keep their words whole and say how many were unsure', () => {
+  const w = (word: string, start: number, unsure = false) => ({
+    word,
+    start,
+    end: start + 0.3,
+    ...(unsure ? { low_confidence: true } : {}),
+  });
+  const windows = transcriptWindows([
+    w('he', 0),
+    w('was', 0.4),
+    w('not', 0.8),
+    w('an', 1.2, true),
+    w('ill', 1.6, true),
+    w('disposed', 2.0),
+    // a long pause: a second window, made mostly of unsure words
+    w('hello', 10, true),
+    w('study', 10.4, true),
+    w('rather', 10.8),
+  ]);
+  assert.equal(windows.length, 2);
+  assert.equal(windows[0]!.text, 'he was not an ill disposed', 'no word is cut out of a window');
+  assert.equal(windows[0]!.unsure, 2 / 6);
+  assert.ok(windows[0]!.unsure <= MAX_UNSURE_WORD_SHARE, 'kept');
+  assert.ok(windows[1]!.unsure > MAX_UNSURE_WORD_SHARE, 'left out of search and quotes');
 });

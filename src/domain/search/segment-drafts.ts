@@ -27,7 +27,16 @@ export interface TimedWord {
   word: string;
   start: number;
   end: number;
+  /** Set by the local engine on words under its calibrated confidence (SPEECH_CALIBRATION). */
+  low_confidence?: boolean;
 }
+
+/**
+ * A transcript window most of whose words the engine was unsure of is not a finding: it is
+ * neither indexed nor quoted. A window is kept or dropped whole, never with words cut out of
+ * it: "he was not [an ill disposed] young man" quoted as "he was not" would say the opposite.
+ */
+export const MAX_UNSURE_WORD_SHARE = 0.5;
 
 /** Longest segment text; longer paragraphs or lines are cut (a 1 MB line becomes many segments). */
 export const SEGMENT_MAX_CHARS = 1000;
@@ -75,8 +84,10 @@ export function cutText(text: string, max = SEGMENT_MAX_CHARS): string[] {
 }
 
 /** Transcript windows: words grouped until a pause, WINDOW_MAX_WORDS words or WINDOW_MAX_SECONDS. */
-export function transcriptWindows(words: readonly TimedWord[]): Array<{ start: number; end: number; text: string }> {
-  const windows: Array<{ start: number; end: number; text: string }> = [];
+export function transcriptWindows(
+  words: readonly TimedWord[],
+): Array<{ start: number; end: number; text: string; unsure: number }> {
+  const windows: Array<{ start: number; end: number; text: string; unsure: number }> = [];
   let current: TimedWord[] = [];
   const flush = () => {
     if (current.length === 0) return;
@@ -84,6 +95,7 @@ export function transcriptWindows(words: readonly TimedWord[]): Array<{ start: n
       start: current[0]!.start,
       end: current[current.length - 1]!.end,
       text: current.map((w) => w.word).join(' '),
+      unsure: current.filter((w) => w.low_confidence).length / current.length,
     });
     current = [];
   };

@@ -60,7 +60,7 @@ export async function transcribeLocally(
     seconds_transcribed: Math.min(duration, cfg.maxSeconds),
     truncated: duration > cfg.maxSeconds,
     ...markLowConfidence([], threshold).summary,
-    note: 'Local draft transcript (PocketSphinx, English): many words can be wrong. Words whose posterior is below low_confidence_below are marked low_confidence in words and left out of text, segments and search. Set TRANSCRIPTION_PROVIDER for a better transcript.',
+    note: 'Local draft transcript (PocketSphinx, English): many words can be wrong. Words whose posterior is below low_confidence_below are marked low_confidence in words; stretches made mostly of them are left out of search and of quoted passages. Set TRANSCRIPTION_PROVIDER for a better transcript.',
   };
   if (speech.length === 0 || cfg.maxSeconds <= 0) return base;
   const { pcm } = wavData(await fs.readFile(ctx.deps.storage.resolve(wavRelative)));
@@ -76,20 +76,20 @@ export async function transcribeLocally(
       ctx.signal,
     );
     const { words, summary } = markLowConfidence(recognised, threshold);
-    // The text and segments (what answers and summaries quote) hold the confident words
-    // only; `words` keeps every word, marked, for inspection.
-    const confident = words.filter((w) => !w.low_confidence);
+    // The text and segments are the transcript as heard, whole: cutting unsure words out of
+    // a sentence can invert it. Unsure words are marked in `words`, and the windows made
+    // mostly of them are kept out of search and of the answer's quotes (understanding stage).
     const segments = chunks
       .map((c) => ({
         start: c.start,
         end: c.end,
-        text: confident
+        text: words
           .filter((w) => w.start >= c.start && w.start < c.end)
           .map((w) => w.word)
           .join(' '),
       }))
       .filter((s) => s.text);
-    return { ...base, ...summary, words, segments, text: confident.map((w) => w.word).join(' ') };
+    return { ...base, ...summary, words, segments, text: words.map((w) => w.word).join(' ') };
   } catch (err) {
     if (ctx.signal.aborted || !(err instanceof ProcessError)) throw err;
     ctx.log.warn({ err: err.message }, 'local speech engine failed; the analysis goes on without a transcript');

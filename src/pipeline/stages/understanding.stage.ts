@@ -14,6 +14,7 @@ import {
   nearestFrame,
   segmentsAsWindows,
   transcriptWindows,
+  MAX_UNSURE_WORD_SHARE,
   visionDrafts,
   type SegmentDraft,
   type TimedWord,
@@ -67,10 +68,10 @@ async function drafts(
   const r = ctx.results as unknown as Sections;
   const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
   const out: SegmentDraft[] = [];
-  const words: Array<TimedWord & { low_confidence?: true }> | undefined = r.transcript?.words;
-  // Words the local engine marked low-confidence are not indexed (SPEECH_CALIBRATION.lowWordConfidence).
+  const words: TimedWord[] | undefined = r.transcript?.words;
+  // Windows mostly of words the local engine marked low-confidence are not indexed (nor quoted).
   const windows = words?.length
-    ? transcriptWindows(words.filter((w) => !w.low_confidence))
+    ? transcriptWindows(words).filter((w) => w.unsure <= MAX_UNSURE_WORD_SHARE)
     : segmentsAsWindows((r.transcript?.segments ?? []) as Array<{ start: number; end: number; text: string }>);
   for (const w of windows)
     out.push({
