@@ -3,7 +3,9 @@
  * worker in this process (concurrency 1), one at a time. For each: time to a terminal
  * state, peak RSS of the worker process over its baseline, peak RSS of the sandbox child
  * that decoded it, and how many times it was retried; the status and code are checked
- * against what the hostile suite expects. Then the sandbox's overhead on normal files.
+ * against what the hostile suite expects. Then malformed requests over a real socket (each
+ * must get its problem code, fast, leaving no partial upload), and the sandbox's overhead on
+ * normal files.
  * Usage: DATABASE_URL=… npm run bench:hostile → bench/results/hostile.json and hostile.md
  */
 import fs from 'node:fs/promises';
@@ -13,6 +15,9 @@ import { createTestApp, auth, waitFor } from '../test/helpers/app.ts';
 import { multipart } from '../test/helpers/multipart.ts';
 import { fixtures, makeDocx } from '../test/helpers/fixtures.ts';
 import { hostileCases } from '../test/hostile/hostile-cases.ts';
+import { httpEdgeCases, parseAnswer } from '../test/hostile/http-edge-cases.ts';
+import { rawRequest } from '../test/helpers/net.ts';
+import type { AddressInfo } from 'node:net';
 import { docxBomb } from '../test/hostile/hostile-fixtures.ts';
 import { auditRepository } from '../src/persistence/audit.repository.ts';
 import { observeSandbox, runSandboxed, stopSandboxSpare } from '../src/media/sandbox/sandbox.ts';
@@ -20,6 +25,8 @@ import { pdfText, docxText } from '../src/media/document-text.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 
 const OVERHEAD_RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/** A malformed request not answered by then counts as no answer. */
+const EDGE_WAIT_MS = 10_000;
 const MiB = 1024 * 1024;
 /** A file not terminal by then is reported stuck and the run goes on. */
 const STUCK_AFTER_MS = 180_000;
@@ -146,6 +153,27 @@ async function main() {
     );
   }
 
+  // Malformed requests over a real socket: each answered with its problem, fast, nothing left behind.
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as AddressInfo;
+  const edge = [];
+  for (const c of httpEdgeCases) {
+    const t0 = performance.now();
+    const got = parseAnswer(await rawRequest(port, c.request(t.tenantA.key), EDGE_WAIT_MS));
+    const ms = Math.round(performance.now() - t0);
+    const correct = got.status === c.expect.status && got.code === c.expect.code;
+    edge.push({
+      request: c.name,
+      expected: `${c.expect.status} ${c.expect.code}`,
+      got: `${got.status ?? 'no answer'} ${got.code ?? ''}`.trim(),
+      correct,
+      ms,
+    });
+    process.stdout.write(`${correct ? 'ok ' : 'BAD'} ${c.name}: ${got.status} ${got.code} in ${ms} ms\n`);
+  }
+  const leftovers = (await fs.readdir(t.storageRoot, { recursive: true })).filter((f) => f.includes('.partial-'));
+  const healthy = (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+
   // Overhead: the same decode in this process and in the sandbox (cold child, warm spare).
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-hostile-'));
   const docx = path.join(dir, 'doc.docx');
@@ -208,6 +236,7 @@ async function main() {
       retries_of_failed: suite.filter((r) => r.status === 'failed').reduce((n, r) => n + r.retries, 0),
     },
     sandbox_overhead: { runs: OVERHEAD_RUNS, rows: overhead },
+    http_edge: { rows: edge, partial_files_left: leftovers.length, healthy_after: healthy },
   };
   await fs.mkdir('bench/results', { recursive: true });
   await fs.writeFile('bench/results/hostile.json', JSON.stringify(report, null, 2) + '\n');
@@ -234,6 +263,16 @@ async function main() {
       (r) =>
         `| ${r.file} | ${r.bytes} | ${r.status}${r.code ? ` ${r.code}` : ''} | ${r.expected} | ${r.correct ? 'yes' : `**no**${r.check_failed ? ` (${r.check_failed})` : ''}`} | ${r.seconds} | ${r.worker_rss_growth_mb} | ${r.sandbox_peak_rss_mb || '–'} | ${r.retries} | ${r.within_bounds ? 'yes' : '**no**'} |`,
     ),
+    '',
+    '## Malformed requests at the HTTP edge',
+    '',
+    `Sent as raw bytes over a real socket, one at a time. ${edge.filter((e) => e.correct).length}/${edge.length} answered with the`,
+    `expected problem; slowest ${Math.max(...edge.map((e) => e.ms))} ms; partial upload files left behind: ${leftovers.length};`,
+    `the service answered /health afterwards: ${healthy ? 'yes' : '**no**'}.`,
+    '',
+    '| request | expected | answered | correct | ms |',
+    '|---|---|---|---|---:|',
+    ...edge.map((e) => `| ${e.request} | ${e.expected} | ${e.got} | ${e.correct ? 'yes' : '**no**'} | ${e.ms} |`),
     '',
     '## Sandbox overhead',
     '',

@@ -11,3 +11,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Send raw bytes to 127.0.0.1:`port` and collect what comes back until the server closes
+ * the connection or `waitMs` passes ('' when nothing came). Requests should say
+ * `Connection: close` so a complete answer ends the wait.
+ */
+export function rawRequest(port: number, bytes: Buffer, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(got);
+    }, waitMs);
+    socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.on('error', () => undefined);
+  });
+}

@@ -6,10 +6,12 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createTestApp, auth, type TestApp } from '../helpers/app.ts';
+import { rawRequest } from '../helpers/net.ts';
+import { httpEdgeCases, parseAnswer } from './http-edge-cases.ts';
 import { applyTransition } from '../../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
 import type { Actor } from '../../src/domain/analysis/analysis.types.ts';
@@ -48,25 +50,6 @@ describe('round 3', () => {
       payload,
     });
 
-  /** Send raw bytes on a real socket; the response text (or '' if none came within `waitMs`). */
-  function rawRequest(bytes: Buffer, waitMs: number): Promise<string> {
-    const { port } = t.app.server.address() as AddressInfo;
-    return new Promise((resolve) => {
-      let got = '';
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve(got);
-      }, waitMs);
-      socket.on('data', (d: Buffer) => (got += d.toString('utf8')));
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve(got);
-      });
-      socket.on('error', () => undefined);
-    });
-  }
-
   async function partialFiles(): Promise<string[]> {
     const all = await fs.readdir(t.storageRoot, { recursive: true });
     return all.filter((f) => path.basename(f).includes('.partial-'));
@@ -82,11 +65,21 @@ describe('round 3', () => {
       `Authorization: Bearer ${t.tenantA.key}\r\n` +
       `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${body.length}\r\n\r\n`;
     const started = Date.now();
-    const answer = await rawRequest(Buffer.concat([Buffer.from(head), body]), 8000);
+    const { port } = t.app.server.address() as AddressInfo;
+    const answer = await rawRequest(port, Buffer.concat([Buffer.from(head), body]), 8000);
     assert.match(answer, /^HTTP\/1\.1 400 /, `answer after ${Date.now() - started} ms: ${answer.slice(0, 200)}`);
     assert.match(answer, /INVALID_MULTIPART/);
     assert.ok(Date.now() - started < 5000, 'answered within a few seconds of the body ending');
     assert.deepEqual(await partialFiles(), [], 'the partial upload is removed');
+  });
+
+  test('every malformed request of the hostile benchmark gets its problem over a real socket', async () => {
+    const { port } = t.app.server.address() as AddressInfo;
+    for (const c of httpEdgeCases) {
+      const got = parseAnswer(await rawRequest(port, c.request(t.tenantA.key), 5000));
+      assert.deepEqual(got, c.expect, c.name);
+    }
+    assert.deepEqual(await partialFiles(), []);
   });
 
   test('defect 6: multipart without a boundary, or with an empty one, is a 400 problem', async () => {
