@@ -249,7 +249,7 @@ async function main() {
     '',
     'Each file is uploaded through the API and processed by a real worker (in the benchmark process, concurrency 1).',
     '"Worker RSS" is the growth of that process over its baseline while the file was processed; "sandbox RSS" is',
-    'the peak resident memory of the child process that decoded it (pdf.js, mammoth, tesseract run there). Target: every',
+    'the peak resident memory of the child process that decoded it (pdf.js, mammoth and OCR run there). Target: every',
     'file terminal within 30 s, worker RSS under 1 GB over baseline, 0 retries for permanent failures.',
     '',
     `**${report.summary.correct}/${report.summary.files}** suite files ended as expected; ` +
