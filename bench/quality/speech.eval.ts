@@ -15,7 +15,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DECODER_SETTINGS, normaliseWords, type DecoderSettings } from '../../src/media/local-speech.ts';
+import {
+  DECODER_SETTINGS,
+  normaliseWords,
+  wordEditErrors,
+  type DecoderSettings,
+} from '../../src/media/local-speech.ts';
 import { SPEECH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
 import { metric, type CapabilityReport, type Metric, type Split } from './report.ts';
 import type { SpeechLabel } from './speech-labels.build.ts';
@@ -77,17 +82,6 @@ interface Scored {
   points: Array<{ confidence: number; hit: boolean }>;
 }
 
-function editErrors(ref: string[], hyp: string[]): number {
-  let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= hyp.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[hyp.length]!;
-}
-
 function score(track: Track, decoded: Decoded): Scored {
   const ref = track.utterances.flatMap((u) => normaliseWords(u.label.reference));
   const hypTokens = decoded.words.map((w) => normaliseWords(w.word).join(' '));
@@ -96,8 +90,8 @@ function score(track: Track, decoded: Decoded): Scored {
     track,
     decoded,
     refWords: ref.length,
-    errors: editErrors(ref, hypTokens),
-    confidentErrors: editErrors(
+    errors: wordEditErrors(ref, hypTokens),
+    confidentErrors: wordEditErrors(
       ref,
       hypTokens.filter((_, i) => decoded.words[i]!.confidence >= SPEECH_CALIBRATION.lowWordConfidence.value),
     ),
@@ -363,7 +357,7 @@ export async function evaluate(): Promise<CapabilityReport> {
         const hyp = words.map((w) => (w.confidence < threshold ? `[${w.word}]` : w.word)).join(' ');
         const ref = normaliseWords(u.label.reference);
         const hypTokens = words.map((w) => normaliseWords(w.word).join(' '));
-        const e = editErrors(ref, hypTokens);
+        const e = wordEditErrors(ref, hypTokens);
         table.push([
           s.track.split,
           s.track.name,

@@ -259,10 +259,8 @@ export function normaliseWords(text: string): string[] {
     .map((w) => SPOKEN_FORMS[w] ?? w);
 }
 
-/** Word error rate: word-level edit distance over the reference length (both lower-cased, punctuation dropped). */
-export function wordErrorRate(reference: string, hypothesis: string): { wer: number; errors: number; words: number } {
-  const ref = normaliseWords(reference);
-  const hyp = normaliseWords(hypothesis);
+/** Word-level edit distance (substitutions, deletions, insertions) between two word lists. */
+export function wordEditErrors(ref: readonly string[], hyp: readonly string[]): number {
   let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
   for (let i = 1; i <= ref.length; i++) {
     const cur = [i];
@@ -270,7 +268,13 @@ export function wordErrorRate(reference: string, hypothesis: string): { wer: num
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
     prev = cur;
   }
-  const errors = prev[hyp.length]!;
+  return prev[hyp.length]!;
+}
+
+/** Word error rate: word-level edit distance over the reference length (both lower-cased, punctuation dropped). */
+export function wordErrorRate(reference: string, hypothesis: string): { wer: number; errors: number; words: number } {
+  const ref = normaliseWords(reference);
+  const errors = wordEditErrors(ref, normaliseWords(hypothesis));
   return { wer: ref.length ? errors / ref.length : 0, errors, words: ref.length };
 }
 
