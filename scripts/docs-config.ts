@@ -115,7 +115,7 @@ export function renderConfiguration(docs = readKeyDocs()): string {
       out.push(`| ${code(d.key)} | ${cell(defaultOf(s, d))} | ${cell(typeOf(s))} | ${cell(d.description)} |`);
     }
     if (keys.some((d) => d.key === 'STAGE_TIME_LIMITS')) {
-      out.push('', 'Hard time limits per stage when `STAGE_TIME_LIMITS` does not name the stage', '');
+      out.push('', 'Hard time limits per stage when `STAGE_TIME_LIMITS` does not name the stage:', '');
       out.push('| stage | limit |', '|---|---:|');
       for (const [stage, ms] of Object.entries(DEFAULT_STAGE_TIME_LIMITS_MS)) out.push(`| ${stage} | ${ms} ms |`);
       out.push(`| any other stage | ${FALLBACK_STAGE_TIME_LIMIT_MS} ms |`);

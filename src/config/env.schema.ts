@@ -178,7 +178,7 @@ export const EnvSchema = Type.Object({
   VISION_MAX_HEAP_MB: int(1024, 128, 16_384),
   /**
    * Where human's models are read.
-   * @default the @vladmandic/human package folder
+   * @default the models folder of the human package
    */
   VISION_MODELS_DIR: optional(),
   /** The nsfwjs model: a bundled name or a `file://` model.json. */
