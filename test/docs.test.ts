@@ -37,7 +37,7 @@ test('the README is a front door: at most 300 lines, linking every page of docs/
   const readme = read('README.md');
   assert.ok(readme.split('\n').length <= 300, `README.md has ${readme.split('\n').length} lines`);
   for (const doc of DOCS.filter((d) => d !== 'README.md'))
-    assert.ok(readme.includes(`](${doc})`), `README.md links ${doc}`);
+    assert.ok(readme.includes(`](${doc})`), `README.md's Documentation list links ${doc}`);
 });
 
 test('relative links in README.md and docs/ point at files that exist', () => {
