@@ -8,9 +8,9 @@
  *   domain                        lifecycle, tenants, idempotency, webhooks, search
  *   adapters                      media, providers, nlp, net, storage, cache, events,
  *                                 search, observability
- *   persistence                   all SQL; imports only config, resilience, platform
- *                                 and (type-only) domain *.types.ts
- *   config · resilience · platform  foundations
+ *   persistence                   all SQL; imports only the foundations
+ *   contract · config · resilience · platform  foundations (contract: the shared vocabulary
+ *                                 of analyses, stages and webhooks; imports nothing of ours)
  *
  * Tests (*.test.ts) are outside the rules: a test may reach into any layer.
  */
@@ -50,11 +50,12 @@ export default {
       severity: 'error',
       comment:
         'Adapters (media, providers, nlp, net, storage, cache, events, search, observability) serve the ' +
-        'domain and the pipeline; they do not call back up. Shared vocabulary (errors, *.types.ts) is allowed.',
+        'domain and the pipeline; they do not call back up. They name the shared vocabulary from src/contract; ' +
+        'the one thing of the domain they may import is its error catalogue (errors.ts).',
       from: { path: '^src/(media|providers|nlp|net|storage|cache|events|search|observability)/' },
       to: {
         path: '^src/(domain|pipeline)/',
-        pathNot: ['^src/domain/errors\\.ts$', '^src/domain/.+\\.types\\.ts$'],
+        pathNot: '^src/domain/errors\\.ts$',
       },
     },
     {
@@ -79,8 +80,7 @@ export default {
     {
       name: 'pipeline-persistence-types-only',
       severity: 'error',
-      comment:
-        'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
+      comment: 'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
       from: { path: '^src/pipeline/' },
       to: { path: '^src/persistence/', dependencyTypesNot: ['type-only'] },
     },
@@ -88,20 +88,17 @@ export default {
       name: 'persistence-at-the-bottom',
       severity: 'error',
       comment:
-        'Persistence imports nothing of ours but config, resilience and platform; domain types only as ' +
-        '`import type` from *.types.ts.',
+        'Persistence imports nothing of ours but the foundations (contract, config, resilience, platform): ' +
+        'the vocabulary it stores comes from src/contract, never from the domain above it.',
       from: { path: '^src/persistence/' },
-      to: {
-        path: '^src/',
-        pathNot: ['^src/(persistence|config|resilience|platform)/', '^src/domain/.+\\.types\\.ts$'],
-      },
+      to: { path: '^src/', pathNot: '^src/(persistence|contract|config|resilience|platform)/' },
     },
     {
-      name: 'persistence-domain-types-only',
+      name: 'contract-imports-nothing',
       severity: 'error',
-      comment: 'Domain vocabulary reaches persistence as types, never as code that could call back up.',
-      from: { path: '^src/persistence/' },
-      to: { path: '^src/domain/', dependencyTypesNot: ['type-only'] },
+      comment: 'src/contract is the shared vocabulary every layer may name; it depends on no other part of src.',
+      from: { path: '^src/contract/' },
+      to: { path: '^src/', pathNot: '^src/contract/' },
     },
     {
       name: 'foundations-import-nothing-above',
@@ -113,8 +110,8 @@ export default {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/(config|resilience|platform)/',
-          '^src/domain/webhook/webhook\\.(policy|types)\\.ts$',
+          '^src/(contract|config|resilience|platform)/',
+          '^src/domain/webhook/webhook\\.policy\\.ts$',
           '^src/domain/errors\\.ts$',
         ],
       },

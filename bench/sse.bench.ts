@@ -27,7 +27,7 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);

@@ -29,7 +29,7 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { createWebhookSender } from '../src/net/webhook-sender.ts';
-import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 
 const N = Number(process.env.BENCH_COMPLETIONS ?? 1000);

@@ -12,7 +12,7 @@ import { multipart } from './helpers/multipart.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { analysisEventRepository } from '../src/persistence/analysis-event.repository.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../src/contract/analysis.types.ts';
 import { streamEvents, StreamHttpError, type StreamEvent } from '../sdk/src/sse.ts';
 
 const actor: Actor = { id: 'test', ip: null, correlationId: null };

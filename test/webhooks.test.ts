@@ -23,7 +23,7 @@ import { createWebhookSender, type WebhookSender } from '../src/net/webhook-send
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { AppError } from '../src/domain/errors.ts';
-import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/contract/analysis.types.ts';
 
 const TIMEOUT_MS = 600;
 const actor: Actor = { id: 'test', ip: null, correlationId: null };

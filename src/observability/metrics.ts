@@ -14,7 +14,7 @@ import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { runnableJobs } from '../persistence/job.repository.ts';
 import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { AppError } from '../domain/errors.ts';
-import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
+import { ANALYSIS_STATUSES } from '../contract/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
 export interface MetricsSources {

@@ -14,7 +14,7 @@ import { DEFAULT_STAGES } from './pipeline.ts';
 import { stageCost, type PipelineDeps, type Stage, type StageContext } from './stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { LOCAL_SPEECH_ENGINES } from './stages/local-speech.ts';
-import type { Analysis } from '../domain/analysis/analysis.types.ts';
+import type { Analysis } from '../contract/analysis.types.ts';
 import type { SectionName } from './results.types.ts';
 
 const log = createLogger('silent');

@@ -16,7 +16,7 @@
  */
 import type { Agent } from 'undici';
 import type { Logger } from '../observability/logger.ts';
-import type { Analysis, MediaType } from '../domain/analysis/analysis.types.ts';
+import type { Analysis, MediaType } from '../contract/analysis.types.ts';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../observability/logger.ts';
 import { AppError, isUserError } from '../domain/errors.ts';
-import type { Actor, Analysis } from '../domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../contract/analysis.types.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import type { Tx } from '../persistence/database.ts';

@@ -11,7 +11,7 @@
  */
 import type { Task, JobHelpers } from 'graphile-worker';
 import type { Logger } from '../observability/logger.ts';
-import { SYSTEM_WORKER_ACTOR, type Actor } from '../domain/analysis/analysis.types.ts';
+import { SYSTEM_WORKER_ACTOR, type Actor } from '../contract/analysis.types.ts';
 import { isTerminal } from '../domain/analysis/analysis.state.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';

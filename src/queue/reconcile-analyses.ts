@@ -14,7 +14,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
+import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../contract/analysis.types.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { strandedAnalysisRepository } from '../persistence/stranded-analysis.repository.ts';

@@ -14,7 +14,7 @@ import { rawRequest } from '../helpers/net.ts';
 import { httpEdgeCases, parseAnswer } from './http-edge-cases.ts';
 import { applyTransition } from '../../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
-import type { Actor } from '../../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../../src/contract/analysis.types.ts';
 import { streamEvents, type StreamEvent } from '../../sdk/src/sse.ts';
 
 const actor: Actor = { id: 'test', ip: null, correlationId: null };

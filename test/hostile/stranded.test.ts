@@ -20,7 +20,7 @@ import { applyTransition } from '../../src/domain/analysis/analysis.transition.t
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
 import { reconcileStrandedAnalyses } from '../../src/queue/reconcile-analyses.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { SYSTEM_WORKER_ACTOR } from '../../src/domain/analysis/analysis.types.ts';
+import { SYSTEM_WORKER_ACTOR } from '../../src/contract/analysis.types.ts';
 
 const MAX_ATTEMPTS = 3;
 const TENANT = 'crash-tenant';

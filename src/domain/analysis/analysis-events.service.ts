@@ -5,8 +5,8 @@
 import type { Db } from '../../persistence/database.ts';
 import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
 import { archiveRepository } from '../../persistence/archive.repository.ts';
-import type { AnalysisEvent } from '../webhook/webhook.types.ts';
-import type { Analysis } from './analysis.types.ts';
+import type { AnalysisEvent } from '../../contract/webhook.types.ts';
+import type { Analysis } from '../../contract/analysis.types.ts';
 import { errors } from '../errors.ts';
 
 /**

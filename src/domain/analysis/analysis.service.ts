@@ -9,7 +9,7 @@ import type { Db, Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import { archiveRepository } from '../../persistence/archive.repository.ts';
 import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
-import type { AnalysisStage } from './analysis-stage.types.ts';
+import type { AnalysisStage } from '../../contract/analysis-stage.types.ts';
 import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
 import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
 import { EVENT_CONTENT_KEYS } from './analysis-events.service.ts';
@@ -30,7 +30,7 @@ import {
   type MediaType,
   type ListFilter,
   type ListPage,
-} from './analysis.types.ts';
+} from '../../contract/analysis.types.ts';
 
 /** Idempotency keys are 1-255 visible ASCII characters. */
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

@@ -7,7 +7,7 @@ import type { Tx } from '../../persistence/database.ts';
 import { analysisRepository } from '../../persistence/analysis.repository.ts';
 import { auditRepository } from '../../persistence/audit.repository.ts';
 import { TRANSITIONS, type TransitionName } from './analysis.state.ts';
-import type { Actor, Analysis } from './analysis.types.ts';
+import type { Actor, Analysis } from '../../contract/analysis.types.ts';
 
 /** The audited table: audit rows name it with the analysis id. */
 const AUDIT_TABLE = 'media_analysis_requests';

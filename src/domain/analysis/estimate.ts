@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../persistence/database.ts';
 import { latencyRepository, type LatencyStats } from '../../persistence/latency.repository.ts';
-import type { MediaType } from './analysis.types.ts';
+import type { MediaType } from '../../contract/analysis.types.ts';
 
 /** The estimate before any run of a media type has completed here (seconds). */
 const DEFAULT_ESTIMATE_SECONDS: Record<MediaType, number> = {

@@ -24,7 +24,7 @@ import {
   type WebhookDelivery,
   type WebhookEndpoint,
   type WebhookEventType,
-} from './webhook.types.ts';
+} from '../../contract/webhook.types.ts';
 
 /** Sends one signed request; the network adapter (`src/net/webhook-sender.ts`) in production. */
 export type WebhookSend = (req: { url: string; messageId: string; body: string; secrets: SigningSecrets }) => Promise<{
