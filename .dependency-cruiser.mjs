@@ -46,6 +46,15 @@ export default {
       to: { path: '^src/pipeline/' },
     },
     {
+      name: 'domain-gets-repositories-handed-in',
+      severity: 'error',
+      comment:
+        'Domain services declare the repositories they need (`Pick<Repositories, …>`, type-only) and get ' +
+        'them from the composition root; no domain module runs persistence code of its own accord.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/persistence/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'adapters-below-domain',
       severity: 'error',
       comment:

@@ -15,6 +15,7 @@ import { migrateToLatest } from '../persistence/migrator.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createStorage } from '../storage/storage.factory.ts';
 import { stageRepositories } from '../persistence/stage-repositories.ts';
+import { repositories } from '../persistence/repositories.ts';
 import { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
@@ -109,12 +110,12 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     dataDir: config.dataDir,
     s3: config.storage.s3,
   });
-  const analyses = new AnalysisService(database.db, {
+  const analyses = new AnalysisService(database.db, repositories, {
     maxJobAttempts: config.worker.maxAttempts,
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     deletedFilesGraceHours: config.storage.deletedGraceHours,
   });
-  const keys = new ApiKeyService(database.db, {
+  const keys = new ApiKeyService(database.db, repositories, {
     failureLimit: config.rateLimit.authFailures,
     failureWindowMs: config.rateLimit.windowMs,
   });
@@ -152,6 +153,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({
     db: database.db,
+    repositories,
     checkAddress: webhookSender.checkAddress,
     send: webhookSender.send,
     rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
@@ -182,9 +184,9 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       await started.ready;
     }
     const app = await buildApp({
-      search: new SearchService(database.db, sharedEmbedder),
+      search: new SearchService(database.db, repositories, sharedEmbedder),
       integrations: {
-        events: new AnalysisEventService(database.db),
+        events: new AnalysisEventService(database.db, repositories),
         webhooks,
         hub,
         heartbeatMs: config.events.heartbeatMs,

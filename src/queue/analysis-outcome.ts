@@ -13,6 +13,7 @@ import type { Tx } from '../persistence/database.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from '../persistence/job.repository.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** The job's payload: our own attempt counter across re-scheduled jobs (1-based). */
 export interface Payload extends ProcessAnalysisPayload {
@@ -63,6 +64,7 @@ export async function handleFailure(
   else log.error({ err: appErr, code: appErr.code }, 'analysis failed');
   await leaveProcessing(deps.db, payload.analysisId, (trx, fresh) =>
     applyTransition(
+      repositories,
       trx,
       fresh,
       'fail',
@@ -117,6 +119,7 @@ export async function requeue(
       { maxAttempts, runAfterMs: delayMs },
     );
     const next = await applyTransition(
+      repositories,
       trx,
       fresh,
       'requeue',

@@ -23,6 +23,7 @@ import { trackStages } from '../pipeline/stage-tracking.ts';
 import { enqueueProcessAnalysis } from '../persistence/job.repository.ts';
 import { failAnalysis } from './reconcile-analyses.ts';
 import { handleFailure, leaveProcessing, requeue, type Payload } from './analysis-outcome.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** How often a running job checks whether its analysis was cancelled or deleted. */
 export const CANCEL_POLL_MS = 1_000;
@@ -81,6 +82,7 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
           if (running >= cap) return 'over-cap' as const;
         }
         return applyTransition(
+          repositories,
           trx,
           current,
           'start',
@@ -117,6 +119,7 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
         const results = { ...(twin.results ?? {}), reused_from: twin.id, reused_at: new Date().toISOString() };
         const done = await db.transaction().execute((trx) =>
           applyTransition(
+            repositories,
             trx,
             current,
             'complete',
@@ -180,6 +183,7 @@ export function createProcessAnalysisTask(deps: PipelineDeps, logger: Logger, op
       const latencyMs = Date.now() - startedAt.getTime();
       const done = await leaveProcessing(db, payload.analysisId, (trx, current) =>
         applyTransition(
+          repositories,
           trx,
           current,
           'complete',

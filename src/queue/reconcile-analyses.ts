@@ -19,6 +19,7 @@ import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { strandedAnalysisRepository } from '../persistence/stranded-analysis.repository.ts';
 import { ANALYSIS_JOB_KEY_PREFIX } from '../persistence/job.repository.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** Rows handled per reconciler run; the next run takes the rest. */
 export const RECONCILE_BATCH = 100;
@@ -36,6 +37,7 @@ export async function failAnalysis(
     .transaction()
     .execute((trx) =>
       applyTransition(
+        repositories,
         trx,
         current,
         'fail',

@@ -39,6 +39,7 @@ import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
 import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** Drain time when the options name none (the configured default is WORKER_DRAIN_TIMEOUT_MS). */
 const DEFAULT_DRAIN_TIMEOUT_MS = 150_000;
@@ -171,16 +172,16 @@ export async function startWorker(
         });
       },
       [TASK.backfillSegmentBits]: async (_payload, helpers) => {
-        const updated = await backfillMagnitudes(deps.db, { signal: helpers.abortSignal });
+        const updated = await backfillMagnitudes(deps.db, repositories, { signal: helpers.abortSignal });
         if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, 'segments given their magnitude bits');
       },
       [TASK.cleanupStorage]: async () => {
         const taskLog = log.child({ task: TASK.cleanupStorage });
         const afterDays = deps.config.storage.archiveAfterDays;
         // Files of analyses due for the archive go in this run's cleanup; their rows move after it.
-        await prepareArchive(deps.db, afterDays);
+        await prepareArchive(deps.db, repositories, afterDays);
         await runCleanup(deps.db, deps.storage, taskLog, { orphanGraceMs: deps.config.storage.orphanGraceMs });
-        const archived = await archiveOldAnalyses(deps.db, afterDays);
+        const archived = await archiveOldAnalyses(deps.db, repositories, afterDays);
         if (archived > 0) taskLog.info({ archived, after_days: afterDays }, 'finished analyses archived');
       },
     },

@@ -124,6 +124,7 @@ export const understandingStage: Stage = {
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
       const indexed = await indexSegments(
         ctx.deps.db,
+        ctx.deps.repositories,
         sharedEmbedder(),
         { id: ctx.analysis.id, tenantId: ctx.analysis.tenantId },
         list,
