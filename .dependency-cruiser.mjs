@@ -68,6 +68,18 @@ export default {
       },
     },
     {
+      name: 'observability-on-the-ground-floor',
+      severity: 'error',
+      comment:
+        'Logs, metrics and shutdown are used by every layer, so they import nothing above the foundations ' +
+        '(and the error catalogue): what metrics read from the database is handed in as collector callbacks.',
+      from: { path: '^src/observability/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(observability|contract|config|resilience|platform)/', '^src/domain/errors\\.ts$'],
+      },
+    },
+    {
       name: 'http-through-domain',
       severity: 'error',
       comment:

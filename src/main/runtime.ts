@@ -10,7 +10,6 @@ import { loadConfig, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { ping, type DatabaseHandle } from '../persistence/database.ts';
-import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createStorage } from '../storage/storage.factory.ts';
@@ -131,11 +130,16 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   });
   // /metrics is served by the API; an in-process worker reports its stage durations there.
   const metrics = new Metrics({
-    db: database.db,
-    pool: database.pool,
+    analysesByStatus: () => repositories.analyses.countByStatus(database.db),
+    runnableJobs: () => repositories.jobs.runnableJobs(database.db),
+    liveWorkers: () => repositories.workerHeartbeats.countLive(database.db, config.worker.staleAfterMs),
+    pool: () => ({
+      total: database.pool.totalCount,
+      idle: database.pool.idleCount,
+      waiting: database.pool.waitingCount,
+    }),
     storageRoot: config.storage.root,
     breakers: () => providers.breakers.states(),
-    staleAfterMs: config.worker.staleAfterMs,
   });
   const pipeline: PipelineDeps = {
     db: database.db,
@@ -213,7 +217,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       health: {
         database: {
           ping: () => ping(database.db),
-          liveWorkers: (staleAfterMs) => workerHeartbeatRepository.countLive(database.db, staleAfterMs),
+          liveWorkers: (staleAfterMs) => repositories.workerHeartbeats.countLive(database.db, staleAfterMs),
         },
         // A process that started a worker expects its heartbeat to be fresh.
         workerExpected: () => workers.length > 0,
