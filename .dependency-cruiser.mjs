@@ -99,6 +99,26 @@ export default {
       to: { path: '^src/persistence/' },
     },
     {
+      name: 'stages-get-adapters-handed-in',
+      severity: 'error',
+      comment:
+        'Stages reach media tools, OCR, the network, providers and models through `ctx.deps.tools` ' +
+        '(pipeline/stage-tools.ts), handed in by the composition root; they may name adapter types and ' +
+        'import the pure modules listed here (plans, parsers, prompts, prices: no I/O).',
+      from: { path: '^src/pipeline/stages/' },
+      to: {
+        path: '^src/(media|providers|nlp|net|storage|cache|events|search|observability)/',
+        dependencyTypesNot: ['type-only'],
+        pathNot: [
+          '^src/media/(frame-plan|shot-parts|voice-activity)\\.ts$',
+          '^src/media/sandbox/sandbox-limits\\.ts$',
+          '^src/media/vision/vision\\.types\\.ts$',
+          '^src/providers/(prompt-builder|cost|extractive-summary|json-output-validator)\\.ts$',
+          '^src/nlp/text-understanding\\.ts$',
+        ],
+      },
+    },
+    {
       name: 'pipeline-persistence-types-only',
       severity: 'error',
       comment: 'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',

@@ -32,6 +32,7 @@ import { EventHub } from '../events/event-hub.ts';
 import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import { openDatabase, refuseSuperuser } from './runtime-database.ts';
+import { stageTools } from './stage-tools.ts';
 
 /** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
 export interface RuntimeTuning {
@@ -148,6 +149,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     config,
     downloadAgent,
     providers,
+    tools: stageTools,
     observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
     observeStall: (stage) => metrics.stageStalls.inc({ stage }),
     ...(opts.vision ? { vision: opts.vision } : {}),

@@ -27,6 +27,7 @@ import type { AnalysisStageRepository } from '../persistence/analysis-stage.repo
 import type { StageRepositories } from '../persistence/stage-repositories.ts';
 import type { VisionAdapter } from '../media/vision/model-host.ts';
 import type { ShotAnalysis } from '../media/shots.ts';
+import type { StageTools } from './stage-tools.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   config: AppConfig;
   downloadAgent: Agent;
   providers: ProviderRegistry;
+  /** Media tools, OCR, the guarded download, provider calls and the embedder (stage-tools.ts). */
+  tools: StageTools;
   /** Shared by every analysis of this worker process; the worker creates one when absent. */
   cpu?: CpuBudget;
   /** Where each stage's status is written as it happens; the worker sets it when absent. */

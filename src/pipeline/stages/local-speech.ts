@@ -7,12 +7,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  markLowConfidence,
-  transcribeTrack,
-  type ConfidenceSummary,
-  type RecognizedWord,
-} from '../../media/local-speech.ts';
+import type { ConfidenceSummary, RecognizedWord } from '../../media/local-speech.ts';
 import { ProcessError } from '../../platform/process-runner.ts';
 import { wavData } from '../../media/voice-activity.ts';
 import { SPEECH_CALIBRATION } from '../../domain/analysis/calibration.ts';
@@ -47,6 +42,7 @@ export async function transcribeLocally(
   duration: number,
   speech: Array<{ start: number; end: number }>,
 ): Promise<LocalTranscript> {
+  const { markLowConfidence, transcribeTrack } = ctx.deps.tools.localSpeech;
   const cfg = ctx.deps.config.media.localSpeech;
   const threshold = SPEECH_CALIBRATION.lowWordConfidence.value;
   const base: LocalTranscript = {

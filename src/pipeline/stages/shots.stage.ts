@@ -8,7 +8,6 @@
  * frames stage falls back to evenly spaced frames.
  */
 import os from 'node:os';
-import { detectShots } from '../../media/shots.ts';
 import { VISION_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import { partCount } from '../../media/shot-parts.ts';
 import type { CueSection, ShotSection } from '../results.types.ts';
@@ -38,6 +37,7 @@ export const shotsStage: Stage = {
       unless(shotsSwitchedOn(ctx), 'shots are switched off (options.shots / VISION_SHOTS)'),
     ),
   async run(ctx) {
+    const { detectShots } = ctx.deps.tools.shots;
     const { config } = ctx.deps;
     const threshold = config.vision.sceneThreshold;
     const found = await detectShots(

@@ -4,8 +4,6 @@
  * segment times are shifted back onto the whole track.
  */
 import fs from 'node:fs/promises';
-import { runFfmpeg } from '../../media/ffmpeg.ts';
-import { callProvider } from '../../providers/provider-call.ts';
 import { transcriptionCostUsd } from '../../providers/cost.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
@@ -46,6 +44,8 @@ export const transcriptionStage: Stage = {
   cost: (ctx) => (ctx.deps.providers.transcription() ? 0 : LOCAL_SPEECH_ENGINES),
   appliesTo: (ctx) => allOf(unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off')),
   async run(ctx) {
+    const { runFfmpeg } = ctx.deps.tools.ffmpeg;
+    const { callProvider } = ctx.deps.tools.providers;
     const provider = ctx.deps.providers.transcription();
     // No provider configured: the local engine (a provider, when set, replaces it).
     if (!provider) {

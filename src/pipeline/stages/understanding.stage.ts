@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs/promises';
 import { understandText, keywords } from '../../nlp/text-understanding.ts';
-import { sharedEmbedder } from '../../nlp/embedder.ts';
 import { indexSegments } from '../../domain/search/segment-indexer.ts';
 import {
   documentParagraphs,
@@ -125,7 +124,7 @@ export const understandingStage: Stage = {
       const indexed = await indexSegments(
         ctx.deps.db,
         ctx.deps.repositories,
-        sharedEmbedder(),
+        ctx.deps.tools.embedder(),
         { id: ctx.analysis.id, tenantId: ctx.analysis.tenantId },
         list,
         ctx.signal,
