@@ -238,6 +238,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     if (opts.models && !pipeline.vision) pipeline.vision = ownHost = new ModelHost(modelHostOptions(config));
     const worker = await startWorker(database.pool, pipeline, logger, {
       ...config.worker,
+      connectionString: url,
       cleanupCron: config.storage.cleanupCron,
       webhooks: {
         ...config.webhooks,

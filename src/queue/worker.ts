@@ -25,6 +25,7 @@ import type { Db, Pool } from '../persistence/database.ts';
 import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { startAnalysisWatch } from './analysis-watch.ts';
 import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
@@ -45,6 +46,8 @@ import { repositories } from '../persistence/repositories.ts';
 const DEFAULT_DRAIN_TIMEOUT_MS = 150_000;
 
 export interface WorkerOptions {
+  /** For this worker's own LISTEN connection (running jobs learn of cancels through it). */
+  connectionString: string;
   concurrency: number;
   heartbeatIntervalMs: number;
   staleAfterMs: number;
@@ -140,7 +143,9 @@ export async function startWorker(
 
   const gLogger = graphileLogger(log);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
+  const watch = await startAnalysisWatch({ connectionString: opts.connectionString, log });
   const task = createProcessAnalysisTask(deps, log, {
+    watch,
     maxAttempts: opts.maxAttempts,
     tenantMaxConcurrent: opts.tenantMaxConcurrent ?? 0,
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
@@ -226,6 +231,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await watch.stop();
       await dispatcher?.stop();
       await workerHeartbeatRepository.remove(db, instanceId).catch(() => undefined);
       await utils.release();
