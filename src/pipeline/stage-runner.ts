@@ -20,9 +20,6 @@ import type { FailedStage, StageTiming } from './results.types.ts';
 /** Progress reserved for completion: stages move progress up to this value. */
 export const STAGES_PROGRESS_CEILING = 95;
 
-/** Budget used when the deps carry none (tests, the CLI): two cores, like the reference machine. */
-export const DEFAULT_CPU_BUDGET = 2;
-
 export class AnalysisStoppedError extends Error {
   readonly status: string;
   constructor(status: string) {
@@ -110,7 +107,8 @@ export async function runPipeline(
   hooks: PipelineHooks,
 ): Promise<PipelineOutcome> {
   const graph = graphOf(stages);
-  const cpu = ctx.deps.cpu ?? new CpuBudget(DEFAULT_CPU_BUDGET);
+  // The worker hands in one budget for all its analyses; a run on its own gets the configured one.
+  const cpu = ctx.deps.cpu ?? new CpuBudget(ctx.deps.config.worker.cpuBudget);
   const events = hooks.events ?? {};
   const settled = new Map<string, Settled>();
   const running = new Map<string, Promise<void>>();

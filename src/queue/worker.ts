@@ -28,7 +28,6 @@ import { createProcessAnalysisTask } from './process-analysis.task.ts';
 import { startAnalysisWatch } from './analysis-watch.ts';
 import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
-import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
 import { backfillMagnitudes } from '../domain/search/segment-backfill.ts';
@@ -121,7 +120,7 @@ export async function startWorker(
   // One budget for the whole process: every analysis this worker runs draws from it.
   deps = {
     ...deps,
-    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? deps.config.worker.cpuBudget),
     stageRepository: deps.stageRepository ?? analysisStageRepository,
   };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;

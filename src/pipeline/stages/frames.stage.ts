@@ -12,9 +12,7 @@
 import { planFrames } from '../../media/frame-plan.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
-
-/** ffmpeg processes run side by side: two cores, one each. */
-export const FRAME_PARALLELISM = 2;
+import { stageCores } from '../cpu-budget.ts';
 
 export function wantsFrames(ctx: StageContext): boolean {
   return (
@@ -49,7 +47,8 @@ export const framesStage: Stage = {
   uses: ['shots'],
   produces: ['frames'],
   optional: true,
-  cost: FRAME_PARALLELISM,
+  // ffmpeg processes run side by side, one core each.
+  cost: stageCores,
   appliesTo: (ctx) => unless(wantsFrames(ctx), 'not a video, or frames and contact sheet are switched off'),
   async run(ctx) {
     const { evenlySpacedTimes } = ctx.deps.tools.ffmpeg;
@@ -77,7 +76,7 @@ export const framesStage: Stage = {
       targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
       config.media.frameWidth,
       run,
-      FRAME_PARALLELISM,
+      stageCores(ctx),
     );
     const frames: Array<ExtractedFrame | null> = [];
     for (const [i, { plan, relativePath, absolutePath }] of targets.entries()) {

@@ -16,6 +16,7 @@ function fakeContext(root: string, binary = 'pocketsphinx_continuous'): StageCon
     analysis: { id: '00000000-0000-4000-8000-000000000001', createdAt: new Date('2026-01-02T00:00:00Z') },
     deps: {
       config: {
+        worker: { cpuBudget: 2 },
         media: {
           localSpeech: {
             binary,
