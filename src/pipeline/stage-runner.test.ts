@@ -17,6 +17,7 @@ import { transcriptionStage } from './stages/transcription.stage.ts';
 import { stageCores } from './cpu-budget.ts';
 import type { Analysis } from '../contract/analysis.types.ts';
 import type { SectionName } from './results.types.ts';
+import { STAGE_NAMES, type StageName } from '../contract/analysis-stage.types.ts';
 
 const log = createLogger('silent');
 
@@ -60,7 +61,8 @@ function stage(
   } = {},
 ): Stage {
   return {
-    name,
+    // In-memory stages with names of their own (the graph rules do not depend on the real names).
+    name: name as StageName,
     needs: opts.needs ?? [],
     ...(opts.uses ? { uses: opts.uses } : {}),
     produces: opts.produces ?? [],
@@ -317,4 +319,11 @@ test('the CPU budget serves waiters first come, first served, and an aborted wai
   assert.deepEqual(order, ['cancelled', 'big']);
   assert.equal(cpu.used, 0);
   assert.throws(() => new CpuBudget(0), RangeError);
+});
+
+test('the stage names are the declared stages, in order', () => {
+  assert.deepEqual(
+    DEFAULT_STAGES.map((s) => s.name),
+    [...STAGE_NAMES],
+  );
 });

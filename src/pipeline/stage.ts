@@ -17,6 +17,7 @@
 import type { Agent } from 'undici';
 import type { Logger } from '../observability/logger.ts';
 import type { Analysis, MediaType } from '../contract/analysis.types.ts';
+import type { StageName } from '../contract/analysis-stage.types.ts';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
@@ -44,9 +45,9 @@ export interface PipelineDeps {
   /** Where each stage's status is written as it happens; the worker sets it when absent. */
   stageRepository?: AnalysisStageRepository;
   /** Called with each finished stage's duration (metrics). */
-  observeStage?: (stage: string, seconds: number) => void;
+  observeStage?: (stage: StageName, seconds: number) => void;
   /** Called when a stage is flagged stalled (metrics). */
-  observeStall?: (stage: string) => void;
+  observeStall?: (stage: StageName) => void;
   /**
    * The on-CPU vision models (one model-host thread per worker process, started on first
    * use); an API-only process has none, and without it the vision stage is skipped.
@@ -110,8 +111,8 @@ export interface StageContext {
 export type Applies = boolean | string;
 
 export interface Stage {
-  /** snake_case, unique; shown in status and metrics. */
-  name: string;
+  /** Unique; shown in status and metrics. */
+  name: StageName;
   needs: readonly SectionName[];
   uses?: readonly SectionName[];
   produces: readonly SectionName[];
