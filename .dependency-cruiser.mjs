@@ -8,9 +8,9 @@
  *   domain                        lifecycle, tenants, idempotency, webhooks, search
  *   adapters                      media, providers, nlp, net, storage, cache, events,
  *                                 search, observability
- *   persistence                   all SQL; imports only config, resilience, platform
- *                                 and (type-only) domain *.types.ts
- *   config · resilience · platform  foundations
+ *   persistence                   all SQL; imports only the foundations
+ *   contract · config · resilience · platform  foundations (contract: the shared vocabulary
+ *                                 of analyses, stages and webhooks; imports nothing of ours)
  *
  * Tests (*.test.ts) are outside the rules: a test may reach into any layer.
  */
@@ -46,15 +46,37 @@ export default {
       to: { path: '^src/pipeline/' },
     },
     {
+      name: 'domain-gets-repositories-handed-in',
+      severity: 'error',
+      comment:
+        'Domain services declare the repositories they need (`Pick<Repositories, …>`, type-only) and get ' +
+        'them from the composition root; no domain module runs persistence code of its own accord.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/persistence/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'adapters-below-domain',
       severity: 'error',
       comment:
         'Adapters (media, providers, nlp, net, storage, cache, events, search, observability) serve the ' +
-        'domain and the pipeline; they do not call back up. Shared vocabulary (errors, *.types.ts) is allowed.',
+        'domain and the pipeline; they do not call back up. They name the shared vocabulary from src/contract; ' +
+        'the one thing of the domain they may import is its error catalogue (errors.ts).',
       from: { path: '^src/(media|providers|nlp|net|storage|cache|events|search|observability)/' },
       to: {
         path: '^src/(domain|pipeline)/',
-        pathNot: ['^src/domain/errors\\.ts$', '^src/domain/.+\\.types\\.ts$'],
+        pathNot: '^src/domain/errors\\.ts$',
+      },
+    },
+    {
+      name: 'observability-on-the-ground-floor',
+      severity: 'error',
+      comment:
+        'Logs, metrics and shutdown are used by every layer, so they import nothing above the foundations ' +
+        '(and the error catalogue): what metrics read from the database is handed in as collector callbacks.',
+      from: { path: '^src/observability/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(observability|contract|config|resilience|platform)/', '^src/domain/errors\\.ts$'],
       },
     },
     {
@@ -77,10 +99,29 @@ export default {
       to: { path: '^src/persistence/' },
     },
     {
-      name: 'pipeline-persistence-types-only',
+      name: 'stages-get-adapters-handed-in',
       severity: 'error',
       comment:
-        'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
+        'Stages reach media tools, OCR, the network, providers and models through `ctx.deps.tools` ' +
+        '(pipeline/stage-tools.ts), handed in by the composition root; they may name adapter types and ' +
+        'import the pure modules listed here (plans, parsers, prompts, prices: no I/O).',
+      from: { path: '^src/pipeline/stages/' },
+      to: {
+        path: '^src/(media|providers|nlp|net|storage|cache|events|search|observability)/',
+        dependencyTypesNot: ['type-only'],
+        pathNot: [
+          '^src/media/(frame-plan|shot-parts|voice-activity)\\.ts$',
+          '^src/media/sandbox/sandbox-limits\\.ts$',
+          '^src/media/vision/vision\\.types\\.ts$',
+          '^src/providers/(prompt-builder|cost|extractive-summary|json-output-validator)\\.ts$',
+          '^src/nlp/text-understanding\\.ts$',
+        ],
+      },
+    },
+    {
+      name: 'pipeline-persistence-types-only',
+      severity: 'error',
+      comment: 'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
       from: { path: '^src/pipeline/' },
       to: { path: '^src/persistence/', dependencyTypesNot: ['type-only'] },
     },
@@ -88,20 +129,17 @@ export default {
       name: 'persistence-at-the-bottom',
       severity: 'error',
       comment:
-        'Persistence imports nothing of ours but config, resilience and platform; domain types only as ' +
-        '`import type` from *.types.ts.',
+        'Persistence imports nothing of ours but the foundations (contract, config, resilience, platform): ' +
+        'the vocabulary it stores comes from src/contract, never from the domain above it.',
       from: { path: '^src/persistence/' },
-      to: {
-        path: '^src/',
-        pathNot: ['^src/(persistence|config|resilience|platform)/', '^src/domain/.+\\.types\\.ts$'],
-      },
+      to: { path: '^src/', pathNot: '^src/(persistence|contract|config|resilience|platform)/' },
     },
     {
-      name: 'persistence-domain-types-only',
+      name: 'contract-imports-nothing',
       severity: 'error',
-      comment: 'Domain vocabulary reaches persistence as types, never as code that could call back up.',
-      from: { path: '^src/persistence/' },
-      to: { path: '^src/domain/', dependencyTypesNot: ['type-only'] },
+      comment: 'src/contract is the shared vocabulary every layer may name; it depends on no other part of src.',
+      from: { path: '^src/contract/' },
+      to: { path: '^src/', pathNot: '^src/contract/' },
     },
     {
       name: 'foundations-import-nothing-above',
@@ -113,8 +151,8 @@ export default {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/(config|resilience|platform)/',
-          '^src/domain/webhook/webhook\\.(policy|types)\\.ts$',
+          '^src/(contract|config|resilience|platform)/',
+          '^src/domain/webhook/webhook\\.policy\\.ts$',
           '^src/domain/errors\\.ts$',
         ],
       },

@@ -34,7 +34,7 @@ import { createDatabase, type DatabaseHandle } from '../src/persistence/database
 import { migrateToLatest } from '../src/persistence/migrator.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
-import type { NewSegment, SegmentKind } from '../src/persistence/segment.types.ts';
+import type { NewSegment, SegmentKind } from '../src/contract/segment.types.ts';
 import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
 import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
 import {
@@ -44,6 +44,7 @@ import {
   queryTerms,
   rankBySimilarity,
 } from '../src/domain/search/search.service.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 1_000_000);
 const ANALYSES = Number(process.env.BENCH_ANALYSES ?? 100_000);
@@ -352,7 +353,7 @@ async function measure(url: string, run: number, withRecall: boolean): Promise<R
   const rssBefore = process.memoryUsage().rss;
   const handle = benchDatabase(url, 10, 600_000);
   const embedder = createEmbedder();
-  const service = new SearchService(handle.db, () => embedder);
+  const service = new SearchService(handle.db, repositories, () => embedder);
   try {
     let t = performance.now();
     await service.index.catchUp();

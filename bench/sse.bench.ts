@@ -27,8 +27,9 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PER_ANALYSIS = Number(process.env.BENCH_PER_ANALYSIS ?? 5);
@@ -111,8 +112,8 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   let api: ServiceProcess | undefined;
   try {
-    const { key } = await new ApiKeyService(db.db).create(TENANT, 'bench');
-    const analyses = new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
+    const { key } = await new ApiKeyService(db.db, repositories).create(TENANT, 'bench');
+    const analyses = new AnalysisService(db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
     const ids: string[] = [];
     for (let i = 0; i < STREAMS / PER_ANALYSIS; i++) {
       const a = await analyses.create(
@@ -175,7 +176,9 @@ async function main() {
         name === 'start'
           ? { started_at: new Date() }
           : { progress: 100, results: JSON.stringify({ summary: 'ok' }), completed_at: new Date() };
-      const next = await db.db.transaction().execute((trx) => applyTransition(trx, current, name, patch, actor));
+      const next = await db.db
+        .transaction()
+        .execute((trx) => applyTransition(repositories, trx, current, name, patch, actor));
       if (!next) throw new Error(`${name} lost a race`);
     }
     log(`driving ${steps.length} changes × ${ids.length} analyses at ${CHANGES_PER_SECOND}/s`);

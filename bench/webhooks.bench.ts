@@ -29,8 +29,9 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { createWebhookSender } from '../src/net/webhook-sender.ts';
-import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const N = Number(process.env.BENCH_COMPLETIONS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 50); // completions per second
@@ -79,6 +80,7 @@ async function main() {
 
     const webhooks = new WebhookService({
       db: db.db,
+      repositories,
       checkAddress: sender.checkAddress,
       send: sender.send,
       rotationGraceSeconds: 3600,
@@ -91,7 +93,7 @@ async function main() {
     }
 
     log(`creating and starting ${N} analyses`);
-    const analyses = new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
+    const analyses = new AnalysisService(db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
     const ids: string[] = [];
     const started = new Map<string, Analysis>();
     const input = {
@@ -105,7 +107,7 @@ async function main() {
       const a = await analyses.create({ ...input, ...more }, actor);
       const s = await db.db
         .transaction()
-        .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date() }, actor));
+        .execute((trx) => applyTransition(repositories, trx, a, 'start', { started_at: new Date() }, actor));
       ids.push(a.id);
       started.set(a.id, s!);
     }
@@ -153,6 +155,7 @@ async function main() {
         .transaction()
         .execute((trx) =>
           applyTransition(
+            repositories,
             trx,
             s,
             'complete',

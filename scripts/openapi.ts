@@ -17,22 +17,23 @@ import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
 import { LocalFileStorage } from '../src/storage/storage.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { EventHub } from '../src/events/event-hub.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 /** The document as the app builds it. */
 export async function openapiDocument(): Promise<unknown> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
   const database = createDatabase(config.database.url!, config.database);
   const logger = createLogger('silent');
-  const keys = new ApiKeyService(database.db);
+  const keys = new ApiKeyService(database.db, repositories);
   const never = async (): Promise<never> => {
     throw new Error('not in document mode');
   };
   const app = await buildApp({
-    search: new SearchService(database.db, sharedEmbedder),
+    search: new SearchService(database.db, repositories, sharedEmbedder),
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     media: {
-      analyses: new AnalysisService(database.db, { maxJobAttempts: 1, idempotencyTtlHours: 1 }),
+      analyses: new AnalysisService(database.db, repositories, { maxJobAttempts: 1, idempotencyTtlHours: 1 }),
       keys,
       storage: new LocalFileStorage('/nonexistent'),
       ...mediaSettings(config),
@@ -47,9 +48,10 @@ export async function openapiDocument(): Promise<unknown> {
       storageRoot: '/nonexistent',
     },
     integrations: {
-      events: new AnalysisEventService(database.db),
+      events: new AnalysisEventService(database.db, repositories),
       webhooks: new WebhookService({
         db: database.db,
+        repositories,
         checkAddress: never,
         send: never,
         rotationGraceSeconds: 0,

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { sql } from 'kysely';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 import { fixtures } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
 
@@ -307,9 +309,7 @@ describe('authentication', () => {
     const { key, row } = await t.keys.create('tenant-c', 'C');
     assert.equal((await t.app.inject({ url: '/api/media/history', headers: auth(key) })).statusCode, 200);
     await t.db.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', row.id).execute();
-    const fresh = new (t.keys.constructor as typeof import('../src/domain/tenant/api-key.service.ts').ApiKeyService)(
-      t.db.db,
-    );
+    const fresh = new ApiKeyService(t.db.db, repositories);
     assert.equal(await fresh.authenticate(key), null);
   });
 });

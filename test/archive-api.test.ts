@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { archiveOldAnalyses } from '../src/domain/analysis/archive.service.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 let t: TestApp;
 before(async () => {
@@ -33,7 +34,7 @@ async function seed(status: string, createdDaysAgo: number, tenant = t.tenantA.t
   return id;
 }
 
-const archive = () => archiveOldAnalyses(t.db.db, 90);
+const archive = () => archiveOldAnalyses(t.db.db, repositories, 90);
 
 async function isArchived(id: string): Promise<boolean> {
   return (await t.db.pool.query('SELECT 1 FROM media_analysis_archive WHERE id = $1', [id])).rowCount === 1;

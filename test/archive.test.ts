@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { archiveRepository } from '../src/persistence/archive.repository.ts';
 import { archiveOldAnalyses, prepareArchive } from '../src/domain/analysis/archive.service.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 let db: TestDatabase;
 let tenantColumn: string;
@@ -59,10 +60,14 @@ test('old finished analyses move in batches to month partitions; recent and runn
   );
 
   // A live file holds its analysis back; prepareArchive makes it due for the cleanup.
-  assert.equal(await prepareArchive(db.db, 90), 1);
-  assert.equal(await archiveOldAnalyses(db.db, 90, { batch: 1 }), 2, 'failed and deleted move, in batches of 1');
+  assert.equal(await prepareArchive(db.db, repositories, 90), 1);
+  assert.equal(
+    await archiveOldAnalyses(db.db, repositories, 90, { batch: 1 }),
+    2,
+    'failed and deleted move, in batches of 1',
+  );
   await db.pool.query(`UPDATE media_files SET deleted_at = now() WHERE id = $1`, [file.rows[0]!.id]);
-  assert.equal(await archiveOldAnalyses(db.db, 90, { batch: 1 }), 1);
+  assert.equal(await archiveOldAnalyses(db.db, repositories, 90, { batch: 1 }), 1);
 
   const live = await db.pool.query<{ id: string }>('SELECT id FROM media_analysis_requests ORDER BY id');
   assert.deepEqual(live.rows.map((r) => r.id).sort(), [recent, running].sort());
@@ -110,7 +115,7 @@ test('restore brings an analysis and its model results back', async () => {
      VALUES ($1, 'fake', 'm1', 'describe', 5)`,
     [id],
   );
-  assert.ok((await archiveOldAnalyses(db.db, 90)) >= 1);
+  assert.ok((await archiveOldAnalyses(db.db, repositories, 90)) >= 1);
   assert.equal((await db.pool.query('SELECT 1 FROM media_analysis_results WHERE analysis_id = $1', [id])).rowCount, 0);
   const restored = await db.db.transaction().execute((trx) => archiveRepository.restore(trx, id));
   assert.equal(restored, true);
@@ -134,7 +139,7 @@ test('a row another transaction holds is skipped, not waited for', async () => {
     await holder.query('SELECT 1 FROM media_analysis_requests WHERE id = $1 FOR UPDATE', [held]);
     await sql`SET lock_timeout = '1s'`.execute(db.db);
     const started = Date.now();
-    await archiveOldAnalyses(db.db, 90);
+    await archiveOldAnalyses(db.db, repositories, 90);
     assert.ok(Date.now() - started < 5_000);
     assert.ok(await archiveRepository.find(db.db, free));
     assert.equal(await archiveRepository.find(db.db, held), null);
@@ -142,5 +147,5 @@ test('a row another transaction holds is skipped, not waited for', async () => {
     await holder.query('ROLLBACK');
     await holder.end();
   }
-  assert.equal(await archiveOldAnalyses(db.db, 90), 1, 'taken by the next run');
+  assert.equal(await archiveOldAnalyses(db.db, repositories, 90), 1, 'taken by the next run');
 });

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../src/domain/tenant/api-key.service.ts';
 import { backup, restore, tableFacts, pgEnv } from '../src/persistence/backup.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const run = promisify(execFile);
 const hasPgDump = spawnSync('pg_dump', ['--version']).status === 0;
@@ -22,7 +23,7 @@ after(async () => {
 });
 
 async function seed(db: TestDatabase): Promise<void> {
-  const service = new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 24 });
+  const service = new AnalysisService(db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 24 });
   for (let i = 0; i < 25; i++) {
     const a = await service.create(
       {
@@ -40,7 +41,7 @@ async function seed(db: TestDatabase): Promise<void> {
     );
     if (i % 5 === 0) await service.cancel(a.id, a.tenantId, { id: 'k', ip: null, correlationId: null });
   }
-  await new ApiKeyService(db.db).create('t0', 'backup test');
+  await new ApiKeyService(db.db, repositories).create('t0', 'backup test');
 }
 
 test('pgEnv passes the connection without putting the password on a command line', () => {

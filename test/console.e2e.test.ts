@@ -22,6 +22,7 @@ import { hasChromium, launchBrowser, seriousAxeViolations, type Browser } from '
 import { longVideoResult, seedCompletedAnalysis } from './helpers/console-seed.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 import { consoleBuilt, CONSOLE_CSP } from '../src/http/routes/console.routes.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SCREENSHOTS = path.resolve('docs/screenshots');
@@ -227,7 +228,7 @@ describe('web console in Chromium', { skip: missing }, () => {
       mediaType: 'video',
       results: { summary: '20 s video, 3 shots; 2 dogs' },
     });
-    await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: t.tenantA.tenant }, [
+    await indexSegments(t.db.db, repositories, sharedEmbedder(), { id, tenantId: t.tenantA.tenant }, [
       { kind: 'object', start: 6, end: 12, page: null, text: '2 dogs', keyframe: null },
       { kind: 'shot', start: 6, end: 12, page: null, text: 'Shot 2 of 3: 2 dogs', keyframe: null },
     ]);
@@ -249,7 +250,7 @@ describe('web console in Chromium', { skip: missing }, () => {
       mediaType: 'video',
       results: { summary: '12 s video, 2 shots; a boat' },
     });
-    await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: t.tenantA.tenant }, [
+    await indexSegments(t.db.db, repositories, sharedEmbedder(), { id, tenantId: t.tenantA.tenant }, [
       { kind: 'object', start: 1, end: 4, page: null, text: 'a boat', keyframe: null },
       { kind: 'shot', start: 0, end: 6, page: null, text: 'Shot 1 of 2: a boat', keyframe: null },
       { kind: 'transcript', start: 2, end: 5, page: null, text: 'the fishing boat is back', keyframe: null },

@@ -18,6 +18,7 @@ import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { createRuntime } from '../src/main/runtime.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const HEARTBEAT_MS = 300;
 const STALE_MS = 3_000;
@@ -85,7 +86,7 @@ function spawnWorker(extraEnv: NodeJS.ProcessEnv = {}): {
 }
 
 async function submit(url: string): Promise<string> {
-  const service = new AnalysisService(db.db, { maxJobAttempts: 5, idempotencyTtlHours: 24 });
+  const service = new AnalysisService(db.db, repositories, { maxJobAttempts: 5, idempotencyTtlHours: 24 });
   const a = await service.create(
     {
       tenantId: 'crash',

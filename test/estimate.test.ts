@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
 import { seedCompletedAnalysis } from './helpers/console-seed.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 let t: TestApp;
 
@@ -44,6 +45,6 @@ test('estimated_seconds: a default at first, then the median of recent runs of t
   const fresh = await t.analyses.estimate('audio', null);
   assert.equal(fresh, 30, 'the first submission cached the empty stats for a minute');
   const { AnalysisService } = await import('../src/domain/analysis/analysis.service.ts');
-  const service = new AnalysisService(t.db.db, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
+  const service = new AnalysisService(t.db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
   assert.equal(await service.estimate('audio', null), 45);
 });

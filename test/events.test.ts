@@ -12,8 +12,9 @@ import { multipart } from './helpers/multipart.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { analysisEventRepository } from '../src/persistence/analysis-event.repository.ts';
-import type { Actor } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../src/contract/analysis.types.ts';
 import { streamEvents, StreamHttpError, type StreamEvent } from '../sdk/src/sse.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const actor: Actor = { id: 'test', ip: null, correlationId: null };
 let t: TestApp;
@@ -54,7 +55,9 @@ async function move(id: string, name: 'start' | 'complete' | 'fail'): Promise<vo
       : name === 'fail'
         ? { error_code: 'MEDIA_CORRUPT', error_message: 'bad' }
         : {};
-  const next = await t.db.db.transaction().execute((trx) => applyTransition(trx, current, name, patch, actor));
+  const next = await t.db.db
+    .transaction()
+    .execute((trx) => applyTransition(repositories, trx, current, name, patch, actor));
   assert.ok(next, `${name} applied`);
 }
 

@@ -12,6 +12,7 @@ import { AnalysisService } from '../src/domain/analysis/analysis.service.ts';
 import { applyTransition } from '../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { leaveProcessing } from '../src/queue/analysis-outcome.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const actor = { id: 'test', ip: null, correlationId: null };
 let db: TestDatabase;
@@ -24,7 +25,7 @@ after(async () => {
 });
 
 async function processing(): Promise<string> {
-  const a = await new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 1 }).create(
+  const a = await new AnalysisService(db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 1 }).create(
     {
       tenantId: 't',
       prompt: 'p',
@@ -40,7 +41,7 @@ async function processing(): Promise<string> {
   );
   const started = await db.db
     .transaction()
-    .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date() }, actor));
+    .execute((trx) => applyTransition(repositories, trx, a, 'start', { started_at: new Date() }, actor));
   assert.ok(started);
   return a.id;
 }
@@ -52,7 +53,14 @@ test('a late progress write of the run does not make the worker drop its outcome
   const outcome = await leaveProcessing(db.db, id, async (trx, current) => {
     // The first time, a progress write lands between the read and the move.
     if (tries++ === 0) assert.ok(await analysisRepository.updateWhileProcessing(db.db, id, { progress: 40 }));
-    return applyTransition(trx, current, 'fail', { error_code: 'MEDIA_CORRUPT', error_message: 'x' }, actor);
+    return applyTransition(
+      repositories,
+      trx,
+      current,
+      'fail',
+      { error_code: 'MEDIA_CORRUPT', error_message: 'x' },
+      actor,
+    );
   });
   assert.equal(tries, 2);
   assert.equal(outcome.moved, true);
@@ -65,7 +73,7 @@ test('a late progress write of the run does not make the worker drop its outcome
 test('a move that finds the analysis no longer processing gives up and says why', async () => {
   const id = await processing();
   const current = (await analysisRepository.findById(db.db, id))!;
-  await db.db.transaction().execute((trx) => applyTransition(trx, current, 'cancel', {}, actor));
+  await db.db.transaction().execute((trx) => applyTransition(repositories, trx, current, 'cancel', {}, actor));
   const outcome = await leaveProcessing(db.db, id, () => assert.fail('must not try'));
   assert.deepEqual(outcome, { moved: false, status: 'cancelled' });
 });
@@ -76,7 +84,7 @@ test('a row that keeps changing under the move is given up after a few tries', a
   const outcome = await leaveProcessing(db.db, id, async (trx, current) => {
     tries++;
     await analysisRepository.updateWhileProcessing(db.db, id, { progress: tries });
-    return applyTransition(trx, current, 'fail', { error_code: 'MEDIA_CORRUPT' }, actor);
+    return applyTransition(repositories, trx, current, 'fail', { error_code: 'MEDIA_CORRUPT' }, actor);
   });
   assert.deepEqual(outcome, { moved: false, status: 'changed' });
   assert.equal(tries, 5);

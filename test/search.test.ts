@@ -12,6 +12,7 @@ import { indexSegments } from '../src/domain/search/segment-indexer.ts';
 import { SearchService, rankBySimilarity } from '../src/domain/search/search.service.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
 import type { SegmentDraft } from '../src/domain/search/segment-drafts.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 let t: TestApp;
 const ids: Record<string, string> = {};
@@ -51,12 +52,12 @@ before(async () => {
   ids.invoice = await submit(t.tenantA.key, 'Summarise the invoice');
   ids.meeting = await submit(t.tenantA.key, 'Who speaks?');
   ids.other = await submit(t.tenantB.key, 'B tenant clip');
-  await indexSegments(t.db.db, embedder, { id: ids.harbour!, tenantId: 'tenant-a' }, [
+  await indexSegments(t.db.db, repositories, embedder, { id: ids.harbour!, tenantId: 'tenant-a' }, [
     timed('object', 3, 3, 'boat'),
     timed('shot', 0, 6, 'a small fishing boat moored in a harbour at sunrise'),
     timed('transcript', 1, 5, 'the gulls are loud this morning'),
   ]);
-  await indexSegments(t.db.db, embedder, { id: ids.invoice!, tenantId: 'tenant-a' }, [
+  await indexSegments(t.db.db, repositories, embedder, { id: ids.invoice!, tenantId: 'tenant-a' }, [
     { kind: 'document', start: null, end: null, page: 1, text: 'ACME Supplies Ltd, 12 Harbour Road', keyframe: null },
     {
       kind: 'document',
@@ -67,11 +68,11 @@ before(async () => {
       keyframe: null,
     },
   ]);
-  await indexSegments(t.db.db, embedder, { id: ids.meeting!, tenantId: 'tenant-a' }, [
+  await indexSegments(t.db.db, repositories, embedder, { id: ids.meeting!, tenantId: 'tenant-a' }, [
     timed('transcript', 12.5, 19.1, 'our revenue grew twelve percent this quarter thanks to new customers'),
     timed('transcript', 20, 26, 'next we look at the hiring plan for the spring'),
   ]);
-  await indexSegments(t.db.db, embedder, { id: ids.other!, tenantId: 'tenant-b' }, [
+  await indexSegments(t.db.db, repositories, embedder, { id: ids.other!, tenantId: 'tenant-b' }, [
     timed('transcript', 0, 4, 'the weather will be sunny tomorrow'),
   ]);
 });
@@ -203,7 +204,7 @@ describe('GET /api/media/search', () => {
     const markup = '<script>alert("zebra")</script><img src=x onerror=alert(1)> zebra crossing';
     const control = 'zebra\u0000\u0007\u001b[31m red \u202e reversed';
     const huge = 'zebra'.padEnd(1_000_000, 'x');
-    const stored = await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: 'tenant-a' }, [
+    const stored = await indexSegments(t.db.db, repositories, sharedEmbedder(), { id, tenantId: 'tenant-a' }, [
       timed('ocr', 1, 1, markup),
       timed('ocr', 2, 2, control),
       timed('transcript', 3, 4, huge),
@@ -236,7 +237,7 @@ describe('GET /api/media/search', () => {
 
 describe('semantic index', () => {
   test('a second process (a fresh index over the same database) answers the same', async () => {
-    const fresh = new SearchService(t.db.db, sharedEmbedder);
+    const fresh = new SearchService(t.db.db, repositories, sharedEmbedder);
     const app = (await search(t.tenantA.key, 'someone talks about revenue')).json();
     const other = await fresh.search({
       tenantId: 'tenant-a',
@@ -266,10 +267,10 @@ describe('semantic index', () => {
           `${subjects[i % 7]} ${verbs[Math.floor(i / 7) % 7]} ${places[Math.floor(i / 49) % 6]} ${i}`,
         ),
       );
-    await indexSegments(t.db.db, sharedEmbedder(), { id, tenantId: 'tenant-recall' }, drafts);
+    await indexSegments(t.db.db, repositories, sharedEmbedder(), { id, tenantId: 'tenant-recall' }, drafts);
     // Both stages must really find the neighbours: 60 of the 300 codes by Hamming distance,
     // 20 of those re-ranked in memory for the exact re-scoring (defaults would take all).
-    const service = new SearchService(t.db.db, sharedEmbedder, { pool: 60, candidates: 20 });
+    const service = new SearchService(t.db.db, repositories, sharedEmbedder, { pool: 60, candidates: 20 });
     const all = await segmentRepository.allVectors(t.db.db, 'tenant-recall');
     const queries = ['a boat on the river', 'money earned', 'a bill to pay', 'an automobile', 'rain', 'a puppy'];
     const vectors = await sharedEmbedder().embed(queries);

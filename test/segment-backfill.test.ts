@@ -12,7 +12,8 @@ import { backfillMagnitudes } from '../src/domain/search/segment-backfill.ts';
 import { TASK } from '../src/persistence/job.repository.ts';
 import { SemanticIndex } from '../src/search/semantic-index.ts';
 import { CODE_BYTES, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
-import type { NewSegment } from '../src/persistence/segment.types.ts';
+import type { NewSegment } from '../src/contract/segment.types.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 let t: TestApp;
 let db: TestApp['db'];
@@ -107,12 +108,12 @@ test('rows without magnitude bits are served with their embeddings, then backfil
   const before = await ranked();
 
   // The backfill: batches of 2, every bare row once, the same bits the indexer writes.
-  assert.equal(await backfillMagnitudes(db.db, { batch: 2, pauseMs: 10 }), bareIds.size);
+  assert.equal(await backfillMagnitudes(db.db, repositories, { batch: 2, pauseMs: 10 }), bareIds.size);
   const after = await db.pool.query<{ embedding: Buffer; magnitude: Buffer | null }>(
     'SELECT embedding, magnitude FROM media_segments ORDER BY id',
   );
   for (const r of after.rows) assert.deepEqual(r.magnitude, magnitudeCode(r.embedding));
-  assert.equal(await backfillMagnitudes(db.db, { batch: 2 }), 0, 'nothing left');
+  assert.equal(await backfillMagnitudes(db.db, repositories, { batch: 2 }), 0, 'nothing left');
   assert.deepEqual(await ranked(), before);
   const fed = await segmentRepository.codesAfter(db.db, 0, 1000);
   assert.ok(fed.pages.every((p) => p.bare.ids.length === 0));

@@ -22,6 +22,7 @@ import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import { createWebhookSender, type WebhookSender } from '../src/net/webhook-sender.ts';
 import { webhookLeaseSeconds } from '../src/main/runtime.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 /** Short, so a delivery claimed by the killed worker is free again soon (lease = 2 s + 15 s). */
 const WEBHOOK_TIMEOUT_MS = 2_000;
@@ -46,6 +47,7 @@ before(async () => {
   sender = createWebhookSender({ allowHosts: ['127.0.0.1'], timeoutMs: WEBHOOK_TIMEOUT_MS, maxResponseBytes: 2048 });
   webhooks = new WebhookService({
     db: db.db,
+    repositories,
     checkAddress: sender.checkAddress,
     send: sender.send,
     rotationGraceSeconds: 3600,
@@ -93,7 +95,7 @@ function startWorker(name: string): ServiceProcess {
 }
 
 async function submit(tenantId: string): Promise<string> {
-  const analyses = new AnalysisService(db.db, { maxJobAttempts: 5, idempotencyTtlHours: 24 });
+  const analyses = new AnalysisService(db.db, repositories, { maxJobAttempts: 5, idempotencyTtlHours: 24 });
   const a = await analyses.create(
     {
       tenantId,

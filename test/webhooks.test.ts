@@ -23,7 +23,8 @@ import { createWebhookSender, type WebhookSender } from '../src/net/webhook-send
 import { startWebhookDispatcher, type DispatcherHandle } from '../src/queue/webhook-dispatcher.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { AppError } from '../src/domain/errors.ts';
-import type { Actor, Analysis } from '../src/domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../src/contract/analysis.types.ts';
+import { repositories } from '../src/persistence/repositories.ts';
 
 const TIMEOUT_MS = 600;
 const actor: Actor = { id: 'test', ip: null, correlationId: null };
@@ -40,12 +41,13 @@ before(async () => {
   sender = createWebhookSender({ allowHosts: ['127.0.0.1'], timeoutMs: TIMEOUT_MS, maxResponseBytes: 2048 });
   service = new WebhookService({
     db: db.db,
+    repositories,
     checkAddress: sender.checkAddress,
     send: sender.send,
     rotationGraceSeconds: 3600,
     leaseSeconds: 5,
   });
-  analyses = new AnalysisService(db.db, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
+  analyses = new AnalysisService(db.db, repositories, { maxJobAttempts: 3, idempotencyTtlHours: 1 });
   dispatcher = startWebhookDispatcher({
     db: db.db,
     connectionString: db.url,
@@ -96,11 +98,12 @@ async function finish(id: string, how: 'complete' | 'fail' = 'complete'): Promis
   const pending = (await analysisRepository.findById(db.db, id))!;
   const started = await db.db
     .transaction()
-    .execute((trx) => applyTransition(trx, pending, 'start', { started_at: new Date() }, actor));
+    .execute((trx) => applyTransition(repositories, trx, pending, 'start', { started_at: new Date() }, actor));
   await db.db
     .transaction()
     .execute((trx) =>
       applyTransition(
+        repositories,
         trx,
         started!,
         how,
@@ -154,7 +157,7 @@ test('the outbox row commits with the state change, and rolls back with it', asy
   const pending = (await analysisRepository.findById(db.db, id))!;
   await assert.rejects(
     db.db.transaction().execute(async (trx) => {
-      await applyTransition(trx, pending, 'cancel', { completed_at: new Date() }, actor);
+      await applyTransition(repositories, trx, pending, 'cancel', { completed_at: new Date() }, actor);
       const inside = await trx.selectFrom('webhook_deliveries').select('id').where('analysis_id', '=', id).execute();
       assert.equal(inside.length, 1, 'the delivery is written inside the transition transaction');
       throw new Error('crash before commit');
@@ -212,12 +215,12 @@ test("a slow receiver's backlog does not hold up another receiver", { timeout: 6
     started.push(
       (await db.db
         .transaction()
-        .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date() }, actor)))!,
+        .execute((trx) => applyTransition(repositories, trx, a, 'start', { started_at: new Date() }, actor)))!,
     );
   }
   // The whole backlog becomes due at once.
   await db.db.transaction().execute(async (trx) => {
-    for (const a of started) await applyTransition(trx, a, 'complete', { progress: 100 }, actor);
+    for (const a of started) await applyTransition(repositories, trx, a, 'complete', { progress: 100 }, actor);
   });
   await waitFor(async () => receiver.at('/hol-slow').length >= 2 || null);
   await finish(await newAnalysis('t-hol-fast'));
@@ -297,6 +300,7 @@ test('receivers that hang, flood or redirect are cut off and logged', async () =
 test('URLs to private addresses, other schemes or over 2 KB are refused with clear codes', async () => {
   const strict = new WebhookService({
     db: db.db,
+    repositories,
     checkAddress: createWebhookSender({ allowHosts: [], timeoutMs: 1000, maxResponseBytes: 10 }).checkAddress,
     send: sender.send,
     rotationGraceSeconds: 1,

@@ -242,13 +242,19 @@ describe('retries, cancellation, redelivery', () => {
     assert.equal(server.hits.get('/down'), 3);
   });
 
-  test('cancel while downloading stops the job at its next step', async () => {
-    server.routes.set('/slow', { kind: 'drip', data: Buffer.alloc(200_000, 7), chunk: 1000, everyMs: 50 });
+  test('cancel during a long download stops it promptly (the analysis_changed notification)', async () => {
+    // A 20-second drip, cut at DOWNLOAD_TIMEOUT_MS (3 s) otherwise: only the notification (not
+    // the 30-second fallback poll, nor the next stage boundary) stops it within the bound below.
+    // (Without the watch, the stop comes at the 3-second download deadline.)
+    server.routes.set('/slow', { kind: 'drip', data: Buffer.alloc(400_000, 7), chunk: 1000, everyMs: 50 });
     const id = await byUrl('/slow');
     await waitFor(async () => (await status(id)).status === 'processing' && server.hits.get('/slow'));
+    const cancelledAt = Date.now();
     const res = await t.app.inject({ method: 'POST', url: `/api/media/${id}/cancel`, headers: auth(t.tenantA.key) });
     assert.equal(res.statusCode, 200);
     await waitFor(async () => server.aborted.has('/slow'), 10_000);
+    const stoppedAfterMs = Date.now() - cancelledAt;
+    assert.ok(stoppedAfterMs < 1_500, `download stopped ${stoppedAfterMs} ms after the cancel`);
     // The job has ended (its graphile-worker row is gone) rather than a fixed pause.
     await waitFor(async () => {
       const r = await sql<{ n: number }>`

@@ -14,6 +14,7 @@ import { createDatabase } from '../../src/persistence/database.ts';
 import { migrateToLatest } from '../../src/persistence/migrator.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { ApiKeyService } from '../../src/domain/tenant/api-key.service.ts';
+import { repositories } from '../../src/persistence/repositories.ts';
 
 export function log(msg: string): void {
   process.stdout.write(`[bench] ${msg}\n`);
@@ -65,7 +66,7 @@ export async function freshBenchDatabase(
   const handle = createDatabase(url, { ...cfg.database, poolMax: 4, statementTimeoutMs: 3_600_000 });
   try {
     await migrateToLatest(handle.db as unknown as Kysely<unknown>, handle.pool);
-    const { key } = await new ApiKeyService(handle.db).create('tenant-0', 'bench');
+    const { key } = await new ApiKeyService(handle.db, repositories).create('tenant-0', 'bench');
     return { url, key, source: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', stop };
   } finally {
     await handle.close();

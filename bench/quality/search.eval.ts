@@ -45,6 +45,7 @@ import {
 } from '../../src/domain/search/search.service.ts';
 import { SEARCH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
 import type { VisionResults } from '../../src/domain/analysis/vision.sections.ts';
+import { repositories } from '../../src/persistence/repositories.ts';
 
 /** The local PostgreSQL the tests use, when DATABASE_URL is not set. */
 process.env.DATABASE_URL ??= 'postgresql://root@127.0.0.1:5432/postgres';
@@ -277,12 +278,12 @@ export async function evaluate(): Promise<CapabilityReport> {
           tenant_id: TENANT,
         })
         .execute();
-      const stored = await indexSegments(db.db, embedder, { id, tenantId: TENANT }, drafts(a));
+      const stored = await indexSegments(db.db, repositories, embedder, { id, tenantId: TENANT }, drafts(a));
       segments += stored.stored;
     }
     const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM media_segments`.execute(db.db);
 
-    const service = new SearchService(db.db, () => embedder);
+    const service = new SearchService(db.db, repositories, () => embedder);
     const request = (q: string) => ({ tenantId: TENANT, query: q, filters: {}, limit: LIMIT });
     const candidates = [];
     for (const query of labels.queries)

@@ -28,7 +28,7 @@ export const GAP_SECONDS = 1;
 export const TRACK_SECONDS = 60;
 /** The product's default LOCAL_SPEECH_MAX_SECONDS (no set comes near it). */
 const MAX_SECONDS = 1800;
-/** The engines the transcription stage runs at once (LOCAL_SPEECH_ENGINES). */
+/** The engines the transcription stage runs at once on the reference 2-core budget (stageCores). */
 const ENGINES = 2;
 
 export function engineConfig(decoder?: DecoderSettings, spanPaddingSeconds?: number): LocalSpeechConfig {

@@ -6,7 +6,7 @@
  * here, so a slow reader costs no memory.
  */
 import type { Logger } from '../observability/logger.ts';
-import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
+import type { AnalysisEvent } from '../contract/webhook.types.ts';
 import { eventFromNotification } from '../persistence/analysis-event.repository.ts';
 import { listenForNotifications, type NotificationListener } from '../persistence/notification-listener.ts';
 import { shuttingDown } from '../observability/shutdown.ts';

@@ -1,7 +1,7 @@
 /** How an analysis looks on the wire: snake_case JSON, ISO timestamps. */
 import path from 'node:path';
-import type { Analysis, Artifact } from '../domain/analysis/analysis.types.ts';
-import type { AnalysisStage } from '../domain/analysis/analysis-stage.types.ts';
+import type { Analysis, Artifact } from '../contract/analysis.types.ts';
+import type { AnalysisStage } from '../contract/analysis-stage.types.ts';
 import { stageFields } from './schemas/stage-status.schemas.ts';
 
 /** Longest prompt shown in a history row; the status route shows all of it. */

@@ -8,7 +8,7 @@
  * per stream stays at the socket's own buffer however slow the reader.
  */
 import type { ServerResponse } from 'node:http';
-import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
+import type { AnalysisEvent } from '../contract/webhook.types.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { redactEventData } from '../domain/analysis/analysis-events.service.ts';
 

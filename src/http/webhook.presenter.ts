@@ -3,7 +3,7 @@
  * delivery log's opaque keyset cursor, and one page of that log.
  */
 import type { DeliveryWithAttempts, WebhookService } from '../domain/webhook/webhook.service.ts';
-import type { WebhookEndpoint } from '../domain/webhook/webhook.types.ts';
+import type { WebhookEndpoint } from '../contract/webhook.types.ts';
 import { messageId } from '../domain/webhook/webhook.policy.ts';
 import { errors } from '../domain/errors.ts';
 import type { DeliveryQuery } from './schemas/webhook.schemas.ts';

@@ -10,11 +10,11 @@ import { loadConfig, type AppConfig } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { ping, type DatabaseHandle } from '../persistence/database.ts';
-import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { migrateToLatest } from '../persistence/migrator.ts';
 import type { Storage } from '../storage/storage.ts';
 import { createStorage } from '../storage/storage.factory.ts';
 import { stageRepositories } from '../persistence/stage-repositories.ts';
+import { repositories } from '../persistence/repositories.ts';
 import { AnalysisEventService } from '../domain/analysis/analysis-events.service.ts';
 import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
@@ -32,6 +32,7 @@ import { EventHub } from '../events/event-hub.ts';
 import { SearchService } from '../domain/search/search.service.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import { openDatabase, refuseSuperuser } from './runtime-database.ts';
+import { stageTools } from './stage-tools.ts';
 
 /** Retry pacing; production uses the defaults, tests shorten them so retries finish quickly. */
 export interface RuntimeTuning {
@@ -109,12 +110,12 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     dataDir: config.dataDir,
     s3: config.storage.s3,
   });
-  const analyses = new AnalysisService(database.db, {
+  const analyses = new AnalysisService(database.db, repositories, {
     maxJobAttempts: config.worker.maxAttempts,
     idempotencyTtlHours: config.auth.idempotencyTtlHours,
     deletedFilesGraceHours: config.storage.deletedGraceHours,
   });
-  const keys = new ApiKeyService(database.db, {
+  const keys = new ApiKeyService(database.db, repositories, {
     failureLimit: config.rateLimit.authFailures,
     failureWindowMs: config.rateLimit.windowMs,
   });
@@ -130,11 +131,16 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   });
   // /metrics is served by the API; an in-process worker reports its stage durations there.
   const metrics = new Metrics({
-    db: database.db,
-    pool: database.pool,
+    analysesByStatus: () => repositories.analyses.countByStatus(database.db),
+    runnableJobs: () => repositories.jobs.runnableJobs(database.db),
+    liveWorkers: () => repositories.workerHeartbeats.countLive(database.db, config.worker.staleAfterMs),
+    pool: () => ({
+      total: database.pool.totalCount,
+      idle: database.pool.idleCount,
+      waiting: database.pool.waitingCount,
+    }),
     storageRoot: config.storage.root,
     breakers: () => providers.breakers.states(),
-    staleAfterMs: config.worker.staleAfterMs,
   });
   const pipeline: PipelineDeps = {
     db: database.db,
@@ -143,6 +149,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     config,
     downloadAgent,
     providers,
+    tools: stageTools,
     observeStage: (stage, seconds) => metrics.stageDuration.observe({ stage }, seconds),
     observeStall: (stage) => metrics.stageStalls.inc({ stage }),
     ...(opts.vision ? { vision: opts.vision } : {}),
@@ -152,6 +159,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({
     db: database.db,
+    repositories,
     checkAddress: webhookSender.checkAddress,
     send: webhookSender.send,
     rotationGraceSeconds: config.webhooks.rotationGraceSeconds,
@@ -182,9 +190,9 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       await started.ready;
     }
     const app = await buildApp({
-      search: new SearchService(database.db, sharedEmbedder),
+      search: new SearchService(database.db, repositories, sharedEmbedder),
       integrations: {
-        events: new AnalysisEventService(database.db),
+        events: new AnalysisEventService(database.db, repositories),
         webhooks,
         hub,
         heartbeatMs: config.events.heartbeatMs,
@@ -211,7 +219,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       health: {
         database: {
           ping: () => ping(database.db),
-          liveWorkers: (staleAfterMs) => workerHeartbeatRepository.countLive(database.db, staleAfterMs),
+          liveWorkers: (staleAfterMs) => repositories.workerHeartbeats.countLive(database.db, staleAfterMs),
         },
         // A process that started a worker expects its heartbeat to be fresh.
         workerExpected: () => workers.length > 0,
@@ -230,6 +238,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     if (opts.models && !pipeline.vision) pipeline.vision = ownHost = new ModelHost(modelHostOptions(config));
     const worker = await startWorker(database.pool, pipeline, logger, {
       ...config.worker,
+      connectionString: url,
       cleanupCron: config.storage.cleanupCron,
       webhooks: {
         ...config.webhooks,

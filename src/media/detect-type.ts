@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { fileTypeFromBuffer } from 'file-type';
-import type { MediaType } from '../domain/analysis/analysis.types.ts';
+import type { MediaType } from '../contract/analysis.types.ts';
 
 /** file-type needs at most this many leading bytes. */
 const SNIFF_BYTES = 4100;

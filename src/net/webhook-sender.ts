@@ -10,7 +10,7 @@ import net from 'node:net';
 import { request, type Agent } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import { AppError } from '../domain/errors.ts';
-import type { SigningSecrets } from '../domain/webhook/webhook.types.ts';
+import type { SigningSecrets } from '../contract/webhook.types.ts';
 import { bareHost, classifyAddress, effectivePort, hostAllowed, isForbiddenHostname } from './address-policy.ts';
 import { createGuardedAgent } from './safe-download.ts';
 

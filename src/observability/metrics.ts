@@ -3,26 +3,29 @@
  * routes are Fastify's route patterns (never raw URLs; unmatched requests are
  * "unmatched"), statuses are numbers, stages and providers come from fixed lists.
  * Gauges that need the database (analyses by status, queue depth and age, worker
- * heartbeats) are read at scrape time.
+ * heartbeats, pool connections) are read at scrape time through the collectors the
+ * composition root hands in: observability imports nothing of persistence.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { Db, Pool } from '../persistence/database.ts';
-import { analysisRepository } from '../persistence/analysis.repository.ts';
-import { runnableJobs } from '../persistence/job.repository.ts';
-import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import { AppError } from '../domain/errors.ts';
-import { ANALYSIS_STATUSES } from '../domain/analysis/analysis.types.ts';
+import { ANALYSIS_STATUSES } from '../contract/analysis.types.ts';
 import { BREAKER_STATES } from '../resilience/circuit-breaker.ts';
 
+/** Read at scrape time; each may reject (the gauge then reads 0). */
 export interface MetricsSources {
-  db: Db;
-  pool: Pool;
+  /** Analyses per status, all tenants. */
+  analysesByStatus: () => Promise<ReadonlyArray<{ status: string; n: number }>>;
+  /** Jobs runnable now and the age of the oldest. */
+  runnableJobs: () => Promise<{ depth: number; oldestAgeSeconds: number }>;
+  /** Worker processes with a fresh heartbeat. */
+  liveWorkers: () => Promise<number>;
+  /** The database pool's connection counts. */
+  pool: () => { total: number; idle: number; waiting: number };
   storageRoot: string;
   breakers: () => Record<string, { state: string }>;
-  staleAfterMs: number;
 }
 
 export class Metrics {
@@ -84,7 +87,7 @@ export class Metrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const rows = await analysisRepository.countByStatus(sources.db).catch(() => []);
+        const rows = await sources.analysesByStatus().catch(() => []);
         for (const s of ANALYSIS_STATUSES) this.set({ status: s }, rows.find((x) => x.status === s)?.n ?? 0);
       },
     });
@@ -110,7 +113,7 @@ export class Metrics {
       help: 'Worker processes with a fresh heartbeat',
       registers,
       async collect() {
-        this.set(await workerHeartbeatRepository.countLive(sources.db, sources.staleAfterMs).catch(() => 0));
+        this.set(await sources.liveWorkers().catch(() => 0));
       },
     });
     new client.Gauge({
@@ -119,10 +122,10 @@ export class Metrics {
       labelNames: ['state'],
       registers,
       collect() {
-        const p = sources.pool;
-        this.set({ state: 'in_use' }, p.totalCount - p.idleCount);
-        this.set({ state: 'idle' }, p.idleCount);
-        this.set({ state: 'waiting' }, p.waitingCount);
+        const p = sources.pool();
+        this.set({ state: 'in_use' }, p.total - p.idle);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'waiting' }, p.waiting);
       },
     });
     new client.Gauge({
@@ -201,7 +204,8 @@ function queueSnapshot(sources: MetricsSources): () => Promise<{ depth: number; 
     if (!cached || now - cached.at > 1000) {
       cached = {
         at: now,
-        value: runnableJobs(sources.db)
+        value: sources
+          .runnableJobs()
           .then((r) => ({ depth: r.depth, oldestAge: r.oldestAgeSeconds }))
           .catch(() => ({ depth: 0, oldestAge: 0 })),
       };

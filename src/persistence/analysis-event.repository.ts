@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import type { AnalysisEvent } from '../domain/webhook/webhook.types.ts';
+import type { AnalysisEvent } from '../contract/webhook.types.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 

@@ -15,7 +15,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';
 import { toAnalysis } from './analysis.repository.ts';
-import type { Analysis } from '../domain/analysis/analysis.types.ts';
+import type { Analysis } from '../contract/analysis.types.ts';
 import { TASK, analysisJobKey } from './job.repository.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;

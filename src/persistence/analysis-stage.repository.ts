@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { AnalysisStage, MediaUnit, StageStatus } from '../domain/analysis/analysis-stage.types.ts';
+import type { AnalysisStage, MediaUnit, StageStatus } from '../contract/analysis-stage.types.ts';
 
 type Db = Kysely<Database>;
 

@@ -12,7 +12,7 @@ import type {
   ListPage,
   MediaType,
   SortColumn,
-} from '../domain/analysis/analysis.types.ts';
+} from '../contract/analysis.types.ts';
 
 /** One transition of the lifecycle table: the statuses it leaves and the one it enters. */
 export interface TransitionRule {

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';
-import type { Analysis, ListFilter, ListPage } from '../domain/analysis/analysis.types.ts';
+import type { Analysis, ListFilter, ListPage } from '../contract/analysis.types.ts';
 import { cursorValue, toAnalysis } from './analysis.repository.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;

@@ -1,7 +1,7 @@
 /** The audit log: one row per mutation, written in the mutation's own transaction. */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, AuditLogRow } from './schema.ts';
-import type { Actor } from '../domain/analysis/analysis.types.ts';
+import type { Actor } from '../contract/analysis.types.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 

@@ -15,7 +15,7 @@ import {
   type SegmentDetail,
   type SegmentKind,
   type SegmentVector,
-} from './segment.types.ts';
+} from '../contract/segment.types.ts';
 
 /**
  * The join to the analyses and its conditions, when a filter needs the analysis. With no

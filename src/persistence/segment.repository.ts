@@ -7,7 +7,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { segmentSearchReads } from './segment-search.repository.ts';
-import { type NewSegment, type SegmentDetail, type SegmentKind, type SegmentVector } from './segment.types.ts';
+import {
+  type NewSegment,
+  type SegmentDetail,
+  type SegmentKind,
+  type SegmentVector,
+} from '../contract/segment.types.ts';
 
 /**
  * Rows per INSERT statement. Columns go in as one array each (`unnest`), so the number

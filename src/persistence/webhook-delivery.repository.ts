@@ -5,12 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import type {
-  DeliveryState,
-  SigningSecrets,
-  WebhookAttempt,
-  WebhookDelivery,
-} from '../domain/webhook/webhook.types.ts';
+import type { DeliveryState, SigningSecrets, WebhookAttempt, WebhookDelivery } from '../contract/webhook.types.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 

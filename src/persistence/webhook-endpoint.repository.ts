@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import type { SigningSecrets, WebhookEndpoint, WebhookEventType } from '../domain/webhook/webhook.types.ts';
+import type { SigningSecrets, WebhookEndpoint, WebhookEventType } from '../contract/webhook.types.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { analysisDir, type StorageArea } from '../storage/storage.ts';
+import { analysisDir, sourcePath, type StorageArea } from '../storage/storage.ts';
 import type { StageContext } from './stage.ts';
 
 export interface StoredArtifact {
@@ -13,6 +13,11 @@ export interface StoredArtifact {
   absolutePath: string;
   sizeBytes: number;
   sha256: string;
+}
+
+/** Where the analysis's source file is stored (relative to the storage root). */
+export function sourceFilePath(ctx: StageContext): string {
+  return sourcePath(ctx.analysis.id, ctx.analysis.createdAt);
 }
 
 /** Absolute path (folder created) for an artifact a tool will write itself. */

@@ -4,6 +4,17 @@
  * never keep more cores busy than configured (WORKER_CPU_BUDGET). Waiters are served
  * first come, first served, so a heavy stage is not starved by a stream of light ones.
  */
+import os from 'node:os';
+
+/**
+ * Cores a stage that splits its work (frame batches, speech engines, shot-pass parts) keeps
+ * busy at once, and so its cost: the worker's CPU budget (WORKER_CPU_BUDGET), at most the
+ * machine's cores.
+ */
+export function stageCores(ctx: { deps: { config: { worker: { cpuBudget: number } } } }): number {
+  return Math.max(1, Math.min(ctx.deps.config.worker.cpuBudget, os.availableParallelism()));
+}
+
 export class CpuBudget {
   readonly capacity: number;
   private inUse = 0;

@@ -6,7 +6,7 @@
  * Adding a stage: add its section type here, one optional key in `AnalysisSections`,
  * and the stage to `DEFAULT_STAGES` in `pipeline.ts`.
  */
-import type { MediaType } from '../domain/analysis/analysis.types.ts';
+import type { MediaType } from '../contract/analysis.types.ts';
 import type { ProbeStream } from '../media/ffprobe.ts';
 import type { ImageProbe } from '../media/image-probe.ts';
 import type { DocumentProbe } from '../media/document-probe.ts';

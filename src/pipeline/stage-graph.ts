@@ -7,14 +7,15 @@
  * - a `final` stage comes after every non-final one.
  */
 import type { Stage } from './stage.ts';
+import type { StageName } from '../contract/analysis-stage.types.ts';
 import type { SectionName } from './results.types.ts';
 
 export interface StageGraph {
   stages: readonly Stage[];
   /** Stage name → the names of the stages it waits for. */
-  waitsFor: ReadonlyMap<string, readonly string[]>;
+  waitsFor: ReadonlyMap<StageName, readonly StageName[]>;
   /** Section → the stage that produces it. */
-  producerOf: ReadonlyMap<SectionName, string>;
+  producerOf: ReadonlyMap<SectionName, StageName>;
 }
 
 export class StageGraphError extends Error {
@@ -25,16 +26,16 @@ export class StageGraphError extends Error {
 }
 
 export function buildStageGraph(stages: readonly Stage[]): StageGraph {
-  const producerOf = new Map<SectionName, string>();
-  const seen = new Set<string>();
-  const waitsFor = new Map<string, string[]>();
+  const producerOf = new Map<SectionName, StageName>();
+  const seen = new Set<StageName>();
+  const waitsFor = new Map<StageName, StageName[]>();
   let finalSeen = false;
   for (const stage of stages) {
     if (seen.has(stage.name)) throw new StageGraphError(`Stage ${stage.name} is declared twice`);
     if (finalSeen && !stage.final)
       throw new StageGraphError(`Stage ${stage.name} is declared after a final stage; final stages come last`);
     const before = [...seen];
-    const waits = new Set<string>();
+    const waits = new Set<StageName>();
     for (const section of [...stage.needs, ...(stage.uses ?? [])]) {
       const producer = producerOf.get(section);
       if (!producer)

@@ -6,7 +6,7 @@
  * STAGE_STALL_FACTOR, and never under STAGE_STALL_FLOOR_MS. Before enough runs exist,
  * a stage is flagged stalled at half its hard limit.
  */
-import type { MediaUnit } from '../domain/analysis/analysis-stage.types.ts';
+import type { MediaUnit } from '../contract/analysis-stage.types.ts';
 import type { StageLimits } from './stage-runner.ts';
 import type { StageContext } from './stage.ts';
 

@@ -3,6 +3,7 @@
  * runs side by side under the CPU budget, and how failures of optional and required
  * stages end. The real stages and the database are exercised in test/stage-graph.test.ts.
  */
+import os from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../domain/errors.ts';
@@ -13,15 +14,16 @@ import { runPipeline, AnalysisStoppedError, type StageEvents } from './stage-run
 import { DEFAULT_STAGES } from './pipeline.ts';
 import { stageCost, type PipelineDeps, type Stage, type StageContext } from './stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
-import { LOCAL_SPEECH_ENGINES } from './stages/local-speech.ts';
-import type { Analysis } from '../domain/analysis/analysis.types.ts';
+import { stageCores } from './cpu-budget.ts';
+import type { Analysis } from '../contract/analysis.types.ts';
 import type { SectionName } from './results.types.ts';
+import { STAGE_NAMES, type StageName } from '../contract/analysis-stage.types.ts';
 
 const log = createLogger('silent');
 
 function context(cpu = new CpuBudget(2)): StageContext {
-  // The runner only reads `cpu` and the optional observers from deps.
-  const deps = { cpu } as unknown as PipelineDeps;
+  // The runner only reads `cpu`, the CPU budget and the optional observers from deps.
+  const deps = { cpu, config: { worker: { cpuBudget: cpu.capacity } } } as unknown as PipelineDeps;
   return {
     analysis: { id: 'a' } as Analysis,
     signal: new AbortController().signal,
@@ -59,7 +61,8 @@ function stage(
   } = {},
 ): Stage {
   return {
-    name,
+    // In-memory stages with names of their own (the graph rules do not depend on the real names).
+    name: name as StageName,
     needs: opts.needs ?? [],
     ...(opts.uses ? { uses: opts.uses } : {}),
     produces: opts.produces ?? [],
@@ -152,7 +155,10 @@ test("a cost that depends on the analysis: local transcription holds its engines
     const ctx = context();
     return { ...ctx, deps: { ...ctx.deps, providers: { transcription: () => provider } } as unknown as PipelineDeps };
   };
-  assert.equal(stageCost(transcriptionStage, withProvider(null)), LOCAL_SPEECH_ENGINES);
+  // One engine per core of the worker's CPU budget (WORKER_CPU_BUDGET), at most the machine's cores.
+  assert.equal(stageCost(transcriptionStage, withProvider(null)), Math.min(2, os.availableParallelism()));
+  assert.equal(stageCores({ deps: { config: { worker: { cpuBudget: 1 } } } }), 1);
+  assert.equal(stageCores({ deps: { config: { worker: { cpuBudget: 256 } } } }), os.availableParallelism());
   assert.equal(stageCost(transcriptionStage, withProvider({ name: 'openai' })), 0);
 
   // The runner asks the function: a two-unit stage on a two-unit budget runs alone.
@@ -313,4 +319,11 @@ test('the CPU budget serves waiters first come, first served, and an aborted wai
   assert.deepEqual(order, ['cancelled', 'big']);
   assert.equal(cpu.used, 0);
   assert.throws(() => new CpuBudget(0), RangeError);
+});
+
+test('the stage names are the declared stages, in order', () => {
+  assert.deepEqual(
+    DEFAULT_STAGES.map((s) => s.name),
+    [...STAGE_NAMES],
+  );
 });

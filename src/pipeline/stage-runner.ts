@@ -16,12 +16,10 @@ import { buildStageGraph, type StageGraph } from './stage-graph.ts';
 import { stageCost, type Stage, type StageContext } from './stage.ts';
 import { stageView } from './stage-view.ts';
 import type { FailedStage, StageTiming } from './results.types.ts';
+import type { StageName } from '../contract/analysis-stage.types.ts';
 
 /** Progress reserved for completion: stages move progress up to this value. */
 export const STAGES_PROGRESS_CEILING = 95;
-
-/** Budget used when the deps carry none (tests, the CLI): two cores, like the reference machine. */
-export const DEFAULT_CPU_BUDGET = 2;
 
 export class AnalysisStoppedError extends Error {
   readonly status: string;
@@ -44,16 +42,16 @@ export interface StageLimits {
 /** Per-stage status changes, in the order they happen (stored by the caller). */
 export interface StageEvents {
   planned?(stages: readonly string[]): Promise<void>;
-  started?(stage: string): Promise<void>;
-  done?(stage: string, ms: number): Promise<void>;
-  skipped?(stage: string, reason: string): Promise<void>;
-  failed?(stage: string, error: { code: string; message: string }, ms: number | null): Promise<void>;
-  stalled?(stage: string, elapsedMs: number, limits: StageLimits): Promise<void>;
+  started?(stage: StageName): Promise<void>;
+  done?(stage: StageName, ms: number): Promise<void>;
+  skipped?(stage: StageName, reason: string): Promise<void>;
+  failed?(stage: StageName, error: { code: string; message: string }, ms: number | null): Promise<void>;
+  stalled?(stage: StageName, elapsedMs: number, limits: StageLimits): Promise<void>;
 }
 
 export interface PipelineHooks {
   /** Throw AnalysisStoppedError when the analysis must not go on. */
-  checkpoint(stage: string): Promise<void>;
+  checkpoint(stage: StageName): Promise<void>;
   progress(percent: number): Promise<void>;
   events?: StageEvents;
   /** Time limits for a stage about to start (learned or configured); none when absent. */
@@ -110,7 +108,8 @@ export async function runPipeline(
   hooks: PipelineHooks,
 ): Promise<PipelineOutcome> {
   const graph = graphOf(stages);
-  const cpu = ctx.deps.cpu ?? new CpuBudget(DEFAULT_CPU_BUDGET);
+  // The worker hands in one budget for all its analyses; a run on its own gets the configured one.
+  const cpu = ctx.deps.cpu ?? new CpuBudget(ctx.deps.config.worker.cpuBudget);
   const events = hooks.events ?? {};
   const settled = new Map<string, Settled>();
   const running = new Map<string, Promise<void>>();
@@ -281,7 +280,7 @@ export async function runPipeline(
   }
   if (running.size > 0) await Promise.allSettled(running.values());
   if (fatal) throw (fatal as { error: unknown }).error;
-  const order = new Map(stages.map((s, i) => [s.name, i]));
+  const order = new Map<string, number>(stages.map((s, i) => [s.name, i]));
   timings.sort((a, b) => order.get(a.stage)! - order.get(b.stage)!);
   return { timings, failed };
 }

@@ -3,8 +3,8 @@
  * it happens (through the repository in the deps), and each stage's time limits come
  * from the configuration and from what past runs of that stage took.
  */
-import type { Analysis } from '../domain/analysis/analysis.types.ts';
-import type { MediaUnit } from '../domain/analysis/analysis-stage.types.ts';
+import type { Analysis } from '../contract/analysis.types.ts';
+import type { MediaUnit } from '../contract/analysis-stage.types.ts';
 import type { AnalysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { hardLimitMs, mediaWork, stageLimits } from './stage-limits.ts';
 import type { PipelineHooks } from './stage-runner.ts';

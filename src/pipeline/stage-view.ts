@@ -4,9 +4,10 @@
  * stage's own abort signal and a logger that names the stage.
  */
 import type { StageContext } from './stage.ts';
+import type { StageName } from '../contract/analysis-stage.types.ts';
 
 /** The context a stage sees: shared state, its own signal and logger. */
-export function stageView(shared: StageContext, signal: AbortSignal, stage: string): StageContext {
+export function stageView(shared: StageContext, signal: AbortSignal, stage: StageName): StageContext {
   const log = shared.log.child({ stage });
   return {
     get analysis() {

@@ -16,7 +16,8 @@
  */
 import type { Agent } from 'undici';
 import type { Logger } from '../observability/logger.ts';
-import type { Analysis, MediaType } from '../domain/analysis/analysis.types.ts';
+import type { Analysis, MediaType } from '../contract/analysis.types.ts';
+import type { StageName } from '../contract/analysis-stage.types.ts';
 import type { Db } from '../persistence/database.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AppConfig } from '../config/config.ts';
@@ -27,6 +28,7 @@ import type { AnalysisStageRepository } from '../persistence/analysis-stage.repo
 import type { StageRepositories } from '../persistence/stage-repositories.ts';
 import type { VisionAdapter } from '../media/vision/model-host.ts';
 import type { ShotAnalysis } from '../media/shots.ts';
+import type { StageTools } from './stage-tools.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -36,14 +38,16 @@ export interface PipelineDeps {
   config: AppConfig;
   downloadAgent: Agent;
   providers: ProviderRegistry;
+  /** Media tools, OCR, the guarded download, provider calls and the embedder (stage-tools.ts). */
+  tools: StageTools;
   /** Shared by every analysis of this worker process; the worker creates one when absent. */
   cpu?: CpuBudget;
   /** Where each stage's status is written as it happens; the worker sets it when absent. */
   stageRepository?: AnalysisStageRepository;
   /** Called with each finished stage's duration (metrics). */
-  observeStage?: (stage: string, seconds: number) => void;
+  observeStage?: (stage: StageName, seconds: number) => void;
   /** Called when a stage is flagged stalled (metrics). */
-  observeStall?: (stage: string) => void;
+  observeStall?: (stage: StageName) => void;
   /**
    * The on-CPU vision models (one model-host thread per worker process, started on first
    * use); an API-only process has none, and without it the vision stage is skipped.
@@ -107,8 +111,8 @@ export interface StageContext {
 export type Applies = boolean | string;
 
 export interface Stage {
-  /** snake_case, unique; shown in status and metrics. */
-  name: string;
+  /** Unique; shown in status and metrics. */
+  name: StageName;
   needs: readonly SectionName[];
   uses?: readonly SectionName[];
   produces: readonly SectionName[];

@@ -6,13 +6,14 @@
  */
 import type { Logger } from '../observability/logger.ts';
 import { AppError, isUserError } from '../domain/errors.ts';
-import type { Actor, Analysis } from '../domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../contract/analysis.types.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import type { Tx } from '../persistence/database.ts';
 import { enqueueProcessAnalysis, type ProcessAnalysisPayload } from '../persistence/job.repository.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
 import { backoffDelayMs } from '../resilience/backoff.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** The job's payload: our own attempt counter across re-scheduled jobs (1-based). */
 export interface Payload extends ProcessAnalysisPayload {
@@ -63,6 +64,7 @@ export async function handleFailure(
   else log.error({ err: appErr, code: appErr.code }, 'analysis failed');
   await leaveProcessing(deps.db, payload.analysisId, (trx, fresh) =>
     applyTransition(
+      repositories,
       trx,
       fresh,
       'fail',
@@ -117,6 +119,7 @@ export async function requeue(
       { maxAttempts, runAfterMs: delayMs },
     );
     const next = await applyTransition(
+      repositories,
       trx,
       fresh,
       'requeue',

@@ -14,11 +14,12 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../persistence/database.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../domain/analysis/analysis.types.ts';
+import { SYSTEM_WORKER_ACTOR, type Actor, type Analysis } from '../contract/analysis.types.ts';
 import { applyTransition } from '../domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../persistence/analysis.repository.ts';
 import { strandedAnalysisRepository } from '../persistence/stranded-analysis.repository.ts';
 import { ANALYSIS_JOB_KEY_PREFIX } from '../persistence/job.repository.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** Rows handled per reconciler run; the next run takes the rest. */
 export const RECONCILE_BATCH = 100;
@@ -36,6 +37,7 @@ export async function failAnalysis(
     .transaction()
     .execute((trx) =>
       applyTransition(
+        repositories,
         trx,
         current,
         'fail',

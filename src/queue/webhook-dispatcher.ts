@@ -19,7 +19,7 @@ import type { Db } from '../persistence/database.ts';
 import { webhookDeliveryRepository, type ClaimedDelivery } from '../persistence/webhook-delivery.repository.ts';
 import { webhookEndpointRepository } from '../persistence/webhook-endpoint.repository.ts';
 import { webhookTenantSecretRepository } from '../persistence/webhook-tenant-secret.repository.ts';
-import type { WebhookDelivery } from '../domain/webhook/webhook.types.ts';
+import type { WebhookDelivery } from '../contract/webhook.types.ts';
 import {
   buildEnvelope,
   generateSecret,

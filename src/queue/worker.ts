@@ -25,9 +25,9 @@ import type { Db, Pool } from '../persistence/database.ts';
 import { workerHeartbeatRepository } from '../persistence/worker-heartbeat.repository.ts';
 import type { PipelineDeps, Stage } from '../pipeline/stage.ts';
 import { createProcessAnalysisTask } from './process-analysis.task.ts';
+import { startAnalysisWatch } from './analysis-watch.ts';
 import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
-import { DEFAULT_CPU_BUDGET } from '../pipeline/stage-runner.ts';
 import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
 import { backfillMagnitudes } from '../domain/search/segment-backfill.ts';
@@ -39,11 +39,14 @@ import { stopSandboxSpare } from '../media/sandbox/sandbox.ts';
 import { runCleanup } from '../storage/retention.ts';
 import { archiveOldAnalyses, prepareArchive } from '../domain/analysis/archive.service.ts';
 import { startWebhookDispatcher, type DispatcherOptions, type DispatcherHandle } from './webhook-dispatcher.ts';
+import { repositories } from '../persistence/repositories.ts';
 
 /** Drain time when the options name none (the configured default is WORKER_DRAIN_TIMEOUT_MS). */
 const DEFAULT_DRAIN_TIMEOUT_MS = 150_000;
 
 export interface WorkerOptions {
+  /** For this worker's own LISTEN connection (running jobs learn of cancels through it). */
+  connectionString: string;
   concurrency: number;
   heartbeatIntervalMs: number;
   staleAfterMs: number;
@@ -117,7 +120,7 @@ export async function startWorker(
   // One budget for the whole process: every analysis this worker runs draws from it.
   deps = {
     ...deps,
-    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? DEFAULT_CPU_BUDGET),
+    cpu: deps.cpu ?? new CpuBudget(opts.cpuBudget ?? deps.config.worker.cpuBudget),
     stageRepository: deps.stageRepository ?? analysisStageRepository,
   };
   const instanceId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
@@ -139,7 +142,9 @@ export async function startWorker(
 
   const gLogger = graphileLogger(log);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
+  const watch = await startAnalysisWatch({ connectionString: opts.connectionString, log });
   const task = createProcessAnalysisTask(deps, log, {
+    watch,
     maxAttempts: opts.maxAttempts,
     tenantMaxConcurrent: opts.tenantMaxConcurrent ?? 0,
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
@@ -171,16 +176,16 @@ export async function startWorker(
         });
       },
       [TASK.backfillSegmentBits]: async (_payload, helpers) => {
-        const updated = await backfillMagnitudes(deps.db, { signal: helpers.abortSignal });
+        const updated = await backfillMagnitudes(deps.db, repositories, { signal: helpers.abortSignal });
         if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, 'segments given their magnitude bits');
       },
       [TASK.cleanupStorage]: async () => {
         const taskLog = log.child({ task: TASK.cleanupStorage });
         const afterDays = deps.config.storage.archiveAfterDays;
         // Files of analyses due for the archive go in this run's cleanup; their rows move after it.
-        await prepareArchive(deps.db, afterDays);
+        await prepareArchive(deps.db, repositories, afterDays);
         await runCleanup(deps.db, deps.storage, taskLog, { orphanGraceMs: deps.config.storage.orphanGraceMs });
-        const archived = await archiveOldAnalyses(deps.db, afterDays);
+        const archived = await archiveOldAnalyses(deps.db, repositories, afterDays);
         if (archived > 0) taskLog.info({ archived, after_days: afterDays }, 'finished analyses archived');
       },
     },
@@ -225,6 +230,7 @@ export async function startWorker(
       clearInterval(sweeper);
       log.info('worker draining');
       await runner.stop();
+      await watch.stop();
       await dispatcher?.stop();
       await workerHeartbeatRepository.remove(db, instanceId).catch(() => undefined);
       await utils.release();

@@ -14,8 +14,9 @@ import { rawRequest } from '../helpers/net.ts';
 import { httpEdgeCases, parseAnswer } from './http-edge-cases.ts';
 import { applyTransition } from '../../src/domain/analysis/analysis.transition.ts';
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
-import type { Actor } from '../../src/domain/analysis/analysis.types.ts';
+import type { Actor } from '../../src/contract/analysis.types.ts';
 import { streamEvents, type StreamEvent } from '../../sdk/src/sse.ts';
+import { repositories } from '../../src/persistence/repositories.ts';
 
 const actor: Actor = { id: 'test', ip: null, correlationId: null };
 const SECRET_SUMMARY = 'The board approved the secret merger with Initech';
@@ -134,7 +135,9 @@ describe('round 3', () => {
     for (const name of ['start', 'complete'] as const) {
       const current = (await analysisRepository.findById(t.db.db, a.id))!;
       const patch = name === 'complete' ? { progress: 100, results: JSON.stringify({ summary }) } : {};
-      assert.ok(await t.db.db.transaction().execute((trx) => applyTransition(trx, current, name, patch, actor)));
+      assert.ok(
+        await t.db.db.transaction().execute((trx) => applyTransition(repositories, trx, current, name, patch, actor)),
+      );
     }
     return a.id;
   }

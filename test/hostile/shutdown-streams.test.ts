@@ -15,6 +15,7 @@ import { freePort } from '../helpers/net.ts';
 import { ApiKeyService } from '../../src/domain/tenant/api-key.service.ts';
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
 import { streamEvents, type StreamEvent } from '../../sdk/src/sse.ts';
+import { repositories } from '../../src/persistence/repositories.ts';
 
 /** Well inside a Kubernetes grace period (the worker manifest gives 180 s). */
 const EXIT_WITHIN_MS = 15_000;
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 test('SIGTERM with an open event stream: final shutdown event, no job claimed after, exit 0 in seconds', async () => {
-  const keys = new ApiKeyService(db.db);
+  const keys = new ApiKeyService(db.db, repositories);
   const { key } = await keys.create('tenant-a', 'streams');
   const port = await freePort();
   service = startService('start', {

@@ -20,7 +20,8 @@ import { applyTransition } from '../../src/domain/analysis/analysis.transition.t
 import { analysisRepository } from '../../src/persistence/analysis.repository.ts';
 import { reconcileStrandedAnalyses } from '../../src/queue/reconcile-analyses.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { SYSTEM_WORKER_ACTOR } from '../../src/domain/analysis/analysis.types.ts';
+import { SYSTEM_WORKER_ACTOR } from '../../src/contract/analysis.types.ts';
+import { repositories } from '../../src/persistence/repositories.ts';
 
 const MAX_ATTEMPTS = 3;
 const TENANT = 'crash-tenant';
@@ -49,7 +50,7 @@ before(async () => {
     TENANT_MAX_CONCURRENT: '1',
     LOG_LEVEL: 'warn',
   };
-  service = new AnalysisService(db.db, { maxJobAttempts: MAX_ATTEMPTS, idempotencyTtlHours: 24 });
+  service = new AnalysisService(db.db, repositories, { maxJobAttempts: MAX_ATTEMPTS, idempotencyTtlHours: 24 });
   utils = await makeWorkerUtils({ pgPool: db.pool });
 });
 after(async () => {
@@ -137,7 +138,9 @@ async function processingWithJob(url: string) {
   const a = await submit(url);
   const started = await db.db
     .transaction()
-    .execute((trx) => applyTransition(trx, a, 'start', { started_at: new Date(), progress: 0 }, SYSTEM_WORKER_ACTOR));
+    .execute((trx) =>
+      applyTransition(repositories, trx, a, 'start', { started_at: new Date(), progress: 0 }, SYSTEM_WORKER_ACTOR),
+    );
   assert.ok(started);
   const job = await db.pool.query<{ id: string }>('SELECT id FROM graphile_worker.jobs WHERE key = $1', [
     `analysis:${a.id}`,

@@ -3,10 +3,9 @@
  * hub delivers new events as they commit; this is where a stream catches up.
  */
 import type { Db } from '../../persistence/database.ts';
-import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
-import { archiveRepository } from '../../persistence/archive.repository.ts';
-import type { AnalysisEvent } from '../webhook/webhook.types.ts';
-import type { Analysis } from './analysis.types.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
+import type { AnalysisEvent } from '../../contract/webhook.types.ts';
+import type { Analysis } from '../../contract/analysis.types.ts';
 import { errors } from '../errors.ts';
 
 /**
@@ -29,11 +28,16 @@ export interface EventScope {
   analysisId?: string | undefined;
 }
 
+/** What reading events goes through. */
+export type EventRepositories = Pick<Repositories, 'events' | 'archive'>;
+
 export class AnalysisEventService {
   private readonly db: Db;
+  private readonly repos: EventRepositories;
 
-  constructor(db: Db) {
+  constructor(db: Db, repos: EventRepositories) {
     this.db = db;
+    this.repos = repos;
   }
 
   /**
@@ -41,23 +45,23 @@ export class AnalysisEventService {
    * the deletion; an archived one its final state): 404 when unknown.
    */
   async analysis(id: string, tenantId: string): Promise<Analysis> {
-    const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
+    const a = await this.repos.archive.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);
     return a;
   }
 
   /** Events after `afterId`, oldest first, at most `limit`. */
   async after(scope: EventScope, afterId: number, limit: number): Promise<AnalysisEvent[]> {
-    return analysisEventRepository.listAfter(this.db, scope, afterId, limit);
+    return this.repos.events.listAfter(this.db, scope, afterId, limit);
   }
 
   /** The newest event id of an analysis (0 when it has none). */
   async latestId(analysisId: string): Promise<number> {
-    return analysisEventRepository.latestId(this.db, analysisId);
+    return this.repos.events.latestId(this.db, analysisId);
   }
 
   /** The newest event id of a tenant (0 when it has none). */
   async latestTenantId(tenantId: string): Promise<number> {
-    return analysisEventRepository.latestTenantId(this.db, tenantId);
+    return this.repos.events.latestTenantId(this.db, tenantId);
   }
 }

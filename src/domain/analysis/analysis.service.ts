@@ -6,16 +6,10 @@
 import crypto from 'node:crypto';
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Db, Tx } from '../../persistence/database.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
-import { archiveRepository } from '../../persistence/archive.repository.ts';
-import { analysisStageRepository } from '../../persistence/analysis-stage.repository.ts';
-import type { AnalysisStage } from './analysis-stage.types.ts';
-import { mediaFileRepository } from '../../persistence/media-file.repository.ts';
-import { analysisEventRepository } from '../../persistence/analysis-event.repository.ts';
+import type { AnalysisStage } from '../../contract/analysis-stage.types.ts';
 import { EVENT_CONTENT_KEYS } from './analysis-events.service.ts';
-import { idempotencyRepository } from '../../persistence/idempotency.repository.ts';
-import { enqueueProcessAnalysis, removeAnalysisJob } from '../../persistence/job.repository.ts';
-import { AnalysisInsertBatcher, insertAnalysesWithJobs, type NewAnalysis } from '../../persistence/analysis-insert.ts';
+import type { NewAnalysis } from '../../persistence/analysis-insert.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import { AppError, errors } from '../errors.ts';
 import { canonicalJson, promptHash, sha256Hex } from './fingerprint.ts';
 import { SubmissionEstimator } from './estimate.ts';
@@ -30,7 +24,7 @@ import {
   type MediaType,
   type ListFilter,
   type ListPage,
-} from './analysis.types.ts';
+} from '../../contract/analysis.types.ts';
 
 /** Idempotency keys are 1-255 visible ASCII characters. */
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -42,18 +36,35 @@ export interface AnalysisServiceOptions {
   deletedFilesGraceHours?: number;
 }
 
+/** The repositories the lifecycle reads and writes through (handed in by the composition root). */
+export type AnalysisRepositories = Pick<
+  Repositories,
+  | 'analyses'
+  | 'analysisInserts'
+  | 'analysisStages'
+  | 'archive'
+  | 'audit'
+  | 'events'
+  | 'idempotency'
+  | 'jobs'
+  | 'latency'
+  | 'mediaFiles'
+>;
+
 export class AnalysisService {
   private readonly db: Db;
   private readonly opts: AnalysisServiceOptions;
   private readonly estimator: SubmissionEstimator;
 
-  private readonly batcher: AnalysisInsertBatcher;
+  private readonly repos: AnalysisRepositories;
+  private readonly batcher: ReturnType<AnalysisRepositories['analysisInserts']['batcher']>;
 
-  constructor(db: Db, opts: AnalysisServiceOptions) {
-    this.estimator = new SubmissionEstimator(db);
+  constructor(db: Db, repos: AnalysisRepositories, opts: AnalysisServiceOptions) {
+    this.estimator = new SubmissionEstimator(db, repos);
     this.db = db;
+    this.repos = repos;
     this.opts = opts;
-    this.batcher = new AnalysisInsertBatcher(db, { maxAttempts: opts.maxJobAttempts });
+    this.batcher = repos.analysisInserts.batcher(db, { maxAttempts: opts.maxJobAttempts });
   }
 
   /**
@@ -85,12 +96,12 @@ export class AnalysisService {
     // batcher; uploads and idempotent requests add rows in one transaction around it.
     if (!input.upload && !idem) return this.batcher.insert(item);
     return this.db.transaction().execute(async (trx) => {
-      const [analysis] = await insertAnalysesWithJobs(trx, [item], this.opts.maxJobAttempts);
+      const [analysis] = await this.repos.analysisInserts.insertWithJobs(trx, [item], this.opts.maxJobAttempts);
       if (input.upload) {
         const { originalFilename: _ignored, ...file } = input.upload;
-        await mediaFileRepository.upsert(trx, { ...file, analysisId: id });
+        await this.repos.mediaFiles.upsert(trx, { ...file, analysisId: id });
       }
-      if (idem) await idempotencyRepository.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis!));
+      if (idem) await this.repos.idempotency.complete(trx, input.tenantId, idem.key, 202, idem.render(analysis!));
       return analysis!;
     });
   }
@@ -106,7 +117,7 @@ export class AnalysisService {
       throw errors.invalidParameter('Idempotency-Key', 'must be 1-255 visible ASCII characters');
     const requestHash = sha256Hex(canonicalJson(idem.fingerprint));
     const ttlHours = this.opts.idempotencyTtlHours;
-    const existing = await idempotencyRepository.claim(this.db, input.tenantId, idem.key, requestHash, ttlHours);
+    const existing = await this.repos.idempotency.claim(this.db, input.tenantId, idem.key, requestHash, ttlHours);
     if (existing) {
       if (existing.state === 'in_progress')
         throw new AppError(
@@ -122,7 +133,7 @@ export class AnalysisService {
       const analysis = await this.create(input, actor, { key: idem.key, requestHash, render: idem.render });
       return { kind: 'created', analysis };
     } catch (err) {
-      await idempotencyRepository.release(this.db, input.tenantId, idem.key).catch(() => undefined);
+      await this.repos.idempotency.release(this.db, input.tenantId, idem.key).catch(() => undefined);
       throw err;
     }
   }
@@ -130,7 +141,7 @@ export class AnalysisService {
   /** The live files of an analysis its tenant may see (404/410 as for `get`). */
   async artifacts(id: string, tenantId: string): Promise<{ analysis: Analysis; artifacts: Artifact[] }> {
     const analysis = await this.get(id, tenantId);
-    const rows = await mediaFileRepository.listForAnalysis(this.db, analysis.id);
+    const rows = await this.repos.mediaFiles.listForAnalysis(this.db, analysis.id);
     const artifacts = rows.map((f) => ({
       id: f.id,
       area: f.area,
@@ -167,7 +178,7 @@ export class AnalysisService {
   }
 
   async get(id: string, tenantId: string): Promise<Analysis> {
-    const a = await archiveRepository.findLiveOrArchived(this.db, id, tenantId);
+    const a = await this.repos.archive.findLiveOrArchived(this.db, id, tenantId);
     if (!a) throw errors.analysisNotFound(id);
     if (a.status === 'deleted') throw errors.analysisGone(id);
     return a;
@@ -175,7 +186,7 @@ export class AnalysisService {
 
   /** Each stage's status for the analysis's current attempt, in pipeline order. */
   async stages(id: string): Promise<AnalysisStage[]> {
-    return analysisStageRepository.list(this.db, id);
+    return this.repos.analysisStages.list(this.db, id);
   }
 
   /** History; with `includeArchived` merged with the archive (archived rows carry `archivedAt`). */
@@ -183,17 +194,17 @@ export class AnalysisService {
     const withArchive = filter.includeArchived === true;
     const [items, live, archived] = await Promise.all([
       withArchive
-        ? archiveRepository.listWithArchived(this.db, filter, page)
-        : analysisRepository.list(this.db, filter, page),
-      analysisRepository.count(this.db, filter),
-      withArchive ? archiveRepository.count(this.db, filter) : 0,
+        ? this.repos.archive.listWithArchived(this.db, filter, page)
+        : this.repos.analyses.list(this.db, filter, page),
+      this.repos.analyses.count(this.db, filter),
+      withArchive ? this.repos.archive.count(this.db, filter) : 0,
     ]);
     return { items, total: live + archived };
   }
 
   /** In a user move's transaction: an archived analysis goes back live first (results too). */
   private async restoreIfArchived(trx: Tx, current: Analysis): Promise<void> {
-    if (current.archivedAt && !(await archiveRepository.restore(trx, current.id)))
+    if (current.archivedAt && !(await this.repos.archive.restore(trx, current.id)))
       throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${current.id} changed concurrently; try again`);
   }
 
@@ -210,12 +221,12 @@ export class AnalysisService {
       throw new AppError('RETRY_LIMIT_REACHED', `Analysis ${id} was retried ${MAX_RETRIES} times already`);
     return this.db.transaction().execute(async (trx) => {
       await this.restoreIfArchived(trx, current);
-      const jobId = await enqueueProcessAnalysis(
+      const jobId = await this.repos.jobs.enqueueProcessAnalysis(
         trx,
         { analysisId: id, correlationId: actor.correlationId ?? current.correlationId },
         { maxAttempts: this.opts.maxJobAttempts },
       );
-      const next = await analysisRepository.transition(
+      const next = await this.repos.analyses.transition(
         trx,
         id,
         TRANSITIONS[name],
@@ -233,7 +244,7 @@ export class AnalysisService {
         current.version,
       );
       if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed while retrying; try again`);
-      await auditTransition(trx, current, next, 'retry', actor);
+      await auditTransition(this.repos, trx, current, next, 'retry', actor);
       return next;
     });
   }
@@ -249,9 +260,9 @@ export class AnalysisService {
    */
   async delete(id: string, tenantId: string, actor: Actor): Promise<Analysis> {
     return this.userTransition(id, tenantId, 'delete', actor, { deleted_at: new Date() }, async (trx) => {
-      await mediaFileRepository.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
+      await this.repos.mediaFiles.expireForAnalysis(trx, id, this.opts.deletedFilesGraceHours ?? 0);
       // After the transition, so the `deleted` event its trigger wrote is redacted as well.
-      await analysisEventRepository.redactForAnalysis(trx, id, EVENT_CONTENT_KEYS);
+      await this.repos.events.redactForAnalysis(trx, id, EVENT_CONTENT_KEYS);
     });
   }
 
@@ -269,9 +280,9 @@ export class AnalysisService {
     }
     return this.db.transaction().execute(async (trx) => {
       await this.restoreIfArchived(trx, current);
-      const next = await applyTransition(trx, current, name, patch, actor);
+      const next = await applyTransition(this.repos, trx, current, name, patch, actor);
       if (!next) throw new AppError('CONCURRENT_MODIFICATION', `Analysis ${id} changed concurrently; try again`);
-      await removeAnalysisJob(trx, id);
+      await this.repos.jobs.removeAnalysisJob(trx, id);
       if (extra) await extra(trx);
       return next;
     });

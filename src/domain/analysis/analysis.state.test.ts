@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TRANSITIONS, canTransition, isTerminal, type TransitionName } from './analysis.state.ts';
-import { ANALYSIS_STATUSES, type AnalysisStatus } from './analysis.types.ts';
+import { ANALYSIS_STATUSES, type AnalysisStatus } from '../../contract/analysis.types.ts';
 
 const allowed: Record<TransitionName, AnalysisStatus[]> = {
   start: ['pending'],

@@ -9,7 +9,7 @@
  *   completed (partial: an optional stage failed) ──retry_partial──▶ pending
  *   any but deleted ──delete──▶ deleted
  */
-import type { AnalysisStatus } from './analysis.types.ts';
+import type { AnalysisStatus } from '../../contract/analysis.types.ts';
 
 export const TRANSITIONS = {
   start: { from: ['pending'], to: 'processing' },

@@ -4,16 +4,19 @@
  */
 import type { AnalysisUpdate } from '../../persistence/schema.ts';
 import type { Tx } from '../../persistence/database.ts';
-import { analysisRepository } from '../../persistence/analysis.repository.ts';
-import { auditRepository } from '../../persistence/audit.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import { TRANSITIONS, type TransitionName } from './analysis.state.ts';
-import type { Actor, Analysis } from './analysis.types.ts';
+import type { Actor, Analysis } from '../../contract/analysis.types.ts';
 
 /** The audited table: audit rows name it with the analysis id. */
 const AUDIT_TABLE = 'media_analysis_requests';
 
+/** What a transition writes through: the guarded update and the audit log. */
+export type TransitionRepositories = Pick<Repositories, 'analyses' | 'audit'>;
+
 /** Write the audit row of a status change. */
 export async function auditTransition(
+  repos: Pick<Repositories, 'audit'>,
   trx: Tx,
   before: Analysis,
   after: Analysis,
@@ -21,7 +24,7 @@ export async function auditTransition(
   actor: Actor,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await auditRepository.record(trx, {
+  await repos.audit.record(trx, {
     table: AUDIT_TABLE,
     recordId: after.id,
     action,
@@ -36,6 +39,7 @@ export async function auditTransition(
  * undefined (and writes nothing) when another actor moved the analysis first.
  */
 export async function applyTransition(
+  repos: TransitionRepositories,
   trx: Tx,
   current: Analysis,
   name: TransitionName,
@@ -43,7 +47,7 @@ export async function applyTransition(
   actor: Actor,
   auditExtra: Record<string, unknown> = {},
 ): Promise<Analysis | undefined> {
-  const next = await analysisRepository.transition(trx, current.id, TRANSITIONS[name], patch, current.version);
-  if (next) await auditTransition(trx, current, next, name, actor, auditExtra);
+  const next = await repos.analyses.transition(trx, current.id, TRANSITIONS[name], patch, current.version);
+  if (next) await auditTransition(repos, trx, current, next, name, actor, auditExtra);
   return next;
 }

@@ -5,8 +5,9 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../persistence/database.ts';
-import { latencyRepository, type LatencyStats } from '../../persistence/latency.repository.ts';
-import type { MediaType } from './analysis.types.ts';
+import type { LatencyStats } from '../../persistence/latency.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
+import type { MediaType } from '../../contract/analysis.types.ts';
 
 /** The estimate before any run of a media type has completed here (seconds). */
 const DEFAULT_ESTIMATE_SECONDS: Record<MediaType, number> = {
@@ -41,16 +42,18 @@ const LATENCY_STATS_TTL_MS = 60_000;
 /** Reads the latency medians of a media type at most once a minute per process. */
 export class SubmissionEstimator {
   private readonly db: Db;
+  private readonly repos: Pick<Repositories, 'latency'>;
   private readonly latency = new LRUCache<string, LatencyStats>({ max: 16, ttl: LATENCY_STATS_TTL_MS });
 
-  constructor(db: Db) {
+  constructor(db: Db, repos: Pick<Repositories, 'latency'>) {
     this.db = db;
+    this.repos = repos;
   }
 
   async estimate(mediaType: MediaType, sizeBytes: number | null): Promise<number> {
     let stats = this.latency.get(mediaType);
     if (!stats) {
-      stats = await latencyRepository.recent(this.db, mediaType);
+      stats = await this.repos.latency.recent(this.db, mediaType);
       this.latency.set(mediaType, stats);
     }
     return estimateSeconds(mediaType, sizeBytes, stats);

@@ -3,7 +3,7 @@
  * so equal requests hash equally whatever the key order the client sent.
  */
 import crypto from 'node:crypto';
-import type { AnalysisConfig } from './analysis.types.ts';
+import type { AnalysisConfig } from '../../contract/analysis.types.ts';
 
 /** Canonical JSON: object keys sorted, so equal values hash equally. */
 export function canonicalJson(value: unknown): string {

@@ -1,6 +1,6 @@
 /** What a submission carries into the analysis service, and what it gets back. */
 import type { NewMediaFile } from '../../persistence/media-file.repository.ts';
-import type { Analysis, AnalysisConfig, AnalysisOptions, MediaType } from './analysis.types.ts';
+import type { Analysis, AnalysisConfig, AnalysisOptions, MediaType } from '../../contract/analysis.types.ts';
 
 export interface CreateAnalysisInput {
   id?: string;

@@ -27,14 +27,14 @@ import { STOP_WORDS } from '../../nlp/text-understanding.ts';
 import { cosinesInt8 } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { SemanticIndex } from '../../search/semantic-index.ts';
-import { segmentRepository } from '../../persistence/segment.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import { SEARCH_CALIBRATION } from '../analysis/calibration.ts';
 import {
   isFiltered,
   type SearchFilters,
   type SegmentDetail,
   type AnalysisBrief,
-} from '../../persistence/segment.types.ts';
+} from '../../contract/segment.types.ts';
 import type { Db } from '../../persistence/database.ts';
 
 /** Longest query accepted (characters). */
@@ -203,6 +203,7 @@ export function rankBySimilarity<T extends { embedding: Uint8Array }>(
 
 export class SearchService {
   private readonly db: Db;
+  private readonly repos: Pick<Repositories, 'segments'>;
   private readonly embedder: () => Embedder;
   readonly index: SemanticIndex;
   private readonly queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
@@ -210,14 +211,20 @@ export class SearchService {
   private readonly candidates: number;
   private readonly pool: number;
 
-  constructor(db: Db, embedder: () => Embedder, opts: { candidates?: number; pool?: number } = {}) {
+  constructor(
+    db: Db,
+    repos: Pick<Repositories, 'segments'>,
+    embedder: () => Embedder,
+    opts: { candidates?: number; pool?: number } = {},
+  ) {
     this.db = db;
+    this.repos = repos;
     this.embedder = embedder;
     this.candidates = opts.candidates ?? SEMANTIC_CANDIDATES;
     this.pool = opts.pool ?? SEMANTIC_POOL;
     this.index = new SemanticIndex({
-      codesAfter: (afterId, limit) => segmentRepository.codesAfter(db, afterId, limit),
-      countUpTo: (upToId) => segmentRepository.countUpTo(db, upToId),
+      codesAfter: (afterId, limit) => repos.segments.codesAfter(db, afterId, limit),
+      countUpTo: (upToId) => repos.segments.countUpTo(db, upToId),
     });
   }
 
@@ -237,7 +244,7 @@ export class SearchService {
     const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
     const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
     const candidates = this.index.nearestTo(tenantId, vector, count, pool);
-    const rows = await segmentRepository.vectors(this.db, tenantId, candidates, filters);
+    const rows = await this.repos.segments.vectors(this.db, tenantId, candidates, filters);
     return { candidates: candidates.length, ranked: rankBySimilarity(vector, rows, limit) };
   }
 
@@ -255,7 +262,7 @@ export class SearchService {
   }> {
     const { query, terms } = checkQuery(req.query);
     // Words and meaning side by side: the full-text query runs while the query is embedded.
-    const textList = segmentRepository.fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH);
+    const textList = this.repos.segments.fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH);
     const nearest = this.embedQuery(query).then(async (vector) => {
       await this.index.catchUp();
       const filtered = isFiltered(req.filters);
@@ -265,7 +272,13 @@ export class SearchService {
     });
     const [text, semantic] = await Promise.all([textList, nearest]);
     const ids = [...new Set([...text.map((r) => r.id), ...semantic.ids])];
-    const { rows, effectiveTerms } = await segmentRepository.candidates(this.db, req.tenantId, ids, terms, req.filters);
+    const { rows, effectiveTerms } = await this.repos.segments.candidates(
+      this.db,
+      req.tenantId,
+      ids,
+      terms,
+      req.filters,
+    );
     const similarity = cosinesInt8(
       semantic.vector,
       rows.map((r) => r.embedding),
@@ -283,7 +296,7 @@ export class SearchService {
     const found = await this.scoredCandidates(req);
     const top = rankAnalyses(found.scored, settings, req.limit);
     const segmentIds = top.flatMap((a) => a.segments.map((s) => s.id));
-    const { segments: details, analyses } = await segmentRepository.hits(
+    const { segments: details, analyses } = await this.repos.segments.hits(
       this.db,
       req.tenantId,
       segmentIds,

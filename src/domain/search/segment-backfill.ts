@@ -8,7 +8,7 @@
  * through a partial index that holds only rows without bits.
  */
 import { magnitudeCode } from '../../nlp/vector-codec.ts';
-import { segmentRepository } from '../../persistence/segment.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import type { Db } from '../../persistence/database.ts';
 
 /** Rows per read and update. */
@@ -26,6 +26,7 @@ export const BACKFILL_BUDGET_MS = 20_000;
 /** Backfills until no row is left or the time budget is spent; returns the rows updated. */
 export async function backfillMagnitudes(
   db: Db,
+  repos: Pick<Repositories, 'segments'>,
   opts: { batch?: number; budgetMs?: number; pauseMs?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const batch = opts.batch ?? BACKFILL_BATCH;
@@ -33,9 +34,9 @@ export async function backfillMagnitudes(
   let afterId = 0;
   let updated = 0;
   while (Date.now() < deadline && !opts.signal?.aborted) {
-    const rows = await segmentRepository.withoutMagnitude(db, afterId, batch);
+    const rows = await repos.segments.withoutMagnitude(db, afterId, batch);
     if (rows.length === 0) break;
-    updated += await segmentRepository.setMagnitudes(
+    updated += await repos.segments.setMagnitudes(
       db,
       rows.map((r) => r.id),
       rows.map((r) => magnitudeCode(r.embedding)),

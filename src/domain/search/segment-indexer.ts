@@ -3,11 +3,11 @@
  * embedding worker thread) and stored with their int8 vector and sign code, replacing
  * any earlier ones of the same analysis.
  */
-import { segmentRepository } from '../../persistence/segment.repository.ts';
-import type { NewSegment } from '../../persistence/segment.types.ts';
+import type { NewSegment } from '../../contract/segment.types.ts';
 import { magnitudeCode, quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import type { Db } from '../../persistence/database.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import { finalizeDrafts, type SegmentDraft } from './segment-drafts.ts';
 
 export interface IndexedSegments {
@@ -19,6 +19,7 @@ export interface IndexedSegments {
 
 export async function indexSegments(
   db: Db,
+  repos: Pick<Repositories, 'segments'>,
   embedder: Embedder,
   analysis: { id: string; tenantId: string },
   drafts: SegmentDraft[],
@@ -45,7 +46,7 @@ export async function indexSegments(
       keyframe: d.keyframe,
     };
   });
-  const stored = await segmentRepository.replaceForAnalysis(db, analysis.id, rows);
+  const stored = await repos.segments.replaceForAnalysis(db, analysis.id, rows);
   const byKind: Record<string, number> = {};
   for (const d of clean) byKind[d.kind] = (byKind[d.kind] ?? 0) + 1;
   return { stored, dropped, byKind };

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../persistence/database.ts';
-import { apiKeyRepository } from '../../persistence/api-key.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import type { ApiKeyRow } from '../../persistence/schema.ts';
 
 export interface Principal {
@@ -42,6 +42,7 @@ export class ApiKeyService {
     ttl: KEY_CACHE_TTL_MS,
   });
   private readonly db: Db;
+  private readonly repos: Pick<Repositories, 'apiKeys'>;
   /** Failed authentications per client address in the current window. */
   private readonly failures: LRUCache<string, { count: number }>;
   private readonly failureLimit: number;
@@ -50,8 +51,13 @@ export class ApiKeyService {
    * `failureLimit` failed authentications per client address per `failureWindowMs` (0: no
    * limit): past it an address is refused before its key costs a query.
    */
-  constructor(db: Db, opts: { failureLimit?: number; failureWindowMs?: number } = {}) {
+  constructor(
+    db: Db,
+    repos: Pick<Repositories, 'apiKeys'>,
+    opts: { failureLimit?: number; failureWindowMs?: number } = {},
+  ) {
     this.db = db;
+    this.repos = repos;
     this.failureLimit = opts.failureLimit ?? 0;
     this.failures = new LRUCache({ max: FAILURE_ADDRESSES_MAX, ttl: opts.failureWindowMs ?? 60_000 });
   }
@@ -76,18 +82,18 @@ export class ApiKeyService {
 
   async create(tenantId: string, name: string, isAdmin = false): Promise<{ key: string; row: ApiKeyRow }> {
     const k = generateKey();
-    const row = await apiKeyRepository.insert(this.db, { tenantId, name, prefix: k.prefix, hash: k.hash, isAdmin });
+    const row = await this.repos.apiKeys.insert(this.db, { tenantId, name, prefix: k.prefix, hash: k.hash, isAdmin });
     return { key: k.key, row };
   }
 
   /** Every key of every tenant (hashes included; callers show only the public fields). */
   async list(): Promise<ApiKeyRow[]> {
-    return apiKeyRepository.list(this.db);
+    return this.repos.apiKeys.list(this.db);
   }
 
   /** Revokes one key by id; false when there is no such active key. Takes effect here at once. */
   async revoke(id: string): Promise<boolean> {
-    const n = await apiKeyRepository.revoke(this.db, id);
+    const n = await this.repos.apiKeys.revoke(this.db, id);
     this.cache.clear();
     return n > 0;
   }
@@ -98,10 +104,10 @@ export class ApiKeyService {
     const hash = hashKey(key);
     const hit = this.cache.get(hash);
     if (hit) return hit.principal;
-    const row = await apiKeyRepository.findActiveByHash(this.db, hash);
+    const row = await this.repos.apiKeys.findActiveByHash(this.db, hash);
     const principal = row ? { keyId: row.id, tenantId: row.tenant_id, isAdmin: row.is_admin } : null;
     this.cache.set(hash, { principal });
-    if (row) apiKeyRepository.touch(this.db, row.id).catch(() => undefined);
+    if (row) this.repos.apiKeys.touch(this.db, row.id).catch(() => undefined);
     return principal;
   }
 
@@ -110,7 +116,7 @@ export class ApiKeyService {
    * under the data directory and return it so the caller can print it once.
    */
   async ensureBootstrapKey(dataDir: string): Promise<{ key: string; file: string } | null> {
-    if ((await apiKeyRepository.count(this.db)) > 0) return null;
+    if ((await this.repos.apiKeys.count(this.db)) > 0) return null;
     const { key } = await this.create('admin', 'bootstrap admin key', true);
     await fs.mkdir(dataDir, { recursive: true });
     const file = path.join(dataDir, ADMIN_KEY_FILE);

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
-import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook.types.ts';
+import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../contract/webhook.types.ts';
 
 /** Standard Webhooks secrets are `whsec_` + base64 of the key; 24 random bytes = 192 bits. */
 const SECRET_BYTES = 24;

@@ -4,9 +4,7 @@
  * (every attempt, per endpoint or per analysis) with redelivery.
  */
 import type { Db } from '../../persistence/database.ts';
-import { webhookDeliveryRepository } from '../../persistence/webhook-delivery.repository.ts';
-import { webhookEndpointRepository } from '../../persistence/webhook-endpoint.repository.ts';
-import { webhookTenantSecretRepository } from '../../persistence/webhook-tenant-secret.repository.ts';
+import type { Repositories } from '../../persistence/repositories.ts';
 import { AppError } from '../errors.ts';
 import {
   buildEnvelope,
@@ -24,7 +22,7 @@ import {
   type WebhookDelivery,
   type WebhookEndpoint,
   type WebhookEventType,
-} from './webhook.types.ts';
+} from '../../contract/webhook.types.ts';
 
 /** Sends one signed request; the network adapter (`src/net/webhook-sender.ts`) in production. */
 export type WebhookSend = (req: { url: string; messageId: string; body: string; secrets: SigningSecrets }) => Promise<{
@@ -36,6 +34,7 @@ export type WebhookSend = (req: { url: string; messageId: string; body: string; 
 
 export interface WebhookServiceDeps {
   db: Db;
+  repositories: Pick<Repositories, 'webhookDeliveries' | 'webhookEndpoints' | 'webhookTenantSecrets'>;
   /** Throws WEBHOOK_URL_INVALID / WEBHOOK_URL_FORBIDDEN for a URL that must not be called. */
   checkAddress: (url: URL) => Promise<void>;
   send: WebhookSend;
@@ -78,9 +77,13 @@ function checkEvents(events: readonly string[]): WebhookEventType[] {
 
 export class WebhookService {
   private readonly deps: WebhookServiceDeps;
+  private readonly endpoints: Repositories['webhookEndpoints'];
+  private readonly deliveryLog: Repositories['webhookDeliveries'];
 
   constructor(deps: WebhookServiceDeps) {
     this.deps = deps;
+    this.endpoints = deps.repositories.webhookEndpoints;
+    this.deliveryLog = deps.repositories.webhookDeliveries;
   }
 
   /** Validate a callback URL: shape first (no network), then where it resolves to. */
@@ -92,12 +95,12 @@ export class WebhookService {
 
   async create(tenantId: string, input: EndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const max = this.deps.maxEndpointsPerTenant;
-    if (max !== undefined && (await webhookEndpointRepository.listEndpoints(this.deps.db, tenantId)).length >= max)
+    if (max !== undefined && (await this.endpoints.listEndpoints(this.deps.db, tenantId)).length >= max)
       throw new AppError('WEBHOOK_ENDPOINT_LIMIT', `A tenant may register at most ${max} webhook endpoints`);
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events ?? DEFAULT_WEBHOOK_EVENTS);
     const secret = generateSecret();
-    const endpoint = await webhookEndpointRepository.createEndpoint(this.deps.db, {
+    const endpoint = await this.endpoints.createEndpoint(this.deps.db, {
       tenantId,
       url,
       events,
@@ -109,11 +112,11 @@ export class WebhookService {
   }
 
   list(tenantId: string): Promise<WebhookEndpoint[]> {
-    return webhookEndpointRepository.listEndpoints(this.deps.db, tenantId);
+    return this.endpoints.listEndpoints(this.deps.db, tenantId);
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint> {
-    const e = await webhookEndpointRepository.findEndpoint(this.deps.db, id, tenantId);
+    const e = await this.endpoints.findEndpoint(this.deps.db, id, tenantId);
     if (!e) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     return e;
   }
@@ -121,7 +124,7 @@ export class WebhookService {
   async update(tenantId: string, id: string, patch: Partial<EndpointInput>): Promise<WebhookEndpoint> {
     const url = patch.url === undefined ? undefined : await this.checkUrl(patch.url);
     const events = patch.events === undefined ? undefined : checkEvents(patch.events);
-    const e = await webhookEndpointRepository.updateEndpoint(this.deps.db, id, tenantId, {
+    const e = await this.endpoints.updateEndpoint(this.deps.db, id, tenantId, {
       ...(url !== undefined ? { url } : {}),
       ...(events !== undefined ? { events } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
@@ -132,7 +135,7 @@ export class WebhookService {
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    if (!(await webhookEndpointRepository.deleteEndpoint(this.deps.db, id, tenantId)))
+    if (!(await this.endpoints.deleteEndpoint(this.deps.db, id, tenantId)))
       throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
   }
 
@@ -143,13 +146,7 @@ export class WebhookService {
     graceSeconds = this.deps.rotationGraceSeconds,
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const secret = generateSecret();
-    const endpoint = await webhookEndpointRepository.rotateEndpointSecret(
-      this.deps.db,
-      id,
-      tenantId,
-      secret,
-      graceSeconds,
-    );
+    const endpoint = await this.endpoints.rotateEndpointSecret(this.deps.db, id, tenantId, secret, graceSeconds);
     if (!endpoint) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     return { endpoint, secret };
   }
@@ -160,7 +157,7 @@ export class WebhookService {
    */
   async rotateTenantSecret(tenantId: string, graceSeconds = this.deps.rotationGraceSeconds): Promise<string> {
     const secret = generateSecret();
-    await webhookTenantSecretRepository.rotateTenantSecret(this.deps.db, tenantId, secret, graceSeconds);
+    await this.deps.repositories.webhookTenantSecrets.rotateTenantSecret(this.deps.db, tenantId, secret, graceSeconds);
     return secret;
   }
 
@@ -168,15 +165,15 @@ export class WebhookService {
   async test(tenantId: string, id: string): Promise<DeliveryWithAttempts> {
     const endpoint = await this.get(tenantId, id);
     const { db } = this.deps;
-    const delivery = await webhookDeliveryRepository.createTestDelivery(db, endpoint, this.deps.leaseSeconds);
-    const secrets = await webhookEndpointRepository.secretsForEndpoint(db, endpoint.id);
+    const delivery = await this.deliveryLog.createTestDelivery(db, endpoint, this.deps.leaseSeconds);
+    const secrets = await this.endpoints.secretsForEndpoint(db, endpoint.id);
     if (!secrets) throw new AppError('WEBHOOK_NOT_FOUND', `No webhook endpoint with id ${id}`);
     const body = JSON.stringify(buildEnvelope(delivery, null));
     const startedAt = new Date();
     const r = await this.deps.send({ url: endpoint.url, messageId: messageId(delivery.id), body, secrets });
     const delivered = isDelivered(r.statusCode) && r.error === null;
     // A ping is not retried: it answers "does my receiver work now?".
-    await webhookDeliveryRepository.recordAttempt(
+    await this.deliveryLog.recordAttempt(
       db,
       { deliveryId: delivery.id, attempt: 1, startedAt, ...r },
       { state: delivered ? 'delivered' : 'failed', nextAttemptAt: null },
@@ -186,9 +183,9 @@ export class WebhookService {
   }
 
   async delivery(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts> {
-    const d = await webhookDeliveryRepository.findDelivery(this.deps.db, deliveryId, tenantId);
+    const d = await this.deliveryLog.findDelivery(this.deps.db, deliveryId, tenantId);
     if (!d) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery with id ${deliveryId}`);
-    const attempts = await webhookDeliveryRepository.attemptsFor(this.deps.db, [d.id]);
+    const attempts = await this.deliveryLog.attemptsFor(this.deps.db, [d.id]);
     return { ...d, attemptLog: attempts };
   }
 
@@ -197,8 +194,8 @@ export class WebhookService {
     page: { limit: number; before?: { createdAt: Date; id: string } | undefined },
   ): Promise<DeliveryWithAttempts[]> {
     if (filter.endpointId) await this.get(filter.tenantId, filter.endpointId);
-    const list = await webhookDeliveryRepository.listDeliveries(this.deps.db, filter, page);
-    const attempts = await webhookDeliveryRepository.attemptsFor(
+    const list = await this.deliveryLog.listDeliveries(this.deps.db, filter, page);
+    const attempts = await this.deliveryLog.attemptsFor(
       this.deps.db,
       list.map((d) => d.id),
     );
@@ -207,7 +204,7 @@ export class WebhookService {
 
   /** Queue the delivery again now, with the same webhook-id (receivers can de-duplicate). */
   async redeliver(tenantId: string, deliveryId: string): Promise<WebhookDelivery> {
-    const d = await webhookDeliveryRepository.redeliver(this.deps.db, deliveryId, tenantId);
+    const d = await this.deliveryLog.redeliver(this.deps.db, deliveryId, tenantId);
     if (!d) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery with id ${deliveryId}`);
     return d;
   }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, errors } from '../../domain/errors.ts';
 import type { CreateAnalysisInput } from '../../domain/analysis/submission.types.ts';
-import type { Analysis, MediaType } from '../../domain/analysis/analysis.types.ts';
+import type { Analysis, MediaType } from '../../contract/analysis.types.ts';
 import { checkMediaUrl } from '../../net/safe-download.ts';
 import { literalHostVerdict } from '../../net/address-policy.ts';
 import { readMultipart, type ParsedSubmission, type StoredUpload } from '../multipart-submission.ts';

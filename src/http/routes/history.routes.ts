@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors } from '../../domain/errors.ts';
-import type { Analysis } from '../../domain/analysis/analysis.types.ts';
+import type { Analysis } from '../../contract/analysis.types.ts';
 import { canonicalJson } from '../../domain/analysis/fingerprint.ts';
 import { toHistoryItem } from '../analysis.presenter.ts';
 import { decodeCursor, encodeCursor, MAX_OFFSET_ROWS } from '../pagination.ts';

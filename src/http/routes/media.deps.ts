@@ -1,7 +1,7 @@
 /** What the media route files share: their dependencies and small request helpers. */
 import type { FastifyRequest } from 'fastify';
 import type { AnalysisService } from '../../domain/analysis/analysis.service.ts';
-import type { Actor } from '../../domain/analysis/analysis.types.ts';
+import type { Actor } from '../../contract/analysis.types.ts';
 import type { ApiKeyService } from '../../domain/tenant/api-key.service.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AppCache } from '../../cache/cache.ts';

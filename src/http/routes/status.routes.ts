@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Analysis } from '../../domain/analysis/analysis.types.ts';
-import type { AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
+import type { Analysis } from '../../contract/analysis.types.ts';
+import type { AnalysisStage } from '../../contract/analysis-stage.types.ts';
 import { statusKey } from '../../cache/cache.ts';
 import { isDatabaseUnreachable } from '../../persistence/database-errors.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';

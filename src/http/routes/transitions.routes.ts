@@ -1,6 +1,6 @@
 /** POST /:id/retry, POST /:id/cancel, DELETE /:id: the user's lifecycle moves. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor, Analysis } from '../../domain/analysis/analysis.types.ts';
+import type { Actor, Analysis } from '../../contract/analysis.types.ts';
 import { statusKey } from '../../cache/cache.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';
 import { IdParamsSchema, StatusResponseSchema } from '../schemas/media.schemas.ts';

@@ -1,7 +1,7 @@
 /** TypeBox schemas of the media API; they validate requests and generate the OpenAPI document. */
 import { Type, type Static } from 'typebox';
-import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../domain/analysis/analysis.types.ts';
-import { SORT_COLUMNS } from '../../domain/analysis/analysis.types.ts';
+import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../contract/analysis.types.ts';
+import { SORT_COLUMNS } from '../../contract/analysis.types.ts';
 import { StageFieldsSchema } from './stage-status.schemas.ts';
 
 export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);

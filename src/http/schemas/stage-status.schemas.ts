@@ -3,7 +3,7 @@
  * the stage the work is in now. Shown in OpenAPI through StatusResponseSchema.
  */
 import { Type } from 'typebox';
-import { STAGE_STATUSES, type AnalysisStage } from '../../domain/analysis/analysis-stage.types.ts';
+import { STAGE_STATUSES, type AnalysisStage } from '../../contract/analysis-stage.types.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Nullable(Type.String({ format: 'date-time' }));

@@ -1,6 +1,6 @@
 /** TypeBox schemas of the webhook API; they validate requests and generate the OpenAPI document. */
 import { Type, type Static } from 'typebox';
-import { WEBHOOK_EVENT_TYPES, DELIVERY_STATES } from '../../domain/webhook/webhook.types.ts';
+import { WEBHOOK_EVENT_TYPES, DELIVERY_STATES } from '../../contract/webhook.types.ts';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);

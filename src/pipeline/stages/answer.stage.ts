@@ -10,7 +10,6 @@ import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { AppError } from '../../domain/errors.ts';
 import { buildPrompt, type Material } from '../../providers/prompt-builder.ts';
-import { callProvider } from '../../providers/provider-call.ts';
 import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { JsonOutputValidator } from '../../providers/json-output-validator.ts';
@@ -101,6 +100,7 @@ export const answerStage: Stage = {
   cost: 0,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
+    const { callProvider } = ctx.deps.tools.providers;
     const { providers, config, db } = ctx.deps;
     const requested = ctx.analysis.config.provider;
     const provider = providers.chat(typeof requested === 'string' ? requested : undefined);

@@ -3,15 +3,6 @@
  * true peak, silence and speech segments, a waveform image, and the track prepared as
  * 16 kHz mono WAV for transcription (kept in `temp/`, 24 hours).
  */
-import {
-  audioAnalysisArgs,
-  extractAudioArgs,
-  parseEbur128,
-  parseSilences,
-  runFfmpeg,
-  waveformArgs,
-  ANALYSIS_LOG_BYTES,
-} from '../../media/ffmpeg.ts';
 import fs from 'node:fs/promises';
 import { detectVoiceActivity, pcm16ToFloat, wavData } from '../../media/voice-activity.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
@@ -29,6 +20,15 @@ export const audioStage: Stage = {
       unless(ctx.analysis.options.analyze_audio !== false, 'analyze_audio is off'),
     ),
   async run(ctx) {
+    const {
+      audioAnalysisArgs,
+      extractAudioArgs,
+      parseEbur128,
+      parseSilences,
+      runFfmpeg,
+      waveformArgs,
+      ANALYSIS_LOG_BYTES,
+    } = ctx.deps.tools.ffmpeg;
     const { config } = ctx.deps;
     const input = ctx.source!.absolutePath;
     const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };

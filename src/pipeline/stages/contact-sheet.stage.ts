@@ -4,7 +4,6 @@
  * with a contact_sheets row.
  */
 import fs from 'node:fs/promises';
-import { composeContactSheet, parseGrid } from '../../media/contact-sheet.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { wantsContactSheet } from './frames.stage.ts';
 import { allOf, unless, type ExtractedFrame, type Stage } from '../stage.ts';
@@ -51,6 +50,7 @@ export const contactSheetStage: Stage = {
       unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
     ),
   async run(ctx) {
+    const { composeContactSheet, parseGrid } = ctx.deps.tools.contactSheet;
     const { config, repositories } = ctx.deps;
     const grid =
       typeof ctx.analysis.options.contact_sheet_grid === 'string'

@@ -3,7 +3,6 @@
  * title, language; OCR for scanned PDF pages. The full text is stored as
  * `outputs/{date}/{id}/document.txt`; `results` keeps a preview and per-page sizes.
  */
-import { extractDocumentText } from '../../media/document-extract.ts';
 import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { ocrAcceptance } from './ocr-acceptance.ts';
@@ -22,6 +21,7 @@ export const documentStage: Stage = {
   optional: false,
   appliesTo: (ctx) => unless(ctx.source?.mediaType === 'document', 'not a document'),
   async run(ctx) {
+    const { extractDocumentText } = ctx.deps.tools.documents;
     const { config } = ctx.deps;
     const { absolutePath, mime } = ctx.source!;
     const doc = await extractDocumentText(

@@ -3,7 +3,6 @@
  * with their times or pages, and the facts the prompt asks for (counts, on-screen text,
  * who speaks when). Extracted, never generated — and it says so.
  */
-import { sharedEmbedder } from '../../nlp/embedder.ts';
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
 
@@ -119,7 +118,7 @@ export async function extractedAnswer(
   const segments = quotable(await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id));
   let quotes: Quote[] = [];
   if (segments.length) {
-    const [prompt] = await sharedEmbedder().embed([ctx.analysis.prompt]);
+    const [prompt] = await ctx.deps.tools.embedder().embed([ctx.analysis.prompt]);
     quotes = rankBySimilarity(prompt!, segments, QUOTES).map((s) => ({
       text: s.text,
       kind: s.kind,

@@ -4,7 +4,7 @@
  * each with its confidence; what was read below them is in `rejected`, for inspection,
  * and is never summarised, quoted or indexed.
  */
-import { recognize, OCR_ENGINE, type OcrLine } from '../../media/ocr.ts';
+import type { OcrLine } from '../../media/ocr.ts';
 import { ocrAcceptance } from './ocr-acceptance.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 import type { FrameOcrLine } from '../results.types.ts';
@@ -45,6 +45,7 @@ export const frameOcrStage: Stage = {
       unless((ctx.frames?.length ?? 0) > 0, 'no frame could be extracted'),
     ),
   async run(ctx) {
+    const { recognize, OCR_ENGINE } = ctx.deps.tools.ocr;
     const acceptance = ocrAcceptance();
     const accepted: Array<{ seconds: number; lines: OcrLine[] }> = [];
     const rejected: Array<{ seconds: number; lines: OcrLine[] }> = [];

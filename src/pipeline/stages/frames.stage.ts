@@ -9,15 +9,10 @@
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  */
-import { evenlySpacedTimes } from '../../media/ffmpeg.ts';
 import { planFrames } from '../../media/frame-plan.ts';
-import { extractFramesInBatches } from '../../media/frames.ts';
-import { parseGrid } from '../../media/contact-sheet.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
-
-/** ffmpeg processes run side by side: two cores, one each. */
-export const FRAME_PARALLELISM = 2;
+import { stageCores } from '../cpu-budget.ts';
 
 export function wantsFrames(ctx: StageContext): boolean {
   return (
@@ -40,7 +35,7 @@ function frameCount(ctx: StageContext): { count: number; max: number } {
   const requested = typeof ctx.analysis.options.frame_count === 'number' ? ctx.analysis.options.frame_count : null;
   // A count asked for is the count given.
   if (requested) return { count: requested, max: requested };
-  const { rows, cols } = parseGrid(ctx.deps.config.media.contactSheet.grid);
+  const { rows, cols } = ctx.deps.tools.contactSheet.parseGrid(ctx.deps.config.media.contactSheet.grid);
   const count = Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);
   return { count, max: Math.max(count, ctx.deps.config.media.frameMaxCount) };
 }
@@ -52,9 +47,12 @@ export const framesStage: Stage = {
   uses: ['shots'],
   produces: ['frames'],
   optional: true,
-  cost: FRAME_PARALLELISM,
+  // ffmpeg processes run side by side, one core each.
+  cost: stageCores,
   appliesTo: (ctx) => unless(wantsFrames(ctx), 'not a video, or frames and contact sheet are switched off'),
   async run(ctx) {
+    const { evenlySpacedTimes } = ctx.deps.tools.ffmpeg;
+    const { extractFramesInBatches } = ctx.deps.tools.frames;
     const { config } = ctx.deps;
     const duration = ctx.media?.durationSeconds ?? 0;
     const area = ctx.analysis.options.extract_frames === false ? 'temp' : 'frames';
@@ -78,7 +76,7 @@ export const framesStage: Stage = {
       targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
       config.media.frameWidth,
       run,
-      FRAME_PARALLELISM,
+      stageCores(ctx),
     );
     const frames: Array<ExtractedFrame | null> = [];
     for (const [i, { plan, relativePath, absolutePath }] of targets.entries()) {

@@ -4,9 +4,6 @@
  * pass the calibrated thresholds are in `ocr.text` / `ocr.lines` (what the summary, the
  * answer and search read); the rest are in `ocr.rejected`, for inspection.
  */
-import { summarizeExif, dominantColours, thumbnail } from '../../media/image-analysis.ts';
-import { probeImage } from '../../media/image-probe.ts';
-import { recognize } from '../../media/ocr.ts';
 import { ocrAcceptance } from './ocr-acceptance.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { unless, type Stage } from '../stage.ts';
@@ -19,6 +16,8 @@ export const imageStage: Stage = {
   optional: true,
   appliesTo: (ctx) => unless(ctx.source?.mediaType === 'image', 'not an image'),
   async run(ctx) {
+    const { summarizeExif, dominantColours, thumbnail, probeImage } = ctx.deps.tools.images;
+    const { recognize } = ctx.deps.tools.ocr;
     const { config } = ctx.deps;
     const file = ctx.source!.absolutePath;
     const maxPixels = config.media.maxImagePixels;

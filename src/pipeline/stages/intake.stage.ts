@@ -4,13 +4,12 @@
  * size and sha-256, and detect its type from the bytes.
  */
 import { AppError } from '../../domain/errors.ts';
-import { sourcePath } from '../../storage/storage.ts';
-import { openDownload, mapNetworkError } from '../../net/safe-download.ts';
-import { detectFile } from '../../media/detect-type.ts';
+import { sourceFilePath } from '../artifacts.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import type { IntakeSection } from '../results.types.ts';
 
 async function download(ctx: StageContext, url: string) {
+  const { openDownload, mapNetworkError } = ctx.deps.tools.download;
   const { config, storage, downloadAgent } = ctx.deps;
   const policy = {
     maxBytes: config.limits.maxDownloadBytes,
@@ -24,7 +23,7 @@ async function download(ctx: StageContext, url: string) {
     'downloading media',
   );
   try {
-    const stored = await storage.writeStream(sourcePath(ctx.analysis.id, ctx.analysis.createdAt), res.body, {
+    const stored = await storage.writeStream(sourceFilePath(ctx), res.body, {
       maxBytes: policy.maxBytes,
       signal: ctx.signal,
     });
@@ -54,6 +53,7 @@ export const intakeStage: Stage = {
   cost: 0,
   appliesTo: () => true,
   async run(ctx) {
+    const { detectFile } = ctx.deps.tools.detectType;
     const { db, storage } = ctx.deps;
     let row = await ctx.deps.repositories.mediaFiles.sourceFor(db, ctx.analysis.id);
     let origin: Pick<IntakeSection, 'kind' | 'original_filename' | 'source_url' | 'final_url' | 'redirects'> = {

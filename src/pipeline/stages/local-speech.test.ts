@@ -6,6 +6,7 @@ import path from 'node:path';
 import { transcribeLocally, type LocalTranscript } from './local-speech.ts';
 import { SPEECH_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import type { StageContext } from '../stage.ts';
+import { stageTools } from '../../main/stage-tools.ts';
 
 const UTTERANCE = '/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav';
 
@@ -15,6 +16,7 @@ function fakeContext(root: string, binary = 'pocketsphinx_continuous'): StageCon
     analysis: { id: '00000000-0000-4000-8000-000000000001', createdAt: new Date('2026-01-02T00:00:00Z') },
     deps: {
       config: {
+        worker: { cpuBudget: 2 },
         media: {
           localSpeech: {
             binary,
@@ -25,6 +27,7 @@ function fakeContext(root: string, binary = 'pocketsphinx_continuous'): StageCon
         },
       },
       storage: { resolve: (relative: string) => path.join(root, relative) },
+      tools: stageTools,
     },
     signal: new AbortController().signal,
     log: { warn: silent, info: silent, debug: silent, error: silent },

@@ -7,20 +7,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  markLowConfidence,
-  transcribeTrack,
-  type ConfidenceSummary,
-  type RecognizedWord,
-} from '../../media/local-speech.ts';
+import type { ConfidenceSummary, RecognizedWord } from '../../media/local-speech.ts';
 import { ProcessError } from '../../platform/process-runner.ts';
 import { wavData } from '../../media/voice-activity.ts';
 import { SPEECH_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { StageContext } from '../stage.ts';
-
-/** Engines decoding at once: the machine's two cores (also the stage's CPU cost). */
-export const LOCAL_SPEECH_ENGINES = 2;
+import { stageCores } from '../cpu-budget.ts';
 
 /**
  * What the section says about itself: only what was computed on this media (the word
@@ -47,6 +40,7 @@ export async function transcribeLocally(
   duration: number,
   speech: Array<{ start: number; end: number }>,
 ): Promise<LocalTranscript> {
+  const { markLowConfidence, transcribeTrack } = ctx.deps.tools.localSpeech;
   const cfg = ctx.deps.config.media.localSpeech;
   const threshold = SPEECH_CALIBRATION.lowWordConfidence.value;
   const base: LocalTranscript = {
@@ -72,7 +66,7 @@ export async function transcribeLocally(
       duration,
       cfg.maxSeconds,
       path.dirname(work.absolutePath),
-      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: LOCAL_SPEECH_ENGINES },
+      { binary: cfg.binary, modelDir: cfg.modelDir, timeoutMs: cfg.timeoutMs, parallel: stageCores(ctx) },
       ctx.signal,
     );
     const { words, summary } = markLowConfidence(recognised, threshold);

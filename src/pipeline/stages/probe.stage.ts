@@ -2,10 +2,6 @@
  * Probe: ffprobe for audio and video (duration, streams, codecs), sharp for images,
  * page count for PDFs. A video container without a video stream is re-typed as audio.
  */
-import { probeFile } from '../../media/ffprobe.ts';
-import { probeImage } from '../../media/image-probe.ts';
-import { probeText } from '../../media/document-probe.ts';
-import { probePdfSandboxed } from '../../media/document-extract.ts';
 import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Stage } from '../stage.ts';
@@ -17,6 +13,9 @@ export const probeStage: Stage = {
   optional: false,
   appliesTo: (ctx) => ctx.source !== null,
   async run(ctx) {
+    const { probeFile } = ctx.deps.tools.ffprobe;
+    const { probeImage } = ctx.deps.tools.images;
+    const { probeText, probePdfSandboxed } = ctx.deps.tools.documents;
     const source = ctx.source!;
     const { config, db } = ctx.deps;
     switch (source.mediaType) {

@@ -7,12 +7,11 @@
  * `ctx.shots`). `options.shots` / VISION_SHOTS switch it. Optional: without shots the
  * frames stage falls back to evenly spaced frames.
  */
-import os from 'node:os';
-import { detectShots } from '../../media/shots.ts';
 import { VISION_CALIBRATION } from '../../domain/analysis/calibration.ts';
 import { partCount } from '../../media/shot-parts.ts';
 import type { CueSection, ShotSection } from '../results.types.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
+import { stageCores } from '../cpu-budget.ts';
 
 function shotsSwitchedOn(ctx: StageContext): boolean {
   const opt = ctx.analysis.options.shots;
@@ -21,8 +20,7 @@ function shotsSwitchedOn(ctx: StageContext): boolean {
 
 /** The pass runs in this many parts, one core each, within the worker's CPU budget. */
 function passParts(ctx: StageContext): number {
-  const cores = Math.min(ctx.deps.config.worker.cpuBudget, os.availableParallelism());
-  return partCount(ctx.media?.durationSeconds ?? 0, cores);
+  return partCount(ctx.media?.durationSeconds ?? 0, stageCores(ctx));
 }
 
 export const shotsStage: Stage = {
@@ -38,6 +36,7 @@ export const shotsStage: Stage = {
       unless(shotsSwitchedOn(ctx), 'shots are switched off (options.shots / VISION_SHOTS)'),
     ),
   async run(ctx) {
+    const { detectShots } = ctx.deps.tools.shots;
     const { config } = ctx.deps;
     const threshold = config.vision.sceneThreshold;
     const found = await detectShots(

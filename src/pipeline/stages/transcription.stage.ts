@@ -4,15 +4,14 @@
  * segment times are shifted back onto the whole track.
  */
 import fs from 'node:fs/promises';
-import { runFfmpeg } from '../../media/ffmpeg.ts';
-import { callProvider } from '../../providers/provider-call.ts';
 import { transcriptionCostUsd } from '../../providers/cost.ts';
 import { artifactPath } from '../artifacts.ts';
 import type { TranscriptSegment } from '../../providers/provider.types.ts';
 import type { Segment } from '../../media/ffmpeg.ts';
 import { AppError } from '../../domain/errors.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
-import { LOCAL_SPEECH_ENGINES, transcribeLocally } from './local-speech.ts';
+import { transcribeLocally } from './local-speech.ts';
+import { stageCores } from '../cpu-budget.ts';
 
 /** Longest chunk sent in one request (providers cap uploads around 25 MB ≈ 13 min of 16 kHz PCM). */
 export const CHUNK_SECONDS = 600;
@@ -42,10 +41,12 @@ export const transcriptionStage: Stage = {
   produces: ['transcript'],
   optional: true,
   // With a provider the work happens there (cutting chunks is a stream copy); without
-  // one the local engines decode here, LOCAL_SPEECH_ENGINES at once.
-  cost: (ctx) => (ctx.deps.providers.transcription() ? 0 : LOCAL_SPEECH_ENGINES),
+  // one the local engines decode here, one engine per core of the stage (stageCores).
+  cost: (ctx) => (ctx.deps.providers.transcription() ? 0 : stageCores(ctx)),
   appliesTo: (ctx) => allOf(unless(ctx.analysis.options.transcribe_audio !== false, 'transcribe_audio is off')),
   async run(ctx) {
+    const { runFfmpeg } = ctx.deps.tools.ffmpeg;
+    const { callProvider } = ctx.deps.tools.providers;
     const provider = ctx.deps.providers.transcription();
     // No provider configured: the local engine (a provider, when set, replaces it).
     if (!provider) {

@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs/promises';
 import { understandText, keywords } from '../../nlp/text-understanding.ts';
-import { sharedEmbedder } from '../../nlp/embedder.ts';
 import { indexSegments } from '../../domain/search/segment-indexer.ts';
 import {
   documentParagraphs,
@@ -124,7 +123,8 @@ export const understandingStage: Stage = {
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
       const indexed = await indexSegments(
         ctx.deps.db,
-        sharedEmbedder(),
+        ctx.deps.repositories,
+        ctx.deps.tools.embedder(),
         { id: ctx.analysis.id, tenantId: ctx.analysis.tenantId },
         list,
         ctx.signal,

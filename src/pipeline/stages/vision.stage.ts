@@ -16,7 +16,6 @@
  * written as `failed` (with the model's code) and the stage then fails with that code,
  * so the analysis completes as `partial` with the sections that did work kept.
  */
-import { ModelHostError } from '../../media/vision/model-host.ts';
 import {
   VISION_TASKS,
   isTaskError,
@@ -141,7 +140,7 @@ export const visionStage: Stage = {
       try {
         seen.push({ picture, vision: await host.analyze(picture.path, tasks), error: null });
       } catch (err) {
-        if (!(err instanceof ModelHostError)) throw err;
+        if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
         seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
       }
     }

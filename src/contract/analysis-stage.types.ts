@@ -4,6 +4,25 @@
  * - running: started; stalled: running far past its expected duration;
  * - done; skipped (with the reason); failed (with the error code and message).
  */
+/** The pipeline's stages, in their declared order (pipeline/pipeline.ts `DEFAULT_STAGES`). */
+export const STAGE_NAMES = [
+  'intake',
+  'probe',
+  'shots',
+  'frames',
+  'contact_sheet',
+  'audio',
+  'transcription',
+  'image',
+  'document',
+  'frame_ocr',
+  'vision',
+  'understanding',
+  'answer',
+  'outputs',
+] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
 export const STAGE_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed', 'stalled'] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
