@@ -5,9 +5,10 @@
  */
 import { DEFAULT_STAGES } from '../src/pipeline/pipeline.ts';
 import { buildStageGraph, stageLevels, type StageGraph } from '../src/pipeline/stage-graph.ts';
+import type { StageName } from '../src/contract/analysis-stage.types.ts';
 
 /** Everything `name` waits for, directly or through another stage. */
-function ancestors(graph: StageGraph, name: string, seen = new Set<string>()): Set<string> {
+function ancestors(graph: StageGraph, name: StageName, seen = new Set<StageName>()): Set<StageName> {
   for (const w of graph.waitsFor.get(name) ?? []) {
     if (seen.has(w)) continue;
     seen.add(w);

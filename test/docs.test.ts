@@ -13,6 +13,7 @@ import { BENCHMARKS } from '../scripts/docs-benchmarks.ts';
 import { diagramEdges, renderPipeline } from '../scripts/docs-pipeline.ts';
 import { EnvSchema } from '../src/config/env.schema.ts';
 import { DEFAULT_STAGES } from '../src/pipeline/pipeline.ts';
+import type { StageName } from '../src/contract/analysis-stage.types.ts';
 import { buildStageGraph } from '../src/pipeline/stage-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -100,7 +101,11 @@ test('the pipeline diagram keeps every wait of the declared graph, and changes w
     for (const waited of graph.waitsFor.get(stage.name) ?? [])
       assert.ok(reach(waited, stage.name), `${stage.name} waits for ${waited}: the diagram shows a path`);
   }
-  for (const e of edges) assert.ok(graph.waitsFor.get(e.to)?.includes(e.from), `${e.from} → ${e.to} is declared`);
+  for (const e of edges)
+    assert.ok(
+      (graph.waitsFor.get(e.to as StageName) as readonly string[] | undefined)?.includes(e.from),
+      `${e.from} → ${e.to} is declared`,
+    );
   // A stage that stops using the shots is drawn without that arrow: the stale check would fail.
   const changed = DEFAULT_STAGES.map((s) => (s.name === 'frames' ? { ...s, uses: [] } : s));
   assert.notEqual(renderPipeline(changed), renderPipeline());
