@@ -7,7 +7,7 @@
 import { summarizeExif, dominantColours, thumbnail } from '../../media/image-analysis.ts';
 import { probeImage } from '../../media/image-probe.ts';
 import { recognize } from '../../media/ocr.ts';
-import { ocrAcceptance } from './ocr-acceptance.ts';
+import { ocrAcceptance, ocrReading } from './ocr-acceptance.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { unless, type Stage } from '../stage.ts';
 import type { ImageSection } from '../results.types.ts';
@@ -40,7 +40,7 @@ export const imageStage: Stage = {
     };
     if (ctx.analysis.options.ocr !== false) {
       const started = performance.now();
-      const ocr = await recognize(file, ocrAcceptance());
+      const ocr = await recognize(file, ocrAcceptance(), ocrReading());
       section.ocr = { ...ocr, ms: Math.round(performance.now() - started) };
     }
     ctx.results.image = section;
