@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEXT_CALIBRATION } from '../domain/analysis/calibration.ts';
 import sharp from 'sharp';
-import { acceptText, recognize, splitRunOnWords, terminateOcr, type OcrAcceptance } from './ocr.ts';
+import { acceptText, recognize, terminateOcr, type OcrAcceptance } from './ocr.ts';
+import { splitRunOnWords } from './ocr-decode.ts';
 
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';

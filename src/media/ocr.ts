@@ -21,6 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { ImageRawBase, registerBackend, FileUtilsBase } from '@gutenye/ocr-common';
 import sharp from 'sharp';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { decodeCtc, type OcrWord } from './ocr-decode.ts';
+
+export type { OcrWord } from './ocr-decode.ts';
 
 /** The model family, reported with every result. */
 export const OCR_ENGINE = 'paddleocr-ppocrv4';
@@ -45,12 +48,6 @@ export interface OcrReading {
 }
 
 const NO_ENLARGEMENT: OcrReading = { minSide: 0 };
-
-export interface OcrWord {
-  text: string;
-  /** Mean probability of the word's characters, 0–1. */
-  confidence: number;
-}
 
 export interface OcrLine {
   text: string;
@@ -109,8 +106,6 @@ const CROP_MARGIN = 0.1;
  * lines of a photographed page were cut level and lost their spaces (tuning F1 0.887).
  */
 const LEVEL_SLOPE = 0.01;
-/** Index of CTC's blank symbol in the recognition output. */
-const CTC_BLANK = 0;
 
 interface Engine {
   /** Boxes from the detection map, and their crops (OpenCV in WebAssembly: loaded with the models, not at import). */
@@ -228,63 +223,6 @@ async function detect(engine: Engine, source: ImageRawBase) {
   return engine.split(new ImageRawBase({ data: mask, width, height }), source);
 }
 
-/**
- * A word the recogniser ran into the next one after punctuation, split there. The model's
- * dictionary is Chinese and English, and Chinese sets no space after punctuation: it
- * writes "projects,which" and "present.The" where the page has a space. Split after
- * , ; : ! ? ) ] when a letter follows, and after a full stop when a capital and a small
- * letter follow (not "e.g." nor "U.S.A"). "1,000" and "3.5" stay whole. Both parts keep
- * the word's confidence.
- */
-export function splitRunOnWords(words: OcrWord[]): OcrWord[] {
-  const RUN_ON = /(?<=[,;:!?)\]])(?=\p{L})|(?<=\p{L}\.)(?=\p{Lu}\p{Ll})/u;
-  return words.flatMap((w) =>
-    w.text
-      .split(RUN_ON)
-      .filter(Boolean)
-      .map((text) => ({ text, confidence: w.confidence })),
-  );
-}
-
-/** Greedy CTC decoding, keeping each character's probability; words split at spaces. */
-function decode(engine: Engine, out: Tensor): OcrWord[] {
-  const [, steps, classes] = out.dims as [number, number, number];
-  const data = out.data as Float32Array;
-  const words: OcrWord[] = [];
-  let chars = '';
-  let probs: number[] = [];
-  const flush = () => {
-    // NFKC: the model's dictionary is Chinese and English; it writes full-width brackets and digits.
-    if (chars)
-      words.push({ text: chars.normalize('NFKC'), confidence: probs.reduce((s, p) => s + p, 0) / probs.length });
-    chars = '';
-    probs = [];
-  };
-  let previous = -1;
-  for (let t = 0; t < steps; t++) {
-    let best = 0;
-    let bestP = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const p = data[t * classes + c]!;
-      if (p > bestP) {
-        bestP = p;
-        best = c;
-      }
-    }
-    if (best !== CTC_BLANK && best !== previous) {
-      const ch = engine.dictionary[best - 1] ?? '';
-      if (ch === ' ') flush();
-      else {
-        chars += ch;
-        probs.push(bestP);
-      }
-    }
-    previous = best;
-  }
-  flush();
-  return splitRunOnWords(words);
-}
-
 async function read(engine: Engine, crop: ImageRawBase): Promise<OcrWord[]> {
   const width = Math.max(1, Math.round((crop.width * RECOGNITION_HEIGHT) / crop.height));
   const pixels = await sharp(Buffer.from(crop.data), { raw: { width: crop.width, height: crop.height, channels: 4 } })
@@ -300,7 +238,7 @@ async function read(engine: Engine, crop: ImageRawBase): Promise<OcrWord[]> {
   const out = (await engine.recognition.run({ [engine.recognition.inputNames[0]!]: input }))[
     engine.recognition.outputNames[0]!
   ]!;
-  return decode(engine, out);
+  return decodeCtc(engine.dictionary, out.dims, out.data as Float32Array);
 }
 
 /**
