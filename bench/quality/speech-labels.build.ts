@@ -7,7 +7,7 @@
  *
  * The references are not ours: they are the transcripts the packages ship beside the
  * recordings (pocketsphinx-testdata's `transcription` files, asterisk-core-sounds-en's
- * core-sounds-en.txt), plus two sets labelled by the file's name (alsa-utils' channel
+ * core-sounds-en.txt, for its 8 kHz WAV and its 16 kHz G.722 recordings), plus two sets labelled by the file's name (alsa-utils' channel
  * names, pocketsphinx's `goforward` test utterance, whose words are the ones its grammar
  * and its test suite expect). Written digits are spelled as spoken ("press 1" → "press
  * one"); prompts with other numbers or symbols, tones and non-speech are left out.
@@ -21,11 +21,14 @@ import zlib from 'node:zlib';
 
 export interface SpeechLabel {
   id: string;
-  corpus: 'librivox' | 'cards' | 'goforward' | 'alsa' | 'asterisk';
+  corpus: 'librivox' | 'cards' | 'goforward' | 'alsa' | 'asterisk' | 'asterisk-g722';
   /** Absolute path in the Debian package. */
   file: string;
-  /** `raw`: headerless 16 kHz mono 16-bit PCM (pocketsphinx's .raw test files). */
-  format: 'wav' | 'raw';
+  /**
+   * `raw`: headerless 16 kHz mono 16-bit PCM (pocketsphinx's .raw test files); `g722`:
+   * raw G.722 at 16 kHz (asterisk-core-sounds-en-g722), which ffmpeg reads by its extension.
+   */
+  format: 'wav' | 'raw' | 'g722';
   /** Wideband (≥ 16 kHz, what the en-us model was trained on) or 8 kHz telephone speech. */
   band: 'wide' | 'narrow';
   /** Spoken words; empty for a recording with no speech (the alsa noise test). */
@@ -117,15 +120,15 @@ function alsa(): Item[] {
     });
 }
 
-function asterisk(): Item[] {
+/** Every asterisk prompt whose spoken words the shipped text writes out, in id order. */
+function asteriskPrompts(): Array<{ id: string; spoken: string }> {
   const lines = zlib.gunzipSync(fs.readFileSync(AST_TEXT)).toString('utf8').split('\n');
-  const eligible: Item[] = [];
+  const eligible: Array<{ id: string; spoken: string }> = [];
   for (const line of lines) {
     const m = /^([a-z0-9-]+): (.+)$/.exec(line.trim());
     if (!m) continue;
     const [, id, text] = m as unknown as [string, string, string];
-    const file = path.join(AST, `${id}.wav`);
-    if (!fs.existsSync(file)) continue;
+    if (!fs.existsSync(path.join(AST, `${id}.wav`))) continue;
     // Tones, notes and prompts whose spoken form is not written out (multi-digit numbers, *, #, <…>).
     if (/[[\]<>*#@/&%$]|\d\d|\d\.\d/.test(text)) continue;
     const spoken = text
@@ -133,22 +136,52 @@ function asterisk(): Item[] {
       .replace(/\.\.\./g, ' ')
       .trim();
     if (spoken.split(/\s+/).length < 2) continue;
-    eligible.push({
+    eligible.push({ id, spoken });
+  }
+  return eligible.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The 8 kHz recordings of every ASTERISK_EVERY-th prompt (the first, fourth, …). */
+function asterisk(): Item[] {
+  return asteriskPrompts()
+    .filter((_, i) => i % ASTERISK_EVERY === 0)
+    .map(({ id, spoken }) => ({
       id: `asterisk/${id}`,
       corpus: 'asterisk',
-      file,
+      file: path.join(AST, `${id}.wav`),
       format: 'wav',
       band: 'narrow',
       reference: spoken,
       source: 'asterisk-core-sounds-en(-wav) core-sounds-en.txt (shipped prompt text), digits spelled out',
-    });
-  }
-  return eligible.sort((a, b) => a.id.localeCompare(b.id)).filter((_, i) => i % ASTERISK_EVERY === 0);
+    }));
+}
+
+/**
+ * The same speaker's studio prompts at 16 kHz (asterisk-core-sounds-en-g722): the next
+ * prompt after each one used at 8 kHz (the second, fifth, …), so no text is in both sets.
+ * Wideband, so they count toward the wideband figure: recordings not made for
+ * pocketsphinx's tests, read from a script.
+ */
+function asteriskWide(): Item[] {
+  return asteriskPrompts()
+    .filter((_, i) => i % ASTERISK_EVERY === 1)
+    .map(({ id, spoken }) => ({ id, spoken, file: path.join(AST, `${id}.g722`) }))
+    .filter(({ file }) => fs.existsSync(file))
+    .map(({ id, spoken, file }) => ({
+      id: `asterisk-g722/${id}`,
+      corpus: 'asterisk-g722',
+      file,
+      format: 'g722',
+      band: 'wide',
+      reference: spoken,
+      source:
+        'asterisk-core-sounds-en-g722 (16 kHz G.722) with core-sounds-en.txt (shipped prompt text), digits spelled out',
+    }));
 }
 
 export function buildLabels(): SpeechLabel[] {
   const out: SpeechLabel[] = [];
-  for (const corpus of [librivox(), cards(), goforward(), alsa(), asterisk()]) {
+  for (const corpus of [librivox(), cards(), goforward(), alsa(), asterisk(), asteriskWide()]) {
     const sorted = [...corpus].sort((a, b) => a.id.localeCompare(b.id));
     sorted.forEach((item, i) => out.push({ ...item, split: i % 2 === 0 ? 'tuning' : 'held-out' }));
   }

@@ -258,6 +258,8 @@ export async function evaluate(): Promise<CapabilityReport> {
       const wide = werOf(wideSet);
       const wideWords = wide.words;
       const narrow = werOf(inSplit.filter((s) => s.track.band === 'narrow'));
+      const prompts = werOf(wideSet.filter((s) => s.track.corpus === 'asterisk-g722'));
+      const testdata = werOf(wideSet.filter((s) => s.track.corpus !== 'asterisk-g722'));
       const all = werOf(inSplit);
       metrics.push(
         metric(split, 'wer (wideband speech, pipeline path)', wide.wer, wide.words, {
@@ -270,6 +272,8 @@ export async function evaluate(): Promise<CapabilityReport> {
           wideWords ? wideSet.reduce((a, x) => a + x.confidentErrors, 0) / wideWords : null,
           wideWords,
         ),
+        metric(split, 'wer (wideband: pocketsphinx-testdata and alsa-utils recordings)', testdata.wer, testdata.words),
+        metric(split, 'wer (wideband: Asterisk studio prompts, 16 kHz G.722)', prompts.wer, prompts.words),
         metric(split, 'wer (8 kHz telephone prompts, pipeline path)', narrow.wer, narrow.words),
         metric(split, 'wer (all)', all.wer, all.words),
         metric(
@@ -339,7 +343,7 @@ export async function evaluate(): Promise<CapabilityReport> {
         return {
           name:
             band === 'wide'
-              ? 'wideband real speech (pocketsphinx-testdata librivox, cards, goforward; alsa-utils voice)'
+              ? 'wideband real speech (pocketsphinx-testdata librivox, cards, goforward; alsa-utils voice; Asterisk prompts in 16 kHz G.722)'
               : '8 kHz telephone prompts (Allison Smith, Asterisk)',
           source: [...new Set(items.map((i) => i.file.split('/').slice(0, 5).join('/')))].join(', '),
           split,

@@ -27,13 +27,25 @@ export function frameAtArgs(input: string, seconds: number, output: string, widt
 }
 
 /**
+ * Widest a frame taken at the source's size may be (`fullOutput`): OCR reads video frames
+ * at that size, since captions shrunk into a 640-px analysis frame lose their small print
+ * (bench/results/quality.md, text); a 4K frame is halved.
+ */
+export const FULL_FRAME_MAX_WIDTH = 1920;
+
+/**
  * Several such frames from one ffmpeg process: the same file opened once per moment, each
  * input seeking on its own, each output taking the first frame of its input. One process
  * instead of several saves ffmpeg's start-up (about 0.25 s of CPU each here) and, with one
  * decoding thread per input, the thread pools sized for a whole video: three frames of a
  * 720p video cost 0.8 s of CPU together against 1.4 s as three processes.
  */
-export function framesAtArgs(input: string, frames: ReadonlyArray<{ seconds: number; output: string }>, width: number) {
+export function framesAtArgs(
+  input: string,
+  frames: ReadonlyArray<{ seconds: number; output: string; fullOutput?: string | undefined }>,
+  width: number,
+  fullMaxWidth = FULL_FRAME_MAX_WIDTH,
+) {
   const inputs = frames.flatMap((f) => [
     ...(frames.length > 1 ? ['-threads', '1'] : []),
     '-ss',
@@ -52,6 +64,21 @@ export function framesAtArgs(input: string, frames: ReadonlyArray<{ seconds: num
     '3',
     '-y',
     f.output,
+    // The same decoded picture at the source's own size (up to fullMaxWidth): no second decode.
+    ...(f.fullOutput
+      ? [
+          '-map',
+          `${i}:v:0`,
+          '-frames:v',
+          '1',
+          '-vf',
+          `scale='min(iw,${fullMaxWidth})':-2`,
+          '-q:v',
+          '2',
+          '-y',
+          f.fullOutput,
+        ]
+      : []),
   ]);
   return [...COMMON, ...inputs, ...outputs];
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { extractFrame, extractFrames } from './frames.ts';
 import { makeCodedVideo, readFrameCode } from '../../test/helpers/frame-code.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
@@ -82,6 +83,34 @@ test(
     for (const [i, seconds] of times.slice(0, 3).entries()) {
       const frame = await readFrameCode(outs[i]!, BLOCK, 160 / 320);
       assert.ok(Math.abs(frame / FPS - seconds) <= 1 / FPS + 1e-9, `labelled ${seconds} s but shows frame ${frame}`);
+    }
+  },
+);
+
+test(
+  'a moment taken for OCR too: the same picture at the source size, from the same process',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    const times = [5.0, 14.6];
+    const outs = times.map((_, i) => path.join(dir, `o${i}.jpg`));
+    const fulls = times.map((_, i) => path.join(dir, `o${i}-full.jpg`));
+    const written = await extractFrames(
+      'ffmpeg',
+      video,
+      times.map((seconds, i) => ({ seconds, output: outs[i]!, fullOutput: fulls[i]! })),
+      160,
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(written, [true, true]);
+    for (const [i, seconds] of times.entries()) {
+      const small = await readFrameCode(outs[i]!, BLOCK, 160 / 320);
+      const full = await readFrameCode(fulls[i]!, BLOCK, 1);
+      assert.equal(full, small, `the full-size picture at ${seconds} s is another moment`);
+      assert.ok(Math.abs(full / FPS - seconds) <= 1 / FPS + 1e-9);
+      const { width } = await sharp(fulls[i]!).metadata();
+      assert.equal(width, 320, 'taken at the source width');
     }
   },
 );

@@ -15,6 +15,17 @@ export const FRAMES_PER_PROCESS = 4;
 
 type Run = { timeoutMs: number; signal?: AbortSignal | undefined };
 
+/**
+ * One moment to take: `output` at the analysis width; `fullOutput`, when given, the same
+ * picture at the source's size (for OCR), from the same decode. A moment counts as written
+ * when its `output` is.
+ */
+export interface FrameRequest {
+  seconds: number;
+  output: string;
+  fullOutput?: string | undefined;
+}
+
 export async function extractFrame(
   ffmpegPath: string,
   input: string,
@@ -36,7 +47,7 @@ export async function extractFrame(
 export async function extractFrames(
   ffmpegPath: string,
   input: string,
-  frames: ReadonlyArray<{ seconds: number; output: string }>,
+  frames: ReadonlyArray<FrameRequest>,
   width: number,
   run: Run,
 ): Promise<boolean[]> {
@@ -77,7 +88,7 @@ function written(file: string): Promise<boolean> {
 export async function extractFramesInBatches(
   ffmpegPath: string,
   input: string,
-  frames: ReadonlyArray<{ seconds: number; output: string }>,
+  frames: ReadonlyArray<FrameRequest>,
   width: number,
   run: Run,
   parallel: number,

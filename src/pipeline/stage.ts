@@ -73,6 +73,8 @@ export interface ExtractedFrame {
   shot?: number;
   absolutePath: string;
   relativePath: string;
+  /** The same moment at the source's size (up to FULL_FRAME_MAX_WIDTH), taken when OCR was asked for: what frame_ocr reads. */
+  fullPath?: string;
 }
 
 /** Probe facts later stages need. */

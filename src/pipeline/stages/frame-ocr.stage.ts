@@ -1,11 +1,12 @@
 /**
- * OCR on video frames (`options.ocr: true`), with text de-duplicated across frames. Only
+ * OCR on video frames (`options.ocr: true`), read at the source's size (the frames stage
+ * takes each moment twice then), with text de-duplicated across frames. Only
  * lines that pass the calibrated thresholds (TEXT_CALIBRATION) are in `lines` and `text`,
  * each with its confidence; what was read below them is in `rejected`, for inspection,
  * and is never summarised, quoted or indexed.
  */
 import type { OcrLine } from '../../media/ocr.ts';
-import { ocrAcceptance } from './ocr-acceptance.ts';
+import { ocrAcceptance, ocrReading } from './ocr-acceptance.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 import type { FrameOcrLine } from '../results.types.ts';
 
@@ -47,11 +48,13 @@ export const frameOcrStage: Stage = {
   async run(ctx) {
     const { recognize, OCR_ENGINE } = ctx.deps.tools.ocr;
     const acceptance = ocrAcceptance();
+    const reading = ocrReading();
     const accepted: Array<{ seconds: number; lines: OcrLine[] }> = [];
     const rejected: Array<{ seconds: number; lines: OcrLine[] }> = [];
     for (const f of ctx.frames!) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const r = await recognize(f.absolutePath, acceptance);
+      // The frame at the source's size when the frames stage took one (it does when OCR is asked for).
+      const r = await recognize(f.fullPath ?? f.absolutePath, acceptance, reading);
       accepted.push({ seconds: f.seconds, lines: r.lines });
       rejected.push({ seconds: f.seconds, lines: r.rejected });
     }

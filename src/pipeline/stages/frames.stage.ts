@@ -63,34 +63,39 @@ export const framesStage: Stage = {
     const notes: string[] = [];
     const started = performance.now();
     const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
+    // OCR reads each moment at the source's size too (small print does not survive 640 px).
+    const forOcr = ctx.analysis.options.ocr === true;
     const targets = await Promise.all(
       planned.map(async (plan, i) => ({
         plan,
         ...(await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`)),
+        full: forOcr ? await artifactPath(ctx, 'temp', `frame-full-${String(i + 1).padStart(3, '0')}.jpg`) : null,
       })),
     );
     // A moment that does not decode (a damaged stretch) loses that frame, not the analysis.
     const written = await extractFramesInBatches(
       config.media.ffmpegPath,
       ctx.source!.absolutePath,
-      targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
+      targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath, fullOutput: t.full?.absolutePath })),
       config.media.frameWidth,
       run,
       stageCores(ctx),
     );
     const frames: Array<ExtractedFrame | null> = [];
-    for (const [i, { plan, relativePath, absolutePath }] of targets.entries()) {
+    for (const [i, { plan, relativePath, absolutePath, full }] of targets.entries()) {
       if (!written[i]) {
         notes.push(`frame at ${plan.seconds} s did not decode; skipped`);
         frames.push(null);
         continue;
       }
       await recordArtifact(ctx, area, relativePath, 'image/jpeg');
+      if (full) await recordArtifact(ctx, 'temp', full.relativePath, 'image/jpeg');
       frames.push({
         seconds: plan.seconds,
         relativePath,
         absolutePath,
         ...(plan.shot !== undefined ? { shot: plan.shot } : {}),
+        ...(full ? { fullPath: full.absolutePath } : {}),
       });
     }
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);

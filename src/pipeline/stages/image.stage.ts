@@ -4,7 +4,7 @@
  * pass the calibrated thresholds are in `ocr.text` / `ocr.lines` (what the summary, the
  * answer and search read); the rest are in `ocr.rejected`, for inspection.
  */
-import { ocrAcceptance } from './ocr-acceptance.ts';
+import { ocrAcceptance, ocrReading } from './ocr-acceptance.ts';
 import { storeArtifact } from '../artifacts.ts';
 import { unless, type Stage } from '../stage.ts';
 import type { ImageSection } from '../results.types.ts';
@@ -39,7 +39,7 @@ export const imageStage: Stage = {
     };
     if (ctx.analysis.options.ocr !== false) {
       const started = performance.now();
-      const ocr = await recognize(file, ocrAcceptance());
+      const ocr = await recognize(file, ocrAcceptance(), ocrReading());
       section.ocr = { ...ocr, ms: Math.round(performance.now() - started) };
     }
     ctx.results.image = section;

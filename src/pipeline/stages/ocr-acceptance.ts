@@ -1,6 +1,6 @@
 /** The OCR thresholds the stages pass to the adapter: TEXT_CALIBRATION, chosen by `npm run eval text`. */
 import { TEXT_CALIBRATION } from '../../domain/analysis/calibration.ts';
-import type { OcrAcceptance } from '../../media/ocr.ts';
+import type { OcrAcceptance, OcrReading } from '../../media/ocr.ts';
 
 export function ocrAcceptance(): OcrAcceptance {
   return {
@@ -8,4 +8,9 @@ export function ocrAcceptance(): OcrAcceptance {
     minLineConfidence: TEXT_CALIBRATION.minLineConfidence.value,
     minLineAlphanumerics: TEXT_CALIBRATION.minLineAlphanumerics.value,
   };
+}
+
+/** How pictures are read (TEXT_CALIBRATION.minReadSide): small ones enlarged first. */
+export function ocrReading(): OcrReading {
+  return { minSide: TEXT_CALIBRATION.minReadSide.value };
 }
