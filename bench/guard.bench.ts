@@ -24,6 +24,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { machineFacts, describeMachine } from './helpers/machine.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 import {
   freshBenchDatabase,
   runScenario,
@@ -347,7 +348,6 @@ async function main(): Promise<number> {
     pass,
   };
   await fs.mkdir(RESULTS_DIR, { recursive: true });
-  await fs.writeFile(path.join(RESULTS_DIR, 'guard.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
     `# Performance guard — ${pass ? 'pass' : 'FAIL'}`,
     '',
@@ -376,7 +376,7 @@ async function main(): Promise<number> {
     ),
     '',
   ].join('\n');
-  await fs.writeFile(path.join(RESULTS_DIR, 'guard.md'), md);
+  writeBenchResults('guard', report, md);
   process.stdout.write(md + '\n');
   if (!committed) log(`no ${path.relative('.', BASELINE_FILE)} yet: run with --update to record one`);
   return pass ? 0 : 1;
