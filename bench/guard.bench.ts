@@ -365,6 +365,8 @@ const HISTORY_INDEXES = [
   'media_analysis_requests_tenant_status_created_idx',
   'media_analysis_requests_tenant_type_created_idx',
   'media_analysis_requests_tenant_created_idx',
+  // Without this one too the planner reads the status index and filters (measured: no change at all).
+  'media_analysis_requests_status_created_idx',
 ];
 
 async function main(): Promise<number> {
