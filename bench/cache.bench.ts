@@ -5,9 +5,9 @@
  * Usage: npm run bench:cache → bench/results/cache.json and cache.md
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { createTestApp, auth } from '../test/helpers/app.ts';
 import { multipart } from '../test/helpers/multipart.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const ANALYSES = Number(process.env.BENCH_ANALYSES ?? 40);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
@@ -65,9 +65,8 @@ async function main() {
   };
   await t.close();
   await fs.mkdir('bench/results', { recursive: true });
-  await fs.writeFile(path.join('bench/results', 'cache.json'), JSON.stringify(report, null, 2) + '\n');
   const md = `# Cache benchmark — ${report.date}\n\n${ANALYSES} analyses processed by a real worker, each polled every ${POLL_MS} ms until done and ${AFTER_DONE_POLLS} times after; ${polls} status polls in ${report.seconds} s.\n\n| backend | hits | misses | hit rate | target > 60 % |\n|---|---:|---:|---:|:---:|\n| ${report.cache.backend} | ${hits} | ${misses} | ${(report.cache.hit_rate * 100).toFixed(1)} % | ${report.target.pass ? 'yes' : 'NO'} |\n`;
-  await fs.writeFile(path.join('bench/results', 'cache.md'), md);
+  writeBenchResults('cache', report, md);
   process.stdout.write(md);
 }
 

@@ -19,6 +19,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startService, waitHealthy, waitForOutput, type ServiceProcess } from '../test/helpers/fleet.ts';
 import { freePort } from '../test/helpers/net.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const WORKER_COUNTS = [1, 2, 4];
@@ -162,7 +163,6 @@ async function main() {
     const load = os.loadavg().map((l) => l.toFixed(1));
     const result = { when: new Date().toISOString(), cpus: os.cpus().length, loadavg: load, drains, latency };
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(path.join(RESULTS_DIR, 'drain.json'), JSON.stringify(result, null, 2) + '\n');
     const md = [
       '# Worker drain and queue latency',
       '',
@@ -183,7 +183,7 @@ async function main() {
       `all completed exactly once: ${latency.all_completed_once ? 'yes' : 'NO'}.`,
       '',
     ].join('\n');
-    await fs.writeFile(path.join(RESULTS_DIR, 'drain.md'), md);
+    writeBenchResults('drain', result, md);
     console.log(md);
   } finally {
     for (const p of procs.reverse()) await p.stop();

@@ -18,6 +18,7 @@ import pg from 'pg';
 import autocannon from 'autocannon';
 import { startEmbeddedPostgres, type EmbeddedHandle } from '../src/persistence/embedded-postgres.ts';
 import { freePort } from '../test/helpers/net.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => process.stdout.write(`[bench:faults] ${m}\n`);
@@ -270,7 +271,6 @@ async function main() {
 
   const report = { date: new Date().toISOString(), results };
   await fs.mkdir('bench/results', { recursive: true });
-  await fs.writeFile('bench/results/faults.json', JSON.stringify(report, null, 2) + '\n');
   const md = [
     '# Fault tests — ' + report.date,
     '',
@@ -282,7 +282,7 @@ async function main() {
     ),
     '',
   ].join('\n');
-  await fs.writeFile('bench/results/faults.md', md);
+  writeBenchResults('faults', report, md);
   process.stdout.write(md);
 }
 

@@ -23,6 +23,7 @@ import { auditRepository } from '../src/persistence/audit.repository.ts';
 import { observeSandbox, runSandboxed, stopSandboxSpare } from '../src/media/sandbox/sandbox.ts';
 import { pdfText, docxText } from '../src/media/document-text.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const OVERHEAD_RUNS = Number(process.env.BENCH_RUNS ?? 7);
 /** A malformed request not answered by then counts as no answer. */
@@ -239,7 +240,6 @@ async function main() {
     http_edge: { rows: edge, partial_files_left: leftovers.length, healthy_after: healthy },
   };
   await fs.mkdir('bench/results', { recursive: true });
-  await fs.writeFile('bench/results/hostile.json', JSON.stringify(report, null, 2) + '\n');
   const md = [
     '# Hostile files',
     '',
@@ -287,7 +287,7 @@ async function main() {
     ),
     '',
   ].join('\n');
-  await fs.writeFile('bench/results/hostile.md', md);
+  writeBenchResults('hostile', report, md);
   process.stdout.write(md);
 }
 

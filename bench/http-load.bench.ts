@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { writeBenchResults } from './helpers/provenance.ts';
 import {
   freshBenchDatabase,
   load as loadScenario,
@@ -170,7 +171,6 @@ async function main() {
     },
   };
   await fs.mkdir(RESULTS_DIR, { recursive: true });
-  await fs.writeFile(path.join(RESULTS_DIR, 'http-load.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
     `# HTTP load benchmark — ${report.date}`,
     '',
@@ -189,7 +189,7 @@ async function main() {
     ),
     '',
   ].join('\n');
-  await fs.writeFile(path.join(RESULTS_DIR, 'http-load.md'), md);
+  writeBenchResults('http-load', report, md);
   process.stdout.write(md + '\n');
 }
 

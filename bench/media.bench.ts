@@ -26,6 +26,7 @@ import { makePdf } from '../test/helpers/fixtures.ts';
 import { makeCodedVideo, readFrameCode } from '../test/helpers/frame-code.ts';
 import { concatCopy, exists } from './helpers/media-files.ts';
 import { describeMachine, machineFacts, type MachineFacts } from './helpers/machine.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const DIR = path.resolve('data/bench-media');
 const RESULTS = path.resolve('bench/results');
@@ -301,7 +302,6 @@ async function main() {
     },
   };
   await fs.mkdir(RESULTS, { recursive: true });
-  await fs.writeFile(path.join(RESULTS, 'media.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
     '# Media benchmark',
     '',
@@ -331,7 +331,7 @@ async function main() {
     '',
     ...missedNotes(report),
   ].join('\n');
-  await fs.writeFile(path.join(RESULTS, 'media.md'), md);
+  writeBenchResults('media', report, md);
   process.stdout.write(md + '\n');
   await fs.rm(work, { recursive: true, force: true });
 }

@@ -37,6 +37,7 @@ import { segmentRepository } from '../src/persistence/segment.repository.ts';
 import type { NewSegment, SegmentKind } from '../src/contract/segment.types.ts';
 import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
 import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 import {
   SearchService,
   SEMANTIC_CANDIDATES,
@@ -620,9 +621,8 @@ async function main() {
     },
   };
   await fs.mkdir(RESULTS_DIR, { recursive: true });
-  await fs.writeFile(path.join(RESULTS_DIR, 'search.json'), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report, runs);
-  await fs.writeFile(path.join(RESULTS_DIR, 'search.md'), md);
+  writeBenchResults('search', report, md);
   process.stdout.write(md + '\n');
 }
 

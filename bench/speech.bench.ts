@@ -14,6 +14,7 @@ import path from 'node:path';
 import { DECODER_SETTINGS, normaliseWords, wordErrorRate } from '../src/media/local-speech.ts';
 import { loadLabels } from './quality/speech.eval.ts';
 import { buildTracks, decodeTrack, wordsOf, type Decoded } from './quality/speech-track.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const ROUNDS = Number(process.env.BENCH_SPEECH_ROUNDS ?? 3);
 
@@ -70,8 +71,6 @@ const result = {
   targets: { realtime_factor_at_most_0_6: rtf <= 0.6 },
   files,
 };
-fs.mkdirSync('bench/results', { recursive: true });
-fs.writeFileSync('bench/results/speech.json', JSON.stringify(result, null, 2) + '\n');
 const md = [
   '# Local speech benchmark',
   '',
@@ -99,5 +98,5 @@ const md = [
   ),
   '',
 ].join('\n');
-fs.writeFileSync('bench/results/speech.md', md);
+writeBenchResults('speech', result, md);
 console.log(md);

@@ -30,6 +30,7 @@ import { analysisRepository } from '../src/persistence/analysis.repository.ts';
 import type { Actor } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 import { repositories } from '../src/persistence/repositories.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const PER_ANALYSIS = Number(process.env.BENCH_PER_ANALYSIS ?? 5);
@@ -250,7 +251,6 @@ async function main() {
       checks: { streams_exact: exact, streams_wrong: notOk, events_expected: rows.rows.length * PER_ANALYSIS },
     };
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(path.join(RESULTS_DIR, 'sse.json'), JSON.stringify(result, null, 2) + '\n');
     const L = result.latency;
     const M = result.memory;
     const md = [
@@ -273,7 +273,7 @@ async function main() {
       `no gaps or repeats, ending with \`completed\` (${notOk} not).`,
       '',
     ].join('\n');
-    await fs.writeFile(path.join(RESULTS_DIR, 'sse.md'), md);
+    writeBenchResults('sse', result, md);
     process.stdout.write(md);
     child.kill();
   } finally {

@@ -32,6 +32,7 @@ import { DEFAULT_STAGES } from '../src/pipeline/pipeline.ts';
 import type { AnalysisResults } from '../src/pipeline/results.types.ts';
 import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
 import { describeMachine, machineFacts, type MachineFacts } from './helpers/machine.ts';
+import { markdownWithProvenance, writeBenchResults, type Provenance } from './helpers/provenance.ts';
 
 const DIR = path.resolve('data/bench-stage-graph');
 const RESULTS = path.resolve('bench/results');
@@ -408,9 +409,8 @@ async function main() {
     },
   };
   await fs.mkdir(RESULTS, { recursive: true });
-  await fs.writeFile(path.join(RESULTS, 'stage-graph.json'), JSON.stringify(report, null, 2) + '\n');
   const md = render(report);
-  await fs.writeFile(path.join(RESULTS, 'stage-graph.md'), md);
+  writeBenchResults('stage-graph', report, md);
   process.stdout.write(md + '\n');
 }
 
@@ -534,8 +534,14 @@ function render(report: Report): string {
 
 /** `--render`: rebuild the .md from the last .json (after a change to the text, without re-running). */
 async function renderOnly(): Promise<void> {
-  const report = JSON.parse(await fs.readFile(path.join(RESULTS, 'stage-graph.json'), 'utf8')) as Report;
-  await fs.writeFile(path.join(RESULTS, 'stage-graph.md'), render(report));
+  const report = JSON.parse(await fs.readFile(path.join(RESULTS, 'stage-graph.json'), 'utf8')) as Report & {
+    provenance?: Provenance;
+  };
+  const md = render(report);
+  await fs.writeFile(
+    path.join(RESULTS, 'stage-graph.md'),
+    report.provenance ? markdownWithProvenance(md, report.provenance) : md,
+  );
 }
 
 (process.argv.includes('--render') ? renderOnly() : main()).then(

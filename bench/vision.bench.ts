@@ -32,6 +32,7 @@ import { ocrAcceptance } from '../src/pipeline/stages/ocr-acceptance.ts';
 import { PHOTO_CUTS, makePhotoShotsVideo, photo } from '../test/helpers/photos.ts';
 import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const DIR = path.resolve('data/bench-vision');
 const RESULTS = path.resolve('bench/results');
@@ -390,7 +391,6 @@ async function main() {
     },
   };
   await fs.mkdir(RESULTS, { recursive: true });
-  await fs.writeFile(path.join(RESULTS, 'vision.json'), JSON.stringify(report, null, 2) + '\n');
   const md = [
     '# Vision benchmark',
     '',
@@ -445,7 +445,7 @@ async function main() {
       load: `${report.machine.load_average_start[0]} → ${report.machine.load_average_end[0]}`,
     }),
   ].join('\n');
-  await fs.writeFile(path.join(RESULTS, 'vision.md'), md);
+  writeBenchResults('vision', report, md);
   process.stdout.write(md + '\n');
   await fs.rm(work, { recursive: true, force: true });
 }

@@ -32,6 +32,7 @@ import { createWebhookSender } from '../src/net/webhook-sender.ts';
 import type { Actor, Analysis } from '../src/contract/analysis.types.ts';
 import { describeMachine, machineFacts } from './helpers/machine.ts';
 import { repositories } from '../src/persistence/repositories.ts';
+import { writeBenchResults } from './helpers/provenance.ts';
 
 const N = Number(process.env.BENCH_COMPLETIONS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 50); // completions per second
@@ -272,7 +273,6 @@ async function main() {
       checks: { lost, pairs_with_more_than_one_webhook_id: mixedIds, bad_signatures: badSignatures },
     };
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    await fs.writeFile(path.join(RESULTS_DIR, `${NAME}.json`), JSON.stringify(result, null, 2) + '\n');
     const ep = endpointsOut as Record<string, Record<string, number>>;
     const row = (name: string) => {
       const e = ep[name]!;
@@ -304,7 +304,7 @@ async function main() {
       "`standardwebhooks` and the endpoint's secret. Lost pairs: " + `${lost}.`,
       '',
     ].join('\n');
-    await fs.writeFile(path.join(RESULTS_DIR, `${NAME}.md`), md);
+    writeBenchResults(NAME, result, md);
     process.stdout.write(md);
   } finally {
     for (const p of procs.reverse()) await p.stop();

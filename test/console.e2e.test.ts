@@ -23,10 +23,10 @@ import { longVideoResult, seedCompletedAnalysis } from './helpers/console-seed.t
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 import { consoleBuilt, CONSOLE_CSP } from '../src/http/routes/console.routes.ts';
 import { repositories } from '../src/persistence/repositories.ts';
+import { writeBenchResults } from '../bench/helpers/provenance.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SCREENSHOTS = path.resolve('docs/screenshots');
-const RESULTS = path.resolve('bench/results');
 const JS_BUDGET_BYTES = 300 * 1024;
 const VIEWER_BUDGET_MS = 1000;
 
@@ -477,9 +477,7 @@ interface MiniDocument {
 }
 
 async function writeResults(m: Record<string, unknown>) {
-  await fs.mkdir(RESULTS, { recursive: true });
   const when = new Date().toISOString();
-  await fs.writeFile(path.join(RESULTS, 'console.json'), JSON.stringify({ measured_at: when, ...m }, null, 2) + '\n');
   const md = `# Console performance
 
 Measured by \`test/console.e2e.test.ts\` in a real Chromium (Debian's package, headless) against the
@@ -501,5 +499,5 @@ words in 10-word segments with word times, and a shot every 12 s with its keyfra
 "Drawn" is the first animation frame at which every word and every shot is in the DOM; the
 in-app figure includes fetching the status (with results) and the artifact list from the API.
 `;
-  await fs.writeFile(path.join(RESULTS, 'console.md'), md);
+  writeBenchResults('console', { measured_at: when, ...m }, md);
 }

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MachineFacts } from '../helpers/machine.ts';
+import { provenanceLine, type Provenance } from '../helpers/provenance.ts';
 
 export type Split = 'tuning' | 'held-out';
 
@@ -61,9 +62,13 @@ export interface CapabilityReport {
   table?: string[][];
   notes: string[];
   ms: number;
+  /** When, on which commit, under what load and by which command it was evaluated (set by the runner). */
+  provenance?: Provenance;
 }
 
 export interface QualityResults {
+  /** The provenance of the latest write (each capability carries its own). */
+  provenance?: Provenance;
   machine: MachineFacts | null;
   capabilities: Record<string, CapabilityReport>;
 }
@@ -110,6 +115,7 @@ export function renderMarkdown(r: QualityResults): string {
   if (r.machine) out.push(`Machine: ${r.machine.cpus} CPU, Node ${r.machine.node}.`, '');
   for (const c of Object.values(r.capabilities).sort((a, b) => a.capability.localeCompare(b.capability))) {
     out.push(`## ${c.capability}`, '', `Evaluated ${c.date.slice(0, 10)} in ${(c.ms / 1000).toFixed(1)} s.`, '');
+    if (c.provenance) out.push(provenanceLine(c.provenance), '');
     out.push('| data set | split | items | source |', '|---|---|---:|---|');
     for (const d of c.datasets) out.push(`| ${d.name} | ${d.split} | ${d.size} | ${d.source} |`);
     out.push('', '| split | measure | value | over | target | met |', '|---|---|---:|---:|---|---|');

@@ -4,6 +4,7 @@
  * capability runs; with names only those (the others' results are kept as they were).
  */
 import { machineFacts } from '../helpers/machine.ts';
+import { provenance } from '../helpers/provenance.ts';
 import { readResults, writeResults, type CapabilityReport } from './report.ts';
 
 type Evaluator = () => Promise<CapabilityReport>;
@@ -29,12 +30,13 @@ async function main(): Promise<void> {
     process.stdout.write(`evaluating ${name}…\n`);
     const evaluate = await EVALUATORS[name]!();
     const report = await evaluate();
-    results.capabilities[name] = report;
+    results.capabilities[name] = { ...report, provenance: provenance() };
     const missed = report.metrics.filter((m) => m.met === false);
     process.stdout.write(
       `${name}: ${report.metrics.length} measures, ${missed.length} targets missed${missed.length ? ` (${missed.map((m) => `${m.split} ${m.name}`).join(', ')})` : ''}\n`,
     );
     results.machine = machine.finish();
+    results.provenance = provenance();
     writeResults(results);
   }
 }

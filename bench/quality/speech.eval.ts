@@ -22,6 +22,7 @@ import {
   type DecoderSettings,
 } from '../../src/media/local-speech.ts';
 import { SPEECH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
+import { provenance } from '../helpers/provenance.ts';
 import { metric, type CapabilityReport, type Metric, type Split } from './report.ts';
 import type { SpeechLabel } from './speech-labels.build.ts';
 import { buildTracks, decodeTrack, wordsOf, type Decoded, type Track } from './speech-track.ts';
@@ -223,7 +224,10 @@ async function tune(): Promise<void> {
       const row = await run({ ...best.settings, [flag]: v });
       if (row.errors <= best.errors - MIN_GAIN_ERRORS && row.rtf_idle <= RTF_TARGET) best = row;
     }
-  fs.writeFileSync(TUNING_RESULTS, `${JSON.stringify({ date: new Date().toISOString(), best, rows }, null, 2)}\n`);
+  fs.writeFileSync(
+    TUNING_RESULTS,
+    `${JSON.stringify({ provenance: provenance(), date: new Date().toISOString(), best, rows }, null, 2)}\n`,
+  );
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -41,3 +41,16 @@ test('an aborted embed stops between batches, and the thread serves the next cal
   })();
   assert.ok(ms < perBatch * 5, `next call waited ${Math.round(ms)} ms (one batch takes ${Math.round(perBatch)} ms)`);
 });
+
+test('concurrent calls share a message to the thread, and each gets the vectors of its own texts', async () => {
+  const texts = ['a boat in the harbour', 'quarterly tax return', 'a kitten naps', 'the server crashed', 'rain'];
+  const alone = await embedder.embed(texts);
+  // Five callers at once: the first goes out alone, the other four wait and go out together.
+  const together = await Promise.all(texts.map((t) => embedder.embed([t])));
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+  texts.forEach((t, i) => {
+    assert.equal(together[i]!.length, 1);
+    assert.ok(dot(together[i]![0]!, alone[i]!) > 0.999, `${t}: not its own vector`);
+    if (i > 0) assert.ok(dot(together[i]![0]!, alone[i - 1]!) < 0.99, `${t}: its neighbour's vector`);
+  });
+});

@@ -21,6 +21,11 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/** A call waiting for the model thread: its texts, and where its share of the vectors goes. */
+interface Queued extends Pending {
+  texts: string[];
+}
+
 interface Reply {
   id: number;
   vectors?: Float32Array;
@@ -28,29 +33,73 @@ interface Reply {
   error?: string;
 }
 
-/** Starts the worker (the model loads in the background; the first call waits for it). */
+/**
+ * Starts the worker (the model loads in the background; the first call waits for it).
+ *
+ * One message is in the worker at a time; calls that arrive meanwhile wait and go out
+ * together as the next message (up to EMBED_BATCH texts), because the encoder is much
+ * faster per text in a batch, so concurrent searches (one query each) no longer queue
+ * one model call behind another (bench/search-e2e.bench.ts measures search under 4 and
+ * 16 clients). A failed message fails every call in it.
+ */
 export function createEmbedder(): Embedder {
   const worker = new Worker(new URL('./embedding.worker.ts', import.meta.url));
   // The worker must not keep a process alive that has nothing else to do.
   worker.unref();
   const pending = new Map<number, Pending>();
+  const waiting: Queued[] = [];
   let nextId = 1;
   let failure: Error | null = null;
+  let busy = false;
+
+  /** Send the waiting calls (whole calls, up to EMBED_BATCH texts) as one message. */
+  const dispatch = () => {
+    if (busy || waiting.length === 0) return;
+    const group: Queued[] = [];
+    let size = 0;
+    while (waiting.length > 0 && (group.length === 0 || size + waiting[0]!.texts.length <= EMBED_BATCH)) {
+      const next = waiting.shift()!;
+      group.push(next);
+      size += next.texts.length;
+    }
+    const id = nextId++;
+    busy = true;
+    pending.set(id, {
+      resolve: (vectors) => {
+        let at = 0;
+        for (const call of group) {
+          call.resolve(vectors.slice(at, at + call.texts.length));
+          at += call.texts.length;
+        }
+      },
+      reject: (err) => {
+        for (const call of group) call.reject(err);
+      },
+    });
+    worker.ref();
+    worker.postMessage({ id, texts: group.flatMap((c) => c.texts) });
+  };
+
   worker.on('message', (reply: Reply) => {
     const p = pending.get(reply.id);
     if (!p) return;
     pending.delete(reply.id);
-    if (pending.size === 0) worker.unref();
-    if (reply.error !== undefined || !reply.vectors) return p.reject(new Error(reply.error ?? 'no vectors'));
-    const dims = reply.dims ?? EMBEDDING_DIMS;
-    const out: Float32Array[] = [];
-    for (let i = 0; i < reply.vectors.length / dims; i++) out.push(reply.vectors.slice(i * dims, (i + 1) * dims));
-    p.resolve(out);
+    busy = false;
+    if (pending.size === 0 && waiting.length === 0) worker.unref();
+    if (reply.error !== undefined || !reply.vectors) p.reject(new Error(reply.error ?? 'no vectors'));
+    else {
+      const dims = reply.dims ?? EMBEDDING_DIMS;
+      const out: Float32Array[] = [];
+      for (let i = 0; i < reply.vectors.length / dims; i++) out.push(reply.vectors.slice(i * dims, (i + 1) * dims));
+      p.resolve(out);
+    }
+    dispatch();
   });
   const failAll = (err: Error) => {
     failure = err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
+    for (const w of waiting.splice(0)) w.reject(err);
   };
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`embedding worker exited (${code})`)));
@@ -58,10 +107,8 @@ export function createEmbedder(): Embedder {
   const call = (texts: string[]) =>
     new Promise<Float32Array[]>((resolve, reject) => {
       if (failure) return reject(failure);
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, texts });
+      waiting.push({ texts, resolve, reject });
+      dispatch();
     });
 
   return {

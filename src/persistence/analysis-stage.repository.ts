@@ -2,7 +2,7 @@
  * analysis_stages: each stage's status within an analysis, written as it happens, and
  * the past runs that stall detection learns expected durations from.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.ts';
 import type { AnalysisStage, MediaUnit, StageStatus } from '../contract/analysis-stage.types.ts';
 
@@ -21,6 +21,57 @@ export interface LearnedRate {
   msPerUnit: number;
   runs: number;
 }
+
+/** The stage columns the domain sees (`list`, and the status read's stages as JSON). */
+interface StageColumns<T> {
+  stage: string;
+  status: string;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempt: number;
+  started_at: T | null;
+  stalled_at: T | null;
+  finished_at: T | null;
+  duration_ms: number | null;
+}
+
+function toStage(r: StageColumns<Date>): AnalysisStage {
+  return {
+    stage: r.stage,
+    status: r.status as StageStatus,
+    reason: r.reason,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    attempt: r.attempt,
+    startedAt: r.started_at,
+    stalledAt: r.stalled_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+  };
+}
+
+const jsonDate = (t: string | null) => (t === null ? null : new Date(t));
+
+/**
+ * Stages read as a JSON array of rows (`json_agg(s ORDER BY s.position)`, timestamps as
+ * ISO text), mapped as `list` maps them: the status read takes them in the same round trip.
+ */
+export function stagesFromJson(rows: StageColumns<string>[]): AnalysisStage[] {
+  return rows.map((r) =>
+    toStage({
+      ...r,
+      started_at: jsonDate(r.started_at),
+      stalled_at: jsonDate(r.stalled_at),
+      finished_at: jsonDate(r.finished_at),
+    }),
+  );
+}
+
+/** SQL for the stages of analysis `id` as a JSON array in pipeline order ('[]' when none). */
+export const stagesJsonSql = (id: RawBuilder<unknown>) =>
+  sql<StageColumns<string>[]>`(SELECT coalesce(json_agg(s ORDER BY s.position), '[]'::json)
+     FROM analysis_stages s WHERE s.analysis_id = ${id})`;
 
 export const analysisStageRepository = {
   /** A new attempt: every planned stage back to pending (rows of an earlier attempt are reset). */
@@ -109,18 +160,7 @@ export const analysisStageRepository = {
       .where('analysis_id', '=', analysisId)
       .orderBy('position')
       .execute();
-    return rows.map((r) => ({
-      stage: r.stage,
-      status: r.status as StageStatus,
-      reason: r.reason,
-      errorCode: r.error_code,
-      errorMessage: r.error_message,
-      attempt: r.attempt,
-      startedAt: r.started_at,
-      stalledAt: r.stalled_at,
-      finishedAt: r.finished_at,
-      durationMs: r.duration_ms,
-    }));
+    return rows.map(toStage);
   },
 
   /** Median time per unit of the stage's latest finished runs, or null before enough runs. */

@@ -6,7 +6,9 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';
 import type { Analysis, ListFilter, ListPage } from '../contract/analysis.types.ts';
+import type { AnalysisStage } from '../contract/analysis-stage.types.ts';
 import { cursorValue, toAnalysis } from './analysis.repository.ts';
+import { stagesFromJson, stagesJsonSql } from './analysis-stage.repository.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -149,6 +151,29 @@ export const archiveRepository = {
       LIMIT 1`.execute(db);
     const row = r.rows[0];
     return row ? withArchivedAt(row) : undefined;
+  },
+
+  /**
+   * `findLiveOrArchived` and the analysis's stages (`analysisStageRepository.list`) in one
+   * statement: the status read costs one round trip and one pool checkout, not two.
+   */
+  async findLiveOrArchivedWithStages(
+    db: Executor,
+    id: string,
+    tenantId: string,
+  ): Promise<{ analysis: Analysis; stages: AnalysisStage[] } | undefined> {
+    const r = await sql<ArchivableRow & { stages_json: Parameters<typeof stagesFromJson>[0] }>`
+      SELECT u.*, ${stagesJsonSql(sql`u.id`)} AS stages_json FROM (
+        (SELECT r.*, NULL::timestamptz AS archived_at FROM media_analysis_requests r
+         WHERE r.id = ${id} AND r.tenant_id = ${tenantId})
+        UNION ALL
+        (SELECT (${asLiveRecord}).*, a.archived_at FROM media_analysis_archive a
+         WHERE a.id = ${id} AND a.tenant_id = ${tenantId})
+        LIMIT 1) u`.execute(db);
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const { stages_json, ...analysis } = row;
+    return { analysis: withArchivedAt(analysis), stages: stagesFromJson(stages_json) };
   },
 
   /**

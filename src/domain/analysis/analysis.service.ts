@@ -184,6 +184,14 @@ export class AnalysisService {
     return a;
   }
 
+  /** `get` and `stages` in one database round trip (the status read). */
+  async getWithStages(id: string, tenantId: string): Promise<{ analysis: Analysis; stages: AnalysisStage[] }> {
+    const found = await this.repos.archive.findLiveOrArchivedWithStages(this.db, id, tenantId);
+    if (!found) throw errors.analysisNotFound(id);
+    if (found.analysis.status === 'deleted') throw errors.analysisGone(id);
+    return found;
+  }
+
   /** Each stage's status for the analysis's current attempt, in pipeline order. */
   async stages(id: string): Promise<AnalysisStage[]> {
     return this.repos.analysisStages.list(this.db, id);

@@ -24,7 +24,7 @@ const KEY_CACHE_MAX = 10_000;
 const FAILURE_ADDRESSES_MAX = 50_000;
 
 export function hashKey(key: string): string {
-  return crypto.createHash('sha256').update(key).digest('hex');
+  return crypto.hash('sha256', key, 'hex');
 }
 
 export function generateKey(): { key: string; prefix: string; hash: string } {

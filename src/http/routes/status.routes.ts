@@ -51,10 +51,7 @@ function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): 
       let a: Analysis;
       let stages: AnalysisStage[];
       try {
-        [a, stages] = await Promise.all([
-          deps.analyses.get(request.params.id, tenant),
-          deps.analyses.stages(request.params.id),
-        ]);
+        ({ analysis: a, stages } = await deps.analyses.getWithStages(request.params.id, tenant));
       } catch (err) {
         // PostgreSQL away: a recently seen status is better than an error, and says it is stale.
         const stale = cache && isDatabaseUnreachable(err) ? cache.getStale(key) : null;
