@@ -1,9 +1,9 @@
 /**
- * Prints the README's "CLI" and "SDK" output, for real: the service (API on a local port,
+ * Writes the real output shown in docs/cli.md and docs/sdk.md (their `cli-output` and
+ * `sdk-output` blocks): the service (API on a local port,
  * one worker, the vision models, no provider) on a scratch database, then the user CLI
  * (`analyze … --wait`, `search`) and scripts/readme-sdk-example.ts run against it as a user
- * would, on the video of scripts/readme-media.ts. Markdown on stdout; the API key is
- * checked never to appear. `node scripts/readme-cli-sdk.ts` (needs DATABASE_URL or the
+ * would, on the video of scripts/readme-media.ts. The API key is checked never to appear. `node scripts/readme-cli-sdk.ts` (needs DATABASE_URL or the
  * embedded PostgreSQL of `npm test`'s helpers).
  */
 import fs from 'node:fs/promises';
@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { createTestApp } from '../test/helpers/app.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { makeSpeechVideo } from './readme-media.ts';
+import { writeBlock } from './docs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SDK_EXAMPLE = path.join(ROOT, 'scripts', 'readme-sdk-example.ts');
@@ -68,15 +69,8 @@ try {
   }
   const sdk = await run([SDK_EXAMPLE], dir, env);
   if (sdk.code !== 0) throw new Error(`the SDK example exited with ${sdk.code}:\n${sdk.output}`);
-  const text = [
-    '### CLI',
-    '',
-    '```console',
-    blocks.join('\n\n'),
-    '```',
-    '',
-    '### SDK (`scripts/readme-sdk-example.ts`)',
-    '',
+  const cliText = ['```console', blocks.join('\n\n'), '```'].join('\n');
+  const sdkText = [
     '```ts',
     (await fs.readFile(SDK_EXAMPLE, 'utf8')).trimEnd(),
     '```',
@@ -84,10 +78,12 @@ try {
     '```console',
     sdk.output,
     '```',
-    '',
   ].join('\n');
-  if (text.includes(t.tenantA.key)) throw new Error('the API key appeared in the output');
-  process.stdout.write(text);
+  for (const text of [cliText, sdkText])
+    if (text.includes(t.tenantA.key)) throw new Error('the API key appeared in the output');
+  writeBlock('docs/cli.md', 'cli-output', cliText);
+  writeBlock('docs/sdk.md', 'sdk-output', sdkText);
+  process.stdout.write('wrote the cli-output block of docs/cli.md and the sdk-output block of docs/sdk.md\n');
 } finally {
   await t.close();
   await host.close();

@@ -1,8 +1,10 @@
 /**
- * Prints a real status document for the README: the photo video with speech of
- * scripts/readme-media.ts (five shots, two LibriVox sentences), analysed
- * by the real pipeline with the vision models and no provider. `node scripts/readme-excerpt.ts`
- * (needs DATABASE_URL or the embedded PostgreSQL of `npm test`'s helpers).
+ * Writes the real status document the README's excerpt is cut from
+ * (docs/examples/photos-with-speech.status.json): the photo video with speech of
+ * scripts/readme-media.ts (five shots, two LibriVox sentences), analysed by the real
+ * pipeline with the vision models and no provider; `node scripts/docs.ts` then cuts the excerpt.
+ * `node scripts/readme-excerpt.ts` (needs DATABASE_URL or the embedded PostgreSQL of
+ * `npm test`'s helpers).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import { createTestApp, auth, waitFor } from '../test/helpers/app.ts';
 import { makeSpeechVideo } from './readme-media.ts';
 import { multipart } from '../test/helpers/multipart.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
+import { EXAMPLE } from './docs-excerpt.ts';
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-excerpt-'));
 const video = makeSpeechVideo(dir);
@@ -38,7 +41,9 @@ try {
     600_000,
     500,
   );
-  process.stdout.write(`${JSON.stringify(s, null, 1)}\n`);
+  await fs.mkdir(path.dirname(EXAMPLE), { recursive: true });
+  await fs.writeFile(EXAMPLE, `${JSON.stringify(s, null, 2)}\n`);
+  process.stdout.write(`${path.relative(process.cwd(), EXAMPLE)}: ${s.status}, ${s.result_summary.split('\n')[0]}\n`);
 } finally {
   await t.close();
   await host.close();

@@ -1,4 +1,4 @@
-// The README's SDK example, run by scripts/readme-cli-sdk.ts (which prints this file and its output).
+// The SDK example of docs/sdk.md, run by scripts/readme-cli-sdk.ts (which writes this file and its output there).
 import { MediaAnalysis } from '../sdk/src/index.ts';
 
 const ma = new MediaAnalysis({ baseUrl: process.env.MEDIA_ANALYSIS_URL!, apiKey: process.env.MEDIA_ANALYSIS_API_KEY });

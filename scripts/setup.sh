@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
-# The README's set-up command: the Debian packages the service runs with, then the npm
-# packages (Node 24 comes with them, through the npm `node` package). Run as root or with
-# sudo on Debian/Ubuntu; packages already present are left as they are.
-#   ffmpeg               audio/video probing, frames, shots, audio preparation
-#   poppler-utils        pdftoppm: scanned PDF pages rendered for OCR
-#   fonts-dejavu-core    labels on contact sheets and captions
-#   pocketsphinx, pocketsphinx-en-us   local speech recognition (no provider needed)
+# The quickstart's set-up command: installs the Debian packages of the given roles listed in
+# deploy/debian-packages.txt (default: `run`, what the service needs), then the npm packages
+# (Node 24 comes with them, through the npm `node` package). Run as root or with sudo on
+# Debian/Ubuntu; packages already present are left as they are.
+#   bash scripts/setup.sh              the service
+#   bash scripts/setup.sh run test     the service, its tests and the evaluation (what .ci/run uses)
+#   SETUP_SKIP_NPM=1 …                 the Debian packages only
+#   SETUP_LIST=1 …                     print the roles' packages and stop (installs nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+roles=("$@")
+[ ${#roles[@]} -gt 0 ] || roles=(run)
+
 need=()
-command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
-command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
-command -v pocketsphinx_continuous >/dev/null 2>&1 || need+=(pocketsphinx)
-[ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || need+=(pocketsphinx-en-us)
+while read -r package role present _; do
+  case "$package" in '' | '#'*) continue ;; esac
+  [[ " ${roles[*]} " == *" $role "* ]] || continue
+  if [ "${SETUP_LIST:-}" = "1" ]; then
+    echo "$package"
+    continue
+  fi
+  if [[ "$present" == /* ]]; then
+    [ -e "$present" ] && continue
+  else
+    command -v "$present" >/dev/null 2>&1 && continue
+  fi
+  need+=("$package")
+done < deploy/debian-packages.txt
+
+[ "${SETUP_LIST:-}" != "1" ] || exit 0
+
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing from Debian's packages: ${need[*]}"
   sudo=""

@@ -4,13 +4,7 @@
  * baseline). The runner (`stage-runner.ts`) starts each stage once its inputs exist,
  * so independent stages run side by side within the worker's CPU budget.
  *
- *   intake ─ probe ─┬─ shots ─ frames ─┬─ contact_sheet ─┐
- *                   │                  ├─ frame_ocr ─────┤
- *                   │                  └─ vision ────────┤   (vision also takes the image)
- *                   ├─ audio ── transcription ───────────┼─ answer ─ outputs
- *                   ├─ image ────────────────────────────┤
- *                   └─ document ─────────────────────────┘
- *   (frames uses shots when present: per-shot frames; evenly spaced otherwise)
+ * The diagram of this list is docs/pipeline.md, generated from it by scripts/docs.ts.
  */
 import type { Stage } from './stage.ts';
 import { intakeStage } from './stages/intake.stage.ts';

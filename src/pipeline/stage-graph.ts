@@ -57,7 +57,7 @@ export function buildStageGraph(stages: readonly Stage[]): StageGraph {
 
 /**
  * Stages grouped by depth (the longest chain of waits before them): stages in one level
- * can run side by side. Used for the README diagram and the logs, not for scheduling.
+ * can run side by side. Used for the diagram of docs/pipeline.md and the logs, not for scheduling.
  */
 export function stageLevels(graph: StageGraph): string[][] {
   const depth = new Map<string, number>();

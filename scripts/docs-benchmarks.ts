@@ -1,0 +1,319 @@
+/**
+ * docs/benchmarks.md's figures, generated from bench/results/*.json (what each benchmark
+ * wrote on its last run), so the documentation states no figure a results file does not
+ * hold. Each benchmark names the measures worth reading beside their targets; the full
+ * run, with every correctness check, stays in its bench/results/<name>.md.
+ * Written and checked by scripts/docs.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const RESULTS = path.resolve(import.meta.dirname, '../bench/results');
+
+/** One measure: what, the value, the target it is held to (if any) and whether it was met. */
+type Row = [measure: string, value: string, target?: string, met?: boolean];
+
+// The results files are written by the benchmarks, each in its own shape; read loosely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+interface Benchmark {
+  file: string;
+  title: string;
+  command: string;
+  /** The run's date. */
+  date: (j: Json) => string;
+  /** Load average (1 min) at the start and, when recorded, the end. */
+  load: (j: Json) => string;
+  rows: (j: Json) => Row[];
+}
+
+const startEnd = (j: Json) => {
+  const m = j.machine ?? {};
+  const a = m.load_average_start?.[0] ?? m.load_average_at_start?.[0];
+  const b = m.load_average_end?.[0];
+  return a === undefined ? 'not recorded' : b === undefined ? `${a}` : `${a} → ${b}`;
+};
+const machineDate = (j: Json) => String(j.machine?.date ?? j.date);
+const ms = (v: number) => `${v} ms`;
+const s1 = (msValue: number) => `${(msValue / 1000).toFixed(1)} s`;
+
+/** A results file's own `targets` object: `{name: {target?, measured, pass}}`. */
+function targetRows(targets: Record<string, Json> | undefined): Row[] {
+  return Object.entries(targets ?? {}).map(([name, t]) => [
+    name.replace(/_/g, ' '),
+    String(t.measured ?? t.measured_ms ?? ''),
+    t.target === undefined ? 'as named' : String(t.target),
+    Boolean(t.pass),
+  ]);
+}
+
+export const BENCHMARKS: Benchmark[] = [
+  {
+    file: 'http-load',
+    title: 'HTTP load: status, history and submissions at 1,000,000 analyses',
+    command: 'npm run bench',
+    date: (j) => j.date,
+    load: () => 'not recorded',
+    rows: (j) => [
+      ...Object.entries(j.results as Record<string, Json>).map(([name, r]): Row => [
+        `${name.replace(/_/g, ' ')}: req/s, p50 / p99`,
+        `${r.rps}, ${r.p50_ms} / ${r.p99_ms} ms`,
+      ]),
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'guard',
+    title: 'Performance guard (CI): CPU per request against a bare Fastify + pg baseline',
+    command: 'npm run bench:guard',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) =>
+      (j.ratios as Json[]).map((r): Row =>
+        r.guarded
+          ? [r.ratio, String(r.measured), `≥ ${r.floor} (committed ${r.committed} − 20 %)`, r.pass]
+          : [`${r.ratio} (reported, not guarded)`, `${r.measured} (committed ${r.committed})`],
+      ),
+  },
+  {
+    file: 'cache',
+    title: 'Cache hit rate of status polling with a real worker',
+    command: 'npm run bench:cache',
+    date: (j) => j.date,
+    load: () => 'not recorded',
+    rows: (j) => [
+      [
+        `hit rate (${j.cache.backend}, ${j.polls} polls of ${j.analyses} analyses)`,
+        `${(j.cache.hit_rate * 100).toFixed(1)} %`,
+        `> ${j.target.hit_rate_above * 100} %`,
+        j.target.pass,
+      ],
+    ],
+  },
+  {
+    file: 'faults',
+    title: 'Faults under load: Redis killed, PostgreSQL stopped, SIGTERM',
+    command: 'npm run bench:faults',
+    date: (j) => j.date,
+    load: () => 'not recorded',
+    rows: (j) => {
+      const r = j.results;
+      return [
+        [
+          'Redis killed: reads failed / writes failed',
+          `${r.redis_killed.read_errors} / ${r.redis_killed.writes_failed}`,
+        ],
+        [
+          'PostgreSQL stopped: writes answered 503 + Retry-After / other failures',
+          `${r.postgres_stopped.writes_503_with_retry_after} / ${r.postgres_stopped.writes_other_failures}`,
+        ],
+        ['PostgreSQL back: recovered after', ms(r.postgres_stopped.recovered_ms_after_restart)],
+        ['SIGTERM: exit code, drain', `${r.sigterm.exit_code}, ${ms(r.sigterm.drain_ms)}`],
+        ['SIGTERM: analyses left processing after restart', String(r.sigterm.stranded_processing_after_restart)],
+      ];
+    },
+  },
+  {
+    file: 'drain',
+    title: 'Queue drain with 1, 2 and 4 worker processes',
+    command: 'npm run bench:drain',
+    date: (j) => j.when,
+    load: (j) => String(j.loadavg[0]),
+    rows: (j) => [
+      ...(j.drains as Json[]).map((d): Row => [
+        `${d.workers} worker process(es): jobs/s, all completed exactly once`,
+        `${d.jobs_per_second}, ${d.all_completed_once ? 'yes' : 'no'}`,
+      ]),
+      [
+        `queue latency (add → start), ${j.latency.workers} workers: p50 / p99`,
+        `${j.latency.p50_ms} / ${j.latency.p99_ms} ms`,
+      ],
+    ],
+  },
+  {
+    file: 'search',
+    title: 'Search at 1,000,000 segments / 100,000 analyses',
+    command: 'npm run bench:search',
+    date: (j) => j.date,
+    load: (j) => String(j.machine.load_average_at_start[0]),
+    rows: (j) => [
+      ...(j.runs as Json[]).flatMap((r): Row[] => [
+        [`run ${r.run}: index build`, s1(r.index.build_ms)],
+        [`run ${r.run}: hybrid p50 / p95, one at a time`, `${r.serial.hybrid.p50_ms} / ${r.serial.hybrid.p95_ms} ms`],
+        [`run ${r.run}: hybrid p50 / p95, ${r.load.concurrency} concurrent`, `${r.load.p50_ms} / ${r.load.p95_ms} ms`],
+      ]),
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'webhooks',
+    title: 'Webhooks: 1,000 completions to 3 endpoints, a worker SIGKILLed',
+    command: 'npm run bench:webhooks',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      [
+        'healthy endpoint: p50 / p99 / max',
+        `${j.healthy_latency.p50_ms} / ${j.healthy_latency.p99_ms} / ${j.healthy_latency.max_ms} ms`,
+        `p99 < ${j.healthy_latency.target_p99_ms} ms`,
+        j.healthy_latency.p99_ms < j.healthy_latency.target_p99_ms,
+      ],
+      ...Object.entries(j.endpoints as Record<string, Json>).map(([name, e]): Row => [
+        `${name}: delivered / lost / duplicate 2xx`,
+        `${e.delivered} / ${e.lost} / ${e.duplicate_2xx_receipts}`,
+      ]),
+    ],
+  },
+  {
+    file: 'sse',
+    title: 'Server-Sent Events: 1,000 concurrent streams on one API process',
+    command: 'npm run bench:sse',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      [
+        'event latency p50 / p99 / max',
+        `${j.latency.p50_ms} / ${j.latency.p99_ms} / ${j.latency.max_ms} ms`,
+        `p99 < ${j.latency.target_p99_ms} ms`,
+        j.latency.p99_ms < j.latency.target_p99_ms,
+      ],
+      ['memory per stream', `${j.memory.kb_per_stream} KB`],
+      ['streams exact, in order, no gaps', `${j.checks.streams_exact} / ${j.setup.streams}`],
+    ],
+  },
+  {
+    file: 'media',
+    title: 'Contact sheets and PDF text',
+    command: 'npm run bench:media',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      ...(j.contact_sheets as Json[]).map((c): Row => [
+        `contact sheet, ${c.minutes} min, keyframes every ${c.keyframe_interval_s} s: time, tiles right`,
+        `${ms(c.ours_ms)}, ${c.ours_correct_tiles}`,
+      ]),
+      ['PDF text, 200 pages: ours / pdftotext', `${ms(j.pdf.ours_ms)} / ${ms(j.pdf.pdftotext_ms)}`],
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'vision',
+    title: 'Vision on the CPU: models, one image, 10- and 2-minute videos',
+    command: 'npm run bench:vision',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      ['objects on 10 labelled photographs: precision / recall', `${j.accuracy.precision} / ${j.accuracy.recall}`],
+      ['face counts right', j.accuracy.face_counts_right],
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'stage-graph',
+    title: 'Stage graph: a 10-minute video with speech, sequential and concurrent',
+    command: 'npm run bench:stage-graph',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      ['sequential → concurrent', `${s1(j.sequential_ms)} → ${s1(j.concurrent_ms)} (${j.speed_up}×)`],
+      ['transcription share of the sequential run', `${j.transcription_share_of_sequential} %`],
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'speech',
+    title: 'Local speech (PocketSphinx) on LibriVox recordings',
+    command: 'npm run bench:speech',
+    date: () => 'not recorded',
+    load: (j) => /load average ([\d.]+)/.exec(j.machine)?.[1] ?? 'not recorded',
+    rows: (j) => [
+      ['word error rate', `${(j.wer * 100).toFixed(1)} % (${j.errors} errors)`],
+      [
+        'real-time factor, best of the rounds',
+        String(j.realtime_factor_best),
+        '≤ 0.6',
+        j.targets.realtime_factor_at_most_0_6,
+      ],
+      ['real-time factor, idle-machine estimate (CPU time / audio / core)', String(j.realtime_factor_idle_estimate)],
+    ],
+  },
+  {
+    file: 'hostile',
+    title: 'Hostile files end to end, and malformed requests over a real socket',
+    command: 'npm run bench:hostile',
+    date: machineDate,
+    load: startEnd,
+    rows: (j) => [
+      [
+        'files ending with their expected status and code, within bounds',
+        `${j.summary.correct}/${j.summary.files}, ${j.summary.within_bounds}/${j.summary.files}`,
+        'all',
+        j.summary.correct === j.summary.files && j.summary.within_bounds === j.summary.files,
+      ],
+      [
+        'slowest file to a terminal state',
+        `${j.summary.slowest_seconds} s`,
+        `≤ ${j.target.seconds} s`,
+        j.summary.slowest_seconds <= j.target.seconds,
+      ],
+      [
+        'largest worker memory growth / sandbox',
+        `${j.summary.largest_worker_rss_growth_mb} / ${j.summary.largest_sandbox_rss_mb} MB`,
+      ],
+      [
+        'malformed requests answered with their code',
+        `${(j.http_edge.rows as Json[]).filter((r) => r.correct).length}/${j.http_edge.rows.length}`,
+        'all',
+        (j.http_edge.rows as Json[]).every((r) => r.correct),
+      ],
+    ],
+  },
+  {
+    file: 'console',
+    title: 'Web console: first load and a 60-minute result',
+    command: 'npm run test:e2e',
+    date: (j) => j.measured_at,
+    load: (j) => j.load_average_1m,
+    rows: (j) => [
+      ['first load, brotli JavaScript', `${(j.first_load_js_brotli_bytes / 1024).toFixed(1)} KB`],
+      [`viewer of a ${j.words}-word, ${j.shots}-shot result opens in (median)`, ms(j.viewer_open_ms_median)],
+      ['the same as a full page load (median)', ms(j.viewer_cold_load_ms_median)],
+    ],
+  },
+];
+
+const met = (m: boolean | undefined) => (m === undefined ? '' : m ? 'yes' : '**no**');
+
+/** The generated part of docs/benchmarks.md. */
+export function renderBenchmarks(dir = RESULTS): string {
+  const read = (b: Benchmark) => JSON.parse(fs.readFileSync(path.join(dir, `${b.file}.json`), 'utf8')) as Json;
+  const out = [
+    '| benchmark | command | run | load (1 min) | targets met | full results |',
+    '|---|---|---|---|---:|---|',
+  ];
+  const sections: string[] = [];
+  for (const b of BENCHMARKS) {
+    const j = read(b);
+    const rows = b.rows(j);
+    const judged = rows.filter((r) => r[3] !== undefined);
+    const date = /^\d{4}-\d\d-\d\d/.test(b.date(j)) ? b.date(j).slice(0, 10) : 'date not recorded';
+    const link = `[${b.file}.md](../bench/results/${b.file}.md)`;
+    out.push(
+      `| [${b.title}](#${b.file}) | \`${b.command}\` | ${date} | ${b.load(j)} | ` +
+        `${judged.length === 0 ? '–' : `${judged.filter((r) => r[3]).length}/${judged.length}`} | ${link} |`,
+    );
+    sections.push(
+      '',
+      `<a id="${b.file}"></a>`,
+      `### ${b.title}`,
+      '',
+      `\`${b.command}\`, run ${date}, load average ${b.load(j)}; every check in ${link}.`,
+      '',
+      '| measure | value | target | met |',
+      '|---|---:|---|---|',
+      ...rows.map(([m, v, t, ok]) => `| ${m} | ${v} | ${t ?? ''} | ${met(ok)} |`),
+    );
+  }
+  return [...out, ...sections].join('\n');
+}
