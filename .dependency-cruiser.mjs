@@ -2,15 +2,18 @@
  * The layer rule of src/ (docs/decisions/0004-layers.md), checked by `npm run depcruise`
  * (part of `npm run check`). Imports point down, never up:
  *
- *   main                          composition root: wires everything
+ *   main                          composition root: builds the parts and hands them in
  *   http · queue · cli            entry layers: nothing but main imports them
- *   pipeline (stages)             run by the queue; reach the world through their deps
- *   domain                        lifecycle, tenants, idempotency, webhooks, search
- *   adapters                      media, providers, nlp, net, storage, cache, events,
- *                                 search, observability
+ *   pipeline (stages)             run by the queue; reach the world through ctx.deps
+ *                                 (tools, repositories), never by importing adapters
+ *   domain                        lifecycle, tenants, idempotency, webhooks, search;
+ *                                 names the repositories it needs as types, gets them handed in
+ *   adapters                      media, providers, nlp, net, storage, cache, events, search
  *   persistence                   all SQL; imports only the foundations
+ *   observability                 logs, metrics, shutdown: used everywhere, imports only the
+ *                                 foundations (and the error catalogue)
  *   contract · config · resilience · platform  foundations (contract: the shared vocabulary
- *                                 of analyses, stages and webhooks; imports nothing of ours)
+ *                                 of analyses, stages, webhooks and segments; imports nothing)
  *
  * Tests (*.test.ts) are outside the rules: a test may reach into any layer.
  */

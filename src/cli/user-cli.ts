@@ -1,7 +1,7 @@
 /**
- * The user-facing commands of `media-analysis` (the operator commands — start, api,
- * worker, db, keys, … — stay in src/main/cli.ts). They talk to a running service over
- * HTTP through the SDK.
+ * The user-facing commands of `media-analysis` (src/main/cli.ts adds the operator commands
+ * — start, api, worker, db, keys, … — to the same commander program, the binary's one
+ * argument parser). They talk to a running service over HTTP through the SDK.
  *
  * Server and key: --url / --api-key, else MEDIA_ANALYSIS_URL / MEDIA_ANALYSIS_API_KEY, else
  * the config file (MEDIA_ANALYSIS_CONFIG or ~/.config/media-analysis/config.json with
@@ -217,15 +217,14 @@ export function buildUserCli(): Command {
   return program;
 }
 
-/** Run a user command; returns the exit code. */
-export async function runUserCli(argv: string[]): Promise<number> {
-  const program = buildUserCli();
+/** Parse `argv` with `program` and run its command; returns the exit code. */
+export async function runCli(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code)) return EXIT.ok;
       if (err.code === 'usage') process.stderr.write(`error: ${err.message}\n`);
       return EXIT.usage;
     }

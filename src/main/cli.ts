@@ -4,7 +4,8 @@
  */
 // First: `.env` must be in process.env before any configuration is read.
 import './env-file.ts';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { buildUserCli, runCli } from '../cli/user-cli.ts';
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/config-parse.ts';
 import { loadConfig } from '../config/config.ts';
@@ -129,29 +130,19 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, migrate = true): 
   }
 }
 
-async function db(sub: string | undefined, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      steps: { type: 'string', default: '1' },
-      apply: { type: 'boolean', default: false },
-      app: { type: 'string', default: DEFAULT_ROLES.app },
-      migrator: { type: 'string', default: DEFAULT_ROLES.migrator },
-    },
-    allowPositionals: true,
-  });
+async function db(sub: 'migrate' | 'rollback' | 'status' | 'roles', values: DbFlags = {}): Promise<void> {
   await withRuntime(async (rt) => {
     const k = rt.database.db as unknown as Kysely<unknown>;
     if (sub === 'migrate') {
       const lines = await migrateToLatest(k, rt.database.pool);
       console.log(lines.length ? lines.join('\n') : 'already up to date');
     } else if (sub === 'rollback') {
-      const steps = Number(values.steps);
+      const steps = Number(values.steps ?? '1');
       if (!Number.isInteger(steps) || steps < 1) throw new Error('--steps must be a positive integer');
       const lines = await rollback(k, steps);
       console.log(lines.length ? lines.join('\n') : 'nothing to roll back');
     } else if (sub === 'roles') {
-      const roles = { app: values.app, migrator: values.migrator };
+      const roles = { app: values.app ?? DEFAULT_ROLES.app, migrator: values.migrator ?? DEFAULT_ROLES.migrator };
       const { database } = await sessionRole(k);
       if (values.apply) {
         await applyRoles(k, database, roles);
@@ -159,54 +150,59 @@ async function db(sub: string | undefined, args: string[]): Promise<void> {
       } else {
         console.log(roleStatements(database, roles).join(';\n') + ';');
       }
-    } else if (sub === 'status') {
+    } else {
       for (const m of await migrationStatus(k))
         console.log(
           `${m.executedAt ? 'applied ' + m.executedAt.toISOString() : 'pending                          '}  ${m.name}`,
         );
-    } else {
-      throw new Error(USAGE);
     }
   }, false);
 }
 
-async function keys(sub: string | undefined, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { tenant: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean', default: false } },
-    allowPositionals: true,
-  });
+interface DbFlags {
+  steps?: string;
+  apply?: boolean;
+  app?: string;
+  migrator?: string;
+}
+
+async function createKey(values: { tenant: string; name?: string; admin?: boolean }): Promise<void> {
   await withRuntime(async (rt) => {
-    if (sub === 'create') {
-      if (!values.tenant) throw new Error('keys create needs --tenant');
-      const { key, row } = await rt.keys.create(values.tenant, values.name ?? `${values.tenant} key`, values.admin);
-      console.log(`created key ${row.id} (prefix ${row.key_prefix}) for tenant ${row.tenant_id}\n${key}`);
-    } else if (sub === 'list') {
-      for (const k of await apiKeyRepository.list(rt.database.db)) {
-        console.log(
-          `${k.id}  ${k.key_prefix}  tenant=${k.tenant_id}  name=${JSON.stringify(k.name)}${k.is_admin ? '  admin' : ''}  ${k.revoked_at ? 'revoked ' + k.revoked_at.toISOString() : 'active'}`,
-        );
-      }
-    } else if (sub === 'revoke') {
-      const target = positionals[0];
-      if (!target) throw new Error('keys revoke needs an id or prefix');
-      const n = await apiKeyRepository.revoke(rt.database.db, target);
-      console.log(n ? `revoked ${n} key(s)` : 'no active key matched');
-      if (!n) process.exitCode = 1;
-    } else {
-      throw new Error(USAGE);
+    const { key, row } = await rt.keys.create(
+      values.tenant,
+      values.name ?? `${values.tenant} key`,
+      values.admin === true,
+    );
+    console.log(`created key ${row.id} (prefix ${row.key_prefix}) for tenant ${row.tenant_id}\n${key}`);
+  });
+}
+
+async function listKeys(): Promise<void> {
+  await withRuntime(async (rt) => {
+    for (const k of await apiKeyRepository.list(rt.database.db)) {
+      console.log(
+        `${k.id}  ${k.key_prefix}  tenant=${k.tenant_id}  name=${JSON.stringify(k.name)}${k.is_admin ? '  admin' : ''}  ${k.revoked_at ? 'revoked ' + k.revoked_at.toISOString() : 'active'}`,
+      );
     }
   });
 }
 
-async function storageCommand(sub: string | undefined): Promise<void> {
+async function revokeKey(target: string): Promise<void> {
+  await withRuntime(async (rt) => {
+    const n = await apiKeyRepository.revoke(rt.database.db, target);
+    console.log(n ? `revoked ${n} key(s)` : 'no active key matched');
+    if (!n) process.exitCode = 1;
+  });
+}
+
+async function storageCommand(sub: 'cleanup' | 'verify'): Promise<void> {
   await withRuntime(async (rt) => {
     if (sub === 'cleanup') {
       const r = await runCleanup(rt.database.db, rt.storage, rt.logger, {
         orphanGraceMs: rt.config.storage.orphanGraceMs,
       });
       console.log(JSON.stringify(r));
-    } else if (sub === 'verify') {
+    } else {
       const r = await verifyStorage(rt.database.db, rt.storage);
       console.log(
         `${r.files} files, ${r.rows} live rows; ${r.filesWithoutRows.length} files without rows, ${r.rowsWithoutFiles.length} rows without files`,
@@ -214,14 +210,11 @@ async function storageCommand(sub: string | undefined): Promise<void> {
       for (const f of r.filesWithoutRows) console.log(`file without row: ${f}`);
       for (const f of r.rowsWithoutFiles) console.log(`row without file: ${f}`);
       if (r.filesWithoutRows.length + r.rowsWithoutFiles.length > 0) process.exitCode = 1;
-    } else {
-      throw new Error(USAGE);
     }
   });
 }
 
-async function backupCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { out: { type: 'string' } }, allowPositionals: true });
+async function backupCommand(values: { out?: string }): Promise<void> {
   await withRuntime(async (rt) => {
     const out = values.out ?? path.join(rt.config.dataDir, 'backups');
     const m = await backup(rt.database.db, rt.databaseUrl, out);
@@ -230,9 +223,7 @@ async function backupCommand(args: string[]): Promise<void> {
   });
 }
 
-async function restoreCommand(args: string[]): Promise<void> {
-  const manifest = args[0];
-  if (!manifest) throw new Error('restore needs the path of a backup manifest (*.manifest.json)');
+async function restoreCommand(manifest: string): Promise<void> {
   await withRuntime(async (rt) => {
     const r = await restoreAndCheckObjects(rt.database.db, rt.databaseUrl, manifest, rt.storage);
     for (const line of describeRestore(r, rt.storage.driver)) console.log(line);
@@ -240,48 +231,82 @@ async function restoreCommand(args: string[]): Promise<void> {
   }, false);
 }
 
-/** User commands (talk to a running service over HTTP): see src/cli/user-cli.ts. */
-const USER_COMMANDS = new Set([
-  'analyze',
-  'get',
-  'list',
-  'search',
-  'watch',
-  'cancel',
-  'retry',
-  'delete',
-  'transcript',
-  'webhooks',
-]);
+/**
+ * The one command line: the user commands (src/cli/user-cli.ts) and the operator commands
+ * below, parsed by one commander program. Its top-level help is USAGE.
+ */
+function buildCli(): Command {
+  const program = buildUserCli();
+  program.helpInformation = () => USAGE;
+  program
+    .command('start')
+    .description('API and an in-process worker')
+    .action(() => serve(true, loadConfig().worker.inProcess));
+  program
+    .command('api')
+    .description('API only')
+    .action(() => serve(true, false));
+  program
+    .command('worker')
+    .description('worker only')
+    .action(() => serve(false, true));
+
+  const dbCommand = program.command('db').description('migrations and database roles');
+  dbCommand
+    .command('migrate')
+    .description('apply pending migrations')
+    .action(() => db('migrate'));
+  dbCommand
+    .command('rollback')
+    .description('undo the last N migrations')
+    .option('--steps <n>', 'migrations to undo', '1')
+    .action((values: DbFlags) => db('rollback', values));
+  dbCommand
+    .command('status')
+    .description('list migrations and when they ran')
+    .action(() => db('status'));
+  dbCommand
+    .command('roles')
+    .description('print (or apply, as an admin) the least-privilege role grants')
+    .option('--apply', 'apply them')
+    .option('--app <name>', 'the service role', DEFAULT_ROLES.app)
+    .option('--migrator <name>', 'the schema owner role', DEFAULT_ROLES.migrator)
+    .action((values: DbFlags) => db('roles', values));
+
+  const keysCommand = program.command('keys').description('API keys');
+  keysCommand
+    .command('create')
+    .requiredOption('--tenant <tenant>', 'the tenant the key acts for')
+    .option('--name <name>', 'a label')
+    .option('--admin', 'may manage keys')
+    .action((values: { tenant: string; name?: string; admin?: boolean }) => createKey(values));
+  keysCommand.command('list').action(() => listKeys());
+  keysCommand
+    .command('revoke')
+    .argument('<target>', 'key id or prefix')
+    .action((target: string) => revokeKey(target));
+
+  program
+    .command('backup')
+    .option('--out <dir>', 'where the dump and manifest go')
+    .action((values: { out?: string }) => backupCommand(values));
+  program
+    .command('restore')
+    .argument('<manifest>', 'the backup manifest (*.manifest.json)')
+    .action((manifest: string) => restoreCommand(manifest));
+
+  const storage = program.command('storage').description('stored files');
+  storage.command('cleanup').action(() => storageCommand('cleanup'));
+  storage.command('verify').action(() => storageCommand('verify'));
+  return program;
+}
 
 export async function main(argv: string[]): Promise<void> {
-  const [cmd, sub, ...rest] = argv;
-  if (cmd && USER_COMMANDS.has(cmd)) {
-    const { runUserCli } = await import('../cli/user-cli.ts');
-    process.exitCode = await runUserCli(argv);
+  if (argv.length === 0) {
+    process.stdout.write(USAGE);
     return;
   }
-  switch (cmd) {
-    case 'start':
-      return serve(true, loadConfig().worker.inProcess);
-    case 'api':
-      return serve(true, false);
-    case 'worker':
-      return serve(false, true);
-    case 'db':
-      return db(sub, rest);
-    case 'keys':
-      return keys(sub, rest);
-    case 'storage':
-      return storageCommand(sub);
-    case 'backup':
-      return backupCommand(argv.slice(1));
-    case 'restore':
-      return restoreCommand(argv.slice(1));
-    default:
-      process.stdout.write(USAGE);
-      if (cmd && cmd !== 'help' && cmd !== '--help') process.exitCode = 2;
-  }
+  process.exitCode = await runCli(buildCli(), argv);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -36,9 +36,8 @@ export const FULL_FRAME_MAX_WIDTH = 1920;
 /**
  * Several such frames from one ffmpeg process: the same file opened once per moment, each
  * input seeking on its own, each output taking the first frame of its input. One process
- * instead of several saves ffmpeg's start-up (about 0.25 s of CPU each here) and, with one
- * decoding thread per input, the thread pools sized for a whole video: three frames of a
- * 720p video cost 0.8 s of CPU together against 1.4 s as three processes.
+ * instead of several saves ffmpeg's start-up and, with one decoding thread per input, the
+ * thread pools sized for a whole video (the CPU saved: docs/decisions/0010-measured-choices.md).
  */
 export function framesAtArgs(
   input: string,

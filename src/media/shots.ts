@@ -31,10 +31,9 @@ import { groupScenes } from './scenes.ts';
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
 /**
- * Area averaging for that downscale: the default bicubic cost more CPU than the detectors
- * together (a 720p minute: 4.2 s of CPU for the pass against 3.4 s with area; the plain
- * decode is 2.1 s), and averaging keeps blur and black readings faithful where
- * nearest-neighbour would alias.
+ * Area averaging for that downscale: the default bicubic costs more CPU than the detectors
+ * together, and averaging keeps blur and black readings faithful where nearest-neighbour
+ * would alias (figures: docs/decisions/0010-measured-choices.md).
  */
 const SCALE_FLAGS = 'area';
 /** One quality sample per this many seconds. */
@@ -44,8 +43,8 @@ export const SAMPLE_SECONDS = 0.5;
  * at 30 fps, every 4th at 60; nothing is ever duplicated), and 0.06 lets through every
  * frame the decoder keeps when it skips non-reference ones at 30 fps (one in two, 0.067 s
  * apart). The filters run on one thread of their process, so at full rate they, not the
- * decoder, set the pace: a 720p pass took 1.7x the plain decode at 25 fps and 1.35x at
- * half rate, finding the same cuts. A cut is then reported at most one sampled frame late
+ * decoder, set the pace; at half rate the pass is markedly cheaper and finds the same cuts
+ * (docs/decisions/0010-measured-choices.md). A cut is then reported at most one sampled frame late
  * (< 0.1 s), well inside the 0.5 s the shots are held to.
  */
 export const DETECT_SECONDS = 0.06;
@@ -53,9 +52,9 @@ export const DETECT_SECONDS = 0.06;
  * The pass asks the decoder to skip non-reference frames (`-skip_frame noref`): pictures no
  * other picture is predicted from, so skipping them can never damage another; the
  * detectors simply see the reference frames. With x264's defaults (3 B-frames, pyramid)
- * that is every other frame, and decoding took about 40 % less CPU on the 10-minute
- * benchmark video (the same 59 cuts found) — CPU the parts of a long video
- * (shot-parts.ts) share the cores with. A cut that falls on a skipped frame is reported on
+ * that is every other frame, so decoding costs markedly less CPU for the same cuts (figures:
+ * docs/decisions/0010-measured-choices.md) — CPU the parts of a long video (shot-parts.ts)
+ * share the cores with. A cut that falls on a skipped frame is reported on
  * the next decoded one: a frame late with a pyramid, up to three (0.12 s at 25 fps) with
  * three non-reference B-frames in a row. Streams without B-frames decode in full.
  */
@@ -68,9 +67,8 @@ export const SKIP_FRAMES = 'noref';
  * pictures do. Chosen on the shots evaluation's tuning video (bench/quality/shots.eval.ts)
  * over 16x9 and 2x2 thumbnails and colour histograms: with the threshold at half the
  * nearest distance between different photographs, it joined the most returns of a
- * photograph (10 of 18 pairs; 16x9: 2 of 18) and no two photographs.
- * The cost: a 2-minute 720p pass took 4.1-4.5 s of CPU without thumbnails and 4.2-4.4 s
- * with them (16x9; three runs each) — none measurable.
+ * photograph and no two photographs, at no measurable CPU cost (the comparison:
+ * docs/decisions/0010-measured-choices.md).
  */
 export const THUMB_WIDTH = 4;
 export const THUMB_HEIGHT = 3;

@@ -5,12 +5,12 @@
  *
  * Under load, concurrent creates are grouped into one statement (group commit): while
  * up to `maxInFlight` statements run, new requests wait in a queue and the next
- * statement takes up to `maxBatch` of them (measured best with 2 in flight: ~2,700
- * creates/s against ~1,700 with 4, on 2 cores). At low load a request goes out alone at
- * once, so batching adds no latency. Why: graphile-worker's `add_job` sends a NOTIFY
- * per call and NOTIFY serialises commits; measured here, `add_job` alone peaks at
- * ~1,700 calls/s, while `add_jobs` amortises it over the batch. If a batch fails, its
- * requests are retried one by one so only a bad request fails.
+ * statement takes up to `maxBatch` of them (two in flight served the most creates; the
+ * figures are in docs/decisions/0010-measured-choices.md). At low load a request goes out
+ * alone at once, so batching adds no latency. Why: graphile-worker's `add_job` sends a
+ * NOTIFY per call and NOTIFY serialises commits, which caps single-job creates, while
+ * `add_jobs` amortises it over the batch. If a batch fails, its requests are retried one
+ * by one so only a bad request fails.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';

@@ -90,7 +90,7 @@ export function statementName(text: string): string {
 /**
  * Kysely's queries go out as named prepared statements, as postgres.js and pgx do by
  * default: PostgreSQL parses and plans each distinct statement once per connection
- * instead of on every call. Measured on the status route: ~6,300 → ~10,000 req/s.
+ * instead of on every call (docs/decisions/0010-measured-choices.md has the figures).
  * DDL is never prepared, and each connection keeps a bounded set.
  */
 function withPreparedStatements(pool: pg.Pool, breaker: CircuitBreaker): pg.Pool {

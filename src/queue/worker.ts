@@ -142,6 +142,9 @@ export async function startWorker(
 
   const gLogger = graphileLogger(log);
   const utils = await makeWorkerUtils({ pgPool: pool, logger: gLogger });
+  // Copies left in scratch by a process of ours that died (S3 driver; no-op for local disk).
+  const swept = await deps.storage.sweepScratch();
+  if (swept > 0) log.info({ folders: swept }, 'removed scratch left by stopped processes');
   const watch = await startAnalysisWatch({ connectionString: opts.connectionString, log });
   const task = createProcessAnalysisTask(deps, log, {
     watch,
@@ -150,9 +153,6 @@ export async function startWorker(
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     ...(opts.stages ? { stages: opts.stages } : {}),
   });
-  // Copies left in scratch by a process of ours that died (S3 driver; no-op for local disk).
-  const swept = await deps.storage.sweepScratch();
-  if (swept > 0) log.info({ folders: swept }, 'removed scratch left by stopped processes');
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,
@@ -201,6 +201,9 @@ export async function startWorker(
       .join('\n'),
     events,
     logger: gLogger,
+  }).catch(async (err: unknown) => {
+    await watch.stop();
+    throw err;
   });
   await beat();
 

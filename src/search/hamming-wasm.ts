@@ -1,6 +1,7 @@
 /**
  * Hamming distances of 64-byte sign codes in WebAssembly: eight 64-bit XORs and POPCNTs
- * per code, where JavaScript has only 32-bit bit tricks (about 10× slower at 1M codes).
+ * per code, where JavaScript has only 32-bit bit tricks (several times slower; see
+ * docs/decisions/0010-measured-choices.md).
  * The module is assembled here from its opcodes (nothing to download or build), two
  * functions over a memory the caller provides (imported as env.memory):
  *

@@ -50,8 +50,8 @@ const LIST_DEPTH = 100;
  * from PostgreSQL and re-scored exactly. bench/search.bench.ts sweeps both at 1,000,000
  * segments, where near-duplicate texts crowd the nearest codes. A filtered search reads
  * FILTERED_CANDIDATES: PostgreSQL drops the candidates of analyses the filters exclude,
- * and enough must be left to fill the list; its pool is FILTERED_POOL (the earlier 4,000
- * for every search) so fewer of the codes it can reach are excluded ones. Filtered recall
+ * and enough must be left to fill the list; its pool is FILTERED_POOL (larger than
+ * SEMANTIC_POOL) so fewer of the codes it can reach are excluded ones. Filtered recall
  * is not measured by the benchmark.
  */
 export const SEMANTIC_POOL = 2500;
