@@ -112,6 +112,12 @@ export const EnvSchema = Type.Object({
   VISION_CALL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
   VISION_MAX_HEAP_MB: int(1024, 128, 16_384),
   VISION_MODELS_DIR: optional(),
+  /**
+   * Face recognition (people across the library, docs/people.md): describe faces with
+   * faceres and group them into people. Off: faces are still detected and counted, but no
+   * face description (biometric data) is computed or stored.
+   */
+  PEOPLE_RECOGNITION: bool(true),
   MODERATION_MODEL: text('MobileNetV2'),
   MODERATION_EXPLICIT_PERCENT: int(70, 1, 100),
   MODERATION_SUGGESTIVE_PERCENT: int(80, 1, 100),
