@@ -33,6 +33,12 @@ export function stageView(shared: StageContext, signal: AbortSignal, stage: stri
     set frames(v) {
       shared.frames = v;
     },
+    get pictureFaces() {
+      return shared.pictureFaces;
+    },
+    set pictureFaces(v) {
+      shared.pictureFaces = v;
+    },
     get shots() {
       return shared.shots;
     },

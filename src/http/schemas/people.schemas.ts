@@ -19,34 +19,28 @@ export const PeopleQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const PersonSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    name: Nullable(Type.String()),
-    face_count: Type.Integer({ description: 'Appearances (one per person per shot, or per photograph)' }),
-    analysis_ids: Type.Array(Type.String({ format: 'uuid' })),
-    thumbnail_url: Nullable(Type.String({ description: 'The best face, as an artifact of its analysis' })),
-    created_at: Type.String({ format: 'date-time' }),
-    updated_at: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Person' },
-);
+export const PersonSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Nullable(Type.String()),
+  face_count: Type.Integer({ description: 'Appearances (one per person per shot, or per photograph)' }),
+  analysis_ids: Type.Array(Type.String({ format: 'uuid' })),
+  thumbnail_url: Nullable(Type.String({ description: 'The best face, as an artifact of its analysis' })),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
 
-export const AppearanceSchema = Type.Object(
-  {
-    id: Type.String({ description: 'The face (appearance) id, for removing it from the person' }),
-    analysis_id: Type.String({ format: 'uuid' }),
-    start_seconds: Type.Union([Type.Number(), Type.Null()], { description: 'Null for a photograph' }),
-    end_seconds: NullableNumber,
-    page: NullableInteger,
-    shot: NullableInteger,
-    frames: Type.Integer({ description: 'Sampled frames the person was seen on' }),
-    box: Type.Array(Type.Number(), { description: '[x, y, width, height] as fractions of the picture' }),
-    thumbnail_url: Nullable(Type.String()),
-    status_url: Type.String(),
-  },
-  { $id: 'PersonAppearance' },
-);
+export const AppearanceSchema = Type.Object({
+  id: Type.String({ description: 'The face (appearance) id, for removing it from the person' }),
+  analysis_id: Type.String({ format: 'uuid' }),
+  start_seconds: Type.Union([Type.Number(), Type.Null()], { description: 'Null for a photograph' }),
+  end_seconds: NullableNumber,
+  page: NullableInteger,
+  shot: NullableInteger,
+  frames: Type.Integer({ description: 'Sampled frames the person was seen on' }),
+  box: Type.Array(Type.Number(), { description: '[x, y, width, height] as fractions of the picture' }),
+  thumbnail_url: Nullable(Type.String()),
+  status_url: Type.String(),
+});
 
 export const PersonDetailSchema = Type.Object({
   ...PersonSchema.properties,
