@@ -51,6 +51,8 @@ function personQuery(tenantId: string, personId: string | null, limit: number, o
       ORDER BY f.quality DESC, f.id LIMIT 1
     ) best ON true
     WHERE p.tenant_id = ${tenantId} ${personId ? sql`AND p.id = ${personId}` : sql``}
+      -- An archived analysis (hard-deleted) leaves its people without appearances: not shown.
+      AND EXISTS (SELECT 1 FROM face_appearances f WHERE f.person_id = p.id)
     ORDER BY p.name IS NULL, p.name, p.created_at, p.id
     LIMIT ${limit} OFFSET ${offset}`;
 }
@@ -133,6 +135,9 @@ export const peopleRepository = {
       .selectFrom('people')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('tenant_id', '=', tenantId)
+      .where((eb) =>
+        eb.exists(eb.selectFrom('face_appearances as f').select('f.id').whereRef('f.person_id', '=', 'people.id')),
+      )
       .executeTakeFirstOrThrow();
     return { people: rows.map(toPerson), total: Number(total.n) };
   },
