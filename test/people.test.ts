@@ -88,7 +88,7 @@ after(async () => {
 
 async function analyse(file: string, key: string, options: Record<string, unknown> = {}) {
   const mp = multipart(
-    { prompt: 'Who is in it?', options: JSON.stringify(options) },
+    { prompt: 'Who appears, and when?', options: JSON.stringify(options) },
     { name: path.basename(file), data: await fs.readFile(file) },
   );
   const res = await t.app.inject({
@@ -176,6 +176,17 @@ describe('people across the library', { skip }, () => {
     assert.ok(personSegments.length >= 1, JSON.stringify(hit));
     assert.ok(found.data.some((h: { analysis_id: string }) => h.analysis_id === still.analysis_id));
 
+    // A later analysis joins the named person, and its answer (no provider) says who appears when.
+    const again = await analyse(video, t.tenantA.key, { frame_count: 6 });
+    assert.equal(again.status, 'completed', again.error_message);
+    const onScreen = again.results.answer.facts.people_on_screen;
+    assert.ok(onScreen, JSON.stringify(again.results.answer.facts));
+    const eileen = onScreen.named.find((n: { name: string }) => n.name === 'Eileen Collins');
+    assert.equal(eileen?.when.length, 2, JSON.stringify(onScreen));
+    assert.equal(onScreen.unnamed_people, 1);
+    const foundAgain = (await get('/api/media/search?q=Eileen%20Collins', t.tenantA.key)).json();
+    assert.ok(foundAgain.data.some((h: { analysis_id: string }) => h.analysis_id === again.analysis_id));
+
     // The other tenant sees none of it.
     assert.deepEqual((await get('/api/people', t.tenantB.key)).json().data, []);
     const other = await get(`/api/people/${astronaut.id}`, t.tenantB.key);
@@ -198,8 +209,8 @@ describe('people across the library', { skip }, () => {
     });
     assert.ok([200, 202, 204].includes(del.statusCode), del.body);
     const after = (await get(`/api/people/${astronaut.id}`, t.tenantA.key)).json();
-    assert.equal(after.appearances.length, 2);
-    assert.deepEqual(after.analysis_ids, [clip.analysis_id]);
+    assert.equal(after.appearances.length, 4);
+    assert.deepEqual([...after.analysis_ids].sort(), [clip.analysis_id, again.analysis_id].sort());
 
     // Remove one face (a wrong match): it becomes its own person; merge it back.
     const removed = await t.app.inject({
@@ -208,7 +219,7 @@ describe('people across the library', { skip }, () => {
       headers: auth(t.tenantA.key),
     });
     assert.equal(removed.statusCode, 200, removed.body);
-    assert.equal(removed.json().person.face_count, 1);
+    assert.equal(removed.json().person.face_count, 3);
     const split = removed.json().new_person.id as string;
     const merged = await t.app.inject({
       method: 'POST',
@@ -217,7 +228,7 @@ describe('people across the library', { skip }, () => {
       payload: { person_id: split },
     });
     assert.equal(merged.statusCode, 200, merged.body);
-    assert.equal(merged.json().face_count, 2);
+    assert.equal(merged.json().face_count, 4);
     assert.equal((await get(`/api/people/${split}`, t.tenantA.key)).statusCode, 404);
     const self = await t.app.inject({
       method: 'POST',

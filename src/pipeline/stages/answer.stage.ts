@@ -93,6 +93,7 @@ export const answerStage: Stage = {
     'objects',
     'faces',
     'moderation',
+    'people',
     'understanding',
   ],
   produces: ['answer'],
