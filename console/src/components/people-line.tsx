@@ -15,12 +15,12 @@ interface PeopleAppearance {
 }
 
 /** The `people` section's appearances, when the analysis has one. */
-export function peopleAppearances(results: Record<string, unknown> | null | undefined): PeopleAppearance[] {
+function peopleAppearances(results: Record<string, unknown> | null | undefined): PeopleAppearance[] {
   const section = results?.people as { appearances?: PeopleAppearance[] } | undefined;
   return Array.isArray(section?.appearances) ? section.appearances : [];
 }
 
-export function PeopleLine(props: {
+function PeopleLine(props: {
   api: ApiClient;
   appearances: PeopleAppearance[];
   duration: number;
@@ -76,5 +76,22 @@ export function PeopleLine(props: {
         );
       })}
     </ul>
+  );
+}
+
+/** The viewer's "People" section: nothing when the analysis grouped no faces. */
+export function PeopleOnTimeline(props: {
+  api: ApiClient;
+  results: Record<string, unknown> | null | undefined;
+  duration: number;
+  onSeek: (seconds: number) => void;
+}) {
+  const appearances = peopleAppearances(props.results);
+  if (appearances.length === 0) return null;
+  return (
+    <section aria-labelledby="people-line-title">
+      <h2 id="people-line-title">People</h2>
+      <PeopleLine api={props.api} appearances={appearances} duration={props.duration} onSeek={props.onSeek} />
+    </section>
   );
 }

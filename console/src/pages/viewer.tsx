@@ -15,7 +15,7 @@ import { MediaView } from '../components/media-view.tsx';
 import { Moderation } from '../components/moderation.tsx';
 import { StageProgress, useLiveStatus } from '../components/progress.tsx';
 import { Timeline } from '../components/timeline.tsx';
-import { PeopleLine, peopleAppearances } from '../components/people-line.tsx';
+import { PeopleOnTimeline } from '../components/people-line.tsx';
 import { TranscriptView } from '../components/transcript.tsx';
 import { clock, when } from '../format.ts';
 import {
@@ -213,17 +213,7 @@ function Loaded(props: {
               <Timeline api={api} items={line.items} kind={line.kind} duration={duration(results)} onSeek={seek} />
             </section>
           )}
-          {peopleAppearances(results).length > 0 && (
-            <section aria-labelledby="people-line-title">
-              <h2 id="people-line-title">People</h2>
-              <PeopleLine
-                api={api}
-                appearances={peopleAppearances(results)}
-                duration={duration(results)}
-                onSeek={seek}
-              />
-            </section>
-          )}
+          <PeopleOnTimeline api={api} results={results} duration={duration(results)} onSeek={seek} />
           {contactSheet && (
             <section aria-labelledby="sheet-title">
               <h2 id="sheet-title">Contact sheet</h2>
