@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       if (known && picks.some((i) => storedPerson[i] === storedPerson[bestIndex])) exactPersonFound++;
       const exactClose = [...perPerson.values()].filter((s) => s >= PEOPLE_CALIBRATION.samePerson.value).length;
       const l = performance.now();
-      await peopleRepository.sketches(handle.db, TENANT);
+      await peopleRepository.sketchesAfter(handle.db, TENANT, '0');
       loadTimes.push(performance.now() - l);
       const draft: DescribedFace = {
         picture: 0,
@@ -202,14 +202,16 @@ async function main(): Promise<void> {
     const pct = (p: number) =>
       Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10;
     const report = {
-      what: 'match one new face against a tenant of stored faces through PeopleService.group (lock, sketch scan, exact check of the candidates, insert), real PostgreSQL',
+      what: 'match one new face against a tenant of stored faces through PeopleService.group (lock, catching up the in-memory sketches, sketch scan, exact check of the candidates read from PostgreSQL, insert), real PostgreSQL; full_sketch_read_ms is reading all the tenant sketches from PostgreSQL (what the first match of a process pays)',
       faces: stored.length,
       people: centres.length,
       candidates: MATCH_CANDIDATES,
       same_person_similarity: PEOPLE_CALIBRATION.samePerson.value,
       queries: QUERIES,
       match_ms: { p50: pct(0.5), p95: pct(0.95), max: pct(1) },
-      sketch_load_ms_p50: Math.round([...loadTimes].sort((a, b) => a - b)[Math.floor(loadTimes.length / 2)]! * 10) / 10,
+      first_match_ms: Math.round(times[0]! * 10) / 10,
+      full_sketch_read_ms_p50:
+        Math.round([...loadTimes].sort((a, b) => a - b)[Math.floor(loadTimes.length / 2)]! * 10) / 10,
       recall_of_fast_path: {
         exact_best_face_among_candidates: exactBestFound / (QUERIES / 2),
         exact_best_person_among_candidates: exactPersonFound / (QUERIES / 2),

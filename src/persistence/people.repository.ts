@@ -98,14 +98,16 @@ export const peopleRepository = {
     return inserted.map((r) => String(r.id));
   },
 
-  /** Every sketch of a tenant, in id order, end to end in one bytea (100,000 arrive as one value). */
-  async sketches(db: Executor, tenantId: string): Promise<SketchPage> {
-    const { rows } = await sql<{ ids: string[] | null; person_ids: string[] | null; sketches: Buffer | null }>`
-      SELECT array_agg(id::text ORDER BY id) AS ids, array_agg(person_id::text ORDER BY id) AS person_ids,
-        string_agg(sketch, ''::bytea ORDER BY id) AS sketches
-      FROM face_appearances WHERE tenant_id = ${tenantId}`.execute(db);
+  /**
+   * A tenant's sketches stored after `afterId`, in id order, end to end in one bytea
+   * (100,000 arrive as one value), with their ids.
+   */
+  async sketchesAfter(db: Executor, tenantId: string, afterId: string): Promise<SketchPage> {
+    const { rows } = await sql<{ ids: string[] | null; sketches: Buffer | null }>`
+      SELECT array_agg(id::text ORDER BY id) AS ids, string_agg(sketch, ''::bytea ORDER BY id) AS sketches
+      FROM face_appearances WHERE tenant_id = ${tenantId} AND id > ${afterId}::bigint`.execute(db);
     const r = rows[0];
-    return { ids: r?.ids ?? [], personIds: r?.person_ids ?? [], sketches: r?.sketches ?? Buffer.alloc(0) };
+    return { ids: r?.ids ?? [], sketches: r?.sketches ?? Buffer.alloc(0) };
   },
 
   /** The full vectors of some appearances of a tenant (the exact comparison after the fast path). */

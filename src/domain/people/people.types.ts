@@ -59,7 +59,6 @@ export interface Person {
 /** A tenant's sketches, end to end, for the in-memory fast path. */
 export interface SketchPage {
   ids: string[];
-  personIds: string[];
   /** ids.length × 256 int8 values. */
   sketches: Buffer;
 }
