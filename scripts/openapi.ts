@@ -18,6 +18,8 @@ import { LocalFileStorage } from '../src/storage/storage.ts';
 import { WebhookService } from '../src/domain/webhook/webhook.service.ts';
 import { EventHub } from '../src/events/event-hub.ts';
 import { repositories } from '../src/persistence/repositories.ts';
+import { PeopleService } from '../src/domain/people/people.service.ts';
+import { peopleRepository } from '../src/persistence/people.repository.ts';
 
 /** The document as the app builds it. */
 export async function openapiDocument(): Promise<unknown> {
@@ -30,6 +32,7 @@ export async function openapiDocument(): Promise<unknown> {
   };
   const app = await buildApp({
     search: new SearchService(database.db, repositories, sharedEmbedder),
+    people: new PeopleService({ db: database.db, people: peopleRepository, sameAt: 1 }),
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     media: {

@@ -22,12 +22,14 @@ const TABLES = [
   'api_keys',
   'audit_log',
   'contact_sheets',
+  'face_appearances',
   'idempotency_keys',
   'media_analysis_archive',
   'media_analysis_requests',
   'media_analysis_results',
   'media_files',
   'media_segments',
+  'people',
   'tenant_webhook_secrets',
   'webhook_attempts',
   'webhook_deliveries',
@@ -79,7 +81,8 @@ test('up → down to zero → up', async () => {
   assert.deepEqual(await tables(), TABLES);
   const facts = await schemaFacts();
   assert.ok(facts.checks >= 20, `CHECK constraints: ${facts.checks}`);
-  assert.equal(facts.fks, 8);
+  // 8, and migration 0013: appearances → people, analyses, media files; segments → people.
+  assert.equal(facts.fks, 12);
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_created_idx'));
   assert.ok(facts.partial.includes('media_analysis_requests_tenant_status_created_idx'));
   const queue = await sql<{

@@ -114,6 +114,7 @@ describe('per-stage status', () => {
         'document',
         'frame_ocr',
         'vision',
+        'people',
         'understanding',
         'answer',
         'outputs',

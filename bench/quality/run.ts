@@ -16,6 +16,7 @@ const EVALUATORS: Record<string, () => Promise<Evaluator>> = {
   shots: async () => (await import('./shots.eval.ts')).evaluate,
   text: async () => (await import('./text.eval.ts')).evaluate,
   speech: async () => (await import('./speech.eval.ts')).evaluate,
+  people: async () => (await import('./people.eval.ts')).evaluate,
 };
 
 async function main(): Promise<void> {

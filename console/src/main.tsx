@@ -11,10 +11,12 @@ import { Library } from './pages/library.tsx';
 import { Viewer } from './pages/viewer.tsx';
 import { Webhooks } from './pages/webhooks.tsx';
 import { Keys } from './pages/keys.tsx';
+import { People } from './pages/people.tsx';
 
 const NAV = [
   { path: '/analyze', label: 'Analyze' },
   { path: '/library', label: 'Library' },
+  { path: '/people', label: 'People' },
   { path: '/webhooks', label: 'Webhooks' },
   { path: '/keys', label: 'Keys' },
 ] as const;
@@ -45,6 +47,7 @@ function App() {
   if (section === 'analyses' && route.parts[1]) {
     page = <Viewer api={api} id={route.parts[1]} startAt={Number(route.query.get('t') ?? '') || 0} />;
   } else if (section === 'library') page = <Library api={api} query={route.query} />;
+  else if (section === 'people') page = <People api={api} id={route.parts[1]} />;
   else if (section === 'webhooks') page = <Webhooks api={api} />;
   else if (section === 'keys') page = <Keys api={api} />;
   else page = <Analyze api={api} />;

@@ -28,6 +28,7 @@ import {
 } from './types.ts';
 import { WebhookEndpointsApi } from './webhook-endpoints-api.ts';
 import { AdminApi } from './admin-api.ts';
+import { PeopleApi } from './people-api.ts';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'deleted']);
 
@@ -37,6 +38,7 @@ export class MediaAnalysisHttp {
   private readonly doFetch: typeof fetch;
   protected readonly http: Client<paths>;
   readonly webhooks: WebhookEndpointsApi;
+  readonly people: PeopleApi;
   readonly admin: AdminApi;
 
   constructor(opts: ClientOptions) {
@@ -46,6 +48,7 @@ export class MediaAnalysisHttp {
     this.http = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.doFetch, headers: this.headers() });
     this.webhooks = new WebhookEndpointsApi(this.http, (r) => this.unwrap(r));
     this.admin = new AdminApi(this.http, (r) => this.unwrap(r));
+    this.people = new PeopleApi(this.http, (r) => this.unwrap(r));
   }
 
   private headers(): Record<string, string> {

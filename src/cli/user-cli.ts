@@ -26,6 +26,7 @@ import {
   type Globals,
 } from './cli-helpers.ts';
 import { addWebhookCommands } from './webhook-commands.ts';
+import { addPeopleCommands } from './people-commands.ts';
 
 export function buildUserCli(): Command {
   const program = new Command('media-analysis')
@@ -213,6 +214,7 @@ export function buildUserCli(): Command {
     });
 
   addWebhookCommands(program, client, g);
+  addPeopleCommands(program, client, g);
 
   return program;
 }

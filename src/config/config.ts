@@ -229,6 +229,8 @@ export function loadConfig(env: RawEnv = process.env) {
       callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
       maxHeapMb: v.VISION_MAX_HEAP_MB,
       humanModelsDir: v.VISION_MODELS_DIR,
+      /** Describe faces and group them into people (PEOPLE_RECOGNITION). */
+      recognizePeople: v.PEOPLE_RECOGNITION,
       moderationModel: v.MODERATION_MODEL,
       moderationThresholds: {
         explicit: v.MODERATION_EXPLICIT_PERCENT / 100,

@@ -181,6 +181,12 @@ export const EnvSchema = Type.Object({
    * @default the models folder of the human package
    */
   VISION_MODELS_DIR: optional(),
+  /**
+   * Face recognition (people across the library, docs/people.md): describe faces with
+   * faceres and group them into people. Off: faces are still detected and counted, but no
+   * face description (biometric data) is computed or stored.
+   */
+  PEOPLE_RECOGNITION: bool(true),
   /** The nsfwjs model: a bundled name or a `file://` model.json. */
   MODERATION_MODEL: text('MobileNetV2'),
   /** Porn + Hentai score (percent) from which a frame is `explicit`. */

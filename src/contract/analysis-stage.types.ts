@@ -17,6 +17,7 @@ export const STAGE_NAMES = [
   'document',
   'frame_ocr',
   'vision',
+  'people',
   'understanding',
   'answer',
   'outputs',

@@ -1,6 +1,6 @@
 /** The shapes of media_segments rows going in (NewSegment) and coming out of the segment repository's reads. */
 
-export const SEGMENT_KINDS = ['transcript', 'ocr', 'document', 'image_text', 'shot', 'object'] as const;
+export const SEGMENT_KINDS = ['transcript', 'ocr', 'document', 'image_text', 'shot', 'object', 'person'] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
 
 export interface NewSegment {

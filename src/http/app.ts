@@ -22,6 +22,8 @@ import { healthRoutes, type HealthDeps } from './routes/health.routes.ts';
 import { adminKeyRoutes } from './routes/admin-keys.routes.ts';
 import { consoleBuilt, consoleRoutes, type ConsoleRoutesOptions } from './routes/console.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
+import { peopleRoutes } from './routes/people.routes.ts';
+import type { PeopleService } from '../domain/people/people.service.ts';
 import type { SearchService } from '../domain/search/search.service.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AppConfig } from '../config/config.ts';
@@ -64,6 +66,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Library search (built by the runtime, with a lazily started embedding worker). */
   search: SearchService;
+  /** People across the library (/api/people); absent: the routes are not served. */
+  people?: PeopleService;
   /** Webhooks, live events and exports (src/http/routes/{webhooks,events,exports}.routes.ts). */
   integrations?: {
     events: AnalysisEventService;
@@ -146,6 +150,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       rateLimit: deps.media.rateLimit,
       prefix,
       locationPrefix: prefix,
+    });
+  if (deps.people)
+    await app.register(peopleRoutes, {
+      people: deps.people,
+      keys: deps.media.keys,
+      authMode: deps.media.authMode,
+      mediaPrefix: '/api/media',
+      prefix: '/api/people',
     });
   if (deps.integrations) await registerIntegrations(app, deps, deps.integrations);
   await app.register(adminKeyRoutes, {

@@ -30,6 +30,9 @@ import { WebhookService } from '../domain/webhook/webhook.service.ts';
 import { createWebhookSender, type WebhookSender } from '../net/webhook-sender.ts';
 import { EventHub } from '../events/event-hub.ts';
 import { SearchService } from '../domain/search/search.service.ts';
+import { PeopleService } from '../domain/people/people.service.ts';
+import { peopleRepository } from '../persistence/people.repository.ts';
+import { PEOPLE_CALIBRATION } from '../domain/analysis/calibration.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import { openDatabase, refuseSuperuser } from './runtime-database.ts';
 import { stageTools } from './stage-tools.ts';
@@ -142,8 +145,17 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     storageRoot: config.storage.root,
     breakers: () => providers.breakers.states(),
   });
+  // Face descriptions are grouped in the worker and managed through the API; named people
+  // are embedded for search in the process's shared embedding thread (started on first use).
+  const people = new PeopleService({
+    db: database.db,
+    people: peopleRepository,
+    embedder: sharedEmbedder,
+    sameAt: PEOPLE_CALIBRATION.samePerson.value,
+  });
   const pipeline: PipelineDeps = {
     db: database.db,
+    people,
     repositories: stageRepositories,
     storage,
     config,
@@ -191,6 +203,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     }
     const app = await buildApp({
       search: new SearchService(database.db, repositories, sharedEmbedder),
+      people,
       integrations: {
         events: new AnalysisEventService(database.db, repositories),
         webhooks,

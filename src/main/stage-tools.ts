@@ -12,6 +12,7 @@ import { markLowConfidence, transcribeTrack } from '../media/local-speech.ts';
 import { OCR_ENGINE, recognize } from '../media/ocr.ts';
 import { detectShots } from '../media/shots.ts';
 import { ModelHostError } from '../media/vision/model-host.ts';
+import { faceThumbnail } from '../media/vision/face-thumbnail.ts';
 import { mapNetworkError, openDownload } from '../net/safe-download.ts';
 import { sharedEmbedder } from '../nlp/embedder.ts';
 import { callProvider } from '../providers/provider-call.ts';
@@ -28,6 +29,7 @@ export const stageTools: StageTools = {
   localSpeech: { markLowConfidence, transcribeTrack },
   ocr: { recognize, OCR_ENGINE },
   shots: { detectShots },
+  faces: { faceThumbnail },
   modelHost: { ModelHostError },
   download: { openDownload, mapNetworkError },
   providers: { callProvider },

@@ -153,6 +153,36 @@ export interface SegmentTable {
   /** Null for rows written before migration 0012. */
   magnitude: Buffer | null;
   keyframe: string | null;
+  /** A named person's appearance (kind `person`, migration 0013); null for every other kind. */
+  person_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Generated<Date>;
+}
+
+/** A person of a tenant's library (migration 0013). */
+export interface PersonTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** One person on screen through consecutive frames of a shot, or once in a picture (migration 0013). */
+export interface FaceAppearanceTable {
+  id: Generated<string>;
+  tenant_id: string;
+  person_id: string;
+  analysis_id: string;
+  start_seconds: number | null;
+  end_seconds: number | null;
+  page: number | null;
+  shot: number | null;
+  frames: number;
+  box: number[];
+  quality: number;
+  vector: Buffer;
+  sketch: Buffer;
+  thumbnail_file_id: string | null;
   created_at: Generated<Date>;
 }
 
@@ -241,6 +271,8 @@ export interface WebhookAttemptTable {
 
 export interface Database {
   media_segments: SegmentTable;
+  people: PersonTable;
+  face_appearances: FaceAppearanceTable;
   analysis_stages: AnalysisStageTable;
   analysis_events: AnalysisEventTable;
   webhook_endpoints: WebhookEndpointTable;

@@ -35,10 +35,17 @@ interface CodePageRows {
 export const segmentRepository = {
   ...segmentSearchReads,
 
-  /** Replaces an analysis' segments (a retried analysis must not have them twice). */
+  /**
+   * Replaces an analysis' segments (a retried analysis must not have them twice). A named
+   * person's segments are the people service's (they follow the person, not this stage).
+   */
   async replaceForAnalysis(db: Kysely<Database>, analysisId: string, rows: NewSegment[]): Promise<number> {
     return db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('media_segments').where('analysis_id', '=', analysisId).execute();
+      await trx
+        .deleteFrom('media_segments')
+        .where('analysis_id', '=', analysisId)
+        .where('person_id', 'is', null)
+        .execute();
       return segmentRepository.insertMany(trx, rows);
     });
   },

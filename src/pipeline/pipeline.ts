@@ -17,6 +17,7 @@ import { imageStage } from './stages/image.stage.ts';
 import { documentStage } from './stages/document.stage.ts';
 import { frameOcrStage } from './stages/frame-ocr.stage.ts';
 import { visionStage } from './stages/vision.stage.ts';
+import { peopleStage } from './stages/people.stage.ts';
 import { outputsStage } from './stages/outputs.stage.ts';
 import { transcriptionStage } from './stages/transcription.stage.ts';
 import { answerStage } from './stages/answer.stage.ts';
@@ -35,6 +36,7 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   documentStage,
   frameOcrStage,
   visionStage,
+  peopleStage,
   understandingStage,
   answerStage,
   outputsStage,

@@ -176,6 +176,31 @@ export interface UnderstandingSection {
   error?: { code: string; message: string };
 }
 
+/** People on screen (people stage): appearances grouped into the tenant's people; no description vectors. */
+export interface PeopleSection {
+  /** The description model and the same-person similarity the grouping used. */
+  model: string;
+  same_person_similarity: number;
+  /** Faces that passed the detection thresholds and were described. */
+  described: number;
+  /** Faces the quality gate left out, by reason. */
+  gated: { small: number; turned: number; blurred: number };
+  appearances: Array<{
+    person_id: string;
+    face_id: string;
+    start_seconds: number | null;
+    end_seconds: number | null;
+    shot: number | null;
+    frames: number;
+    box: number[];
+    /** Joined an existing person (false: a new person was started). */
+    matched: boolean;
+    similarity: number | null;
+    thumbnail_artifact_id: string | null;
+  }>;
+  people: number;
+}
+
 export interface OutputsSection {
   result_json: string;
   summary_txt: string;
@@ -198,6 +223,8 @@ export interface AnalysisSections {
   ocr?: FrameOcrSection;
   /** Vision (video keyframes or the image): COCO objects, faces, moderation scores. */
   objects?: ObjectsSection;
+  /** People on screen, grouped across the tenant's library (people stage). */
+  people?: PeopleSection;
   faces?: FacesSection;
   moderation?: ModerationSection;
   understanding?: UnderstandingSection;

@@ -19,6 +19,7 @@ import type * as localSpeech from '../media/local-speech.ts';
 import type * as ocr from '../media/ocr.ts';
 import type * as shots from '../media/shots.ts';
 import type * as modelHost from '../media/vision/model-host.ts';
+import type * as faceThumbnail from '../media/vision/face-thumbnail.ts';
 import type * as download from '../net/safe-download.ts';
 import type { Embedder } from '../nlp/embedder.ts';
 import type * as providerCall from '../providers/provider-call.ts';
@@ -36,6 +37,8 @@ export interface StageTools {
   localSpeech: Pick<typeof localSpeech, 'markLowConfidence' | 'transcribeTrack'>;
   ocr: Pick<typeof ocr, 'recognize' | 'OCR_ENGINE'>;
   shots: Pick<typeof shots, 'detectShots'>;
+  /** A person's face cut out of a frame, for the people stage's thumbnails. */
+  faces: Pick<typeof faceThumbnail, 'faceThumbnail'>;
   /** The error class the vision model host throws (a stage tells a model failure from a bug). */
   modelHost: Pick<typeof modelHost, 'ModelHostError'>;
   download: Pick<typeof download, 'openDownload' | 'mapNetworkError'>;

@@ -34,6 +34,12 @@ export function stageView(shared: StageContext, signal: AbortSignal, stage: Stag
     set frames(v) {
       shared.frames = v;
     },
+    get pictureFaces() {
+      return shared.pictureFaces;
+    },
+    set pictureFaces(v) {
+      shared.pictureFaces = v;
+    },
     get shots() {
       return shared.shots;
     },

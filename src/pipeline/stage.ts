@@ -29,6 +29,8 @@ import type { StageRepositories } from '../persistence/stage-repositories.ts';
 import type { VisionAdapter } from '../media/vision/model-host.ts';
 import type { ShotAnalysis } from '../media/shots.ts';
 import type { StageTools } from './stage-tools.ts';
+import type { DetectedFace } from '../media/vision/vision.types.ts';
+import type { PeopleService } from '../domain/people/people.service.ts';
 
 export interface PipelineDeps {
   db: Db;
@@ -53,6 +55,22 @@ export interface PipelineDeps {
    * use); an API-only process has none, and without it the vision stage is skipped.
    */
   vision?: VisionAdapter | undefined;
+  /**
+   * Groups described faces into the tenant's people; without it (or with
+   * PEOPLE_RECOGNITION off) faces are detected but not described.
+   */
+  people?: PeopleService | undefined;
+}
+
+/** The faces the vision stage found on one picture, with their descriptions (for the people stage). */
+export interface PictureFaces {
+  /** Index of the picture in time order. */
+  picture: number;
+  seconds: number;
+  shot: number | null;
+  /** The picture file (a frame, or the image itself). */
+  path: string;
+  faces: DetectedFace[];
 }
 
 /** The stored source file, known after intake. */
@@ -100,6 +118,8 @@ export interface StageContext {
   frames?: ExtractedFrame[];
   /** Set by shots (video): shots, cues and quality samples; the frames stage plans from them. */
   shots?: ShotAnalysis;
+  /** Set by vision when faces were described: every picture's faces (descriptions are never in `results`). */
+  pictureFaces?: PictureFaces[];
   /** Stage timings so far (the outputs stage writes them). */
   timings?: StageTiming[];
   /** Optional stages that failed so far (the outputs stage writes them). */

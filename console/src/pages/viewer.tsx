@@ -15,6 +15,7 @@ import { MediaView } from '../components/media-view.tsx';
 import { Moderation } from '../components/moderation.tsx';
 import { StageProgress, useLiveStatus } from '../components/progress.tsx';
 import { Timeline } from '../components/timeline.tsx';
+import { PeopleOnTimeline } from '../components/people-line.tsx';
 import { TranscriptView } from '../components/transcript.tsx';
 import { clock, when } from '../format.ts';
 import {
@@ -212,6 +213,7 @@ function Loaded(props: {
               <Timeline api={api} items={line.items} kind={line.kind} duration={duration(results)} onSeek={seek} />
             </section>
           )}
+          <PeopleOnTimeline api={api} results={results} duration={duration(results)} onSeek={seek} />
           {contactSheet && (
             <section aria-labelledby="sheet-title">
               <h2 id="sheet-title">Contact sheet</h2>

@@ -119,6 +119,20 @@ export const SEARCH_CALIBRATION = {
   },
 } as const satisfies Record<string, Threshold>;
 
+/**
+ * People (bench/quality/people.eval.ts): two face descriptions (faceres, unit length) show
+ * the same person when their cosine similarity reaches samePerson. Chosen conservatively
+ * over every labelled pair (the tuning-only choice joined different people on held-out):
+ * it joins one person across video frames and re-encodings, and rarely across photographs.
+ */
+export const PEOPLE_CALIBRATION = {
+  samePerson: {
+    value: 0.92,
+    chosenOn:
+      'all 1225 labelled pairs (the tuning-only choice, 0.64, joined 9 different-people pairs on held-out): 10 same-person pairs (5 across photographs), the closest different people at 0.890; at 0.92: precision 1.000, recall 0.500',
+  },
+} as const satisfies Record<string, Threshold>;
+
 /** Every threshold by `<group>.<name>`, as the evaluation's results file names them. */
 export function allThresholds(): Record<string, Threshold> {
   const out: Record<string, Threshold> = {};
@@ -127,6 +141,7 @@ export function allThresholds(): Record<string, Threshold> {
     text: TEXT_CALIBRATION,
     speech: SPEECH_CALIBRATION,
     search: SEARCH_CALIBRATION,
+    people: PEOPLE_CALIBRATION,
   } as Record<string, Record<string, Threshold>>;
   for (const [group, entries] of Object.entries(groups))
     for (const [name, t] of Object.entries(entries)) out[`${group}.${name}`] = t;

@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { HostRequest, HostResponse } from './model-host.worker.ts';
 import type { VisionModelOptions } from './vision-loaders.ts';
-import type { PictureVision, VisionTask, VisionTaskError } from './vision.types.ts';
+import type { AnalyzeOptions, PictureVision, VisionTask, VisionTaskError } from './vision.types.ts';
 
 export interface ModelHostOptions extends VisionModelOptions {
   /** Limit for one call (one picture, or loading the models). */
@@ -23,10 +23,17 @@ export interface ModelHostOptions extends VisionModelOptions {
 
 /** The host's options from the service config. */
 export function modelHostOptions(config: {
-  vision: { callTimeoutMs: number; maxHeapMb: number; humanModelsDir?: string | undefined; moderationModel: string };
+  vision: {
+    callTimeoutMs: number;
+    maxHeapMb: number;
+    humanModelsDir?: string | undefined;
+    moderationModel: string;
+    recognizePeople: boolean;
+  };
   media: { maxImagePixels: number };
 }): ModelHostOptions {
   return {
+    describeFaces: config.vision.recognizePeople,
     callTimeoutMs: config.vision.callTimeoutMs,
     maxHeapMb: config.vision.maxHeapMb,
     humanModelsDir: config.vision.humanModelsDir,
@@ -55,7 +62,7 @@ interface Pending {
 
 /** What the pipeline stages use; `ModelHost` is the real one. */
 export interface VisionAdapter {
-  analyze(file: string, tasks: VisionTask[]): Promise<PictureVision>;
+  analyze(file: string, tasks: VisionTask[], options?: AnalyzeOptions): Promise<PictureVision>;
   preload(tasks: VisionTask[]): Promise<{ load_ms: Record<string, number> }>;
 }
 
@@ -127,8 +134,8 @@ export class ModelHost implements VisionAdapter {
   }
 
   /** Objects, faces and/or moderation for one picture file (any size: it is scaled for the models). */
-  analyze(file: string, tasks: VisionTask[]): Promise<PictureVision> {
-    return this.call<PictureVision>({ op: 'analyze', file, tasks });
+  analyze(file: string, tasks: VisionTask[], options: AnalyzeOptions = {}): Promise<PictureVision> {
+    return this.call<PictureVision>({ op: 'analyze', file, tasks, options });
   }
 
   /** Load the models now (at worker start) rather than on the first picture. */

@@ -6,10 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VisionModelOptions } from './vision-loaders.ts';
 import { VisionModels } from './vision-models.ts';
-import type { VisionTask } from './vision.types.ts';
+import type { AnalyzeOptions, VisionTask } from './vision.types.ts';
 
 export type HostRequest =
-  | { id: number; op: 'analyze'; file: string; tasks: VisionTask[] }
+  | { id: number; op: 'analyze'; file: string; tasks: VisionTask[]; options?: AnalyzeOptions }
   | { id: number; op: 'preload'; tasks: VisionTask[] }
   | { id: number; op: 'stats' };
 
@@ -26,7 +26,7 @@ port.on('message', (req: HostRequest) => {
   chain = chain.then(async () => {
     try {
       let value: unknown;
-      if (req.op === 'analyze') value = await models.analyze(req.file, req.tasks);
+      if (req.op === 'analyze') value = await models.analyze(req.file, req.tasks, req.options);
       else if (req.op === 'preload') {
         await models.preload(req.tasks);
         value = { load_ms: models.loadMs };

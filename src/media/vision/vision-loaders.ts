@@ -27,6 +27,11 @@ export interface VisionModelOptions {
   minFaceScore?: number | undefined;
   /** Sharp's decoder limit; the probe has already refused larger images. */
   maxInputPixels?: number | undefined;
+  /**
+   * Load `faceres` (the face description model) with the face models, so that faces can be
+   * described (`analyze(…, { describeFaces: true })`). Off when face recognition is off.
+   */
+  describeFaces?: boolean | undefined;
 }
 
 /** Default floor of CenterNet's object scores (the calibrated thresholds sit above it). */
@@ -49,7 +54,16 @@ export interface Tf {
   ready(): Promise<void>;
 }
 export interface HumanResult {
-  face: Array<{ score: number; boxScore?: number; faceScore?: number; boxRaw: Box }>;
+  face: Array<{
+    score: number;
+    boxScore?: number;
+    faceScore?: number;
+    boxRaw: Box;
+    /** faceres's 1024-number description (with `face.description` enabled). */
+    embedding?: number[];
+    /** Head pose in radians, from the face mesh. */
+    rotation?: { angle: { roll: number; yaw: number; pitch: number } } | null;
+  }>;
   object: Array<{ label: string; score: number; boxRaw: Box }>;
   error: string | null;
   performance: Record<string, number>;
@@ -121,7 +135,8 @@ export async function loadHuman(
         mesh: { enabled: true, keepInvalid: true },
         iris: { enabled: false },
         emotion: { enabled: false },
-        description: { enabled: false },
+        // faceres runs on the mesh's crop of each candidate, only when a call asks for it.
+        description: { enabled: opts.describeFaces === true, minConfidence: 0, skipFrames: 0 },
         antispoof: { enabled: false },
         liveness: { enabled: false },
       },
@@ -141,7 +156,8 @@ export async function loadHuman(
         return false;
       }
     };
-    const missing = ['blazeface', 'centernet', 'facemesh'].filter((m) => !usable(m));
+    const wanted = ['blazeface', 'centernet', 'facemesh', ...(opts.describeFaces === true ? ['faceres'] : [])];
+    const missing = wanted.filter((m) => !usable(m));
     if (missing.includes('blazeface') && missing.includes('centernet'))
       throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
     loadMs.human = Math.round(performance.now() - started);

@@ -23,6 +23,7 @@ import {
   type VisionModelOptions,
 } from './vision-loaders.ts';
 import type {
+  AnalyzeOptions,
   Box,
   DetectedFace,
   DetectedObject,
@@ -38,6 +39,33 @@ export const DEFAULT_MAX_SIDE = 800;
 
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const roundBox = (b: Box): Box => [round(b[0]), round(b[1]), round(b[2]), round(b[3])];
+
+/**
+ * Variance of the 4-neighbour Laplacian of the grey pixels inside `box` (fractions of the
+ * picture): the usual measure of focus; a blurred face has little high-frequency detail.
+ */
+export function laplacianVariance(rgb: Buffer, width: number, height: number, box: Box): number {
+  const x0 = Math.max(0, Math.floor(box[0] * width));
+  const y0 = Math.max(0, Math.floor(box[1] * height));
+  const x1 = Math.min(width, Math.ceil((box[0] + box[2]) * width));
+  const y1 = Math.min(height, Math.ceil((box[1] + box[3]) * height));
+  const grey = (x: number, y: number) => {
+    const i = (y * width + x) * 3;
+    return 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
+  };
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  for (let y = y0 + 1; y < y1 - 1; y++) {
+    for (let x = x0 + 1; x < x1 - 1; x++) {
+      const lap = grey(x - 1, y) + grey(x + 1, y) + grey(x, y - 1) + grey(x, y + 1) - 4 * grey(x, y);
+      sum += lap;
+      sumSq += lap * lap;
+      n++;
+    }
+  }
+  return n === 0 ? 0 : sumSq / n - (sum / n) ** 2;
+}
 
 export class VisionModels {
   private readonly opts: VisionModelOptions;
@@ -82,7 +110,11 @@ export class VisionModels {
   }
 
   /** Run the asked capabilities on one picture (file or bytes). Never throws for a model's failure. */
-  async analyze(file: string | Buffer, tasks: readonly VisionTask[]): Promise<PictureVision> {
+  async analyze(
+    file: string | Buffer,
+    tasks: readonly VisionTask[],
+    options: AnalyzeOptions = {},
+  ): Promise<PictureVision> {
     const ms: PictureVision['ms'] = {};
     let started = performance.now();
     const maxSide = this.opts.maxSide ?? DEFAULT_MAX_SIDE;
@@ -131,6 +163,11 @@ export class VisionModels {
         const runObjects = needObjects && !missing.includes('centernet');
         // Without the mesh human drops every candidate: faces need both models.
         const runFaces = wantFaces && !missing.includes('blazeface') && !missing.includes('facemesh');
+        const describe =
+          runFaces &&
+          options.describeFaces === true &&
+          this.opts.describeFaces === true &&
+          !missing.includes('faceres');
         const notLoaded = (model: string): { error: VisionTaskError } => ({
           error: { code: 'MODEL_LOAD_FAILED', message: `${model} did not load` },
         });
@@ -141,7 +178,10 @@ export class VisionModels {
           const tensor = tf.tensor(new Int32Array(data), [1, info.height, info.width, 3], 'int32');
           started = performance.now();
           try {
-            const r = await human.detect(tensor, { face: { enabled: runFaces }, object: { enabled: runObjects } });
+            const r = await human.detect(tensor, {
+              face: { enabled: runFaces, description: { enabled: describe } },
+              object: { enabled: runObjects },
+            });
             if (r.error) throw new Error(r.error);
             if (runObjects) {
               people = r.object.filter((o) => o.label === 'person').map((o) => o.boxRaw);
@@ -155,12 +195,29 @@ export class VisionModels {
               }
             }
             if (runFaces) {
-              out.faces = r.face.map((f): DetectedFace => ({
-                score: round(f.boxScore ?? f.score, 2),
-                mesh_score: typeof f.faceScore === 'number' ? round(f.faceScore, 2) : null,
-                box: toPicture(f.boxRaw),
-                px: Math.round(f.boxRaw[3] * pixels.info.height),
-              }));
+              out.faces = r.face.map((f): DetectedFace => {
+                const face: DetectedFace = {
+                  score: round(f.boxScore ?? f.score, 2),
+                  mesh_score: typeof f.faceScore === 'number' ? round(f.faceScore, 2) : null,
+                  box: toPicture(f.boxRaw),
+                  px: Math.round(f.boxRaw[3] * pixels.info.height),
+                };
+                if (describe && f.embedding && f.embedding.length > 0) {
+                  const angle = f.rotation?.angle;
+                  const degrees = (rad: number | undefined) =>
+                    typeof rad === 'number' && Number.isFinite(rad) ? round((rad * 180) / Math.PI, 1) : null;
+                  face.description = {
+                    vector: f.embedding.map((v) => round(v, 5)),
+                    yaw: degrees(angle?.yaw),
+                    pitch: degrees(angle?.pitch),
+                    sharpness: round(
+                      laplacianVariance(pixels.data, pixels.info.width, pixels.info.height, f.boxRaw),
+                      1,
+                    ),
+                  };
+                }
+                return face;
+              });
               ms.faces = r.performance.face ?? Math.round(performance.now() - started);
             }
           } catch (err) {

@@ -29,6 +29,23 @@ export interface DetectedFace {
   box: Box;
   /** Height of the face in pixels of the picture the detector saw (after scaling). */
   px: number;
+  /** faceres's description of the face, when the call asked for descriptions. */
+  description?: FaceDescription;
+}
+
+/**
+ * What faceres says about one face: its description vector (who it is, compared by cosine
+ * similarity) and what the quality gate reads before a description is kept: the head's
+ * pose and the sharpness of the face.
+ */
+export interface FaceDescription {
+  /** 1024 numbers; two faces of one person point the same way. */
+  vector: number[];
+  /** Head turn left/right and up/down in degrees (0 facing the camera); null without a mesh pose. */
+  yaw: number | null;
+  pitch: number | null;
+  /** Variance of the Laplacian of the face's grey pixels (low: blurred). */
+  sharpness: number;
 }
 
 /**
@@ -45,6 +62,12 @@ export interface SkinShare {
 export const MODERATION_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 export type ModerationClass = (typeof MODERATION_CLASSES)[number];
 export type ModerationScores = Record<ModerationClass, number>;
+
+/** Per-call choices beside the tasks. */
+export interface AnalyzeOptions {
+  /** Describe each face candidate with faceres (for people; needs the models loaded with `describeFaces`). */
+  describeFaces?: boolean;
+}
 
 /** The capabilities one request may ask for. */
 export const VISION_TASKS = ['objects', 'faces', 'moderation'] as const;

@@ -92,6 +92,7 @@ export const answerStage: Stage = {
     'objects',
     'faces',
     'moderation',
+    'people',
     'understanding',
   ],
   produces: ['answer'],

@@ -111,6 +111,36 @@ export function quotable<T extends { kind: string; text: string }>(segments: rea
   return segments.filter((s) => s.text.trim() !== '' && !(s.kind === 'shot' && EMPTY_SHOT.test(s.text.trim())));
 }
 
+/** Prompts that ask who is in the media. */
+const ASKS_WHO = /\b(who|people|person|persons|appears?|faces?|on screen)\b/;
+
+/**
+ * Who appears when: the people stage's appearances, named from the tenant's people
+ * (a person named after an earlier analysis is named here too); unnamed people counted.
+ */
+async function peopleOnScreen(ctx: StageContext): Promise<Record<string, unknown> | null> {
+  const section = ctx.results.people;
+  if (!section || !ASKS_WHO.test(ctx.analysis.prompt.toLowerCase()) || !ctx.deps.people) return null;
+  const named = await ctx.deps.people.namedInAnalysis(ctx.analysis.tenantId, ctx.analysis.id);
+  const names = new Map(named.map((n) => [n.personId, n.name]));
+  const byName = new Map<string, string[]>();
+  for (const a of section.appearances) {
+    const name = names.get(a.person_id);
+    if (!name) continue;
+    const when =
+      a.start_seconds === null
+        ? 'in the picture'
+        : `${clock(a.start_seconds)}–${clock(a.end_seconds ?? a.start_seconds)}`;
+    byName.set(name, [...(byName.get(name) ?? []), when]);
+  }
+  const unnamed = new Set(section.appearances.filter((a) => !names.has(a.person_id)).map((a) => a.person_id));
+  return {
+    named: [...byName].map(([name, when]) => ({ name, when })),
+    unnamed_people: unnamed.size,
+    note: 'Faces grouped into the tenant’s people (docs/people.md); unnamed people can be named through /api/people.',
+  };
+}
+
 export async function extractedAnswer(
   ctx: StageContext,
 ): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
@@ -129,6 +159,8 @@ export async function extractedAnswer(
     }));
   }
   const facts = askedFacts(ctx.analysis.prompt, r);
+  const onScreen = await peopleOnScreen(ctx);
+  if (onScreen) facts.people_on_screen = onScreen;
   const lines = quotes.map((q) => `[${where(q)}] "${q.text.length > 300 ? `${q.text.slice(0, 297)}...` : q.text}"`);
   const text = lines.length
     ? `Extracted, not generated. Passages most related to the prompt:\n${lines.join('\n')}`

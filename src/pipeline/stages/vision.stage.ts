@@ -54,6 +54,11 @@ const FACE_THRESHOLDS: FaceThresholds = {
 };
 const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderationSuggestiveSkin.value;
 
+/** Whether faces are described and grouped into people for this analysis (PEOPLE_RECOGNITION, a people service). */
+export function recognizesPeople(ctx: StageContext): boolean {
+  return ctx.deps.config.vision.recognizePeople && ctx.deps.people !== undefined;
+}
+
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
@@ -135,10 +140,12 @@ export const visionStage: Stage = {
     const pics = pictures(ctx);
     const seen: Seen[] = [];
     const started = performance.now();
+    // Faces are described only for the people stage, and only when recognition is on.
+    const describeFaces = tasks.includes('faces') && recognizesPeople(ctx);
     for (const picture of pics) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       try {
-        seen.push({ picture, vision: await host.analyze(picture.path, tasks), error: null });
+        seen.push({ picture, vision: await host.analyze(picture.path, tasks, { describeFaces }), error: null });
       } catch (err) {
         if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
         seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
@@ -189,6 +196,7 @@ export const visionStage: Stage = {
       const frames = seen.flatMap((s) => {
         const v = s.vision?.faces;
         if (!v || isTaskError(v)) return [];
+        // Descriptions stay out of the results (biometric data): the people stage reads ctx.pictureFaces.
         const all: FaceFinding[] = v.map((f) => ({ score: f.score, mesh_score: f.mesh_score, box: f.box, px: f.px }));
         const items = all.filter((f) => isFace(f, FACE_THRESHOLDS));
         return [
@@ -218,6 +226,13 @@ export const visionStage: Stage = {
         notes: taskNotes(seen, 'faces'),
       };
       ctx.results.faces = section;
+      if (describeFaces)
+        ctx.pictureFaces = seen.flatMap((s, picture) => {
+          const v = s.vision?.faces;
+          if (!v || isTaskError(v)) return [];
+          const faces = v.filter((f) => isFace(f, FACE_THRESHOLDS) && f.description);
+          return [{ picture, seconds: s.picture.seconds, shot: s.picture.shot, path: s.picture.path, faces }];
+        });
     }
 
     if (tasks.includes('moderation')) {

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildAppearances, overlaps, qualityGate, QUALITY_GATE, type DescribedFace } from './appearances.ts';
+import { cosine, sketch, sketchScores, topK, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
+
+/** A unit vector pointing mostly along axis `k` (two such vectors of different k are far apart). */
+function person(k: number, jitter = 0): Float32Array {
+  const v = new Float32Array(1024).fill(0.01);
+  v[k] = 1;
+  v[(k + 7) % 1024] = jitter;
+  return unitVector(v);
+}
+
+const face = (picture: number, seconds: number, shot: number | null, vector: Float32Array, px = 80): DescribedFace => ({
+  picture,
+  seconds,
+  shot,
+  box: [0.1 * picture, 0.1, 0.2, 0.3],
+  px,
+  score: 0.9,
+  vector,
+});
+
+test('one person through consecutive frames of a shot is one appearance spanning the shot', () => {
+  const a = person(1);
+  const shots = [{ index: 0, start: 0, end: 3, pictures: [0, 1, 2] }];
+  const out = buildAppearances(
+    [face(0, 0.5, 0, a), face(1, 1.5, 0, person(1, 0.05), 120), face(2, 2.5, 0, a)],
+    shots,
+    0.9,
+  );
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.frames, 3);
+  assert.deepEqual([out[0]!.startSeconds, out[0]!.endSeconds], [0, 3]);
+  assert.equal(out[0]!.best.px, 120, 'the largest face is the one kept');
+});
+
+test('a frame without the person ends the appearance; two people in one frame are two appearances', () => {
+  const a = person(1);
+  const b = person(2);
+  const shots = [{ index: 0, start: 0, end: 10, pictures: [0, 1, 2, 3] }];
+  const out = buildAppearances([face(0, 1, 0, a), face(0, 1, 0, b), face(1, 3, 0, b), face(3, 9, 0, a)], shots, 0.9);
+  const ofA = out.filter((x) => x.best.vector === a);
+  assert.equal(ofA.length, 2, 'absent on frames 1 and 2: two appearances of a');
+  assert.deepEqual([ofA[0]!.startSeconds, ofA[0]!.endSeconds], [0, 1]);
+  assert.deepEqual([ofA[1]!.startSeconds, ofA[1]!.endSeconds], [9, 10]);
+  const ofB = out.filter((x) => x.best.vector === b);
+  assert.equal(ofB.length, 1);
+  assert.deepEqual([ofB[0]!.startSeconds, ofB[0]!.endSeconds], [0, 3]);
+});
+
+test('faces of different shots are never one appearance; a picture without a shot stands alone', () => {
+  const a = person(1);
+  const shots = [
+    { index: 0, start: 0, end: 2, pictures: [0] },
+    { index: 1, start: 2, end: 4, pictures: [1] },
+  ];
+  assert.equal(buildAppearances([face(0, 1, 0, a), face(1, 3, 1, a)], shots, 0.9).length, 2);
+  assert.equal(buildAppearances([face(0, 0, null, a), face(1, 0, null, a)], [], 0.9).length, 2);
+});
+
+test('the quality gate turns away small, turned and blurred faces', () => {
+  const ok = { px: 80, yaw: 5, pitch: 5, sharpness: 100 };
+  assert.equal(qualityGate(ok), 'ok');
+  assert.equal(qualityGate({ ...ok, px: QUALITY_GATE.minFacePx - 1 }), 'small');
+  assert.equal(qualityGate({ ...ok, yaw: -(QUALITY_GATE.maxYawDegrees + 1) }), 'turned');
+  assert.equal(qualityGate({ ...ok, pitch: QUALITY_GATE.maxPitchDegrees + 1 }), 'turned');
+  assert.equal(qualityGate({ ...ok, sharpness: QUALITY_GATE.minSharpness - 1 }), 'blurred');
+  assert.equal(qualityGate({ ...ok, yaw: null, pitch: null }), 'ok');
+});
+
+test('overlap: times that meet overlap, photographs (no time) overlap only each other', () => {
+  assert.ok(overlaps({ startSeconds: 0, endSeconds: 3 }, { startSeconds: 3, endSeconds: 6 }));
+  assert.ok(!overlaps({ startSeconds: 0, endSeconds: 3 }, { startSeconds: 6, endSeconds: 9 }));
+  assert.ok(overlaps({ startSeconds: null, endSeconds: null }, { startSeconds: null, endSeconds: null }));
+  assert.ok(!overlaps({ startSeconds: null, endSeconds: null }, { startSeconds: 0, endSeconds: 1 }));
+});
+
+test('vectors round-trip through their bytes; the sketch ranks the nearest vector first', () => {
+  const a = person(3, 0.3);
+  assert.ok(Math.abs(cosine(a, vectorFromBytes(vectorBytes(a))) - 1) < 1e-6);
+  const stored = [person(1), person(2), person(3, 0.35), person(4)];
+  const scores = sketchScores(sketch(a), Buffer.concat(stored.map(sketch)));
+  assert.equal(topK(scores, 1)[0], 2);
+  assert.deepEqual(topK(scores, 4).slice(0, 1), [2]);
+  assert.equal(topK(Float64Array.from([1, 5, 3, 4, 2]), 3).join(','), '1,3,2');
+});

@@ -1,0 +1,157 @@
+/**
+ * Pure decisions of people recognition: which faces are worth describing (the quality
+ * gate) and how described faces over a video's frames become appearances — one person on
+ * screen through consecutive sampled frames of one shot is one appearance (start–end),
+ * not one per frame.
+ */
+import { cosine } from './face-vector.ts';
+
+/**
+ * The quality gate a face must pass (after the calibrated detection thresholds) to be
+ * described and grouped. These are guards, not fitted values: a face description from a
+ * small, turned or blurred face is unreliable, and a wrong description risks a wrong merge.
+ * - MIN_FACE_PX: face height in pixels of the picture the detector saw.
+ * - MAX_YAW_DEGREES / MAX_PITCH_DEGREES: head turn from the camera (face mesh pose).
+ * - MIN_SHARPNESS: variance of the Laplacian of the face's grey pixels.
+ */
+export const QUALITY_GATE = {
+  minFacePx: 40,
+  maxYawDegrees: 35,
+  maxPitchDegrees: 30,
+  minSharpness: 20,
+} as const;
+
+export type GateVerdict = 'ok' | 'small' | 'turned' | 'blurred';
+
+export function qualityGate(f: {
+  px: number;
+  yaw: number | null;
+  pitch: number | null;
+  sharpness: number;
+}): GateVerdict {
+  if (f.px < QUALITY_GATE.minFacePx) return 'small';
+  if (Math.abs(f.yaw ?? 0) > QUALITY_GATE.maxYawDegrees || Math.abs(f.pitch ?? 0) > QUALITY_GATE.maxPitchDegrees)
+    return 'turned';
+  if (f.sharpness < QUALITY_GATE.minSharpness) return 'blurred';
+  return 'ok';
+}
+
+/** One described face that passed the gate, on one picture. */
+export interface DescribedFace {
+  /** Index of the picture (frame) in time order. */
+  picture: number;
+  seconds: number;
+  shot: number | null;
+  box: [number, number, number, number];
+  px: number;
+  score: number;
+  /** Unit-length description. */
+  vector: Float32Array;
+}
+
+export interface AppearanceDraft {
+  shot: number | null;
+  startSeconds: number;
+  endSeconds: number;
+  /** Frames it was seen on. */
+  frames: number;
+  /** Its best face (largest, then most confident): the description, box and thumbnail kept. */
+  best: DescribedFace;
+  /** Every face of it, in time order. */
+  faces: DescribedFace[];
+}
+
+/** A shot and the pictures (frame indices) sampled in it, in time order. */
+export interface ShotFrames {
+  index: number;
+  start: number;
+  end: number;
+  pictures: number[];
+}
+
+/**
+ * Tracks faces through the sampled frames of each shot: a face continues the track of
+ * the previous frame whose last face it resembles most, when at least `sameAt` (the
+ * calibrated same-person similarity) and no closer face of its own frame claimed that
+ * track; otherwise it starts a new one. A track ends on the first frame without it.
+ * A track that runs to the shot's first (last) sampled frame starts (ends) with the shot.
+ * Pictures without a shot (an image) each give their own appearances.
+ */
+export function buildAppearances(
+  faces: readonly DescribedFace[],
+  shots: readonly ShotFrames[],
+  sameAt: number,
+): AppearanceDraft[] {
+  const byShot = new Map<string, DescribedFace[]>();
+  for (const f of faces) {
+    const key = f.shot === null ? `picture:${f.picture}` : `shot:${f.shot}`;
+    const list = byShot.get(key) ?? [];
+    list.push(f);
+    byShot.set(key, list);
+  }
+  const out: AppearanceDraft[] = [];
+  for (const list of byShot.values()) {
+    const first = list[0]!;
+    const shot = first.shot === null ? undefined : shots.find((s) => s.index === first.shot);
+    // Every sampled frame of the shot, with or without faces: a frame without the person ends their track.
+    const pictures = [...new Set([...(shot?.pictures ?? []), ...list.map((f) => f.picture)])].sort((a, b) => a - b);
+    const open: AppearanceDraft[] = [];
+    let previous: number | null = null;
+    for (const picture of pictures) {
+      const here = list.filter((f) => f.picture === picture);
+      // Only tracks seen on the previous sampled frame continue (consecutive frames).
+      const alive = previous === null ? [] : open.filter((t) => t.faces.at(-1)!.picture === previous);
+      const pairs: Array<{ face: DescribedFace; track: AppearanceDraft; similarity: number }> = [];
+      for (const face of here)
+        for (const track of alive) {
+          const similarity = cosine(face.vector, track.faces.at(-1)!.vector);
+          if (similarity >= sameAt) pairs.push({ face, track, similarity });
+        }
+      pairs.sort((a, b) => b.similarity - a.similarity);
+      const usedFaces = new Set<DescribedFace>();
+      const usedTracks = new Set<AppearanceDraft>();
+      for (const p of pairs) {
+        if (usedFaces.has(p.face) || usedTracks.has(p.track)) continue;
+        usedFaces.add(p.face);
+        usedTracks.add(p.track);
+        p.track.faces.push(p.face);
+      }
+      for (const face of here)
+        if (!usedFaces.has(face)) {
+          const track: AppearanceDraft = {
+            shot: face.shot,
+            startSeconds: face.seconds,
+            endSeconds: face.seconds,
+            frames: 0,
+            best: face,
+            faces: [face],
+          };
+          open.push(track);
+        }
+      previous = picture;
+    }
+    for (const track of open) {
+      const firstFace = track.faces[0]!;
+      const lastFace = track.faces.at(-1)!;
+      track.frames = track.faces.length;
+      track.best = track.faces.reduce((a, b) => (b.px > a.px || (b.px === a.px && b.score > a.score) ? b : a));
+      track.startSeconds = firstFace.seconds;
+      track.endSeconds = lastFace.seconds;
+      if (shot) {
+        if (firstFace.picture === pictures[0]) track.startSeconds = Math.min(firstFace.seconds, shot.start);
+        if (lastFace.picture === pictures.at(-1)) track.endSeconds = Math.max(lastFace.seconds, shot.end);
+      }
+      out.push(track);
+    }
+  }
+  return out.sort((a, b) => a.startSeconds - b.startSeconds || a.best.box[0] - b.best.box[0]);
+}
+
+/** Whether two appearances of one analysis overlap in time (then they show different people). */
+export function overlaps(
+  a: { startSeconds: number | null; endSeconds: number | null },
+  b: { startSeconds: number | null; endSeconds: number | null },
+): boolean {
+  if (a.startSeconds === null || b.startSeconds === null) return a.startSeconds === b.startSeconds;
+  return a.startSeconds <= (b.endSeconds ?? b.startSeconds) && b.startSeconds <= (a.endSeconds ?? a.startSeconds);
+}
