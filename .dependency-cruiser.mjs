@@ -8,9 +8,10 @@
  *   domain                        lifecycle, tenants, idempotency, webhooks, search
  *   adapters                      media, providers, nlp, net, storage, cache, events,
  *                                 search, observability
- *   persistence                   all SQL; imports only config, resilience, platform
+ *   persistence                   all SQL; imports only the foundations
  *                                 and (type-only) domain *.types.ts
- *   config · resilience · platform  foundations
+ *   config · resilience · platform · contract  foundations (contract: the results and
+ *                                 options schemas every layer shares, src/contract)
  *
  * Tests (*.test.ts) are outside the rules: a test may reach into any layer.
  */
@@ -79,8 +80,7 @@ export default {
     {
       name: 'pipeline-persistence-types-only',
       severity: 'error',
-      comment:
-        'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
+      comment: 'The pipeline names the repository types it is handed (stage.ts), but never calls persistence itself.',
       from: { path: '^src/pipeline/' },
       to: { path: '^src/persistence/', dependencyTypesNot: ['type-only'] },
     },
@@ -88,12 +88,12 @@ export default {
       name: 'persistence-at-the-bottom',
       severity: 'error',
       comment:
-        'Persistence imports nothing of ours but config, resilience and platform; domain types only as ' +
-        '`import type` from *.types.ts.',
+        'Persistence imports nothing of ours but the foundations (config, resilience, platform, contract); ' +
+        'domain types only as `import type` from *.types.ts.',
       from: { path: '^src/persistence/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(persistence|config|resilience|platform)/', '^src/domain/.+\\.types\\.ts$'],
+        pathNot: ['^src/(persistence|config|resilience|platform|contract)/', '^src/domain/.+\\.types\\.ts$'],
       },
     },
     {
@@ -113,11 +113,20 @@ export default {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/(config|resilience|platform)/',
+          '^src/(config|resilience|platform|contract)/',
           '^src/domain/webhook/webhook\\.(policy|types)\\.ts$',
           '^src/domain/errors\\.ts$',
         ],
       },
+    },
+    {
+      name: 'contract-imports-nothing-of-ours',
+      severity: 'error',
+      comment:
+        'The contract (results and options schemas) is what every layer, the OpenAPI document, the SDK and ' +
+        'the console share: it imports nothing of ours, only TypeBox, so any layer may import it.',
+      from: { path: '^src/contract/' },
+      to: { path: '^src/', pathNot: '^src/contract/' },
     },
     {
       name: 'sql-only-in-persistence',

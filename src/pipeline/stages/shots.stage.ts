@@ -15,8 +15,7 @@ import type { CueSection, ShotSection } from '../results.types.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
 
 function shotsSwitchedOn(ctx: StageContext): boolean {
-  const opt = ctx.analysis.options.shots;
-  return typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots;
+  return ctx.analysis.options.shots ?? ctx.deps.config.vision.shots;
 }
 
 /** The pass runs in this many parts, one core each, within the worker's CPU budget. */

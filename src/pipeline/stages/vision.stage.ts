@@ -58,10 +58,7 @@ const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderationSuggestiveSkin.value;
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
-  return VISION_TASKS.filter((task) => {
-    const opt = options[task];
-    return typeof opt === 'boolean' ? opt : defaults[task];
-  });
+  return VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
 }
 
 interface Picture {
