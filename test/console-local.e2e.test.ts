@@ -127,15 +127,23 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
     assert.ok(Math.abs(at - word.start) < 0.3, `player at ${at} s, the word starts at ${word.start} s`);
   });
 
-  test('answer: the extracted answer, and its quoted passages as citations that seek', async () => {
+  test('answer: the extracted answer, each quoted passage with a time that seeks, shown once', async () => {
     const answer = (await page.getByTestId('answer').textContent()) ?? '';
     assert.ok(answer.startsWith('Extracted, not generated.'), answer);
     const timed = r.answer!.quotes!.filter((q) => q.start_seconds !== null);
-    const citations = page.getByRole('list', { name: 'Citations' }).locator('li');
-    assert.equal(await citations.count(), timed.length);
-    assert.match((await citations.first().textContent()) ?? '', new RegExp(escape(timed[0]!.text.slice(0, 20))));
-    const at = await seekBy(() => citations.first().getByRole('button').click());
-    assert.ok(Math.abs(at - timed[0]!.start_seconds!) < 0.3, `player at ${at} s`);
+    const cites = page.getByTestId('answer').getByRole('button');
+    assert.equal(await cites.count(), timed.length);
+    for (const q of timed) {
+      const quoted = `"${q.text.slice(0, 40)}`;
+      assert.equal(answer.split(quoted).length - 1, 1, `${quoted} shown once`);
+    }
+    // The text lists the quotes itself: no second list repeats them.
+    assert.equal(await page.getByRole('list', { name: 'Citations' }).count(), 0);
+    // The marks are in the text's order, which is the quotes' order; one past 0 s shows the seek.
+    const i = timed.findIndex((q) => q.start_seconds! >= 1);
+    assert.ok(i >= 0, 'a quote after the first second');
+    const at = await seekBy(() => cites.nth(i).click());
+    assert.ok(Math.abs(at - Math.floor(timed[i]!.start_seconds!)) < 0.3, `player at ${at} s`);
   });
 
   test('shots on the timeline, each with its keyframe; the contact sheet', async () => {
@@ -205,7 +213,15 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
     assert.match(await download('WebVTT subtitles'), /^WEBVTT/);
     assert.deepEqual(await seriousAxeViolations(page), []);
     await fs.mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'viewer-local-desktop.png'), fullPage: true });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'viewer-local-desktop.png') });
+    await page.getByTestId('timeline').screenshot({ path: path.join(dir, 'timeline.png') });
+    if (process.env.E2E_DEBUG) await fs.copyFile(path.join(dir, 'timeline.png'), '/tmp/viewer-local-timeline.png');
+    await page.setViewportSize({ width: 360, height: 780 });
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    assert.ok(overflow <= 1, `the viewer scrolls sideways at 360 px by ${overflow} px`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'viewer-local-360.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 });
 
