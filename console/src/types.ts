@@ -14,12 +14,9 @@ import type {
 
 export type {
   AnalysisResults as Results,
-  AnswerQuote,
   FramesSection,
   ModerationSection,
-  ShotSection,
   TranscriptSection as Transcript,
-  UnderstandingSection,
 } from '../../sdk/src/index.ts';
 
 type SdkStage = SdkAnalysisStatus['stages'][number];

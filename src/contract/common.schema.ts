@@ -17,7 +17,6 @@ export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
 
 /** How a section's stage ended. `failed` carries the error code; the rest of the analysis goes on. */
 export const SectionStatusSchema = Type.Enum(['completed', 'failed', 'skipped']);
-export type SectionStatus = Static<typeof SectionStatusSchema>;
 
 /** A stage's failure recorded in its section: a code of the error catalogue and a message. */
 export const SectionErrorSchema = Type.Object(
@@ -28,7 +27,6 @@ export type SectionError = Static<typeof SectionErrorSchema>;
 
 /** A stretch of the media, in seconds from its start. */
 export const SpanSchema = Type.Object({ start: Type.Number(), end: Type.Number() });
-export type Span = Static<typeof SpanSchema>;
 
 /** A box on a picture: [x, y, w, h] as fractions (0-1) of its width and height. */
 export const BoxSchema = Type.Array(Type.Number(), {

@@ -36,7 +36,6 @@ export const ProbeStreamSchema = Type.Object(
   },
   { $id: 'ProbeStream' },
 );
-export type ProbeStream = Static<typeof ProbeStreamSchema>;
 
 export const AvProbeSectionSchema = Type.Object(
   {
@@ -76,7 +75,6 @@ export const ProbeSectionSchema = Type.Union(
   [AvProbeSectionSchema, ImageProbeSectionSchema, DocumentProbeSectionSchema],
   { $id: 'ProbeSection', description: 'What the file is, by `kind`' },
 );
-export type ProbeSection = Static<typeof ProbeSectionSchema>;
 
 export const FramesSectionSchema = Type.Object(
   {
@@ -109,7 +107,6 @@ export const ContactSheetSectionSchema = Type.Object(
   },
   { $id: 'ContactSheetSection' },
 );
-export type ContactSheetSection = Static<typeof ContactSheetSectionSchema>;
 
 export const AudioSectionSchema = Type.Object(
   {
@@ -206,4 +203,3 @@ export const DocumentSectionSchema = Type.Object(
   },
   { $id: 'DocumentSection', description: 'A document: its text (a preview here), pages, title and language' },
 );
-export type DocumentSection = Static<typeof DocumentSectionSchema>;

@@ -52,7 +52,6 @@ export const TranscriptSectionSchema = Type.Object(
   },
   { $id: 'TranscriptSection', description: 'What was said: a provider transcript or the local draft with word times' },
 );
-export type TranscriptSection = Static<typeof TranscriptSectionSchema>;
 
 export const FrameOcrLineSchema = Type.Object(
   {
@@ -76,7 +75,6 @@ export const FrameOcrSectionSchema = Type.Object(
   },
   { $id: 'FrameOcrSection', description: 'Video: on-screen text read on the frames (options.ocr)' },
 );
-export type FrameOcrSection = Static<typeof FrameOcrSectionSchema>;
 
 export const EntitiesSchema = Type.Object(
   {
@@ -88,13 +86,11 @@ export const EntitiesSchema = Type.Object(
   },
   { $id: 'Entities', description: 'Names found in what was heard and read' },
 );
-export type Entities = Static<typeof EntitiesSchema>;
 
 export const ChapterSchema = Type.Object(
   { start: Type.Number(), end: Type.Number(), title: Type.String() },
   { $id: 'Chapter', description: 'A chapter of long media, cut at a pause in speech, titled by its keywords' },
 );
-export type Chapter = Static<typeof ChapterSchema>;
 
 export const UnderstandingSectionSchema = Type.Object(
   {
@@ -119,7 +115,6 @@ export const UnderstandingSectionSchema = Type.Object(
     description: 'Language, entities, keywords and chapters of what was heard and read; the searchable segments',
   },
 );
-export type UnderstandingSection = Static<typeof UnderstandingSectionSchema>;
 
 export const AnswerQuoteSchema = Type.Object(
   {
@@ -187,4 +182,3 @@ export const AnswerSectionSchema = Type.Object(
     description: "The answer to the prompt: a model's, or without one, quotes and facts extracted from the media",
   },
 );
-export type AnswerSection = Static<typeof AnswerSectionSchema>;

@@ -11,26 +11,6 @@ export type {
   SectionName,
   StageTiming,
 } from '../contract/results.schema.ts';
-export type {
-  AudioSection,
-  ContactSheetSection,
-  DocumentSection,
-  FramesSection,
-  ImageSection,
-  IntakeSection,
-  ProbeSection,
-} from '../contract/media-sections.schema.ts';
-export type {
-  AnswerSection,
-  FrameOcrLine,
-  FrameOcrSection,
-  TranscriptSection,
-  UnderstandingSection,
-} from '../contract/text-sections.schema.ts';
-export type {
-  CueSection,
-  FacesSection,
-  ModerationSection,
-  ObjectsSection,
-  ShotSection,
-} from '../contract/vision-sections.schema.ts';
+export type { AudioSection, ImageSection, IntakeSection } from '../contract/media-sections.schema.ts';
+export type { FrameOcrLine } from '../contract/text-sections.schema.ts';
+export type { CueSection, ShotSection } from '../contract/vision-sections.schema.ts';

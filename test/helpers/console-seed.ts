@@ -108,7 +108,13 @@ export async function longVideoResult(
     const name = `shot-${String(i + 1).padStart(4, '0')}.jpg`;
     files.push({ area: 'frames', name, data: thumb, mime: 'image/jpeg' });
     const start = i * shotLength;
-    shots.push({ index: i, start, end: Math.min(seconds, start + shotLength), cut_score: 40, keyframe_seconds: start + 6 });
+    shots.push({
+      index: i,
+      start,
+      end: Math.min(seconds, start + shotLength),
+      cut_score: 40,
+      keyframe_seconds: start + 6,
+    });
     frames.push({ seconds: start + 6, shot: i, path: path.posix.join('frames', name) });
   }
   const text = segments.map((s) => s.text).join(' ');

@@ -6,9 +6,7 @@
  */
 import type { AnalysisSections } from '../../contract/results.schema.ts';
 
-export { MODERATION_VERDICTS } from '../../contract/vision-sections.schema.ts';
 export type {
-  CueSection,
   FaceFinding,
   FacesSection,
   LabelCount,
@@ -18,7 +16,7 @@ export type {
   ObjectsSection,
   ShotSection,
 } from '../../contract/vision-sections.schema.ts';
-export type { SectionError, SectionStatus } from '../../contract/common.schema.ts';
+export type { SectionError } from '../../contract/common.schema.ts';
 
 /** The sections this feature adds to `results`, by key. */
 export type VisionResults = Pick<AnalysisSections, 'shots' | 'cues' | 'objects' | 'faces' | 'moderation'>;
