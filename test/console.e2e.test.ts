@@ -26,6 +26,17 @@ import { repositories } from '../src/persistence/repositories.ts';
 import { writeBenchResults } from '../bench/helpers/provenance.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
+/** The probe section of a small PNG, as the probe stage writes it. */
+const IMAGE_PROBE = {
+  kind: 'image',
+  format: 'png',
+  width: 64,
+  height: 48,
+  channels: 3,
+  hasAlpha: false,
+  orientation: null,
+  pages: null,
+} as const;
 const SCREENSHOTS = path.resolve('docs/screenshots');
 const JS_BUDGET_BYTES = 300 * 1024;
 const VIEWER_BUDGET_MS = 1000;
@@ -271,10 +282,10 @@ describe('web console in Chromium', { skip: missing }, () => {
       filename: 'cup.png',
       mediaType: 'image',
       results: {
-        probe: { kind: 'image', width: 64, height: 48, format: 'png' },
+        probe: IMAGE_PROBE,
         // As pipeline/summary.ts writes it without a provider: what was seen, then the answer.
         summary: `image; a cup\n${answer}`,
-        answer: { provider: null, text: answer, note: 'No model provider is configured.' },
+        answer: { provider: null, model: null, text: answer, note: 'No model provider is configured.' },
       },
     });
     await page.goto(`${base}/#/analyses/${id}`);
@@ -284,15 +295,57 @@ describe('web console in Chromium', { skip: missing }, () => {
     assert.equal((await page.getByTestId('summary').textContent())?.trim(), 'image; a cup');
   });
 
+  test("long audio without shots: the understanding section's chapters are the timeline", async () => {
+    const chapters = [
+      { start: 0, end: 95.5, title: 'harbour, boats, tide' },
+      { start: 95.5, end: 201, title: 'fish, market' },
+      { start: 201, end: 300, title: 'weather' },
+    ];
+    const id = await seedCompletedAnalysis(t, {
+      tenant: t.tenantA.tenant,
+      filename: 'harbour-talk.mp3',
+      mediaType: 'audio',
+      results: {
+        probe: { kind: 'audio', format: 'mp3', duration_seconds: 300, bit_rate: 128_000, streams: [] },
+        understanding: { keywords: ['harbour', 'fish'], chapters },
+      },
+    });
+    await page.goto(`${base}/#/analyses/${id}`);
+    await page.getByRole('heading', { name: 'Chapters' }).waitFor();
+    const tiles = page.getByTestId('timeline').locator('button.shot');
+    assert.deepEqual(await tiles.allTextContents(), [
+      'harbour, boats, tide · 0:00–1:35',
+      'fish, market · 1:35–3:21',
+      'weather · 3:21–5:00',
+    ]);
+    assert.match((await page.getByTestId('keywords').textContent()) ?? '', /Keywords: harbour, fish/);
+  });
+
   test('OCR text that looks like HTML is rendered as text and fires nothing', async () => {
     const id = await seedCompletedAnalysis(t, {
       tenant: t.tenantA.tenant,
       filename: `${HOSTILE}.png`,
       mediaType: 'image',
       results: {
-        probe: { kind: 'image', width: 64, height: 48, format: 'png' },
-        image: { ocr: { text: HOSTILE, confidence: 0.9 } },
-        answer: { text: `The image says ${HOSTILE}` },
+        probe: IMAGE_PROBE,
+        image: {
+          width: 64,
+          height: 48,
+          format: 'png',
+          exif: null,
+          dominant_colours: [],
+          thumbnail: 'outputs/thumbnail.jpg',
+          ocr: {
+            engine: 'paddleocr',
+            text: HOSTILE,
+            confidence: 0.9,
+            words: 3,
+            lines: [{ text: HOSTILE, confidence: 0.9 }],
+            rejected: [],
+            ms: 1,
+          },
+        },
+        answer: { provider: 'fixture', model: 'fixture', text: `The image says ${HOSTILE}` },
       },
     });
     await page.goto(`${base}/#/analyses/${id}`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
 import { seedCompletedAnalysis } from './helpers/console-seed.ts';
+import type { AnalysisResults } from '../src/contract/results.schema.ts';
 
 let t: TestApp;
 
@@ -17,7 +18,7 @@ after(async () => {
   await t.close();
 });
 
-const completed = (results: Record<string, unknown>) =>
+const completed = (results: AnalysisResults) =>
   seedCompletedAnalysis(t, { tenant: t.tenantA.tenant, filename: 'talk.mp4', mediaType: 'video', results });
 
 const get = (url: string, key = t.tenantA.key) => t.app.inject({ url, headers: auth(key) });
@@ -34,7 +35,15 @@ test('shots and chapters as CSV and JSON; 404 with a code when a result has none
       threshold: 10,
       pass_ms: 5,
     },
-    objects: { per_shot: [{ shot: 1, start: 4, end: 9, labels: [{ label: 'boat', count: 3 }] }] },
+    objects: {
+      status: 'completed',
+      model: 'detector',
+      min_score: 0.5,
+      labels: [{ label: 'boat', max_count: 3, seconds: [6], best_score: 0.9 }],
+      per_shot: [{ shot: 1, start: 4, end: 9, labels: [{ label: 'boat', count: 3 }] }],
+      frames: [{ seconds: 6, shot: 1, items: [] }],
+      notes: [],
+    },
     understanding: { chapters: [{ start: 0, end: 150, title: 'Harbour, boats and "the tide"' }] },
   });
   const csv = await get(`/api/media/${id}/shots.csv`);
@@ -61,12 +70,24 @@ test('shots and chapters as CSV and JSON; 404 with a code when a result has none
   assert.equal((await get(`/api/media/${plain}/chapters.csv`)).json().code, 'CHAPTERS_NOT_FOUND');
 });
 
-test('result.json is the whole result with its analysis id and status', async () => {
-  const results = { summary: 'a harbour at dawn', keywords: ['harbour', 'boat'] };
+test('result.json and the status answer the stored results unchanged, fields the contract does not declare too', async () => {
+  // As an earlier version stored it: a top-level field and a section field the contract has
+  // since dropped. The responses are documented by the contract but must not lose them.
+  const results: AnalysisResults & { keywords: string[] } = {
+    summary: 'a harbour at dawn',
+    keywords: ['harbour', 'boat'],
+    cues: { status: 'completed', black: [{ start: 0, end: 1 }], frozen: [], ...{ threshold_db: -60 } },
+  };
   const id = await completed(results);
   const res = await get(`/api/media/${id}/result.json`);
   assert.equal(res.statusCode, 200, res.body);
   assert.match(String(res.headers['content-disposition']), new RegExp(`${id}\\.json`));
   assert.deepEqual(res.json(), { analysis_id: id, status: 'completed', results });
   assert.equal((await get(`/api/media/${id}/result.json`, t.tenantB.key)).statusCode, 404);
+  // The status: the first answer is built and cached, the second comes from the cache; both are the stored results.
+  const miss = await get(`/api/media/${id}`);
+  const hit = await get(`/api/media/${id}`);
+  assert.deepEqual([miss.headers['x-cache'], hit.headers['x-cache']], ['miss', 'hit']);
+  assert.deepEqual(miss.json().results, results);
+  assert.equal(hit.body, miss.body);
 });

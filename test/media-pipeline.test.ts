@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { fixtures, hasEspeak, hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
+import { contractProblems } from './helpers/contract.ts';
 
 let t: TestApp;
 before(async () => {
@@ -32,10 +33,21 @@ async function analyse(file: string, fields: Record<string, string> = {}) {
   });
   assert.equal(res.statusCode, 202, res.body);
   const id = res.json().analysis_id as string;
-  return waitFor(async () => {
+  const s = await waitFor(async () => {
     const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
     return ['completed', 'failed'].includes(s.status) ? s : null;
   }, 60_000);
+  if (s.status === 'completed') {
+    // What the stages wrote is exactly the results contract, and the status answers it as stored.
+    assert.deepEqual(contractProblems(s.results), [], `${file}: results depart from the contract`);
+    const row = await t.db.db
+      .selectFrom('media_analysis_requests')
+      .select('results')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(s.results, row.results);
+  }
+  return s;
 }
 
 async function artifacts(id: string) {

@@ -9,6 +9,7 @@ import { startFakeProviders, type FakeProviders } from './helpers/fake-providers
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { fixtures, hasEspeak, hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
+import { contractProblems } from './helpers/contract.ts';
 import { OpenAiChatProvider } from '../src/providers/openai-chat.provider.ts';
 import { DeepgramProvider, OpenAiTranscriptionProvider } from '../src/providers/transcription.providers.ts';
 import { ProviderError } from '../src/providers/provider-http.ts';
@@ -279,11 +280,15 @@ describe('through the API', { skip: (!hasFfmpeg() || !hasEspeak()) && 'ffmpeg or
   }
   const status = async (id: string) =>
     (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(t.tenantA.key) })).json();
-  const finished = (id: string, ms = 60_000) =>
-    waitFor(async () => {
+  const finished = async (id: string, ms = 60_000) => {
+    const s = await waitFor(async () => {
       const s = await status(id);
       return ['completed', 'failed'].includes(s.status) ? s : null;
     }, ms);
+    // A provider's transcript and answer (JSON, usage, cost) are the results contract too.
+    if (s.results) assert.deepEqual(contractProblems(s.results), [], 'results depart from the contract');
+    return s;
+  };
 
   test('video with speech and a caption: frames, contact sheet, transcript and the answer, stored with tokens and cost', async () => {
     fake.requests.length = 0;

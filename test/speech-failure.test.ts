@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { fixtures } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
+import { contractProblems } from './helpers/contract.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 
 let t: TestApp;
@@ -56,6 +57,7 @@ test('a crashing speech engine leaves the analysis completed, partial, with the 
   assert.equal(stage.error_code, 'SPEECH_ENGINE_FAILED');
   // The section says what happened; the voice was still found, and the later stages ran.
   assert.equal(s.results.transcript.error.code, 'SPEECH_ENGINE_FAILED');
+  assert.deepEqual(contractProblems(s.results), [], 'a failed local transcript is still the contract');
   assert.equal(s.results.transcript.text, '');
   assert.ok(s.results.audio.speech_seconds > 1, `speech found: ${s.results.audio.speech_seconds}`);
   for (const name of ['understanding', 'answer', 'outputs'])

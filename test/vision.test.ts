@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
+import { contractProblems } from './helpers/contract.ts';
 import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo, photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
@@ -63,10 +64,13 @@ async function analyse(app: TestApp, file: string, options: Record<string, unkno
   });
   assert.equal(res.statusCode, 202, res.body);
   const id = res.json().analysis_id as string;
-  return waitFor(async () => {
+  const s = await waitFor(async () => {
     const s = (await app.app.inject({ url: `/api/media/status/${id}`, headers: auth(app.tenantA.key) })).json();
     return ['completed', 'failed', 'partial'].includes(s.status) ? s : null;
   }, 300_000);
+  // The vision sections (failed ones too) are exactly what the results contract declares.
+  if (s.results) assert.deepEqual(contractProblems(s.results), [], `${file}: results depart from the contract`);
+  return s;
 }
 
 /** What an analysis saw: where its shots start, the objects and faces of each, the verdict. */

@@ -50,12 +50,9 @@ export class ApiClient extends MediaAnalysisHttp {
     this.key = key;
   }
 
-  /**
-   * One analysis with its `results` read as the viewer's shapes; the schema leaves them
-   * open (each stage adds its own section), so this is the one place they are narrowed.
-   */
+  /** One analysis with its `results`, typed by the server's contract. */
   async status(id: string): Promise<AnalysisStatusBody> {
-    return (await this.get(id)) as AnalysisStatusBody;
+    return this.get(id);
   }
 
   /**

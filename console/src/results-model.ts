@@ -1,13 +1,15 @@
 /**
- * Pure readers from an analysis's `results` to what the viewer draws. Sections are read
- * defensively: the shapes grow as stages are added, and a missing section is not an error.
+ * Pure readers from an analysis's `results` to what the viewer draws. The sections are the
+ * server's contract (the SDK's types): a section is absent when its stage did not run, and
+ * the viewer then leaves its panel out.
  */
 import type { DetectionBox, DetectionFrame } from './components/detections.tsx';
 import type { TimelineItem } from './components/timeline.tsx';
 import { basename } from './format.ts';
-import type { AnalysisStatusBody, Artifact, Detection, Frame, Results, Shot } from './types.ts';
+import type { AnalysisStatusBody, Artifact, FramesSection, Results } from './types.ts';
 
 export type ArtifactLookup = (pathOrName: string | null | undefined) => string | null;
+type Frame = FramesSection['items'][number];
 
 /** Results name stored files by path; the artifact list names them by file name within the analysis. */
 export function artifactLookup(artifacts: Artifact[]): ArtifactLookup {
@@ -25,70 +27,48 @@ export function sourceArtifact(artifacts: Artifact[]): Artifact | null {
   return artifacts.find((a) => a.area === 'uploads' || a.area === 'downloads' || a.area === 'sources') ?? null;
 }
 
-function list<T>(v: unknown): T[] {
-  if (Array.isArray(v)) return v as T[];
-  if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items)) return (v as { items: T[] }).items;
-  return [];
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
 export function duration(results: Results | null): number {
-  const probe = results?.probe as { duration_seconds?: unknown } | undefined;
-  return num(probe?.duration_seconds) ?? 0;
+  const probe = results?.probe;
+  return probe && 'duration_seconds' in probe ? (probe.duration_seconds ?? 0) : 0;
 }
 
-/** The extracted frame nearest to a time (within 0.25 s): where shots and detections find their picture. */
-export function frameNear(results: Results | null, seconds: unknown): Frame | null {
-  const t = num(seconds);
-  if (t === null) return null;
+/** The extracted frame nearest to a time (within 0.25 s): where detections find their picture. */
+export function frameNear(results: Results | null, seconds: number): Frame | null {
   let best: Frame | null = null;
   for (const f of results?.frames?.items ?? []) {
-    if (Math.abs(f.seconds - t) <= 0.25 && (!best || Math.abs(f.seconds - t) < Math.abs(best.seconds - t))) best = f;
+    if (
+      Math.abs(f.seconds - seconds) <= 0.25 &&
+      (!best || Math.abs(f.seconds - seconds) < Math.abs(best.seconds - seconds))
+    )
+      best = f;
   }
   return best;
 }
 
-function keyframePath(s: Shot): string | null {
-  if (typeof s.keyframe === 'string') return s.keyframe;
-  if (s.keyframe && typeof s.keyframe === 'object' && typeof s.keyframe.path === 'string') return s.keyframe.path;
-  if (typeof s.thumbnail === 'string') return s.thumbnail;
-  const rec = s as unknown as Record<string, unknown>;
-  return typeof rec.keyframe_path === 'string' ? rec.keyframe_path : null;
-}
-
-/** Shots, else chapters, else the extracted frames, as timeline items. */
+/** Shots, else chapters (long media without shots), else the extracted frames, as timeline items. */
 export function timeline(results: Results | null, lookup: ArtifactLookup): { kind: string; items: TimelineItem[] } {
   const total = duration(results);
-  const shots = list<Shot>(results?.shots);
+  const frames = results?.frames?.items ?? [];
+  const shots = results?.shots?.items ?? [];
   if (shots.length > 0) {
     return {
       kind: 'Shots',
-      items: shots.map((s, i) => ({
-        start: num(s.start) ?? 0,
-        end: num(s.end) ?? num(s.start) ?? 0,
-        title: `Shot ${i + 1}`,
-        thumb:
-          lookup(keyframePath(s)) ??
-          lookup(frameNear(results, (s as unknown as { keyframe_seconds?: number }).keyframe_seconds ?? s.start)?.path),
+      items: shots.map((s) => ({
+        start: s.start,
+        end: s.end,
+        title: `Shot ${s.index + 1}`,
+        // The frame taken for the shot (frames are picked per shot), else the one at its keyframe.
+        thumb: lookup((frames.find((f) => f.shot === s.index) ?? frameNear(results, s.keyframe_seconds))?.path),
       })),
     };
   }
-  const chapters = list<{ start: number; end?: number; title?: string }>(results?.chapters);
+  const chapters = results?.understanding?.chapters ?? [];
   if (chapters.length > 0) {
     return {
       kind: 'Chapters',
-      items: chapters.map((c, i) => ({
-        start: c.start,
-        end: c.end ?? chapters[i + 1]?.start ?? total,
-        title: c.title ?? `Chapter ${i + 1}`,
-        thumb: null,
-      })),
+      items: chapters.map((c) => ({ start: c.start, end: c.end, title: c.title, thumb: null })),
     };
   }
-  const frames = results?.frames?.items ?? [];
   return {
     kind: 'Keyframes',
     items: frames.map((f, i) => ({
@@ -100,114 +80,48 @@ export function timeline(results: Results | null, lookup: ArtifactLookup): { kin
   };
 }
 
-function toBox(d: Detection): [number, number, number, number] | null {
-  const b = d.box ?? d.bbox;
-  if (!b) return null;
-  if (Array.isArray(b)) {
-    if (b.length < 4) return null;
-    return [b[0]!, b[1]!, b[2]!, b[3]!];
-  }
-  const w = b.w ?? b.width;
-  const h = b.h ?? b.height;
-  if (typeof w !== 'number' || typeof h !== 'number') return null;
-  return [b.x, b.y, w, h];
+function box(b: number[]): DetectionBox['box'] | null {
+  return b.length >= 4 ? [b[0]!, b[1]!, b[2]!, b[3]!] : null;
 }
 
-function boxesOf(items: unknown, kind: DetectionBox['kind']): DetectionBox[] {
-  const out: DetectionBox[] = [];
-  for (const d of list<Detection>(items)) {
-    const box = toBox(d);
-    if (!box) continue;
-    out.push({
-      label: d.label ?? (kind === 'face' ? 'face' : 'object'),
-      kind,
-      score: num(d.score ?? d.confidence),
-      box,
-    });
-  }
-  return out;
-}
-
-/** Keyframes that carry detected objects or faces, from frames, shots or a top-level list. */
+/** The pictures with the objects and faces that count on them (objects.frames, faces.frames). */
 export function detectionFrames(results: Results | null, lookup: ArtifactLookup): DetectionFrame[] {
-  const frames = new Map<string, DetectionFrame>();
-  const add = (
-    where: { seconds?: unknown; path?: string | null; width?: unknown; height?: unknown },
-    boxes: DetectionBox[],
-  ) => {
+  const frames = new Map<number, DetectionFrame>();
+  const add = (seconds: number, boxes: DetectionBox[]) => {
     if (boxes.length === 0) return;
-    const key = `${where.path ?? ''}@${String(where.seconds ?? '')}`;
-    const f = frames.get(key) ?? {
-      seconds: num(where.seconds),
-      thumb: lookup(where.path),
-      width: num(where.width),
-      height: num(where.height),
+    const f = frames.get(seconds) ?? {
+      // An image's one picture is the image itself (at 0 s, with no frame of its own).
+      seconds: results?.probe?.kind === 'image' ? null : seconds,
+      thumb: lookup(frameNear(results, seconds)?.path ?? results?.image?.thumbnail),
+      width: null,
+      height: null,
       boxes: [],
     };
     f.boxes.push(...boxes);
-    frames.set(key, f);
+    frames.set(seconds, f);
   };
-  for (const f of results?.frames?.items ?? ([] as Frame[]))
-    add(f, [...boxesOf(f.objects, 'object'), ...boxesOf(f.faces, 'face')]);
-  for (const s of list<Shot>(results?.shots))
-    add({ seconds: s.start, path: keyframePath(s) }, [...boxesOf(s.objects, 'object'), ...boxesOf(s.faces, 'face')]);
-  // The vision sections: objects.frames[].items (label, score, box) and faces.frames[].boxes.
-  const sectionFrames = (v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? list<Record<string, unknown>>((v as { frames?: unknown }).frames)
-      : [];
-  for (const f of sectionFrames(results?.objects)) {
-    const picture = frameNear(results, f.seconds);
+  for (const f of results?.objects?.frames ?? [])
     add(
-      {
-        ...f,
-        path: (f.path as string | undefined) ?? picture?.path ?? null,
-        width: picture?.width,
-        height: picture?.height,
-      },
-      boxesOf(f.items, 'object'),
+      f.seconds,
+      f.items.flatMap((o) => {
+        const b = box(o.box);
+        return b ? [{ label: o.label, kind: 'object' as const, score: o.score, box: b }] : [];
+      }),
     );
-  }
-  for (const f of sectionFrames(results?.faces)) {
-    const picture = frameNear(results, f.seconds);
-    const boxes = list<number[]>(f.boxes).map((box) => ({ box }));
+  for (const f of results?.faces?.frames ?? [])
     add(
-      {
-        ...f,
-        path: (f.path as string | undefined) ?? picture?.path ?? null,
-        width: picture?.width,
-        height: picture?.height,
-      },
-      boxesOf(boxes, 'face'),
+      f.seconds,
+      f.boxes.flatMap((fb) => {
+        const b = box(fb);
+        return b ? [{ label: 'face', kind: 'face' as const, score: null, box: b }] : [];
+      }),
     );
-  }
-  for (const [section, kind] of [
-    ['objects', 'object'],
-    ['faces', 'face'],
-  ] as const) {
-    if (sectionFrames(results?.[section]).length > 0) continue;
-    const v = results?.[section];
-    const entries = list<Record<string, unknown>>(v);
-    for (const e of entries) {
-      const nested = e.objects ?? e.faces ?? e.detections;
-      const path = (e.path ?? e.keyframe ?? e.frame ?? null) as string | null;
-      if (nested) add({ ...e, path }, boxesOf(nested, kind));
-      else add({ ...e, path }, boxesOf([e], kind));
-    }
-  }
-  return [...frames.values()];
+  return [...frames.values()].sort((a, b) => (a.seconds ?? 0) - (b.seconds ?? 0));
 }
 
-/** Object labels with counts, for the summary line: the objects section's own tally when it has one. */
-export function labelCounts(results: Results | null, frames: DetectionFrame[]): Array<[string, number]> {
-  const labels = (
-    results?.objects as { labels?: Array<{ label: string; max_count?: number; seconds?: number[] }> } | undefined
-  )?.labels;
-  if (Array.isArray(labels) && labels.length > 0)
-    return labels.map((l) => [l.label, l.seconds?.length ?? l.max_count ?? 1]);
-  const counts = new Map<string, number>();
-  for (const f of frames) for (const b of f.boxes) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
+/** Object labels with the number of pictures each was seen on, most frequent first. */
+export function labelCounts(results: Results | null): Array<[string, number]> {
+  return (results?.objects?.labels ?? []).map((l) => [l.label, l.seconds.length]);
 }
 
 export interface Citation {
@@ -215,11 +129,13 @@ export interface Citation {
   label: string;
 }
 
-const TIME_IN_TEXT = /\[(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.\d+)?\]/g;
+/** `[m:ss]`, `[h:mm:ss]` or a span `[m:ss–m:ss]` in an answer's text; the span seeks to its start. */
+const TIME_IN_TEXT = /\[(?:(\d+):)?(\d{1,2}):(\d{2})(?:\.\d+)?(?:[–-](?:\d+:)?\d{1,2}:\d{2}(?:\.\d+)?)?\]/g;
 
 /**
- * The answer split into text and cited times: explicit `citations`, and `[mm:ss]` or
- * `[h:mm:ss]` marks in the text, become buttons that seek the player.
+ * The answer split into text and cited times (marks in the text become buttons that seek
+ * the player), and the timed passages it quotes (`answer.quotes`) that its text does not
+ * already cite: an extracted answer's text lists its quotes itself, so none are repeated.
  */
 export function answerParts(results: Results | null): {
   parts: Array<string | Citation>;
@@ -236,11 +152,12 @@ export function answerParts(results: Results | null): {
     last = m.index + m[0].length;
   }
   if (last < text.length) parts.push(text.slice(last));
-  const citations: Citation[] = [];
-  for (const c of answer?.citations ?? []) {
-    const seconds = num(c.start) ?? num(c.seconds);
-    if (seconds !== null) citations.push({ seconds, label: c.text ?? c.label ?? '' });
-  }
+  const cited = new Set(parts.flatMap((p) => (typeof p === 'string' ? [] : [p.seconds])));
+  const citations = (answer?.quotes ?? []).flatMap((q) =>
+    q.start_seconds === null || cited.has(Math.floor(q.start_seconds))
+      ? []
+      : [{ seconds: q.start_seconds, label: q.text }],
+  );
   return { parts, citations };
 }
 
@@ -265,46 +182,33 @@ export function summaryBesideAnswer(
 export function stageTimings(
   status: AnalysisStatusBody,
 ): Array<{ stage: string; ms: number | null; status: string | null }> {
-  if (status.stages && status.stages.length > 0)
-    return status.stages.map((s) => ({ stage: s.name, ms: num(s.duration_ms), status: s.status }));
-  const raw = status.results?.stages;
-  if (Array.isArray(raw))
-    return (raw as Array<{ stage?: string; name?: string; ms?: number }>).map((s) => ({
-      stage: String(s.stage ?? s.name ?? '?'),
-      ms: num(s.ms),
-      status: null,
-    }));
-  return [];
+  if (status.stages.length > 0)
+    return status.stages.map((s) => ({ stage: s.name, ms: s.duration_ms, status: s.status }));
+  return (status.results?.stages ?? []).map((s) => ({ stage: s.stage, ms: s.ms, status: null }));
 }
 
-/** On-screen text lines with the times they were seen. */
+/** Text read on the video's frames with the times it was seen, or on the image. */
 export function screenText(results: Results | null): Array<{ text: string; seconds: number[] }> {
-  const lines = results?.ocr?.lines;
-  if (Array.isArray(lines) && lines.length > 0) return lines.map((l) => ({ text: l.text, seconds: l.seconds ?? [] }));
-  const single = results?.ocr?.text ?? (results?.image?.ocr?.text as string | undefined);
-  return single ? [{ text: single, seconds: [] }] : [];
+  const video = results?.ocr?.lines ?? [];
+  if (video.length > 0) return video.map((l) => ({ text: l.text, seconds: l.seconds }));
+  return (results?.image?.ocr?.lines ?? []).map((l) => ({ text: l.text, seconds: [] }));
 }
 
-/** Entities and keywords from their sections, or the extractive summary's terms. */
-export function keywords(results: Results | null): { entities: string[]; keywords: string[] } {
-  const names = (v: unknown): string[] =>
-    list<unknown>(v)
-      .map((e) =>
-        typeof e === 'string'
-          ? e
-          : e && typeof e === 'object'
-            ? String(
-                (e as Record<string, unknown>).text ??
-                  (e as Record<string, unknown>).name ??
-                  (e as Record<string, unknown>).term ??
-                  '',
-              )
-            : '',
-      )
-      .filter(Boolean);
-  const kw = names(results?.keywords);
-  return {
-    entities: names(results?.entities),
-    keywords: kw.length > 0 ? kw : (results?.answer?.extractive?.terms ?? []),
-  };
+const ENTITY_KINDS = [
+  ['people', 'People'],
+  ['places', 'Places'],
+  ['organizations', 'Organizations'],
+  ['dates', 'Dates'],
+  ['money', 'Money'],
+] as const;
+
+/** Named entities by kind and keywords (understanding), else the extractive summary's terms. */
+export function keywords(results: Results | null): { entities: Array<[string, string[]]>; keywords: string[] } {
+  const u = results?.understanding;
+  const entities = ENTITY_KINDS.flatMap(([key, label]): Array<[string, string[]]> => {
+    const names = u?.entities?.[key] ?? [];
+    return names.length > 0 ? [[label, names]] : [];
+  });
+  const kw = u?.keywords ?? [];
+  return { entities, keywords: kw.length > 0 ? kw : (results?.answer?.extractive?.terms ?? []) };
 }

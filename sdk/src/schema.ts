@@ -517,8 +517,620 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** WebhookEndpoint */
-        "def-0": {
+        AnalysisOptions: {
+            /** @description Video: keep the extracted frames (default true) */
+            extract_frames?: boolean;
+            /** @description Video: exactly this many frames */
+            frame_count?: number;
+            /** @description Video: a contact sheet (default true) */
+            generate_contact_sheet?: boolean;
+            /** @description Transcribe the speech (default true) */
+            transcribe_audio?: boolean;
+            /** @description Read text: on video frames when true; images and scanned pages unless false */
+            ocr?: boolean;
+            /** @description Loudness, silences and speech (default true) */
+            analyze_audio?: boolean;
+            /** @description Image: keep the EXIF GPS position (default false) */
+            keep_gps?: boolean;
+            /** @description rows x columns, e.g. 2x3 */
+            contact_sheet_grid?: string;
+            /** @description Reuse the results of an identical recent analysis of the same tenant */
+            reuse?: boolean;
+            /** @description Video: shots, scenes and cues; absent: the server's setting */
+            shots?: boolean;
+            /** @description Objects on the pictures; absent: the server's setting */
+            objects?: boolean;
+            /** @description Faces on the pictures; absent: the server's setting */
+            faces?: boolean;
+            /** @description A moderation verdict; absent: the server's setting */
+            moderation?: boolean;
+        };
+        /** @description Every section the stages produced; a section is absent when its stage did not apply or failed */
+        AnalysisResults: {
+            intake?: components["schemas"]["IntakeSection"];
+            probe?: components["schemas"]["ProbeSection"];
+            shots?: components["schemas"]["ShotSection"];
+            cues?: components["schemas"]["CueSection"];
+            frames?: components["schemas"]["FramesSection"];
+            contact_sheet?: components["schemas"]["ContactSheetSection"];
+            audio?: components["schemas"]["AudioSection"];
+            transcript?: components["schemas"]["TranscriptSection"];
+            image?: components["schemas"]["ImageSection"];
+            document?: components["schemas"]["DocumentSection"];
+            ocr?: components["schemas"]["FrameOcrSection"];
+            objects?: components["schemas"]["ObjectsSection"];
+            faces?: components["schemas"]["FacesSection"];
+            people?: components["schemas"]["PeopleSection"];
+            moderation?: components["schemas"]["ModerationSection"];
+            understanding?: components["schemas"]["UnderstandingSection"];
+            answer?: components["schemas"]["AnswerSection"];
+            outputs?: components["schemas"]["OutputsSection"];
+            /** @description The human-readable summary (the answer, or the local facts) */
+            summary?: string;
+            stages?: components["schemas"]["StageTiming"][];
+            /** @description true: an optional stage failed and its sections are missing */
+            partial?: boolean;
+            failed_stages?: components["schemas"]["FailedStage"][];
+            /**
+             * Format: uuid
+             * @description The identical analysis whose results these are (options.reuse)
+             */
+            reused_from?: string;
+            /** Format: date-time */
+            reused_at?: string;
+        };
+        /** @description How the media came in: its size, checksum and detected type */
+        IntakeSection: {
+            /** @enum {unknown} */
+            kind: "upload" | "url";
+            original_filename?: string | null;
+            source_url?: string;
+            /** @description Where the download ended after redirects */
+            final_url?: string;
+            redirects?: number;
+            size_bytes: number;
+            sha256: string | null;
+            /** @description Detected from the bytes, not from the name or the header */
+            mime: string;
+            /** @enum {unknown} */
+            detected_type: "video" | "audio" | "document" | "image" | "unknown";
+        };
+        /** @description What the file is, by `kind` */
+        ProbeSection: components["schemas"]["AvProbeSection"] | components["schemas"]["ImageProbeSection"] | components["schemas"]["DocumentProbeSection"];
+        /** @description ffprobe on audio and video */
+        AvProbeSection: {
+            /** @enum {unknown} */
+            kind: "video" | "audio";
+            format: string | null;
+            duration_seconds: number | null;
+            bit_rate: number | null;
+            streams: components["schemas"]["ProbeStream"][];
+        };
+        ProbeStream: {
+            index: number;
+            /** @enum {unknown} */
+            type: "video" | "audio" | "subtitle" | "data" | "attachment" | "unknown";
+            codec: string | null;
+            width?: number;
+            height?: number;
+            fps?: number | null;
+            sampleRate?: number;
+            channels?: number;
+            durationSeconds?: number | null;
+        };
+        ImageProbeSection: {
+            /** @enum {string} */
+            kind: "image";
+            format: string | null;
+            width: number;
+            height: number;
+            channels: number | null;
+            hasAlpha: boolean;
+            orientation: number | null;
+            pages: number | null;
+        };
+        DocumentProbeSection: {
+            /** @enum {string} */
+            kind: "document";
+            format: string;
+            pages: number | null;
+            title: string | null;
+            /** @description Text files */
+            characters?: number;
+            /** @description Text files */
+            lines?: number;
+        };
+        /** @description Video: the shots between cuts */
+        ShotSection: {
+            /** @enum {unknown} */
+            status: "completed" | "failed" | "skipped";
+            error?: components["schemas"]["SectionError"];
+            count: number;
+            items: {
+                index: number;
+                start: number;
+                end: number;
+                /** @description How different the shot's first picture is from the previous shot's last (scdet score, 0-100) */
+                cut_score: number;
+                keyframe_seconds: number;
+                /** @description The scene the shot shows: shots with the same number look alike (absent before scenes) */
+                scene?: number;
+            }[];
+            /** @description How many distinct scenes the shots show */
+            scenes?: number;
+            /** @description Cut detector threshold used */
+            threshold: number;
+            /** @description Time of the one decoding pass */
+            pass_ms: number;
+        };
+        /** @description Why a stage failed: an error code of the catalogue and a message */
+        SectionError: {
+            code: string;
+            message: string;
+        };
+        /** @description Video: black and frozen stretches */
+        CueSection: {
+            /** @enum {unknown} */
+            status: "completed" | "failed" | "skipped";
+            black: {
+                start: number;
+                end: number;
+            }[];
+            frozen: {
+                start: number;
+                end: number;
+            }[];
+        };
+        /** @description Video: the stills taken (per shot when shots ran) */
+        FramesSection: {
+            count: number;
+            requested: number;
+            method: string;
+            /** @description false: kept in temp/ for the contact sheet only */
+            stored: boolean;
+            extraction_ms: number;
+            items: {
+                seconds: number;
+                shot?: number | null;
+                path: string;
+            }[];
+            /** @description Frames that did not decode, and other remarks */
+            notes?: string[];
+        };
+        ContactSheetSection: {
+            path: string;
+            /** @description rows x columns */
+            grid: string;
+            resolution: string;
+            /** @description The time of each tile, in seconds */
+            frames: number[];
+            size_bytes: number;
+            compose_ms: number;
+        };
+        /** @description Loudness (EBU R128), silences and speech of the audio track */
+        AudioSection: {
+            duration_seconds: number;
+            loudness: {
+                integrated_lufs: number | null;
+                loudness_range_lu: number | null;
+                true_peak_dbfs: number | null;
+            };
+            silences: {
+                start: number;
+                end: number;
+            }[];
+            /** @description Where the voice-activity detector hears a voice */
+            speech_segments: {
+                start: number;
+                end: number;
+            }[];
+            speech_seconds: number;
+            speech_detector?: string;
+            /** @description Path of the waveform image */
+            waveform: string;
+            prepared_for_transcription: {
+                path: string;
+                sample_rate: number;
+                channels: number;
+                size_bytes: number;
+            };
+        };
+        /** @description What was said: a provider transcript or the local draft with word times */
+        TranscriptSection: {
+            /** @description The transcription provider, or `local` */
+            provider: string;
+            model: string;
+            language: string | null;
+            text: string;
+            segments: components["schemas"]["TranscriptSegment"][];
+            chunks: number;
+            cost_usd: number | null;
+            latency_ms: number;
+            /** @description Local engine only */
+            engine?: string;
+            /** @description Local engine only: every word with its times */
+            words?: components["schemas"]["TranscriptWord"][];
+            seconds_transcribed?: number;
+            truncated?: boolean;
+            mean_word_confidence?: number | null;
+            low_confidence_words?: number;
+            low_confidence_below?: number;
+            note?: string;
+            error?: components["schemas"]["SectionError"];
+        };
+        /** @description A stretch of speech and its text, in seconds */
+        TranscriptSegment: {
+            start: number;
+            end: number;
+            text: string;
+        };
+        /** @description One recognised word with its times (local engine) */
+        TranscriptWord: {
+            word: string;
+            start: number;
+            end: number;
+            /** @description Posterior probability of the word in the engine's lattice, 0-1 */
+            confidence: number;
+            /**
+             * @description Below low_confidence_below: kept out of search and quotes
+             * @enum {boolean}
+             */
+            low_confidence?: true;
+        };
+        /** @description An image: EXIF, dominant colours, a thumbnail and its text */
+        ImageSection: {
+            width: number;
+            height: number;
+            format: string | null;
+            exif: {
+                orientation: number | null;
+                make: string | null;
+                model: string | null;
+                taken_at: string | null;
+                software: string | null;
+                gps?: {
+                    latitude: number | null;
+                    longitude: number | null;
+                } | null;
+                has_gps: boolean;
+            } | null;
+            dominant_colours: {
+                hex: string;
+                share: number;
+            }[];
+            /** @description Path of the thumbnail */
+            thumbnail: string;
+            ocr?: {
+                engine: string;
+                /** @description The accepted lines, one per line; empty when nothing passed */
+                text: string;
+                /** @description Mean confidence of the accepted words, 0-1 */
+                confidence: number;
+                /** @description Accepted words */
+                words: number;
+                lines: components["schemas"]["OcrLine"][];
+                /** @description Read but below a threshold: for inspection only */
+                rejected: components["schemas"]["OcrLine"][];
+                ms: number;
+            };
+        };
+        OcrLine: {
+            text: string;
+            confidence: number;
+        };
+        /** @description A document: its text (a preview here), pages, title and language */
+        DocumentSection: {
+            format: string;
+            pages: number | null;
+            title: string | null;
+            language: string | null;
+            characters: number;
+            /** @description Pages read by OCR (scanned pages) */
+            ocr_pages: number;
+            /** @description Pages without text that were not OCR-read (over the limit, or too large) */
+            ocr_skipped_pages?: number;
+            text_preview: string;
+            /** @description true: the preview is not the whole text (see text_path) */
+            truncated: boolean;
+            /** @description Path of the whole text (document.txt) */
+            text_path: string;
+            page_texts: {
+                page: number;
+                characters: number;
+                /** @enum {unknown} */
+                source: "text" | "ocr" | "none";
+                ocr_confidence?: number;
+            }[] | null;
+        };
+        /** @description Video: on-screen text read on the frames (options.ocr) */
+        FrameOcrSection: {
+            engine: string;
+            frames: number;
+            /** @description Lines that passed the calibrated thresholds: the only ones summarised, quoted and indexed */
+            lines: components["schemas"]["FrameOcrLine"][];
+            text: string;
+            /** @description Read below the thresholds; for inspection only */
+            rejected: components["schemas"]["FrameOcrLine"][];
+        };
+        /** @description A line of on-screen text, once however many frames showed it */
+        FrameOcrLine: {
+            text: string;
+            /** @description Every frame time it was read on */
+            seconds: number[];
+            /** @description Its best confidence over those frames, 0-1 */
+            confidence: number;
+        };
+        /** @description COCO objects on the video keyframes or the image */
+        ObjectsSection: {
+            /** @enum {unknown} */
+            status: "completed" | "failed" | "skipped";
+            error?: components["schemas"]["SectionError"];
+            model: string;
+            /** @description The calibrated score an object needs to count */
+            min_score: number;
+            /** @description Over the whole video or image, most frequent first (at or above min_score only) */
+            labels: components["schemas"]["LabelCount"][];
+            per_shot: {
+                shot: number;
+                start: number;
+                end: number;
+                labels: {
+                    label: string;
+                    count: number;
+                }[];
+            }[];
+            frames: {
+                /** @description Seconds from the start of the media */
+                seconds: number;
+                shot: number | null;
+                /** @description The objects that count */
+                items: components["schemas"]["ObjectFinding"][];
+                /** @description Candidates below min_score, for inspection only (in no summary, answer or index) */
+                below_threshold?: components["schemas"]["ObjectFinding"][];
+            }[];
+            notes: string[];
+        };
+        /** @description A label with how many were seen at most on one picture, and where */
+        LabelCount: {
+            label: string;
+            /** @description Most seen on any one picture (3 people in one frame: 3) */
+            max_count: number;
+            /** @description Frames it appeared on */
+            seconds: number[];
+            best_score: number;
+        };
+        /** @description One detected object: its COCO label, score and box */
+        ObjectFinding: {
+            label: string;
+            /** @description The detector's score, 0-1 */
+            score: number;
+            /** @description [x, y, w, h] as fractions (0-1) of the picture */
+            box: number[];
+        };
+        /** @description Faces on the video keyframes or the image (counted, not recognised) */
+        FacesSection: {
+            /** @enum {unknown} */
+            status: "completed" | "failed" | "skipped";
+            error?: components["schemas"]["SectionError"];
+            model: string;
+            thresholds?: {
+                min_score: number;
+                min_mesh_score: number;
+            };
+            /** @description Most faces on any one picture */
+            max_count: number;
+            per_shot: {
+                shot: number;
+                start: number;
+                end: number;
+                count: number;
+            }[];
+            frames: {
+                /** @description Seconds from the start of the media */
+                seconds: number;
+                shot: number | null;
+                count: number;
+                /** @description The boxes of the faces that count */
+                boxes: number[][];
+                items?: components["schemas"]["FaceFinding"][];
+                /** @description For inspection only */
+                below_threshold?: components["schemas"]["FaceFinding"][];
+            }[];
+            notes: string[];
+        };
+        /** @description One face candidate: both models' scores and its box */
+        FaceFinding: {
+            /** @description BlazeFace's box score */
+            score: number;
+            mesh_score: number | null;
+            /** @description [x, y, w, h] as fractions (0-1) of the picture */
+            box: number[];
+            /** @description The face's height in the detector's pixels */
+            px: number;
+        };
+        /** @description People on screen, grouped into the tenant's people (no description vectors) */
+        PeopleSection: {
+            /** @description The face description model */
+            model: string;
+            /** @description The calibrated similarity from which two faces are one person */
+            same_person_similarity: number;
+            /** @description Faces that passed the detection thresholds and were described */
+            described: number;
+            /** @description Faces the quality gate left out, by reason */
+            gated: {
+                small: number;
+                turned: number;
+                blurred: number;
+            };
+            appearances: {
+                person_id: string;
+                face_id: string;
+                start_seconds: number | null;
+                end_seconds: number | null;
+                shot: number | null;
+                frames: number;
+                /** @description [x, y, w, h] as fractions (0-1) of the picture */
+                box: number[];
+                /** @description Joined an existing person (false: a new person was started) */
+                matched: boolean;
+                similarity: number | null;
+                thumbnail_artifact_id: string | null;
+            }[];
+            /** @description Distinct people among the appearances */
+            people: number;
+        };
+        /** @description A safe / suggestive / explicit verdict over the pictures */
+        ModerationSection: {
+            /** @enum {unknown} */
+            status: "completed" | "failed" | "skipped";
+            error?: components["schemas"]["SectionError"];
+            model: string;
+            /** @enum {unknown} */
+            verdict: "safe" | "suggestive" | "explicit";
+            /** @description What the verdict rests on, in words */
+            basis?: string;
+            strongest: {
+                /** @description Seconds from the start of the media */
+                seconds: number;
+                class: string;
+                score: number;
+            } | null;
+            thresholds: {
+                explicit: number;
+                suggestive: number;
+                suggestive_skin?: number;
+            };
+            frames: {
+                /** @description Seconds from the start of the media */
+                seconds: number;
+                shot: number | null;
+                scores: {
+                    [key: string]: number;
+                };
+                skin?: {
+                    share: number;
+                    /** @enum {unknown} */
+                    region: "people" | "picture";
+                } | null;
+            }[];
+            notes: string[];
+        };
+        /** @description Language, entities, keywords and chapters of what was heard and read; the searchable segments */
+        UnderstandingSection: {
+            language?: string | null;
+            entities?: components["schemas"]["Entities"];
+            keywords?: string[];
+            characters?: number;
+            truncated?: boolean;
+            /** @description Media of 2 minutes or more */
+            chapters?: components["schemas"]["Chapter"][];
+            segments?: {
+                stored: number;
+                by_kind: {
+                    [key: string]: number;
+                };
+                not_indexed: number;
+            };
+            ms?: number;
+            error?: components["schemas"]["SectionError"];
+        };
+        /** @description Names found in what was heard and read */
+        Entities: {
+            people: string[];
+            places: string[];
+            organizations: string[];
+            dates: string[];
+            money: string[];
+        };
+        /** @description A chapter of long media, cut at a pause in speech, titled by its keywords */
+        Chapter: {
+            start: number;
+            end: number;
+            title: string;
+        };
+        /** @description The answer to the prompt: a model's, or without one, quotes and facts extracted from the media */
+        AnswerSection: {
+            provider: string | null;
+            model: string | null;
+            text: string | null;
+            note?: string;
+            /** @description Key sentences and terms of the extracted text */
+            extractive?: {
+                sentences: string[];
+                terms: string[];
+            };
+            /** @description The JSON answer, when config.response_format asked for one */
+            json?: unknown;
+            finish_reason?: string | null;
+            usage?: {
+                input_tokens: number;
+                output_tokens: number;
+                reported: boolean;
+            };
+            cost_usd?: number | null;
+            latency_ms?: number;
+            images_sent?: string[];
+            notes?: string[];
+            /** @description false: extracted from the media, not generated */
+            generated?: boolean;
+            quotes?: components["schemas"]["AnswerQuote"][];
+            facts?: components["schemas"]["AnswerFacts"];
+        };
+        /** @description A passage of the media quoted by an extracted answer, with its time or page */
+        AnswerQuote: {
+            text: string;
+            /** @description transcript, ocr, image_text, document, shot or object */
+            kind: string;
+            start_seconds: number | null;
+            end_seconds: number | null;
+            page: number | null;
+            /** @description To the prompt, 0-1 */
+            similarity: number;
+        };
+        AnswerFacts: {
+            speech?: {
+                spans: string[];
+                seconds: number;
+                note: string;
+            };
+            on_screen_text?: string[];
+            counts?: {
+                spoken_words: number | null;
+                people_named: number;
+                places_named: number;
+                organisations_named: number;
+                pages: number | null;
+                frames: number | null;
+            };
+            entities?: components["schemas"]["Entities"];
+            /** @description Named people on screen and when (people stage), when the prompt asks who */
+            people_on_screen?: {
+                named: {
+                    name: string;
+                    when: string[];
+                }[];
+                unnamed_people: number;
+                note: string;
+            };
+        };
+        OutputsSection: {
+            /** @description Path of result.json (every section) */
+            result_json: string;
+            /** @description Path of summary.txt */
+            summary_txt: string;
+        };
+        /** @description How long a stage that ran took */
+        StageTiming: {
+            stage: string;
+            ms: number;
+        };
+        /** @description An optional stage that failed without failing the analysis */
+        FailedStage: {
+            stage: string;
+            error_code: string;
+            error_message: string;
+        };
+        WebhookEndpoint: {
             /** Format: uuid */
             id: string;
             url: string;
@@ -534,8 +1146,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** WebhookDelivery */
-        "def-1": {
+        WebhookDelivery: {
             /** Format: uuid */
             id: string;
             /** @description The webhook-id header, the same on every attempt */
@@ -597,21 +1208,7 @@ export interface operations {
                             [key: string]: unknown;
                         };
                     };
-                    options?: {
-                        extract_frames?: boolean;
-                        frame_count?: number;
-                        generate_contact_sheet?: boolean;
-                        transcribe_audio?: boolean;
-                        ocr?: boolean;
-                        analyze_audio?: boolean;
-                        keep_gps?: boolean;
-                        contact_sheet_grid?: string;
-                        reuse?: boolean;
-                        shots?: boolean;
-                        objects?: boolean;
-                        faces?: boolean;
-                        moderation?: boolean;
-                    };
+                    options?: components["schemas"]["AnalysisOptions"];
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -905,9 +1502,7 @@ export interface operations {
                         started_at: string | null;
                         completed_at: string | null;
                         result_summary: string | null;
-                        results: {
-                            [key: string]: unknown;
-                        } | null;
+                        results: components["schemas"]["AnalysisResults"] | null;
                         model_used: string | null;
                         latency_ms: number | null;
                         error_message: string | null;
@@ -2054,9 +2649,7 @@ export interface operations {
                         started_at: string | null;
                         completed_at: string | null;
                         result_summary: string | null;
-                        results: {
-                            [key: string]: unknown;
-                        } | null;
+                        results: components["schemas"]["AnalysisResults"] | null;
                         model_used: string | null;
                         latency_ms: number | null;
                         error_message: string | null;
@@ -2320,9 +2913,7 @@ export interface operations {
                         started_at: string | null;
                         completed_at: string | null;
                         result_summary: string | null;
-                        results: {
-                            [key: string]: unknown;
-                        } | null;
+                        results: components["schemas"]["AnalysisResults"] | null;
                         model_used: string | null;
                         latency_ms: number | null;
                         error_message: string | null;
@@ -3602,7 +4193,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["def-0"][];
+                        data: components["schemas"]["WebhookEndpoint"][];
                     };
                 };
             };
@@ -4782,7 +5373,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["def-1"][];
+                        data: components["schemas"]["WebhookDelivery"][];
                         next_cursor: string | null;
                     };
                 };
@@ -4925,7 +5516,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["def-1"][];
+                        data: components["schemas"]["WebhookDelivery"][];
                         next_cursor: string | null;
                     };
                 };
@@ -6055,7 +6646,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        /** Format: uuid */
+                        analysis_id: string;
+                        /** @enum {string} */
+                        status: "completed";
+                        results: components["schemas"]["AnalysisResults"];
                     };
                 };
             };

@@ -37,6 +37,40 @@ export type AnalyzeJson = NonNullable<
 >['content']['application/json'];
 export type Problem = components['schemas'] extends { Problem: infer P } ? P : Record<string, unknown>;
 
+type Schemas = components['schemas'];
+/** What an analysis may ask for (`options` of analyze); unknown keys are refused. */
+export type AnalysisOptions = Schemas['AnalysisOptions'];
+/** The `results` of a completed analysis: every section its stages produced. */
+export type AnalysisResults = Schemas['AnalysisResults'];
+export type IntakeSection = Schemas['IntakeSection'];
+/** By `kind`: audio/video, image or document. */
+export type ProbeSection = Schemas['ProbeSection'];
+export type FramesSection = Schemas['FramesSection'];
+export type ContactSheetSection = Schemas['ContactSheetSection'];
+export type AudioSection = Schemas['AudioSection'];
+export type TranscriptSection = Schemas['TranscriptSection'];
+export type TranscriptSegment = Schemas['TranscriptSegment'];
+export type TranscriptWord = Schemas['TranscriptWord'];
+export type ImageSection = Schemas['ImageSection'];
+export type DocumentSection = Schemas['DocumentSection'];
+/** On-screen text of a video. */
+export type FrameOcrSection = Schemas['FrameOcrSection'];
+export type FrameOcrLine = Schemas['FrameOcrLine'];
+export type ShotSection = Schemas['ShotSection'];
+export type CueSection = Schemas['CueSection'];
+export type ObjectsSection = Schemas['ObjectsSection'];
+export type FacesSection = Schemas['FacesSection'];
+export type ModerationSection = Schemas['ModerationSection'];
+/** Language, entities, keywords and chapters. */
+export type UnderstandingSection = Schemas['UnderstandingSection'];
+export type Chapter = Schemas['Chapter'];
+export type Entities = Schemas['Entities'];
+export type AnswerSection = Schemas['AnswerSection'];
+/** A passage an extracted answer quotes, with its time or page. */
+export type AnswerQuote = Schemas['AnswerQuote'];
+export type StageTiming = Schemas['StageTiming'];
+export type FailedStage = Schemas['FailedStage'];
+
 /** A problem+json answer (RFC 9457) as an exception: `code` is the service's stable error code. */
 export class ApiError extends Error {
   readonly status: number;
@@ -66,7 +100,7 @@ export interface AnalyzeInput {
   /** Or a media URL the service downloads. */
   url?: string;
   prompt: string;
-  options?: Record<string, unknown>;
+  options?: AnalysisOptions;
   config?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   mediaType?: AnalyzeJson['media_type'];

@@ -7,12 +7,17 @@
  * - provider: an outside model service (OpenAI-compatible chat, Deepgram, …).
  * - tenant: the owner of an API key and of every row created with it.
  */
+import { MEDIA_TYPES } from './common.schema.ts';
+import type { AnalysisResults } from './results.schema.ts';
+import type { AnalysisOptions } from './options.schema.ts';
 
 export const ANALYSIS_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'deleted'] as const;
 export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
 
-export const MEDIA_TYPES = ['video', 'audio', 'document', 'image', 'unknown'] as const;
+export { MEDIA_TYPES };
 export type MediaType = (typeof MEDIA_TYPES)[number];
+/** The request's options and the stored results: declared once, in the contract (src/contract). */
+export type { AnalysisOptions, AnalysisResults };
 
 /** Who performed a mutation: an API key id, or the worker. */
 export interface Actor {
@@ -31,13 +36,6 @@ export interface AnalysisConfig {
   [key: string]: unknown;
 }
 
-export interface AnalysisOptions {
-  extract_frames?: boolean;
-  generate_contact_sheet?: boolean;
-  transcribe_audio?: boolean;
-  [key: string]: unknown;
-}
-
 export interface Analysis {
   id: string;
   tenantId: string;
@@ -51,7 +49,7 @@ export interface Analysis {
   progress: number;
   config: AnalysisConfig;
   options: AnalysisOptions;
-  results: Record<string, unknown> | null;
+  results: AnalysisResults | null;
   modelUsed: string | null;
   latencyMs: number | null;
   errorMessage: string | null;

@@ -129,6 +129,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       security: [{ bearer: [] }, { apiKey: [] }],
     },
+    // A schema with an `$id` (the results contract's sections, the webhook shapes) becomes the
+    // component of that name, so the SDK's generated types are named after it too.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     transformObject: (documentObject) =>
       'openapiObject' in documentObject ? finishDocument(documentObject.openapiObject) : documentObject.swaggerObject,
   });

@@ -44,9 +44,10 @@ function withMultipart(op: Operation): Operation {
   if (!json?.properties) return op;
   const fields: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(json.properties)) {
-    const s = schema as { type?: string };
+    // An object field is sent as JSON text; `$ref` names an object component (options).
+    const s = schema as { type?: string; $ref?: string };
     fields[name] =
-      s.type === 'object'
+      s.type === 'object' || s.$ref
         ? { type: 'string', description: `${name} as a JSON object (same schema as the JSON body)` }
         : schema;
   }

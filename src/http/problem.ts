@@ -35,7 +35,7 @@ export function fieldErrors(issues: readonly ValidationIssue[], prefix = ''): Fi
 /** Known schema patterns, said in words instead of as a regular expression. */
 const PATTERN_WORDS: Record<string, string> = {
   '^[Hh][Tt][Tt][Pp][Ss]?://': 'must be an http:// or https:// URL',
-  '^[1-9][0-9]?x[1-9][0-9]?$': 'must be columns x rows, e.g. 4x3',
+  '^[1-9][0-9]?x[1-9][0-9]?$': 'must be rows x columns, e.g. 2x3',
   '^[0-9]{1,18}$': 'must be a whole number',
 };
 

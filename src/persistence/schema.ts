@@ -3,6 +3,8 @@
  * domain types from `src/domain`.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AnalysisOptions } from '../contract/options.schema.ts';
+import type { AnalysisResults } from '../contract/results.schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -20,8 +22,8 @@ export interface AnalysisTable {
   status: string;
   progress: Generated<number>;
   analysis_config: Json<Record<string, unknown>>;
-  analysis_options: Json<Record<string, unknown>>;
-  results: NullableJson<Record<string, unknown>>;
+  analysis_options: Json<AnalysisOptions>;
+  results: NullableJson<AnalysisResults>;
   model_used: string | null;
   latency_ms: number | null;
   error_message: string | null;

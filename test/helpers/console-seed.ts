@@ -9,6 +9,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { mediaFileRepository } from '../../src/persistence/media-file.repository.ts';
 import type { TestApp } from './app.ts';
+import type { AnalysisResults } from '../../src/contract/results.schema.ts';
+import type { FramesSection } from '../../src/contract/media-sections.schema.ts';
+import type { TranscriptSegment, TranscriptWord } from '../../src/contract/text-sections.schema.ts';
+import type { ShotSection } from '../../src/contract/vision-sections.schema.ts';
 
 export interface SeedFile {
   area: string;
@@ -23,7 +27,7 @@ export async function seedCompletedAnalysis(
     tenant: string;
     filename: string;
     mediaType: string;
-    results: Record<string, unknown>;
+    results: AnalysisResults;
     files?: SeedFile[];
     latencyMs?: number;
   },
@@ -69,57 +73,97 @@ export async function seedCompletedAnalysis(
   return id;
 }
 
-/** The results of an hour of speech: ~150 words a minute in 10-word segments, a shot every 12 s. */
+/**
+ * The results of an hour of speech as the pipeline writes them without a provider: ~150
+ * words a minute with their times beside 10-word segments (the local engine's shape), a
+ * shot every 12 s with the frame taken for it, stored as an artifact.
+ */
 export async function longVideoResult(
   minutes: number,
-): Promise<{ results: Record<string, unknown>; files: SeedFile[]; words: number; shots: number }> {
+): Promise<{ results: AnalysisResults; files: SeedFile[]; words: number; shots: number }> {
   const seconds = minutes * 60;
   const vocabulary = 'the quick brown fox jumps over lazy dog while seven wise owls watch a river'.split(' ');
-  const segments: Array<Record<string, unknown>> = [];
+  const segments: TranscriptSegment[] = [];
+  const words: TranscriptWord[] = [];
   const wordSeconds = 0.4;
   let index = 0;
   for (let start = 0; start + 10 * wordSeconds <= seconds; start += 10 * wordSeconds) {
-    const words = Array.from({ length: 10 }, (_, i) => ({
+    const mine = Array.from({ length: 10 }, (_, i) => ({
+      word: vocabulary[index++ % vocabulary.length]!,
       start: Number((start + i * wordSeconds).toFixed(2)),
       end: Number((start + (i + 1) * wordSeconds - 0.05).toFixed(2)),
-      word: vocabulary[index++ % vocabulary.length]!,
+      confidence: 0.8,
     }));
-    segments.push({ start, end: start + 10 * wordSeconds, text: words.map((w) => w.word).join(' '), words });
+    words.push(...mine);
+    segments.push({ start, end: start + 10 * wordSeconds, text: mine.map((w) => w.word).join(' ') });
   }
   const shotLength = 12;
   const thumb = await sharp({ create: { width: 128, height: 72, channels: 3, background: { r: 40, g: 80, b: 160 } } })
     .jpeg({ quality: 60 })
     .toBuffer();
   const files: SeedFile[] = [];
-  const shots: Array<Record<string, unknown>> = [];
+  const shots: ShotSection['items'] = [];
+  const frames: FramesSection['items'] = [];
   for (let i = 0; i * shotLength < seconds; i++) {
     const name = `shot-${String(i + 1).padStart(4, '0')}.jpg`;
     files.push({ area: 'frames', name, data: thumb, mime: 'image/jpeg' });
+    const start = i * shotLength;
     shots.push({
       index: i,
-      start: i * shotLength,
-      end: Math.min(seconds, (i + 1) * shotLength),
-      keyframe: path.posix.join('frames', name),
+      start,
+      end: Math.min(seconds, start + shotLength),
+      cut_score: 40,
+      keyframe_seconds: start + 6,
     });
+    frames.push({ seconds: start + 6, shot: i, path: path.posix.join('frames', name) });
   }
+  const text = segments.map((s) => s.text).join(' ');
   return {
     results: {
+      intake: {
+        kind: 'upload',
+        original_filename: 'hour-long-talk.mp4',
+        size_bytes: 734_003_200,
+        sha256: null,
+        mime: 'video/mp4',
+        detected_type: 'video',
+      },
       probe: {
         kind: 'video',
+        format: 'mov,mp4,m4a,3gp,3g2,mj2',
         duration_seconds: seconds,
-        streams: [{ type: 'video', codec: 'h264', width: 1280, height: 720 }],
+        bit_rate: null,
+        streams: [{ index: 0, type: 'video', codec: 'h264', width: 1280, height: 720 }],
       },
-      intake: { mime: 'video/mp4', size_bytes: 734_003_200 },
-      transcript: { text: segments.map((s) => s.text).join(' '), language: 'en', segments },
-      shots,
-      answer: { text: 'A long talk about a fox [12:30] and owls [45:00].' },
+      shots: { status: 'completed', count: shots.length, items: shots, threshold: 10, pass_ms: 1 },
+      frames: {
+        count: frames.length,
+        requested: frames.length,
+        method: 'every distinct scene first, per shot, accurate input seeking',
+        stored: true,
+        extraction_ms: 1,
+        items: frames,
+      },
+      transcript: {
+        provider: 'local',
+        engine: 'pocketsphinx',
+        model: 'en-us',
+        language: 'en',
+        text,
+        segments,
+        words,
+        chunks: segments.length,
+        cost_usd: 0,
+        latency_ms: 0,
+      },
+      answer: { provider: null, model: null, text: 'A long talk about a fox [12:30] and owls [45:00].' },
       stages: [
         { stage: 'probe', ms: 120 },
         { stage: 'transcription', ms: 95_000 },
       ],
     },
     files,
-    words: segments.length * 10,
+    words: words.length,
     shots: shots.length,
   };
 }

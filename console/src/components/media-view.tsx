@@ -63,9 +63,9 @@ export function MediaView(props: {
   const doc = props.results?.document;
   return (
     <div class="document">
-      {doc?.title && <h2>{String(doc.title)}</h2>}
+      {doc?.title && <h2>{doc.title}</h2>}
       {typeof doc?.pages === 'number' && <p class="muted">{doc.pages} pages</p>}
-      {doc?.text_preview && <pre class="doc-text">{String(doc.text_preview)}</pre>}
+      {doc?.text_preview && <pre class="doc-text">{doc.text_preview}</pre>}
     </div>
   );
 }

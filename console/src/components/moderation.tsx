@@ -1,22 +1,16 @@
 /** The viewer's moderation section. */
 import { clock } from '../format.ts';
-import { Facts } from './facts.tsx';
+import type { ModerationSection } from '../types.ts';
 
 /** The moderation verdict and the strongest frame; the per-frame scores stay in the JSON download. */
-export function Moderation({ value, onSeek }: { value: unknown; onSeek: (s: number) => void }) {
-  const m = value as {
-    status?: string;
-    verdict?: string;
-    strongest?: { seconds: number; class: string; score: number } | null;
-    notes?: string[];
-    error?: { message?: string };
-  };
-  if (!m || typeof m !== 'object' || (!m.verdict && !m.status)) return <Facts value={value} />;
+export function Moderation({ value: m, onSeek }: { value: ModerationSection; onSeek: (s: number) => void }) {
   return (
     <div data-testid="moderation">
       <p>
-        Verdict: <strong class={`verdict v-${m.verdict ?? 'unknown'}`}>{m.verdict ?? m.status}</strong>
+        Verdict:{' '}
+        <strong class={`verdict v-${m.verdict}`}>{m.status === 'failed' ? 'not determined' : m.verdict}</strong>
       </p>
+      {m.basis && <p class="muted">{m.basis}</p>}
       {m.strongest && (
         <p>
           Strongest: {m.strongest.class} {Math.round(m.strongest.score * 100)}% at{' '}
@@ -25,8 +19,8 @@ export function Moderation({ value, onSeek }: { value: unknown; onSeek: (s: numb
           </button>
         </p>
       )}
-      {m.error?.message && <p class="error">{m.error.message}</p>}
-      {m.notes && m.notes.length > 0 && <p class="muted">{m.notes.join(' ')}</p>}
+      {m.error && <p class="error">{m.error.message}</p>}
+      {m.notes.length > 0 && <p class="muted">{m.notes.join(' ')}</p>}
     </div>
   );
 }

@@ -6,48 +6,49 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { clock, indexAt } from '../format.ts';
-import type { Segment, Transcript, Word } from '../types.ts';
+import type { Transcript } from '../types.ts';
 
 export interface TimedWord {
   start: number;
   end: number;
   text: string;
+  /** The local engine was unsure of it (below its calibrated confidence). */
+  unsure: boolean;
 }
 
 export interface TranscriptLines {
-  segments: Array<{ start: number; end: number; speaker: string | null; text: string; first: number; count: number }>;
+  segments: Array<{ start: number; end: number; first: number; count: number }>;
   words: TimedWord[];
 }
 
-/** Segments with their words (or, without word times, one "word" per segment). */
+/**
+ * The transcript as lines of clickable words. The local engine gives every word its times
+ * (`words`, beside the segments): each goes to the segment it starts in, or the nearest
+ * one before it. A provider's segments carry no word times: a segment is then one "word".
+ */
 export function transcriptLines(t: Transcript): TranscriptLines {
-  const words: TimedWord[] = [];
+  const timed = t.words ?? [];
   const segments: TranscriptLines['segments'] = [];
-  const source: Segment[] =
-    t.segments && t.segments.length > 0
+  const words: TimedWord[] = [];
+  const source =
+    t.segments.length > 0
       ? t.segments
-      : t.words && t.words.length > 0
-        ? [{ start: t.words[0]!.start, end: t.words[t.words.length - 1]!.end, text: t.text ?? '', words: t.words }]
+      : timed.length > 0
+        ? [{ start: timed[0]!.start, end: timed[timed.length - 1]!.end, text: t.text }]
         : t.text
           ? [{ start: 0, end: 0, text: t.text }]
           : [];
-  for (const seg of source) {
+  let next = 0;
+  source.forEach((seg, i) => {
     const first = words.length;
-    const segWords: Word[] = seg.words && seg.words.length > 0 ? seg.words : [];
-    if (segWords.length > 0) {
-      for (const w of segWords) words.push({ start: w.start, end: w.end, text: String(w.word ?? w.text ?? '').trim() });
-    } else {
-      words.push({ start: seg.start, end: seg.end, text: String(seg.text ?? '').trim() });
+    const following = source[i + 1];
+    while (next < timed.length && (!following || timed[next]!.start < following.start)) {
+      const w = timed[next++]!;
+      words.push({ start: w.start, end: w.end, text: w.word, unsure: w.low_confidence === true });
     }
-    segments.push({
-      start: seg.start,
-      end: seg.end,
-      speaker: seg.speaker === undefined || seg.speaker === null ? null : String(seg.speaker),
-      text: String(seg.text ?? ''),
-      first,
-      count: words.length - first,
-    });
-  }
+    if (words.length === first) words.push({ start: seg.start, end: seg.end, text: seg.text.trim(), unsure: false });
+    segments.push({ start: seg.start, end: seg.end, first, count: words.length - first });
+  });
   return { segments, words };
 }
 
@@ -80,15 +81,9 @@ export function TranscriptView(props: {
       time.textContent = clock(seg.start);
       time.setAttribute('aria-label', `Play from ${clock(seg.start)}`);
       p.append(time);
-      if (seg.speaker) {
-        const who = document.createElement('span');
-        who.className = 'speaker';
-        who.textContent = `${seg.speaker}: `;
-        p.append(who);
-      }
       for (let i = seg.first; i < seg.first + seg.count; i++) {
         const w = document.createElement('span');
-        w.className = 'w';
+        w.className = words[i]!.unsure ? 'w unsure' : 'w';
         w.dataset.i = String(i);
         // The space inside the word keeps the node count at one per word.
         w.textContent = `${words[i]!.text} `;
@@ -160,6 +155,11 @@ export function TranscriptView(props: {
         Follow playback
       </label>
       {props.transcript.language && <p class="muted">Language: {props.transcript.language}</p>}
+      {(props.transcript.low_confidence_words ?? 0) > 0 && (
+        <p class="muted" data-testid="unsure-legend">
+          Words underlined with dots are ones the local speech engine was unsure of.
+        </p>
+      )}
       <div
         ref={box}
         class="transcript-text"

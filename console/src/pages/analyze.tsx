@@ -41,13 +41,21 @@ function useServerOptions(): Set<string> | null {
   return names;
 }
 
+type OptionsSchema = { $ref?: string; properties?: Record<string, { type?: string }> };
+
 function optionNames(doc: unknown): Set<string> {
   const found = new Set<string>();
+  // The options are a component of the document (`#/components/schemas/AnalysisOptions`).
+  const resolve = (schema: OptionsSchema | undefined): OptionsSchema | undefined => {
+    const name = schema?.$ref?.replace('#/components/schemas/', '');
+    const components = (doc as { components?: { schemas?: Record<string, OptionsSchema> } }).components;
+    return name ? components?.schemas?.[name] : schema;
+  };
   const visit = (node: unknown, depth: number) => {
     if (!node || typeof node !== 'object' || depth > 12) return;
     const rec = node as Record<string, unknown>;
     const props = rec.properties as Record<string, unknown> | undefined;
-    const options = props?.options as { properties?: Record<string, { type?: string }> } | undefined;
+    const options = resolve(props?.options as OptionsSchema | undefined);
     if (props?.prompt && options?.properties) {
       for (const [k, v] of Object.entries(options.properties)) if (v.type === 'boolean') found.add(k);
     }

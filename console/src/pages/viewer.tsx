@@ -124,6 +124,7 @@ function Loaded(props: {
   const summary = summaryBesideAnswer(status.result_summary, results?.answer?.text);
   const text = screenText(results);
   const kw = keywords(results);
+  const labels = labelCounts(results);
   const timings = stageTimings(status);
   const contactSheet = lookup(results?.contact_sheet?.path ?? null);
   const transcript = results?.transcript ?? null;
@@ -226,18 +227,14 @@ function Loaded(props: {
               />
             </section>
           )}
-          {(detections.length > 0 || labelCounts(results, detections).length > 0) && (
+          {(detections.length > 0 || labels.length > 0) && (
             <section aria-labelledby="det-title">
               <h2 id="det-title">Objects and faces</h2>
-              <p data-testid="object-labels">
-                {labelCounts(results, detections)
-                  .map(([l, n]) => `${l} (${n})`)
-                  .join(', ')}
-              </p>
+              <p data-testid="object-labels">{labels.map(([l, n]) => `${l} (${n})`).join(', ')}</p>
               <Detections api={api} frames={detections} onSeek={seek} />
             </section>
           )}
-          {results?.moderation !== undefined && results?.moderation !== null && (
+          {results?.moderation && (
             <section aria-labelledby="mod-title">
               <h2 id="mod-title">Moderation</h2>
               <Moderation value={results.moderation} onSeek={seek} />
@@ -261,9 +258,13 @@ function Loaded(props: {
             </section>
           )}
           {(kw.entities.length > 0 || kw.keywords.length > 0) && (
-            <section aria-labelledby="kw-title">
+            <section aria-labelledby="kw-title" data-testid="keywords">
               <h2 id="kw-title">Entities and keywords</h2>
-              {kw.entities.length > 0 && <p>Entities: {kw.entities.join(', ')}</p>}
+              {kw.entities.map(([kind, names]) => (
+                <p key={kind}>
+                  {kind}: {names.join(', ')}
+                </p>
+              ))}
               {kw.keywords.length > 0 && <p>Keywords: {kw.keywords.join(', ')}</p>}
             </section>
           )}

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { CHAPTER_COLUMNS, SHOT_COLUMNS, chapterRows, formatRows, shotRows } from './timeline-format.ts';
+import type { AnalysisResults } from '../../contract/results.schema.ts';
 
-const results = {
+const results: AnalysisResults = {
   shots: {
     status: 'completed',
     count: 3,
@@ -20,6 +21,12 @@ const results = {
     pass_ms: 12,
   },
   objects: {
+    status: 'completed',
+    model: 'detector',
+    min_score: 0.5,
+    labels: [],
+    frames: [],
+    notes: [],
     per_shot: [
       {
         shot: 0,
@@ -33,7 +40,14 @@ const results = {
       { shot: 2, start: 6.5, end: 9, labels: [] },
     ],
   },
-  faces: { per_shot: [{ shot: 0, start: 0, end: 3, count: 2 }] },
+  faces: {
+    status: 'completed',
+    model: 'faces',
+    max_count: 2,
+    frames: [],
+    notes: [],
+    per_shot: [{ shot: 0, start: 0, end: 3, count: 2 }],
+  },
   understanding: {
     chapters: [
       { start: 0, end: 130, title: 'Welcome, "friends": café ☕ and\nnews' },

@@ -7,7 +7,7 @@
  * title taken from speech) that starts with `=`, `+`, `-`, `@`, a tab or a carriage
  * return gets a leading apostrophe, so opening the file never runs it.
  */
-import type { FacesSection, ObjectsSection, ShotSection } from '../analysis/vision.sections.ts';
+import type { AnalysisResults } from '../../contract/results.schema.ts';
 
 export const TIMELINE_FORMATS = ['json', 'csv'] as const;
 export type TimelineFormat = (typeof TIMELINE_FORMATS)[number];
@@ -35,17 +35,16 @@ export interface ChapterRow {
   title: string;
 }
 
-type Results = Record<string, unknown> | null;
+type Results = AnalysisResults | null;
 
 /** The shots of a result with their objects and faces, or null when it has no shots. */
 export function shotRows(results: Results): ShotRow[] | null {
-  const shots = results?.shots as ShotSection | undefined;
-  if (!shots || !Array.isArray(shots.items) || shots.items.length === 0) return null;
-  const objects = results?.objects as ObjectsSection | undefined;
-  const faces = results?.faces as FacesSection | undefined;
+  const shots = results?.shots;
+  if (!shots || shots.items.length === 0) return null;
+  const { objects, faces } = results;
   return shots.items.map((s) => {
-    const seen = objects?.per_shot?.find((p) => p.shot === s.index)?.labels ?? [];
-    const faceCount = faces?.per_shot?.find((p) => p.shot === s.index)?.count;
+    const seen = objects?.per_shot.find((p) => p.shot === s.index)?.labels ?? [];
+    const faceCount = faces?.per_shot.find((p) => p.shot === s.index)?.count;
     return {
       index: s.index,
       start: s.start,
@@ -60,9 +59,9 @@ export function shotRows(results: Results): ShotRow[] | null {
 
 /** The chapters of a result (understanding stage, media over 2 minutes), or null. */
 export function chapterRows(results: Results): ChapterRow[] | null {
-  const u = results?.understanding as { chapters?: Array<{ start: number; end: number; title: string }> } | undefined;
-  if (!u || !Array.isArray(u.chapters) || u.chapters.length === 0) return null;
-  return u.chapters.map((c, index) => ({ index, start: c.start, end: c.end, title: c.title }));
+  const chapters = results?.understanding?.chapters;
+  if (!chapters || chapters.length === 0) return null;
+  return chapters.map((c, index) => ({ index, start: c.start, end: c.end, title: c.title }));
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;

@@ -73,5 +73,33 @@ test('text and JSON keep multi-byte text and word times', () => {
   assert.deepEqual(json.segments[0].words[1], { start: 0.7, end: 1.5, word: 'Gott.' });
   assert.equal(json.segments[1].text, '猫が走る 🐈.');
   assert.equal(transcriptOf({}), null);
-  assert.equal(transcriptOf({ transcript: { text: 'x', segments: [] } })!.text, 'x');
+});
+
+test("a local transcript's word times reach the JSON export through its segments", () => {
+  const word = (w: string, start: number) => ({ word: w, start, end: start + 0.3, confidence: 0.8 });
+  const t = transcriptOf({
+    transcript: {
+      provider: 'local',
+      model: 'en-us',
+      language: 'en',
+      text: 'he was not an ill disposed young man',
+      // As local-speech.ts writes them: the segments' text, and every word's times beside them.
+      segments: [
+        { start: 0, end: 1.6, text: 'he was not an' },
+        { start: 2, end: 4, text: 'ill disposed young man' },
+      ],
+      words: ['he', 'was', 'not', 'an']
+        .map((w, i) => word(w, i * 0.4))
+        .concat(['ill', 'disposed', 'young', 'man'].map((w, i) => word(w, 2 + i * 0.4))),
+      chunks: 2,
+      cost_usd: 0,
+      latency_ms: 0,
+    },
+  })!;
+  const json = JSON.parse(formatTranscript(t, 'json'));
+  assert.deepEqual(
+    json.segments.map((s: { words: Array<{ word: string }> }) => s.words.map((w) => w.word).join(' ')),
+    ['he was not an', 'ill disposed young man'],
+  );
+  assert.deepEqual(json.segments[1].words[0], { start: 2, end: 2.3, word: 'ill' });
 });

@@ -3,6 +3,7 @@
  * transcription has them). Pure functions; timecodes are checked against real parsers
  * (`subtitle`, `webvtt-parser`) in the tests, with multi-byte text.
  */
+import type { AnalysisResults } from '../../contract/results.schema.ts';
 
 export interface TranscriptWord {
   start: number;
@@ -111,9 +112,20 @@ export function formatTranscript(t: Transcript, format: TranscriptFormat): strin
   }
 }
 
-/** Read a transcript out of an analysis's results (null when it has none). */
-export function transcriptOf(results: Record<string, unknown> | null): Transcript | null {
-  const t = results?.transcript as Partial<Transcript> | undefined;
-  if (!t || typeof t !== 'object' || !Array.isArray(t.segments)) return null;
-  return { text: typeof t.text === 'string' ? t.text : '', language: t.language ?? null, segments: t.segments };
+/**
+ * Read a transcript out of an analysis's results (null when it has none). The local engine
+ * keeps its word times beside the segments (`transcript.words`); each segment gets the
+ * words that start inside it, so the JSON export has word times for it too.
+ */
+export function transcriptOf(results: AnalysisResults | null): Transcript | null {
+  const t = results?.transcript;
+  if (!t) return null;
+  const words = t.words ?? [];
+  const segments = t.segments.map((s): TranscriptCue => {
+    const inside = words.filter((w) => w.start >= s.start && w.start < s.end);
+    return inside.length
+      ? { ...s, words: inside.map((w) => ({ start: w.start, end: w.end, word: w.word })) }
+      : { ...s };
+  });
+  return { text: t.text, language: t.language, segments };
 }

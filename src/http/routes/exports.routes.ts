@@ -26,7 +26,9 @@ import {
   shotRows,
 } from '../../domain/export/timeline-format.ts';
 import { requireApiKey } from '../plugins/auth.plugin.ts';
+import { serializeAsIs } from '../serialize-as-is.ts';
 import { ProblemSchema } from '../schemas/media.schemas.ts';
+import { AnalysisResultsSchema, type AnalysisResults } from '../../contract/results.schema.ts';
 
 export interface ExportRoutesDeps {
   analyses: AnalysisService;
@@ -43,12 +45,12 @@ function timelineExport<T extends object>(spec: {
   summary: string;
   what: string;
   missing: ErrorCode;
-  rows: (results: Record<string, unknown> | null) => T[] | null;
+  rows: (results: AnalysisResults | null) => T[] | null;
   columns: ReadonlyArray<keyof T & string>;
 }) {
   return {
     ...spec,
-    render(id: string, results: Record<string, unknown> | null, format: TimelineFormat): string | null {
+    render(id: string, results: AnalysisResults | null, format: TimelineFormat): string | null {
       const rows = spec.rows(results);
       return rows ? formatRows(id, rows, spec.columns, format) : null;
     },
@@ -158,15 +160,19 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRoutesDeps)
         tags: ['exports'],
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         response: {
-          // additionalProperties: without it the serializer keeps only declared properties (none: `{}`).
-          200: {
-            description: 'The analysis id, its status and its results object',
-            content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
-          },
+          200: Type.Object(
+            {
+              analysis_id: Type.String({ format: 'uuid' }),
+              status: Type.Literal('completed'),
+              results: AnalysisResultsSchema,
+            },
+            { description: 'The analysis id, its status and its results object' },
+          ),
           409: ProblemSchema,
           ...problems,
         },
       },
+      serializerCompiler: serializeAsIs,
     },
     async (request, reply) => {
       const a = await load(request.params.id, request.principal.tenantId);

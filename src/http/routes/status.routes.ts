@@ -10,6 +10,7 @@ import type { AnalysisStage } from '../../contract/analysis-stage.types.ts';
 import { statusKey } from '../../cache/cache.ts';
 import { isDatabaseUnreachable } from '../../persistence/database-errors.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';
+import { serializeAsIs } from '../serialize-as-is.ts';
 import { IdParamsSchema, StatusResponseSchema } from '../schemas/media.schemas.ts';
 import { problemResponses, type MediaRoutesDeps } from './media.deps.ts';
 
@@ -34,6 +35,7 @@ function statusRoute(app: FastifyInstance, deps: MediaRoutesDeps, url: string): 
         params: IdParamsSchema,
         response: { 200: StatusResponseSchema, ...problemResponses },
       },
+      serializerCompiler: serializeAsIs,
     },
     async (request, reply) => {
       const { cache } = deps;

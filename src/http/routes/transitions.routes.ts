@@ -4,6 +4,7 @@ import type { Actor, Analysis } from '../../contract/analysis.types.ts';
 import { statusKey } from '../../cache/cache.ts';
 import { toStatusResponse } from '../analysis.presenter.ts';
 import { IdParamsSchema, StatusResponseSchema } from '../schemas/media.schemas.ts';
+import { serializeAsIs } from '../serialize-as-is.ts';
 import { actorOf, problemResponses, type MediaRoutesDeps } from './media.deps.ts';
 
 interface TransitionRoute {
@@ -53,6 +54,8 @@ export function transitionRoutes(app: FastifyInstance, deps: MediaRoutesDeps): v
           ...problemResponses,
         },
       },
+      // The analysis's results are written as stored (see serialize-as-is.ts).
+      serializerCompiler: serializeAsIs,
       handler: async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
         const tenant = request.principal.tenantId;
         const a = await route.action(request.params.id, tenant, actorOf(request));

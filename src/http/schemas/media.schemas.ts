@@ -3,6 +3,8 @@ import { Type, type Static } from 'typebox';
 import { ANALYSIS_STATUSES, MEDIA_TYPES } from '../../contract/analysis.types.ts';
 import { SORT_COLUMNS } from '../../contract/analysis.types.ts';
 import { StageFieldsSchema } from './stage-status.schemas.ts';
+import { AnalysisOptionsSchema } from '../../contract/options.schema.ts';
+import { AnalysisResultsSchema } from '../../contract/results.schema.ts';
 
 export const MediaTypeSchema = Type.Enum([...MEDIA_TYPES]);
 export const StatusSchema = Type.Enum([...ANALYSIS_STATUSES]);
@@ -18,32 +20,13 @@ export const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const OptionsSchema = Type.Object(
-  {
-    extract_frames: Type.Optional(Type.Boolean()),
-    frame_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    generate_contact_sheet: Type.Optional(Type.Boolean()),
-    transcribe_audio: Type.Optional(Type.Boolean()),
-    ocr: Type.Optional(Type.Boolean()),
-    analyze_audio: Type.Optional(Type.Boolean()),
-    keep_gps: Type.Optional(Type.Boolean()),
-    contact_sheet_grid: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?x[1-9][0-9]?$' })),
-    reuse: Type.Optional(Type.Boolean()),
-    shots: Type.Optional(Type.Boolean()),
-    objects: Type.Optional(Type.Boolean()),
-    faces: Type.Optional(Type.Boolean()),
-    moderation: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-
 export const AnalyzeBodySchema = Type.Object(
   {
     prompt: Type.String({ minLength: 1, maxLength: 20_000 }),
     media_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' })),
     media_type: Type.Optional(MediaTypeSchema),
     config: Type.Optional(ConfigSchema),
-    options: Type.Optional(OptionsSchema),
+    options: Type.Optional(AnalysisOptionsSchema),
     metadata: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 50 })),
     webhook_url: Type.Optional(
       Type.String({
@@ -113,7 +96,7 @@ export const StatusResponseSchema = Type.Object({
   started_at: Timestamp,
   completed_at: Timestamp,
   result_summary: Nullable(Type.String()),
-  results: Nullable(Type.Object({}, { additionalProperties: true })),
+  results: Nullable(AnalysisResultsSchema),
   model_used: Nullable(Type.String()),
   latency_ms: Nullable(Type.Integer()),
   error_message: Nullable(Type.String()),

@@ -2,6 +2,7 @@
  * The per-stage part of a status response: every planned stage with its status, and
  * the stage the work is in now. Shown in OpenAPI through StatusResponseSchema.
  */
+import type { AnalysisResults } from '../../contract/results.schema.ts';
 import { Type } from 'typebox';
 import { STAGE_STATUSES, type AnalysisStage } from '../../contract/analysis-stage.types.ts';
 
@@ -44,7 +45,7 @@ function iso(d: Date | null): string | null {
 }
 
 export function stageFields(
-  analysis: { status: string; results: Record<string, unknown> | null },
+  analysis: { status: string; results: AnalysisResults | null },
   stages: readonly AnalysisStage[],
 ) {
   const current =

@@ -52,10 +52,7 @@ export const contactSheetStage: Stage = {
   async run(ctx) {
     const { composeContactSheet, parseGrid } = ctx.deps.tools.contactSheet;
     const { config, repositories } = ctx.deps;
-    const grid =
-      typeof ctx.analysis.options.contact_sheet_grid === 'string'
-        ? ctx.analysis.options.contact_sheet_grid
-        : config.media.contactSheet.grid;
+    const grid = ctx.analysis.options.contact_sheet_grid ?? config.media.contactSheet.grid;
     const { rows, cols } = parseGrid(grid);
     const { width, height } = config.media.contactSheet;
     const frames = ctx.frames!;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { askedFacts, clock, quotable, where } from './extracted-answer.ts';
+import type { AudioSection } from '../results.types.ts';
 
 const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
   kind,
@@ -36,12 +37,24 @@ test('clock(): m:ss below an hour, h:mm:ss from an hour on', () => {
   assert.equal(clock(3600), '1:00:00');
 });
 
+/** An audio section as the audio stage writes it, with the given speech. */
+function audio(speech: Array<{ start: number; end: number }>): AudioSection {
+  return {
+    duration_seconds: 6,
+    loudness: { integrated_lufs: -23, loudness_range_lu: 4, true_peak_dbfs: -3 },
+    silences: [],
+    speech_segments: speech,
+    speech_seconds: speech.reduce((s, x) => s + x.end - x.start, 0),
+    waveform: 'outputs/waveform.png',
+    prepared_for_transcription: { path: 'temp/audio.wav', sample_rate: 16000, channels: 1, size_bytes: 192_044 },
+  };
+}
+
 test('askedFacts(): a question about speech lists when a voice is heard', () => {
-  const facts = askedFacts('Who speaks?', {
-    audio: { speech_segments: [{ start: 1, end: 4.5 }], speech_seconds: 3.5 },
-  });
-  assert.deepEqual((facts.speech as { spans: string[] }).spans, ['0:01–0:04']);
-  assert.deepEqual(askedFacts('Describe it', { audio: { speech_segments: [] } }), {});
+  const facts = askedFacts('Who speaks?', { audio: audio([{ start: 1, end: 4.5 }]) });
+  assert.deepEqual(facts.speech?.spans, ['0:01–0:04']);
+  assert.equal(facts.speech?.seconds, 3.5);
+  assert.deepEqual(askedFacts('Describe it', { audio: audio([]) }), {});
 });
 
 test('quotable(): the answer quotes findings, never a shot where nothing was recognised (issue #22)', () => {

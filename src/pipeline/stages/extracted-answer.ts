@@ -5,19 +5,12 @@
  */
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
+import type { AnalysisSections } from '../results.types.ts';
+import type { AnswerFacts, AnswerQuote } from '../../contract/text-sections.schema.ts';
 
 export const EXTRACTED_NOTE =
   'No model provider is configured, so no model answered the prompt and nothing here is generated: these are the passages of the media most similar to the prompt, quoted with their times or pages, and facts the local stages measured.';
 const QUOTES = 3;
-
-export interface Quote {
-  text: string;
-  kind: string;
-  start_seconds: number | null;
-  end_seconds: number | null;
-  page: number | null;
-  similarity: number;
-}
 
 /** m:ss, or h:mm:ss from an hour on. */
 export function clock(seconds: number): string {
@@ -58,35 +51,28 @@ export function where(q: {
   return UNANCHORED[q.kind] ?? 'media';
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are open JSON sections on this pipeline
-type Sections = Record<string, any>;
-
 /** The facts a prompt asks for, by its words. */
-export function askedFacts(prompt: string, r: Sections): Record<string, unknown> {
+export function askedFacts(prompt: string, r: AnalysisSections): AnswerFacts {
   const p = prompt.toLowerCase();
-  const facts: Record<string, unknown> = {};
+  const facts: AnswerFacts = {};
   if (/\b(who|speak|speaks|speaking|talk|talks|said|says|voice)\b/.test(p) && r.audio)
     facts.speech = {
-      spans: (r.audio.speech_segments ?? []).map(
-        (s: { start: number; end: number }) => `${clock(s.start)}–${clock(s.end)}`,
-      ),
+      spans: r.audio.speech_segments.map((s) => `${clock(s.start)}–${clock(s.end)}`),
       seconds: r.audio.speech_seconds,
       note: 'Speakers are not told apart locally: these are the times a voice is heard.',
     };
   if (/\b(text|written|says on|on[- ]screen|caption|sign|read)\b/.test(p)) {
-    const lines = (r.ocr?.lines ?? []).map(
-      (l: { text: string; seconds: number[] }) => `${l.text} (at ${l.seconds.map(clock).join(', ')})`,
-    );
-    if (r.image?.ocr?.text) lines.push(...String(r.image.ocr.text).split('\n').filter(Boolean));
+    const lines = (r.ocr?.lines ?? []).map((l) => `${l.text} (at ${l.seconds.map(clock).join(', ')})`);
+    if (r.image?.ocr?.text) lines.push(...r.image.ocr.text.split('\n').filter(Boolean));
     facts.on_screen_text = lines;
   }
   if (/\b(how many|count|number of)\b/.test(p)) {
-    const u = r.understanding ?? {};
+    const u = r.understanding;
     facts.counts = {
       spoken_words: r.transcript?.words?.length ?? null,
-      people_named: u.entities?.people?.length ?? 0,
-      places_named: u.entities?.places?.length ?? 0,
-      organisations_named: u.entities?.organizations?.length ?? 0,
+      people_named: u?.entities?.people.length ?? 0,
+      places_named: u?.entities?.places.length ?? 0,
+      organisations_named: u?.entities?.organizations.length ?? 0,
       pages: r.document?.pages ?? null,
       frames: r.frames?.count ?? null,
     };
@@ -118,7 +104,7 @@ const ASKS_WHO = /\b(who|people|person|persons|appears?|faces?|on screen)\b/;
  * Who appears when: the people stage's appearances, named from the tenant's people
  * (a person named after an earlier analysis is named here too); unnamed people counted.
  */
-async function peopleOnScreen(ctx: StageContext): Promise<Record<string, unknown> | null> {
+async function peopleOnScreen(ctx: StageContext): Promise<AnswerFacts['people_on_screen'] | null> {
   const section = ctx.results.people;
   if (!section || !ASKS_WHO.test(ctx.analysis.prompt.toLowerCase()) || !ctx.deps.people) return null;
   const named = await ctx.deps.people.namedInAnalysis(ctx.analysis.tenantId, ctx.analysis.id);
@@ -143,10 +129,10 @@ async function peopleOnScreen(ctx: StageContext): Promise<Record<string, unknown
 
 export async function extractedAnswer(
   ctx: StageContext,
-): Promise<{ text: string; quotes: Quote[]; facts: Record<string, unknown> }> {
-  const r = ctx.results as unknown as Sections;
+): Promise<{ text: string; quotes: AnswerQuote[]; facts: AnswerFacts }> {
+  const r = ctx.results;
   const segments = quotable(await ctx.deps.repositories.segments.forAnalysis(ctx.deps.db, ctx.analysis.id));
-  let quotes: Quote[] = [];
+  let quotes: AnswerQuote[] = [];
   if (segments.length) {
     const [prompt] = await ctx.deps.tools.embedder().embed([ctx.analysis.prompt]);
     quotes = rankBySimilarity(prompt!, segments, QUOTES).map((s) => ({

@@ -32,8 +32,8 @@ export function wantsContactSheet(ctx: StageContext): boolean {
 
 /** How many frames: `count`, and up to `max` when the video shows more distinct scenes than that. */
 function frameCount(ctx: StageContext): { count: number; max: number } {
-  const requested = typeof ctx.analysis.options.frame_count === 'number' ? ctx.analysis.options.frame_count : null;
   // A count asked for is the count given.
+  const requested = ctx.analysis.options.frame_count;
   if (requested) return { count: requested, max: requested };
   const { rows, cols } = ctx.deps.tools.contactSheet.parseGrid(ctx.deps.config.media.contactSheet.grid);
   const count = Math.max(ctx.deps.config.media.frameCount, wantsContactSheet(ctx) ? rows * cols : 0);

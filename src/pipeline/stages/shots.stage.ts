@@ -14,8 +14,7 @@ import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
 import { stageCores } from '../cpu-budget.ts';
 
 function shotsSwitchedOn(ctx: StageContext): boolean {
-  const opt = ctx.analysis.options.shots;
-  return typeof opt === 'boolean' ? opt : ctx.deps.config.vision.shots;
+  return ctx.analysis.options.shots ?? ctx.deps.config.vision.shots;
 }
 
 /** The pass runs in this many parts, one core each, within the worker's CPU budget. */

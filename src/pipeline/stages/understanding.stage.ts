@@ -16,7 +16,6 @@ import {
   MAX_UNSURE_WORD_SHARE,
   visionDrafts,
   type SegmentDraft,
-  type TimedWord,
 } from '../../domain/search/segment-drafts.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
@@ -58,20 +57,17 @@ export function chaptersFromWindows(
   return chapters;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are open JSON sections on this pipeline
-type Sections = Record<string, any>;
-
 async function drafts(
   ctx: StageContext,
 ): Promise<{ drafts: SegmentDraft[]; windows: Array<{ start: number; end: number; text: string }> }> {
-  const r = ctx.results as unknown as Sections;
+  const r = ctx.results;
   const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
   const out: SegmentDraft[] = [];
-  const words: TimedWord[] | undefined = r.transcript?.words;
+  const words = r.transcript?.words;
   // Windows mostly of words the local engine marked low-confidence are not indexed (nor quoted).
   const windows = words?.length
     ? transcriptWindows(words).filter((w) => w.unsure <= MAX_UNSURE_WORD_SHARE)
-    : segmentsAsWindows((r.transcript?.segments ?? []) as Array<{ start: number; end: number; text: string }>);
+    : segmentsAsWindows(r.transcript?.segments ?? []);
   for (const w of windows)
     out.push({
       kind: 'transcript',
@@ -81,7 +77,7 @@ async function drafts(
       text: w.text,
       keyframe: nearestFrame(frames, (w.start + w.end) / 2),
     });
-  for (const line of (r.ocr?.lines ?? []) as Array<{ text: string; seconds: number[] }>) {
+  for (const line of r.ocr?.lines ?? []) {
     const at = line.seconds[0] ?? 0;
     out.push({
       kind: 'ocr',
@@ -92,7 +88,7 @@ async function drafts(
       keyframe: nearestFrame(frames, at),
     });
   }
-  const imageText: string | undefined = r.image?.ocr?.text;
+  const imageText = r.image?.ocr?.text;
   if (imageText)
     for (const line of imageText.split('\n'))
       out.push({ kind: 'image_text', start: null, end: null, page: null, text: line, keyframe: null });

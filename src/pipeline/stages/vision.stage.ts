@@ -62,10 +62,7 @@ export function recognizesPeople(ctx: StageContext): boolean {
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
-  return VISION_TASKS.filter((task) => {
-    const opt = options[task];
-    return typeof opt === 'boolean' ? opt : defaults[task];
-  });
+  return VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
 }
 
 interface Picture {
