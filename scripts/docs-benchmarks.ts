@@ -281,6 +281,56 @@ export const BENCHMARKS: Benchmark[] = [
       ['the same as a full page load (median)', ms(j.viewer_cold_load_ms_median)],
     ],
   },
+  {
+    file: 'search-e2e',
+    title: 'Search end to end over HTTP, query embedding included',
+    command: 'BENCH_SEGMENTS=… npm run bench:search-e2e',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => [
+      ['segments (distinct real sentences)', String(j.settings.segments)],
+      ...(j.levels as Json[]).map((l): Row => [
+        `${l.clients} clients: p50 / p95 / p99, searches/s`,
+        `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,
+      ]),
+      ['semantic recall@10 against an exact scan (service settings)', String(j.recall.report_at_service_settings.mean)],
+      ['keyword top-10 overlap with uncapped ranking', String(j.keyword.mean_overlap_at_10)],
+      ...targetRows(j.targets),
+    ],
+  },
+  {
+    file: 'post-tail',
+    title: 'POST analyze: where the tail comes from',
+    command: 'node bench/post-tail.bench.ts',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => (j.results as Json[]).map((r): Row => [`${r.variant}: p50 / p99`, `${r.p50_ms} / ${r.p99_ms} ms`]),
+  },
+  {
+    file: 'guard-study',
+    title: 'The performance guard: false failures and caught regressions over repeated runs',
+    command: 'node bench/guard-study.ts',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) =>
+      (j.ratios as Json[]).map((r): Row => [
+        `${r.ratio}: normal min / median / max, floor`,
+        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}, ${r.floor}`,
+      ]),
+  },
+  {
+    file: 'people',
+    title: 'People: matching a new face at 100,000 faces',
+    command: 'npm run bench:people',
+    date: (j) => j.machine.date,
+    load: startEnd,
+    rows: (j) => [
+      [`match p50 / p95 at ${j.faces} faces`, `${j.match_ms.p50} / ${j.match_ms.p95} ms`],
+      ['first match of a process', ms(j.first_match_ms)],
+      ['fast path: same decision as an exact comparison', String(j.recall_of_fast_path.same_decision_as_exact)],
+      ['known people joined / strangers joined', `${j.known_people_joined} / ${j.strangers_joined}`],
+    ],
+  },
 ];
 
 const met = (m: boolean | undefined) => (m === undefined ? '' : m ? 'yes' : '**no**');
@@ -298,7 +348,9 @@ export function renderBenchmarks(dir = RESULTS): string {
     const rows = b.rows(j);
     const judged = rows.filter((r) => r[3] !== undefined);
     const date = /^\d{4}-\d\d-\d\d/.test(b.date(j)) ? b.date(j).slice(0, 10) : 'date not recorded';
-    const link = `[${b.file}.md](../bench/results/${b.file}.md)`;
+    // The full run: its Markdown report, or the JSON where the benchmark writes only that.
+    const full = fs.existsSync(path.join(dir, `${b.file}.md`)) ? `${b.file}.md` : `${b.file}.json`;
+    const link = `[${full}](../bench/results/${full})`;
     out.push(
       `| [${b.title}](#${b.file}) | \`${b.command}\` | ${date} | ${b.load(j)} | ` +
         `${judged.length === 0 ? '–' : `${judged.filter((r) => r[3]).length}/${judged.length}`} | ${link} |`,
