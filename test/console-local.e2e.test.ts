@@ -35,6 +35,8 @@ const missing =
 
 /** The page's document as the evaluated callbacks see it (the test's tsconfig has no DOM types). */
 type Doc = { querySelectorAll(s: string): ArrayLike<{ complete?: boolean; naturalWidth?: number }> };
+/** The player as a waitForFunction callback sees it: the console's CSP forbids string predicates (eval). */
+type PlayerDoc = { querySelector(s: 'video'): { currentTime: number; readyState: number } | null };
 
 describe('the viewer on a real local analysis (no provider)', { skip: missing }, () => {
   let t: TestApp;
@@ -69,7 +71,9 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
   async function seekBy(click: () => Promise<void>): Promise<number> {
     await page.evaluate("document.querySelector('video').currentTime = 0");
     await click();
-    await page.waitForFunction("document.querySelector('video').currentTime > 0");
+    await page.waitForFunction(
+      () => ((globalThis as unknown as { document: PlayerDoc }).document.querySelector('video')?.currentTime ?? 0) > 0,
+    );
     return (await page.evaluate("document.querySelector('video').currentTime")) as number;
   }
 
@@ -121,7 +125,11 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
       await page.getByTestId('transcript').locator('.w.unsure').count(),
       words.filter((w) => w.low_confidence).length,
     );
-    await page.waitForFunction("document.querySelector('video').readyState >= 1", null, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => ((globalThis as unknown as { document: PlayerDoc }).document.querySelector('video')?.readyState ?? 0) >= 1,
+      null,
+      { timeout: 15_000 },
+    );
     const word = words[Math.floor(words.length / 2)]!;
     const at = await seekBy(() => shown.nth(Math.floor(words.length / 2)).click());
     assert.ok(Math.abs(at - word.start) < 0.3, `player at ${at} s, the word starts at ${word.start} s`);

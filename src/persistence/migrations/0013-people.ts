@@ -17,8 +17,14 @@
  * .person_id), which go with the person.
  */
 import { sql, type Kysely } from 'kysely';
+import type { OnlineStep } from '../online-steps.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // media_segments and media_analysis_requests exist and are busy: waiting behind a long
+  // transaction for their catalogue lock would queue every request behind this migration,
+  // so it fails instead (run it again). The kind check is validated and the person index
+  // built online, after the migration (`online` below).
+  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
   await sql`
     CREATE TABLE people (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -55,10 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE media_segments DROP CONSTRAINT media_segments_kind_check`.execute(db);
   await sql`
     ALTER TABLE media_segments ADD CONSTRAINT media_segments_kind_check
-    CHECK (kind IN ('transcript', 'ocr', 'document', 'image_text', 'shot', 'object', 'person'))`.execute(db);
-  await sql`CREATE INDEX media_segments_person_idx ON media_segments (person_id) WHERE person_id IS NOT NULL`.execute(
-    db,
-  );
+    CHECK (kind IN ('transcript', 'ocr', 'document', 'image_text', 'shot', 'object', 'person')) NOT VALID`.execute(db);
 
   // A soft-deleted analysis takes its face descriptions with it at once; a person left
   // with none is forgotten too (their name and segments with them).
@@ -82,6 +85,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
+  await sql`DROP INDEX IF EXISTS media_segments_person_idx`.execute(db);
   await sql`DROP TRIGGER IF EXISTS media_analysis_requests_drop_faces ON media_analysis_requests`.execute(db);
   await sql`DROP FUNCTION IF EXISTS face_appearances_drop_deleted()`.execute(db);
   await sql`DELETE FROM media_segments WHERE kind = 'person'`.execute(db);
@@ -93,3 +98,12 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE IF EXISTS face_appearances`.execute(db);
   await sql`DROP TABLE IF EXISTS people`.execute(db);
 }
+
+export const online: readonly OnlineStep[] = [
+  { kind: 'validate', table: 'media_segments', constraint: 'media_segments_kind_check' },
+  {
+    kind: 'index',
+    name: 'media_segments_person_idx',
+    sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS media_segments_person_idx ON media_segments (person_id) WHERE person_id IS NOT NULL',
+  },
+];
