@@ -25,7 +25,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { writeBenchResults } from './helpers/provenance.ts';
 import { EMBED_BLOCK, embedCached, loadSentences, prng } from './helpers/sentence-corpus.ts';
-import { freshBenchDatabase, log, round, serverEnv, startChild, stopChild } from './helpers/http-load.ts';
+import { freshBenchDatabase, latency, log, round, serverEnv, startChild, stopChild } from './helpers/http-load.ts';
 import { createDatabase } from '../src/persistence/database.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
@@ -63,20 +63,6 @@ const SWEEP: Array<[number, number]> = [
 ];
 /** The tuning set's pick: the cheapest setting whose mean recall@10 reaches this. */
 const RECALL_WANTED = 0.95;
-
-interface Latency {
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  n: number;
-}
-
-function latency(samples: number[]): Latency {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0, 1);
-  return { p50_ms: at(0.5), p95_ms: at(0.95), p99_ms: at(0.99), max_ms: round(s[s.length - 1] ?? 0, 1), n: s.length };
-}
 
 /** Distinct 2-5 word queries cut from held-out sentences (letters and digits only, lower case). */
 function makeQueries(sentences: string[], count: number, taken: Set<string>, seed: number): string[] {

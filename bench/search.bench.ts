@@ -38,6 +38,7 @@ import type { NewSegment, SegmentKind } from '../src/contract/segment.types.ts';
 import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
 import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
 import { writeBenchResults } from './helpers/provenance.ts';
+import { latency, round, type Latency } from './helpers/http-load.ts';
 import {
   SearchService,
   SEMANTIC_CANDIDATES,
@@ -138,24 +139,6 @@ interface RunResult {
     scan_ms: number;
     sweep: Array<{ pool: number; candidates: number; mean: number; min: number; semantic_ms: Latency }>;
   };
-}
-
-interface Latency {
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  n: number;
-}
-
-function latency(samples: number[]): Latency {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0, 1);
-  return { p50_ms: at(0.5), p95_ms: at(0.95), p99_ms: at(0.99), max_ms: round(s[s.length - 1] ?? 0, 1), n: s.length };
-}
-
-function round(n: number, d = 1): number {
-  return Math.round(n * 10 ** d) / 10 ** d;
 }
 
 const mb = (bytes: number) => round(bytes / 2 ** 20, 0);

@@ -24,6 +24,21 @@ export function round(n: number, d = 1): number {
   return Math.round(n * 10 ** d) / 10 ** d;
 }
 
+export interface Latency {
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  n: number;
+}
+
+/** Nearest-rank percentiles of a run's request times, in ms to one decimal. */
+export function latency(samples: number[]): Latency {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0, 1);
+  return { p50_ms: at(0.5), p95_ms: at(0.95), p99_ms: at(0.99), max_ms: round(s[s.length - 1] ?? 0, 1), n: s.length };
+}
+
 export interface BenchDatabase {
   /** Connection string of the fresh, migrated benchmark database. */
   url: string;
