@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildAppearances, overlaps, qualityGate, QUALITY_GATE, type DescribedFace } from './appearances.ts';
-import { cosine, sketch, sketchScores, topK, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
+import { cosine, sketch, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
+import { FaceIndex, PREFILTER } from './face-index.ts';
 
 /** A unit vector pointing mostly along axis `k` (two such vectors of different k are far apart). */
 function person(k: number, jitter = 0): Float32Array {
@@ -76,12 +77,24 @@ test('overlap: times that meet overlap, photographs (no time) overlap only each 
   assert.ok(!overlaps({ startSeconds: null, endSeconds: null }, { startSeconds: 0, endSeconds: 1 }));
 });
 
-test('vectors round-trip through their bytes; the sketch ranks the nearest vector first', () => {
+test('vectors round-trip through their bytes; the face index ranks the nearest stored face first', () => {
   const a = person(3, 0.3);
   assert.ok(Math.abs(cosine(a, vectorFromBytes(vectorBytes(a))) - 1) < 1e-6);
-  const stored = [person(1), person(2), person(3, 0.35), person(4)];
-  const scores = sketchScores(sketch(a), Buffer.concat(stored.map(sketch)));
-  assert.equal(topK(scores, 1)[0], 2);
-  assert.deepEqual(topK(scores, 4).slice(0, 1), [2]);
-  assert.equal(topK(Float64Array.from([1, 5, 3, 4, 2]), 3).join(','), '1,3,2');
+  const index = new FaceIndex();
+  assert.deepEqual(index.candidates(sketch(a), 4), []);
+  // More faces than the index's first allocation and than its prefilter keeps: it grows, and still finds the one.
+  const others = Array.from({ length: 50 }, (_, k) => sketch(person(k * 20 + 10, (k % 7) / 10)));
+  const ids: string[] = [];
+  const sketches: Buffer[] = [];
+  for (let k = 0; k < PREFILTER * 2 + 100; k++) {
+    ids.push(String(k + 10));
+    sketches.push(k === 1500 ? sketch(person(3, 0.35)) : others[k % others.length]!);
+  }
+  index.append(ids.slice(0, 700), Buffer.concat(sketches.slice(0, 700)));
+  index.append(ids.slice(700), Buffer.concat(sketches.slice(700)));
+  assert.equal(index.size, ids.length);
+  assert.equal(index.lastId, ids.at(-1));
+  assert.equal(index.candidates(sketch(a), 1)[0], '1510');
+  assert.equal(index.candidates(sketch(a), 5).length, 5);
+  assert.throws(() => index.append(['1'], Buffer.alloc(3)), /one sketch per id/);
 });

@@ -1,8 +1,9 @@
 /**
  * Face description vectors: unit length, stored as float32 (exact comparison), and a
  * 256-number int8 sketch — a fixed random projection (Johnson–Lindenstrauss: dot products
- * are kept approximately) — that the matcher scans in memory for its candidates before
- * comparing their full vectors. bench/people.bench.ts measures the sketch's recall.
+ * are kept approximately) — that the matcher holds in memory (face-index.ts) for its
+ * candidates before comparing their full vectors. bench/people.bench.ts measures the
+ * recall of that fast path.
  */
 
 /** faceres's description length. */
@@ -82,37 +83,4 @@ export function sketch(unit: Float32Array): Buffer {
     out.writeInt8(Math.max(-127, Math.min(127, Math.round(sum * 127 * 4))), r);
   }
   return out;
-}
-
-/** Dot products of one sketch with every sketch in `all` (end to end), as Int8 arrays. */
-export function sketchScores(query: Buffer, all: Buffer): Float64Array {
-  const q = new Int8Array(query.buffer, query.byteOffset, query.length);
-  const a = new Int8Array(all.buffer, all.byteOffset, all.length);
-  const count = a.length / SKETCH_LENGTH;
-  const out = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    let dot = 0;
-    const base = k * SKETCH_LENGTH;
-    for (let i = 0; i < SKETCH_LENGTH; i++) dot += q[i]! * a[base + i]!;
-    out[k] = dot;
-  }
-  return out;
-}
-
-/** Indices of the `k` largest scores, best first. */
-export function topK(scores: Float64Array, k: number): number[] {
-  if (scores.length <= k) return [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!);
-  // A bounded selection: keep the k best seen so far in a small sorted list.
-  const best: number[] = [];
-  let floor = -Infinity;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (best.length === k && s <= floor) continue;
-    let at = best.length;
-    while (at > 0 && scores[best[at - 1]!]! < s) at--;
-    best.splice(at, 0, i);
-    if (best.length > k) best.pop();
-    floor = scores[best[best.length - 1]!]!;
-  }
-  return best;
 }

@@ -8,9 +8,9 @@
  * person is that close, and never a person already on screen at the same time in the same
  * analysis (two faces in one frame are two people). Otherwise it starts a new person.
  *
- * The candidates come from a fast path (the int8 sketches of every appearance of the
- * tenant scanned in memory; face-vector.ts), then are compared exactly on their full
- * vectors. A named person's appearances are indexed for search as segments of kind
+ * The candidates come from a fast path (every appearance of the tenant held in memory as
+ * sign bits and int8 sketches, scanned in that order; face-index.ts), then are compared
+ * exactly on their full vectors read back from PostgreSQL. A named person's appearances are indexed for search as segments of kind
  * `person` ("<name> appears"), re-written whenever the name or the appearances change.
  */
 import { LRUCache } from 'lru-cache';
@@ -21,7 +21,8 @@ import type { NewSegment } from '../../contract/segment.types.ts';
 import type { Embedder } from '../../nlp/embedder.ts';
 import { magnitudeCode, quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
 import { overlaps, type AppearanceDraft } from './appearances.ts';
-import { cosine, sketch, sketchScores, topK, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
+import { cosine, sketch, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
+import { FaceIndex } from './face-index.ts';
 import type { Appearance, Person } from '../../contract/people.types.ts';
 
 /** Candidates the fast path hands to the exact comparison (bench/people.bench.ts measures its recall). */
@@ -55,44 +56,29 @@ export interface GroupedAppearance {
   endSeconds: number | null;
 }
 
-/** Bytes of sketches kept in memory across tenants (a tenant's 100,000 faces take 25.6 MB). */
-const SKETCH_CACHE_BYTES = 256 * 1024 * 1024;
-
-/** One tenant's sketches held in memory, caught up with `id > lastId` before each use. */
-interface TenantSketches {
-  lastId: string;
-  ids: string[];
-  sketches: Buffer;
-}
+/** Bytes of face indexes kept in memory across tenants (a tenant's 100,000 faces take about 30 MB). */
+const INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 
 export class PeopleService {
   private readonly deps: PeopleServiceDeps;
-  /**
-   * The fast path's sketches per tenant. Rows only ever appear with growing ids; a deleted
-   * or moved appearance may linger here, but candidates are read back from PostgreSQL (with
-   * their current person and the tenant condition), so a stale one is simply not found.
-   */
-  private readonly sketchCache = new LRUCache<string, TenantSketches>({
-    maxSize: SKETCH_CACHE_BYTES,
-    sizeCalculation: (v) => Math.max(1, v.sketches.length + v.ids.length * 16),
+  /** The fast path's index per tenant (face-index.ts), caught up with the database before each use. */
+  private readonly indexes = new LRUCache<string, FaceIndex>({
+    maxSize: INDEX_CACHE_BYTES,
+    sizeCalculation: (index) => Math.max(1, index.bytes),
   });
 
   constructor(deps: PeopleServiceDeps) {
     this.deps = deps;
   }
 
-  /** The tenant's sketches, caught up with what was stored since the last call. */
-  private async tenantSketches(db: Parameters<PeopleRepository['sketchesAfter']>[0], tenantId: string) {
-    const held = this.sketchCache.get(tenantId) ?? { lastId: '0', ids: [], sketches: Buffer.alloc(0) };
-    const page = await this.deps.people.sketchesAfter(db, tenantId, held.lastId);
-    if (page.ids.length === 0) return held;
-    const next: TenantSketches = {
-      lastId: page.ids.at(-1)!,
-      ids: [...held.ids, ...page.ids],
-      sketches: Buffer.concat([held.sketches, page.sketches]),
-    };
-    this.sketchCache.set(tenantId, next);
-    return next;
+  /** The tenant's index, caught up with what was stored since the last call (one indexed query). */
+  private async tenantIndex(db: Parameters<PeopleRepository['sketchesAfter']>[0], tenantId: string) {
+    const index = this.indexes.get(tenantId) ?? new FaceIndex();
+    const page = await this.deps.people.sketchesAfter(db, tenantId, index.lastId);
+    index.append(page.ids, page.sketches);
+    // (Re-)set: a new index is kept, and a grown one is weighed again.
+    if (page.ids.length > 0 || !this.indexes.has(tenantId)) this.indexes.set(tenantId, index);
+    return index;
   }
 
   /**
@@ -108,18 +94,13 @@ export class PeopleService {
     const tenantId = analysis.tenantId;
     const out = await this.deps.db.transaction().execute(async (trx) => {
       await people.lockTenant(trx, tenantId);
-      const known = await this.tenantSketches(trx, tenantId);
+      const known = await this.tenantIndex(trx, tenantId);
       const assigned: Array<GroupedAppearance & { vector: Float32Array }> = [];
       for (const draft of drafts) {
         const unit = unitVector(draft.best.vector);
         const own = sketch(unit);
         // Fast path over what was stored before, exact over this analysis' own.
-        const picks = known.ids.length > 0 ? topK(sketchScores(own, known.sketches), MATCH_CANDIDATES) : [];
-        const stored = await people.vectors(
-          trx,
-          tenantId,
-          picks.map((i) => known.ids[i]!),
-        );
+        const stored = await people.vectors(trx, tenantId, known.candidates(own, MATCH_CANDIDATES));
         const best = new Map<string, number>();
         const consider = (personId: string, similarity: number) =>
           best.set(personId, Math.max(best.get(personId) ?? -1, similarity));
