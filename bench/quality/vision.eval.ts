@@ -1,8 +1,9 @@
 /**
  * Quality of the local vision findings (objects, faces, moderation) on real photographs
  * labelled by hand (labels/vision.json), each looked at twice: as the still itself, and as
- * the frame a video of it gives the pipeline (padded into 1280x720, encoded with x264,
- * extracted 640 px wide as JPEG with the frames stage's own ffmpeg arguments).
+ * the frame a video of it gives the vision stage (padded into 1280x720, encoded with x264,
+ * extracted with the frames stage's own ffmpeg arguments at the source's size, which the
+ * vision stage reads beside the 640-px frame).
  *
  * The models run once per picture with the adapter's low floors; every threshold is then
  * swept over the *tuning* split with the product's own decision functions (isFace,
@@ -106,9 +107,12 @@ function pictures(item: Item, dir: string): Record<Variant, string> {
     'veryfast',
     video,
   ]);
+  // The frames stage takes the moment at FRAME_WIDTH and, from the same decode, at the
+  // source's size; the vision stage reads the latter.
   const frame = path.join(dir, `${item.id}-frame.jpg`);
-  ffmpeg(framesAtArgs(video, [{ seconds: 0.5, output: frame }], FRAME_WIDTH));
-  return { still, 'video frame': frame };
+  const full = path.join(dir, `${item.id}-frame-full.jpg`);
+  ffmpeg(framesAtArgs(video, [{ seconds: 0.5, output: frame, fullOutput: full }], FRAME_WIDTH));
+  return { still, 'video frame': full };
 }
 
 async function collect(items: Item[]): Promise<Row[]> {
@@ -427,7 +431,7 @@ export async function evaluate(): Promise<CapabilityReport> {
   const gatedFlags = moderationCounts(rows, gated).which;
   const notes = [
     `Labels: ${labels.source}`,
-    "Each photograph is measured twice: as the still, and as the frame a 1280x720 video of it gives the pipeline (padded to 16:9, x264, extracted 640 px wide as JPEG with the frames stage's ffmpeg arguments). A video's still is its frame at its own size.",
+    "Each photograph is measured twice: as the still, and as the frame a 1280x720 video of it gives the vision stage (padded to 16:9, x264, extracted as JPEG with the frames stage's ffmpeg arguments at the source's size, 1280 px, which the vision stage reads; until 2026-12-07 it read the 640-px frame, where a 32-px face failed the face mesh). A video's still is its frame at its own size.",
     `Objects are scored as (picture, class) pairs: a class the labels name must be found; a class they list as "also" (present but minor) is neither right nor wrong; any other class is a false positive. Chosen: score >= ${objectsMin}.`,
     `Faces count when BlazeFace scores the box >= ${faceT.minScore} AND the face mesh scores the crop >= ${faceT.minMeshScore}. Labelled faces are at least ~20 px tall in the original with the face visible; smaller, blurred, profile or cut faces are "unsure" (tolerated, not required). Faces BlazeFace alone (>= ${BEFORE.face.minScore}) finds on photographs without people: ${falseAlone.length ? falseAlone.join('; ') : 'none'}. Labelled faces missed (BlazeFace/mesh, height): ${missed.length ? missed.join('; ') : 'none'}.`,
     `Moderation: "suggestive" now needs nsfwjs Sexy >= MODERATION_SUGGESTIVE_PERCENT (default 80) AND bare skin on at least ${skinGate} of the people's pixels (skin by the Peer/Kovač RGB rule inside the person boxes; the whole picture when no person is found; not measured on grey pictures, where the class alone decides). By the class alone: ${classOnlyFlags.length ? classOnlyFlags.join('; ') : 'none'}. With the skin test: ${gatedFlags.length ? gatedFlags.join('; ') : 'none'}.`,

@@ -75,10 +75,12 @@ interface Picture {
 function pictures(ctx: StageContext): Picture[] {
   if (ctx.source?.mediaType === 'image')
     return [{ seconds: 0, shot: null, path: ctx.source.absolutePath, relativePath: null }];
+  // The moment at the source's size when the frames stage took one (it does when vision runs):
+  // the models scale it to their own input, but the face mesh needs the face's own pixels.
   return (ctx.frames ?? []).map((f) => ({
     seconds: f.seconds,
     shot: f.shot ?? null,
-    path: f.absolutePath,
+    path: f.fullPath ?? f.absolutePath,
     relativePath: f.relativePath,
   }));
 }
