@@ -48,11 +48,20 @@ export const VISION_CALIBRATION = {
     value: 0.41,
     chosenOn: 'tuning, 6 pictures of clothed people: skin share at most 0.402 (astronaut (video frame))',
   },
+  /**
+   * A frame starts a new shot when its scdet score rises at least this far above the
+   * highest score of the second before it (media/shots.ts `frameRises`).
+   */
+  cutRise: {
+    value: 8,
+    chosenOn:
+      'tuning, 3 videos (18 cuts, 943 other frames): cuts rise 13.6-40.3, other frames at most 4.7 (cockatoo.mp4 at 6.75 s)',
+  },
   /** Shots whose appearance signatures (media/shots.ts) are at most this far apart show one scene. */
   sceneDistance: {
     value: 0.054,
     chosenOn:
-      'tuning photo video (18 shots, 6 photographs, 3 framings each): shots of different photographs at least 0.107 apart; at half that, 10 of 18 pairs of shots of one photograph are joined',
+      'tuning photo video (19 shots, 6 photographs, 3 framings each): shots of different photographs at least 0.107 apart; at half that, 12 of 21 pairs of shots of one photograph are joined',
   },
 } as const satisfies Record<string, Threshold>;
 
