@@ -37,6 +37,7 @@ import { groupScenes, signatureDistance } from '../../src/media/scenes.ts';
 import { planFrames } from '../../src/media/frame-plan.ts';
 import { extractFramesInBatches } from '../../src/media/frames.ts';
 import { ModelHost } from '../../src/media/vision/model-host.ts';
+import { peopleFromFaces } from '../../src/domain/analysis/vision-summary.ts';
 import type { DetectedObject } from '../../src/media/vision/vision.types.ts';
 import { VISION_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
 import { cutTimes, makePhotoVideo, type PhotoShot } from '../../test/helpers/photos.ts';
@@ -51,6 +52,10 @@ const FRAME_COUNT = 6;
 const FRAME_MAX_COUNT = 20;
 /** "Seen": the calibrated score the vision stage reports objects from. */
 const MIN_OBJECT_SCORE = VISION_CALIBRATION.objectsMinScore.value;
+const FACE_THRESHOLDS = {
+  minScore: VISION_CALIBRATION.faceMinScore.value,
+  minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
+};
 /** A frame this early cannot start a shot (buildShots' shortest shot). */
 const FIRST_CUT_SECONDS = 0.4;
 const FRAME_WIDTH = 640;
@@ -275,7 +280,7 @@ export async function evaluate(): Promise<CapabilityReport> {
   ];
   const notes: string[] = [];
   try {
-    await host.preload(['objects']);
+    await host.preload(['objects', 'faces']);
     for (const r of results) {
       const { split } = r;
       // The photo video's cuts and the real clips' together.
@@ -349,18 +354,34 @@ export async function evaluate(): Promise<CapabilityReport> {
         fullOutput: path.join(work, `${split}-${i}-full.jpg`),
       }));
       const written = await extractFramesInBatches('ffmpeg', r.file, moments, FRAME_WIDTH, { timeoutMs: 600_000 }, 2);
-      const seenIn = new Map<string, { frames: number; labels: Set<string>; best: Map<string, number> }>();
+      const seenIn = new Map<
+        string,
+        { frames: number; labels: Set<string>; best: Map<string, number>; fromFace: boolean }
+      >();
       for (const [i, m] of moments.entries()) {
         if (!written[i]) continue;
-        const v = await host.analyze(m.fullOutput, ['objects']);
+        const v = await host.analyze(m.fullOutput, ['objects', 'faces']);
         const photo = r.photoAt(m.seconds);
-        const entry = seenIn.get(photo) ?? { frames: 0, labels: new Set<string>(), best: new Map<string, number>() };
+        const entry = seenIn.get(photo) ?? {
+          frames: 0,
+          labels: new Set<string>(),
+          best: new Map<string, number>(),
+          fromFace: false,
+        };
         entry.frames++;
-        if (Array.isArray(v.objects))
-          for (const o of v.objects as DetectedObject[]) {
+        if (Array.isArray(v.objects)) {
+          const objects = v.objects as DetectedObject[];
+          for (const o of objects) {
             if (o.score >= MIN_OBJECT_SCORE) entry.labels.add(o.label);
             entry.best.set(o.label, Math.max(entry.best.get(o.label) ?? 0, o.score));
           }
+          // As the vision stage does: a confirmed face is a person where the detector counted none.
+          const counted = objects.filter((o) => o.score >= MIN_OBJECT_SCORE);
+          if (Array.isArray(v.faces) && peopleFromFaces(counted, v.faces, FACE_THRESHOLDS).length > 0) {
+            entry.labels.add('person');
+            entry.fromFace = true;
+          }
+        }
         seenIn.set(photo, entry);
       }
       // Classes reported (at the calibrated score) that the photograph's labels do not name.
@@ -391,7 +412,9 @@ export async function evaluate(): Promise<CapabilityReport> {
           labels.photos[p]!.objects.join(', ') || '—',
           String(r.shotPhoto.filter((x) => x === p).length),
           String(e?.frames ?? 0),
-          e ? [...e.labels].join(', ') || '—' : 'not analysed',
+          e
+            ? [...e.labels].map((l) => (l === 'person' && e.fromFace ? 'person (from its face)' : l)).join(', ') || '—'
+            : 'not analysed',
           labels.photos[p]!.objects.map((o) => {
             const b = e?.best.get(o);
             return b === undefined
@@ -415,7 +438,7 @@ export async function evaluate(): Promise<CapabilityReport> {
     `Held-out signature distances (reported only): shots of one photograph ${Math.min(...same).toFixed(3)}-` +
       `${Math.max(...same).toFixed(3)}, of different photographs ${Math.min(...different).toFixed(3)}-` +
       `${Math.max(...different).toFixed(3)}; threshold ${threshold.chosen}.`,
-    `Objects count as seen at score >= ${MIN_OBJECT_SCORE} (VISION_CALIBRATION.objectsMinScore, what the vision stage reports; before 2026-12-07 this evaluation counted 0.3), in the frame the vision stage reads (the moment at the source's size).`,
+    `Objects count as seen at score >= ${MIN_OBJECT_SCORE} (VISION_CALIBRATION.objectsMinScore, what the vision stage reports; before 2026-12-07 this evaluation counted 0.3), in the frame the vision stage reads (the moment at the source's size); as in the vision stage, a face BlazeFace and the face mesh confirm counts a person where the detector counted none ("from its face").`,
     `Cuts count within ${CUT_TOLERANCE_SECONDS} s. Cut rule: a frame whose scdet score rises at least ${cutRise.chosen} above the highest score of the second before it. ` +
       "Per video, every true cut's rise and the highest rises of the other frames: " +
       rises
