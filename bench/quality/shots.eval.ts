@@ -210,12 +210,17 @@ function chooseSceneDistance(tuning: VideoResult): ChosenThreshold {
   const nearestDifferent = Math.min(...different);
   const chosen = Math.round((nearestDifferent / 2) * 1000) / 1000;
   const joined = same.filter((d) => d <= chosen).length;
+  const shotsOf = tuning.photos.map((p) => tuning.shotPhoto.filter((x) => x === p).length);
+  const framings =
+    Math.min(...shotsOf) === Math.max(...shotsOf)
+      ? String(shotsOf[0])
+      : `${Math.min(...shotsOf)}-${Math.max(...shotsOf)}`;
   return {
     key: 'vision.sceneDistance',
     chosen,
     criterion: 'half the nearest distance between shots of different photographs (tuning video)',
     figure:
-      `tuning photo video (${tuning.shots.length} shots, ${tuning.photos.length} photographs, 3 framings each): ` +
+      `tuning photo video (${tuning.shots.length} shots, ${tuning.photos.length} photographs, ${framings} framings each): ` +
       `shots of different photographs at least ${nearestDifferent.toFixed(3)} apart; ` +
       `at half that, ${joined} of ${same.length} pairs of shots of one photograph are joined`,
   };

@@ -61,7 +61,7 @@ export const VISION_CALIBRATION = {
   sceneDistance: {
     value: 0.054,
     chosenOn:
-      'tuning photo video (19 shots, 6 photographs, 3 framings each): shots of different photographs at least 0.107 apart; at half that, 12 of 21 pairs of shots of one photograph are joined',
+      'tuning photo video (19 shots, 6 photographs, 3-4 framings each): shots of different photographs at least 0.107 apart; at half that, 12 of 21 pairs of shots of one photograph are joined',
   },
 } as const satisfies Record<string, Threshold>;
 
