@@ -144,7 +144,7 @@ async function analyseScenesVideo(host: ModelHost, minutes: number, work: string
     duration,
     { timeoutMs: 3_600_000 },
     {
-      sceneThreshold: 10,
+      sceneThreshold: VISION_CALIBRATION.cutRise.value,
       minBlackSeconds: 0.5,
       minFreezeSeconds: 2,
       sceneDistance: VISION_CALIBRATION.sceneDistance.value,
@@ -154,15 +154,17 @@ async function analyseScenesVideo(host: ModelHost, minutes: number, work: string
   t0 = performance.now();
   const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT, FRAME_MAX_COUNT);
   // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
+  // Each moment also at the source's size, from the same decode: what the vision stage reads.
   const moments = plan.map((p, i) => ({
     seconds: p.seconds,
     shot: p.shot,
     output: path.join(work, `${minutes}-frame-${i}.jpg`),
+    fullOutput: path.join(work, `${minutes}-frame-${i}-full.jpg`),
   }));
   const written = await extractFramesInBatches('ffmpeg', file, moments, 640, { timeoutMs: 600_000 }, 2);
   const frames = moments
     .filter((_, i) => written[i])
-    .map((m) => ({ seconds: m.seconds, shot: m.shot, file: m.output }))
+    .map((m) => ({ seconds: m.seconds, shot: m.shot, file: m.output, full: m.fullOutput }))
     .sort((a, b) => a.seconds - b.seconds);
   stages.frames = ms(t0);
   // As the stage runner runs them: vision and the contact sheet both wait only for the
@@ -171,7 +173,7 @@ async function analyseScenesVideo(host: ModelHost, minutes: number, work: string
   const [seen, tiles] = await Promise.all([
     (async () => {
       const out: PictureVision[] = [];
-      for (const f of frames) out.push(await host.analyze(f.file, ['objects', 'faces', 'moderation']));
+      for (const f of frames) out.push(await host.analyze(f.full, ['objects', 'faces', 'moderation']));
       stages.vision_and_moderation = ms(sideBySide);
       return out;
     })(),

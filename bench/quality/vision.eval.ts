@@ -1,8 +1,9 @@
 /**
  * Quality of the local vision findings (objects, faces, moderation) on real photographs
  * labelled by hand (labels/vision.json), each looked at twice: as the still itself, and as
- * the frame a video of it gives the pipeline (padded into 1280x720, encoded with x264,
- * extracted 640 px wide as JPEG with the frames stage's own ffmpeg arguments).
+ * the frame a video of it gives the vision stage (padded into 1280x720, encoded with x264,
+ * extracted with the frames stage's own ffmpeg arguments at the source's size, which the
+ * vision stage reads beside the 640-px frame).
  *
  * The models run once per picture with the adapter's low floors; every threshold is then
  * swept over the *tuning* split with the product's own decision functions (isFace,
@@ -16,7 +17,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isFace, moderationVerdict, type FaceThresholds } from '../../src/domain/analysis/vision-summary.ts';
+import {
+  isFace,
+  moderationVerdict,
+  peopleFromFaces,
+  type FaceThresholds,
+} from '../../src/domain/analysis/vision-summary.ts';
 import { framesAtArgs } from '../../src/media/ffmpeg.ts';
 import { VisionModels } from '../../src/media/vision/vision-models.ts';
 import { isTaskError, type PictureVision } from '../../src/media/vision/vision.types.ts';
@@ -106,9 +112,12 @@ function pictures(item: Item, dir: string): Record<Variant, string> {
     'veryfast',
     video,
   ]);
+  // The frames stage takes the moment at FRAME_WIDTH and, from the same decode, at the
+  // source's size; the vision stage reads the latter.
   const frame = path.join(dir, `${item.id}-frame.jpg`);
-  ffmpeg(framesAtArgs(video, [{ seconds: 0.5, output: frame }], FRAME_WIDTH));
-  return { still, 'video frame': frame };
+  const full = path.join(dir, `${item.id}-frame-full.jpg`);
+  ffmpeg(framesAtArgs(video, [{ seconds: 0.5, output: frame, fullOutput: full }], FRAME_WIDTH));
+  return { still, 'video frame': full };
 }
 
 async function collect(items: Item[]): Promise<Row[]> {
@@ -142,17 +151,16 @@ const objectsOf = (r: Row) => (Array.isArray(r.vision.objects) ? r.vision.object
 const facesOf = (r: Row) => (Array.isArray(r.vision.faces) ? r.vision.faces : []);
 
 /** Objects as (picture, class) pairs: found, right, expected. */
-function objectCounts(rows: Row[], minScore: number) {
+function objectCounts(rows: Row[], minScore: number, faceT: FaceThresholds | null) {
   let found = 0;
   let right = 0;
   let expected = 0;
   let hit = 0;
   for (const r of rows) {
-    const classes = new Set(
-      objectsOf(r)
-        .filter((o) => o.score >= minScore)
-        .map((o) => o.label),
-    );
+    const counted = objectsOf(r).filter((o) => o.score >= minScore);
+    const classes = new Set(counted.map((o) => o.label));
+    // As the vision stage does: a confirmed face is a person where the detector counted none.
+    if (faceT && peopleFromFaces(counted, facesOf(r), faceT).length > 0) classes.add('person');
     const allowed = new Set([...r.item.objects, ...r.item.also]);
     for (const c of classes) {
       if (r.item.also.includes(c) && !r.item.objects.includes(c)) continue; // neither right nor wrong
@@ -249,19 +257,19 @@ export async function evaluate(): Promise<CapabilityReport> {
   const split = (s: Split, v?: Variant) => rows.filter((r) => r.item.split === s && (!v || r.variant === v));
   const n = (s: Split) => labels.items.filter((i) => i.split === s).length;
 
-  // Objects: the lowest score at which tuning precision reaches the target (most recall for that precision).
-  const objectGrid = hundredths(0.2, 0.9).map((t) => ({ t, ...objectCounts(tuning, t) }));
-  const reaching = objectGrid.find((g) => (g.precision ?? 0) >= OBJECT_PRECISION_TARGET);
-  const objectPick =
-    reaching ?? objectGrid.reduce((a, b) => ((b.precision ?? 0) > (a.precision ?? 0) ? b : a), objectGrid[0]!);
-  const objectsMin = objectPick.t;
-
   // Faces: BlazeFace's score first (mesh ignored), then the mesh's score at that box score.
   const box = middleOfFeasible(hundredths(0.3, 0.99), (v) => faceCounts(tuning, { minScore: v, minMeshScore: 0 }));
   const mesh = middleOfFeasible(hundredths(0, 0.99), (v) =>
     faceCounts(tuning, { minScore: box.value, minMeshScore: v }),
   );
   const faceT: FaceThresholds = { minScore: box.value, minMeshScore: mesh.value };
+
+  // Objects: the lowest score at which tuning precision reaches the target (most recall for that precision).
+  const objectGrid = hundredths(0.2, 0.9).map((t) => ({ t, ...objectCounts(tuning, t, faceT) }));
+  const reaching = objectGrid.find((g) => (g.precision ?? 0) >= OBJECT_PRECISION_TARGET);
+  const objectPick =
+    reaching ?? objectGrid.reduce((a, b) => ((b.precision ?? 0) > (a.precision ?? 0) ? b : a), objectGrid[0]!);
+  const objectsMin = objectPick.t;
 
   // Moderation: the skin share clothed people reach in tuning (the colour rule's floor on clothing).
   const clothed = tuning
@@ -272,7 +280,7 @@ export async function evaluate(): Promise<CapabilityReport> {
   const gated = { ...DEFAULT_MODERATION, suggestiveSkin: skinGate };
   const classOnly = { ...DEFAULT_MODERATION, suggestiveSkin: 0 };
 
-  const objectTuning = objectCounts(tuning, objectsMin);
+  const objectTuning = objectCounts(tuning, objectsMin, faceT);
   const faceTuning = faceCounts(tuning, faceT);
   const thresholds: ChosenThreshold[] = [
     {
@@ -309,7 +317,7 @@ export async function evaluate(): Promise<CapabilityReport> {
   for (const s of SPLITS)
     for (const v of VARIANTS) {
       const these = split(s, v);
-      const o = objectCounts(these, objectsMin);
+      const o = objectCounts(these, objectsMin, faceT);
       const f = faceCounts(these, faceT);
       const mGated = moderationCounts(these, gated);
       const mClass = moderationCounts(these, classOnly);
@@ -336,7 +344,7 @@ export async function evaluate(): Promise<CapabilityReport> {
         }),
         metric(s, `pictures called suggestive/explicit by the class alone ${tag}`, mClass.flagged, these.length),
       );
-      const oBefore = objectCounts(these, BEFORE.objects);
+      const oBefore = objectCounts(these, BEFORE.objects, null);
       const fBefore = faceCounts(these, BEFORE.face);
       metrics.push(
         metric(s, `before: object precision at ${BEFORE.objects} ${tag}`, oBefore.precision, oBefore.found),
@@ -427,8 +435,8 @@ export async function evaluate(): Promise<CapabilityReport> {
   const gatedFlags = moderationCounts(rows, gated).which;
   const notes = [
     `Labels: ${labels.source}`,
-    "Each photograph is measured twice: as the still, and as the frame a 1280x720 video of it gives the pipeline (padded to 16:9, x264, extracted 640 px wide as JPEG with the frames stage's ffmpeg arguments). A video's still is its frame at its own size.",
-    `Objects are scored as (picture, class) pairs: a class the labels name must be found; a class they list as "also" (present but minor) is neither right nor wrong; any other class is a false positive. Chosen: score >= ${objectsMin}.`,
+    "Each photograph is measured twice: as the still, and as the frame a 1280x720 video of it gives the vision stage (padded to 16:9, x264, extracted as JPEG with the frames stage's ffmpeg arguments at the source's size, 1280 px, which the vision stage reads; until 2026-12-07 it read the 640-px frame, where a 32-px face failed the face mesh). A video's still is its frame at its own size.",
+    `Objects are scored as (picture, class) pairs: a class the labels name must be found; a class they list as "also" (present but minor) is neither right nor wrong; any other class is a false positive. Chosen: score >= ${objectsMin}. As in the vision stage, a confirmed face (the face thresholds below) counts a person where the detector counted none (since 2026-12-07).`,
     `Faces count when BlazeFace scores the box >= ${faceT.minScore} AND the face mesh scores the crop >= ${faceT.minMeshScore}. Labelled faces are at least ~20 px tall in the original with the face visible; smaller, blurred, profile or cut faces are "unsure" (tolerated, not required). Faces BlazeFace alone (>= ${BEFORE.face.minScore}) finds on photographs without people: ${falseAlone.length ? falseAlone.join('; ') : 'none'}. Labelled faces missed (BlazeFace/mesh, height): ${missed.length ? missed.join('; ') : 'none'}.`,
     `Moderation: "suggestive" now needs nsfwjs Sexy >= MODERATION_SUGGESTIVE_PERCENT (default 80) AND bare skin on at least ${skinGate} of the people's pixels (skin by the Peer/Kovač RGB rule inside the person boxes; the whole picture when no person is found; not measured on grey pictures, where the class alone decides). By the class alone: ${classOnlyFlags.length ? classOnlyFlags.join('; ') : 'none'}. With the skin test: ${gatedFlags.length ? gatedFlags.join('; ') : 'none'}.`,
     `Highest scores on these ordinary pictures: Sexy ${maxScore('Sexy').v} (${maxScore('Sexy').at}), Porn + Hentai ${maxScore('explicit').v} (${maxScore('explicit').at}; explicit at >= ${DEFAULT_MODERATION.explicit}). The explicit threshold and the Sexy threshold stay operator settings (MODERATION_EXPLICIT_PERCENT, MODERATION_SUGGESTIVE_PERCENT): they cannot be calibrated here.`,

@@ -170,8 +170,11 @@ export const EnvSchema = Type.Object({
   VISION_FACES: bool(true),
   /** Moderation verdict (`options.moderation`). */
   VISION_MODERATION: bool(true),
-  /** `scdet` score (0-100) that starts a new shot. */
-  VISION_SCENE_THRESHOLD: int(10, 1, 100),
+  /**
+   * How far a frame's `scdet` score (0-100) must rise above the highest score of the second
+   * before it to start a new shot. Unset: the calibrated value (VISION_CALIBRATION.cutRise).
+   */
+  VISION_SCENE_THRESHOLD: Type.Optional(Type.Number({ minimum: 0.1, maximum: 100 })),
   /** Per-picture limit of the model host; past it the thread is replaced. */
   VISION_CALL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
   /** V8 heap ceiling of the model-host thread. */

@@ -61,7 +61,17 @@ export const LabelCountSchema = Type.Object(
 export type LabelCount = Static<typeof LabelCountSchema>;
 
 export const ObjectFindingSchema = Type.Object(
-  { label: Type.String(), score: Type.Number({ description: "The detector's score, 0-1" }), box: BoxSchema },
+  {
+    label: Type.String(),
+    score: Type.Number({ description: "The detector's score, 0-1" }),
+    box: BoxSchema,
+    from: Type.Optional(
+      Type.Literal('face', {
+        description:
+          "Not from the object detector: a person implied by a face BlazeFace and the face mesh confirmed where the detector counted no person (score and box are the face's)",
+      }),
+    ),
+  },
   { $id: 'ObjectFinding', description: 'One detected object: its COCO label, score and box' },
 );
 export type ObjectFinding = Static<typeof ObjectFindingSchema>;

@@ -8,6 +8,7 @@ import {
   detectShots,
   parseCues,
   parseCuts,
+  frameRises,
   parseSamples,
   parseThumbs,
   sampleQuality,
@@ -42,7 +43,7 @@ test('one pass: scdet, blackdetect, freezedetect, the sampled quality filters an
   const vf = a[a.indexOf('-vf') + 1]!;
   assert.match(
     vf,
-    /^select='isnan\(prev_selected_t\)\+gte\(t-prev_selected_t\\,0\.06\)',scale=320:-2:flags=area,scdet=threshold=10,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/,
+    /^select='isnan\(prev_selected_t\)\+gte\(t-prev_selected_t\\,0\.06\)',scale=320:-2:flags=area,scdet=threshold=8,metadata=mode=print:file='\/tmp\/c.txt',blackdetect=d=0.5/,
   );
   assert.match(
     vf,
@@ -54,11 +55,40 @@ test('one pass: scdet, blackdetect, freezedetect, the sampled quality filters an
   assert.deepEqual(a.slice(-6), ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-y', '/tmp/t.rgb'], 'thumbnails only');
 });
 
+test('a cut is a score that rises above the second before it, not a high score in fast motion', () => {
+  const frame = (t: number, score: number) =>
+    `frame:${Math.round(t * 25)} pts:0 pts_time:${t}\nlavfi.scd.score=${score}\n`;
+  const text =
+    frame(1, 0.4) +
+    frame(1.5, 6.3) + // a still picture cut to a reframing of itself: a lone rise
+    frame(1.6, 0.4) +
+    frame(5, 4) +
+    frame(5.3, 7.7) +
+    frame(5.4, 8.8) + // a subject moving fast: high, but so was the second before
+    frame(5.5, 6.9) +
+    frame(9, 0.3) +
+    frame(9.2, 30); // a hard cut out of the motion's wake
+  assert.deepEqual(
+    frameRises(text, 5.8).map((f) => f.rise),
+    [0.4, 5.9, 0, 4, 3.7, 1.1, -1.9, 0.3, 29.7],
+    'the cut at 1.5 s is no context for the frames after it',
+  );
+  assert.deepEqual(
+    parseCuts(text, 5.8).map((c) => c.seconds),
+    [1.5, 9.2],
+  );
+});
+
+test('the default cut rise is the calibrated one', () => {
+  assert.equal(DEFAULT_SHOT_OPTIONS.sceneThreshold, VISION_CALIBRATION.cutRise.value);
+});
+
 test('parsers read cuts, samples and cues', () => {
   const cuts = parseCuts(
     'frame:0    pts:0       pts_time:0\nlavfi.scd.mafd=0\nlavfi.scd.score=0\n' +
       'frame:30   pts:3000    pts_time:3\nlavfi.scd.mafd=40\nlavfi.scd.score=24.95\nlavfi.scd.time=3\n' +
       'frame:31   pts:3100    pts_time:3.1\nlavfi.scd.score=0.1\n',
+    5,
   );
   assert.deepEqual(cuts, [{ seconds: 3, score: 24.95 }]);
   const samples = parseSamples(

@@ -27,6 +27,9 @@ import {
   type PartResult,
 } from './shot-parts.ts';
 import { groupScenes } from './scenes.ts';
+import { parseCuts, parseMetadataFrames, type Cut } from './shot-cuts.ts';
+
+export { CUT_CONTEXT_SECONDS, frameRises, parseCuts, parseMetadataFrames, type Cut } from './shot-cuts.ts';
 
 /** Width the pass scales to before the detectors: cuts, black and blur read the same at 320 px. */
 export const ANALYSIS_WIDTH = 320;
@@ -77,7 +80,10 @@ const THUMB_BYTES = THUMB_WIDTH * THUMB_HEIGHT * 3;
 export const DARK_LUMA = 40;
 
 export interface ShotOptions {
-  /** scdet score (0-100) above which a frame starts a new shot. */
+  /**
+   * How far (scdet's 0-100 scale) a frame's score must rise above the highest score of
+   * the CUT_CONTEXT_SECONDS before it to start a new shot (calibrated: VISION_CALIBRATION.cutRise).
+   */
   sceneThreshold: number;
   /** Shortest black stretch reported, seconds. */
   minBlackSeconds: number;
@@ -90,7 +96,12 @@ export interface ShotOptions {
   sceneDistance?: number;
 }
 
-export const DEFAULT_SHOT_OPTIONS: ShotOptions = { sceneThreshold: 10, minBlackSeconds: 0.5, minFreezeSeconds: 2 };
+/** The service passes its own (config.vision.sceneThreshold); this one equals the calibrated value (a test checks). */
+export const DEFAULT_SHOT_OPTIONS: ShotOptions = {
+  sceneThreshold: 8,
+  minBlackSeconds: 0.5,
+  minFreezeSeconds: 2,
+};
 
 /** Where one pass writes what it finds. */
 export interface PassFiles {
@@ -115,7 +126,7 @@ export function shotPassArgs(input: string, files: PassFiles, opts: ShotOptions,
     `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${DETECT_SECONDS})'`,
     `scale=${ANALYSIS_WIDTH}:-2:flags=${SCALE_FLAGS}`,
     `scdet=threshold=${opts.sceneThreshold}`,
-    // Every frame's scd score is printed (a cut is a frame that also has lavfi.scd.time).
+    // Every frame's scd score is printed; cuts are read from them (parseCuts), not from scdet's own threshold.
     `metadata=mode=print:file='${esc(files.cuts)}'`,
     `blackdetect=d=${opts.minBlackSeconds}:pix_th=0.10`,
     `freezedetect=n=-60dB:d=${opts.minFreezeSeconds}`,
@@ -155,12 +166,6 @@ export function shotPassArgs(input: string, files: PassFiles, opts: ShotOptions,
   ];
 }
 
-export interface Cut {
-  seconds: number;
-  /** scdet's score: how different the new picture is from the one before (0-100). */
-  score: number;
-}
-
 export interface Sample {
   seconds: number;
   luma: number | null;
@@ -171,32 +176,11 @@ export interface Sample {
 
 export type { Interval } from './shot-parts.ts';
 
-/** Frames printed by the `metadata` filter: `frame:N pts:P pts_time:T` then `key=value` lines. */
-export function parseMetadataFrames(text: string): Array<{ seconds: number; values: Record<string, string> }> {
-  const frames: Array<{ seconds: number; values: Record<string, string> }> = [];
-  for (const line of text.split('\n')) {
-    const head = /^frame:\d+\s+pts:\S+\s+pts_time:(-?[\d.]+)/.exec(line);
-    if (head) {
-      frames.push({ seconds: Number(head[1]), values: {} });
-      continue;
-    }
-    const kv = /^([\w.]+)=(.*)$/.exec(line.trim());
-    if (kv && frames.length > 0) frames.at(-1)!.values[kv[1]!] = kv[2]!;
-  }
-  return frames;
-}
-
 const num = (v: string | undefined): number | null => {
   if (v === undefined) return null;
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 };
-
-export function parseCuts(text: string): Cut[] {
-  return parseMetadataFrames(text)
-    .filter((f) => f.values['lavfi.scd.time'] !== undefined && f.seconds > 0)
-    .map((f) => ({ seconds: round3(f.seconds), score: round3(num(f.values['lavfi.scd.score']) ?? 0) }));
-}
 
 export function parseSamples(text: string): Sample[] {
   return parseMetadataFrames(text).map((f) => ({
@@ -406,7 +390,7 @@ async function runPart(
     keepLogBytes: ANALYSIS_LOG_BYTES,
   });
   const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');
-  const cuts = parseCuts(await read(files.cuts));
+  const cuts = parseCuts(await read(files.cuts), opts.sceneThreshold);
   const thumbs = parseThumbs(await fs.readFile(files.thumbs).catch(() => new Uint8Array(0)));
   const samples = withThumbs(parseSamples(await read(files.samples)), thumbs);
   // A stretch still frozen when the part ends runs to the part's end (the next part continues it).

@@ -91,7 +91,7 @@ export interface ExtractedFrame {
   shot?: number;
   absolutePath: string;
   relativePath: string;
-  /** The same moment at the source's size (up to FULL_FRAME_MAX_WIDTH), taken when OCR was asked for: what frame_ocr reads. */
+  /** The same moment at the source's size (up to FULL_FRAME_MAX_WIDTH), taken when OCR or vision runs: what frame_ocr and vision read. */
   fullPath?: string;
 }
 

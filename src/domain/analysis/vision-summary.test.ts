@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VISION_CALIBRATION } from './calibration.ts';
-import { describeVision, isFace, moderationVerdict, visionMaterial } from './vision-summary.ts';
+import { describeVision, isFace, moderationVerdict, peopleFromFaces, visionMaterial } from './vision-summary.ts';
 import type { VisionResults } from './vision.sections.ts';
 
 const faceT = {
@@ -102,4 +102,23 @@ test('the summary and the prompt material carry what counts, not what was below 
   const material = visionMaterial(results);
   assert.match(material, /a motorcycle/);
   assert.doesNotMatch(material, /bottle|face/);
+});
+
+test('a confirmed face is a person where the detector counted none; an unconfirmed one is not', () => {
+  const face = (box: number[], score = 0.9, mesh: number | null = 0.99) => ({ score, mesh_score: mesh, box });
+  // The astronaut cropped at the shoulders: CenterNet's person is below its threshold, the face is sure.
+  assert.deepEqual(
+    peopleFromFaces([{ label: 'flag', box: [0.6, 0, 0.4, 0.5] }], [face([0.4, 0.1, 0.2, 0.25])], faceT),
+    [{ label: 'person', score: 0.9, box: [0.4, 0.1, 0.2, 0.25], from: 'face' }],
+  );
+  // The face lies in a counted person's box: that person is already there.
+  assert.deepEqual(
+    peopleFromFaces([{ label: 'person', box: [0.3, 0, 0.5, 1] }], [face([0.4, 0.1, 0.2, 0.25])], faceT),
+    [],
+  );
+  // BlazeFace alone on a motorcycle's gauges (the face mesh disagrees), or too unsure: no person.
+  assert.deepEqual(
+    peopleFromFaces([], [face([0.1, 0.1, 0.1, 0.1], 0.83, 0.01), face([0.5, 0.5, 0.1, 0.1], 0.45)], faceT),
+    [],
+  );
 });

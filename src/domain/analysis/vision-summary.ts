@@ -5,6 +5,9 @@
  */
 import type { LabelCount, ModerationVerdict, VisionResults } from './vision.sections.ts';
 
+/** A box as fractions of the picture: x, y, width, height. */
+type Box = number[];
+
 /** Counts of each label on one picture. */
 export function countLabels(items: Array<{ label: string }>): Map<string, number> {
   const counts = new Map<string, number>();
@@ -46,6 +49,27 @@ export interface FaceThresholds {
  */
 export function isFace(f: { score: number; mesh_score: number | null }, t: FaceThresholds): boolean {
   return f.score >= t.minScore && f.mesh_score !== null && f.mesh_score >= t.minMeshScore;
+}
+
+/**
+ * A person for every confirmed face (`isFace`) whose centre lies in no person box the
+ * detector counted: a face BlazeFace and the face mesh agree on is a person, even where
+ * CenterNet scores the body below its threshold (a portrait cropped at the shoulders).
+ * The finding keeps the face's score and box, marked `from: 'face'`.
+ */
+export function peopleFromFaces<F extends { score: number; mesh_score: number | null; box: Box }>(
+  objects: ReadonlyArray<{ label: string; box: Box }>,
+  faces: readonly F[],
+  t: FaceThresholds,
+): Array<{ label: 'person'; score: number; box: F['box']; from: 'face' }> {
+  const people = objects.filter((o) => o.label === 'person').map((o) => o.box);
+  const [x, y, w, h] = [0, 1, 2, 3];
+  const inside = (b: Box, px: number, py: number) =>
+    px >= b[x]! && px <= b[x]! + b[w]! && py >= b[y]! && py <= b[y]! + b[h]!;
+  return faces
+    .filter((f) => isFace(f, t))
+    .filter((f) => !people.some((p) => inside(p, f.box[x]! + f.box[w]! / 2, f.box[y]! + f.box[h]! / 2)))
+    .map((f) => ({ label: 'person' as const, score: f.score, box: f.box, from: 'face' as const }));
 }
 
 export interface ModerationThresholds {

@@ -13,6 +13,7 @@ import { planFrames } from '../../media/frame-plan.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
 import { stageCores } from '../cpu-budget.ts';
+import { visionTasks } from './vision.stage.ts';
 
 export function wantsFrames(ctx: StageContext): boolean {
   return (
@@ -20,6 +21,11 @@ export function wantsFrames(ctx: StageContext): boolean {
     ctx.media?.hasVideo === true &&
     (ctx.analysis.options.extract_frames !== false || wantsContactSheet(ctx))
   );
+}
+
+/** Whether the vision stage will look at the frames (it reads them at the source's size). */
+function wantsVision(ctx: StageContext): boolean {
+  return ctx.deps.vision !== undefined && visionTasks(ctx).length > 0;
 }
 
 export function wantsContactSheet(ctx: StageContext): boolean {
@@ -63,13 +69,15 @@ export const framesStage: Stage = {
     const notes: string[] = [];
     const started = performance.now();
     const run = { timeoutMs: config.media.ffmpegTimeoutMs, signal: ctx.signal };
-    // OCR reads each moment at the source's size too (small print does not survive 640 px).
-    const forOcr = ctx.analysis.options.ocr === true;
+    // OCR and the vision models read each moment at the source's size too, from the same
+    // decode: small print does not survive 640 px, nor does a small face (a 32-px face in a
+    // 640-px frame fails the face mesh that the same face passes at 56 px: bench/results/quality.md, vision).
+    const atSourceSize = ctx.analysis.options.ocr === true || wantsVision(ctx);
     const targets = await Promise.all(
       planned.map(async (plan, i) => ({
         plan,
         ...(await artifactPath(ctx, area, `frame-${String(i + 1).padStart(3, '0')}.jpg`)),
-        full: forOcr ? await artifactPath(ctx, 'temp', `frame-full-${String(i + 1).padStart(3, '0')}.jpg`) : null,
+        full: atSourceSize ? await artifactPath(ctx, 'temp', `frame-full-${String(i + 1).padStart(3, '0')}.jpg`) : null,
       })),
     );
     // A moment that does not decode (a damaged stretch) loses that frame, not the analysis.

@@ -8,7 +8,8 @@
  * the deps (a process that does not run models) the stage is skipped.
  *
  * What counts is decided here with the calibrated thresholds (VISION_CALIBRATION, chosen
- * by `npm run eval vision`): an object needs its score, a face BlazeFace's and the face
+ * by `npm run eval vision`): an object needs its score (or, for a person, a confirmed face
+ * where the detector counted no person: `from: 'face'`), a face BlazeFace's and the face
  * mesh's agreement, "suggestive" bare skin on the people as well as nsfwjs's Sexy score.
  * Candidates below stay in each frame's `below_threshold`, marked, for inspection only.
  *
@@ -29,6 +30,7 @@ import {
   countLabels,
   isFace,
   moderationVerdict,
+  peopleFromFaces,
   type FaceThresholds,
 } from '../../domain/analysis/vision-summary.ts';
 import type {
@@ -75,10 +77,12 @@ interface Picture {
 function pictures(ctx: StageContext): Picture[] {
   if (ctx.source?.mediaType === 'image')
     return [{ seconds: 0, shot: null, path: ctx.source.absolutePath, relativePath: null }];
+  // The moment at the source's size when the frames stage took one (it does when vision runs):
+  // the models scale it to their own input, but the face mesh needs the face's own pixels.
   return (ctx.frames ?? []).map((f) => ({
     seconds: f.seconds,
     shot: f.shot ?? null,
-    path: f.absolutePath,
+    path: f.fullPath ?? f.absolutePath,
     relativePath: f.relativePath,
   }));
 }
@@ -159,11 +163,15 @@ export const visionStage: Stage = {
         const v = s.vision?.objects;
         if (!v || isTaskError(v)) return [];
         const all: ObjectFinding[] = v.map((o) => ({ label: o.label, score: o.score, box: o.box }));
+        const counted = all.filter((o) => o.score >= MIN_OBJECT_SCORE);
+        // A confirmed face is a person, where the detector counted none around it.
+        const faces = s.vision?.faces;
+        const implied = faces && !isTaskError(faces) ? peopleFromFaces(counted, faces, FACE_THRESHOLDS) : [];
         return [
           {
             seconds: s.picture.seconds,
             shot: s.picture.shot,
-            items: all.filter((o) => o.score >= MIN_OBJECT_SCORE),
+            items: [...counted, ...implied],
             below_threshold: all.filter((o) => o.score < MIN_OBJECT_SCORE),
           },
         ];
