@@ -31,7 +31,11 @@ const MAX_SECONDS = 1800;
 /** The engines the transcription stage runs at once on the reference 2-core budget (stageCores). */
 const ENGINES = 2;
 
-export function engineConfig(decoder?: DecoderSettings, spanPaddingSeconds?: number): LocalSpeechConfig {
+export function engineConfig(
+  decoder?: DecoderSettings,
+  spanPaddingSeconds?: number,
+  cmnSeed?: DecoderSettings | null,
+): LocalSpeechConfig {
   return {
     binary: process.env.POCKETSPHINX_PATH ?? 'pocketsphinx_continuous',
     modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us',
@@ -39,6 +43,7 @@ export function engineConfig(decoder?: DecoderSettings, spanPaddingSeconds?: num
     parallel: ENGINES,
     ...(decoder ? { decoder } : {}),
     ...(spanPaddingSeconds === undefined ? {} : { spanPaddingSeconds }),
+    ...(cmnSeed === undefined ? {} : { cmnSeed }),
   };
 }
 
@@ -145,6 +150,7 @@ export async function decodeTrack(
   tmp: string,
   decoder?: DecoderSettings,
   spanPaddingSeconds?: number,
+  cmnSeed?: DecoderSettings | null,
 ): Promise<Decoded> {
   const prepared = path.join(tmp, 'audio-16k-mono.wav');
   await runFfmpeg(FFMPEG, extractAudioArgs(track.file, prepared), { timeoutMs: FFMPEG_TIMEOUT_MS });
@@ -159,7 +165,7 @@ export async function decodeTrack(
     pcm.length / BYTES_PER_SECOND,
     MAX_SECONDS,
     path.join(tmp, 'speech'),
-    engineConfig(decoder, spanPaddingSeconds),
+    engineConfig(decoder, spanPaddingSeconds, cmnSeed),
   );
   const own = process.cpuUsage(own0);
   return {

@@ -12,7 +12,7 @@ import { runProcess, ProcessError } from '../platform/process-runner.ts';
 import { checkDocxBounds, DEFAULT_DOCX_LIMITS, type DocxLimits } from './docx-bounds.ts';
 import { htmlToText } from './html-text.ts';
 import { detectLanguage } from './language-guess.ts';
-import type { OcrAcceptance } from './ocr.ts';
+import type { OcrAcceptance, OcrReading } from './ocr.ts';
 
 export interface PageText {
   page: number;
@@ -39,11 +39,14 @@ export const MIN_TEXT_LAYER_CHARS = 3;
 
 export type PageOcr = (png: Buffer) => Promise<{ text: string; confidence: number }>;
 
-/** The built-in OCR, keeping only what passes `acceptance` (loaded only when a page needs it). */
-async function builtInOcr(acceptance: OcrAcceptance | undefined): Promise<PageOcr> {
+/**
+ * The built-in OCR, keeping only what passes `acceptance`, reading as `reading` says (a
+ * small rendered page enlarged like a small picture); loaded only when a page needs it.
+ */
+async function builtInOcr(acceptance: OcrAcceptance | undefined, reading: OcrReading | undefined): Promise<PageOcr> {
   if (!acceptance) throw new Error('ocr: true needs ocrAcceptance (TEXT_CALIBRATION)');
   const { recognize } = await import('./ocr.ts');
-  return (png) => recognize(png, acceptance);
+  return (png) => recognize(png, acceptance, reading);
 }
 
 /** Resolution pages are rendered at for OCR, unless the pixel limit asks for less. */
@@ -62,6 +65,8 @@ export interface PdfTextOptions {
   ocr?: PageOcr | boolean | undefined;
   /** The built-in OCR's calibrated thresholds (TEXT_CALIBRATION); required with `ocr: true`. */
   ocrAcceptance?: OcrAcceptance | undefined;
+  /** How the built-in OCR reads a page (TEXT_CALIBRATION.minReadSide, as for pictures). */
+  ocrReading?: OcrReading | undefined;
   pdftoppmPath?: string;
   signal?: AbortSignal | undefined;
   /** Pixel limit of a rendered page (MAX_IMAGE_PIXELS); the resolution is lowered to fit. */
@@ -109,7 +114,8 @@ export async function pdfText(file: string, opts: PdfTextOptions): Promise<Docum
     throw pdfCorrupt(err);
   }
   const maxPixels = Math.min(opts.maxPixels ?? MAX_OCR_PAGE_PIXELS, MAX_OCR_PAGE_PIXELS);
-  const ocr: PageOcr | undefined = opts.ocr === true ? await builtInOcr(opts.ocrAcceptance) : opts.ocr || undefined;
+  const ocr: PageOcr | undefined =
+    opts.ocr === true ? await builtInOcr(opts.ocrAcceptance, opts.ocrReading) : opts.ocr || undefined;
   try {
     if (doc.numPages > opts.maxPages)
       throw new AppError('DOCUMENT_TOO_LONG', `The PDF has ${doc.numPages} pages; the limit is ${opts.maxPages}`);

@@ -4,16 +4,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  lastCepstralMean,
   markLowConfidence,
   parsePocketsphinx,
   planSpeechChunks,
   pocketsphinxArgs,
   recognizeSpeech,
+  seededModel,
   wavFile,
   wordErrorRate,
   CHUNK_SECONDS,
 } from './local-speech.ts';
-import { ProcessError } from '../platform/process-runner.ts';
+import { ProcessError, runProcess } from '../platform/process-runner.ts';
 import { wavData } from './voice-activity.ts';
 
 const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -143,4 +145,36 @@ test('wavFile: a header wavData reads back', () => {
   const back = wavData(wavFile(pcm));
   assert.equal(back.sampleRate, 16000);
   assert.equal(back.pcm.length, 3200);
+});
+
+test('lastCepstralMean: the last mean the engine logged, as a -cmninit value', () => {
+  const log = [
+    'INFO: cmn_live.c(120): Update from < 41.00 -5.29 -0.12 >',
+    'INFO: cmn_live.c(138): Update to   < 57.13  6.55 10.15 >',
+    'INFO: cmn_live.c(120): Update from < 57.13  6.55 10.15 >',
+    'INFO: cmn_live.c(138): Update to   < 57.91  6.86 -10.62 >',
+    'INFO: ngram_search.c(1250): lattice start node <s>.0 end node </s>.321',
+  ].join('\n');
+  assert.equal(lastCepstralMean(log), '57.91,6.86,-10.62');
+  assert.equal(lastCepstralMean('INFO: nothing decoded\n'), null);
+});
+
+test('seededModel: the real engine starts from the seeded cepstral mean (it ignores -cmninit given as a flag)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-seed-'));
+  const mean = '57.13,6.55,10.15,14.05,-0.53,4.18,-3.19,2.51,-1.05,0.60,-1.88,-2.04,0.66';
+  const hmm = await seededModel(MODEL_DIR, mean, path.join(dir, 'model'));
+  assert.match(fs.readFileSync(path.join(hmm, 'feat.params'), 'utf8'), new RegExp(`^-cmninit ${mean}$`, 'm'));
+  const wav = path.join(dir, 'in.wav');
+  fs.copyFileSync(path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0880.wav'), wav);
+  const log = path.join(dir, 'engine.log');
+  const firstMean = async (hmmDir?: string, flags: Record<string, string> = {}) => {
+    fs.rmSync(log, { force: true }); // the engine appends to its log
+    await runProcess('pocketsphinx_continuous', pocketsphinxArgs(wav, MODEL_DIR, flags, log, hmmDir), {
+      timeoutMs: 60_000,
+    });
+    return /Update from < *([\d.-]+)/.exec(fs.readFileSync(log, 'utf8'))?.[1];
+  };
+  assert.equal(await firstMean(hmm), '57.13');
+  assert.equal(await firstMean(undefined, { cmninit: mean }), '41.00', 'the flag alone does not reach the engine');
+  fs.rmSync(dir, { recursive: true, force: true });
 });

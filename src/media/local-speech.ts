@@ -43,6 +43,11 @@ export interface LocalSpeechConfig {
   decoder?: DecoderSettings;
   /** Context around each speech span; SPAN_PADDING_SECONDS when absent (tuned like `decoder`). */
   spanPaddingSeconds?: number;
+  /**
+   * The first pass that measures each chunk's cepstral mean (see CMN_SEED_SETTINGS);
+   * CMN_SEED_SETTINGS when absent, null for one pass from the model's own initial mean.
+   */
+  cmnSeed?: DecoderSettings | null;
 }
 
 export interface Chunk {
@@ -63,21 +68,61 @@ const BYTES_PER_SECOND = 32000;
  * The decoder's search settings, chosen on the tuning split of `npm run eval speech`
  * (bench/quality/speech.eval.ts; every setting tried is in bench/results/speech-tuning.json
  * and the evaluation's notes in bench/results/quality.md). Empty: the engine's defaults.
- * On the wideband tuning tracks (73 words, decoded the pipeline's way) the defaults made 21
- * errors (WER 0.288); none of -lw 5/8/10, -wip 0.2/0.05/1, -silprob 0.1/0.0005, -pip 0.5/2,
- * -beam 1e-60/1e-40, -remove_noise no, -vad_threshold 1.5/3 or a span padding of 0.1/0.5/0.75 s
- * saved the 2 errors a change must save to be kept (most tied, -lw 8/10 and -beam 1e-40 lost
- * 5–13).
+ * On the first wideband tuning tracks (73 words, decoded the pipeline's way) the defaults
+ * made 21 errors (WER 0.288); none of -lw 5/8/10, -wip 0.2/0.05/1, -silprob 0.1/0.0005,
+ * -pip 0.5/2, -beam 1e-60/1e-40, -remove_noise no, -vad_threshold 1.5/3 or a span padding
+ * of 0.1/0.5/0.75 s saved the 2 errors a change must save to be kept (most tied, -lw 8/10
+ * and -beam 1e-40 lost 5–13). On the larger wideband tuning split (419 words, with the
+ * Asterisk 16 kHz prompts) the defaults in one pass made 143 errors (WER 0.341); seeding
+ * each chunk's cepstral mean from a first pass (CMN_SEED_SETTINGS) made 115 (WER 0.274),
+ * which is what an analysis now does.
  */
 export const DECODER_SETTINGS: DecoderSettings = {};
 
-/** Engine arguments: word times and confidences (`-time yes`), log silenced, then the search settings. */
-export function pocketsphinxArgs(wav: string, modelDir: string, decoder: DecoderSettings = DECODER_SETTINGS): string[] {
+/**
+ * The engine normalises each frame by a running cepstral mean that starts from the model's
+ * `-cmninit` (its training material's mean) and takes seconds of speech to move: on a short
+ * chunk from another microphone, or after a quiet gap, the first words are decoded against
+ * the wrong mean (a studio prompt started at C0 57 where the model assumes 41, and its first
+ * sentence came out as noise words while the same voice's next sentence was right). So each
+ * chunk is decoded twice: a cheap first pass with these narrow search settings only to let
+ * the engine measure the chunk's mean (its log's last "Update to < … >"), then the real
+ * decode starting from that mean (given through a seeded copy of the model's feat.params:
+ * the engine ignores `-cmninit` on its command line when the model has one). Chosen on the tuning split of `npm run eval speech`
+ * (figures with DECODER_SETTINGS).
+ */
+export const CMN_SEED_SETTINGS: DecoderSettings = {
+  maxhmmpf: '500',
+  fwdflat: 'no',
+  bestpath: 'no',
+};
+
+/** The cepstral mean the engine had reached at the end of a run, from its log, as a `-cmninit` value; null when it logged none. */
+export function lastCepstralMean(log: string): string | null {
+  const updates = [...log.matchAll(/Update to\s+<([^>]*)>/g)];
+  const last = updates[updates.length - 1]?.[1]?.trim();
+  if (!last) return null;
+  const values = last.split(/\s+/);
+  return values.every((v) => Number.isFinite(Number(v))) ? values.join(',') : null;
+}
+
+/**
+ * Engine arguments: word times and confidences (`-time yes`), log to `logFile` (none by
+ * default), then the search settings. `hmmDir` replaces the model's acoustic model folder
+ * (a seeded copy, see seededModel).
+ */
+export function pocketsphinxArgs(
+  wav: string,
+  modelDir: string,
+  decoder: DecoderSettings = DECODER_SETTINGS,
+  logFile = '/dev/null',
+  hmmDir = path.join(modelDir, 'en-us'),
+): string[] {
   return [
     '-infile',
     wav,
     '-hmm',
-    path.join(modelDir, 'en-us'),
+    hmmDir,
     '-lm',
     path.join(modelDir, 'en-us.lm.bin'),
     '-dict',
@@ -85,9 +130,28 @@ export function pocketsphinxArgs(wav: string, modelDir: string, decoder: Decoder
     '-time',
     'yes',
     '-logfn',
-    '/dev/null',
+    logFile,
     ...Object.entries(decoder).flatMap(([flag, value]) => [`-${flag}`, value]),
   ];
+}
+
+/**
+ * The acoustic model folder with its initial cepstral mean replaced: the engine takes
+ * `-cmninit` from the model's feat.params even when the flag is given, so the seeded mean
+ * goes into a copy of feat.params beside links to the model's other files, in `dir`.
+ */
+export async function seededModel(modelDir: string, cmninit: string, dir: string): Promise<string> {
+  const hmm = path.join(modelDir, 'en-us');
+  await fs.mkdir(dir, { recursive: true });
+  for (const name of await fs.readdir(hmm))
+    if (name !== 'feat.params') await fs.symlink(path.join(hmm, name), path.join(dir, name));
+  const params = await fs.readFile(path.join(hmm, 'feat.params'), 'utf8');
+  const line = `-cmninit ${cmninit}`;
+  await fs.writeFile(
+    path.join(dir, 'feat.params'),
+    /^-cmninit .*$/m.test(params) ? params.replace(/^-cmninit .*$/m, line) : `${params.trimEnd()}\n${line}\n`,
+  );
+  return dir;
 }
 
 const FILLERS = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+|<.*>)$/;
@@ -181,15 +245,31 @@ export async function recognizeSpeech(
       const file = path.join(workDir, `speech-${String(i).padStart(5, '0')}.wav`);
       const from = Math.floor(chunk.start * BYTES_PER_SECOND) & ~1;
       const to = Math.min(pcm.length, Math.floor(chunk.end * BYTES_PER_SECOND) & ~1);
+      const log = `${file}.log`;
+      await fs.rm(log, { force: true }); // the engine appends to its log
       await fs.writeFile(file, wavFile(pcm.subarray(from, to)));
       try {
-        const { stdout } = await runProcess(cfg.binary, pocketsphinxArgs(file, cfg.modelDir, cfg.decoder), {
-          timeoutMs: cfg.timeoutMs,
-          signal,
-        });
+        const decoder = cfg.decoder ?? DECODER_SETTINGS;
+        const seed = cfg.cmnSeed === undefined ? CMN_SEED_SETTINGS : cfg.cmnSeed;
+        let hmmDir: string | undefined;
+        if (seed) {
+          await runProcess(cfg.binary, pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log), {
+            timeoutMs: cfg.timeoutMs,
+            signal,
+          });
+          const mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
+          if (mean) hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
+        }
+        const { stdout } = await runProcess(
+          cfg.binary,
+          pocketsphinxArgs(file, cfg.modelDir, decoder, undefined, hmmDir),
+          { timeoutMs: cfg.timeoutMs, signal },
+        );
         results[i] = parsePocketsphinx(stdout.toString('utf8'), chunk.start);
       } finally {
         await fs.rm(file, { force: true });
+        await fs.rm(log, { force: true });
+        await fs.rm(`${file}.model`, { recursive: true, force: true });
       }
     }
   };

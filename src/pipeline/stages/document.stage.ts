@@ -5,7 +5,7 @@
  */
 import { sandboxLimits } from '../../media/sandbox/sandbox-limits.ts';
 import { storeArtifact } from '../artifacts.ts';
-import { ocrAcceptance } from './ocr-acceptance.ts';
+import { ocrAcceptance, ocrReading } from './ocr-acceptance.ts';
 import { unless, type Stage } from '../stage.ts';
 
 /** Characters of text kept inline in `results` (the rest is in document.txt). */
@@ -31,6 +31,7 @@ export const documentStage: Stage = {
         maxPages: config.media.maxDocumentPages,
         ocr: ctx.analysis.options.ocr !== false,
         ocrAcceptance: ocrAcceptance(),
+        ocrReading: ocrReading(),
         pdftoppmPath: config.media.pdftoppmPath,
         maxPixels: config.media.maxImagePixels,
         ...sandboxLimits.ocr(config),
