@@ -906,6 +906,11 @@ export interface components {
             score: number;
             /** @description [x, y, w, h] as fractions (0-1) of the picture */
             box: number[];
+            /**
+             * @description Not from the object detector: a person implied by a face BlazeFace and the face mesh confirmed where the detector counted no person (score and box are the face's)
+             * @enum {string}
+             */
+            from?: "face";
         };
         /** @description Faces on the video keyframes or the image (counted, not recognised) */
         FacesSection: {
