@@ -355,6 +355,14 @@ interface MixRun {
   analyses: number;
 }
 
+/** Service processes running now: stopped if the bench is interrupted, so none is left behind. */
+const running = new Set<ServiceProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    for (const p of running) p.child.kill('SIGTERM');
+    process.exit(130);
+  });
+
 async function startWorkerAndApi(
   base: NodeJS.ProcessEnv,
   concurrency: number,
@@ -363,8 +371,10 @@ async function startWorkerAndApi(
   database: string,
 ): Promise<Service> {
   const api = startService('api', { ...base, PORT: String(API_PORT) });
+  running.add(api);
   await waitHealthy(api, `http://127.0.0.1:${API_PORT}/health`);
   const worker = startService('worker', { ...base, WORKER_CONCURRENCY: String(concurrency), PORT: '0' });
+  running.add(worker);
   return { api, worker, url: `http://127.0.0.1:${API_PORT}`, key, admin, database };
 }
 
@@ -492,6 +502,8 @@ async function main(): Promise<number> {
       } finally {
         await s.worker.stop();
         await s.api.stop();
+        running.delete(s.worker);
+        running.delete(s.api);
       }
     }
   } finally {
