@@ -22,7 +22,6 @@
  * Results: bench/results/search-e2e.json and .md.
  */
 import path from 'node:path';
-import pg from 'pg';
 import { writeBenchResults } from './helpers/provenance.ts';
 import { EMBED_BLOCK, embedCached, loadSentences } from './helpers/sentence-corpus.ts';
 import { exactTop, makeQueries, seedSegments } from './helpers/search-corpus.ts';
@@ -30,11 +29,9 @@ import { freshBenchDatabase, latency, log, round, serverEnv, startChild, stopChi
 import { createDatabase } from '../src/persistence/database.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
-import type { NewSegment } from '../src/contract/segment.types.ts';
 import { repositories } from '../src/persistence/repositories.ts';
 import { FULL_TEXT_RANK_CAP } from '../src/persistence/segment-search.repository.ts';
-import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
-import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
+import { createEmbedder } from '../src/nlp/embedder.ts';
 import {
   SearchService,
   SEMANTIC_CANDIDATES,
