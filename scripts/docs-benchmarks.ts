@@ -331,6 +331,24 @@ export const BENCHMARKS: Benchmark[] = [
       ['known people joined / strangers joined', `${j.known_people_joined} / ${j.strangers_joined}`],
     ],
   },
+  {
+    file: 'throughput',
+    title: 'Analysis throughput: a photograph, a 1-minute video, a 10-page scan, a 5-minute audio',
+    command: 'npm run bench:throughput',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => [
+      ...(j.per_kind as Json[]).map((k): Row => [
+        `${k.kind}: CPU s (service + PostgreSQL), wall s${k.media_minutes ? ', CPU s per media minute' : ''}`,
+        `${k.cpu_s}, ${k.wall_s}${k.media_minutes ? `, ${k.cpu_s_per_media_minute}` : ''}`,
+      ]),
+      ...(j.mix as Json[]).map((m): Row => [
+        `mix at worker concurrency ${m.concurrency}: analyses per core-hour, CPU s / wall s per media minute`,
+        `${m.analyses_per_core_hour}, ${m.cpu_s_per_media_minute} / ${m.wall_s_per_media_minute}`,
+      ]),
+      ...targetRows(j.targets),
+    ],
+  },
 ];
 
 const met = (m: boolean | undefined) => (m === undefined ? '' : m ? 'yes' : '**no**');
