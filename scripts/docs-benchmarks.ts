@@ -65,7 +65,8 @@ export const BENCHMARKS: Benchmark[] = [
   },
   {
     file: 'guard',
-    title: 'Performance guard (CI): CPU per request against a bare Fastify + pg baseline',
+    title:
+      'Performance guard (CI): CPU per request against bare Fastify + pg baselines (a key lookup, an exact search scan)',
     command: 'npm run bench:guard',
     date: machineDate,
     load: startEnd,
