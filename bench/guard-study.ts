@@ -99,6 +99,7 @@ function main(): void {
   const baseline = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as Record<string, unknown> & {
     floors?: Record<string, number>;
     ratios?: Record<string, number>;
+    runs?: unknown[];
     study?: { rule: string; summary: unknown[] } & Record<string, unknown>;
   };
   const kept = (o: Record<string, number> | undefined) =>
@@ -126,10 +127,14 @@ function main(): void {
     tolerance: baseline.tolerance,
     ratios: { ...kept(baseline.ratios), ...Object.fromEntries(rows.map((r) => [r.ratio, r.normal.median])) },
     floors,
-    runs: normal.map((x) => ({
-      date: x.r.provenance?.date ?? '',
-      ratios: Object.fromEntries(x.r.ratios.map((r) => [r.ratio, r.measured])),
-    })),
+    // A study of one slice keeps the runs the other floors were set from.
+    runs:
+      only === null
+        ? normal.map((x) => ({
+            date: x.r.provenance?.date ?? '',
+            ratios: Object.fromEntries(x.r.ratios.map((r) => [r.ratio, r.measured])),
+          }))
+        : baseline.runs,
     study:
       only === null
         ? { rule: study.rule, summary }

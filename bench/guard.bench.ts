@@ -714,10 +714,9 @@ async function writeBaseline(previous: BaselineFile | null, ratios: Record<Ratio
     note: 'Written by `npm run bench:guard -- --update` (bench/guard.bench.ts): ratios service/baseline, the median of the runs below. Only the ratios under `floors` fail the guard; the floors and `study` are written by bench/guard-study.ts.',
     tolerance: TOLERANCE,
     ...(previous?.floors ? { floors: previous.floors } : {}),
-    ratios: Object.fromEntries(RATIO_NAMES.map((k) => [k, round(median(runs.map((r) => r.ratios[k])), 3)])) as Record<
-      RatioName,
-      number
-    >,
+    ratios: Object.fromEntries(
+      RATIO_NAMES.map((k) => [k, round(median(runs.map((r) => r.ratios[k]).filter((v) => v !== undefined)), 3)]),
+    ) as Record<RatioName, number>,
     runs,
     ...(previous?.study ? { study: previous.study } : {}),
   };
