@@ -155,8 +155,8 @@ function main(): void {
     '',
     `| ratio | normal min | median | max | max/min | floor | normal runs below (leave one out) | ${kinds
       .filter((k) => k !== 'normal')
-      .map((k) => `${k} caught`)
-      .join(' | ')} | guarded |`,
+      .map((k) => `${k} caught | `)
+      .join('')}guarded |`,
     `|---|---:|---:|---:|---:|---:|---:|${kinds
       .filter((k) => k !== 'normal')
       .map(() => '---:|')
@@ -165,9 +165,9 @@ function main(): void {
       (r) =>
         `| ${r.ratio} | ${r.normal.min} | ${r.normal.median} | ${r.normal.max} | ${r.normal.spread} | ${r.floor} | ${r.leave_one_out_false_failures}/${r.normal.runs} | ` +
         Object.values(r.injected)
-          .map((c) => `${c.below_floor}/${c.runs}`)
-          .join(' | ') +
-        ` | ${r.guarded ? 'yes' : 'no'} |`,
+          .map((c) => `${c.below_floor}/${c.runs} | `)
+          .join('') +
+        `${r.guarded ? 'yes' : 'no'} |`,
     ),
     '',
     '| run | load average (1 min) at start | status server CPU µs/req | history PostgreSQL CPU µs/req |',
