@@ -320,6 +320,18 @@ export const BENCHMARKS: Benchmark[] = [
       ]),
   },
   {
+    file: 'guard-study-search',
+    title: "The performance guard's search slice: spread over repeated runs and its floors",
+    command: 'node bench/guard-study.ts <runs> --ratios=search.',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) =>
+      (j.ratios as Json[]).map((r): Row => [
+        `${r.ratio}: normal min / median / max, floor${r.guarded ? '' : ' (reported, not guarded)'}`,
+        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}, ${r.floor}`,
+      ]),
+  },
+  {
     file: 'people',
     title: 'People: matching a new face at 100,000 faces',
     command: 'npm run bench:people',
