@@ -14,6 +14,10 @@
  *
  * Usage: node bench/guard-study.ts data/guard-study
  *   → bench/guard-baseline.json (floors, ratios, study), bench/results/guard-study.json/.md
+ *        node bench/guard-study.ts data/guard-study-search --ratios=search.
+ *   studies only the ratios whose names start with the prefix (a slice added later, with
+ *   runs of its own); the other ratios keep their floors and study in the baseline file,
+ *   and the results are written to bench/results/guard-study-<prefix>.json/.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,8 +44,9 @@ const median = (xs: number[]) => {
 };
 
 function main(): void {
-  const dir = process.argv[2];
-  if (!dir) throw new Error('usage: node bench/guard-study.ts <folder of guard results>');
+  const dir = process.argv.slice(2).find((a) => !a.startsWith('--'));
+  const only = process.argv.find((a) => a.startsWith('--ratios='))?.slice('--ratios='.length) ?? null;
+  if (!dir) throw new Error('usage: node bench/guard-study.ts <folder of guard results> [--ratios=<prefix>]');
   const runs = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -55,7 +60,7 @@ function main(): void {
   const normal = runs.filter((x) => x.kind === 'normal');
   if (normal.length < 3) throw new Error(`need at least 3 normal runs, found ${normal.length}`);
   const value = (x: GuardResult, name: string) => x.ratios.find((r) => r.ratio === name)?.measured;
-  const names = normal[0]!.r.ratios.map((r) => r.ratio);
+  const names = normal[0]!.r.ratios.map((r) => r.ratio).filter((n) => only === null || n.startsWith(only));
 
   const rows = names.map((name) => {
     const values = normal.map((x) => value(x.r, name)!).filter((v) => v !== undefined);
@@ -91,7 +96,18 @@ function main(): void {
     };
   });
 
-  const floors = Object.fromEntries(rows.filter((r) => r.guarded).map((r) => [r.ratio, r.floor]));
+  const baseline = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as Record<string, unknown> & {
+    floors?: Record<string, number>;
+    ratios?: Record<string, number>;
+    runs?: unknown[];
+    study?: { rule: string; summary: unknown[] } & Record<string, unknown>;
+  };
+  const kept = (o: Record<string, number> | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => only !== null && !k.startsWith(only)));
+  const floors = {
+    ...kept(baseline.floors),
+    ...Object.fromEntries(rows.filter((r) => r.guarded).map((r) => [r.ratio, r.floor])),
+  };
   const study = {
     rule:
       `floor = ${FLOOR_MARGIN} × the lowest of ${normal.length} normal runs; guarded when no normal run falls below the floor ` +
@@ -105,17 +121,27 @@ function main(): void {
     })),
     ratios: rows,
   };
-  const baseline = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as Record<string, unknown>;
+  const summary = rows.map(({ injected: _i, ...r }) => r);
   const updated = {
     note: 'Ratios service/baseline. Only the ratios under `floors` fail the guard; floors and `study` are written by bench/guard-study.ts from the runs it lists (`npm run bench:guard -- --update` records a run in `runs`).',
     tolerance: baseline.tolerance,
-    ratios: Object.fromEntries(rows.map((r) => [r.ratio, r.normal.median])),
+    ratios: { ...kept(baseline.ratios), ...Object.fromEntries(rows.map((r) => [r.ratio, r.normal.median])) },
     floors,
-    runs: normal.map((x) => ({
-      date: x.r.provenance?.date ?? '',
-      ratios: Object.fromEntries(x.r.ratios.map((r) => [r.ratio, r.measured])),
-    })),
-    study: { rule: study.rule, summary: rows.map(({ injected: _i, ...r }) => r) },
+    // A study of one slice keeps the runs the other floors were set from.
+    runs:
+      only === null
+        ? normal.map((x) => ({
+            date: x.r.provenance?.date ?? '',
+            ratios: Object.fromEntries(x.r.ratios.map((r) => [r.ratio, r.measured])),
+          }))
+        : baseline.runs,
+    study:
+      only === null
+        ? { rule: study.rule, summary }
+        : {
+            ...(baseline.study ?? {}),
+            [only.replace(/\.$/, '')]: { rule: study.rule, summary },
+          },
   };
   fs.writeFileSync(BASELINE_FILE, `${JSON.stringify(updated, null, 2)}\n`);
 
@@ -129,8 +155,8 @@ function main(): void {
     '',
     `| ratio | normal min | median | max | max/min | floor | normal runs below (leave one out) | ${kinds
       .filter((k) => k !== 'normal')
-      .map((k) => `${k} caught`)
-      .join(' | ')} | guarded |`,
+      .map((k) => `${k} caught | `)
+      .join('')}guarded |`,
     `|---|---:|---:|---:|---:|---:|---:|${kinds
       .filter((k) => k !== 'normal')
       .map(() => '---:|')
@@ -139,9 +165,9 @@ function main(): void {
       (r) =>
         `| ${r.ratio} | ${r.normal.min} | ${r.normal.median} | ${r.normal.max} | ${r.normal.spread} | ${r.floor} | ${r.leave_one_out_false_failures}/${r.normal.runs} | ` +
         Object.values(r.injected)
-          .map((c) => `${c.below_floor}/${c.runs}`)
-          .join(' | ') +
-        ` | ${r.guarded ? 'yes' : 'no'} |`,
+          .map((c) => `${c.below_floor}/${c.runs} | `)
+          .join('') +
+        `${r.guarded ? 'yes' : 'no'} |`,
     ),
     '',
     '| run | load average (1 min) at start | status server CPU µs/req | history PostgreSQL CPU µs/req |',
@@ -152,7 +178,7 @@ function main(): void {
     ),
     '',
   ].join('\n');
-  writeBenchResults('guard-study', study, md);
+  writeBenchResults(only === null ? 'guard-study' : `guard-study-${only.replace(/\.$/, '')}`, study, md);
   process.stdout.write(md + '\n');
 }
 

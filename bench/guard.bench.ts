@@ -14,10 +14,18 @@
  *    frames stage's extraction (extractFramesInBatches, as the pipeline calls it) of
  *    MEDIA_FRAMES moments against one plain ffmpeg decode of the whole file, both timed
  *    by the CPU their ffmpeg children used.
- * 4. Every figure comes with its correctness check: no errors, no non-2xx answers, and
+ * 4. Search against an exact scan of the same size: GUARD_SEARCH_SEGMENTS distinct real
+ *    sentences stored as tenant-0's segments with the service's embeddings; the service's
+ *    GET /api/media/search against the baseline's exact scan (bench/baseline-server.ts: the
+ *    query embedded by the same embedder, its cosine against every stored vector, the best
+ *    10 read by key), both over HTTP in the same interleaved rounds, every query distinct
+ *    (no cache has seen it). Correct when every answer echoes its query, and when the
+ *    service's semantic top 10 agrees with the exact scan at SEARCH_MIN_RECALL (mean
+ *    recall@10 over SEARCH_RECALL_QUERIES queries).
+ * 5. Every figure comes with its correctness check: no errors, no non-2xx answers, and
  *    each body holds what was asked for (the status and baseline bodies carry the
  *    requested id, history pages the requested media type, POST analyze an analysis_id).
- * 5. Each guarded ratio is compared with its floor in bench/guard-baseline.json; the run
+ * 6. Each guarded ratio is compared with its floor in bench/guard-baseline.json; the run
  *    fails (exit 1) below a floor, or when a correctness check fails. The floors were set
  *    from 10 runs of the same build and runs with injected regressions (the file's `study`).
  *
@@ -37,6 +45,13 @@ import { backendCpu, backendCpuBetween, processCpuMs } from './helpers/process-c
 import { extractFramesInBatches } from '../src/media/frames.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { writeBenchResults } from './helpers/provenance.ts';
+import { embedCached, loadSentences } from './helpers/sentence-corpus.ts';
+import { exactTop, makeQueries, seedSegments } from './helpers/search-corpus.ts';
+import { createEmbedder } from '../src/nlp/embedder.ts';
+import { createDatabase } from '../src/persistence/database.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { repositories } from '../src/persistence/repositories.ts';
+import { SearchService } from '../src/domain/search/search.service.ts';
 import {
   freshBenchDatabase,
   runScenario,
@@ -68,19 +83,38 @@ const RESULTS_DIR = path.resolve('bench/results');
  * seed's type is row % 4, which for a multiple of 10 is only ever video or image.
  */
 const MEDIA_TYPES = ['video', 'image'] as const;
+/** Segments of the search slice; the exact scan the service is set against scans all of them. */
+const SEARCH_SEGMENTS = Number(process.env.GUARD_SEARCH_SEGMENTS ?? 2_000);
+/** Seconds of each search scenario, split in ROUNDS slices; searches cost far more than a status read. */
+const SEARCH_SECONDS = Number(process.env.BENCH_GUARD_SEARCH_SECONDS ?? 15);
+/** Concurrent searches (the end-to-end search benchmark's first level). */
+const SEARCH_CONNECTIONS = 4;
+/** Distinct queries drawn; more than both search scenarios can ask in the run. */
+const SEARCH_QUERIES = 15_000;
+const SEARCH_RECALL_QUERIES = 50;
+/** The search-e2e benchmark measures the semantic side's recall@10 at 0.999 (25,000 segments); below this the guard fails. */
+const SEARCH_MIN_RECALL = 0.95;
+const SEARCH_K = 10;
+/** The embedding cache the end-to-end search benchmark fills (git-ignored): the same sentences cost nothing twice. */
+const EMBED_CACHE = path.resolve('data/bench-search-e2e');
 
 /** Each service scenario is set against the baseline's primary-key select. */
 const SERVICE_SCENARIOS = ['get_status_uncached', 'get_history_filtered_uncached', 'post_analyze'] as const;
 type ServiceScenario = (typeof SERVICE_SCENARIOS)[number];
-type ScenarioName = 'baseline_pk_select' | ServiceScenario;
+type ScenarioName = 'baseline_pk_select' | ServiceScenario | 'baseline_exact_search' | 'search';
 /**
  * Two ratios per scenario, both "service relative to baseline" (lower = worse):
  * throughput (service req/s / baseline req/s) and CPU efficiency (baseline server CPU
  * per request / service server CPU per request).
  */
-type RatioName = `${ServiceScenario}.${'throughput' | 'cpu' | 'total_cpu'}` | 'media_frames.cpu';
+type RatioName =
+  `${ServiceScenario | 'search'}.${'throughput' | 'cpu' | 'total_cpu'}` | 'search.latency_p50' | 'media_frames.cpu';
 const RATIO_NAMES: RatioName[] = [
   ...SERVICE_SCENARIOS.flatMap((k) => [`${k}.throughput`, `${k}.cpu`, `${k}.total_cpu`] as const),
+  'search.throughput',
+  'search.cpu',
+  'search.total_cpu',
+  'search.latency_p50',
   'media_frames.cpu',
 ];
 /**
@@ -97,9 +131,32 @@ const isGuarded = (committed: BaselineFile | null, r: RatioName) => committed?.f
  */
 const ROUNDS = 5;
 
-function guardScenarios(ids: string[], key: string): Scenario[] {
+function guardScenarios(ids: string[], key: string, queries: string[]): Scenario[] {
   const headers = { authorization: `Bearer ${key}` };
   const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
+  // Both search scenarios draw from one list, so no query is asked twice in the run.
+  let nextQuery = 0;
+  const query = () => {
+    if (nextQuery >= queries.length) throw new Error(`more than ${queries.length} searches: raise SEARCH_QUERIES`);
+    return queries[nextQuery++]!;
+  };
+  const search = (name: 'baseline_exact_search' | 'search'): Scenario => ({
+    name,
+    label: name === 'search' ? 'GET search (query embedded, hybrid)' : 'baseline exact scan (query embedded)',
+    server: name === 'search' ? 'api' : 'baseline',
+    seconds: SEARCH_SECONDS / ROUNDS,
+    connections: SEARCH_CONNECTIONS,
+    next: () => {
+      const q = query();
+      const where = name === 'search' ? '/api/media/search' : '/baseline/search';
+      return {
+        method: 'GET',
+        path: `${where}?q=${encodeURIComponent(q)}&limit=${SEARCH_K}`,
+        ...(name === 'search' ? { headers } : {}),
+        expect: `"query":"${q}"`,
+      };
+    },
+  });
   return [
     {
       name: 'baseline_pk_select',
@@ -149,6 +206,8 @@ function guardScenarios(ids: string[], key: string): Scenario[] {
         expect: '"analysis_id"',
       }),
     },
+    search('baseline_exact_search'),
+    search('search'),
   ];
 }
 
@@ -198,6 +257,9 @@ interface Scenario {
   label: string;
   server: 'api' | 'baseline';
   next: () => ScenarioRequest;
+  /** Slice length and connections when not the HTTP scenarios' (SECONDS / ROUNDS, CONNECTIONS). */
+  seconds?: number;
+  connections?: number;
 }
 
 /** One scenario's slices added up: throughput, correctness, and the server's CPU per request. */
@@ -227,7 +289,7 @@ async function measure(
   const slice = SECONDS / ROUNDS;
   log(`${scenarios.length} scenarios × ${ROUNDS} interleaved slices of ${slice} s, ${CONNECTIONS} connections`);
   for (const sc of scenarios)
-    await runScenario(servers[sc.server].url, sc.next, { seconds: 2, connections: CONNECTIONS });
+    await runScenario(servers[sc.server].url, sc.next, { seconds: 2, connections: sc.connections ?? CONNECTIONS });
   const slices = {} as Record<ScenarioName, Summary[]>;
   const cpu = {} as Record<ScenarioName, number[]>;
   const db = {} as Record<ScenarioName, number[]>;
@@ -237,8 +299,8 @@ async function measure(
       const before = await processCpuMs(pid);
       const dbBefore = await backendCpu(servers.admin, servers.database);
       const s = await runScenario(servers[sc.server].url, sc.next, {
-        seconds: slice,
-        connections: CONNECTIONS,
+        seconds: sc.seconds ?? slice,
+        connections: sc.connections ?? CONNECTIONS,
         checkBodies: true,
       });
       (cpu[sc.name] ??= []).push((await processCpuMs(pid)) - before);
@@ -247,11 +309,16 @@ async function measure(
     }
   }
   const totals = {} as Record<ScenarioName, Totals>;
-  const perRound = {} as Record<ScenarioName, Array<{ rps: number; cpuPerRequest: number; totalPerRequest: number }>>;
+  const perRound = {} as Record<
+    ScenarioName,
+    Array<{ rps: number; p50: number; cpuPerRequest: number; totalPerRequest: number }>
+  >;
   for (const sc of scenarios) {
-    totals[sc.name] = addUp(slices[sc.name], slice, cpu[sc.name], db[sc.name]);
+    const seconds = sc.seconds ?? slice;
+    totals[sc.name] = addUp(slices[sc.name], seconds, cpu[sc.name], db[sc.name]);
     perRound[sc.name] = slices[sc.name].map((x, i) => ({
-      rps: x.requests / slice,
+      rps: x.requests / seconds,
+      p50: x.p50_ms,
       cpuPerRequest: cpu[sc.name][i]! / Math.max(1, x.requests),
       totalPerRequest: (cpu[sc.name][i]! + db[sc.name][i]!) / Math.max(1, x.requests),
     }));
@@ -263,16 +330,23 @@ async function measure(
   }
   // Each round's ratio sets a scenario against the baseline slice run just before it;
   // the median over the rounds keeps one slice disturbed by another process from deciding.
-  const base = perRound.baseline_pk_select;
   const ratios = {} as Record<RatioName, number>;
-  for (const k of SERVICE_SCENARIOS) {
+  const against = (k: ServiceScenario | 'search', baseName: 'baseline_pk_select' | 'baseline_exact_search') => {
+    const base = perRound[baseName];
     ratios[`${k}.throughput`] = round(median(perRound[k].map((r, i) => r.rps / base[i]!.rps)), 3);
     ratios[`${k}.cpu`] = round(median(perRound[k].map((r, i) => base[i]!.cpuPerRequest / r.cpuPerRequest)), 3);
     ratios[`${k}.total_cpu`] = round(
       median(perRound[k].map((r, i) => base[i]!.totalPerRequest / r.totalPerRequest)),
       3,
     );
-  }
+  };
+  for (const k of SERVICE_SCENARIOS) against(k, 'baseline_pk_select');
+  against('search', 'baseline_exact_search');
+  // Latency: the exact scan's median time over the service's, round by round (higher = the service faster).
+  ratios['search.latency_p50'] = round(
+    median(perRound.search.map((r, i) => perRound.baseline_exact_search[i]!.p50 / Math.max(0.1, r.p50))),
+    3,
+  );
   return { totals, ratios };
 }
 
@@ -353,6 +427,68 @@ async function measureMedia(): Promise<{
   };
 }
 
+/**
+ * The search slice's corpus: the first SEARCH_SEGMENTS distinct sentences (as the end-to-end
+ * search benchmark orders them) stored as tenant-0's segments with the service's
+ * embeddings; queries cut from the sentences that are not stored, all distinct.
+ */
+async function seedSearch(url: string): Promise<{ queries: string[]; warmUp: string[]; recallQueries: string[] }> {
+  const { sentences } = loadSentences('node_modules');
+  const texts = sentences.slice(0, SEARCH_SEGMENTS);
+  const embedded = await embedCached(texts, EMBED_CACHE, createEmbedder, log);
+  const ms = await seedSegments(url, texts, embedded.vectors);
+  const heldOut = sentences.slice(SEARCH_SEGMENTS);
+  const taken = new Set<string>();
+  const warmUp = makeQueries(heldOut, 8, taken, 101);
+  const recallQueries = makeQueries(heldOut, SEARCH_RECALL_QUERIES, taken, 102);
+  const queries = makeQueries(heldOut, SEARCH_QUERIES, taken, 103);
+  log(
+    `search: ${SEARCH_SEGMENTS} segments seeded in ${ms} ms (${embedded.embedded} embedded this run), ${queries.length} distinct queries`,
+  );
+  return { queries, warmUp, recallQueries };
+}
+
+/** A few searches on each side, each waited for: the embedder and the index start here. */
+async function warmSearch(servers: Servers, key: string, queries: string[]): Promise<void> {
+  for (const q of queries) {
+    const api = await fetch(`${servers.api.url}/api/media/search?q=${encodeURIComponent(q)}&limit=${SEARCH_K}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const base = await fetch(`${servers.baseline.url}/baseline/search?q=${encodeURIComponent(q)}`);
+    if (api.status !== 200 || base.status !== 200)
+      throw new Error(`search warm-up: API ${api.status} ${await api.text()}, baseline ${base.status}`);
+  }
+}
+
+/** The service's semantic side (SearchService.semantic, as the search runs it) against an exact scan: recall@10. */
+async function semanticRecall(
+  url: string,
+  queries: string[],
+): Promise<{ queries: number; mean: number; min: number; imperfect: number }> {
+  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 2 });
+  const embedder = createEmbedder();
+  const service = new SearchService(handle.db, repositories, () => embedder);
+  try {
+    const vectors = await embedder.embed(queries);
+    const exact = await exactTop(url, vectors, SEARCH_K);
+    const recalls: number[] = [];
+    for (const [i, v] of vectors.entries()) {
+      const { ranked } = await service.semantic('tenant-0', v, {}, SEARCH_K);
+      const got = new Set(ranked.map((r) => r.id));
+      recalls.push(exact[i]!.filter((id) => got.has(id)).length / Math.max(1, exact[i]!.length));
+    }
+    return {
+      queries: recalls.length,
+      mean: round(recalls.reduce((a, b) => a + b, 0) / Math.max(1, recalls.length), 3),
+      min: round(Math.min(...recalls), 2),
+      imperfect: recalls.filter((r) => r < 1).length,
+    };
+  } finally {
+    await embedder.close();
+    await handle.close();
+  }
+}
+
 const floorOf = (committed: BaselineFile | null, k: RatioName) => committed?.floors?.[k];
 
 /**
@@ -375,12 +511,14 @@ async function main(): Promise<number> {
   let committed = await readBaseline();
   const database = await freshBenchDatabase('ma_guard', { dataDir: 'data/guard-pg', port: 54_351 });
   const attempts: Array<Awaited<ReturnType<typeof measure>> & { media: Awaited<ReturnType<typeof measureMedia>> }> = [];
+  let searchRecall: Awaited<ReturnType<typeof semanticRecall>> | undefined;
   if (INJECT && INJECT !== 'slow' && INJECT !== 'drop-index') throw new Error(`unknown --inject=${INJECT}`);
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
   try {
     const ids = await seedAnalyses(database.url, ROWS, TENANTS);
     log(`seeded ${ROWS.toLocaleString()} analyses`);
+    const search = await seedSearch(database.url);
     if (INJECT === 'drop-index') {
       for (const index of HISTORY_INDEXES) await admin.query(`DROP INDEX ${index}`);
       log(`injected: dropped ${HISTORY_INDEXES.join(', ')}`);
@@ -409,7 +547,9 @@ async function main(): Promise<number> {
         admin,
         database: new URL(database.url).pathname.slice(1),
       };
-      const scenarios = guardScenarios(ids, database.key);
+      // The first search loads the embedder and builds the index (or reads every vector): not timed.
+      await warmSearch(servers, database.key, search.warmUp);
+      const scenarios = guardScenarios(ids, database.key, search.queries);
       const attempt = async () => {
         const http = await measure(servers, scenarios);
         const media = await measureMedia();
@@ -427,6 +567,8 @@ async function main(): Promise<number> {
       await stopChild(api);
       await stopChild(baseline);
     }
+    searchRecall = await semanticRecall(database.url, search.recallQueries);
+    log(`search: semantic recall@${SEARCH_K} against the exact scan ${searchRecall.mean} (min ${searchRecall.min})`);
   } finally {
     await admin.end();
     await database.stop();
@@ -456,6 +598,16 @@ async function main(): Promise<number> {
       pass: a.media.frames_asked > 0 && a.media.frames_written === a.media.frames_asked,
     },
   ]);
+  correctness.push({
+    attempt: 1,
+    scenario: `search_semantic_recall_at_${SEARCH_K}`,
+    requests: searchRecall?.queries ?? 0,
+    // Queries whose service top 10 missed any exact-scan neighbour.
+    errors: searchRecall?.imperfect ?? 0,
+    non2xx: 0,
+    wrong_bodies: 0,
+    pass: searchRecall !== undefined && searchRecall.mean >= SEARCH_MIN_RECALL,
+  });
   const results = attempts[0]!.totals;
 
   if (update) committed = await writeBaseline(committed, ratios);
@@ -488,6 +640,13 @@ async function main(): Promise<number> {
     },
     results,
     media: attempts[0]!.media,
+    search: {
+      segments: SEARCH_SEGMENTS,
+      connections: SEARCH_CONNECTIONS,
+      seconds_per_scenario: SEARCH_SECONDS,
+      semantic_recall_at_10: searchRecall,
+      min_recall: SEARCH_MIN_RECALL,
+    },
     ...(attempts.length > 1 ? { results_second_attempt: attempts[1]!.totals } : {}),
     ratios_per_attempt: attempts.map((a) => a.ratios),
     ratios: verdicts,
@@ -515,6 +674,11 @@ async function main(): Promise<number> {
       ([k, r]) =>
         `| ${k} | ${r.rps} | ${r.cpu_us_per_request} | ${r.db_cpu_us_per_request} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${r.errors} | ${r.non2xx} | ${r.wrong_bodies} |`,
     ),
+    '',
+    `Search: ${SEARCH_SEGMENTS.toLocaleString()} segments of distinct real sentences; the service's search and the baseline's exact scan ` +
+      `(the query embedded by the same embedder on both sides, every query distinct) with ${SEARCH_CONNECTIONS} connections, ${SEARCH_SECONDS} s each in the same interleaved rounds. ` +
+      `Semantic recall@${SEARCH_K} of the service against the exact scan: ${searchRecall?.mean ?? '—'} ` +
+      `(min ${searchRecall?.min ?? '—'}, ${searchRecall?.queries ?? 0} queries; fails below ${SEARCH_MIN_RECALL}).`,
     '',
     `Media: the frames stage's extraction of ${MEDIA_FRAMES} moments from a ${MEDIA_SECONDS} s 640×360 H.264 file used ` +
       `${report.media.stage_cpu_ms} ms of ffmpeg CPU against ${report.media.plain_cpu_ms} ms for one plain decode of the whole file ` +
@@ -550,10 +714,9 @@ async function writeBaseline(previous: BaselineFile | null, ratios: Record<Ratio
     note: 'Written by `npm run bench:guard -- --update` (bench/guard.bench.ts): ratios service/baseline, the median of the runs below. Only the ratios under `floors` fail the guard; the floors and `study` are written by bench/guard-study.ts.',
     tolerance: TOLERANCE,
     ...(previous?.floors ? { floors: previous.floors } : {}),
-    ratios: Object.fromEntries(RATIO_NAMES.map((k) => [k, round(median(runs.map((r) => r.ratios[k])), 3)])) as Record<
-      RatioName,
-      number
-    >,
+    ratios: Object.fromEntries(
+      RATIO_NAMES.map((k) => [k, round(median(runs.map((r) => r.ratios[k]).filter((v) => v !== undefined)), 3)]),
+    ) as Record<RatioName, number>,
     runs,
     ...(previous?.study ? { study: previous.study } : {}),
   };

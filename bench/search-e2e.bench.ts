@@ -22,18 +22,16 @@
  * Results: bench/results/search-e2e.json and .md.
  */
 import path from 'node:path';
-import pg from 'pg';
 import { writeBenchResults } from './helpers/provenance.ts';
-import { EMBED_BLOCK, embedCached, loadSentences, prng } from './helpers/sentence-corpus.ts';
+import { EMBED_BLOCK, embedCached, loadSentences } from './helpers/sentence-corpus.ts';
+import { exactTop, makeQueries, seedSegments } from './helpers/search-corpus.ts';
 import { freshBenchDatabase, latency, log, round, serverEnv, startChild, stopChild } from './helpers/http-load.ts';
 import { createDatabase } from '../src/persistence/database.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
-import type { NewSegment } from '../src/contract/segment.types.ts';
 import { repositories } from '../src/persistence/repositories.ts';
 import { FULL_TEXT_RANK_CAP } from '../src/persistence/segment-search.repository.ts';
-import { createEmbedder, EMBEDDING_DIMS } from '../src/nlp/embedder.ts';
-import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
+import { createEmbedder } from '../src/nlp/embedder.ts';
 import {
   SearchService,
   SEMANTIC_CANDIDATES,
@@ -49,7 +47,6 @@ const WARMUP = 20;
 const LEVELS = [4, 16];
 /** Held-out sentences at the end of the corpus order: queries come from them, never stored. */
 const HELD_OUT = 2000;
-const SEGMENTS_PER_ANALYSIS = 10;
 const PORT = 39_131;
 const CACHE_DIR = path.resolve('data/bench-search-e2e');
 const K = 10;
@@ -63,74 +60,6 @@ const SWEEP: Array<[number, number]> = [
 ];
 /** The tuning set's pick: the cheapest setting whose mean recall@10 reaches this. */
 const RECALL_WANTED = 0.95;
-
-/** Distinct 2-5 word queries cut from held-out sentences (letters and digits only, lower case). */
-function makeQueries(sentences: string[], count: number, taken: Set<string>, seed: number): string[] {
-  const rand = prng(seed);
-  const out: string[] = [];
-  for (let tries = 0; out.length < count && tries < count * 50; tries++) {
-    const words = sentences[Math.floor(rand() * sentences.length)]!.toLowerCase()
-      .replace(/[^\p{L}\p{N} ]/gu, ' ')
-      .split(/\s+/)
-      .filter(Boolean);
-    const n = 2 + Math.floor(rand() * 4);
-    if (words.length < n) continue;
-    const at = Math.floor(rand() * (words.length - n + 1));
-    const q = words.slice(at, at + n).join(' ');
-    // A query of only common words is refused (SEARCH_QUERY_EMPTY): not a search to time.
-    if (q.length < 8 || taken.has(q) || queryTerms(q).length === 0) continue;
-    taken.add(q);
-    out.push(q);
-  }
-  return out;
-}
-
-async function seed(url: string, texts: string[], vectors: Float32Array): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const analyses = Math.ceil(texts.length / SEGMENTS_PER_ANALYSIS);
-  const ids = (
-    await pool.query<{ id: string }>(
-      `INSERT INTO media_analysis_requests
-         (id, correlation_id, prompt, prompt_hash, source_url, media_type, status, progress, tenant_id,
-          created_at, updated_at, started_at, completed_at, results)
-       SELECT gen_random_uuid(), 'e2e-' || g, 'What is said?', md5(g::text) || md5((g + 1)::text),
-              'https://media.example.com/' || g || '.pdf', 'document', 'completed', 100, 'tenant-0',
-              now() - g * interval '1 minute', now(), now(), now(), jsonb_build_object('summary', 'document ' || g)
-       FROM generate_series(1, $1::int) AS g RETURNING id`,
-      [analyses],
-    )
-  ).rows.map((r) => r.id);
-  await pool.end();
-  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 2, statementTimeoutMs: 3_600_000 });
-  const t = performance.now();
-  try {
-    for (let at = 0; at < texts.length; at += 5000) {
-      const rows: NewSegment[] = [];
-      for (let i = at; i < Math.min(texts.length, at + 5000); i++) {
-        const v = vectors.subarray(i * EMBEDDING_DIMS, (i + 1) * EMBEDDING_DIMS);
-        const embedding = quantizeInt8(v);
-        rows.push({
-          analysisId: ids[Math.floor(i / SEGMENTS_PER_ANALYSIS)]!,
-          tenantId: 'tenant-0',
-          kind: 'document',
-          startSeconds: null,
-          endSeconds: null,
-          page: 1 + (i % SEGMENTS_PER_ANALYSIS),
-          text: texts[i]!,
-          embedding,
-          code: signCode(v),
-          magnitude: magnitudeCode(embedding),
-          keyframe: null,
-        });
-      }
-      await segmentRepository.insertMany(handle.db, rows);
-    }
-    await handle.pool.query('VACUUM ANALYZE media_segments');
-  } finally {
-    await handle.close();
-  }
-  return Math.round(performance.now() - t);
-}
 
 /** `clients` concurrent clients, each taking the next unasked query until none is left. */
 async function drive(base: string, key: string, queries: string[], clients: number) {
@@ -166,33 +95,6 @@ async function drive(base: string, key: string, queries: string[], clients: numb
   };
 }
 
-/** Exact top-K ids of each query over every stored vector. */
-async function exactTop(url: string, queries: Float32Array[]): Promise<number[][]> {
-  const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 2, statementTimeoutMs: 3_600_000 });
-  const best = queries.map(() => [] as Array<{ id: number; score: number }>);
-  try {
-    let after = 0;
-    for (;;) {
-      const page = await segmentRepository.vectorsAfter(handle.db, 'tenant-0', after, 20_000);
-      for (const row of page)
-        queries.forEach((q, i) => {
-          const score = cosineInt8(q, row.embedding);
-          const top = best[i]!;
-          if (top.length < K || score > top[top.length - 1]!.score) {
-            top.push({ id: row.id, score });
-            top.sort((a, b) => b.score - a.score);
-            if (top.length > K) top.pop();
-          }
-        });
-      if (page.length < 20_000) break;
-      after = page[page.length - 1]!.id;
-    }
-  } finally {
-    await handle.close();
-  }
-  return best.map((b) => b.map((x) => x.id));
-}
-
 async function semanticRecall(url: string, tuning: string[], report: string[]) {
   const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 4 });
   const embedder = createEmbedder();
@@ -201,7 +103,7 @@ async function semanticRecall(url: string, tuning: string[], report: string[]) {
     await service.index.catchUp();
     const tv = await embedder.embed(tuning);
     const rv = await embedder.embed(report);
-    const [tExact, rExact] = [await exactTop(url, tv), await exactTop(url, rv)];
+    const [tExact, rExact] = [await exactTop(url, tv, K), await exactTop(url, rv, K)];
     const at = async (vs: Float32Array[], exact: number[][], pool: number, candidates: number) => {
       const recalls: number[] = [];
       const times: number[] = [];
@@ -307,7 +209,7 @@ async function main(): Promise<void> {
   const embedded = await embedCached(texts, CACHE_DIR, createEmbedder, log);
   const database = await freshBenchDatabase('ma_bench_search_e2e', { dataDir: 'data/bench-e2e-pg', port: 54_371 });
   try {
-    const seedMs = await seed(database.url, texts, embedded.vectors);
+    const seedMs = await seedSegments(database.url, texts, embedded.vectors);
     log(`seeded ${SEGMENTS} segments in ${seedMs} ms`);
     const env = { ...serverEnv(database.url, 16, 'data/bench-e2e-data'), PORT: String(PORT) };
     const api = await startChild(['src/main/cli.ts', 'api'], env, PORT);

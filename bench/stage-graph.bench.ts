@@ -26,11 +26,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createTestApp, auth, waitFor, type TestApp } from '../test/helpers/app.ts';
 import { multipart } from '../test/helpers/multipart.ts';
-import { photo } from '../test/helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { DEFAULT_STAGES } from '../src/pipeline/pipeline.ts';
 import type { AnalysisResults } from '../src/pipeline/results.types.ts';
-import { concatCopy, exists, photoShot } from './helpers/media-files.ts';
+import { exists, librivoxSentences, PAUSE_SECONDS, SHOT_SECONDS, speechPhotoVideo } from './helpers/media-files.ts';
 import { describeMachine, machineFacts, type MachineFacts } from './helpers/machine.ts';
 import { markdownWithProvenance, writeBenchResults, type Provenance } from './helpers/provenance.ts';
 
@@ -38,12 +37,6 @@ const DIR = path.resolve('data/bench-stage-graph');
 const RESULTS = path.resolve('bench/results');
 const MINUTES = Number(process.env.BENCH_STAGE_GRAPH_MINUTES ?? 10);
 const ROUNDS = Number(process.env.BENCH_STAGE_GRAPH_ROUNDS ?? 1);
-const SPEECH_DIR = process.env.SPEECH_TESTDATA_DIR ?? '/usr/share/pocketsphinx/test/data/librivox';
-/** One photo per shot, cycled; a cut every SHOT_SECONDS. */
-const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png', 'motorcycle_left.png', 'horse.png', 'rocket.jpg'];
-const SHOT_SECONDS = 10;
-/** Silence after each LibriVox sentence: read speech with the pauses of a narrator. */
-const PAUSE_SECONDS = 1;
 /** Share of the reference words (distinct) the local transcript must contain; measured WER is ~30 %. */
 const MIN_WORD_RECALL = 0.5;
 /** Length of the warm-up clip (not measured). */
@@ -55,83 +48,6 @@ function log(m: string) {
 
 function ffmpeg(args: string[]): void {
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
-}
-
-/** The LibriVox sentences and their reference transcripts. */
-async function speechCorpus(): Promise<Array<{ wav: string; words: string[] }>> {
-  const lines = (await fs.readFile(path.join(SPEECH_DIR, 'transcription'), 'utf8')).split('\n');
-  const out: Array<{ wav: string; words: string[] }> = [];
-  for (const line of lines) {
-    const m = /^<s> (.*) <\/s> \((.+)\)$/.exec(line.trim());
-    if (m) out.push({ wav: path.join(SPEECH_DIR, `${m[2]}.wav`), words: m[1]!.split(/\s+/) });
-  }
-  if (out.length === 0)
-    throw new Error(`no reference transcripts in ${SPEECH_DIR} (apt-get install pocketsphinx-testdata)`);
-  return out;
-}
-
-/**
- * The video: the photos cycled (720p, 25 fps, film grain so no two frames are equal,
- * keyframes 2 s apart), a cut every SHOT_SECONDS; the sound: the LibriVox sentences one
- * after another with a pause after each, looped over the whole length. Cached.
- */
-async function benchVideo(corpus: Array<{ wav: string }>): Promise<{ file: string; cuts: number[] }> {
-  const seconds = MINUTES * 60;
-  const shots = seconds / SHOT_SECONDS;
-  const cuts = Array.from({ length: shots - 1 }, (_, i) => (i + 1) * SHOT_SECONDS);
-  const file = path.join(DIR, `speech-photos-${MINUTES}min-720p.mp4`);
-  if (await exists(file)) return { file, cuts };
-  await fs.mkdir(DIR, { recursive: true });
-  log(`generating the ${MINUTES}-minute 720p video with speech…`);
-  const segments: string[] = [];
-  for (const [i, name] of PHOTOS.entries()) {
-    const segment = path.join(DIR, `shot-${i}.mp4`);
-    await photoShot(photo(name), SHOT_SECONDS, segment);
-    segments.push(segment);
-  }
-  const picture = path.join(DIR, `picture-${MINUTES}min.mp4`);
-  await concatCopy(
-    Array.from({ length: shots }, (_, i) => segments[i % segments.length]!),
-    picture,
-  );
-  const cycle = path.join(DIR, 'speech-cycle.wav');
-  ffmpeg([
-    ...corpus.flatMap((c) => ['-i', c.wav]),
-    '-filter_complex',
-    corpus
-      .map((_, i) => `[${i}]aformat=sample_rates=16000:channel_layouts=mono,apad=pad_dur=${PAUSE_SECONDS}[a${i}]`)
-      .join(';') + `;${corpus.map((_, i) => `[a${i}]`).join('')}concat=n=${corpus.length}:v=0:a=1[out]`,
-    '-map',
-    '[out]',
-    cycle,
-  ]);
-  const partial = `${file}.partial.mp4`;
-  ffmpeg([
-    '-i',
-    picture,
-    '-stream_loop',
-    '-1',
-    '-i',
-    cycle,
-    '-map',
-    '0:v:0',
-    '-map',
-    '1:a:0',
-    '-c:v',
-    'copy',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '96k',
-    '-ar',
-    '44100',
-    '-t',
-    String(seconds),
-    partial,
-  ]);
-  await fs.rename(partial, file);
-  await fs.rm(picture, { force: true });
-  return { file, cuts };
 }
 
 interface StageRow {
@@ -332,9 +248,10 @@ function median(xs: number[]): number {
 
 async function main() {
   const machine = machineFacts();
-  const corpus = await speechCorpus();
+  const corpus = await librivoxSentences();
   const referenceWords = new Set(corpus.flatMap((c) => c.words));
-  const { file, cuts } = await benchVideo(corpus);
+  log(`the ${MINUTES}-minute 720p video with speech (generated once, cached)…`);
+  const { file, cuts } = await speechPhotoVideo(MINUTES, DIR, corpus);
   const video = await fs.readFile(file);
   log(`video: ${file} (${Math.round(video.length / 2 ** 20)} MiB)`);
 

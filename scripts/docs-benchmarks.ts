@@ -65,7 +65,8 @@ export const BENCHMARKS: Benchmark[] = [
   },
   {
     file: 'guard',
-    title: 'Performance guard (CI): CPU per request against a bare Fastify + pg baseline',
+    title:
+      'Performance guard (CI): CPU per request against bare Fastify + pg baselines (a key lookup, an exact search scan)',
     command: 'npm run bench:guard',
     date: machineDate,
     load: startEnd,
@@ -319,6 +320,18 @@ export const BENCHMARKS: Benchmark[] = [
       ]),
   },
   {
+    file: 'guard-study-search',
+    title: "The performance guard's search slice: spread over repeated runs and its floors",
+    command: 'node bench/guard-study.ts <runs> --ratios=search.',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) =>
+      (j.ratios as Json[]).map((r): Row => [
+        `${r.ratio}: normal min / median / max, floor${r.guarded ? '' : ' (reported, not guarded)'}`,
+        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}, ${r.floor}`,
+      ]),
+  },
+  {
     file: 'people',
     title: 'People: matching a new face at 100,000 faces',
     command: 'npm run bench:people',
@@ -329,6 +342,24 @@ export const BENCHMARKS: Benchmark[] = [
       ['first match of a process', ms(j.first_match_ms)],
       ['fast path: same decision as an exact comparison', String(j.recall_of_fast_path.same_decision_as_exact)],
       ['known people joined / strangers joined', `${j.known_people_joined} / ${j.strangers_joined}`],
+    ],
+  },
+  {
+    file: 'throughput',
+    title: 'Analysis throughput: a photograph, a 1-minute video, a 10-page scan, a 5-minute audio',
+    command: 'npm run bench:throughput',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => [
+      ...(j.per_kind as Json[]).map((k): Row => [
+        `${k.kind}: CPU s (service + PostgreSQL), wall s${k.media_minutes ? ', CPU s per media minute' : ''}`,
+        `${k.cpu_s}, ${k.wall_s}${k.media_minutes ? `, ${k.cpu_s_per_media_minute}` : ''}`,
+      ]),
+      ...(j.mix as Json[]).map((m): Row => [
+        `mix at worker concurrency ${m.concurrency}: analyses per core-hour, CPU s / wall s per media minute`,
+        `${m.analyses_per_core_hour}, ${m.cpu_s_per_media_minute} / ${m.wall_s_per_media_minute}`,
+      ]),
+      ...targetRows(j.targets),
     ],
   },
 ];

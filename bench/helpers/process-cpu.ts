@@ -44,3 +44,42 @@ export function backendCpuBetween(before: Map<number, number>, after: Map<number
   for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
   return ms;
 }
+
+/** One /proc/<pid>/stat: parent, own CPU and the CPU of its waited-for (exited) children, ms. */
+async function statOf(pid: number): Promise<{ ppid: number; ownMs: number; childrenMs: number } | null> {
+  let stat: string;
+  try {
+    stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ms = (a: number, b: number) => ((Number(f[a]) + Number(f[b])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  // After the command name: ppid is index 1, utime/stime 11/12, cutime/cstime 13/14.
+  return { ppid: Number(f[1]), ownMs: ms(11, 12), childrenMs: ms(13, 14) };
+}
+
+/**
+ * CPU time used so far by `pid` and every process below it, in ms: each live process's
+ * own time plus the time of its children that have exited and been waited for (ffmpeg,
+ * pocketsphinx, a sandbox). A child that exits between two readings moves from "live" to
+ * its parent's children time, so differences of two readings stay right.
+ */
+export async function processTreeCpuMs(pid: number): Promise<number> {
+  const stats = new Map<number, { ppid: number; ownMs: number; childrenMs: number }>();
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = await statOf(Number(name));
+    if (s) stats.set(Number(name), s);
+  }
+  const inTree = (p: number): boolean => {
+    for (let at = p, hops = 0; at > 1 && hops < 64; hops++) {
+      if (at === pid) return true;
+      at = stats.get(at)?.ppid ?? 0;
+    }
+    return false;
+  };
+  let ms = 0;
+  for (const [p, s] of stats) if (inTree(p)) ms += s.ownMs + s.childrenMs;
+  return ms;
+}

@@ -173,12 +173,14 @@ export class Metrics {
    * `Authorization: Bearer <token>` and answers 401 without it.
    */
   instrument(app: FastifyInstance, token?: string): void {
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook: no promise per request for a synchronous observation.
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.httpDuration.observe(
         { method: request.method, route, status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
+      done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       if (token !== undefined && !bearerMatches(request.headers.authorization, token))

@@ -41,6 +41,11 @@ export function makePdf(pages: string[], title = 'Fixture'): Buffer {
 
 /** A PDF whose only page is a JPEG (a scan): no text layer. */
 export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buffer {
+  return makeScannedPdfPages([{ jpeg, width, height }]);
+}
+
+/** A PDF of scanned pages, one JPEG each, fitted to the width of a Letter page: no text layer. */
+export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: number; height: number }>): Buffer {
   const chunks: Buffer[] = [];
   const offsets: number[] = [];
   let size = 0;
@@ -49,7 +54,6 @@ export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buf
     chunks.push(buf);
     size += buf.length;
   };
-  const content = `q 612 0 0 ${Math.round((612 * height) / width)} 0 100 cm /Im1 Do Q`;
   push('%PDF-1.4\n');
   const obj = (id: number, body: (Buffer | string)[]) => {
     offsets[id] = size;
@@ -57,21 +61,28 @@ export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buf
     for (const b of body) push(b);
     push('\nendobj\n');
   };
+  // Objects 1 and 2 are the catalog and the page tree; page i has its page, image and content at 3 + 3i.
+  const pageId = (i: number) => 3 + i * 3;
   obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
-  obj(2, ['<< /Type /Pages /Kids [3 0 R] /Count 1 >>']);
-  obj(3, [
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>',
-  ]);
-  obj(4, [
-    `<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`,
-    jpeg,
-    '\nendstream',
-  ]);
-  obj(5, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
+  obj(2, [`<< /Type /Pages /Kids [${pages.map((_, i) => `${pageId(i)} 0 R`).join(' ')}] /Count ${pages.length} >>`]);
+  pages.forEach(({ jpeg, width, height }, i) => {
+    const id = pageId(i);
+    const content = `q 612 0 0 ${Math.round((612 * height) / width)} 0 100 cm /Im1 Do Q`;
+    obj(id, [
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 ${id + 1} 0 R >> >> /Contents ${id + 2} 0 R >>`,
+    ]);
+    obj(id + 1, [
+      `<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`,
+      jpeg,
+      '\nendstream',
+    ]);
+    obj(id + 2, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
+  });
+  const count = 3 + pages.length * 3;
   const xref = size;
-  push(`xref\n0 6\n0000000000 65535 f \n`);
-  for (let id = 1; id <= 5; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
-  push(`trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  push(`xref\n0 ${count}\n0000000000 65535 f \n`);
+  for (let id = 1; id < count; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
+  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return Buffer.concat(chunks);
 }
 

@@ -52,13 +52,22 @@ export function checkJsonInput(value: unknown, root = ''): void {
 
 /** Register the id normalisation and the text/depth guard for every route registered after it. */
 export function registerInputGuards(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // Callback hooks (no promise per request); a thrown AppError goes to done() and so to
+  // the error handler, as it did from the async form.
+  app.addHook('onRequest', (request, _reply, done) => {
     const params = request.params as Record<string, unknown> | undefined;
     if (params && typeof params.id === 'string') params.id = params.id.toLowerCase();
+    done();
   });
-  app.addHook('preValidation', async (request) => {
-    checkJsonInput(request.query, 'query');
-    checkJsonInput(request.params, 'params');
-    if (request.body !== undefined && request.body !== null) checkJsonInput(request.body);
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkJsonInput(request.query, 'query');
+      checkJsonInput(request.params, 'params');
+      if (request.body !== undefined && request.body !== null) checkJsonInput(request.body);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
   });
 }

@@ -50,12 +50,16 @@ export function slowClientErrorHandler(onClosed?: (reason: SlowCloseReason) => v
 
 /** Cut off request bodies that stall: the socket's idle timer runs only while a body is arriving. */
 export function registerUploadIdleTimeout(app: FastifyInstance, opts: SlowClientOptions): void {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: it is on every request's path and never waits for anything.
+  app.addHook('onRequest', (request, _reply, done) => {
     const { raw } = request;
     const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
     const socket = raw.socket as Socket | undefined;
     // (app.inject() has no real socket, and nothing to time out.)
-    if (!hasBody || raw.complete || typeof socket?.setTimeout !== 'function') return;
+    if (!hasBody || raw.complete || typeof socket?.setTimeout !== 'function') {
+      done();
+      return;
+    }
     const onIdle = () => {
       opts.onClosed?.('body_idle');
       request.log.info({ idle_ms: opts.uploadIdleTimeoutMs }, 'request body stalled; connection closed');
@@ -68,5 +72,6 @@ export function registerUploadIdleTimeout(app: FastifyInstance, opts: SlowClient
     socket.setTimeout(opts.uploadIdleTimeoutMs, onIdle);
     raw.once('end', stop);
     raw.once('close', stop);
+    done();
   });
 }
