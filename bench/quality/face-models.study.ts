@@ -75,7 +75,7 @@ const tf = (await startTfjs()) as TfOps;
 const loadMs: Record<string, number> = {};
 const human = await loadHuman({ describeFaces: true }, loadMs, async () => tf);
 if (!human.ok) throw new Error(human.error.message);
-const converter = require('@tensorflow/tfjs-converter') as {
+const converter = require('@tensorflow/tfjs') as {
   loadGraphModel(h: { load(): Promise<unknown> }): Promise<GraphModel>;
 };
 /** The product's models folder (faceres comes from there, as in the product). */

@@ -5,7 +5,6 @@
  * grouped object. Nothing else in the code base touches `process.env`.
  */
 import path from 'node:path';
-import { VISION_CALIBRATION } from '../domain/analysis/calibration.ts';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseSchedule } from '../domain/webhook/webhook.policy.ts';
 import {
   ConfigError,
@@ -226,7 +225,8 @@ export function loadConfig(env: RawEnv = process.env) {
       objects: v.VISION_OBJECTS,
       faces: v.VISION_FACES,
       moderation: v.VISION_MODERATION,
-      sceneThreshold: v.VISION_SCENE_THRESHOLD ?? VISION_CALIBRATION.cutRise.value,
+      /** Unset: the shots stage uses the calibrated cut rise (VISION_CALIBRATION.cutRise). */
+      sceneThreshold: v.VISION_SCENE_THRESHOLD,
       callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
       maxHeapMb: v.VISION_MAX_HEAP_MB,
       humanModelsDir: v.VISION_MODELS_DIR,

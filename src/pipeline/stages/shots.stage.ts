@@ -37,7 +37,7 @@ export const shotsStage: Stage = {
   async run(ctx) {
     const { detectShots } = ctx.deps.tools.shots;
     const { config } = ctx.deps;
-    const threshold = config.vision.sceneThreshold;
+    const threshold = config.vision.sceneThreshold ?? VISION_CALIBRATION.cutRise.value;
     const found = await detectShots(
       config.media.ffmpegPath,
       ctx.source!.absolutePath,
