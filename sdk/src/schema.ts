@@ -912,7 +912,7 @@ export interface components {
              */
             from?: "face";
         };
-        /** @description Faces on the video keyframes or the image (counted, not recognised) */
+        /** @description Faces on the video keyframes, the image, or a PDF's embedded pictures (counted here; recognised in `people`) */
         FacesSection: {
             /** @enum {unknown} */
             status: "completed" | "failed" | "skipped";
@@ -934,6 +934,8 @@ export interface components {
                 /** @description Seconds from the start of the media */
                 seconds: number;
                 shot: number | null;
+                /** @description A document: the page the picture is on (its embedded image) */
+                page?: number;
                 count: number;
                 /** @description The boxes of the faces that count */
                 boxes: number[][];
@@ -972,6 +974,8 @@ export interface components {
                 face_id: string;
                 start_seconds: number | null;
                 end_seconds: number | null;
+                /** @description A document: the page of the picture */
+                page?: number;
                 shot: number | null;
                 frames: number;
                 /** @description [x, y, w, h] as fractions (0-1) of the picture */

@@ -204,6 +204,8 @@ export function loadConfig(env: RawEnv = process.env) {
       ffprobePath: v.FFPROBE_PATH,
       ffmpegPath: v.FFMPEG_PATH,
       pdftoppmPath: v.PDFTOPPM_PATH,
+      pdfimagesPath: v.PDFIMAGES_PATH,
+      documentMaxPictures: v.DOCUMENT_MAX_PICTURES,
       probeTimeoutMs: v.PROBE_TIMEOUT_MS,
       ffmpegTimeoutMs: v.FFMPEG_TIMEOUT_MS,
       maxDurationSeconds: v.MAX_MEDIA_DURATION_SECONDS,

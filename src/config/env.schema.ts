@@ -137,6 +137,10 @@ export const EnvSchema = Type.Object({
   FFMPEG_TIMEOUT_MS: int(600_000, 100, 6 * 3_600_000),
   /** pdftoppm, which renders scanned PDF pages for OCR. */
   PDFTOPPM_PATH: text('pdftoppm'),
+  /** pdfimages (poppler), which lists and writes the pictures embedded in a PDF, for faces on its pages. */
+  PDFIMAGES_PATH: text('pdfimages'),
+  /** Pictures embedded in a PDF that the faces detector looks at, at most (the first ones in page order). */
+  DOCUMENT_MAX_PICTURES: int(30, 0, 1_000),
   /** Longer audio or video fails with `MEDIA_TOO_LONG`. */
   MAX_MEDIA_DURATION_SECONDS: int(4 * 3600, 1, 48 * 3600),
   /** Larger images fail with `IMAGE_TOO_LARGE`, checked before decoding. */

@@ -1,7 +1,8 @@
 /**
  * Result sections of what an analysis sees without a provider: `shots`, `cues`,
  * `objects`, `faces`, `moderation`. Times are seconds from the start of the video; an
- * image is one picture at time 0 with no shots.
+ * image is one picture at time 0 with no shots; a PDF's embedded pictures are at time 0
+ * with their `page` (faces only).
  *
  * Vocabulary: a *shot* is a stretch between two cuts; a *keyframe* here is the frame
  * chosen to represent a shot (the sharpest, least dark one), not a codec keyframe; a
@@ -136,6 +137,9 @@ export const FacesSectionSchema = Type.Object(
       Type.Object({
         seconds: Seconds,
         shot: ShotIndex,
+        page: Type.Optional(
+          Type.Integer({ minimum: 1, description: 'A document: the page the picture is on (its embedded image)' }),
+        ),
         count: Type.Integer(),
         boxes: Type.Array(BoxSchema, { description: 'The boxes of the faces that count' }),
         items: Type.Optional(Type.Array(FaceFindingSchema)),
@@ -144,7 +148,11 @@ export const FacesSectionSchema = Type.Object(
     ),
     notes: Type.Array(Type.String()),
   },
-  { $id: 'FacesSection', description: 'Faces on the video keyframes or the image (counted, not recognised)' },
+  {
+    $id: 'FacesSection',
+    description:
+      "Faces on the video keyframes, the image, or a PDF's embedded pictures (counted here; recognised in `people`)",
+  },
 );
 export type FacesSection = Static<typeof FacesSectionSchema>;
 
@@ -207,6 +215,7 @@ export const PeopleSectionSchema = Type.Object(
         face_id: Type.String(),
         start_seconds: Nullable(Type.Number()),
         end_seconds: Nullable(Type.Number()),
+        page: Type.Optional(Type.Integer({ minimum: 1, description: 'A document: the page of the picture' })),
         shot: ShotIndex,
         frames: Type.Integer(),
         box: BoxSchema,

@@ -10,6 +10,7 @@ import { dominantColours, summarizeExif, thumbnail } from '../media/image-analys
 import { probeImage } from '../media/image-probe.ts';
 import { markLowConfidence, transcribeTrack } from '../media/local-speech.ts';
 import { OCR_ENGINE, recognize } from '../media/ocr.ts';
+import { extractPdfImages } from '../media/pdf-images.ts';
 import { detectShots } from '../media/shots.ts';
 import { ModelHostError } from '../media/vision/model-host.ts';
 import { faceThumbnail } from '../media/vision/face-thumbnail.ts';
@@ -21,7 +22,7 @@ import type { StageTools } from '../pipeline/stage-tools.ts';
 export const stageTools: StageTools = {
   contactSheet: { composeContactSheet, parseGrid },
   detectType: { detectFile },
-  documents: { extractDocumentText, probePdfSandboxed, probeText },
+  documents: { extractDocumentText, probePdfSandboxed, probeText, extractPdfImages },
   ffmpeg,
   ffprobe: { probeFile },
   frames: { extractFramesInBatches },

@@ -68,7 +68,9 @@ export interface PictureFaces {
   picture: number;
   seconds: number;
   shot: number | null;
-  /** The picture file (a frame, or the image itself). */
+  /** A document's picture: the page it is on (1-based); null otherwise. */
+  page: number | null;
+  /** The picture file (a frame, the image itself, or a picture embedded in a PDF). */
   path: string;
   faces: DetectedFace[];
 }

@@ -2,9 +2,10 @@
 import { describeVision } from '../domain/analysis/vision-summary.ts';
 import type { AnalysisSections } from './results.types.ts';
 
-/** What was seen, in one line ("13 s video, 5 shots; a person and a cup; on-screen text '…'"); empty without vision sections. */
+/** What was seen, in one line ("13 s video, 5 shots; a person and a cup; on-screen text '…'"; a PDF's faces and their pages); empty without vision sections. */
 export function visionDescription(results: AnalysisSections): string {
   const { probe } = results;
+  if (probe?.kind === 'document') return documentFaces(results);
   const kind = probe?.kind === 'image' ? 'image' : probe?.kind === 'video' ? 'video' : null;
   if (!kind || (!results.shots && !results.objects && !results.faces && !results.moderation)) return '';
   const imageOcr = results.image?.ocr?.text;
@@ -58,4 +59,13 @@ export function summarize(results: AnalysisSections): string {
   }
   if (intake) parts.push(`${intake.size_bytes} bytes`);
   return parts.join(' · ');
+}
+
+/** A PDF's faces that count (on its embedded pictures), with their pages: "2 faces on pages 2, 5"; empty without. */
+function documentFaces(results: AnalysisSections): string {
+  const counted = (results.faces?.frames ?? []).filter((f) => f.count > 0 && f.page !== undefined);
+  if (counted.length === 0) return '';
+  const pages = [...new Set(counted.map((f) => f.page!))].sort((a, b) => a - b);
+  const faces = counted.reduce((n, f) => n + f.count, 0);
+  return `${faces === 1 ? 'a face' : `${faces} faces`} on page${pages.length === 1 ? '' : 's'} ${pages.join(', ')}`;
 }

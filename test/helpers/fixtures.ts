@@ -86,6 +86,62 @@ export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: 
   return Buffer.concat(chunks);
 }
 
+/**
+ * A PDF of pages with a line of text each and, on some, a photograph (a JPEG image
+ * XObject placed below the text), like a report or a brochure: a text layer on every page.
+ */
+export function makeIllustratedPdf(
+  pages: ReadonlyArray<{ text: string; picture?: { jpeg: Buffer; width: number; height: number } }>,
+): Buffer {
+  const chunks: Buffer[] = [];
+  const offsets: number[] = [];
+  let size = 0;
+  const push = (b: Buffer | string) => {
+    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
+    chunks.push(buf);
+    size += buf.length;
+  };
+  push('%PDF-1.4\n');
+  const obj = (id: number, body: (Buffer | string)[]) => {
+    offsets[id] = size;
+    push(`${id} 0 obj\n`);
+    for (const b of body) push(b);
+    push('\nendobj\n');
+  };
+  // 1 catalog, 2 page tree, 3 font; page i has its page, image and content at 4 + 3i.
+  const pageId = (i: number) => 4 + i * 3;
+  obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
+  obj(2, [`<< /Type /Pages /Kids [${pages.map((_, i) => `${pageId(i)} 0 R`).join(' ')}] /Count ${pages.length} >>`]);
+  obj(3, ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']);
+  pages.forEach(({ text, picture }, i) => {
+    const id = pageId(i);
+    const words = `BT /F1 18 Tf 72 740 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+    const h = picture ? Math.round((400 * picture.height) / picture.width) : 0;
+    const content = picture ? `${words} q 400 0 0 ${h} 106 ${700 - h} cm /Im1 Do Q` : words;
+    const xobject = picture ? ` /XObject << /Im1 ${id + 1} 0 R >>` : '';
+    obj(id, [
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >>${xobject} >> /Contents ${id + 2} 0 R >>`,
+    ]);
+    obj(
+      id + 1,
+      picture
+        ? [
+            `<< /Type /XObject /Subtype /Image /Width ${picture.width} /Height ${picture.height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${picture.jpeg.length} >>\nstream\n`,
+            picture.jpeg,
+            '\nendstream',
+          ]
+        : ['null'],
+    );
+    obj(id + 2, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
+  });
+  const count = 4 + pages.length * 3;
+  const xref = size;
+  push(`xref\n0 ${count}\n0000000000 65535 f \n`);
+  for (let id = 1; id < count; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
+  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(chunks);
+}
+
 /** A minimal DOCX (a stored, uncompressed zip) with one paragraph per line. */
 export function makeDocx(paragraphs: string[]): Buffer {
   const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -105,9 +105,11 @@ export function People({ api, id }: { api: ApiClient; id?: string | undefined })
                 <a href={href(`/analyses/${a.analysis_id}`, { t: a.start_seconds ?? undefined })}>
                   <ArtifactImage api={api} src={a.thumbnail_url} alt="" class="thumb" />
                   <span class="hit-body">
-                    {a.start_seconds === null
-                      ? 'in a picture'
-                      : `${clock(a.start_seconds)}–${clock(a.end_seconds ?? a.start_seconds)}`}
+                    {a.page !== null
+                      ? `on page ${a.page}`
+                      : a.start_seconds === null
+                        ? 'in a picture'
+                        : `${clock(a.start_seconds)}–${clock(a.end_seconds ?? a.start_seconds)}`}
                   </span>
                 </a>
                 <button

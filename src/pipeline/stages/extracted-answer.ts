@@ -114,9 +114,11 @@ async function peopleOnScreen(ctx: StageContext): Promise<AnswerFacts['people_on
     const name = names.get(a.person_id);
     if (!name) continue;
     const when =
-      a.start_seconds === null
-        ? 'in the picture'
-        : `${clock(a.start_seconds)}–${clock(a.end_seconds ?? a.start_seconds)}`;
+      a.page !== undefined
+        ? `on page ${a.page}`
+        : a.start_seconds === null
+          ? 'in the picture'
+          : `${clock(a.start_seconds)}–${clock(a.end_seconds ?? a.start_seconds)}`;
     byName.set(name, [...(byName.get(name) ?? []), when]);
   }
   const unnamed = new Set(section.appearances.filter((a) => !names.has(a.person_id)).map((a) => a.person_id));

@@ -60,7 +60,8 @@ export const peopleStage: Stage = {
       pictures: pictures.filter((p) => p.shot === s.index).map((p) => p.picture),
     }));
     const drafts = buildAppearances(described, shots, sameAt);
-    const still = ctx.source?.mediaType === 'image';
+    // A photograph or a document's picture: its appearance has no time (a document's has its page).
+    const still = ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'document';
     const toGroup: AppearanceToGroup[] = [];
     for (const [i, draft] of drafts.entries()) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -77,7 +78,7 @@ export const peopleStage: Stage = {
         jpeg,
         'image/jpeg',
       );
-      toGroup.push({ ...draft, page: null, thumbnailFileId: artifact.id, still });
+      toGroup.push({ ...draft, page: picture.page, thumbnailFileId: artifact.id, still });
     }
     const grouped = await ctx.deps.people!.group({ id: ctx.analysis.id, tenantId: ctx.analysis.tenantId }, toGroup);
     const section: PeopleSection = {
@@ -90,6 +91,7 @@ export const peopleStage: Stage = {
         face_id: g.appearanceId,
         start_seconds: g.startSeconds,
         end_seconds: g.endSeconds,
+        ...(toGroup[i]!.page !== null ? { page: toGroup[i]!.page! } : {}),
         shot: toGroup[i]!.shot,
         frames: toGroup[i]!.frames,
         box: toGroup[i]!.best.box,

@@ -1,5 +1,6 @@
 /**
- * Vision (video keyframes and images): COCO objects, faces and moderation scores from
+ * Vision (video keyframes, images, and the pictures embedded in a PDF): COCO objects,
+ * faces and moderation scores from
  * the model host (a worker thread holding the models; never this thread). Writes the
  * `objects`, `faces` and `moderation` sections. A capability whose model fails to load
  * or throws is a failed section with its code; the others and the analysis go on.
@@ -16,7 +17,13 @@
  * The stage is optional: when a capability failed on every picture, its section is
  * written as `failed` (with the model's code) and the stage then fails with that code,
  * so the analysis completes as `partial` with the sections that did work kept.
+ *
+ * A PDF's pictures (photographs and figures embedded as images, `pdfimages`) are looked
+ * at for faces only, so that the people a document shows join the tenant's people with
+ * their page: objects and moderation were calibrated on photographs and video frames, and
+ * a scanned page is an embedded picture of text.
  */
+import path from 'node:path';
 import {
   VISION_TASKS,
   isTaskError,
@@ -42,6 +49,7 @@ import type {
   SectionError,
 } from '../../domain/analysis/vision.sections.ts';
 import { AppError } from '../../domain/errors.ts';
+import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
 
 export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
@@ -64,27 +72,70 @@ export function recognizesPeople(ctx: StageContext): boolean {
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
-  return VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
+  const tasks = VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
+  return isPdf(ctx) ? tasks.filter((task) => task === 'faces') : tasks;
+}
+
+function isPdf(ctx: StageContext): boolean {
+  return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
 }
 
 interface Picture {
   seconds: number;
   shot: number | null;
+  /** A PDF's picture: its page. */
+  page: number | null;
   path: string;
   relativePath: string | null;
 }
 
-function pictures(ctx: StageContext): Picture[] {
+async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> {
   if (ctx.source?.mediaType === 'image')
-    return [{ seconds: 0, shot: null, path: ctx.source.absolutePath, relativePath: null }];
+    return [{ seconds: 0, shot: null, page: null, path: ctx.source.absolutePath, relativePath: null }];
+  if (ctx.source && isPdf(ctx)) return pdfPictures(ctx, ctx.source.absolutePath, notes);
   // The moment at the source's size when the frames stage took one (it does when vision runs):
   // the models scale it to their own input, but the face mesh needs the face's own pixels.
   return (ctx.frames ?? []).map((f) => ({
     seconds: f.seconds,
     shot: f.shot ?? null,
+    page: null,
     path: f.fullPath ?? f.absolutePath,
     relativePath: f.relativePath,
   }));
+}
+
+/** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
+const MIN_PICTURE_SIDE = 64;
+
+/** A PDF's embedded pictures, written to the analysis's temp area (recorded, so retention removes them). */
+async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Promise<Picture[]> {
+  const { media } = ctx.deps.config;
+  // The pictures' folder: where pdfimages writes (a name in it gives the folder, created).
+  const slot = await artifactPath(ctx, 'temp', 'pictures/picture');
+  const dir = path.dirname(slot.absolutePath);
+  const found = await ctx.deps.tools.documents.extractPdfImages(
+    pdf,
+    dir,
+    {
+      maxImages: media.documentMaxPictures,
+      minSidePx: MIN_PICTURE_SIDE,
+      maxPixels: media.maxImagePixels,
+      timeoutMs: media.ffmpegTimeoutMs,
+    },
+    ctx.signal,
+    media.pdfimagesPath,
+  );
+  const { small, large, beyondLimit } = found.skipped;
+  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
+  if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
+  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
+  const out: Picture[] = [];
+  for (const image of found.images) {
+    const relativePath = `${path.posix.dirname(slot.relativePath)}/${path.basename(image.path)}`;
+    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
+    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
+  }
+  return out;
 }
 
 type Seen = { picture: Picture; vision: PictureVision | null; error: VisionTaskError | null };
@@ -130,15 +181,23 @@ export const visionStage: Stage = {
   cost: 1,
   appliesTo: (ctx) =>
     allOf(
-      unless(ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video', 'not an image or a video'),
+      unless(
+        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video' || isPdf(ctx),
+        'not an image, a video or a PDF',
+      ),
       unless(ctx.deps.vision !== undefined, 'no model host in this process'),
-      unless(visionTasks(ctx).length > 0, 'objects, faces and moderation are switched off'),
-      unless(ctx.source?.mediaType === 'image' || (ctx.frames?.length ?? 0) > 0, 'no frame was extracted'),
+      unless(
+        visionTasks(ctx).length > 0,
+        isPdf(ctx) ? 'faces are switched off' : 'objects, faces and moderation are switched off',
+      ),
+      unless(ctx.source?.mediaType !== 'video' || (ctx.frames?.length ?? 0) > 0, 'no frame was extracted'),
     ),
   async run(ctx) {
     const tasks = visionTasks(ctx);
     const host = ctx.deps.vision!;
-    const pics = pictures(ctx);
+    const pictureNotes: string[] = [];
+    const pics = await pictures(ctx, pictureNotes);
+    if (pics.length === 0 && isPdf(ctx)) pictureNotes.push('the PDF has no embedded picture to look at');
     const seen: Seen[] = [];
     const started = performance.now();
     // Faces are described only for the people stage, and only when recognition is on.
@@ -208,6 +267,7 @@ export const visionStage: Stage = {
           {
             seconds: s.picture.seconds,
             shot: s.picture.shot,
+            ...(s.picture.page !== null ? { page: s.picture.page } : {}),
             count: items.length,
             boxes: items.map((f) => f.box),
             items,
@@ -228,7 +288,7 @@ export const visionStage: Stage = {
           count: Math.max(0, ...frames.filter((f) => f.shot === shot).map((f) => f.count)),
         })),
         frames,
-        notes: taskNotes(seen, 'faces'),
+        notes: [...pictureNotes, ...taskNotes(seen, 'faces')],
       };
       ctx.results.faces = section;
       if (describeFaces)
@@ -236,7 +296,16 @@ export const visionStage: Stage = {
           const v = s.vision?.faces;
           if (!v || isTaskError(v)) return [];
           const faces = v.filter((f) => isFace(f, FACE_THRESHOLDS) && f.description);
-          return [{ picture, seconds: s.picture.seconds, shot: s.picture.shot, path: s.picture.path, faces }];
+          return [
+            {
+              picture,
+              seconds: s.picture.seconds,
+              shot: s.picture.shot,
+              page: s.picture.page,
+              path: s.picture.path,
+              faces,
+            },
+          ];
         });
     }
 
