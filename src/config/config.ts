@@ -234,6 +234,8 @@ export function loadConfig(env: RawEnv = process.env) {
       humanModelsDir: v.VISION_MODELS_DIR,
       /** Describe faces and group them into people (PEOPLE_RECOGNITION). */
       recognizePeople: v.PEOPLE_RECOGNITION,
+      /** Extra moments looked at for faces in each shot (PEOPLE_FRAME_SECONDS, PEOPLE_MAX_FRAMES). */
+      peopleFrames: { everySeconds: v.PEOPLE_FRAME_SECONDS, max: v.PEOPLE_MAX_FRAMES },
       moderationModel: v.MODERATION_MODEL,
       moderationThresholds: {
         explicit: v.MODERATION_EXPLICIT_PERCENT / 100,

@@ -194,6 +194,13 @@ export const EnvSchema = Type.Object({
    * face description (biometric data) is computed or stored.
    */
   PEOPLE_RECOGNITION: bool(true),
+  /**
+   * With recognition on, a video's shots are also looked at for faces at least this often
+   * (seconds), beside the frames: someone on screen for part of a long shot is seen. 0: only the frames.
+   */
+  PEOPLE_FRAME_SECONDS: int(5, 0, 3_600),
+  /** Those extra moments per video, at most (the cadence widens to fit). */
+  PEOPLE_MAX_FRAMES: int(60, 0, 1_000),
   /** The nsfwjs model: a bundled name or a `file://` model.json. */
   MODERATION_MODEL: text('MobileNetV2'),
   /** Porn + Hentai score (percent) from which a frame is `explicit`. */

@@ -79,6 +79,47 @@ export function planFrames(shots: Shot[], samples: Sample[], count: number, maxC
   return frames;
 }
 
+/**
+ * More moments for faces (people recognition), beside the planned frames: someone on
+ * screen for part of a shot is seen only if a frame falls while they are there. Each shot
+ * is cut into slices of at most `everySeconds`; a slice that holds no planned frame gets
+ * one moment, the sharpest, least dark sample of the middle half of the slice. When that asks
+ * for more than `max`, the slices widen evenly until it does not. Time order.
+ */
+export function planFaceMoments(
+  shots: Shot[],
+  samples: Sample[],
+  planned: ReadonlyArray<{ seconds: number }>,
+  everySeconds: number,
+  max: number,
+): PlannedFrame[] {
+  if (max < 1 || !(everySeconds > 0) || shots.length === 0) return [];
+  const moments = (cadence: number): PlannedFrame[] => {
+    const out: PlannedFrame[] = [];
+    for (const s of shots) {
+      const k = Math.max(1, Math.ceil((s.end - s.start) / cadence - EPSILON));
+      const len = (s.end - s.start) / k;
+      for (let j = 0; j < k; j++) {
+        const from = s.start + j * len;
+        const to = j === k - 1 ? s.end : from + len;
+        if (planned.some((p) => p.seconds >= from && p.seconds < to)) continue;
+        // The sharpest, least dark sample near the slice's middle (not at its edge: the
+        // moments stay about a cadence apart, so nobody on screen that long is missed).
+        const mid = (from + to) / 2;
+        out.push({ seconds: bestMoment(samples, mid - len / 4, mid + len / 4), shot: s.index });
+      }
+    }
+    return out;
+  };
+  let cadence = everySeconds;
+  let out = moments(cadence);
+  for (let widen = 0; out.length > max && widen < 32; widen++) {
+    cadence *= Math.max(1.05, out.length / max);
+    out = moments(cadence);
+  }
+  return out.slice(0, max);
+}
+
 /** Shares closer than this (seconds per frame) are equal. */
 const EPSILON = 1e-9;
 

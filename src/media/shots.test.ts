@@ -22,7 +22,7 @@ import {
   type Shot,
 } from './shots.ts';
 import { groupScenes, signatureDistance } from './scenes.ts';
-import { planFrames } from './frame-plan.ts';
+import { planFaceMoments, planFrames } from './frame-plan.ts';
 import { execFileSync } from 'node:child_process';
 import { VISION_CALIBRATION } from '../domain/analysis/calibration.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
@@ -388,3 +388,28 @@ test(
     }
   },
 );
+
+test('moments for faces: no stretch of a shot longer than the cadence goes unlooked at, within the budget', () => {
+  // One 60-s shot with its planned frames at 10 and 30 s; a 5-s cadence: 12 slices, 2 already looked at.
+  const long = shotsOf([0], 60);
+  const planned = [
+    { seconds: 10, shot: 0 },
+    { seconds: 30, shot: 0 },
+  ];
+  const extra = planFaceMoments(long, [], planned, 5, 100);
+  assert.equal(extra.length, 10);
+  const all = [...planned, ...extra].map((f) => f.seconds).sort((a, b) => a - b);
+  for (let i = 1; i < all.length; i++) assert.ok(all[i]! - all[i - 1]! <= 10, `gap ${all[i - 1]}–${all[i]}`);
+  assert.ok(all[0]! <= 5 && all.at(-1)! >= 55);
+  // A sharper sample near the slice's middle is the one taken.
+  const samples = [
+    { seconds: 42, luma: 120, blur: 9 },
+    { seconds: 43, luma: 120, blur: 2 },
+  ];
+  assert.ok(planFaceMoments(long, samples, planned, 5, 100).some((f) => f.seconds === 43));
+  // Short shots already looked at need nothing more; the budget widens the slices.
+  assert.deepEqual(planFaceMoments(shotsOf([0, 1], 3), [], [{ seconds: 1.5 }, { seconds: 4.5 }], 5, 10), []);
+  const capped = planFaceMoments(long, [], [], 5, 4);
+  assert.ok(capped.length <= 4 && capped.length >= 3, JSON.stringify(capped));
+  assert.deepEqual(planFaceMoments(long, [], planned, 0, 10), [], 'a cadence of 0: off');
+});

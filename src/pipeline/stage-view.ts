@@ -34,6 +34,12 @@ export function stageView(shared: StageContext, signal: AbortSignal, stage: Stag
     set frames(v) {
       shared.frames = v;
     },
+    get faceFrames() {
+      return shared.faceFrames;
+    },
+    set faceFrames(v) {
+      shared.faceFrames = v;
+    },
     get pictureFaces() {
       return shared.pictureFaces;
     },

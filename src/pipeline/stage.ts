@@ -118,6 +118,8 @@ export interface StageContext {
   media?: MediaFacts;
   /** Set by frames. */
   frames?: ExtractedFrame[];
+  /** Set by frames with people recognition on: more moments of each shot, at the source's size, for faces only. */
+  faceFrames?: ExtractedFrame[];
   /** Set by shots (video): shots, cues and quality samples; the frames stage plans from them. */
   shots?: ShotAnalysis;
   /** Set by vision when faces were described: every picture's faces (descriptions are never in `results`). */

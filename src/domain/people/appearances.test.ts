@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildAppearances, overlaps, qualityGate, QUALITY_GATE, type DescribedFace } from './appearances.ts';
+import {
+  buildAppearances,
+  overlap,
+  overlaps,
+  qualityGate,
+  QUALITY_GATE,
+  TRACKING,
+  type DescribedFace,
+} from './appearances.ts';
 import { cosine, sketch, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
 import { FaceIndex, PREFILTER } from './face-index.ts';
 
@@ -48,6 +56,42 @@ test('a frame without the person ends the appearance; two people in one frame ar
   const ofB = out.filter((x) => x.best.vector === b);
   assert.equal(ofB.length, 1);
   assert.deepEqual([ofB[0]!.startSeconds, ofB[0]!.endSeconds], [0, 3]);
+});
+
+/** A unit vector whose cosine with axis 0 is `c` (the rest along axis 1). */
+function alike(c: number): Float32Array {
+  const v = new Float32Array(1024);
+  v[0] = c;
+  v[1] = Math.sqrt(1 - c * c);
+  return v;
+}
+
+test('within a shot, a face in the same place whose description drifts stays one appearance; elsewhere or unlike, it does not', () => {
+  const shots = [{ index: 0, start: 0, end: 10, pictures: [0, 1] }];
+  const at = (picture: number, seconds: number, vector: Float32Array, box: DescribedFace['box']): DescribedFace => ({
+    ...face(picture, seconds, 0, vector),
+    box,
+  });
+  const here: DescribedFace['box'] = [0.4, 0.2, 0.2, 0.3];
+  const moved: DescribedFace['box'] = [0.42, 0.21, 0.2, 0.3];
+  const across: DescribedFace['box'] = [0.75, 0.2, 0.2, 0.3];
+  assert.ok(overlap(here, moved) >= TRACKING.minOverlap);
+  assert.equal(overlap(here, across), 0);
+  // Two frames of one talking head score about 0.75 (the people evaluation): below 0.92, in place.
+  const drifted = [at(0, 2, alike(1), here), at(1, 7, alike(0.75), moved)];
+  assert.equal(buildAppearances(drifted, shots, 0.92).length, 1);
+  // The same drift on the other side of the frame: two appearances.
+  assert.equal(buildAppearances([at(0, 2, alike(1), here), at(1, 7, alike(0.75), across)], shots, 0.92).length, 2);
+  // Someone else in the same place (unlike): two appearances.
+  const other = alike(TRACKING.minSimilarity - 0.1);
+  assert.equal(buildAppearances([at(0, 2, alike(1), here), at(1, 7, other, moved)], shots, 0.92).length, 2);
+  // Across a cut the place counts for nothing.
+  const cut = [
+    { index: 0, start: 0, end: 5, pictures: [0] },
+    { index: 1, start: 5, end: 10, pictures: [1] },
+  ];
+  const twoShots = [at(0, 2, alike(1), here), { ...at(1, 7, alike(0.75), moved), shot: 1 }];
+  assert.equal(buildAppearances(twoShots, cut, 0.92).length, 2);
 });
 
 test('faces of different shots are never one appearance; a picture without a shot stands alone', () => {

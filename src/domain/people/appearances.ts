@@ -70,10 +70,36 @@ export interface ShotFrames {
 }
 
 /**
+ * Within one shot (no cut between two sampled frames) a face that stays where it was is
+ * the same person's even when its description drifts: faceres scores two frames of one
+ * talking-head video 0.74–0.79 (bench/results/quality.md, people: "frames of one scene"),
+ * far below the same-person threshold across the library. A face on the next sampled
+ * frame of the shot continues a track when its box overlaps the track's last box by at
+ * least MIN_OVERLAP (intersection over union) and its description is at least
+ * MIN_SIMILARITY alike (a guard against someone else taking the same place, set below
+ * the lowest same-scene pair measured); elsewhere in the frame it needs `sameAt`.
+ * Guards, not fitted values: the evaluation has no labelled video of two people
+ * changing places within a shot.
+ */
+export const TRACKING = { minOverlap: 0.3, minSimilarity: 0.6 } as const;
+
+/** Intersection over union of two [x, y, w, h] boxes (0 when they do not touch). */
+export function overlap(a: readonly number[], b: readonly number[]): number {
+  const [ax, ay, aw, ah] = a as [number, number, number, number];
+  const [bx, by, bw, bh] = b as [number, number, number, number];
+  const w = Math.min(ax + aw, bx + bw) - Math.max(ax, bx);
+  const h = Math.min(ay + ah, by + bh) - Math.max(ay, by);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (aw * ah + bw * bh - inter);
+}
+
+/**
  * Tracks faces through the sampled frames of each shot: a face continues the track of
  * the previous frame whose last face it resembles most, when at least `sameAt` (the
- * calibrated same-person similarity) and no closer face of its own frame claimed that
- * track; otherwise it starts a new one. A track ends on the first frame without it.
+ * calibrated same-person similarity) — or, in the same place (TRACKING), at least
+ * TRACKING.minSimilarity — and no closer face of its own frame claimed that track;
+ * otherwise it starts a new one. A track ends on the first frame without it.
  * A track that runs to the shot's first (last) sampled frame starts (ends) with the shot.
  * Pictures without a shot (an image) each give their own appearances.
  */
@@ -104,8 +130,10 @@ export function buildAppearances(
       const pairs: Array<{ face: DescribedFace; track: AppearanceDraft; similarity: number }> = [];
       for (const face of here)
         for (const track of alive) {
-          const similarity = cosine(face.vector, track.faces.at(-1)!.vector);
-          if (similarity >= sameAt) pairs.push({ face, track, similarity });
+          const last = track.faces.at(-1)!;
+          const similarity = cosine(face.vector, last.vector);
+          const inPlace = similarity >= TRACKING.minSimilarity && overlap(face.box, last.box) >= TRACKING.minOverlap;
+          if (similarity >= sameAt || inPlace) pairs.push({ face, track, similarity });
         }
       pairs.sort((a, b) => b.similarity - a.similarity);
       const usedFaces = new Set<DescribedFace>();

@@ -8,12 +8,17 @@
  * the video's length. A frame that does not decode is
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
+ *
+ * With people recognition on, each shot also gets moments for faces only, at least every
+ * PEOPLE_FRAME_SECONDS (up to PEOPLE_MAX_FRAMES; frame-plan.ts `planFaceMoments`), taken
+ * at the source's size into `temp/` (`ctx.faceFrames`): the vision stage looks for faces
+ * in them and nothing else reads them (not OCR, the contact sheet or a provider).
  */
-import { planFrames } from '../../media/frame-plan.ts';
+import { planFaceMoments, planFrames } from '../../media/frame-plan.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import { unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
 import { stageCores } from '../cpu-budget.ts';
-import { visionTasks } from './vision.stage.ts';
+import { recognizesPeople, visionTasks } from './vision.stage.ts';
 
 export function wantsFrames(ctx: StageContext): boolean {
   return (
@@ -26,6 +31,27 @@ export function wantsFrames(ctx: StageContext): boolean {
 /** Whether the vision stage will look at the frames (it reads them at the source's size). */
 function wantsVision(ctx: StageContext): boolean {
   return ctx.deps.vision !== undefined && visionTasks(ctx).length > 0;
+}
+
+/** Whether shots get moments for faces beside the frames (people recognition). */
+function wantsFaceMoments(ctx: StageContext): boolean {
+  const { everySeconds, max } = ctx.deps.config.vision.peopleFrames;
+  return (
+    ctx.shots !== undefined &&
+    everySeconds > 0 &&
+    max > 0 &&
+    recognizesPeople(ctx) &&
+    ctx.deps.vision !== undefined &&
+    visionTasks(ctx).includes('faces')
+  );
+}
+
+/** The video's width, capped as frames at the source's size are (FULL_FRAME_MAX_WIDTH). */
+function sourceWidth(ctx: StageContext, fallback: number, cap: number): number {
+  const probe = ctx.results.probe;
+  const video = probe?.kind === 'video' ? probe.streams.find((s) => s.type === 'video') : undefined;
+  const width = video?.type === 'video' ? video.width : undefined;
+  return Math.min(cap, typeof width === 'number' && width > 0 ? width : fallback);
 }
 
 export function wantsContactSheet(ctx: StageContext): boolean {
@@ -107,6 +133,41 @@ export const framesStage: Stage = {
       });
     }
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
+    if (wantsFaceMoments(ctx)) {
+      const { everySeconds, max } = config.vision.peopleFrames;
+      const moments = planFaceMoments(ctx.shots!.shots, ctx.shots!.samples, planned, everySeconds, max);
+      const faceTargets = await Promise.all(
+        moments.map(async (plan, i) => ({
+          plan,
+          ...(await artifactPath(ctx, 'temp', `face-moment-${String(i + 1).padStart(3, '0')}.jpg`)),
+        })),
+      );
+      const faceWritten = await extractFramesInBatches(
+        config.media.ffmpegPath,
+        ctx.source!.absolutePath,
+        faceTargets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
+        sourceWidth(ctx, config.media.frameWidth, ctx.deps.tools.ffmpeg.FULL_FRAME_MAX_WIDTH),
+        run,
+        stageCores(ctx),
+      );
+      const faceFrames: ExtractedFrame[] = [];
+      for (const [i, t] of faceTargets.entries()) {
+        if (!faceWritten[i]) continue;
+        await recordArtifact(ctx, 'temp', t.relativePath, 'image/jpeg');
+        faceFrames.push({
+          seconds: t.plan.seconds,
+          shot: t.plan.shot,
+          relativePath: t.relativePath,
+          absolutePath: t.absolutePath,
+          fullPath: t.absolutePath,
+        });
+      }
+      ctx.faceFrames = faceFrames;
+      if (moments.length > 0)
+        notes.push(
+          `${faceFrames.length} more moments looked at for faces only (people recognition: every shot at least every ${everySeconds} s, at most ${max})`,
+        );
+    }
     ctx.results.frames = {
       count: ctx.frames.length,
       requested: planned.length,

@@ -50,7 +50,7 @@ import type {
 } from '../../domain/analysis/vision.sections.ts';
 import { AppError } from '../../domain/errors.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
-import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
+import { allOf, unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
 
 export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
 export const FACE_MODEL = '@vladmandic/human BlazeFace, checked by its face mesh';
@@ -87,6 +87,8 @@ interface Picture {
   page: number | null;
   path: string;
   relativePath: string | null;
+  /** A moment taken for faces only (people recognition: frames.stage.ts); the other tasks skip it. */
+  facesOnly?: boolean;
 }
 
 async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> {
@@ -95,13 +97,18 @@ async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> 
   if (ctx.source && isPdf(ctx)) return pdfPictures(ctx, ctx.source.absolutePath, notes);
   // The moment at the source's size when the frames stage took one (it does when vision runs):
   // the models scale it to their own input, but the face mesh needs the face's own pixels.
-  return (ctx.frames ?? []).map((f) => ({
+  const frame = (f: ExtractedFrame, facesOnly: boolean): Picture => ({
     seconds: f.seconds,
     shot: f.shot ?? null,
     page: null,
     path: f.fullPath ?? f.absolutePath,
     relativePath: f.relativePath,
-  }));
+    ...(facesOnly ? { facesOnly } : {}),
+  });
+  // In time order: the people stage follows a face from one picture to the next.
+  return [...(ctx.frames ?? []).map((f) => frame(f, false)), ...(ctx.faceFrames ?? []).map((f) => frame(f, true))].sort(
+    (a, b) => a.seconds - b.seconds,
+  );
 }
 
 /** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
@@ -205,7 +212,8 @@ export const visionStage: Stage = {
     for (const picture of pics) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       try {
-        seen.push({ picture, vision: await host.analyze(picture.path, tasks, { describeFaces }), error: null });
+        const asked = picture.facesOnly ? tasks.filter((task) => task === 'faces') : tasks;
+        seen.push({ picture, vision: await host.analyze(picture.path, asked, { describeFaces }), error: null });
       } catch (err) {
         if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
         seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
@@ -214,11 +222,13 @@ export const visionStage: Stage = {
     const ms = Math.round(performance.now() - started);
     ctx.log.info({ pictures: pics.length, tasks, ms }, 'vision finished');
 
+    // Objects and moderation are read from the frames (not from the moments taken for faces only).
+    const framesSeen = seen.filter((s) => !s.picture.facesOnly);
     if (tasks.includes('objects')) {
-      const error = taskFailure(seen, 'objects');
+      const error = taskFailure(framesSeen, 'objects');
       // Below the calibrated score an object is kept for inspection only: not in labels,
       // per_shot, the summary, the prompt or search (which all read `items`).
-      const frames = seen.flatMap((s) => {
+      const frames = framesSeen.flatMap((s) => {
         const v = s.vision?.objects;
         if (!v || isTaskError(v)) return [];
         const all: ObjectFinding[] = v.map((o) => ({ label: o.label, score: o.score, box: o.box }));
@@ -248,7 +258,7 @@ export const visionStage: Stage = {
           return { shot, start, end, labels: [...counts].map(([label, count]) => ({ label, count })) };
         }),
         frames,
-        notes: taskNotes(seen, 'objects'),
+        notes: taskNotes(framesSeen, 'objects'),
       };
       ctx.results.objects = section;
     }
@@ -310,9 +320,9 @@ export const visionStage: Stage = {
     }
 
     if (tasks.includes('moderation')) {
-      const error = taskFailure(seen, 'moderation');
+      const error = taskFailure(framesSeen, 'moderation');
       const configured = ctx.deps.config.vision.moderationThresholds;
-      const frames = seen.flatMap((s) => {
+      const frames = framesSeen.flatMap((s) => {
         const v = s.vision?.moderation;
         return v && !isTaskError(v)
           ? [{ seconds: s.picture.seconds, shot: s.picture.shot, scores: { ...v }, skin: s.vision?.skin ?? null }]
@@ -331,7 +341,7 @@ export const visionStage: Stage = {
         strongest,
         thresholds: { ...configured, suggestive_skin: SUGGESTIVE_SKIN },
         frames,
-        notes: taskNotes(seen, 'moderation'),
+        notes: taskNotes(framesSeen, 'moderation'),
       };
       ctx.results.moderation = section;
     }

@@ -1,6 +1,11 @@
 /**
- * Faces in a document's pages, end to end with the REAL models (BlazeFace, the face mesh,
- * faceres) and a real database: a PDF report whose pages carry photographs gives faces
+ * Where people are looked for, end to end with the REAL models (BlazeFace, the face mesh,
+ * faceres) and a real database.
+ *
+ * Someone on screen for a few seconds of a long shot, between the frames, is found: with
+ * recognition on, each shot is looked at for faces at least every PEOPLE_FRAME_SECONDS.
+ *
+ * Faces in a document's pages: a PDF report whose pages carry photographs gives faces
  * with their pages, and the person on page 2 is the person of a photograph analysed on
  * its own; named, the person makes search find the document at that page, and the
  * answer without a provider says on which page they appear. The other tenant sees none.
@@ -10,13 +15,14 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
-import { makeIllustratedPdf } from './helpers/fixtures.ts';
+import { hasFfmpeg, makeIllustratedPdf } from './helpers/fixtures.ts';
 import { multipart } from './helpers/multipart.ts';
 import { photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
@@ -24,14 +30,50 @@ import { sharedEmbedder } from '../src/nlp/embedder.ts';
 
 const ASTRONAUT = photo('astronaut.png');
 const HOPPER = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
+const COFFEE = photo('coffee.png');
 const skip =
-  (!existsSync(ASTRONAUT) || !existsSync(HOPPER) || !existsSync('/usr/bin/pdfimages')) &&
-  'python3-skimage, python-matplotlib-data or poppler-utils is not installed';
+  (!existsSync(ASTRONAUT) || !existsSync(HOPPER) || !existsSync('/usr/bin/pdfimages') || !hasFfmpeg()) &&
+  'python3-skimage, python-matplotlib-data, poppler-utils or ffmpeg is not installed';
 
 let t: TestApp;
 let host: ModelHost;
 let dir: string;
 let pdf: string;
+let video: string;
+
+/**
+ * One 60-s shot of a still (coffee): the astronaut's portrait fades in over a corner at
+ * 39.5 s, stays fully from 40.5 to 44.5 s and fades out (a fade, not a cut: one shot).
+ */
+function makeLongShot(file: string): void {
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-loop',
+    '1',
+    '-t',
+    '60',
+    '-i',
+    COFFEE,
+    '-loop',
+    '1',
+    '-t',
+    '60',
+    '-i',
+    ASTRONAUT,
+    '-filter_complex',
+    "[0]scale=640:360,setsar=1,fps=10[bg];[1]scale=240:240,format=yuva420p,fade=in:st=39.5:d=1:alpha=1,fade=out:st=44.5:d=1:alpha=1[o];[bg][o]overlay=x=380:y=60:enable='between(t,39.5,45.5)',format=yuv420p[v]",
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    file,
+  ]);
+}
 
 before(async () => {
   if (skip) return;
@@ -43,6 +85,8 @@ before(async () => {
     const { data, info } = await sharp(file).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
     return { jpeg: data, width: info.width, height: info.height };
   };
+  video = path.join(dir, 'long-shot.mp4');
+  makeLongShot(video);
   pdf = path.join(dir, 'crew-report.pdf');
   await fs.writeFile(
     pdf,
@@ -61,9 +105,9 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function analyse(file: string, key: string) {
+async function analyse(file: string, key: string, options: Record<string, unknown> = {}) {
   const mp = multipart(
-    { prompt: 'Who appears, and where?' },
+    { prompt: 'Who appears, and where?', options: JSON.stringify(options) },
     { name: path.basename(file), data: await fs.readFile(file) },
   );
   const res = await t.app.inject({
@@ -81,6 +125,38 @@ async function analyse(file: string, key: string) {
 }
 
 const get = (url: string, key: string) => t.app.inject({ url, headers: auth(key) });
+
+describe('someone on screen for part of a long shot', { skip }, () => {
+  test('is found between the frames, with the moment they are there', async () => {
+    const clip = await analyse(video, t.tenantA.key, { frame_count: 3 });
+    assert.equal(clip.status, 'completed', clip.error_message);
+    assert.equal(clip.results.shots.count, 1, 'a fade, not a cut');
+    // No frame falls while the portrait is there…
+    const frameTimes = clip.results.frames.items.map((f: { seconds: number }) => f.seconds);
+    assert.ok(!frameTimes.some((s: number) => s > 39 && s < 46), JSON.stringify(frameTimes));
+    // …yet the person is found, at that moment, from a moment looked at for faces only.
+    const appearances = clip.results.people?.appearances ?? [];
+    assert.equal(
+      appearances.length,
+      1,
+      JSON.stringify({
+        people: clip.results.people,
+        frames: clip.results.frames,
+        faces: clip.results.faces.frames.map((f: { seconds: number; count: number }) => [f.seconds, f.count]),
+        shots: clip.results.shots.shots,
+      }),
+    );
+    const [a] = appearances;
+    assert.ok(a.start_seconds >= 39.5 && a.end_seconds <= 45.5, JSON.stringify(a));
+    assert.ok(
+      clip.results.faces.frames.some((f: { seconds: number; count: number }) => f.count === 1 && f.seconds > 39.5),
+    );
+    assert.match(clip.results.frames.notes.join(' '), /moments looked at for faces only/);
+    // Objects and moderation read the frames only.
+    assert.equal(clip.results.objects.frames.length, frameTimes.length);
+    assert.equal(clip.results.moderation.frames.length, frameTimes.length);
+  });
+});
 
 describe('faces in a document’s pages', { skip }, () => {
   test('a PDF’s photographs: faces with their pages, joined to the tenant’s people, found by name at the page', async () => {
