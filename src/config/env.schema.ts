@@ -139,7 +139,7 @@ export const EnvSchema = Type.Object({
   PDFTOPPM_PATH: text('pdftoppm'),
   /** pdfimages (poppler), which lists and writes the pictures embedded in a PDF, for faces on its pages. */
   PDFIMAGES_PATH: text('pdfimages'),
-  /** Pictures embedded in a PDF that the faces detector looks at, at most (the first ones in page order). */
+  /** Pictures embedded in a PDF looked at for the people in them (with PEOPLE_RECOGNITION), at most: the first ones in page order; 0: none. */
   DOCUMENT_MAX_PICTURES: int(30, 0, 1_000),
   /** Longer audio or video fails with `MEDIA_TOO_LONG`. */
   MAX_MEDIA_DURATION_SECONDS: int(4 * 3600, 1, 48 * 3600),

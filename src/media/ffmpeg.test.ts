@@ -31,6 +31,10 @@ test('frame extraction seeks on the input and decodes to the exact time; no netw
   assert.equal(a[a.indexOf('-protocol_whitelist') + 1], 'file,pipe');
   assert.equal(a[a.indexOf('-frames:v') + 1], '1');
   assert.equal(a.at(-1), '/out.jpg');
+  assert.equal(a[a.indexOf('-vf') + 1], 'scale=640:-2');
+  // Width 0: the source's displayed size, at most 1920 wide (a rotated phone video is not stretched).
+  const full = frameAtArgs('/in.mp4', 12.5, '/out.jpg', 0);
+  assert.equal(full[full.indexOf('-vf') + 1], "scale='min(iw,1920)':-2");
 });
 
 test('other builders', () => {

@@ -34,7 +34,8 @@ export function frameAtArgs(input: string, seconds: number, output: string, widt
 export const FULL_FRAME_MAX_WIDTH = 1920;
 
 /**
- * Several such frames from one ffmpeg process: the same file opened once per moment, each
+ * Several such frames from one ffmpeg process (`width` 0: at the source's size, up to
+ * `fullMaxWidth`): the same file opened once per moment, each
  * input seeking on its own, each output taking the first frame of its input. One process
  * instead of several saves ffmpeg's start-up and, with one decoding thread per input, the
  * thread pools sized for a whole video (the CPU saved: docs/decisions/0010-measured-choices.md).
@@ -52,32 +53,21 @@ export function framesAtArgs(
     '-i',
     input,
   ]);
+  // Width 0: the source's own size (displayed, after rotation), at most fullMaxWidth.
+  const sourceSize = `scale='min(iw,${fullMaxWidth})':-2`;
   const outputs = frames.flatMap((f, i) => [
     '-map',
     `${i}:v:0`,
     '-frames:v',
     '1',
     '-vf',
-    `scale=${width}:-2`,
+    width > 0 ? `scale=${width}:-2` : sourceSize,
     '-q:v',
     '3',
     '-y',
     f.output,
     // The same decoded picture at the source's own size (up to fullMaxWidth): no second decode.
-    ...(f.fullOutput
-      ? [
-          '-map',
-          `${i}:v:0`,
-          '-frames:v',
-          '1',
-          '-vf',
-          `scale='min(iw,${fullMaxWidth})':-2`,
-          '-q:v',
-          '2',
-          '-y',
-          f.fullOutput,
-        ]
-      : []),
+    ...(f.fullOutput ? ['-map', `${i}:v:0`, '-frames:v', '1', '-vf', sourceSize, '-q:v', '2', '-y', f.fullOutput] : []),
   ]);
   return [...COMMON, ...inputs, ...outputs];
 }

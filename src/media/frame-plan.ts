@@ -84,7 +84,8 @@ export function planFrames(shots: Shot[], samples: Sample[], count: number, maxC
  * screen for part of a shot is seen only if a frame falls while they are there. Each shot
  * is cut into slices of at most `everySeconds`; a slice that holds no planned frame gets
  * one moment, the sharpest, least dark sample of the middle half of the slice. When that asks
- * for more than `max`, the slices widen evenly until it does not. Time order.
+ * for more than `max`, the slices widen evenly until it does not; with more shots
+ * lacking a frame than `max`, the moments are spread evenly over the video. Time order.
  */
 export function planFaceMoments(
   shots: Shot[],
@@ -117,7 +118,10 @@ export function planFaceMoments(
     cadence *= Math.max(1.05, out.length / max);
     out = moments(cadence);
   }
-  return out.slice(0, max);
+  // More shots without a frame than the budget (many short shots): spread it over the whole video.
+  return out.length <= max
+    ? out
+    : Array.from({ length: max }, (_, i) => out[Math.floor(((i + 0.5) * out.length) / max)]!);
 }
 
 /** Shares closer than this (seconds per frame) are equal. */

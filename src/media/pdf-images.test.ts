@@ -17,17 +17,18 @@ const LIST = `page   num  type   width height color comp bpc  enc interp  object
    3     3 image      40    30  rgb     3   8  jpeg   no        10  0    60    60  1.0K 5.8%
    4     4 image   90000 90000  rgb     3   8  jpeg   no        12  0    60    60  1.0K 0.0%
    4     5 image     300   300  rgb     3   8  jpeg   no        13  0    60    60  9.0K 3.0%
+   5     6 image     512   512  rgb     3   8  jpeg   no         7  0    60    60 44.3K 5.8%
 `;
 
 test('the listing: one row per image, masks included, with page and size', () => {
   const rows = parseImageList(LIST);
-  assert.equal(rows.length, 6);
-  assert.deepEqual(rows[0], { page: 1, type: 'image', width: 600, height: 400 });
+  assert.equal(rows.length, 7);
+  assert.deepEqual(rows[0], { page: 1, type: 'image', width: 600, height: 400, object: '4 0' });
   assert.equal(rows[2]!.type, 'smask');
   assert.deepEqual(parseImageList('page num type\n----\n'), []);
 });
 
-test('the choice: pictures only, not too small, never a page holding one over the pixel limit, up to the count', () => {
+test('the choice: pictures only, each object once, not too small, never a page holding one over the pixel limit, up to the count', () => {
   const rows = parseImageList(LIST);
   const { chosen, skipped } = chooseImages(rows, { maxImages: 10, minSidePx: 64, maxPixels: 50_000_000 });
   assert.deepEqual(
@@ -37,8 +38,9 @@ test('the choice: pictures only, not too small, never a page holding one over th
       [2, 0],
     ],
   );
-  // Page 4's 300x300 picture shares its page with a 90000x90000 one: the page is not extracted.
-  assert.deepEqual(skipped, { small: 1, large: 2, beyondLimit: 0 });
+  // Page 4's 300x300 picture shares its page with a 90000x90000 one: the page is not extracted;
+  // page 5 draws page 2's picture (object 7) again.
+  assert.deepEqual(skipped, { small: 1, large: 2, beyondLimit: 0, repeated: 1 });
   const one = chooseImages(rows, { maxImages: 1, minSidePx: 64, maxPixels: 50_000_000 });
   assert.deepEqual(
     one.chosen.map((c) => c.page),
@@ -75,7 +77,7 @@ test('a real PDF: the photographs come out as PNG with their pages; a text-only 
     );
     const out = path.join(dir, 'out');
     await fs.mkdir(out);
-    const limits = { maxImages: 10, minSidePx: 64, maxPixels: 50_000_000, timeoutMs: 30_000 };
+    const limits = { maxImages: 10, minSidePx: 64, maxPixels: 50_000_000, timeoutMs: 30_000, totalTimeoutMs: 60_000 };
     const r = await extractPdfImages(pdf, out, limits);
     assert.equal(r.listed, 2);
     assert.deepEqual(
@@ -108,7 +110,19 @@ test('a real PDF: the photographs come out as PNG with their pages; a text-only 
     assert.deepEqual((await extractPdfImages(plain, out, limits)).images, []);
     const broken = path.join(dir, 'broken.pdf');
     await fs.writeFile(broken, 'not a pdf at all');
-    assert.deepEqual((await extractPdfImages(broken, out, limits)).images, []);
+    const unread = await extractPdfImages(broken, out, limits);
+    assert.deepEqual(unread.images, []);
+    assert.equal(unread.failure, 'pdfimages could not read the file');
+    // No program, or no time left: no pictures and the reason, never an error.
+    const missing = await extractPdfImages(pdf, out, limits, undefined, '/nonexistent/pdfimages');
+    assert.deepEqual(
+      [missing.images, missing.failure],
+      [[], 'pdfimages could not be started (poppler-utils, PDFIMAGES_PATH)'],
+    );
+    const late = await extractPdfImages(pdf, out, { ...limits, totalTimeoutMs: 0 });
+    assert.deepEqual([late.images, late.failure], [[], 'pdfimages ran past its time limit']);
+    // An abort is not swallowed.
+    await assert.rejects(extractPdfImages(pdf, out, limits, AbortSignal.abort()));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

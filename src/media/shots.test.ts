@@ -412,4 +412,18 @@ test('moments for faces: no stretch of a shot longer than the cadence goes unloo
   const capped = planFaceMoments(long, [], [], 5, 4);
   assert.ok(capped.length <= 4 && capped.length >= 3, JSON.stringify(capped));
   assert.deepEqual(planFaceMoments(long, [], planned, 0, 10), [], 'a cadence of 0: off');
+  // 600 shots of 4 s (40 minutes), none with a frame, 60 moments: spread over the whole video.
+  const many = planFaceMoments(
+    shotsOf(
+      Array.from({ length: 600 }, (_, i) => i),
+      4,
+    ),
+    [],
+    [],
+    5,
+    60,
+  );
+  assert.equal(many.length, 60);
+  assert.ok(many[0]!.seconds < 60 && many.at(-1)!.seconds > 2340, `${many[0]!.seconds}…${many.at(-1)!.seconds}`);
+  for (let i = 1; i < many.length; i++) assert.ok(many[i]!.seconds > many[i - 1]!.seconds);
 });

@@ -82,9 +82,11 @@ test('within a shot, a face in the same place whose description drifts stays one
   assert.equal(buildAppearances(drifted, shots, 0.92).length, 1);
   // The same drift on the other side of the frame: two appearances.
   assert.equal(buildAppearances([at(0, 2, alike(1), here), at(1, 7, alike(0.75), across)], shots, 0.92).length, 2);
-  // Someone else in the same place (unlike): two appearances.
-  const other = alike(TRACKING.minSimilarity - 0.1);
-  assert.equal(buildAppearances([at(0, 2, alike(1), here), at(1, 7, other, moved)], shots, 0.92).length, 2);
+  // Someone else in the same place: the closest different people in modern photographs score 0.65.
+  assert.equal(buildAppearances([at(0, 2, alike(1), here), at(1, 7, alike(0.65), moved)], shots, 0.92).length, 2);
+  // Moments far apart (a wide cadence): the place counts for nothing.
+  const far = [at(0, 2, alike(1), here), at(1, 2 + TRACKING.maxGapSeconds + 1, alike(0.75), moved)];
+  assert.equal(buildAppearances(far, [{ index: 0, start: 0, end: 20, pictures: [0, 1] }], 0.92).length, 2);
   // Across a cut the place counts for nothing.
   const cut = [
     { index: 0, start: 0, end: 5, pictures: [0] },
@@ -118,6 +120,10 @@ test('overlap: times that meet overlap, photographs (no time) overlap only each 
   assert.ok(overlaps({ startSeconds: 0, endSeconds: 3 }, { startSeconds: 3, endSeconds: 6 }));
   assert.ok(!overlaps({ startSeconds: 0, endSeconds: 3 }, { startSeconds: 6, endSeconds: 9 }));
   assert.ok(overlaps({ startSeconds: null, endSeconds: null }, { startSeconds: null, endSeconds: null }));
+  // Without a time: one picture is at once; two pictures (a document's pages) are not.
+  const still = { startSeconds: null, endSeconds: null };
+  assert.ok(overlaps({ ...still, picture: 0 }, { ...still, picture: 0 }));
+  assert.ok(!overlaps({ ...still, picture: 0 }, { ...still, picture: 1 }));
   assert.ok(!overlaps({ startSeconds: null, endSeconds: null }, { startSeconds: 0, endSeconds: 1 }));
 });
 

@@ -70,18 +70,20 @@ export interface ShotFrames {
 }
 
 /**
- * Within one shot (no cut between two sampled frames) a face that stays where it was is
+ * Within one shot (no cut between two sampled moments) a face that stays where it was is
  * the same person's even when its description drifts: faceres scores two frames of one
- * talking-head video 0.74–0.79 (bench/results/quality.md, people: "frames of one scene"),
- * far below the same-person threshold across the library. A face on the next sampled
- * frame of the shot continues a track when its box overlaps the track's last box by at
- * least MIN_OVERLAP (intersection over union) and its description is at least
- * MIN_SIMILARITY alike (a guard against someone else taking the same place, set below
- * the lowest same-scene pair measured); elsewhere in the frame it needs `sameAt`.
- * Guards, not fitted values: the evaluation has no labelled video of two people
- * changing places within a shot.
+ * talking-head video 0.742–0.788 (bench/results/quality.md, people: "frames of one
+ * scene"), far below the same-person threshold across the library. A face on the next
+ * sampled moment of the shot, at most maxGapSeconds later, continues a track when its box
+ * overlaps the track's last box by at least minOverlap (intersection over union) and its
+ * description is at least minSimilarity alike; elsewhere in the frame it needs `sameAt`.
+ * minSimilarity guards against someone else taking the same place: it sits between the
+ * closest different people in modern colour photographs (0.65, docs/people.md) and the
+ * lowest same-scene pair (0.742). Two small faces of a 1927 group photograph reach 0.89,
+ * so the guard is not proof; these are guards, not fitted values: the evaluation has no
+ * labelled video of two people changing places within a shot.
  */
-export const TRACKING = { minOverlap: 0.3, minSimilarity: 0.6 } as const;
+export const TRACKING = { minOverlap: 0.4, minSimilarity: 0.7, maxGapSeconds: 10 } as const;
 
 /** Intersection over union of two [x, y, w, h] boxes (0 when they do not touch). */
 export function overlap(a: readonly number[], b: readonly number[]): number {
@@ -132,7 +134,10 @@ export function buildAppearances(
         for (const track of alive) {
           const last = track.faces.at(-1)!;
           const similarity = cosine(face.vector, last.vector);
-          const inPlace = similarity >= TRACKING.minSimilarity && overlap(face.box, last.box) >= TRACKING.minOverlap;
+          const inPlace =
+            similarity >= TRACKING.minSimilarity &&
+            face.seconds - last.seconds <= TRACKING.maxGapSeconds &&
+            overlap(face.box, last.box) >= TRACKING.minOverlap;
           if (similarity >= sameAt || inPlace) pairs.push({ face, track, similarity });
         }
       pairs.sort((a, b) => b.similarity - a.similarity);
@@ -175,11 +180,16 @@ export function buildAppearances(
   return out.sort((a, b) => a.startSeconds - b.startSeconds || a.best.box[0] - b.best.box[0]);
 }
 
-/** Whether two appearances of one analysis overlap in time (then they show different people). */
+/**
+ * Whether two appearances of one analysis overlap in time (then they show different
+ * people). Appearances without a time (a photograph, a document's pictures) overlap when
+ * they are on one picture: the same face on two pages of a report is one person's.
+ */
 export function overlaps(
-  a: { startSeconds: number | null; endSeconds: number | null },
-  b: { startSeconds: number | null; endSeconds: number | null },
+  a: { startSeconds: number | null; endSeconds: number | null; picture?: number },
+  b: { startSeconds: number | null; endSeconds: number | null; picture?: number },
 ): boolean {
-  if (a.startSeconds === null || b.startSeconds === null) return a.startSeconds === b.startSeconds;
+  if (a.startSeconds === null || b.startSeconds === null)
+    return a.startSeconds === b.startSeconds && a.picture === b.picture;
   return a.startSeconds <= (b.endSeconds ?? b.startSeconds) && b.startSeconds <= (a.endSeconds ?? a.startSeconds);
 }

@@ -95,7 +95,7 @@ export class PeopleService {
     const out = await this.deps.db.transaction().execute(async (trx) => {
       await people.lockTenant(trx, tenantId);
       const known = await this.tenantIndex(trx, tenantId);
-      const assigned: Array<GroupedAppearance & { vector: Float32Array }> = [];
+      const assigned: Array<GroupedAppearance & { vector: Float32Array; picture: number }> = [];
       for (const draft of drafts) {
         const unit = unitVector(draft.best.vector);
         const own = sketch(unit);
@@ -109,8 +109,9 @@ export class PeopleService {
         const times = draft.still
           ? { startSeconds: null, endSeconds: null }
           : { startSeconds: draft.startSeconds, endSeconds: draft.endSeconds };
-        // Two people on screen at once are two people.
-        for (const a of assigned) if (overlaps(a, times)) best.delete(a.personId);
+        // Two people on screen at once (or in one picture) are two people.
+        const here = { ...times, picture: draft.best.picture };
+        for (const a of assigned) if (overlaps(a, here)) best.delete(a.personId);
         const close = [...best].filter(([, s]) => s >= sameAt).sort((a, b) => b[1] - a[1]);
         const top = [...best.values()].reduce((m, s) => Math.max(m, s), -1);
         const created = close.length !== 1;
@@ -138,9 +139,10 @@ export class PeopleService {
           similarity: best.size > 0 ? Math.round(top * 1000) / 1000 : null,
           ...times,
           vector: unit,
+          picture: draft.best.picture,
         });
       }
-      return assigned.map(({ vector: _vector, ...rest }) => rest);
+      return assigned.map(({ vector: _vector, picture: _picture, ...rest }) => rest);
     });
     for (const personId of new Set(out.filter((a) => !a.created).map((a) => a.personId)))
       await this.reindex(tenantId, personId);

@@ -110,7 +110,11 @@ async function peopleOnScreen(ctx: StageContext): Promise<AnswerFacts['people_on
   const named = await ctx.deps.people.namedInAnalysis(ctx.analysis.tenantId, ctx.analysis.id);
   const names = new Map(named.map((n) => [n.personId, n.name]));
   const byName = new Map<string, string[]>();
-  for (const a of section.appearances) {
+  // In reading order: by page, then by time.
+  const inOrder = [...section.appearances].sort(
+    (a, b) => (a.page ?? 0) - (b.page ?? 0) || (a.start_seconds ?? 0) - (b.start_seconds ?? 0),
+  );
+  for (const a of inOrder) {
     const name = names.get(a.person_id);
     if (!name) continue;
     const when =

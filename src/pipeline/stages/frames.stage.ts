@@ -46,14 +46,6 @@ function wantsFaceMoments(ctx: StageContext): boolean {
   );
 }
 
-/** The video's width, capped as frames at the source's size are (FULL_FRAME_MAX_WIDTH). */
-function sourceWidth(ctx: StageContext, fallback: number, cap: number): number {
-  const probe = ctx.results.probe;
-  const video = probe?.kind === 'video' ? probe.streams.find((s) => s.type === 'video') : undefined;
-  const width = video?.type === 'video' ? video.width : undefined;
-  return Math.min(cap, typeof width === 'number' && width > 0 ? width : fallback);
-}
-
 export function wantsContactSheet(ctx: StageContext): boolean {
   return (
     ctx.source?.mediaType === 'video' &&
@@ -146,7 +138,8 @@ export const framesStage: Stage = {
         config.media.ffmpegPath,
         ctx.source!.absolutePath,
         faceTargets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
-        sourceWidth(ctx, config.media.frameWidth, ctx.deps.tools.ffmpeg.FULL_FRAME_MAX_WIDTH),
+        // At the source's size (width 0): a small face needs its own pixels.
+        0,
         run,
         stageCores(ctx),
       );

@@ -80,6 +80,11 @@ function isPdf(ctx: StageContext): boolean {
   return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
 }
 
+/** A PDF's pictures are looked at for the people in them: with recognition on, and pictures allowed. */
+function looksAtPdfPictures(ctx: StageContext): boolean {
+  return isPdf(ctx) && recognizesPeople(ctx) && ctx.deps.config.media.documentMaxPictures > 0;
+}
+
 interface Picture {
   seconds: number;
   shot: number | null;
@@ -113,6 +118,9 @@ async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> 
 
 /** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
 const MIN_PICTURE_SIDE = 64;
+/** One pdfimages run (as one page rendered for OCR), and all of a document's together. */
+const PDF_IMAGES_TIMEOUT_MS = 60_000;
+const PDF_IMAGES_TOTAL_TIMEOUT_MS = 180_000;
 
 /** A PDF's embedded pictures, written to the analysis's temp area (recorded, so retention removes them). */
 async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Promise<Picture[]> {
@@ -127,12 +135,15 @@ async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Pro
       maxImages: media.documentMaxPictures,
       minSidePx: MIN_PICTURE_SIDE,
       maxPixels: media.maxImagePixels,
-      timeoutMs: media.ffmpegTimeoutMs,
+      timeoutMs: PDF_IMAGES_TIMEOUT_MS,
+      totalTimeoutMs: PDF_IMAGES_TOTAL_TIMEOUT_MS,
     },
     ctx.signal,
     media.pdfimagesPath,
   );
-  const { small, large, beyondLimit } = found.skipped;
+  const { small, large, beyondLimit, repeated } = found.skipped;
+  if (found.failure) notes.push(`${found.failure}: ${found.images.length} embedded picture(s) looked at`);
+  if (repeated > 0) notes.push(`${repeated} embedded picture(s) drawn again on a later page looked at once`);
   if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
   if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
   if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
@@ -189,8 +200,10 @@ export const visionStage: Stage = {
   appliesTo: (ctx) =>
     allOf(
       unless(
-        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video' || isPdf(ctx),
-        'not an image, a video or a PDF',
+        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video' || looksAtPdfPictures(ctx),
+        isPdf(ctx)
+          ? "a PDF's pictures are looked at only for people (PEOPLE_RECOGNITION, DOCUMENT_MAX_PICTURES)"
+          : 'not an image, a video or a PDF',
       ),
       unless(ctx.deps.vision !== undefined, 'no model host in this process'),
       unless(
