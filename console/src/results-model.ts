@@ -108,7 +108,11 @@ export function detectionFrames(results: Results | null, lookup: ArtifactLookup)
         return b ? [{ label: o.label, kind: 'object' as const, score: o.score, box: b }] : [];
       }),
     );
-  for (const f of results?.faces?.frames ?? [])
+  // Boxes are drawn on a picture the console can show: not on a PDF's embedded pictures, nor on
+  // the moments a video was looked at for faces only (they have no stored frame).
+  const drawable = (f: { seconds: number; page?: number }) =>
+    f.page === undefined && (results?.probe?.kind !== 'video' || frameNear(results, f.seconds) !== null);
+  for (const f of (results?.faces?.frames ?? []).filter(drawable))
     add(
       f.seconds,
       f.boxes.flatMap((fb) => {
