@@ -493,8 +493,10 @@ const floorOf = (committed: BaselineFile | null, k: RatioName) => committed?.flo
 
 /**
  * `--inject=slow`: the API busy-waits GUARD_INJECT_SPIN_US (default 250) µs per request
- * (bench/helpers/inject-slow.ts); `--inject=drop-index`: the indexes the history filter
- * uses are dropped after the seed. Both exist to show what the guard catches.
+ * (bench/helpers/inject-slow.ts); `--inject=slow-search`: the same, on search requests only
+ * (default 3000 µs, about a third of a search's API CPU); `--inject=drop-index`: the indexes
+ * the history filter uses are dropped after the seed; `--inject=drop-search-index`: the
+ * segments' full-text indexes are. All exist to show what the guard catches.
  */
 const INJECT = process.argv.find((a) => a.startsWith('--inject='))?.slice('--inject='.length) ?? null;
 const HISTORY_INDEXES = [
@@ -504,6 +506,8 @@ const HISTORY_INDEXES = [
   // Without this one too the planner reads the status index and filters (measured: no change at all).
   'media_analysis_requests_status_created_idx',
 ];
+/** The segments' full-text indexes (migrations 0007, 0011): the keyword side of search reads them. */
+const SEARCH_TEXT_INDEXES = ['media_segments_tenant_tsv_idx', 'media_segments_tsv_idx'];
 
 async function main(): Promise<number> {
   const update = process.argv.includes('--update') || process.env.BENCH_GUARD_UPDATE === '1';
@@ -512,7 +516,8 @@ async function main(): Promise<number> {
   const database = await freshBenchDatabase('ma_guard', { dataDir: 'data/guard-pg', port: 54_351 });
   const attempts: Array<Awaited<ReturnType<typeof measure>> & { media: Awaited<ReturnType<typeof measureMedia>> }> = [];
   let searchRecall: Awaited<ReturnType<typeof semanticRecall>> | undefined;
-  if (INJECT && INJECT !== 'slow' && INJECT !== 'drop-index') throw new Error(`unknown --inject=${INJECT}`);
+  if (INJECT && !['slow', 'slow-search', 'drop-index', 'drop-search-index'].includes(INJECT))
+    throw new Error(`unknown --inject=${INJECT}`);
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
   try {
@@ -523,13 +528,18 @@ async function main(): Promise<number> {
       for (const index of HISTORY_INDEXES) await admin.query(`DROP INDEX ${index}`);
       log(`injected: dropped ${HISTORY_INDEXES.join(', ')}`);
     }
+    if (INJECT === 'drop-search-index') {
+      for (const index of SEARCH_TEXT_INDEXES) await admin.query(`DROP INDEX ${index}`);
+      log(`injected: dropped ${SEARCH_TEXT_INDEXES.join(', ')}`);
+    }
     const env = serverEnv(database.url, POOL_MAX, 'data/guard-data');
     const baseline = await startChild(
       ['bench/baseline-server.ts'],
       { ...env, PORT: String(BASELINE_PORT) },
       BASELINE_PORT,
     );
-    const slow = INJECT === 'slow' ? ['--import', './bench/helpers/inject-slow.ts'] : [];
+    const spin = INJECT === 'slow' || INJECT === 'slow-search';
+    const slow = spin ? ['--import', './bench/helpers/inject-slow.ts'] : [];
     const api = await startChild(
       [...slow, 'src/main/cli.ts', 'api'],
       {
@@ -537,6 +547,9 @@ async function main(): Promise<number> {
         PORT: String(API_PORT),
         CACHE_ENABLED: 'false',
         ...(INJECT === 'slow' ? { GUARD_INJECT_SPIN_US: process.env.GUARD_INJECT_SPIN_US ?? '250' } : {}),
+        ...(INJECT === 'slow-search'
+          ? { GUARD_INJECT_SPIN_US: process.env.GUARD_INJECT_SPIN_US ?? '3000', GUARD_INJECT_PATH: '/api/media/search' }
+          : {}),
       },
       API_PORT,
     );
