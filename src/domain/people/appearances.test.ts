@@ -9,6 +9,7 @@ import {
   TRACKING,
   type DescribedFace,
 } from './appearances.ts';
+import { PEOPLE_CALIBRATION } from '../analysis/calibration.ts';
 import { cosine, sketch, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
 import { FaceIndex, PREFILTER } from './face-index.ts';
 
@@ -110,10 +111,25 @@ test('the quality gate turns away small, turned and blurred faces', () => {
   const ok = { px: 80, yaw: 5, pitch: 5, sharpness: 100 };
   assert.equal(qualityGate(ok), 'ok');
   assert.equal(qualityGate({ ...ok, px: QUALITY_GATE.minFacePx - 1 }), 'small');
+  assert.equal(qualityGate({ ...ok, px: QUALITY_GATE.minFacePx }), 'ok', 'the minimum itself passes');
   assert.equal(qualityGate({ ...ok, yaw: -(QUALITY_GATE.maxYawDegrees + 1) }), 'turned');
   assert.equal(qualityGate({ ...ok, pitch: QUALITY_GATE.maxPitchDegrees + 1 }), 'turned');
   assert.equal(qualityGate({ ...ok, sharpness: QUALITY_GATE.minSharpness - 1 }), 'blurred');
+  assert.equal(qualityGate({ ...ok, sharpness: QUALITY_GATE.minSharpness }), 'ok');
   assert.equal(qualityGate({ ...ok, yaw: null, pitch: null }), 'ok');
+  // Small is decided before turned, turned before blurred (the stage counts one reason per face).
+  assert.equal(qualityGate({ px: 1, yaw: 90, pitch: 0, sharpness: 0 }), 'small');
+  assert.equal(qualityGate({ px: 500, yaw: 90, pitch: 0, sharpness: 0 }), 'turned');
+});
+
+test("the gate's size and sharpness minimums are the calibrated ones; another gate can be passed in", () => {
+  assert.equal(QUALITY_GATE.minFacePx, PEOPLE_CALIBRATION.minFacePx.value);
+  assert.equal(QUALITY_GATE.minSharpness, PEOPLE_CALIBRATION.minSharpness.value);
+  const face = { px: 30, yaw: 0, pitch: 0, sharpness: 3 };
+  const loose = { minFacePx: 0, maxYawDegrees: 180, maxPitchDegrees: 180, minSharpness: 0 };
+  assert.equal(qualityGate(face, loose), 'ok');
+  assert.equal(qualityGate(face, { ...loose, minSharpness: 4 }), 'blurred');
+  assert.equal(qualityGate(face, { ...loose, minFacePx: 31 }), 'small');
 });
 
 test('overlap: times that meet overlap, photographs (no time) overlap only each other', () => {

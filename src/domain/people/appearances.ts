@@ -4,35 +4,49 @@
  * screen through consecutive sampled frames of one shot is one appearance (start–end),
  * not one per frame.
  */
+import { PEOPLE_CALIBRATION } from '../analysis/calibration.ts';
 import { cosine } from './face-vector.ts';
+
+/** What the quality gate reads of a face: the limits a face must stay within to be described. */
+export interface QualityGate {
+  /** Face height in pixels of the picture the detector saw (at most DEFAULT_MAX_SIDE on its longer side). */
+  readonly minFacePx: number;
+  /** Head turn from the camera (face mesh pose), in degrees either way. */
+  readonly maxYawDegrees: number;
+  readonly maxPitchDegrees: number;
+  /** Variance of the Laplacian of the face's grey pixels (media/vision laplacianVariance). */
+  readonly minSharpness: number;
+}
 
 /**
  * The quality gate a face must pass (after the calibrated detection thresholds) to be
- * described and grouped. These are guards, not fitted values: a face description from a
- * small, turned or blurred face is unreliable, and a wrong description risks a wrong merge.
- * - MIN_FACE_PX: face height in pixels of the picture the detector saw.
- * - MAX_YAW_DEGREES / MAX_PITCH_DEGREES: head turn from the camera (face mesh pose).
- * - MIN_SHARPNESS: variance of the Laplacian of the face's grey pixels.
+ * described and grouped: a description from a small, turned or blurred face is unreliable,
+ * and a wrong description risks a wrong merge. Size and sharpness are calibrated
+ * (PEOPLE_CALIBRATION, bench/quality/people.eval.ts: chosen on the tuning split with small
+ * and blurred copies of the labelled photographs); the head-turn limits are guards, not
+ * fitted — there is no labelled turned material.
  */
-export const QUALITY_GATE = {
-  minFacePx: 40,
+export const QUALITY_GATE: QualityGate = {
+  minFacePx: PEOPLE_CALIBRATION.minFacePx.value,
   maxYawDegrees: 35,
   maxPitchDegrees: 30,
-  minSharpness: 20,
-} as const;
+  minSharpness: PEOPLE_CALIBRATION.minSharpness.value,
+};
 
 export type GateVerdict = 'ok' | 'small' | 'turned' | 'blurred';
 
-export function qualityGate(f: {
-  px: number;
-  yaw: number | null;
-  pitch: number | null;
-  sharpness: number;
-}): GateVerdict {
-  if (f.px < QUALITY_GATE.minFacePx) return 'small';
-  if (Math.abs(f.yaw ?? 0) > QUALITY_GATE.maxYawDegrees || Math.abs(f.pitch ?? 0) > QUALITY_GATE.maxPitchDegrees)
-    return 'turned';
-  if (f.sharpness < QUALITY_GATE.minSharpness) return 'blurred';
+export function qualityGate(
+  f: {
+    px: number;
+    yaw: number | null;
+    pitch: number | null;
+    sharpness: number;
+  },
+  gate: QualityGate = QUALITY_GATE,
+): GateVerdict {
+  if (f.px < gate.minFacePx) return 'small';
+  if (Math.abs(f.yaw ?? 0) > gate.maxYawDegrees || Math.abs(f.pitch ?? 0) > gate.maxPitchDegrees) return 'turned';
+  if (f.sharpness < gate.minSharpness) return 'blurred';
   return 'ok';
 }
 
