@@ -42,7 +42,9 @@ import type {
   SectionError,
 } from '../../domain/analysis/vision.sections.ts';
 import { AppError } from '../../domain/errors.ts';
-import { allOf, unless, type Stage, type StageContext } from '../stage.ts';
+import { allOf, stageCost, unless, type Stage, type StageContext } from '../stage.ts';
+import { stageCores } from '../cpu-budget.ts';
+import { inTurn } from '../../platform/in-turn.ts';
 
 export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
 export const FACE_MODEL = '@vladmandic/human BlazeFace, checked by its face mesh';
@@ -126,8 +128,9 @@ export const visionStage: Stage = {
   uses: ['shots', 'frames'],
   produces: ['objects', 'faces', 'moderation'],
   optional: true,
-  // The models run in one thread; the stage waits on it.
-  cost: 1,
+  // One core per model thread at work: as many as the host has threads (VISION_MODEL_HOSTS),
+  // within the worker's CPU budget, and no more than there are pictures.
+  cost: (ctx) => Math.max(1, Math.min(ctx.deps.vision?.parallelism ?? 1, stageCores(ctx), pictures(ctx).length)),
   appliesTo: (ctx) =>
     allOf(
       unless(ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video', 'not an image or a video'),
@@ -139,19 +142,20 @@ export const visionStage: Stage = {
     const tasks = visionTasks(ctx);
     const host = ctx.deps.vision!;
     const pics = pictures(ctx);
-    const seen: Seen[] = [];
     const started = performance.now();
     // Faces are described only for the people stage, and only when recognition is on.
     const describeFaces = tasks.includes('faces') && recognizesPeople(ctx);
-    for (const picture of pics) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+    const look = async (picture: Picture): Promise<Seen> => {
       try {
-        seen.push({ picture, vision: await host.analyze(picture.path, tasks, { describeFaces }), error: null });
+        return { picture, vision: await host.analyze(picture.path, tasks, { describeFaces }), error: null };
       } catch (err) {
         if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
-        seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
+        return { picture, vision: null, error: { code: err.code, message: err.message } };
       }
-    }
+    };
+    // The pictures go to the model threads side by side, as many at once as the stage's cost
+    // (the host hands each to a free thread); in the pictures' order in the results.
+    const seen = await inTurn(pics, stageCost(visionStage, ctx), look, ctx.signal);
     const ms = Math.round(performance.now() - started);
     ctx.log.info({ pictures: pics.length, tasks, ms }, 'vision finished');
 
