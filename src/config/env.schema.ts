@@ -182,8 +182,8 @@ export const EnvSchema = Type.Object({
   /**
    * Model-host threads of a worker process: a video's frames are looked at side by side, one
    * per thread (the models' WebAssembly runtime keeps one core busy per thread). Each thread
-   * holds its own copy of the models, about 220 MB resident (bench/results/vision.md).
-   * At most WORKER_CPU_BUDGET and the machine's cores are used.
+   * holds its own copy of the models in resident memory (measured per extra host:
+   * bench/results/vision.md). At most WORKER_CPU_BUDGET and the machine's cores are used.
    */
   VISION_MODEL_HOSTS: int(2, 1, 64),
   /**
