@@ -18,6 +18,7 @@ import { multipart } from './helpers/multipart.ts';
 import { contractProblems } from './helpers/contract.ts';
 import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo, photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
+import { ModelHostPool } from '../src/media/vision/model-host-pool.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 import { EXAMPLE } from '../scripts/docs-excerpt.ts';
 import type {
@@ -29,13 +30,15 @@ import type {
 
 const skip = (!hasFfmpeg() || !hasPhotos()) && 'ffmpeg or python3-skimage is not installed';
 let t: TestApp;
-let host: ModelHost;
+let host: ModelHostPool;
+/** As a worker runs them: two model hosts on a machine with two cores or more. */
+const HOSTS = Math.min(2, os.availableParallelism());
 let dir: string;
 let video: string;
 
 before(async () => {
   if (skip) return;
-  host = new ModelHost({ callTimeoutMs: 120_000, maxHeapMb: 1024 });
+  host = new ModelHostPool(HOSTS, { callTimeoutMs: 120_000, maxHeapMb: 1024 });
   t = await createTestApp({ CONTACT_SHEET_WIDTH: '960', CONTACT_SHEET_HEIGHT: '540' }, { vision: host });
   await t.startWorker({ concurrency: 1 });
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-vision-api-'));
@@ -133,6 +136,17 @@ describe('without a provider', { skip }, () => {
     assert.ok(seen(1).includes('cup'), JSON.stringify(objects.per_shot));
     assert.ok(seen(4).includes('motorcycle'), JSON.stringify(objects.per_shot));
     assert.deepEqual(seen(3), [], 'the black shot shows nothing');
+    // The frames went to the model hosts side by side, and came back in time order.
+    assert.equal(host.starts, HOSTS);
+    const times = objects.frames.map((f) => f.seconds);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+    );
+    assert.deepEqual(
+      times,
+      s.results.frames.items.map((f: { seconds: number }) => f.seconds),
+    );
     const faces = s.results.faces as FacesSection;
     assert.equal(faces.per_shot[0]!.count, 1, 'the astronaut');
     const moderation = s.results.moderation as ModerationSection;

@@ -231,6 +231,8 @@ export function loadConfig(env: RawEnv = process.env) {
       sceneThreshold: v.VISION_SCENE_THRESHOLD,
       callTimeoutMs: v.VISION_CALL_TIMEOUT_MS,
       maxHeapMb: v.VISION_MAX_HEAP_MB,
+      /** Model-host threads asked for (VISION_MODEL_HOSTS); `modelHostCount` bounds them by the CPU budget. */
+      modelHosts: v.VISION_MODEL_HOSTS,
       humanModelsDir: v.VISION_MODELS_DIR,
       /** Describe faces and group them into people (PEOPLE_RECOGNITION). */
       recognizePeople: v.PEOPLE_RECOGNITION,

@@ -181,8 +181,15 @@ export const EnvSchema = Type.Object({
   VISION_SCENE_THRESHOLD: Type.Optional(Type.Number({ minimum: 0.1, maximum: 100 })),
   /** Per-picture limit of the model host; past it the thread is replaced. */
   VISION_CALL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
-  /** V8 heap ceiling of the model-host thread. */
+  /** V8 heap ceiling of each model-host thread. */
   VISION_MAX_HEAP_MB: int(1024, 128, 16_384),
+  /**
+   * Model-host threads of a worker process: a video's frames are looked at side by side, one
+   * per thread (the models' WebAssembly runtime keeps one core busy per thread). Each thread
+   * holds its own copy of the models in resident memory (measured per extra host:
+   * bench/results/vision.md). At most WORKER_CPU_BUDGET and the machine's cores are used.
+   */
+  VISION_MODEL_HOSTS: int(2, 1, 64),
   /**
    * Where human's models are read.
    * @default the models folder of the human package

@@ -20,7 +20,8 @@ import { AnalysisService } from '../domain/analysis/analysis.service.ts';
 import { ApiKeyService } from '../domain/tenant/api-key.service.ts';
 import { createGuardedAgent } from '../net/safe-download.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
-import { ModelHost, modelHostOptions, type VisionAdapter } from '../media/vision/model-host.ts';
+import { modelHostOptions, type VisionAdapter } from '../media/vision/model-host.ts';
+import { ModelHostPool, modelHostCount } from '../media/vision/model-host-pool.ts';
 import { ProviderRegistry } from '../providers/provider-registry.ts';
 import { AppCache } from '../cache/cache.ts';
 import { startInvalidationListener } from '../cache/invalidation.ts';
@@ -166,8 +167,8 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     observeStall: (stage) => metrics.stageStalls.inc({ stage }),
     ...(opts.vision ? { vision: opts.vision } : {}),
   };
-  /** The model host this runtime made (and closes); none in an API-only process. */
-  let ownHost: ModelHost | undefined;
+  /** The model hosts this runtime made (and closes); none in an API-only process. */
+  let ownHost: ModelHostPool | undefined;
   const webhookSender = createWebhookSender(config.webhooks);
   const webhooks = new WebhookService({
     db: database.db,
@@ -248,7 +249,8 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
   };
 
   const startRuntimeWorker = async (overrides: Partial<WorkerOptions> = {}): Promise<WorkerHandle> => {
-    if (opts.models && !pipeline.vision) pipeline.vision = ownHost = new ModelHost(modelHostOptions(config));
+    if (opts.models && !pipeline.vision)
+      pipeline.vision = ownHost = new ModelHostPool(modelHostCount(config), modelHostOptions(config));
     const worker = await startWorker(database.pool, pipeline, logger, {
       ...config.worker,
       connectionString: url,

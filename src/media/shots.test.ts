@@ -13,6 +13,7 @@ import {
   parseThumbs,
   sampleQuality,
   shotPassArgs,
+  partThreads,
   shotSignatures,
   withThumbs,
   DEFAULT_SHOT_OPTIONS,
@@ -53,6 +54,18 @@ test('one pass: scdet, blackdetect, freezedetect, the sampled quality filters an
   assert.ok(a.indexOf('-skip_frame') < a.indexOf('-i'), 'a decoder option');
   assert.equal(a[a.indexOf('-skip_frame') + 1], 'noref');
   assert.deepEqual(a.slice(-6), ['-fps_mode', 'passthrough', '-f', 'rawvideo', '-y', '/tmp/t.rgb'], 'thumbnails only');
+  assert.ok(!a.includes('-threads'), "a single pass leaves the decoder's threads to ffmpeg");
+  const part = shotPassArgs('/in.mp4', FILES, DEFAULT_SHOT_OPTIONS, { from: 60, to: 120, readFrom: 57 }, 1);
+  assert.ok(part.indexOf('-threads') < part.indexOf('-i'), 'a decoder option');
+  assert.equal(part[part.indexOf('-threads') + 1], '1');
+});
+
+test('the parts of a pass share the cores out: one decoding thread each when there are as many parts as cores', () => {
+  assert.equal(partThreads(1, 2), null, "one pass: ffmpeg's choice");
+  assert.equal(partThreads(2, 2), 1);
+  assert.equal(partThreads(4, 4), 1);
+  assert.equal(partThreads(2, 8), 4);
+  assert.equal(partThreads(3, 8), 2);
 });
 
 test('a cut is a score that rises above the second before it, not a high score in fast motion', () => {

@@ -114,11 +114,29 @@ export interface PassFiles {
 }
 
 /**
+ * Decoding threads of each part's process when the pass runs in `parts` processes on `cores`
+ * cores: the cores shared out (one each when there are as many parts as cores), so the
+ * processes do not contend with decoding thread pools sized for the whole machine; ffmpeg's
+ * own choice for a single pass (null), whose filters leave the other cores to the decoder.
+ * Threads never change the decoded pictures, so the same cuts are found (the CPU saved:
+ * docs/decisions/0010-measured-choices.md).
+ */
+export function partThreads(parts: number, cores: number): number | null {
+  return parts > 1 ? Math.max(1, Math.floor(cores / parts)) : null;
+}
+
+/**
  * One decode pass; writes cut frames, quality samples and the samples' thumbnails to `files`.
  * With `range`, the pass reads only that part of the video (from `readFrom`, up to `to`),
- * its times counted from `readFrom` (shot-parts.ts).
+ * its times counted from `readFrom` (shot-parts.ts); with `threads`, the decoder uses that many.
  */
-export function shotPassArgs(input: string, files: PassFiles, opts: ShotOptions, range?: PartRange): string[] {
+export function shotPassArgs(
+  input: string,
+  files: PassFiles,
+  opts: ShotOptions,
+  range?: PartRange,
+  threads?: number | null,
+): string[] {
   const seek = range && range.readFrom > 0 ? ['-ss', String(range.readFrom)] : [];
   const length = range && Number.isFinite(range.to) ? ['-t', String(round3(range.to - range.readFrom))] : [];
   const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
@@ -147,6 +165,7 @@ export function shotPassArgs(input: string, files: PassFiles, opts: ShotOptions,
     'file,pipe',
     '-skip_frame',
     SKIP_FRAMES,
+    ...(threads ? ['-threads', String(threads)] : []),
     ...seek,
     ...length,
     '-i',
@@ -325,23 +344,31 @@ export async function detectShots(
 ): Promise<ShotAnalysis> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-shots-'));
   const started = performance.now();
+  const cores = os.availableParallelism();
   const ranges = partRanges(
     durationSeconds,
-    run.parts ?? partCount(durationSeconds, os.availableParallelism()),
+    run.parts ?? partCount(durationSeconds, cores),
     overlapFor(Math.max(opts.minFreezeSeconds, opts.minBlackSeconds)),
   );
+  const threads = partThreads(ranges.length, cores);
   // One part failing stops the others; all are waited for before the folder goes.
   const stop = new AbortController();
   const signal = run.signal ? AbortSignal.any([run.signal, stop.signal]) : stop.signal;
   try {
     const settled = await Promise.allSettled(
       ranges.map((range, i) =>
-        runPart(ffmpegPath, input, path.join(dir, String(i)), range, durationSeconds, { ...run, signal }, opts).catch(
-          (err: unknown) => {
-            stop.abort();
-            throw err;
-          },
-        ),
+        runPart(
+          ffmpegPath,
+          input,
+          path.join(dir, String(i)),
+          range,
+          durationSeconds,
+          { ...run, signal, threads },
+          opts,
+        ).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
       ),
     );
     const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -377,7 +404,7 @@ async function runPart(
   prefix: string,
   range: PartRange,
   durationSeconds: number,
-  run: { timeoutMs: number; signal: AbortSignal },
+  run: { timeoutMs: number; signal: AbortSignal; threads: number | null },
   opts: ShotOptions,
 ): Promise<PartResult<Cut, Sample>> {
   const files: PassFiles = {
@@ -385,8 +412,9 @@ async function runPart(
     samples: `${prefix}-samples.txt`,
     thumbs: `${prefix}-thumbs.rgb`,
   };
-  const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, files, opts, range), {
-    ...run,
+  const log = await runFfmpeg(ffmpegPath, shotPassArgs(input, files, opts, range, run.threads), {
+    timeoutMs: run.timeoutMs,
+    signal: run.signal,
     keepLogBytes: ANALYSIS_LOG_BYTES,
   });
   const read = (f: string) => fs.readFile(f, 'utf8').catch(() => '');

@@ -1,8 +1,9 @@
 /**
- * The model host: one long-lived worker thread per worker process that holds the
- * vision models (loaded once) and runs inference off the process's event loop, under a
- * V8 heap ceiling (`resourceLimits`). The thread starts on first use; the HTTP process
- * never creates one (only the pipeline's deps do).
+ * The model host: one long-lived worker thread that holds the vision models (loaded
+ * once) and runs inference off the process's event loop, under a V8 heap ceiling
+ * (`resourceLimits`). A worker process has a few, in a pool (model-host-pool.ts). The
+ * thread starts on first use; the HTTP process never creates one (only the pipeline's
+ * deps do).
  *
  * A call that runs past its time limit terminates the thread (a runaway model cannot be
  * interrupted otherwise) and answers MODEL_TIMEOUT; a thread that dies (out of memory,
@@ -62,11 +63,15 @@ interface Pending {
 
 /** What the pipeline stages use; `ModelHost` is the real one. */
 export interface VisionAdapter {
+  /** Pictures it looks at side by side (one per model thread; a `ModelHostPool` has several). */
+  readonly parallelism: number;
   analyze(file: string, tasks: VisionTask[], options?: AnalyzeOptions): Promise<PictureVision>;
   preload(tasks: VisionTask[]): Promise<{ load_ms: Record<string, number> }>;
 }
 
 export class ModelHost implements VisionAdapter {
+  /** One thread: one picture at a time (calls made meanwhile queue in the thread). */
+  readonly parallelism = 1;
   private readonly opts: ModelHostOptions;
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();

@@ -23,7 +23,6 @@
  * their page: objects and moderation were calibrated on photographs and video frames, and
  * a scanned page is an embedded picture of text.
  */
-import path from 'node:path';
 import {
   VISION_TASKS,
   isTaskError,
@@ -49,8 +48,19 @@ import type {
   SectionError,
 } from '../../domain/analysis/vision.sections.ts';
 import { AppError } from '../../domain/errors.ts';
-import { artifactPath, recordArtifact } from '../artifacts.ts';
-import { allOf, unless, type ExtractedFrame, type Stage, type StageContext } from '../stage.ts';
+import { allOf, stageCost, unless, type Stage, type StageContext } from '../stage.ts';
+import {
+  isPdf,
+  looksAtPdfPictures,
+  pictureCount,
+  pictures,
+  recognizesPeople,
+  type Picture,
+} from './vision-pictures.ts';
+
+export { recognizesPeople } from './vision-pictures.ts';
+import { stageCores } from '../cpu-budget.ts';
+import { inTurn } from '../../platform/in-turn.ts';
 
 export const OBJECT_MODEL = '@vladmandic/human CenterNet (COCO, 80 classes)';
 export const FACE_MODEL = '@vladmandic/human BlazeFace, checked by its face mesh';
@@ -64,96 +74,11 @@ const FACE_THRESHOLDS: FaceThresholds = {
 };
 const SUGGESTIVE_SKIN = VISION_CALIBRATION.moderationSuggestiveSkin.value;
 
-/** Whether faces are described and grouped into people for this analysis (PEOPLE_RECOGNITION, a people service). */
-export function recognizesPeople(ctx: StageContext): boolean {
-  return ctx.deps.config.vision.recognizePeople && ctx.deps.people !== undefined;
-}
-
 export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
   const tasks = VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
   return isPdf(ctx) ? tasks.filter((task) => task === 'faces') : tasks;
-}
-
-function isPdf(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
-}
-
-/** A PDF's pictures are looked at for the people in them: with recognition on, and pictures allowed. */
-function looksAtPdfPictures(ctx: StageContext): boolean {
-  return isPdf(ctx) && recognizesPeople(ctx) && ctx.deps.config.media.documentMaxPictures > 0;
-}
-
-interface Picture {
-  seconds: number;
-  shot: number | null;
-  /** A PDF's picture: its page. */
-  page: number | null;
-  path: string;
-  relativePath: string | null;
-  /** A moment taken for faces only (people recognition: frames.stage.ts); the other tasks skip it. */
-  facesOnly?: boolean;
-}
-
-async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> {
-  if (ctx.source?.mediaType === 'image')
-    return [{ seconds: 0, shot: null, page: null, path: ctx.source.absolutePath, relativePath: null }];
-  if (ctx.source && isPdf(ctx)) return pdfPictures(ctx, ctx.source.absolutePath, notes);
-  // The moment at the source's size when the frames stage took one (it does when vision runs):
-  // the models scale it to their own input, but the face mesh needs the face's own pixels.
-  const frame = (f: ExtractedFrame, facesOnly: boolean): Picture => ({
-    seconds: f.seconds,
-    shot: f.shot ?? null,
-    page: null,
-    path: f.fullPath ?? f.absolutePath,
-    relativePath: f.relativePath,
-    ...(facesOnly ? { facesOnly } : {}),
-  });
-  // In time order: the people stage follows a face from one picture to the next.
-  return [...(ctx.frames ?? []).map((f) => frame(f, false)), ...(ctx.faceFrames ?? []).map((f) => frame(f, true))].sort(
-    (a, b) => a.seconds - b.seconds,
-  );
-}
-
-/** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
-const MIN_PICTURE_SIDE = 64;
-/** One pdfimages run (as one page rendered for OCR), and all of a document's together. */
-const PDF_IMAGES_TIMEOUT_MS = 60_000;
-const PDF_IMAGES_TOTAL_TIMEOUT_MS = 180_000;
-
-/** A PDF's embedded pictures, written to the analysis's temp area (recorded, so retention removes them). */
-async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Promise<Picture[]> {
-  const { media } = ctx.deps.config;
-  // The pictures' folder: where pdfimages writes (a name in it gives the folder, created).
-  const slot = await artifactPath(ctx, 'temp', 'pictures/picture');
-  const dir = path.dirname(slot.absolutePath);
-  const found = await ctx.deps.tools.documents.extractPdfImages(
-    pdf,
-    dir,
-    {
-      maxImages: media.documentMaxPictures,
-      minSidePx: MIN_PICTURE_SIDE,
-      maxPixels: media.maxImagePixels,
-      timeoutMs: PDF_IMAGES_TIMEOUT_MS,
-      totalTimeoutMs: PDF_IMAGES_TOTAL_TIMEOUT_MS,
-    },
-    ctx.signal,
-    media.pdfimagesPath,
-  );
-  const { small, large, beyondLimit, repeated } = found.skipped;
-  if (found.failure) notes.push(`${found.failure}: ${found.images.length} embedded picture(s) looked at`);
-  if (repeated > 0) notes.push(`${repeated} embedded picture(s) drawn again on a later page looked at once`);
-  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
-  if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
-  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
-  const out: Picture[] = [];
-  for (const image of found.images) {
-    const relativePath = `${path.posix.dirname(slot.relativePath)}/${path.basename(image.path)}`;
-    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
-    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
-  }
-  return out;
 }
 
 type Seen = { picture: Picture; vision: PictureVision | null; error: VisionTaskError | null };
@@ -195,8 +120,9 @@ export const visionStage: Stage = {
   uses: ['shots', 'frames'],
   produces: ['objects', 'faces', 'moderation'],
   optional: true,
-  // The models run in one thread; the stage waits on it.
-  cost: 1,
+  // One core per model thread at work: as many as the host has threads (VISION_MODEL_HOSTS),
+  // within the worker's CPU budget, and no more than there are pictures.
+  cost: (ctx) => Math.max(1, Math.min(ctx.deps.vision?.parallelism ?? 1, stageCores(ctx), pictureCount(ctx))),
   appliesTo: (ctx) =>
     allOf(
       unless(
@@ -218,20 +144,21 @@ export const visionStage: Stage = {
     const pictureNotes: string[] = [];
     const pics = await pictures(ctx, pictureNotes);
     if (pics.length === 0 && isPdf(ctx)) pictureNotes.push('the PDF has no embedded picture to look at');
-    const seen: Seen[] = [];
     const started = performance.now();
     // Faces are described only for the people stage, and only when recognition is on.
     const describeFaces = tasks.includes('faces') && recognizesPeople(ctx);
-    for (const picture of pics) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+    const look = async (picture: Picture): Promise<Seen> => {
       try {
         const asked = picture.facesOnly ? tasks.filter((task) => task === 'faces') : tasks;
-        seen.push({ picture, vision: await host.analyze(picture.path, asked, { describeFaces }), error: null });
+        return { picture, vision: await host.analyze(picture.path, asked, { describeFaces }), error: null };
       } catch (err) {
         if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
-        seen.push({ picture, vision: null, error: { code: err.code, message: err.message } });
+        return { picture, vision: null, error: { code: err.code, message: err.message } };
       }
-    }
+    };
+    // The pictures go to the model threads side by side, as many at once as the stage's cost
+    // (the host hands each to a free thread); in the pictures' order in the results.
+    const seen = await inTurn(pics, stageCost(visionStage, ctx), look, ctx.signal);
     const ms = Math.round(performance.now() - started);
     ctx.log.info({ pictures: pics.length, tasks, ms }, 'vision finished');
 

@@ -1,0 +1,100 @@
+/**
+ * Which pictures the vision stage looks at: an image itself; a video's frames and, with
+ * people recognition on, the moments of each shot taken for faces only (frames.stage.ts);
+ * a PDF's embedded pictures, with their pages, for faces only (media/pdf-images.ts).
+ */
+import path from 'node:path';
+import { artifactPath, recordArtifact } from '../artifacts.ts';
+import type { ExtractedFrame, StageContext } from '../stage.ts';
+
+/** Whether faces are described and grouped into people for this analysis (PEOPLE_RECOGNITION, a people service). */
+export function recognizesPeople(ctx: StageContext): boolean {
+  return ctx.deps.config.vision.recognizePeople && ctx.deps.people !== undefined;
+}
+
+export function isPdf(ctx: StageContext): boolean {
+  return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
+}
+
+/** A PDF's pictures are looked at for the people in them: with recognition on, and pictures allowed. */
+export function looksAtPdfPictures(ctx: StageContext): boolean {
+  return isPdf(ctx) && recognizesPeople(ctx) && ctx.deps.config.media.documentMaxPictures > 0;
+}
+
+export interface Picture {
+  seconds: number;
+  shot: number | null;
+  /** A PDF's picture: its page. */
+  page: number | null;
+  path: string;
+  relativePath: string | null;
+  /** A moment taken for faces only (people recognition: frames.stage.ts); the other tasks skip it. */
+  facesOnly?: boolean;
+}
+
+export async function pictures(ctx: StageContext, notes: string[]): Promise<Picture[]> {
+  if (ctx.source?.mediaType === 'image')
+    return [{ seconds: 0, shot: null, page: null, path: ctx.source.absolutePath, relativePath: null }];
+  if (ctx.source && isPdf(ctx)) return pdfPictures(ctx, ctx.source.absolutePath, notes);
+  // The moment at the source's size when the frames stage took one (it does when vision runs):
+  // the models scale it to their own input, but the face mesh needs the face's own pixels.
+  const frame = (f: ExtractedFrame, facesOnly: boolean): Picture => ({
+    seconds: f.seconds,
+    shot: f.shot ?? null,
+    page: null,
+    path: f.fullPath ?? f.absolutePath,
+    relativePath: f.relativePath,
+    ...(facesOnly ? { facesOnly } : {}),
+  });
+  // In time order: the people stage follows a face from one picture to the next.
+  return [...(ctx.frames ?? []).map((f) => frame(f, false)), ...(ctx.faceFrames ?? []).map((f) => frame(f, true))].sort(
+    (a, b) => a.seconds - b.seconds,
+  );
+}
+
+/** How many pictures the stage will look at (for a PDF, at most: they are known once written). */
+export function pictureCount(ctx: StageContext): number {
+  if (ctx.source?.mediaType === 'image') return 1;
+  if (isPdf(ctx)) return ctx.deps.config.media.documentMaxPictures;
+  return (ctx.frames?.length ?? 0) + (ctx.faceFrames?.length ?? 0);
+}
+
+/** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
+const MIN_PICTURE_SIDE = 64;
+/** One pdfimages run (as one page rendered for OCR), and all of a document's together. */
+const PDF_IMAGES_TIMEOUT_MS = 60_000;
+const PDF_IMAGES_TOTAL_TIMEOUT_MS = 180_000;
+
+/** A PDF's embedded pictures, written to the analysis's temp area (recorded, so retention removes them). */
+async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Promise<Picture[]> {
+  const { media } = ctx.deps.config;
+  // The pictures' folder: where pdfimages writes (a name in it gives the folder, created).
+  const slot = await artifactPath(ctx, 'temp', 'pictures/picture');
+  const dir = path.dirname(slot.absolutePath);
+  const found = await ctx.deps.tools.documents.extractPdfImages(
+    pdf,
+    dir,
+    {
+      maxImages: media.documentMaxPictures,
+      minSidePx: MIN_PICTURE_SIDE,
+      maxPixels: media.maxImagePixels,
+      timeoutMs: PDF_IMAGES_TIMEOUT_MS,
+      totalTimeoutMs: PDF_IMAGES_TOTAL_TIMEOUT_MS,
+    },
+    ctx.signal,
+    media.pdfimagesPath,
+  );
+  const { small, large, beyondLimit, repeated } = found.skipped;
+  if (found.failure) notes.push(`${found.failure}: ${found.images.length} embedded picture(s) looked at`);
+  if (repeated > 0) notes.push(`${repeated} embedded picture(s) drawn again on a later page looked at once`);
+  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
+  if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
+  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
+  const out: Picture[] = [];
+  for (const image of found.images) {
+    const relativePath = `${path.posix.dirname(slot.relativePath)}/${path.basename(image.path)}`;
+    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
+    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
+  }
+  return out;
+}
