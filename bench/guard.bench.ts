@@ -552,7 +552,11 @@ async function main(): Promise<number> {
           : {}),
       },
       API_PORT,
-    );
+    ).catch(async (err: unknown) => {
+      // A baseline left running would answer the next run in its own child's place.
+      await stopChild(baseline);
+      throw err;
+    });
     try {
       const servers: Servers = {
         api: { child: api, url: `http://127.0.0.1:${API_PORT}` },

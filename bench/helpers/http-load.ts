@@ -147,8 +147,17 @@ export function serverEnv(url: string, poolMax: number, dataDir: string): NodeJS
   };
 }
 
-/** Start `node <args>` and wait until it answers HTTP on `port` (the API's /health or the baseline's route). */
+/**
+ * Start `node <args>` and wait until it answers HTTP on `port` (the API's /health or the
+ * baseline's route). The port must be free first: a server left over from an earlier run
+ * would answer in the new child's place, and the CPU measured would be the idle child's.
+ */
 export async function startChild(args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const taken = await fetch(`http://127.0.0.1:${port}/`).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`port ${port} already answers (a server left over from an earlier run?)`);
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -163,7 +172,10 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, port: n
         () => false,
       ));
     if (okBaseline) return child;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${args.join(' ')} did not start`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} did not start`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
