@@ -26,7 +26,7 @@ import { stageCores } from '../src/pipeline/cpu-budget.ts';
 import { inTurn } from '../src/platform/in-turn.ts';
 import { isTaskError, type DetectedObject, type PictureVision } from '../src/media/vision/vision.types.ts';
 import { detectShots } from '../src/media/shots.ts';
-import { planFrames } from '../src/media/frame-plan.ts';
+import { planFaceMoments, planFrames } from '../src/media/frame-plan.ts';
 import { pickSheetFrames } from '../src/pipeline/stages/contact-sheet.stage.ts';
 import { extractFramesInBatches } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
@@ -214,6 +214,7 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
     seen = await vision(performance.now());
   }
   const totalMs = ms(total0);
+  const people = await peopleMoments(host, file, work, minutes, shots, plan);
   const foundCuts = shots.shots.slice(1).map((s) => s.start);
   const cutsMatched = cuts.filter((c) => foundCuts.some((f) => Math.abs(f - c) <= 0.5)).length;
   const falseCuts = foundCuts.filter((f) => !cuts.some((c) => Math.abs(f - c) <= 0.5)).length;
@@ -259,6 +260,10 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
     plain_decode_ms: decodeMs,
     total_ms: totalMs,
     ratio_to_decode: Math.round((totalMs / decodeMs) * 100) / 100,
+    people_face_moments: {
+      ...people,
+      ratio_to_decode_with_them: Math.round(((totalMs + people.ms) / decodeMs) * 100) / 100,
+    },
     stages_ms: stages,
     // Where vision's time goes: each part's mean over the frames (the model host's own timings).
     vision_ms_per_frame: Object.fromEntries(
@@ -286,7 +291,8 @@ async function main() {
   // 1. Load: the first picture starts one host (the models load on first use), then every
   // host of the pool loads, so resident memory is measured with one copy of the models and with all.
   const rssBefore = process.memoryUsage().rss;
-  const host = new ModelHostPool(HOSTS, { callTimeoutMs: 600_000, maxHeapMb: 1024 });
+  // As a worker with people recognition on (the default) holds them: faceres loaded too.
+  const host = new ModelHostPool(HOSTS, { callTimeoutMs: 600_000, maxHeapMb: 1024, describeFaces: true });
   let t0 = performance.now();
   await host.analyze(photo('astronaut.png'), ['objects', 'faces', 'moderation']);
   const loadWallMs = ms(t0);
@@ -421,6 +427,14 @@ async function main() {
         measured: `${boundaries.all_within_half_second ? 'all' : 'NOT all'} (photo video), ${video.cuts_within_half_second} (10-min video)`,
         pass: boundaries.all_within_half_second && long.allCuts,
       },
+      video_2min_with_people_face_moments_within_1_5x_plain_decode: {
+        measured: `${short.video.people_face_moments.ratio_to_decode_with_them}x`,
+        pass: short.video.people_face_moments.ratio_to_decode_with_them <= 1.5 && short.video.people_face_moments.right,
+      },
+      people_face_moments_right: {
+        measured: `astronaut ${short.video.people_face_moments.astronaut_moments_with_a_face}, objects ${short.video.people_face_moments.object_scene_moments_with_a_face} (${SHORT_VIDEO_MINUTES}-min video)`,
+        pass: short.video.people_face_moments.right && video.people_face_moments.right,
+      },
       every_scene_analysed_with_its_objects_seen: {
         measured: `${video.scenes_with_all_their_objects_seen} (${VIDEO_MINUTES}-min video), ${short.video.scenes_with_all_their_objects_seen} (${SHORT_VIDEO_MINUTES}-min video)`,
         pass: long.allScenes && short.allScenes,
@@ -491,6 +505,52 @@ async function main() {
   await fs.rm(work, { recursive: true, force: true });
 }
 
+/**
+ * With people recognition on (the default), the frames stage also takes moments of each
+ * shot for faces only, at least every PEOPLE_FRAME_SECONDS (at the source's size), and the
+ * vision stage looks for faces in them with their descriptions: timed here after the rest,
+ * as that extra work, and checked — a face on every moment of the astronaut's scenes, none
+ * on the photographs of objects (coffee, motorcycle, fruit, horse).
+ */
+async function peopleMoments(
+  host: ModelHostPool,
+  file: string,
+  work: string,
+  minutes: number,
+  shots: Awaited<ReturnType<typeof detectShots>>,
+  plan: ReturnType<typeof planFrames>,
+) {
+  const { everySeconds, max } = CONFIG.vision.peopleFrames;
+  const t0 = performance.now();
+  const moments = planFaceMoments(shots.shots, shots.samples, plan, everySeconds, max).map((m, i) => ({
+    seconds: m.seconds,
+    output: path.join(work, `${minutes}-face-moment-${i}.jpg`),
+  }));
+  const written = await extractFramesInBatches('ffmpeg', file, moments, 0, { timeoutMs: 600_000 }, 2);
+  const taken = moments.filter((_, i) => written[i]);
+  const seen = await inTurn(taken, visionCores(taken.length), (m) =>
+    host.analyze(m.output, ['faces'], { describeFaces: true }),
+  );
+  const elapsed = ms(t0);
+  const faces = (v: PictureVision) =>
+    !v.faces || isTaskError(v.faces) ? 0 : v.faces.filter((f) => isFace(f, FACE_THRESHOLDS)).length;
+  const at = (scene: string) =>
+    taken.flatMap((m, i) => (path.basename(VIDEO_SCENES[sceneAt(m.seconds)]!.file) === scene ? [faces(seen[i]!)] : []));
+  const astronaut = at('astronaut.png');
+  const objects = ['coffee.png', 'motorcycle_left.png', 'fruits.jpg', 'horse.png'].flatMap(at);
+  if (astronaut.length === 0 || objects.length === 0)
+    throw new Error('no face moment fell on the astronaut or on an object scene: the check would prove nothing');
+  return {
+    every_seconds: everySeconds,
+    max,
+    moments: taken.length,
+    ms: elapsed,
+    astronaut_moments_with_a_face: `${astronaut.filter((n) => n > 0).length}/${astronaut.length}`,
+    object_scene_moments_with_a_face: `${objects.filter((n) => n > 0).length}/${objects.length}`,
+    right: astronaut.every((n) => n > 0) && objects.every((n) => n === 0),
+  };
+}
+
 /** One scenes video's timing table and its per-scene checks, as Markdown lines. */
 function videoSection(v: Awaited<ReturnType<typeof analyseScenesVideo>>['video']): string[] {
   return [
@@ -499,6 +559,12 @@ function videoSection(v: Awaited<ReturnType<typeof analyseScenesVideo>>['video']
     '',
     `Plain ffmpeg decode pass of the same file, same run: **${v.plain_decode_ms} ms**. Shots + frames + vision + moderation + contact sheet: ` +
       `**${v.total_ms} ms** = **${v.ratio_to_decode}x** the decode pass.`,
+    '',
+    `With people recognition on (the default), each shot is also looked at for faces at least every ${v.people_face_moments.every_seconds} s: ` +
+      `${v.people_face_moments.moments} more moments, **${v.people_face_moments.ms} ms** more (taken and looked at after the rest here), ` +
+      `**${v.people_face_moments.ratio_to_decode_with_them}x** the decode pass with them. Checks: moments on the astronaut with a face ` +
+      `${v.people_face_moments.astronaut_moments_with_a_face}, moments on the photographs of objects with a face ` +
+      `${v.people_face_moments.object_scene_moments_with_a_face}: ${v.people_face_moments.right ? 'right' : 'WRONG'}.`,
     '',
     '| stage | ms | share |',
     '|---|---:|---:|',
