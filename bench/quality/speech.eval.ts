@@ -16,10 +16,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  ADAPTATION,
   CMN_SEED_SETTINGS,
   DECODER_SETTINGS,
   normaliseWords,
   wordEditErrors,
+  type AdaptationConfig,
   type DecoderSettings,
 } from '../../src/media/local-speech.ts';
 import { SPEECH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
@@ -105,9 +107,25 @@ function score(track: Track, decoded: Decoded): Scored {
 const PADDING = 'padding';
 /** `cmn_seed: "no"` decodes each chunk in one pass, from the model's own initial cepstral mean (CMN_SEED_SETTINGS). */
 const CMN_SEED = 'cmn_seed';
+/**
+ * `mllr: "no"` decodes without speaker adaptation; `"first"` / `"decode"` set ADAPTATION.from,
+ * `mllr_conf` its minConfidence (src/media/local-speech.ts).
+ */
+const MLLR = 'mllr';
+const MLLR_CONF = 'mllr_conf';
 
 async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings): Promise<Scored[]> {
-  const { [PADDING]: padding, [CMN_SEED]: seed, ...decoder } = settings;
+  const { [PADDING]: padding, [CMN_SEED]: seed, [MLLR]: mllr, [MLLR_CONF]: mllrConf, ...decoder } = settings;
+  const adaptation: AdaptationConfig | null | undefined =
+    mllr === 'no'
+      ? null
+      : mllr === undefined && mllrConf === undefined
+        ? undefined
+        : {
+            ...ADAPTATION,
+            ...(mllr === 'first' || mllr === 'decode' ? { from: mllr as AdaptationConfig['from'] } : {}),
+            ...(mllrConf === undefined ? {} : { minConfidence: Number(mllrConf) }),
+          };
   const out: Scored[] = [];
   for (const t of tracks)
     out.push(
@@ -119,6 +137,7 @@ async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings
           decoder,
           padding === undefined ? undefined : Number(padding),
           seed === 'no' ? null : undefined,
+          adaptation,
         ),
       ),
     );
