@@ -109,22 +109,31 @@ const PADDING = 'padding';
 const CMN_SEED = 'cmn_seed';
 /**
  * `mllr: "no"` decodes without speaker adaptation; `"first"` / `"decode"` set ADAPTATION.from,
- * `mllr_conf` its minConfidence (src/media/local-speech.ts).
+ * `mllr_conf` its minConfidence, `mllr_scope` its scope (src/media/local-speech.ts).
  */
 const MLLR = 'mllr';
 const MLLR_CONF = 'mllr_conf';
+const MLLR_SCOPE = 'mllr_scope';
 
 async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings): Promise<Scored[]> {
-  const { [PADDING]: padding, [CMN_SEED]: seed, [MLLR]: mllr, [MLLR_CONF]: mllrConf, ...decoder } = settings;
+  const {
+    [PADDING]: padding,
+    [CMN_SEED]: seed,
+    [MLLR]: mllr,
+    [MLLR_CONF]: mllrConf,
+    [MLLR_SCOPE]: scope,
+    ...decoder
+  } = settings;
   const adaptation: AdaptationConfig | null | undefined =
     mllr === 'no'
       ? null
-      : mllr === undefined && mllrConf === undefined
+      : mllr === undefined && mllrConf === undefined && scope === undefined
         ? undefined
         : {
             ...ADAPTATION,
             ...(mllr === 'first' || mllr === 'decode' ? { from: mllr as AdaptationConfig['from'] } : {}),
             ...(mllrConf === undefined ? {} : { minConfidence: Number(mllrConf) }),
+            ...(scope === 'chunk' || scope === 'recording' ? { scope: scope as AdaptationConfig['scope'] } : {}),
           };
   const out: Scored[] = [];
   for (const t of tracks)

@@ -69,6 +69,11 @@ export interface AdaptationConfig {
   from: 'first' | 'decode';
   /** Only words at or above this posterior (with the fillers beside them) are aligned; 0 aligns the whole hypothesis. */
   minConfidence: number;
+  /**
+   * `chunk`: a transform per chunk, from its own counts; `recording`: one transform from the
+   * counts of all the track's chunks (more speech to estimate it, one speaker or channel assumed).
+   */
+  scope: 'chunk' | 'recording';
 }
 
 export interface Chunk {
@@ -186,6 +191,7 @@ export const ADAPTATION: AdaptationConfig = {
   mdefConvert: 'pocketsphinx_mdef_convert',
   from: 'decode',
   minConfidence: 0,
+  scope: 'chunk',
 };
 
 /**
@@ -305,12 +311,12 @@ export async function adaptationModel(
 }
 
 /**
- * Unsupervised speaker adaptation of one chunk: the hypothesis `stdout` is aligned to the
- * chunk's features (sphinx_fe, the model's front end; bw, its live cepstral mean starting
- * from `cmninit`) and one global MLLR transform of the means is estimated from the counts
- * (mllr_solve). Returns the transform file, or null when there is nothing to align.
+ * The first half of unsupervised speaker adaptation: the hypothesis `stdout` of a chunk is
+ * aligned to the chunk's features (sphinx_fe, the model's front end; bw, with its live
+ * cepstral mean starting from `cmninit`, as the decoder's) and the Gaussians' counts are
+ * kept. Returns their folder, or null when there is nothing to align.
  */
-export async function adaptChunk(
+export async function accumulateAdaptation(
   wav: string,
   stdout: string,
   cmninit: string | null,
@@ -399,7 +405,23 @@ export async function adaptChunk(
     ],
     opts,
   );
-  const out = path.join(dir, 'mllr_matrix');
+  return path.join(dir, 'acc');
+}
+
+/**
+ * The second half: one global MLLR transform of the means from the counts of one or more
+ * chunks (mllr_solve), written to `out`. Null when the transform is unusable (no counts
+ * give NaN; decoding with it would be worse than without).
+ */
+export async function solveMllr(
+  accDirs: readonly string[],
+  modelDir: string,
+  out: string,
+  cfg: AdaptationConfig,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<string | null> {
+  if (!accDirs.length) return null;
+  const hmm = path.join(modelDir, 'en-us');
   await runProcess(
     cfg.mllrSolve,
     [
@@ -410,13 +432,26 @@ export async function adaptChunk(
       '-outmllrfn',
       out,
       '-accumdir',
-      path.join(dir, 'acc'),
+      ...accDirs,
     ],
     opts,
   );
-  // A transform estimated from no usable counts holds NaN: decoding with it would be worse than without.
   const values = (await fs.readFile(out, 'utf8')).trim().split(/\s+/).map(Number);
   return values.length > 3 && values.every(Number.isFinite) ? out : null;
+}
+
+/** Both halves on one chunk: its transform file, or null. */
+export async function adaptChunk(
+  wav: string,
+  stdout: string,
+  cmninit: string | null,
+  modelDir: string,
+  adaptDir: string,
+  cfg: AdaptationConfig,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<string | null> {
+  const acc = await accumulateAdaptation(wav, stdout, cmninit, modelDir, adaptDir, cfg, opts);
+  return acc ? solveMllr([acc], modelDir, `${wav}.mllr/mllr_matrix`, cfg, opts) : null;
 }
 
 const FILLERS = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+|<.*>)$/;
@@ -501,82 +536,105 @@ export async function recognizeSpeech(
   signal?: AbortSignal,
 ): Promise<RecognizedWord[]> {
   await fs.mkdir(workDir, { recursive: true });
-  const results: RecognizedWord[][] = new Array(chunks.length);
+  const decoder = cfg.decoder ?? DECODER_SETTINGS;
+  const seed = cfg.cmnSeed === undefined ? CMN_SEED_SETTINGS : cfg.cmnSeed;
+  const adaptation = cfg.adaptation === undefined ? ADAPTATION : cfg.adaptation;
+  const opts = { timeoutMs: cfg.timeoutMs, signal };
+  const run = async (args: string[]) => (await runProcess(cfg.binary, args, opts)).stdout.toString('utf8');
+  const fileOf = (i: number) => path.join(workDir, `speech-${String(i).padStart(5, '0')}.wav`);
+  const adaptDir = path.join(workDir, 'adaptation-model');
   // Adaptation is an improvement, never a condition: any failure of it (a missing tool, an
   // alignment that fails, an unusable transform) leaves the chunk's unadapted decode.
-  let adaptModel: Promise<string | null> | undefined;
-  const adaptOrNull = async (wav: string, stdout: string, mean: string | null, adaptation: AdaptationConfig) => {
+  const orNull = async <T>(step: () => Promise<T | null>): Promise<T | null> => {
     try {
-      adaptModel ??= adaptationModel(
-        cfg.modelDir,
-        path.join(workDir, 'adaptation-model'),
-        adaptation,
-        cfg.timeoutMs,
-      ).catch(() => null);
-      const dir = await adaptModel;
-      if (!dir) return null;
-      return await adaptChunk(wav, stdout, mean, cfg.modelDir, dir, adaptation, { timeoutMs: cfg.timeoutMs, signal });
+      return await step();
     } catch (e) {
       if (signal?.aborted) throw e;
       return null;
     }
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const i = next++;
+  let adaptModel: Promise<string | null> | undefined;
+  const model = () =>
+    (adaptModel ??= orNull(() => adaptationModel(cfg.modelDir, adaptDir, adaptation!, cfg.timeoutMs)));
+
+  interface State {
+    hmmDir: string | undefined;
+    /** The full decode's output; null while only the first pass ran. */
+    stdout: string | null;
+    acc: string | null;
+  }
+  const states: State[] = new Array(chunks.length);
+  const pool = async (work: (i: number) => Promise<void>) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) await work(next++);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.parallel, chunks.length)) }, worker));
+  };
+  const perRecording = adaptation?.scope === 'recording';
+  const decodeWith = async (i: number, mllr: string | null) => {
+    const st = states[i]!;
+    if (mllr)
+      st.stdout = await run([
+        ...pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir),
+        '-mllr',
+        mllr,
+      ]);
+    else st.stdout ??= await run(pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir));
+  };
+  try {
+    await pool(async (i) => {
       const chunk = chunks[i]!;
-      const file = path.join(workDir, `speech-${String(i).padStart(5, '0')}.wav`);
+      const file = fileOf(i);
       const from = Math.floor(chunk.start * BYTES_PER_SECOND) & ~1;
       const to = Math.min(pcm.length, Math.floor(chunk.end * BYTES_PER_SECOND) & ~1);
       const log = `${file}.log`;
       await fs.rm(log, { force: true }); // the engine appends to its log
       await fs.writeFile(file, wavFile(pcm.subarray(from, to)));
-      try {
-        const decoder = cfg.decoder ?? DECODER_SETTINGS;
-        const seed = cfg.cmnSeed === undefined ? CMN_SEED_SETTINGS : cfg.cmnSeed;
-        const adaptation = cfg.adaptation === undefined ? ADAPTATION : cfg.adaptation;
-        const run = (args: string[]) => runProcess(cfg.binary, args, { timeoutMs: cfg.timeoutMs, signal });
-        let hmmDir: string | undefined;
-        let mean: string | null = null;
-        let first: string | null = null;
-        if (seed) {
-          first = (await run(pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log))).stdout.toString(
-            'utf8',
-          );
-          mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
-          if (mean) hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
-        }
-        let stdout: string | null =
-          adaptation?.from === 'first' && first !== null
-            ? null
-            : (await run(pocketsphinxArgs(file, cfg.modelDir, decoder, undefined, hmmDir))).stdout.toString('utf8');
-        if (adaptation) {
-          const mllr = await adaptOrNull(file, stdout ?? first ?? '', mean, adaptation);
-          if (mllr)
-            stdout = (
-              await run([...pocketsphinxArgs(file, cfg.modelDir, decoder, undefined, hmmDir), '-mllr', mllr])
-            ).stdout.toString('utf8');
-          else
-            stdout ??= (await run(pocketsphinxArgs(file, cfg.modelDir, decoder, undefined, hmmDir))).stdout.toString(
-              'utf8',
-            );
-        }
-        results[i] = parsePocketsphinx(stdout ?? '', chunk.start);
-      } finally {
-        await fs.rm(file, { force: true });
-        await fs.rm(log, { force: true });
-        await fs.rm(`${file}.model`, { recursive: true, force: true });
-        await fs.rm(`${file}.mllr`, { recursive: true, force: true });
+      const st: State = { hmmDir: undefined, stdout: null, acc: null };
+      states[i] = st;
+      let mean: string | null = null;
+      let first: string | null = null;
+      if (seed) {
+        first = await run(pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log));
+        mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
+        if (mean) st.hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
       }
+      if (!(adaptation?.from === 'first' && first !== null)) await decodeWith(i, null);
+      if (adaptation) {
+        const hypothesis = st.stdout ?? first ?? '';
+        st.acc = await orNull(async () => {
+          const dir = await model();
+          return dir && accumulateAdaptation(file, hypothesis, mean, cfg.modelDir, dir, adaptation, opts);
+        });
+        if (!perRecording) {
+          const acc = st.acc;
+          await decodeWith(
+            i,
+            acc && (await orNull(() => solveMllr([acc], cfg.modelDir, `${file}.mllr/mllr_matrix`, adaptation, opts))),
+          );
+        }
+      }
+    });
+    if (adaptation && perRecording) {
+      const accs = states.flatMap((st) => (st.acc ? [st.acc] : []));
+      const mllr = await orNull(() =>
+        solveMllr(accs, cfg.modelDir, path.join(workDir, 'mllr_matrix'), adaptation, opts),
+      );
+      await pool((i) => decodeWith(i, mllr));
     }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.parallel, chunks.length)) }, worker));
+    return states.flatMap((st, i) => parsePocketsphinx(st.stdout ?? '', chunks[i]!.start));
   } finally {
-    await fs.rm(path.join(workDir, 'adaptation-model'), { recursive: true, force: true });
+    for (let i = 0; i < chunks.length; i++) {
+      const file = fileOf(i);
+      await fs.rm(file, { force: true });
+      await fs.rm(`${file}.log`, { force: true });
+      await fs.rm(`${file}.model`, { recursive: true, force: true });
+      await fs.rm(`${file}.mllr`, { recursive: true, force: true });
+    }
+    await fs.rm(adaptDir, { recursive: true, force: true });
+    await fs.rm(path.join(workDir, 'mllr_matrix'), { force: true });
   }
-  return results.flat();
 }
 
 /**
