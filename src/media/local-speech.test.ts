@@ -8,6 +8,8 @@ import {
   adaptationModel,
   adaptationSegments,
   adaptChunk,
+  accumulateAdaptation,
+  solveMllr,
   lastCepstralMean,
   markLowConfidence,
   parsePocketsphinx,
@@ -284,7 +286,7 @@ test("adaptChunk: a speaker transform estimated on the engine's own hypothesis, 
   assert.ok(mllr, 'a transform');
   const values = fs.readFileSync(mllr, 'utf8').trim().split(/\s+/).map(Number);
   assert.deepEqual(values.slice(0, 3), [1, 3, 13], 'one class, three streams, the first of 13');
-  assert.equal(values.length, 2 + 3 * (1 + 13 * 13 + 13 + 13), "per stream: its size, A, b and the variance scale");
+  assert.equal(values.length, 2 + 3 * (1 + 13 * 13 + 13 + 13), 'per stream: its size, A, b and the variance scale');
   assert.ok(values.every(Number.isFinite));
   assert.notDeepEqual(values.slice(3, 16), [1, ...new Array<number>(12).fill(0)], 'not the identity');
   const log = path.join(dir, 'engine.log');
@@ -296,6 +298,18 @@ test("adaptChunk: a speaker transform estimated on the engine's own hypothesis, 
     await adaptChunk(wav, 'nothing recognised\n', null, MODEL_DIR, model, ADAPTATION, { timeoutMs: 60_000 }),
     null,
   );
+  // Counts add up over chunks: the same counts twice give the same transform as once.
+  const acc = await accumulateAdaptation(wav, stdout.toString('utf8'), null, MODEL_DIR, model, ADAPTATION, {
+    timeoutMs: 60_000,
+  });
+  assert.ok(acc);
+  const twice = path.join(dir, 'twice');
+  fs.cpSync(acc, twice, { recursive: true });
+  const pooled = await solveMllr([acc, twice], MODEL_DIR, path.join(dir, 'pooled'), ADAPTATION, { timeoutMs: 60_000 });
+  assert.ok(pooled, 'a transform from two folders of counts');
+  const numbers = (f: string) => fs.readFileSync(f, 'utf8').trim().split(/\s+/).map(Number);
+  const one = numbers(mllr);
+  numbers(pooled).forEach((v, i) => assert.ok(Math.abs(v - one[i]!) < 1e-4, `value ${i}: ${v} vs ${one[i]}`));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -421,6 +421,8 @@ export async function solveMllr(
   opts: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<string | null> {
   if (!accDirs.length) return null;
+  // The tool takes several folders as one comma-separated value.
+  if (accDirs.some((d) => d.includes(','))) throw new Error('mllr_solve: a counts folder with a comma in its path');
   const hmm = path.join(modelDir, 'en-us');
   await runProcess(
     cfg.mllrSolve,
@@ -432,7 +434,7 @@ export async function solveMllr(
       '-outmllrfn',
       out,
       '-accumdir',
-      ...accDirs,
+      accDirs.join(','),
     ],
     opts,
   );
