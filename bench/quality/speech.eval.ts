@@ -212,6 +212,9 @@ function auc(points: Array<{ confidence: number; hit: boolean }>): number | null
   return wins / (pos.length * neg.length);
 }
 
+/** How the decode adapts to the speaker, in words, for the notes. */
+const ADAPTATION_NOTE = `Unsupervised speaker adaptation (ADAPTATION: ${JSON.stringify({ from: ADAPTATION.from, minConfidence: ADAPTATION.minConfidence, scope: ADAPTATION.scope })}): the ${ADAPTATION.from === 'first' ? 'first pass' : 'decode'}'s hypothesis${ADAPTATION.minConfidence > 0 ? ` (its words with a posterior of at least ${ADAPTATION.minConfidence}, and the fillers beside them)` : ''} is aligned to the ${ADAPTATION.scope === 'chunk' ? "chunk's" : "recording's"} features (sphinxtrain's bw), one MLLR transform of the model's means is estimated from it (mllr_solve), and the chunk is decoded again with it; nothing but the recording's own audio is used.`;
+
 const r3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
 
 /**
@@ -420,7 +423,9 @@ export async function evaluate(): Promise<CapabilityReport> {
 
     const notes: string[] = [
       `Decoded the pipeline's way: each recording set joined into one file (1 s silence between recordings, sets of up to 60 s), prepared by ffmpeg to 16 kHz mono, voice-activity detection, chunk plan, pocketsphinx with two engines (bench/quality/speech-track.ts calls the product's functions). WER is over each track's joined reference, so words lost or invented between utterances count.`,
-      `Decoder settings in use (DECODER_SETTINGS): ${JSON.stringify(DECODER_SETTINGS)}; each chunk decoded twice, a first pass (${JSON.stringify(CMN_SEED_SETTINGS)}) only measuring its cepstral mean, the decode then starting from that mean instead of the model's (a seeded copy of feat.params: the engine ignores -cmninit as a flag).`,
+      `Decoder settings in use (DECODER_SETTINGS): ${JSON.stringify(DECODER_SETTINGS)}; each chunk decoded twice, a first pass (${JSON.stringify(CMN_SEED_SETTINGS)}) only measuring its cepstral mean, the decode then starting from that mean instead of the model's (a seeded copy of feat.params: the engine ignores -cmninit as a flag). ${
+        ADAPTATION_NOTE
+      }`,
       `The 8 kHz telephone prompts are outside what the en-us model was trained on (16 kHz speech): they are reported, not held to the WER target; a telephone recording gets a poor local transcript, which its low word confidences show.`,
       `Below the mark a word is left out of the transcript's text, segments and search index (kept, marked, in its words): the WER of that text is higher (deleted words count as errors), but what is quoted and indexed is more often right, which is what the mark is for.`,
       `Word confidence is the engine's lattice posterior (-time yes). Low-confidence mark chosen on tuning words only: the threshold maximising F0.5 of the words kept (${F_BETA} weights precision over recall), grid ${CONFIDENCE_GRID[1]} steps.`,
