@@ -13,11 +13,11 @@ import { detectVoiceActivity, pcm16ToFloat, wavData } from '../../src/media/voic
 import {
   transcribeTrack,
   wavFile,
-  type AdaptationConfig,
   type DecoderSettings,
   type LocalSpeechConfig,
   type RecognizedWord,
 } from '../../src/media/local-speech.ts';
+import type { AdaptationConfig } from '../../src/media/speech-adaptation.ts';
 import type { SpeechLabel } from './speech-labels.build.ts';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';

@@ -16,14 +16,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ADAPTATION,
   CMN_SEED_SETTINGS,
   DECODER_SETTINGS,
   normaliseWords,
   wordEditErrors,
-  type AdaptationConfig,
   type DecoderSettings,
 } from '../../src/media/local-speech.ts';
+import { ADAPTATION, type AdaptationConfig } from '../../src/media/speech-adaptation.ts';
 import { SPEECH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
 import { provenance } from '../helpers/provenance.ts';
 import { metric, type CapabilityReport, type Metric, type Split } from './report.ts';
