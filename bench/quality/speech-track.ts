@@ -17,6 +17,7 @@ import {
   type LocalSpeechConfig,
   type RecognizedWord,
 } from '../../src/media/local-speech.ts';
+import type { AdaptationConfig } from '../../src/media/speech-adaptation.ts';
 import type { SpeechLabel } from './speech-labels.build.ts';
 
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
@@ -35,6 +36,7 @@ export function engineConfig(
   decoder?: DecoderSettings,
   spanPaddingSeconds?: number,
   cmnSeed?: DecoderSettings | null,
+  adaptation?: AdaptationConfig | null,
 ): LocalSpeechConfig {
   return {
     binary: process.env.POCKETSPHINX_PATH ?? 'pocketsphinx_continuous',
@@ -44,6 +46,7 @@ export function engineConfig(
     ...(decoder ? { decoder } : {}),
     ...(spanPaddingSeconds === undefined ? {} : { spanPaddingSeconds }),
     ...(cmnSeed === undefined ? {} : { cmnSeed }),
+    ...(adaptation === undefined ? {} : { adaptation }),
   };
 }
 
@@ -151,6 +154,7 @@ export async function decodeTrack(
   decoder?: DecoderSettings,
   spanPaddingSeconds?: number,
   cmnSeed?: DecoderSettings | null,
+  adaptation?: AdaptationConfig | null,
 ): Promise<Decoded> {
   const prepared = path.join(tmp, 'audio-16k-mono.wav');
   await runFfmpeg(FFMPEG, extractAudioArgs(track.file, prepared), { timeoutMs: FFMPEG_TIMEOUT_MS });
@@ -165,7 +169,7 @@ export async function decodeTrack(
     pcm.length / BYTES_PER_SECOND,
     MAX_SECONDS,
     path.join(tmp, 'speech'),
-    engineConfig(decoder, spanPaddingSeconds, cmnSeed),
+    engineConfig(decoder, spanPaddingSeconds, cmnSeed, adaptation),
   );
   const own = process.cpuUsage(own0);
   return {

@@ -22,6 +22,7 @@ import {
   wordEditErrors,
   type DecoderSettings,
 } from '../../src/media/local-speech.ts';
+import { ADAPTATION, type AdaptationConfig } from '../../src/media/speech-adaptation.ts';
 import { SPEECH_CALIBRATION } from '../../src/domain/analysis/calibration.ts';
 import { provenance } from '../helpers/provenance.ts';
 import { metric, type CapabilityReport, type Metric, type Split } from './report.ts';
@@ -105,9 +106,34 @@ function score(track: Track, decoded: Decoded): Scored {
 const PADDING = 'padding';
 /** `cmn_seed: "no"` decodes each chunk in one pass, from the model's own initial cepstral mean (CMN_SEED_SETTINGS). */
 const CMN_SEED = 'cmn_seed';
+/**
+ * `mllr: "no"` decodes without speaker adaptation; `"first"` / `"decode"` set ADAPTATION.from,
+ * `mllr_conf` its minConfidence, `mllr_scope` its scope (src/media/local-speech.ts).
+ */
+const MLLR = 'mllr';
+const MLLR_CONF = 'mllr_conf';
+const MLLR_SCOPE = 'mllr_scope';
 
 async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings): Promise<Scored[]> {
-  const { [PADDING]: padding, [CMN_SEED]: seed, ...decoder } = settings;
+  const {
+    [PADDING]: padding,
+    [CMN_SEED]: seed,
+    [MLLR]: mllr,
+    [MLLR_CONF]: mllrConf,
+    [MLLR_SCOPE]: scope,
+    ...decoder
+  } = settings;
+  const adaptation: AdaptationConfig | null | undefined =
+    mllr === 'no'
+      ? null
+      : mllr === undefined && mllrConf === undefined && scope === undefined
+        ? undefined
+        : {
+            ...ADAPTATION,
+            ...(mllr === 'first' || mllr === 'decode' ? { from: mllr as AdaptationConfig['from'] } : {}),
+            ...(mllrConf === undefined ? {} : { minConfidence: Number(mllrConf) }),
+            ...(scope === 'chunk' || scope === 'recording' ? { scope: scope as AdaptationConfig['scope'] } : {}),
+          };
   const out: Scored[] = [];
   for (const t of tracks)
     out.push(
@@ -119,6 +145,7 @@ async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings
           decoder,
           padding === undefined ? undefined : Number(padding),
           seed === 'no' ? null : undefined,
+          adaptation,
         ),
       ),
     );
@@ -183,6 +210,9 @@ function auc(points: Array<{ confidence: number; hit: boolean }>): number | null
   for (const a of pos) for (const b of neg) wins += a > b ? 1 : a === b ? 0.5 : 0;
   return wins / (pos.length * neg.length);
 }
+
+/** How the decode adapts to the speaker, in words, for the notes. */
+const ADAPTATION_NOTE = `Unsupervised speaker adaptation (ADAPTATION: ${JSON.stringify({ from: ADAPTATION.from, minConfidence: ADAPTATION.minConfidence, scope: ADAPTATION.scope })}): the ${ADAPTATION.from === 'first' ? 'first pass' : 'decode'}'s hypothesis${ADAPTATION.minConfidence > 0 ? ` (its words with a posterior of at least ${ADAPTATION.minConfidence}, and the fillers beside them)` : ''} is aligned to the ${ADAPTATION.scope === 'chunk' ? "chunk's" : "recording's"} features (sphinxtrain's bw), one MLLR transform of the model's means is estimated from it (mllr_solve), and the chunk is decoded again with it; nothing but the recording's own audio is used.`;
 
 const r3 = (v: number | null) => (v === null ? '–' : v.toFixed(3));
 
@@ -392,7 +422,9 @@ export async function evaluate(): Promise<CapabilityReport> {
 
     const notes: string[] = [
       `Decoded the pipeline's way: each recording set joined into one file (1 s silence between recordings, sets of up to 60 s), prepared by ffmpeg to 16 kHz mono, voice-activity detection, chunk plan, pocketsphinx with two engines (bench/quality/speech-track.ts calls the product's functions). WER is over each track's joined reference, so words lost or invented between utterances count.`,
-      `Decoder settings in use (DECODER_SETTINGS): ${JSON.stringify(DECODER_SETTINGS)}; each chunk decoded twice, a first pass (${JSON.stringify(CMN_SEED_SETTINGS)}) only measuring its cepstral mean, the decode then starting from that mean instead of the model's (a seeded copy of feat.params: the engine ignores -cmninit as a flag).`,
+      `Decoder settings in use (DECODER_SETTINGS): ${JSON.stringify(DECODER_SETTINGS)}; each chunk decoded twice, a first pass (${JSON.stringify(CMN_SEED_SETTINGS)}) only measuring its cepstral mean, the decode then starting from that mean instead of the model's (a seeded copy of feat.params: the engine ignores -cmninit as a flag). ${
+        ADAPTATION_NOTE
+      }`,
       `The 8 kHz telephone prompts are outside what the en-us model was trained on (16 kHz speech): they are reported, not held to the WER target; a telephone recording gets a poor local transcript, which its low word confidences show.`,
       `Below the mark a word is left out of the transcript's text, segments and search index (kept, marked, in its words): the WER of that text is higher (deleted words count as errors), but what is quoted and indexed is more often right, which is what the mark is for.`,
       `Word confidence is the engine's lattice posterior (-time yes). Low-confidence mark chosen on tuning words only: the threshold maximising F0.5 of the words kept (${F_BETA} weights precision over recall), grid ${CONFIDENCE_GRID[1]} steps.`,

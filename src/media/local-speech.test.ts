@@ -15,6 +15,7 @@ import {
   wordErrorRate,
   CHUNK_SECONDS,
 } from './local-speech.ts';
+import { ADAPTATION } from './speech-adaptation.ts';
 import { ProcessError, runProcess } from '../platform/process-runner.ts';
 import { wavData } from './voice-activity.ts';
 
@@ -177,4 +178,21 @@ test('seededModel: the real engine starts from the seeded cepstral mean (it igno
   assert.equal(await firstMean(hmm), '57.13');
   assert.equal(await firstMean(undefined, { cmninit: mean }), '41.00', 'the flag alone does not reach the engine');
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('recognizeSpeech: a failing adaptation leaves the unadapted decode', async () => {
+  const file = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0880.wav');
+  const { pcm } = wavData(fs.readFileSync(file));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-'));
+  const cfg = { binary: 'pocketsphinx_continuous', modelDir: MODEL_DIR, timeoutMs: 60_000, parallel: 1 };
+  const chunks = [{ start: 0, end: pcm.length / 32000 }];
+  const plain = await recognizeSpeech(pcm, chunks, dir, { ...cfg, adaptation: null });
+  assert.ok(plain.length > 3);
+  for (const broken of [{ bw: 'false' }, { mllrSolve: '/nonexistent/mllr_solve' }, { mdefConvert: 'false' }])
+    assert.deepEqual(
+      await recognizeSpeech(pcm, chunks, dir, { ...cfg, adaptation: { ...ADAPTATION, ...broken } }),
+      plain,
+      JSON.stringify(broken),
+    );
+  assert.deepEqual(fs.readdirSync(dir), [], 'chunk and adaptation files removed');
 });

@@ -9,12 +9,25 @@
  *
  * Only what the voice-activity detector calls speech is decoded: the spans are grouped
  * into chunks of at most CHUNK_SECONDS, written as small WAV files and decoded by up to
- * `parallel` engine processes at once; word times are shifted back onto the track.
+ * `parallel` engine processes at once; word times are shifted back onto the track. Each
+ * chunk's decode starts from its own cepstral mean (CMN_SEED_SETTINGS) and is adapted to
+ * its speaker without supervision (ADAPTATION: an MLLR transform estimated on its own
+ * hypothesis with Debian's sphinxtrain, then a decode with it); a failure of adaptation
+ * leaves the unadapted decode.
  * Argument building and output parsing are pure (unit-tested); the runner is thin.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess } from '../platform/process-runner.ts';
+import {
+  ADAPTATION,
+  FILLERS,
+  accumulateAdaptation,
+  adaptationModel,
+  nullOnFailure,
+  solveMllr,
+  type AdaptationConfig,
+} from './speech-adaptation.ts';
 import type { TimeSpan } from './voice-activity.ts';
 
 export interface RecognizedWord {
@@ -48,6 +61,11 @@ export interface LocalSpeechConfig {
    * CMN_SEED_SETTINGS when absent, null for one pass from the model's own initial mean.
    */
   cmnSeed?: DecoderSettings | null;
+  /**
+   * Unsupervised speaker adaptation of each chunk (see adaptChunk): the tools, and what the
+   * transform is estimated on. ADAPTATION when absent; null decodes without it.
+   */
+  adaptation?: AdaptationConfig | null;
 }
 
 export interface Chunk {
@@ -154,8 +172,6 @@ export async function seededModel(modelDir: string, cmninit: string, dir: string
   return dir;
 }
 
-const FILLERS = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+|<.*>)$/;
-
 /**
  * Words from `-time yes` output: lines `word start end probability` (the hypothesis
  * lines in between have other shapes). Fillers and silences are dropped; alternative
@@ -236,45 +252,94 @@ export async function recognizeSpeech(
   signal?: AbortSignal,
 ): Promise<RecognizedWord[]> {
   await fs.mkdir(workDir, { recursive: true });
-  const results: RecognizedWord[][] = new Array(chunks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const i = next++;
+  const decoder = cfg.decoder ?? DECODER_SETTINGS;
+  const seed = cfg.cmnSeed === undefined ? CMN_SEED_SETTINGS : cfg.cmnSeed;
+  const adaptation = cfg.adaptation === undefined ? ADAPTATION : cfg.adaptation;
+  const opts = { timeoutMs: cfg.timeoutMs, signal };
+  const run = async (args: string[]) => (await runProcess(cfg.binary, args, opts)).stdout.toString('utf8');
+  const fileOf = (i: number) => path.join(workDir, `speech-${String(i).padStart(5, '0')}.wav`);
+  const adaptDir = path.join(workDir, 'adaptation-model');
+  // Adaptation is an improvement, never a condition: any failure of it (a missing tool, an
+  // alignment that fails, an unusable transform) leaves the chunk's unadapted decode.
+  const orNull = <T>(step: () => Promise<T | null>) => nullOnFailure(step, signal);
+  let adaptModel: Promise<string | null> | undefined;
+  const model = () =>
+    (adaptModel ??= orNull(() => adaptationModel(cfg.modelDir, adaptDir, adaptation!, cfg.timeoutMs)));
+
+  interface State {
+    hmmDir: string | undefined;
+    /** The full decode's output; null while only the first pass ran. */
+    stdout: string | null;
+    acc: string | null;
+  }
+  const states: State[] = new Array(chunks.length);
+  const pool = async (work: (i: number) => Promise<void>) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) await work(next++);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.parallel, chunks.length)) }, worker));
+  };
+  const perRecording = adaptation?.scope === 'recording';
+  const decodeWith = async (i: number, mllr: string | null) => {
+    const st = states[i]!;
+    if (mllr)
+      st.stdout = await run([
+        ...pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir),
+        '-mllr',
+        mllr,
+      ]);
+    else st.stdout ??= await run(pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir));
+  };
+  try {
+    await pool(async (i) => {
       const chunk = chunks[i]!;
-      const file = path.join(workDir, `speech-${String(i).padStart(5, '0')}.wav`);
+      const file = fileOf(i);
       const from = Math.floor(chunk.start * BYTES_PER_SECOND) & ~1;
       const to = Math.min(pcm.length, Math.floor(chunk.end * BYTES_PER_SECOND) & ~1);
       const log = `${file}.log`;
       await fs.rm(log, { force: true }); // the engine appends to its log
       await fs.writeFile(file, wavFile(pcm.subarray(from, to)));
-      try {
-        const decoder = cfg.decoder ?? DECODER_SETTINGS;
-        const seed = cfg.cmnSeed === undefined ? CMN_SEED_SETTINGS : cfg.cmnSeed;
-        let hmmDir: string | undefined;
-        if (seed) {
-          await runProcess(cfg.binary, pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log), {
-            timeoutMs: cfg.timeoutMs,
-            signal,
-          });
-          const mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
-          if (mean) hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
-        }
-        const { stdout } = await runProcess(
-          cfg.binary,
-          pocketsphinxArgs(file, cfg.modelDir, decoder, undefined, hmmDir),
-          { timeoutMs: cfg.timeoutMs, signal },
-        );
-        results[i] = parsePocketsphinx(stdout.toString('utf8'), chunk.start);
-      } finally {
-        await fs.rm(file, { force: true });
-        await fs.rm(log, { force: true });
-        await fs.rm(`${file}.model`, { recursive: true, force: true });
+      const st: State = { hmmDir: undefined, stdout: null, acc: null };
+      states[i] = st;
+      let mean: string | null = null;
+      let first: string | null = null;
+      if (seed) {
+        first = await run(pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log));
+        mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
+        if (mean) st.hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
       }
+      if (!(adaptation?.from === 'first' && first !== null)) await decodeWith(i, null);
+      if (adaptation) {
+        const hypothesis = st.stdout ?? first ?? '';
+        st.acc = await orNull(async () => {
+          const dir = await model();
+          return dir && accumulateAdaptation(file, hypothesis, mean, cfg.modelDir, dir, adaptation, opts);
+        });
+        if (!perRecording) {
+          const acc = st.acc;
+          await decodeWith(
+            i,
+            acc && (await orNull(() => solveMllr([acc], cfg.modelDir, `${file}.mllr/mllr_matrix`, adaptation, opts))),
+          );
+        }
+      }
+    });
+    if (adaptation && perRecording) {
+      const accs = states.flatMap((st) => (st.acc ? [st.acc] : []));
+      const mllr = await orNull(() =>
+        solveMllr(accs, cfg.modelDir, path.join(workDir, 'mllr_matrix'), adaptation, opts),
+      );
+      await pool((i) => decodeWith(i, mllr));
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.parallel, chunks.length)) }, worker));
-  return results.flat();
+    return states.flatMap((st, i) => parsePocketsphinx(st.stdout ?? '', chunks[i]!.start));
+  } finally {
+    for (let i = 0; i < chunks.length; i++)
+      for (const suffix of ['', '.log', '.model', '.mllr'])
+        await fs.rm(`${fileOf(i)}${suffix}`, { recursive: true, force: true });
+    await fs.rm(adaptDir, { recursive: true, force: true });
+    await fs.rm(path.join(workDir, 'mllr_matrix'), { force: true });
+  }
 }
 
 /**

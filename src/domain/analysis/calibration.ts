@@ -101,13 +101,13 @@ export const SPEECH_CALIBRATION = {
   /**
    * A recognised word whose lattice posterior is below this is marked `low_confidence` in
    * the transcript's words and left out of its text and segments (what answers quote) and
-   * of the search index (bench/quality/speech.eval.ts: on held-out words precision 0.576 →
-   * 0.766, 72 % of the right words kept).
+   * of the search index (bench/quality/speech.eval.ts: on held-out words precision 0.622 →
+   * 0.769, 82 % of the right words kept).
    */
   lowWordConfidence: {
-    value: 0.55,
+    value: 0.5,
     chosenOn:
-      'tuning: 901 recognised words on 12 tracks; at 0.55 precision 0.774 (all words 0.576), right words kept 0.707, F0.5 0.760',
+      'tuning: 879 recognised words on 12 tracks; at 0.5 precision 0.816 (all words 0.668), right words kept 0.777, F0.5 0.808',
   },
 } as const satisfies Record<string, Threshold>;
 
