@@ -522,7 +522,7 @@ async function peopleMoments(
 ) {
   const { everySeconds, max } = CONFIG.vision.peopleFrames;
   const t0 = performance.now();
-  const moments = planFaceMoments(shots.shots, shots.samples, plan, everySeconds, max).map((m, i) => ({
+  const moments = planFaceMoments(shots.shots, shots.samples, plan, everySeconds, max, shots.frozen).map((m, i) => ({
     seconds: m.seconds,
     output: path.join(work, `${minutes}-face-moment-${i}.jpg`),
   }));

@@ -86,6 +86,10 @@ export function planFrames(shots: Shot[], samples: Sample[], count: number, maxC
  * one moment, the sharpest, least dark sample of the middle half of the slice. When that asks
  * for more than `max`, the slices widen evenly until it does not; with more shots
  * lacking a frame than `max`, the moments are spread evenly over the video. Time order.
+ *
+ * A frozen stretch (the shots pass's freezedetect: the picture does not change) needs one
+ * look: nobody can come on screen while nothing changes. A slice whose middle half lies in
+ * a frozen stretch already looked at (by a planned frame or an earlier moment) gets none.
  */
 export function planFaceMoments(
   shots: Shot[],
@@ -93,10 +97,13 @@ export function planFaceMoments(
   planned: ReadonlyArray<{ seconds: number }>,
   everySeconds: number,
   max: number,
+  frozen: ReadonlyArray<{ start: number; end: number }> = [],
 ): PlannedFrame[] {
   if (max < 1 || !(everySeconds > 0) || shots.length === 0) return [];
+  const stretchAt = (t: number) => frozen.findIndex((f) => f.start <= t && t <= f.end);
   const moments = (cadence: number): PlannedFrame[] => {
     const out: PlannedFrame[] = [];
+    const looked = new Set(planned.map((p) => stretchAt(p.seconds)).filter((i) => i >= 0));
     for (const s of shots) {
       const k = Math.max(1, Math.ceil((s.end - s.start) / cadence - EPSILON));
       const len = (s.end - s.start) / k;
@@ -107,7 +114,11 @@ export function planFaceMoments(
         // The sharpest, least dark sample near the slice's middle (not at its edge: the
         // moments stay about a cadence apart, so nobody on screen that long is missed).
         const mid = (from + to) / 2;
-        out.push({ seconds: bestMoment(samples, mid - len / 4, mid + len / 4), shot: s.index });
+        const still = stretchAt(mid - len / 4);
+        if (still >= 0 && still === stretchAt(mid + len / 4) && looked.has(still)) continue;
+        const seconds = bestMoment(samples, mid - len / 4, mid + len / 4);
+        out.push({ seconds, shot: s.index });
+        if (stretchAt(seconds) >= 0) looked.add(stretchAt(seconds));
       }
     }
     return out;

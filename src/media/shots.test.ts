@@ -439,4 +439,16 @@ test('moments for faces: no stretch of a shot longer than the cadence goes unloo
   assert.equal(many.length, 60);
   assert.ok(many[0]!.seconds < 60 && many.at(-1)!.seconds > 2340, `${many[0]!.seconds}…${many.at(-1)!.seconds}`);
   for (let i = 1; i < many.length; i++) assert.ok(many[i]!.seconds > many[i - 1]!.seconds);
+  // A frozen stretch needs one look: [0.5, 39] already has the frames at 10 and 30; the
+  // stretch [40.5, 44.5] (someone came on screen and stayed still) gets one moment.
+  const frozen = [
+    { start: 0.5, end: 39 },
+    { start: 40.5, end: 44.5 },
+    { start: 46, end: 60 },
+  ];
+  const still = planFaceMoments(long, [], [...planned, { seconds: 50 }], 5, 100, frozen);
+  const times = still.map((f) => f.seconds);
+  assert.ok(!times.some((t) => t > 0.5 && t < 39 && t > 3), `no moment inside the looked-at stretch: ${times}`);
+  assert.equal(times.filter((t) => t >= 40.5 && t <= 44.5).length, 1, `one look at the new stretch: ${times}`);
+  assert.ok(times.length < extra.length, 'fewer moments than without freezes');
 });

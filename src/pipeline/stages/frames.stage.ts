@@ -127,7 +127,14 @@ export const framesStage: Stage = {
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
     if (wantsFaceMoments(ctx)) {
       const { everySeconds, max } = config.vision.peopleFrames;
-      const moments = planFaceMoments(ctx.shots!.shots, ctx.shots!.samples, planned, everySeconds, max);
+      const moments = planFaceMoments(
+        ctx.shots!.shots,
+        ctx.shots!.samples,
+        planned,
+        everySeconds,
+        max,
+        ctx.shots!.frozen,
+      );
       const faceTargets = await Promise.all(
         moments.map(async (plan, i) => ({
           plan,
