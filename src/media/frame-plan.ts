@@ -100,7 +100,8 @@ export function planFaceMoments(
   frozen: ReadonlyArray<{ start: number; end: number }> = [],
 ): PlannedFrame[] {
   if (max < 1 || !(everySeconds > 0) || shots.length === 0) return [];
-  const stretchAt = (t: number) => frozen.findIndex((f) => f.start <= t && t <= f.end);
+  const still = stillStretches(frozen, shots);
+  const stretchAt = (t: number) => still.findIndex((f) => f.start <= t && t <= f.end);
   const moments = (cadence: number): PlannedFrame[] => {
     const out: PlannedFrame[] = [];
     const looked = new Set(planned.map((p) => stretchAt(p.seconds)).filter((i) => i >= 0));
@@ -114,8 +115,8 @@ export function planFaceMoments(
         // The sharpest, least dark sample near the slice's middle (not at its edge: the
         // moments stay about a cadence apart, so nobody on screen that long is missed).
         const mid = (from + to) / 2;
-        const still = stretchAt(mid - len / 4);
-        if (still >= 0 && still === stretchAt(mid + len / 4) && looked.has(still)) continue;
+        const at = stretchAt(mid - len / 4);
+        if (at >= 0 && at === stretchAt(mid + len / 4) && looked.has(at)) continue;
         const seconds = bestMoment(samples, mid - len / 4, mid + len / 4);
         out.push({ seconds, shot: s.index });
         if (stretchAt(seconds) >= 0) looked.add(stretchAt(seconds));
@@ -134,6 +135,30 @@ export function planFaceMoments(
     ? out
     : Array.from({ length: max }, (_, i) => out[Math.floor(((i + 0.5) * out.length) / max)]!);
 }
+
+/**
+ * Frozen stretches joined where one ends as the next begins inside a shot: an encoded
+ * still "changes" a little at every keyframe (freezedetect then reports 2-s pieces of one
+ * picture), while a change to another picture is a cut, where stretches stay apart.
+ */
+function stillStretches(
+  frozen: ReadonlyArray<{ start: number; end: number }>,
+  shots: readonly Shot[],
+): Array<{ start: number; end: number }> {
+  const cuts = shots.slice(1).map((s) => s.start);
+  const out: Array<{ start: number; end: number }> = [];
+  for (const f of [...frozen].sort((a, b) => a.start - b.start)) {
+    const last = out.at(-1);
+    const touching = last !== undefined && f.start - last.end <= TOUCH_SECONDS;
+    if (touching && !cuts.some((c) => c >= last.end - TOUCH_SECONDS && c <= f.start + TOUCH_SECONDS))
+      last.end = Math.max(last.end, f.end);
+    else out.push({ start: f.start, end: f.end });
+  }
+  return out;
+}
+
+/** Frozen stretches this close are one (a frame or two at 25 fps). */
+const TOUCH_SECONDS = 0.1;
 
 /** Shares closer than this (seconds per frame) are equal. */
 const EPSILON = 1e-9;

@@ -451,4 +451,11 @@ test('moments for faces: no stretch of a shot longer than the cadence goes unloo
   assert.ok(!times.some((t) => t > 0.5 && t < 39 && t > 3), `no moment inside the looked-at stretch: ${times}`);
   assert.equal(times.filter((t) => t >= 40.5 && t <= 44.5).length, 1, `one look at the new stretch: ${times}`);
   assert.ok(times.length < extra.length, 'fewer moments than without freezes');
+  // An encoded still freezes in 2-s pieces (a keyframe "changes" it): one stretch within a shot…
+  const pieces = Array.from({ length: 30 }, (_, i) => ({ start: i * 2, end: i * 2 + 2 }));
+  const oneLook = planFaceMoments(long, [], [{ seconds: 30 }], 5, 100, pieces);
+  assert.deepEqual(oneLook, [], 'a 60-s still looked at once (its frame at 30 s)');
+  // …but not across a cut: each shot's still is its own.
+  const two = shotsOf([0, 1], 30);
+  assert.equal(planFaceMoments(two, [], [{ seconds: 15 }], 5, 100, pieces).filter((m) => m.shot === 1).length, 1);
 });
