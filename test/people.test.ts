@@ -20,9 +20,8 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
+import { createTestApp, analyseFile, auth, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
-import { multipart } from './helpers/multipart.ts';
 import { photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
@@ -86,24 +85,8 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function analyse(file: string, key: string, options: Record<string, unknown> = {}) {
-  const mp = multipart(
-    { prompt: 'Who appears, and when?', options: JSON.stringify(options) },
-    { name: path.basename(file), data: await fs.readFile(file) },
-  );
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/media/analyze',
-    headers: { ...auth(key), ...mp.headers },
-    payload: mp.payload,
-  });
-  assert.equal(res.statusCode, 202, res.body);
-  const id = res.json().analysis_id as string;
-  return waitFor(async () => {
-    const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(key) })).json();
-    return ['completed', 'failed'].includes(s.status) ? s : null;
-  }, 300_000);
-}
+const analyse = (file: string, key: string, options: Record<string, unknown> = {}) =>
+  analyseFile(t, key, file, 'Who appears, and when?', options);
 
 interface AppearanceView {
   id: string;

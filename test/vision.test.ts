@@ -12,9 +12,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
+import { createTestApp, analyseFile, auth, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
-import { multipart } from './helpers/multipart.ts';
 import { contractProblems } from './helpers/contract.ts';
 import { PHOTO_CUTS, hasPhotos, makePhotoShotsVideo, photo } from './helpers/photos.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
@@ -55,22 +54,7 @@ after(async () => {
 });
 
 async function analyse(app: TestApp, file: string, options: Record<string, unknown> = {}) {
-  const mp = multipart(
-    { prompt: 'What is in it?', options: JSON.stringify(options) },
-    { name: path.basename(file), data: await fs.readFile(file) },
-  );
-  const res = await app.app.inject({
-    method: 'POST',
-    url: '/api/media/analyze',
-    headers: { ...auth(app.tenantA.key), ...mp.headers },
-    payload: mp.payload,
-  });
-  assert.equal(res.statusCode, 202, res.body);
-  const id = res.json().analysis_id as string;
-  const s = await waitFor(async () => {
-    const s = (await app.app.inject({ url: `/api/media/status/${id}`, headers: auth(app.tenantA.key) })).json();
-    return ['completed', 'failed', 'partial'].includes(s.status) ? s : null;
-  }, 300_000);
+  const s = await analyseFile(app, app.tenantA.key, file, 'What is in it?', options);
   // The vision sections (failed ones too) are exactly what the results contract declares.
   if (s.results) assert.deepEqual(contractProblems(s.results), [], `${file}: results depart from the contract`);
   return s;

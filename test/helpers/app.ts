@@ -21,6 +21,7 @@ import type { DatabaseHandle } from '../../src/persistence/database.ts';
 import type { WebhookService } from '../../src/domain/webhook/webhook.service.ts';
 import type { EventHub } from '../../src/events/event-hub.ts';
 import { cloneTestDatabase } from './db.ts';
+import { multipart } from './multipart.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -125,6 +126,37 @@ export async function createTestApp(
 
 export function auth(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
+}
+
+/**
+ * Upload `file` with `prompt` (and `options`) as the tenant of `key`, and wait until the
+ * analysis ends: its status document.
+ */
+export async function analyseFile(
+  t: TestApp,
+  key: string,
+  file: string,
+  prompt: string,
+  options: Record<string, unknown> = {},
+  timeoutMs = 300_000,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the status document, read field by field by the tests
+): Promise<any> {
+  const mp = multipart(
+    { prompt, options: JSON.stringify(options) },
+    { name: path.basename(file), data: await fs.readFile(file) },
+  );
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/media/analyze',
+    headers: { ...auth(key), ...mp.headers },
+    payload: mp.payload,
+  });
+  if (res.statusCode !== 202) throw new Error(`analyze answered ${res.statusCode}: ${res.body}`);
+  const id = res.json().analysis_id as string;
+  return waitFor(async () => {
+    const s = (await t.app.inject({ url: `/api/media/status/${id}`, headers: auth(key) })).json();
+    return ['completed', 'failed', 'partial'].includes(s.status) ? s : null;
+  }, timeoutMs);
 }
 
 /** The logs of the test apps still open: a timed-out wait prints their tails (CI has nothing else). */

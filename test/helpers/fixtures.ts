@@ -39,13 +39,11 @@ export function makePdf(pages: string[], title = 'Fixture'): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** A PDF whose only page is a JPEG (a scan): no text layer. */
-export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buffer {
-  return makeScannedPdfPages([{ jpeg, width, height }]);
-}
-
-/** A PDF of scanned pages, one JPEG each, fitted to the width of a Letter page: no text layer. */
-export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: number; height: number }>): Buffer {
+/**
+ * Binary-safe PDF objects written in order with their offsets: `obj(id, body)` for ids
+ * 1 … count-1, then `end(count)` writes the cross-reference table and the trailer (root 1).
+ */
+function pdfWriter() {
   const chunks: Buffer[] = [];
   const offsets: number[] = [];
   let size = 0;
@@ -61,6 +59,24 @@ export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: 
     for (const b of body) push(b);
     push('\nendobj\n');
   };
+  const end = (count: number): Buffer => {
+    const xref = size;
+    push(`xref\n0 ${count}\n0000000000 65535 f \n`);
+    for (let id = 1; id < count; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
+    push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+    return Buffer.concat(chunks);
+  };
+  return { obj, end };
+}
+
+/** A PDF whose only page is a JPEG (a scan): no text layer. */
+export function makeScannedPdf(jpeg: Buffer, width: number, height: number): Buffer {
+  return makeScannedPdfPages([{ jpeg, width, height }]);
+}
+
+/** A PDF of scanned pages, one JPEG each, fitted to the width of a Letter page: no text layer. */
+export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: number; height: number }>): Buffer {
+  const { obj, end } = pdfWriter();
   // Objects 1 and 2 are the catalog and the page tree; page i has its page, image and content at 3 + 3i.
   const pageId = (i: number) => 3 + i * 3;
   obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
@@ -78,12 +94,7 @@ export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: 
     ]);
     obj(id + 2, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
   });
-  const count = 3 + pages.length * 3;
-  const xref = size;
-  push(`xref\n0 ${count}\n0000000000 65535 f \n`);
-  for (let id = 1; id < count; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
-  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
-  return Buffer.concat(chunks);
+  return end(3 + pages.length * 3);
 }
 
 /**
@@ -93,21 +104,7 @@ export function makeScannedPdfPages(pages: ReadonlyArray<{ jpeg: Buffer; width: 
 export function makeIllustratedPdf(
   pages: ReadonlyArray<{ text: string; picture?: { jpeg: Buffer; width: number; height: number } }>,
 ): Buffer {
-  const chunks: Buffer[] = [];
-  const offsets: number[] = [];
-  let size = 0;
-  const push = (b: Buffer | string) => {
-    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
-    chunks.push(buf);
-    size += buf.length;
-  };
-  push('%PDF-1.4\n');
-  const obj = (id: number, body: (Buffer | string)[]) => {
-    offsets[id] = size;
-    push(`${id} 0 obj\n`);
-    for (const b of body) push(b);
-    push('\nendobj\n');
-  };
+  const { obj, end } = pdfWriter();
   // 1 catalog, 2 page tree, 3 font; page i has its page, image and content at 4 + 3i.
   const pageId = (i: number) => 4 + i * 3;
   obj(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
@@ -134,12 +131,7 @@ export function makeIllustratedPdf(
     );
     obj(id + 2, [`<< /Length ${content.length} >>\nstream\n${content}\nendstream`]);
   });
-  const count = 4 + pages.length * 3;
-  const xref = size;
-  push(`xref\n0 ${count}\n0000000000 65535 f \n`);
-  for (let id = 1; id < count; id++) push(`${String(offsets[id]).padStart(10, '0')} 00000 n \n`);
-  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
-  return Buffer.concat(chunks);
+  return end(4 + pages.length * 3);
 }
 
 /** A minimal DOCX (a stored, uncompressed zip) with one paragraph per line. */
