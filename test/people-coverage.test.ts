@@ -10,6 +10,8 @@
  * its own; named, the person makes search find the document at that page, and the
  * answer without a provider says on which page they appear. The other tenant sees none.
  *
+ * A Word document's pictures (word/media) are looked at the same way; a DOCX has no pages.
+ *
  * The material: Debian's astronaut (python3-skimage) and Grace Hopper
  * (python-matplotlib-data) embedded as JPEGs in a generated PDF with a text layer.
  */
@@ -20,10 +22,13 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { createTestApp, analyseFile, auth, type TestApp } from './helpers/app.ts';
-import { hasFfmpeg, makeIllustratedPdf } from './helpers/fixtures.ts';
+import { hasFfmpeg, makeDocx, makeIllustratedPdf } from './helpers/fixtures.ts';
 import { photo } from './helpers/photos.ts';
+import { hasChromium, launchBrowser } from './helpers/browser.ts';
+import { consoleBuilt } from '../src/http/routes/console.routes.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 
@@ -34,10 +39,15 @@ const skip =
   (!existsSync(ASTRONAUT) || !existsSync(HOPPER) || !existsSync('/usr/bin/pdfimages') || !hasFfmpeg()) &&
   'python3-skimage, python-matplotlib-data, poppler-utils or ffmpeg is not installed';
 
+const browserMissing =
+  (!hasChromium() && 'chromium is not installed (apt-get install chromium)') ||
+  (!consoleBuilt() && 'the console is not built (npm run build)');
+
 let t: TestApp;
 let host: ModelHost;
 let dir: string;
 let pdf: string;
+let docx: string;
 let video: string;
 
 /**
@@ -98,6 +108,20 @@ before(async () => {
       // The commander again, closer (another picture of her, on another page).
       { text: 'The commander at the launch', picture: await jpeg(closeCrop) },
     ]),
+  );
+  // A Word document: the commander (JPEG), an icon too small for a face, a vector drawing, Grace Hopper (PNG).
+  docx = path.join(dir, 'crew-notes.docx');
+  await fs.writeFile(
+    docx,
+    makeDocx(
+      ['Crew notes', 'The commander of the mission and a pioneer of programming.'],
+      [
+        ['image1.jpeg', (await jpeg(ASTRONAUT)).jpeg],
+        ['image2.png', await sharp(COFFEE).resize(20, 20).png().toBuffer()],
+        ['image3.emf', Buffer.from('not a raster picture')],
+        ['image4.png', await sharp(HOPPER).png().toBuffer()],
+      ],
+    ),
   );
 });
 after(async () => {
@@ -221,5 +245,90 @@ describe('faces in a document’s pages', { skip }, () => {
     // The other tenant sees none of it.
     assert.deepEqual((await get('/api/people', t.tenantB.key)).json().data, []);
     assert.deepEqual((await get('/api/media/search?q=Eileen%20Collins', t.tenantB.key)).json().data, []);
+  });
+});
+
+describe('faces in a Word document’s pictures', { skip }, () => {
+  test('a DOCX’s photographs: faces without pages, joined to the tenant’s people; drawings and tiny pictures skipped', async () => {
+    const still = await analyse(ASTRONAUT, t.tenantA.key);
+    assert.equal(still.status, 'completed', still.error_message);
+    const doc = await analyse(docx, t.tenantA.key);
+    assert.equal(doc.status, 'completed', doc.error_message);
+    assert.equal(doc.results.partial ?? false, false, JSON.stringify(doc.results.stages));
+    assert.equal(doc.results.document.format, 'docx');
+    assert.match(doc.results.document.text ?? doc.results.document.text_preview ?? '', /commander/i);
+
+    // Two photographs with a face each; the icon (20 px) and the EMF drawing are not looked at.
+    const faces = doc.results.faces;
+    assert.ok(faces, JSON.stringify(doc.results.stages));
+    assert.deepEqual(
+      faces.frames.map((f: { page?: number | null; count: number }) => [f.page ?? null, f.count]),
+      [
+        [null, 1],
+        [null, 1],
+      ],
+    );
+    assert.equal(doc.results.objects, undefined);
+    assert.equal(doc.results.moderation, undefined);
+    const notes = faces.notes.join(' ');
+    assert.match(notes, /1 embedded drawing\(s\) \(EMF, WMF, SVG\) not looked at/, notes);
+    assert.match(notes, /1 embedded picture\(s\) smaller than 64 px not looked at/, notes);
+
+    // The astronaut in the document is the person of the photograph; Grace Hopper is another.
+    type Appearance = { page: number | null; start_seconds: number | null; person_id: string };
+    const appearances = doc.results.people.appearances as Appearance[];
+    assert.equal(appearances.length, 2, JSON.stringify(doc.results.people));
+    assert.ok(
+      appearances.every((a) => (a.page ?? null) === null && a.start_seconds === null),
+      JSON.stringify(appearances),
+    );
+    const stillPerson = (still.results.people.appearances as Appearance[])[0]!.person_id;
+    const persons = appearances.map((a) => a.person_id);
+    assert.ok(persons.includes(stillPerson), JSON.stringify({ persons, stillPerson }));
+    assert.equal(new Set(persons).size, 2, 'two people');
+    const detail = (await get(`/api/people/${stillPerson}`, t.tenantA.key)).json();
+    assert.ok(detail.analysis_ids.includes(doc.analysis_id), JSON.stringify(detail.analysis_ids));
+
+    // The other tenant sees none of it.
+    assert.deepEqual((await get(`/api/people/${stillPerson}`, t.tenantB.key)).statusCode, 404);
+  });
+});
+
+describe('the viewer shows where people are in a document', { skip: skip || browserMissing }, () => {
+  test('a PDF: each person with the pages they are on; the People page: their moments by page', async () => {
+    const doc = await analyse(pdf, t.tenantA.key);
+    assert.equal(doc.status, 'completed', doc.error_message);
+    type Appearance = { page: number; person_id: string };
+    const byPerson = new Map<string, number[]>();
+    for (const a of doc.results.people.appearances as Appearance[])
+      byPerson.set(a.person_id, [...(byPerson.get(a.person_id) ?? []), a.page].sort());
+    assert.deepEqual([...byPerson.values()].sort(), [[2, 4], [3]]);
+
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${base}/#/sign-in`);
+      await page.getByLabel('API key').fill(t.tenantA.key);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.goto(`${base}/#/analyses/${doc.analysis_id}`);
+      await page.getByTestId('viewer-status').filter({ hasText: 'completed' }).waitFor();
+      const line = page.getByTestId('people-line');
+      await line.waitFor();
+      const shown = (await line.getByTestId('person-pages').allTextContents()).sort();
+      assert.deepEqual(shown, ['on page 3', 'on pages 2, 4']);
+      // The document's pages are the bar: one mark a page the person is on.
+      const twice = line.locator('li').filter({ has: page.getByText('on pages 2, 4') });
+      assert.equal(await twice.locator('.timeline-bar .tick').count(), 2);
+
+      // The People page: the moments of the person on two pages, by page.
+      const personId = [...byPerson.entries()].find(([, pages]) => pages.length === 2)![0];
+      await page.goto(`${base}/#/people/${personId}`);
+      await page.getByRole('heading', { name: 'Appearances' }).waitFor();
+      for (const n of [2, 4]) await page.getByText(`on page ${n}`, { exact: true }).first().waitFor();
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** The adapters handed to pipeline stages (`PipelineDeps.tools`, see pipeline/stage-tools.ts). */
 import { composeContactSheet, parseGrid } from '../media/contact-sheet.ts';
 import { detectFile } from '../media/detect-type.ts';
-import { extractDocumentText, probePdfSandboxed } from '../media/document-extract.ts';
+import { DOCX_MIME, extractDocumentText, probePdfSandboxed } from '../media/document-extract.ts';
 import { probeText } from '../media/document-probe.ts';
 import * as ffmpeg from '../media/ffmpeg.ts';
 import { probeFile } from '../media/ffprobe.ts';
@@ -10,6 +10,7 @@ import { dominantColours, summarizeExif, thumbnail } from '../media/image-analys
 import { probeImage } from '../media/image-probe.ts';
 import { markLowConfidence, transcribeTrack } from '../media/local-speech.ts';
 import { OCR_ENGINE, recognize } from '../media/ocr.ts';
+import { extractDocxImages } from '../media/docx-images.ts';
 import { extractPdfImages } from '../media/pdf-images.ts';
 import { detectShots } from '../media/shots.ts';
 import { ModelHostError } from '../media/vision/model-host.ts';
@@ -22,7 +23,7 @@ import type { StageTools } from '../pipeline/stage-tools.ts';
 export const stageTools: StageTools = {
   contactSheet: { composeContactSheet, parseGrid },
   detectType: { detectFile },
-  documents: { extractDocumentText, probePdfSandboxed, probeText, extractPdfImages },
+  documents: { DOCX_MIME, extractDocumentText, probePdfSandboxed, probeText, extractPdfImages, extractDocxImages },
   ffmpeg,
   ffprobe: { probeFile },
   frames: { extractFramesInBatches },

@@ -17,6 +17,7 @@ import type * as imageAnalysis from '../media/image-analysis.ts';
 import type * as imageProbe from '../media/image-probe.ts';
 import type * as localSpeech from '../media/local-speech.ts';
 import type * as ocr from '../media/ocr.ts';
+import type * as docxImages from '../media/docx-images.ts';
 import type * as pdfImages from '../media/pdf-images.ts';
 import type * as shots from '../media/shots.ts';
 import type * as modelHost from '../media/vision/model-host.ts';
@@ -28,9 +29,10 @@ import type * as providerCall from '../providers/provider-call.ts';
 export interface StageTools {
   contactSheet: Pick<typeof contactSheet, 'composeContactSheet' | 'parseGrid'>;
   detectType: Pick<typeof detectType, 'detectFile'>;
-  documents: Pick<typeof documentExtract, 'extractDocumentText' | 'probePdfSandboxed'> &
+  documents: Pick<typeof documentExtract, 'extractDocumentText' | 'probePdfSandboxed' | 'DOCX_MIME'> &
     Pick<typeof documentProbe, 'probeText'> &
-    Pick<typeof pdfImages, 'extractPdfImages'>;
+    Pick<typeof pdfImages, 'extractPdfImages'> &
+    Pick<typeof docxImages, 'extractDocxImages'>;
   ffmpeg: typeof ffmpeg;
   ffprobe: Pick<typeof ffprobe, 'probeFile'>;
   frames: Pick<typeof frames, 'extractFramesInBatches'>;

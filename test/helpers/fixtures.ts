@@ -135,12 +135,22 @@ export function makeIllustratedPdf(
 }
 
 /** A minimal DOCX (a stored, uncompressed zip) with one paragraph per line. */
-export function makeDocx(paragraphs: string[]): Buffer {
+/**
+ * A minimal DOCX: the paragraphs, and `media` parts under word/media/ (pictures, related
+ * to the document as images the way Word relates them), stored uncompressed.
+ */
+export function makeDocx(paragraphs: string[], media: Array<[name: string, data: Buffer]> = []): Buffer {
   const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const files: Array<[string, string]> = [
+  const imageRels = media
+    .map(
+      ([name], i) =>
+        `<Relationship Id="rIdImg${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/${name}"/>`,
+    )
+    .join('');
+  const files: Array<[string, Buffer | string]> = [
     [
       '[Content_Types].xml',
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="emf" ContentType="image/x-emf"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
     ],
     [
       '_rels/.rels',
@@ -150,12 +160,21 @@ export function makeDocx(paragraphs: string[]): Buffer {
       'word/document.xml',
       `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraphs.map((p) => `<w:p><w:r><w:t xml:space="preserve">${esc(p)}</w:t></w:r></w:p>`).join('')}</w:body></w:document>`,
     ],
+    ...(media.length > 0
+      ? ([
+          [
+            'word/_rels/document.xml.rels',
+            `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${imageRels}</Relationships>`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
+    ...media.map(([name, data]): [string, Buffer] => [`word/media/${name}`, data]),
   ];
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const [name, text] of files) {
-    const data = Buffer.from(text, 'utf8');
+  for (const [name, content] of files) {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const nameBuf = Buffer.from(name, 'utf8');
     const crc = zlib.crc32(data);
     const local = Buffer.alloc(30);

@@ -1,7 +1,9 @@
 /**
  * Named people on the viewer's timeline: each appearance of a person (results.people) as a
- * span of the bar and a button that seeks the player. Names come from /api/people (a person
- * named after this analysis is named here too); unnamed people link to the People page.
+ * span of the bar and a button that seeks the player; in a document, the pages they are on
+ * (a bar over the document's pages); in a picture without time or page (a photograph, a
+ * DOCX's picture), how many. Names come from /api/people (a person named after this
+ * analysis is named here too); unnamed people link to the People page.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api.ts';
@@ -12,6 +14,7 @@ interface PeopleAppearance {
   person_id: string;
   start_seconds: number | null;
   end_seconds: number | null;
+  page?: number | null;
 }
 
 /** The `people` section's appearances, when the analysis has one. */
@@ -20,10 +23,35 @@ function peopleAppearances(results: Record<string, unknown> | null | undefined):
   return Array.isArray(section?.appearances) ? section.appearances : [];
 }
 
+/** The pages a person is on, as a bar over the document's pages (when their count is known) and their numbers. */
+function PageMarks(props: { pages: number[]; pageCount: number | null }) {
+  const { pages, pageCount } = props;
+  return (
+    <>
+      {pageCount !== null && pageCount > 0 && (
+        <div class="timeline-bar" aria-hidden="true">
+          {pages.map((p) => (
+            <span
+              key={p}
+              class="tick"
+              style={{ left: `${(100 * (p - 1)) / pageCount}%`, width: `${Math.max(0.5, 100 / pageCount)}%` }}
+            />
+          ))}
+        </div>
+      )}
+      <span data-testid="person-pages">
+        {pages.length === 1 ? 'on page ' : 'on pages '}
+        {pages.join(', ')}
+      </span>
+    </>
+  );
+}
+
 function PeopleLine(props: {
   api: ApiClient;
   appearances: PeopleAppearance[];
   duration: number;
+  pageCount: number | null;
   onSeek: (seconds: number) => void;
 }) {
   const { api, appearances } = props;
@@ -51,22 +79,35 @@ function PeopleLine(props: {
     <ul class="people-line" data-testid="people-line">
       {people.map((id) => {
         const name = names.get(id);
-        const spans = appearances.filter((a) => a.person_id === id && a.start_seconds !== null);
+        const own = appearances.filter((a) => a.person_id === id);
+        const spans = own.filter((a) => a.start_seconds !== null);
+        const pages = [...new Set(own.flatMap((a) => (typeof a.page === 'number' ? [a.page] : [])))].sort(
+          (a, b) => a - b,
+        );
+        const inPictures = own.filter((a) => a.start_seconds === null && typeof a.page !== 'number').length;
         return (
           <li key={id}>
             <a href={href(`/people/${id}`)}>{name ?? 'Unnamed person'}</a>
-            <div class="timeline-bar" aria-hidden="true">
-              {spans.map((a, i) => (
-                <span
-                  key={i}
-                  class="tick"
-                  style={{
-                    left: `${(100 * a.start_seconds!) / total}%`,
-                    width: `${Math.max(0.5, (100 * ((a.end_seconds ?? a.start_seconds!) - a.start_seconds!)) / total)}%`,
-                  }}
-                />
-              ))}
-            </div>
+            {pages.length > 0 && <PageMarks pages={pages} pageCount={props.pageCount} />}
+            {inPictures > 0 && (
+              <span data-testid="person-pictures">
+                {inPictures === 1 ? 'in a picture' : `in ${inPictures} pictures`}
+              </span>
+            )}
+            {spans.length > 0 && (
+              <div class="timeline-bar" aria-hidden="true">
+                {spans.map((a, i) => (
+                  <span
+                    key={i}
+                    class="tick"
+                    style={{
+                      left: `${(100 * a.start_seconds!) / total}%`,
+                      width: `${Math.max(0.5, (100 * ((a.end_seconds ?? a.start_seconds!) - a.start_seconds!)) / total)}%`,
+                    }}
+                  />
+                ))}
+              </div>
+            )}
             {spans.map((a, i) => (
               <button key={i} type="button" class="link" onClick={() => props.onSeek(a.start_seconds!)}>
                 {clock(a.start_seconds)}–{clock(a.end_seconds)}
@@ -87,11 +128,19 @@ export function PeopleOnTimeline(props: {
   onSeek: (seconds: number) => void;
 }) {
   const appearances = peopleAppearances(props.results);
+  const doc = props.results?.document as { pages?: unknown } | undefined;
+  const pageCount = typeof doc?.pages === 'number' ? doc.pages : null;
   if (appearances.length === 0) return null;
   return (
     <section aria-labelledby="people-line-title">
       <h2 id="people-line-title">People</h2>
-      <PeopleLine api={props.api} appearances={appearances} duration={props.duration} onSeek={props.onSeek} />
+      <PeopleLine
+        api={props.api}
+        appearances={appearances}
+        duration={props.duration}
+        pageCount={pageCount}
+        onSeek={props.onSeek}
+      />
     </section>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Which pictures the vision stage looks at: an image itself; a video's frames and, with
  * people recognition on, the moments of each shot taken for faces only (frames.stage.ts);
- * a PDF's embedded pictures, with their pages, for faces only (media/pdf-images.ts).
+ * a document's embedded pictures for faces only: a PDF's with their pages
+ * (media/pdf-images.ts), a DOCX's without (media/docx-images.ts; a DOCX has no pages).
  */
 import path from 'node:path';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
@@ -16,9 +17,18 @@ export function isPdf(ctx: StageContext): boolean {
   return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
 }
 
-/** A PDF's pictures are looked at for the people in them: with recognition on, and pictures allowed. */
-export function looksAtPdfPictures(ctx: StageContext): boolean {
-  return isPdf(ctx) && recognizesPeople(ctx) && ctx.deps.config.media.documentMaxPictures > 0;
+function isDocx(ctx: StageContext): boolean {
+  return ctx.source?.mediaType === 'document' && ctx.source.mime === ctx.deps.tools.documents.DOCX_MIME;
+}
+
+/** A document whose embedded pictures can be looked at (PDF, DOCX). */
+export function isPictureDocument(ctx: StageContext): boolean {
+  return isPdf(ctx) || isDocx(ctx);
+}
+
+/** A document's pictures are looked at for the people in them: with recognition on, and pictures allowed. */
+export function looksAtDocumentPictures(ctx: StageContext): boolean {
+  return isPictureDocument(ctx) && recognizesPeople(ctx) && ctx.deps.config.media.documentMaxPictures > 0;
 }
 
 export interface Picture {
@@ -36,6 +46,7 @@ export async function pictures(ctx: StageContext, notes: string[]): Promise<Pict
   if (ctx.source?.mediaType === 'image')
     return [{ seconds: 0, shot: null, page: null, path: ctx.source.absolutePath, relativePath: null }];
   if (ctx.source && isPdf(ctx)) return pdfPictures(ctx, ctx.source.absolutePath, notes);
+  if (ctx.source && isDocx(ctx)) return docxPictures(ctx, ctx.source.absolutePath, notes);
   // The moment at the source's size when the frames stage took one (it does when vision runs):
   // the models scale it to their own input, but the face mesh needs the face's own pixels.
   const frame = (f: ExtractedFrame, facesOnly: boolean): Picture => ({
@@ -55,7 +66,7 @@ export async function pictures(ctx: StageContext, notes: string[]): Promise<Pict
 /** How many pictures the stage will look at (for a PDF, at most: they are known once written). */
 export function pictureCount(ctx: StageContext): number {
   if (ctx.source?.mediaType === 'image') return 1;
-  if (isPdf(ctx)) return ctx.deps.config.media.documentMaxPictures;
+  if (isPictureDocument(ctx)) return ctx.deps.config.media.documentMaxPictures;
   return (ctx.frames?.length ?? 0) + (ctx.faceFrames?.length ?? 0);
 }
 
@@ -65,12 +76,64 @@ const MIN_PICTURE_SIDE = 64;
 const PDF_IMAGES_TIMEOUT_MS = 60_000;
 const PDF_IMAGES_TOTAL_TIMEOUT_MS = 180_000;
 
-/** A PDF's embedded pictures, written to the analysis's temp area (recorded, so retention removes them). */
+/** The folder a document's pictures are written to, in the analysis's temp area (a name in it gives the folder, created). */
+async function picturesFolder(ctx: StageContext): Promise<{ dir: string; relativeDir: string }> {
+  const slot = await artifactPath(ctx, 'temp', 'pictures/picture');
+  return { dir: path.dirname(slot.absolutePath), relativeDir: path.posix.dirname(slot.relativePath) };
+}
+
+/** Each written picture recorded as a temp artifact (so retention removes it). */
+async function recordPictures(
+  ctx: StageContext,
+  relativeDir: string,
+  written: Array<{ path: string; page: number | null }>,
+): Promise<Picture[]> {
+  const out: Picture[] = [];
+  for (const image of written) {
+    const relativePath = `${relativeDir}/${path.basename(image.path)}`;
+    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
+    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
+  }
+  return out;
+}
+
+/** A picture part of a DOCX over this many bytes is not read (a photograph from a camera is a few MB). */
+const DOCX_PICTURE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A DOCX's embedded pictures (word/media), without pages. */
+async function docxPictures(ctx: StageContext, docx: string, notes: string[]): Promise<Picture[]> {
+  const { media } = ctx.deps.config;
+  const { dir, relativeDir } = await picturesFolder(ctx);
+  const found = await ctx.deps.tools.documents.extractDocxImages(
+    docx,
+    dir,
+    {
+      maxImages: media.documentMaxPictures,
+      minSidePx: MIN_PICTURE_SIDE,
+      maxPixels: media.maxImagePixels,
+      maxBytes: DOCX_PICTURE_MAX_BYTES,
+    },
+    ctx.signal,
+  );
+  const { small, large, beyondLimit, unsupported, unreadable } = found.skipped;
+  if (found.failure) notes.push(found.failure);
+  if (unsupported > 0) notes.push(`${unsupported} embedded drawing(s) (EMF, WMF, SVG) not looked at`);
+  if (unreadable > 0) notes.push(`${unreadable} embedded picture(s) could not be decoded`);
+  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
+  if (large > 0) notes.push(`${large} embedded picture(s) over MAX_IMAGE_PIXELS or too many bytes not looked at`);
+  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
+  return recordPictures(
+    ctx,
+    relativeDir,
+    found.images.map((i) => ({ path: i.path, page: null })),
+  );
+}
+
+/** A PDF's embedded pictures, with their pages. */
 async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Promise<Picture[]> {
   const { media } = ctx.deps.config;
-  // The pictures' folder: where pdfimages writes (a name in it gives the folder, created).
-  const slot = await artifactPath(ctx, 'temp', 'pictures/picture');
-  const dir = path.dirname(slot.absolutePath);
+  // pdfimages writes into the folder.
+  const { dir, relativeDir } = await picturesFolder(ctx);
   const found = await ctx.deps.tools.documents.extractPdfImages(
     pdf,
     dir,
@@ -90,11 +153,5 @@ async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Pro
   if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
   if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
   if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
-  const out: Picture[] = [];
-  for (const image of found.images) {
-    const relativePath = `${path.posix.dirname(slot.relativePath)}/${path.basename(image.path)}`;
-    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
-    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
-  }
-  return out;
+  return recordPictures(ctx, relativeDir, found.images);
 }

@@ -50,8 +50,8 @@ import type {
 import { AppError } from '../../domain/errors.ts';
 import { allOf, stageCost, unless, type Stage, type StageContext } from '../stage.ts';
 import {
-  isPdf,
-  looksAtPdfPictures,
+  isPictureDocument,
+  looksAtDocumentPictures,
   pictureCount,
   pictures,
   recognizesPeople,
@@ -78,7 +78,7 @@ export function visionTasks(ctx: StageContext): VisionTask[] {
   const { options } = ctx.analysis;
   const defaults = ctx.deps.config.vision;
   const tasks = VISION_TASKS.filter((task) => options[task] ?? defaults[task]);
-  return isPdf(ctx) ? tasks.filter((task) => task === 'faces') : tasks;
+  return isPictureDocument(ctx) ? tasks.filter((task) => task === 'faces') : tasks;
 }
 
 type Seen = { picture: Picture; vision: PictureVision | null; error: VisionTaskError | null };
@@ -126,15 +126,15 @@ export const visionStage: Stage = {
   appliesTo: (ctx) =>
     allOf(
       unless(
-        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video' || looksAtPdfPictures(ctx),
-        isPdf(ctx)
-          ? "a PDF's pictures are looked at only for people (PEOPLE_RECOGNITION, DOCUMENT_MAX_PICTURES)"
-          : 'not an image, a video or a PDF',
+        ctx.source?.mediaType === 'image' || ctx.source?.mediaType === 'video' || looksAtDocumentPictures(ctx),
+        isPictureDocument(ctx)
+          ? "a document's pictures are looked at only for people (PEOPLE_RECOGNITION, DOCUMENT_MAX_PICTURES)"
+          : 'not an image, a video, a PDF or a DOCX',
       ),
       unless(ctx.deps.vision !== undefined, 'no model host in this process'),
       unless(
         visionTasks(ctx).length > 0,
-        isPdf(ctx) ? 'faces are switched off' : 'objects, faces and moderation are switched off',
+        isPictureDocument(ctx) ? 'faces are switched off' : 'objects, faces and moderation are switched off',
       ),
       unless(ctx.source?.mediaType !== 'video' || (ctx.frames?.length ?? 0) > 0, 'no frame was extracted'),
     ),
@@ -143,7 +143,8 @@ export const visionStage: Stage = {
     const host = ctx.deps.vision!;
     const pictureNotes: string[] = [];
     const pics = await pictures(ctx, pictureNotes);
-    if (pics.length === 0 && isPdf(ctx)) pictureNotes.push('the PDF has no embedded picture to look at');
+    if (pics.length === 0 && isPictureDocument(ctx))
+      pictureNotes.push('the document has no embedded picture to look at');
     const started = performance.now();
     // Faces are described only for the people stage, and only when recognition is on.
     const describeFaces = tasks.includes('faces') && recognizesPeople(ctx);
