@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TEXT_CALIBRATION } from '../domain/analysis/calibration.ts';
 import sharp from 'sharp';
 import { acceptText, recognize, terminateOcr, type OcrAcceptance } from './ocr.ts';
-import { splitRunOnWords } from './ocr-decode.ts';
+import { ctcSteps, decodeSteps, splitRunOnWords, type CtcStep } from './ocr-decode.ts';
 
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
@@ -48,6 +48,7 @@ test('a scanned page is read: at least 95 % of its words, each line with its con
 test('below-threshold words and lines are kept apart, never in text', () => {
   const box = (y: number, words: Array<[string, number]>) => ({
     words: words.map(([text, confidence]) => ({ text, confidence })),
+    steps: [],
     x: 100,
     y,
     height: 20,
@@ -94,11 +95,76 @@ test('a word run into the next after punctuation is split there; numbers and abb
 test('a small scanned paragraph turned 7° is read: at least 95 % of its words', async () => {
   const file = `${OPENCV}/imageTextN.png`;
   const turned = await sharp(file).rotate(-7, { background: '#ffffff' }).png().toBuffer();
-  const r = await recognize(turned, acceptance, { minSide: TEXT_CALIBRATION.minReadSide.value });
+  const r = await recognize(turned, acceptance, {
+    minSide: TEXT_CALIBRATION.minReadSide.value,
+    minSpaceProbability: TEXT_CALIBRATION.minSpaceProbability.value,
+  });
   const got = new Set(norm(r.text));
   const want = norm(
     'technical details are too complex to cover in the book itself. In teaching our courses, we have found it useful for the students to attempt a number of small implementation projects, which often build on one another, in order to get them used to working with real-world images and the challenges that these present.',
   );
   const read = want.filter((w) => got.has(w)).length;
   assert.ok(read / want.length >= 0.95, `${read} of ${want.length} words: ${r.text}`);
+});
+
+// Steps as the recogniser gives them: a character with its probability, or CTC's blank
+// (null) with the space's probability beside it.
+const ch = (char: string, probability = 0.9): CtcStep => ({ char, probability, space: 0 });
+const blank = (space = 0): CtcStep => ({ char: null, probability: 1 - space, space });
+
+test('a blank step where the space all but won is read as a space; below the threshold it is not', () => {
+  // "often build" as the held-out page's slanted line gave it: the blank beat a space at 0.43.
+  const steps = [...'often'].map((c) => ch(c)).concat(blank(0.43), ...[...'build'].map((c) => ch(c)));
+  assert.deepEqual(
+    decodeSteps(steps, 0.4).map((w) => w.text),
+    ['often', 'build'],
+  );
+  assert.deepEqual(
+    decodeSteps(steps, 0.5).map((w) => w.text),
+    ['oftenbuild'],
+  );
+  // 1 is never: where the blank wins, the space has at most 0.5.
+  assert.deepEqual(
+    decodeSteps(steps, 1).map((w) => w.text),
+    ['oftenbuild'],
+  );
+});
+
+test('CTC decoding: repeats collapse, a blank parts a double letter, spaces do not count in the confidence', () => {
+  const steps = [
+    ch('a', 0.8),
+    ch('a', 0.8),
+    blank(0.1),
+    ch('l', 0.6),
+    blank(0.1),
+    ch('l', 0.6),
+    ch(' ', 0.9),
+    ch('b', 1),
+  ];
+  const words = decodeSteps(steps, 0.4);
+  assert.deepEqual(
+    words.map((w) => w.text),
+    ['all', 'b'],
+  );
+  assert.ok(Math.abs(words[0]!.confidence - (0.8 + 0.6 + 0.6) / 3) < 1e-9);
+  // Two blank steps read as spaces in a row make one space, not an empty word.
+  assert.deepEqual(
+    decodeSteps([ch('a'), blank(0.45), blank(0.45), ch('b')], 0.4).map((w) => w.text),
+    ['a', 'b'],
+  );
+});
+
+test('ctcSteps: the best class each step, the blank as null, the space from the last class', () => {
+  // Dictionary ['x', 'y', ' ']: classes blank, x, y, space.
+  const data = new Float32Array([0.1, 0.7, 0.1, 0.1, 0.55, 0.0, 0.0, 0.45, 0.05, 0.05, 0.8, 0.1]);
+  const steps = ctcSteps(['x', 'y', ' '], [1, 3, 4], data);
+  assert.deepEqual(
+    steps.map((s) => s.char),
+    ['x', null, 'y'],
+  );
+  assert.ok(Math.abs(steps[1]!.space - 0.45) < 1e-6);
+  assert.deepEqual(
+    decodeSteps(steps, 0.4).map((w) => w.text),
+    ['x', 'y'],
+  );
 });

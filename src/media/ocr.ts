@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { ImageRawBase, registerBackend, FileUtilsBase } from '@gutenye/ocr-common';
 import sharp from 'sharp';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { decodeCtc, type OcrWord } from './ocr-decode.ts';
+import { ctcSteps, decodeSteps, type CtcStep, type OcrWord } from './ocr-decode.ts';
 
-export type { OcrWord } from './ocr-decode.ts';
+export type { CtcStep, OcrWord } from './ocr-decode.ts';
 
 /** The model family, reported with every result. */
 export const OCR_ENGINE = 'paddleocr-ppocrv4';
@@ -45,9 +45,15 @@ export interface OcrReading {
    * detection and recognition; 0 reads it at its own size.
    */
   minSide: number;
+  /**
+   * A step of the recogniser's output where CTC's blank wins but the space reaches this
+   * probability is read as a space. 1: never (where the blank wins the space is at most 0.5).
+   */
+  minSpaceProbability: number;
 }
 
-const NO_ENLARGEMENT: OcrReading = { minSide: 0 };
+/** The picture at its own size, spaces only where the model's space wins. */
+const AS_IS: OcrReading = { minSide: 0, minSpaceProbability: 1 };
 
 export interface OcrLine {
   text: string;
@@ -58,6 +64,8 @@ export interface OcrLine {
 /** One text box as read, before any threshold. */
 export interface RawTextBox {
   words: OcrWord[];
+  /** The recogniser's output, step by step: to decode the box again with other spaces (the evaluation). */
+  steps: CtcStep[];
   /** Centre and height, in source pixels: to put boxes into lines. */
   x: number;
   y: number;
@@ -223,7 +231,7 @@ async function detect(engine: Engine, source: ImageRawBase) {
   return engine.split(new ImageRawBase({ data: mask, width, height }), source);
 }
 
-async function read(engine: Engine, crop: ImageRawBase): Promise<OcrWord[]> {
+async function read(engine: Engine, crop: ImageRawBase): Promise<CtcStep[]> {
   const width = Math.max(1, Math.round((crop.width * RECOGNITION_HEIGHT) / crop.height));
   const pixels = await sharp(Buffer.from(crop.data), { raw: { width: crop.width, height: crop.height, channels: 4 } })
     .resize({ width, height: RECOGNITION_HEIGHT, fit: 'fill' })
@@ -238,7 +246,7 @@ async function read(engine: Engine, crop: ImageRawBase): Promise<OcrWord[]> {
   const out = (await engine.recognition.run({ [engine.recognition.inputNames[0]!]: input }))[
     engine.recognition.outputNames[0]!
   ]!;
-  return decodeCtc(engine.dictionary, out.dims, out.data as Float32Array);
+  return ctcSteps(engine.dictionary, out.dims, out.data as Float32Array);
 }
 
 /**
@@ -276,18 +284,20 @@ async function padded(source: ImageRawBase, box: number[][]): Promise<ImageRawBa
  * fewer words on the evaluation's tuning pages turned 4–7°: the detector's own crop of
  * each slanted line is kept.)
  */
-export async function readText(image: Buffer | string, reading: OcrReading = NO_ENLARGEMENT): Promise<RawTextBox[]> {
+export async function readText(image: Buffer | string, reading: OcrReading = AS_IS): Promise<RawTextBox[]> {
   const run = queue.then(async () => {
     const engine = await getEngine();
     const source = await rgba(image, reading.minSide, MAX_SOURCE_SIDE);
     const boxes: RawTextBox[] = [];
     for (const line of await detect(engine, source)) {
-      const words = await read(engine, (await padded(source, line.box)) ?? (line.image as ImageRawBase));
+      const steps = await read(engine, (await padded(source, line.box)) ?? (line.image as ImageRawBase));
+      const words = decodeSteps(steps, reading.minSpaceProbability);
       if (!words.length) continue;
       const ys = line.box.map((p) => p[1]!);
       const xs = line.box.map((p) => p[0]!);
       boxes.push({
         words,
+        steps,
         x: (Math.min(...xs) + Math.max(...xs)) / 2,
         y: (Math.min(...ys) + Math.max(...ys)) / 2,
         height: Math.max(...ys) - Math.min(...ys),
@@ -358,7 +368,7 @@ export function acceptText(boxes: RawTextBox[], acceptance: OcrAcceptance): OcrR
 export async function recognize(
   image: Buffer | string,
   acceptance: OcrAcceptance,
-  reading: OcrReading = NO_ENLARGEMENT,
+  reading: OcrReading = AS_IS,
 ): Promise<OcrResult> {
   return acceptText(await readText(image, reading), acceptance);
 }

@@ -10,7 +10,13 @@ export function ocrAcceptance(): OcrAcceptance {
   };
 }
 
-/** How pictures are read (TEXT_CALIBRATION.minReadSide): small ones enlarged first. */
+/**
+ * How pictures are read (TEXT_CALIBRATION.minReadSide, minSpaceProbability): small ones
+ * enlarged first, a space read where the recogniser all but chose one.
+ */
 export function ocrReading(): OcrReading {
-  return { minSide: TEXT_CALIBRATION.minReadSide.value };
+  return {
+    minSide: TEXT_CALIBRATION.minReadSide.value,
+    minSpaceProbability: TEXT_CALIBRATION.minSpaceProbability.value,
+  };
 }
