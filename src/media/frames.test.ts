@@ -114,3 +114,28 @@ test(
     }
   },
 );
+
+test(
+  'a moment with its own width (a moment for faces, at the source size) beside frames at the analysis width, one process',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    const outs = [path.join(dir, 'w-frame.jpg'), path.join(dir, 'w-moment.jpg')];
+    const written = await extractFrames(
+      'ffmpeg',
+      video,
+      [
+        { seconds: 3.3, output: outs[0]! },
+        { seconds: 16.4, output: outs[1]!, width: 0 },
+      ],
+      160,
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(written, [true, true]);
+    assert.equal((await sharp(outs[0]!).metadata()).width, 160);
+    assert.equal((await sharp(outs[1]!).metadata()).width, 320, 'the moment at the source width');
+    const frame = await readFrameCode(outs[1]!, BLOCK, 1);
+    assert.ok(Math.abs(frame / FPS - 16.4) <= 1 / FPS + 1e-9, `labelled 16.4 s but shows frame ${frame}`);
+  },
+);

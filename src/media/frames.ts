@@ -16,14 +16,15 @@ export const FRAMES_PER_PROCESS = 4;
 type Run = { timeoutMs: number; signal?: AbortSignal | undefined };
 
 /**
- * One moment to take: `output` at the analysis width; `fullOutput`, when given, the same
- * picture at the source's size (for OCR), from the same decode. A moment counts as written
- * when its `output` is.
+ * One moment to take: `output` at the analysis width (or at its own `width`, 0 for the
+ * source's size); `fullOutput`, when given, the same picture at the source's size (for
+ * OCR), from the same decode. A moment counts as written when its `output` is.
  */
 export interface FrameRequest {
   seconds: number;
   output: string;
   fullOutput?: string | undefined;
+  width?: number | undefined;
 }
 
 export async function extractFrame(
