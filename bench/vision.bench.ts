@@ -501,7 +501,8 @@ async function afterShots(
       width: 0,
     })),
   ];
-  const written = await extractFramesInBatches('ffmpeg', file, requests, 640, { timeoutMs: 600_000 }, 2);
+  // As many moments per process as the frames stage puts there for a 720p source.
+  const written = await extractFramesInBatches('ffmpeg', file, requests, 640, { timeoutMs: 600_000 }, 2, 1280 * 720);
   const frames = requests
     .slice(0, plan.length)
     .filter((_, i) => written[i])

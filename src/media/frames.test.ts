@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { extractFrame, extractFrames } from './frames.ts';
+import { extractFrame, extractFrames, framesPerProcess, FRAMES_PER_PROCESS, MAX_FRAMES_PER_PROCESS } from './frames.ts';
 import { makeCodedVideo, readFrameCode } from '../../test/helpers/frame-code.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
 
@@ -139,3 +139,12 @@ test(
     assert.ok(Math.abs(frame / FPS - 16.4) <= 1 / FPS + 1e-9, `labelled 16.4 s but shows frame ${frame}`);
   },
 );
+
+test('moments per process: four 4K inputs, more of a smaller picture in proportion, within the cap', () => {
+  assert.equal(framesPerProcess(0), FRAMES_PER_PROCESS, 'an unknown size is taken for 4K');
+  assert.equal(framesPerProcess(3840 * 2160), FRAMES_PER_PROCESS);
+  assert.equal(framesPerProcess(7680 * 4320), FRAMES_PER_PROCESS, 'never fewer than at 4K');
+  assert.equal(framesPerProcess(2560 * 1440), 9);
+  assert.equal(framesPerProcess(1920 * 1080), MAX_FRAMES_PER_PROCESS);
+  assert.equal(framesPerProcess(1280 * 720), MAX_FRAMES_PER_PROCESS);
+});

@@ -3,8 +3,8 @@
  * scene first, each at its shot's sharpest, least dark moment; uniform spacing when there
  * are no cuts: media/shots.ts `planFrames`), otherwise evenly spaced. The count is
  * FRAME_COUNT (or the contact sheet's tiles), grown to one frame per distinct scene up to
- * FRAME_MAX_COUNT; `options.frame_count` asks for an exact count. Each is taken by input seeking, up to FRAMES_PER_PROCESS moments per ffmpeg
- * process and two processes at a time, so the cost follows the number of frames, not
+ * FRAME_MAX_COUNT; `options.frame_count` asks for an exact count. Each is taken by input seeking, up to
+ * `framesPerProcess` moments per ffmpeg process (4 at 4K, 16 at 1080p and below) and two processes at a time, so the cost follows the number of frames, not
  * the video's length. A frame that does not decode is
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
@@ -46,6 +46,13 @@ function wantsFaceMoments(ctx: StageContext): boolean {
     ctx.deps.vision !== undefined &&
     visionTasks(ctx).includes('faces')
   );
+}
+
+/** The video's picture size in pixels, from the probe (0 when unknown): how many moments one ffmpeg process takes. */
+function sourcePixels(ctx: StageContext): number {
+  const probe = ctx.results.probe;
+  const video = probe?.kind === 'video' ? probe.streams.find((s) => s.type === 'video') : undefined;
+  return (video?.width ?? 0) * (video?.height ?? 0);
 }
 
 export function wantsContactSheet(ctx: StageContext): boolean {
@@ -131,6 +138,7 @@ export const framesStage: Stage = {
       config.media.frameWidth,
       run,
       stageCores(ctx),
+      sourcePixels(ctx),
     );
     const frames: Array<ExtractedFrame | null> = [];
     for (const [i, { plan, relativePath, absolutePath, full }] of targets.entries()) {
