@@ -9,7 +9,9 @@
  *     pass of the same file measured in the same run, with each stage's share; cuts found
  *     within 0.5 s; and per scene: did it get an analysed frame, and did the model see
  *     its labelled objects there (every scene has at least one, so the check cannot pass
- *     on nothing); then the same for a 2-minute video of the same six scenes;
+ *     on nothing); then the same stages again with people recognition on (the default:
+ *     moments for faces beside the frames, the confirmed faces described), each run timed
+ *     as the pipeline runs it; then the same for a 2-minute video of the same six scenes;
  *  4. accuracy on real photographs (Debian python3-skimage): precision/recall of the main
  *     objects against labels written down below, and face counts;
  *  5. shot boundaries on the photo video with known cuts.
@@ -28,7 +30,7 @@ import { isTaskError, type DetectedObject, type PictureVision } from '../src/med
 import { detectShots } from '../src/media/shots.ts';
 import { planFaceMoments, planFrames } from '../src/media/frame-plan.ts';
 import { pickSheetFrames } from '../src/pipeline/stages/contact-sheet.stage.ts';
-import { extractFramesInBatches } from '../src/media/frames.ts';
+import { extractFramesInBatches, type FrameRequest } from '../src/media/frames.ts';
 import { composeContactSheet } from '../src/media/contact-sheet.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { recognize } from '../src/media/ocr.ts';
@@ -146,8 +148,6 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
   });
   const decodeMs = ms(t0);
   log(`${minutes}-minute video, plain decode pass: ${decodeMs} ms`);
-  const stages: Record<string, number> = {};
-  const total0 = performance.now();
   t0 = performance.now();
   const shots = await detectShots(
     'ffmpeg',
@@ -161,60 +161,16 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
       sceneDistance: VISION_CALIBRATION.sceneDistance.value,
     },
   );
-  stages.shots = ms(t0);
-  t0 = performance.now();
+  const shotsMs = ms(t0);
   const plan = planFrames(shots.shots, shots.samples, FRAME_COUNT, FRAME_MAX_COUNT);
-  // As the frames stage takes them: several moments per ffmpeg process, two processes at a time.
-  // Each moment also at the source's size, from the same decode: what the vision stage reads.
-  const moments = plan.map((p, i) => ({
-    seconds: p.seconds,
-    shot: p.shot,
-    output: path.join(work, `${minutes}-frame-${i}.jpg`),
-    fullOutput: path.join(work, `${minutes}-frame-${i}-full.jpg`),
-  }));
-  const written = await extractFramesInBatches('ffmpeg', file, moments, 640, { timeoutMs: 600_000 }, 2);
-  const frames = moments
-    .filter((_, i) => written[i])
-    .map((m) => ({ seconds: m.seconds, shot: m.shot, file: m.output, full: m.fullOutput }))
-    .sort((a, b) => a.seconds - b.seconds);
-  stages.frames = ms(t0);
-  // As the stage runner runs them: vision and the contact sheet both wait only for the
-  // frames; they run side by side when the CPU budget holds both their costs (the sheet's is
-  // one core, vision's one per model host at work), else one after the other in the
-  // pipeline's order (the sheet first).
-  const cores = visionCores(frames.length);
-  const sideBySideRun = cores + 1 <= CPU_BUDGET;
-  const vision = async (since: number) => {
-    const out = await inTurn(frames, cores, (f) => host.analyze(f.full, ['objects', 'faces', 'moderation']));
-    stages.vision_and_moderation = ms(since);
-    return out;
-  };
-  const sheet = async (since: number) => {
-    // The sheet's 2x3 tiles, picked as the contact-sheet stage picks them.
-    const picked = pickSheetFrames(
-      frames.map((f) => ({ seconds: f.seconds, shot: f.shot, absolutePath: f.file, relativePath: f.file })),
-      6,
-      shots.shots,
-    );
-    const image = await composeContactSheet(
-      await Promise.all(picked.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),
-      { cols: 3, rows: 2, width: 1920, height: 1080 },
-    );
-    await fs.writeFile(path.join(work, `${minutes}-sheet.jpg`), image);
-    stages.contact_sheet = ms(since);
-    return picked;
-  };
-  let seen: PictureVision[];
-  let tiles: Awaited<ReturnType<typeof sheet>>;
-  if (sideBySideRun) {
-    const since = performance.now();
-    [seen, tiles] = await Promise.all([vision(since), sheet(since)]);
-  } else {
-    tiles = await sheet(performance.now());
-    seen = await vision(performance.now());
-  }
-  const totalMs = ms(total0);
-  const people = await peopleMoments(host, file, work, minutes, shots, plan);
+  // Without people recognition, then with it (the default): the stages after the shots pass
+  // run twice on the same pass's result, each timed as the pipeline runs it.
+  const plain = await afterShots(host, file, work, `${minutes}-plain`, shots, plan, false);
+  const stages: Record<string, number> = { shots: shotsMs, ...plain.stages };
+  const totalMs = shotsMs + plain.ms;
+  const { frames, seen, tiles } = plain;
+  const withPeople = await afterShots(host, file, work, `${minutes}-people`, shots, plan, true);
+  const people = checkPeopleMoments(withPeople, shotsMs + withPeople.ms - totalMs, shotsMs + withPeople.ms);
   const foundCuts = shots.shots.slice(1).map((s) => s.start);
   const cutsMatched = cuts.filter((c) => foundCuts.some((f) => Math.abs(f - c) <= 0.5)).length;
   const falseCuts = foundCuts.filter((f) => !cuts.some((c) => Math.abs(f - c) <= 0.5)).length;
@@ -249,8 +205,8 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
     cuts_within_half_second: `${cutsMatched}/${cuts.length}`,
     false_cuts: falseCuts,
     frames_analysed: frames.length,
-    model_hosts_at_work: cores,
-    vision_beside_the_sheet: sideBySideRun,
+    model_hosts_at_work: plain.cores,
+    vision_beside_the_sheet: plain.sideBySide,
     scenes_with_an_analysed_frame: `${sceneChecks.filter((c) => c.frames_analysed > 0).length}/${VIDEO_SCENES.length}`,
     scenes_with_all_their_objects_seen: `${scenesRight}/${VIDEO_SCENES.length}`,
     scenes_on_the_contact_sheet: `${sheetScenes}/${VIDEO_SCENES.length}`,
@@ -262,7 +218,7 @@ async function analyseScenesVideo(host: ModelHostPool, minutes: number, work: st
     ratio_to_decode: Math.round((totalMs / decodeMs) * 100) / 100,
     people_face_moments: {
       ...people,
-      ratio_to_decode_with_them: Math.round(((totalMs + people.ms) / decodeMs) * 100) / 100,
+      ratio_to_decode_with_them: Math.round((people.total_ms_with_them / decodeMs) * 100) / 100,
     },
     stages_ms: stages,
     // Where vision's time goes: each part's mean over the frames (the model host's own timings).
@@ -494,6 +450,8 @@ async function main() {
       short: {
         decodeMs: short.video.plain_decode_ms,
         totalMs: short.video.total_ms,
+        withPeopleMs: short.video.people_face_moments.total_ms_with_them,
+        moments: short.video.people_face_moments.moments,
         stages: short.video.stages_ms,
         frames: short.video.frames_analysed,
       },
@@ -505,37 +463,119 @@ async function main() {
   await fs.rm(work, { recursive: true, force: true });
 }
 
+type ShotsFound = Awaited<ReturnType<typeof detectShots>>;
+
 /**
- * With people recognition on (the default), the frames stage also takes moments of each
- * shot for faces only, at least every PEOPLE_FRAME_SECONDS (at the source's size), and the
- * vision stage looks for faces in them with their descriptions: timed here after the rest,
- * as that extra work, and checked — a face on every moment of the astronaut's scenes, none
- * on the photographs of objects (coffee, motorcycle, fruit, horse).
+ * The stages after the shots pass, as the pipeline runs them: the frames (each also at the
+ * source's size, what the vision stage reads) and, with people recognition on, the moments
+ * for faces (frame-plan.ts planFaceMoments, at the source's size) taken by the same ffmpeg
+ * processes; then the contact sheet and vision (objects, faces and moderation on the frames,
+ * faces only on the moments; with recognition the confirmed faces described), side by side
+ * when the CPU budget holds both their costs (the sheet's one core, vision's one per model
+ * host at work), else one after the other in the pipeline's order (the sheet first).
  */
-async function peopleMoments(
+async function afterShots(
   host: ModelHostPool,
   file: string,
   work: string,
-  minutes: number,
-  shots: Awaited<ReturnType<typeof detectShots>>,
+  tag: string,
+  shots: ShotsFound,
   plan: ReturnType<typeof planFrames>,
+  people: boolean,
 ) {
-  const { everySeconds, max } = CONFIG.vision.peopleFrames;
+  const stages: Record<string, number> = {};
   const t0 = performance.now();
-  const moments = planFaceMoments(shots.shots, shots.samples, plan, everySeconds, max, shots.frozen).map((m, i) => ({
-    seconds: m.seconds,
-    output: path.join(work, `${minutes}-face-moment-${i}.jpg`),
-  }));
-  const written = await extractFramesInBatches('ffmpeg', file, moments, 0, { timeoutMs: 600_000 }, 2);
-  const taken = moments.filter((_, i) => written[i]);
-  const seen = await inTurn(taken, visionCores(taken.length), (m) =>
-    host.analyze(m.output, ['faces'], { describeFaces: true }),
-  );
-  const elapsed = ms(t0);
+  const { everySeconds, max } = CONFIG.vision.peopleFrames;
+  const moments = people ? planFaceMoments(shots.shots, shots.samples, plan, everySeconds, max, shots.frozen) : [];
+  const requests: Array<FrameRequest & { shot: number }> = [
+    ...plan.map((p, i) => ({
+      seconds: p.seconds,
+      shot: p.shot,
+      output: path.join(work, `${tag}-frame-${i}.jpg`),
+      fullOutput: path.join(work, `${tag}-frame-${i}-full.jpg`),
+    })),
+    ...moments.map((m, i) => ({
+      seconds: m.seconds,
+      shot: m.shot,
+      output: path.join(work, `${tag}-moment-${i}.jpg`),
+      width: 0,
+    })),
+  ];
+  // As many moments per process as the frames stage puts there for a 720p source.
+  const written = await extractFramesInBatches('ffmpeg', file, requests, 640, { timeoutMs: 600_000 }, 2, 1280 * 720);
+  const frames = requests
+    .slice(0, plan.length)
+    .filter((_, i) => written[i])
+    .map((m) => ({ seconds: m.seconds, shot: m.shot, file: m.output, full: m.fullOutput! }))
+    .sort((a, b) => a.seconds - b.seconds);
+  const taken = requests.slice(plan.length).filter((_, i) => written[plan.length + i]);
+  stages.frames = ms(t0);
+  const pictures = [
+    ...frames.map((f) => ({ path: f.full, facesOnly: false })),
+    ...taken.map((m) => ({ path: m.output, facesOnly: true })),
+  ];
+  const cores = visionCores(pictures.length);
+  const sideBySide = cores + 1 <= CPU_BUDGET;
+  // As the vision stage asks: with recognition, only the faces that count are described.
+  const options = people ? { describeFaces: true, describeOnly: FACE_THRESHOLDS } : {};
+  const vision = async (since: number) => {
+    const out = await inTurn(pictures, cores, (p) =>
+      host.analyze(p.path, p.facesOnly ? ['faces'] : ['objects', 'faces', 'moderation'], options),
+    );
+    stages.vision_and_moderation = ms(since);
+    return out;
+  };
+  const sheet = async (since: number) => {
+    // The sheet's 2x3 tiles, picked as the contact-sheet stage picks them.
+    const picked = pickSheetFrames(
+      frames.map((f) => ({ seconds: f.seconds, shot: f.shot, absolutePath: f.file, relativePath: f.file })),
+      6,
+      shots.shots,
+    );
+    const image = await composeContactSheet(
+      await Promise.all(picked.map(async (f) => ({ image: await fs.readFile(f.absolutePath), seconds: f.seconds }))),
+      { cols: 3, rows: 2, width: 1920, height: 1080 },
+    );
+    await fs.writeFile(path.join(work, `${tag}-sheet.jpg`), image);
+    stages.contact_sheet = ms(since);
+    return picked;
+  };
+  let all: PictureVision[];
+  let tiles: Awaited<ReturnType<typeof sheet>>;
+  if (sideBySide) {
+    const since = performance.now();
+    [all, tiles] = await Promise.all([vision(since), sheet(since)]);
+  } else {
+    tiles = await sheet(performance.now());
+    all = await vision(performance.now());
+  }
+  return {
+    ms: ms(t0),
+    stages,
+    frames,
+    seen: all.slice(0, frames.length),
+    moments: taken.map((m, i) => ({ seconds: m.seconds, vision: all[frames.length + i]! })),
+    tiles,
+    cores,
+    sideBySide,
+  };
+}
+
+/**
+ * With people recognition on (the default), the frames stage also takes moments of each
+ * shot for faces only, at least every PEOPLE_FRAME_SECONDS, none where the picture is a near
+ * copy of one already looked at in the shot, and the vision stage looks for faces in them:
+ * checked here — a face on every moment of the astronaut's scenes, none on the photographs
+ * of objects (coffee, motorcycle, fruit, horse); `extraMs`: what recognition added.
+ */
+function checkPeopleMoments(run: Awaited<ReturnType<typeof afterShots>>, extraMs: number, totalMs: number) {
+  const { everySeconds, max } = CONFIG.vision.peopleFrames;
   const faces = (v: PictureVision) =>
     !v.faces || isTaskError(v.faces) ? 0 : v.faces.filter((f) => isFace(f, FACE_THRESHOLDS)).length;
   const at = (scene: string) =>
-    taken.flatMap((m, i) => (path.basename(VIDEO_SCENES[sceneAt(m.seconds)]!.file) === scene ? [faces(seen[i]!)] : []));
+    run.moments.flatMap((m) =>
+      path.basename(VIDEO_SCENES[sceneAt(m.seconds)]!.file) === scene ? [faces(m.vision)] : [],
+    );
   const astronaut = at('astronaut.png');
   const objects = ['coffee.png', 'motorcycle_left.png', 'fruits.jpg', 'horse.png'].flatMap(at);
   if (astronaut.length === 0 || objects.length === 0)
@@ -543,8 +583,11 @@ async function peopleMoments(
   return {
     every_seconds: everySeconds,
     max,
-    moments: taken.length,
-    ms: elapsed,
+    moments: run.moments.length,
+    moment_seconds: run.moments.map((m) => m.seconds),
+    ms: extraMs,
+    total_ms_with_them: totalMs,
+    stages_ms_with_them: run.stages,
     astronaut_moments_with_a_face: `${astronaut.filter((n) => n > 0).length}/${astronaut.length}`,
     object_scene_moments_with_a_face: `${objects.filter((n) => n > 0).length}/${objects.length}`,
     right: astronaut.every((n) => n > 0) && objects.every((n) => n === 0),
@@ -560,9 +603,13 @@ function videoSection(v: Awaited<ReturnType<typeof analyseScenesVideo>>['video']
     `Plain ffmpeg decode pass of the same file, same run: **${v.plain_decode_ms} ms**. Shots + frames + vision + moderation + contact sheet: ` +
       `**${v.total_ms} ms** = **${v.ratio_to_decode}x** the decode pass.`,
     '',
-    `With people recognition on (the default), each shot is also looked at for faces at least every ${v.people_face_moments.every_seconds} s: ` +
-      `${v.people_face_moments.moments} more moments, **${v.people_face_moments.ms} ms** more (taken and looked at after the rest here), ` +
-      `**${v.people_face_moments.ratio_to_decode_with_them}x** the decode pass with them. Checks: moments on the astronaut with a face ` +
+    `With people recognition on (the default), each shot is also looked at for faces at least every ${v.people_face_moments.every_seconds} s ` +
+      `(none where the picture is a near copy of one already looked at in the shot), and the faces that count are described: ` +
+      `${v.people_face_moments.moments} more moments (at ${v.people_face_moments.moment_seconds.join(', ')} s), taken by the frames' ffmpeg processes and looked at with the frames, ` +
+      `as the pipeline runs them: **${v.people_face_moments.total_ms_with_them} ms** in all (frames ${v.people_face_moments.stages_ms_with_them.frames ?? 0} ms, ` +
+      `sheet ${v.people_face_moments.stages_ms_with_them.contact_sheet ?? 0} ms, vision ${v.people_face_moments.stages_ms_with_them.vision_and_moderation ?? 0} ms), ` +
+      `**${v.people_face_moments.ms} ms** more than without, ` +
+      `**${v.people_face_moments.ratio_to_decode_with_them}x** the decode pass. Checks: moments on the astronaut with a face ` +
       `${v.people_face_moments.astronaut_moments_with_a_face}, moments on the photographs of objects with a face ` +
       `${v.people_face_moments.object_scene_moments_with_a_face}: ${v.people_face_moments.right ? 'right' : 'WRONG'}.`,
     '',
@@ -601,7 +648,14 @@ function missedNotes(
     decodeMs: number;
     stages: Record<string, number>;
     oneImageMs: number;
-    short: { decodeMs: number; totalMs: number; stages: Record<string, number>; frames: number };
+    short: {
+      decodeMs: number;
+      totalMs: number;
+      withPeopleMs: number;
+      moments: number;
+      stages: Record<string, number>;
+      frames: number;
+    };
     load: string;
   },
 ): string[] {
@@ -611,10 +665,11 @@ function missedNotes(
   const notes = missed.map(([k, v]) => {
     if (k.startsWith('video_2min')) {
       // Vision and the sheet overlap: what follows the shots pass is the total less it.
-      const fixed = m.short.totalMs - (m.short.stages.shots ?? 0);
+      const withPeople = k.includes('people');
+      const fixed = (withPeople ? m.short.withPeopleMs : m.short.totalMs) - (m.short.stages.shots ?? 0);
       return (
         `- **${k}: missed (${v.measured}).** Frames, vision and the sheet took ${fixed} ms for ` +
-        `${m.short.frames} frames, whatever the video's length: on a 2-minute video that alone is ` +
+        `${m.short.frames} frames${withPeople ? ` and ${m.short.moments} moments for faces` : ''}, whatever the video's length: on a 2-minute video that alone is ` +
         `${(fixed / m.short.decodeMs).toFixed(2)}x its plain decode (${m.short.decodeMs} ms), before the shots pass ` +
         `(${m.short.stages.shots ?? 0} ms); under a load average of ${m.load}.`
       );

@@ -49,7 +49,7 @@ interface GraphModel {
 }
 
 type T = { shape: number[]; data(): Promise<Float32Array>; dispose(): void };
-type TfOps = Tf & {
+type TfOps = Omit<Tf, 'image' | 'expandDims' | 'mul' | 'tidy'> & {
   tidy<R>(fn: () => R): R;
   image: { resizeBilinear(x: unknown, size: [number, number], align: boolean): T };
   expandDims(x: unknown, axis: number): T;

@@ -34,15 +34,20 @@ export function frameAtArgs(input: string, seconds: number, output: string, widt
 export const FULL_FRAME_MAX_WIDTH = 1920;
 
 /**
- * Several such frames from one ffmpeg process (`width` 0: at the source's size, up to
- * `fullMaxWidth`): the same file opened once per moment, each
+ * Several such frames from one ffmpeg process (`width` 0, or a frame's own `width` 0: at
+ * the source's size, up to `fullMaxWidth`): the same file opened once per moment, each
  * input seeking on its own, each output taking the first frame of its input. One process
  * instead of several saves ffmpeg's start-up and, with one decoding thread per input, the
  * thread pools sized for a whole video (the CPU saved: docs/decisions/0010-measured-choices.md).
  */
 export function framesAtArgs(
   input: string,
-  frames: ReadonlyArray<{ seconds: number; output: string; fullOutput?: string | undefined }>,
+  frames: ReadonlyArray<{
+    seconds: number;
+    output: string;
+    fullOutput?: string | undefined;
+    width?: number | undefined;
+  }>,
   width: number,
   fullMaxWidth = FULL_FRAME_MAX_WIDTH,
 ) {
@@ -61,7 +66,7 @@ export function framesAtArgs(
     '-frames:v',
     '1',
     '-vf',
-    width > 0 ? `scale=${width}:-2` : sourceSize,
+    (f.width ?? width) > 0 ? `scale=${f.width ?? width}:-2` : sourceSize,
     '-q:v',
     '3',
     '-y',

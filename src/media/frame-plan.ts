@@ -2,7 +2,7 @@
  * The frame plan: which moments of a video the frames stage takes for the later stages
  * (vision, OCR, the contact sheet) to look at, from the shots and their scenes. Pure.
  */
-import { bestMoment, type Sample, type Shot } from './shots.ts';
+import { bestMoment, SAMPLE_SECONDS, type Sample, type Shot } from './shots.ts';
 
 export interface PlannedFrame {
   seconds: number;
@@ -90,6 +90,9 @@ export function planFrames(shots: Shot[], samples: Sample[], count: number, maxC
  * A frozen stretch (the shots pass's freezedetect: the picture does not change) needs one
  * look: nobody can come on screen while nothing changes. A slice whose middle half lies in
  * a frozen stretch already looked at (by a planned frame or an earlier moment) gets none.
+ * Nor does a moment whose picture is a near copy (`nearCopy` of the samples' thumbnails)
+ * of one already looked at in the same shot: a still under film grain or compression
+ * drift, which freezedetect does not take for frozen, shows the same faces again.
  */
 export function planFaceMoments(
   shots: Shot[],
@@ -106,6 +109,10 @@ export function planFaceMoments(
     const out: PlannedFrame[] = [];
     const looked = new Set(planned.map((p) => stretchAt(p.seconds)).filter((i) => i >= 0));
     for (const s of shots) {
+      // The thumbnails of the pictures looked at in this shot so far.
+      const seen = planned.flatMap((p) =>
+        p.seconds >= s.start && p.seconds < s.end ? thumbsAt(samples, p.seconds) : [],
+      );
       const k = Math.max(1, Math.ceil((s.end - s.start) / cadence - EPSILON));
       const len = (s.end - s.start) / k;
       for (let j = 0; j < k; j++) {
@@ -118,6 +125,9 @@ export function planFaceMoments(
         const at = stretchAt(mid - len / 4);
         if (at >= 0 && at === stretchAt(mid + len / 4) && looked.has(at)) continue;
         const seconds = bestMoment(samples, mid - len / 4, mid + len / 4);
+        const thumb = thumbsAt(samples, seconds);
+        if (thumb.length > 0 && seen.some((t) => nearCopy(t, thumb[0]!))) continue;
+        seen.push(...thumb);
         out.push({ seconds, shot: s.index });
         if (stretchAt(seconds) >= 0) looked.add(stretchAt(seconds));
       }
@@ -155,6 +165,32 @@ function stillStretches(
     else out.push({ start: f.start, end: f.end });
   }
   return out;
+}
+
+/**
+ * Two thumbnails (4x3 cells, each the mean colour of its part of the picture) show the
+ * same picture when no cell moved by more than NEAR_COPY_LEVELS in any colour. A guard
+ * from measurements, not a fitted value: an unchanged still under film grain and H.264
+ * drifts by at most 3 levels (six photographs, 10-s shots, bench/helpers photoShot); the
+ * astronaut's portrait laid over a still, with its face at the people quality gate's
+ * smallest size (about 60 px at 720p), moves a cell by 7 to 32. A smaller change in every
+ * cell (a small figure far off on a background of its own colours) is taken for a copy.
+ */
+export const NEAR_COPY_LEVELS = 4;
+
+export function nearCopy(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > NEAR_COPY_LEVELS) return false;
+  return true;
+}
+
+/** The thumbnail of the sample nearest `seconds` (none farther than half a sample away): [] or [thumb]. */
+function thumbsAt(samples: readonly Sample[], seconds: number): Uint8Array[] {
+  let best: Sample | null = null;
+  for (const s of samples)
+    if (s.thumb && Math.abs(s.seconds - seconds) <= SAMPLE_SECONDS / 2 + EPSILON)
+      if (!best || Math.abs(s.seconds - seconds) < Math.abs(best.seconds - seconds)) best = s;
+  return best?.thumb ? [best.thumb] : [];
 }
 
 /** Frozen stretches this close are one (a frame or two at 25 fps). */

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { extractFrame, extractFrames } from './frames.ts';
+import { extractFrame, extractFrames, framesPerProcess, FRAMES_PER_PROCESS, MAX_FRAMES_PER_PROCESS } from './frames.ts';
 import { makeCodedVideo, readFrameCode } from '../../test/helpers/frame-code.ts';
 import { hasFfmpeg } from '../../test/helpers/fixtures.ts';
 
@@ -114,3 +114,37 @@ test(
     }
   },
 );
+
+test(
+  'a moment with its own width (a moment for faces, at the source size) beside frames at the analysis width, one process',
+  {
+    skip: !hasFfmpeg() && 'ffmpeg is not installed',
+  },
+  async () => {
+    const outs = [path.join(dir, 'w-frame.jpg'), path.join(dir, 'w-moment.jpg')];
+    const written = await extractFrames(
+      'ffmpeg',
+      video,
+      [
+        { seconds: 3.3, output: outs[0]! },
+        { seconds: 16.4, output: outs[1]!, width: 0 },
+      ],
+      160,
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(written, [true, true]);
+    assert.equal((await sharp(outs[0]!).metadata()).width, 160);
+    assert.equal((await sharp(outs[1]!).metadata()).width, 320, 'the moment at the source width');
+    const frame = await readFrameCode(outs[1]!, BLOCK, 1);
+    assert.ok(Math.abs(frame / FPS - 16.4) <= 1 / FPS + 1e-9, `labelled 16.4 s but shows frame ${frame}`);
+  },
+);
+
+test('moments per process: four 4K inputs, more of a smaller picture in proportion, within the cap', () => {
+  assert.equal(framesPerProcess(0), FRAMES_PER_PROCESS, 'an unknown size is taken for 4K');
+  assert.equal(framesPerProcess(3840 * 2160), FRAMES_PER_PROCESS);
+  assert.equal(framesPerProcess(7680 * 4320), FRAMES_PER_PROCESS, 'never fewer than at 4K');
+  assert.equal(framesPerProcess(2560 * 1440), 9);
+  assert.equal(framesPerProcess(1920 * 1080), MAX_FRAMES_PER_PROCESS);
+  assert.equal(framesPerProcess(1280 * 720), MAX_FRAMES_PER_PROCESS);
+});

@@ -8,22 +8,41 @@ import { AppError } from '../domain/errors.ts';
 import { framesAtArgs, runFfmpeg } from './ffmpeg.ts';
 
 /**
- * Most moments one ffmpeg process takes: every input holds its own decoder (and its
- * reference frames) at once, so the batch is bounded for 4K sources.
+ * Most moments one ffmpeg process takes from a 4K source (or one of unknown size): every
+ * input holds its own decoder (and its reference frames) at once, so the batch is bounded
+ * for 4K sources.
  */
 export const FRAMES_PER_PROCESS = 4;
+/** Most moments one process takes from any source (16 inputs of a 720p video: about 370 MB resident). */
+export const MAX_FRAMES_PER_PROCESS = 16;
+const UHD_PIXELS = 3840 * 2160;
+
+/**
+ * Moments per process for a source of `pixels` (width x height, 0 when unknown): the
+ * decoders' pictures of FRAMES_PER_PROCESS 4K inputs, so more inputs of a smaller picture
+ * (9 at 1440p, 16 at 1080p and below), at most MAX_FRAMES_PER_PROCESS. Fewer processes, fewer of
+ * ffmpeg's start-ups, the costliest part of taking a moment from a short GOP.
+ */
+export function framesPerProcess(pixels = 0): number {
+  if (!(pixels > 0)) return FRAMES_PER_PROCESS;
+  return Math.max(
+    FRAMES_PER_PROCESS,
+    Math.min(MAX_FRAMES_PER_PROCESS, Math.floor((FRAMES_PER_PROCESS * UHD_PIXELS) / pixels)),
+  );
+}
 
 type Run = { timeoutMs: number; signal?: AbortSignal | undefined };
 
 /**
- * One moment to take: `output` at the analysis width; `fullOutput`, when given, the same
- * picture at the source's size (for OCR), from the same decode. A moment counts as written
- * when its `output` is.
+ * One moment to take: `output` at the analysis width (or at its own `width`, 0 for the
+ * source's size); `fullOutput`, when given, the same picture at the source's size (for
+ * OCR), from the same decode. A moment counts as written when its `output` is.
  */
 export interface FrameRequest {
   seconds: number;
   output: string;
   fullOutput?: string | undefined;
+  width?: number | undefined;
 }
 
 export async function extractFrame(
@@ -39,7 +58,7 @@ export async function extractFrame(
 }
 
 /**
- * The frames at `frames` (at most FRAMES_PER_PROCESS) in one ffmpeg process; for each,
+ * The frames at `frames` (at most MAX_FRAMES_PER_PROCESS) in one ffmpeg process; for each,
  * whether it was written. When the batch fails on a damaged stretch, the moments are
  * taken one by one so that only the damaged ones are lost (`MEDIA_CORRUPT` then means
  * that moment did not decode, and it reports false).
@@ -51,7 +70,8 @@ export async function extractFrames(
   width: number,
   run: Run,
 ): Promise<boolean[]> {
-  if (frames.length > FRAMES_PER_PROCESS) throw new RangeError(`at most ${FRAMES_PER_PROCESS} frames per process`);
+  if (frames.length > MAX_FRAMES_PER_PROCESS)
+    throw new RangeError(`at most ${MAX_FRAMES_PER_PROCESS} frames per process`);
   try {
     await runFfmpeg(ffmpegPath, framesAtArgs(input, frames, width), run);
   } catch (err) {
@@ -80,10 +100,10 @@ function written(file: string): Promise<boolean> {
 }
 
 /**
- * Every moment of `frames`, FRAMES_PER_PROCESS per ffmpeg process (fewer when that keeps
- * `parallel` processes busy) and `parallel` processes at a time; for each, whether it was
- * written. A batch that fails on a damaged stretch loses only its moments that do not
- * decode (false); other failures (a timeout, an abort) are thrown.
+ * Every moment of `frames`, `framesPerProcess(sourcePixels)` per ffmpeg process (fewer when
+ * that keeps `parallel` processes busy) and `parallel` processes at a time; for each,
+ * whether it was written. A batch that fails on a damaged stretch loses only its moments
+ * that do not decode (false); other failures (a timeout, an abort) are thrown.
  */
 export async function extractFramesInBatches(
   ffmpegPath: string,
@@ -92,8 +112,9 @@ export async function extractFramesInBatches(
   width: number,
   run: Run,
   parallel: number,
+  sourcePixels = 0,
 ): Promise<boolean[]> {
-  const size = Math.min(FRAMES_PER_PROCESS, Math.ceil(frames.length / parallel));
+  const size = Math.min(framesPerProcess(sourcePixels), Math.ceil(frames.length / parallel));
   const starts: number[] = [];
   for (let i = 0; i < frames.length; i += size) starts.push(i);
   const written: boolean[] = new Array<boolean>(frames.length).fill(false);

@@ -189,7 +189,7 @@ export interface Sample {
   seconds: number;
   luma: number | null;
   blur: number | null;
-  /** THUMB_WIDTH x THUMB_HEIGHT RGB; only inside `detectShots` (the samples it returns have none). */
+  /** THUMB_WIDTH x THUMB_HEIGHT RGB (none when the pass's thumbnails did not pair up with the samples). */
   thumb?: Uint8Array;
 }
 
@@ -324,7 +324,7 @@ export interface ShotAnalysis {
   /** How many distinct scenes the shots show. */
   scenes: number;
   cuts: Cut[];
-  /** Without thumbnails (the shots' signatures keep the ones that matter). */
+  /** With their thumbnails: the face moments' plan compares them (frame-plan.ts). */
   samples: Sample[];
   black: Interval[];
   frozen: Interval[];
@@ -387,7 +387,7 @@ export async function detectShots(
       signatures,
       scenes: new Set(scenes).size,
       cuts,
-      samples: samples.map(({ seconds, luma, blur }) => ({ seconds, luma, blur })),
+      samples,
       black,
       frozen,
       pass_ms: Math.round(performance.now() - started),

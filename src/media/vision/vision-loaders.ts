@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBundledModelArtifacts, registerFileLoader } from './tfjs-file-io.ts';
+import type { TfOps } from './face-description.ts';
 import type { Box, VisionTaskError } from './vision.types.ts';
 
 const require = createRequire(import.meta.url);
@@ -47,7 +48,7 @@ export const MODERATION_SIDE = 224;
 export interface Tensor {
   dispose(): void;
 }
-export interface Tf {
+export interface Tf extends TfOps {
   tensor(values: Int32Array, shape: number[], dtype: 'int32'): Tensor;
   io: Parameters<typeof registerFileLoader>[0];
   setBackend(name: string): Promise<boolean>;
@@ -63,6 +64,8 @@ export interface HumanResult {
     embedding?: number[];
     /** Head pose in radians, from the face mesh. */
     rotation?: { angle: { roll: number; yaw: number; pitch: number } } | null;
+    /** The mesh's aligned crop of the face (with `face.detector.return`); the caller disposes it. */
+    tensor?: Tensor | null;
   }>;
   object: Array<{ label: string; score: number; boxRaw: Box }>;
   error: string | null;

@@ -9,6 +9,7 @@
  */
 import sharp from 'sharp';
 import { contentArea } from './content-area.ts';
+import { describeFace, type FaceresModel } from './face-description.ts';
 import { skinShare } from './skin-share.ts';
 import {
   loadHuman,
@@ -177,12 +178,32 @@ export class VisionModels {
           const { data, info } = pixels;
           const tensor = tf.tensor(new Int32Array(data), [1, info.height, info.width, 3], 'int32');
           started = performance.now();
+          // With thresholds to describe by, human returns each candidate's crop instead and
+          // faceres runs here on the confirmed ones only (face-description.ts). Every call sets
+          // both: human keeps a call's settings for the next.
+          const only = describe ? options.describeOnly : undefined;
+          let r: Awaited<ReturnType<Human['detect']>> | undefined;
           try {
-            const r = await human.detect(tensor, {
-              face: { enabled: runFaces, description: { enabled: describe } },
+            r = await human.detect(tensor, {
+              face: {
+                enabled: runFaces,
+                description: { enabled: describe && !only },
+                detector: { return: only !== undefined },
+              },
               object: { enabled: runObjects },
             });
             if (r.error) throw new Error(r.error);
+            if (only) {
+              const at = performance.now();
+              const faceres = human.models.models.faceres as unknown as FaceresModel;
+              for (const f of r.face)
+                if (
+                  round(f.boxScore ?? f.score, 2) >= only.minScore &&
+                  round(f.faceScore ?? -1, 2) >= only.minMeshScore
+                )
+                  if (f.tensor) f.embedding = await describeFace(tf, faceres, f.tensor);
+              ms.describe = Math.round(performance.now() - at);
+            }
             if (runObjects) {
               people = r.object.filter((o) => o.label === 'person').map((o) => o.boxRaw);
               if (wantObjects) {
@@ -226,6 +247,7 @@ export class VisionModels {
             if (runFaces) out.faces = { error };
           } finally {
             tensor.dispose();
+            for (const f of r?.face ?? []) f.tensor?.dispose();
           }
         }
       }

@@ -67,6 +67,11 @@ export type ModerationScores = Record<ModerationClass, number>;
 export interface AnalyzeOptions {
   /** Describe each face candidate with faceres (for people; needs the models loaded with `describeFaces`). */
   describeFaces?: boolean;
+  /**
+   * With `describeFaces`: describe only the candidates these confirm (BlazeFace's score and
+   * the face mesh's, as `isFace` reads them); faceres then runs on no other candidate.
+   */
+  describeOnly?: { minScore: number; minMeshScore: number };
 }
 
 /** The capabilities one request may ask for. */
@@ -91,7 +96,7 @@ export interface PictureVision {
   /** With moderation: the exposed-skin share the verdict uses as context (null: a grey picture). */
   skin?: SkinShare | null;
   /** Milliseconds spent per capability. */
-  ms: Partial<Record<VisionTask | 'decode', number>>;
+  ms: Partial<Record<VisionTask | 'decode' | 'describe', number>>;
 }
 
 export function isTaskError(v: unknown): v is { error: VisionTaskError } {

@@ -3,16 +3,18 @@
  * scene first, each at its shot's sharpest, least dark moment; uniform spacing when there
  * are no cuts: media/shots.ts `planFrames`), otherwise evenly spaced. The count is
  * FRAME_COUNT (or the contact sheet's tiles), grown to one frame per distinct scene up to
- * FRAME_MAX_COUNT; `options.frame_count` asks for an exact count. Each is taken by input seeking, up to FRAMES_PER_PROCESS moments per ffmpeg
- * process and two processes at a time, so the cost follows the number of frames, not
+ * FRAME_MAX_COUNT; `options.frame_count` asks for an exact count. Each is taken by input seeking, up to
+ * `framesPerProcess` moments per ffmpeg process (4 at 4K, 16 at 1080p and below) and two processes at a time, so the cost follows the number of frames, not
  * the video's length. A frame that does not decode is
  * skipped with a note. Stored under `frames/{date}/{id}/` (30 days); when
  * only the contact sheet asked for them they go to `temp/` instead.
  *
  * With people recognition on, each shot also gets moments for faces only, at least every
- * PEOPLE_FRAME_SECONDS (up to PEOPLE_MAX_FRAMES; frame-plan.ts `planFaceMoments`), taken
- * at the source's size into `temp/` (`ctx.faceFrames`): the vision stage looks for faces
- * in them and nothing else reads them (not OCR, the contact sheet or a provider).
+ * PEOPLE_FRAME_SECONDS (up to PEOPLE_MAX_FRAMES; none where the picture is a near copy of
+ * one looked at in the shot: frame-plan.ts `planFaceMoments`), taken at the source's size
+ * into `temp/` (`ctx.faceFrames`) by the same ffmpeg processes as the frames: the vision
+ * stage looks for faces in them and nothing else reads them (not OCR, the contact sheet or
+ * a provider).
  */
 import { planFaceMoments, planFrames } from '../../media/frame-plan.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
@@ -44,6 +46,13 @@ function wantsFaceMoments(ctx: StageContext): boolean {
     ctx.deps.vision !== undefined &&
     visionTasks(ctx).includes('faces')
   );
+}
+
+/** The video's picture size in pixels, from the probe (0 when unknown): how many moments one ffmpeg process takes. */
+function sourcePixels(ctx: StageContext): number {
+  const probe = ctx.results.probe;
+  const video = probe?.kind === 'video' ? probe.streams.find((s) => s.type === 'video') : undefined;
+  return (video?.width ?? 0) * (video?.height ?? 0);
 }
 
 export function wantsContactSheet(ctx: StageContext): boolean {
@@ -98,14 +107,38 @@ export const framesStage: Stage = {
         full: atSourceSize ? await artifactPath(ctx, 'temp', `frame-full-${String(i + 1).padStart(3, '0')}.jpg`) : null,
       })),
     );
-    // A moment that does not decode (a damaged stretch) loses that frame, not the analysis.
+    const people = config.vision.peopleFrames;
+    const moments = wantsFaceMoments(ctx)
+      ? planFaceMoments(
+          ctx.shots!.shots,
+          ctx.shots!.samples,
+          planned,
+          people.everySeconds,
+          people.max,
+          ctx.shots!.frozen,
+        )
+      : [];
+    const faceTargets = await Promise.all(
+      moments.map(async (plan, i) => ({
+        plan,
+        ...(await artifactPath(ctx, 'temp', `face-moment-${String(i + 1).padStart(3, '0')}.jpg`)),
+      })),
+    );
+    // The frames and the moments for faces in the same ffmpeg processes (one start-up per
+    // batch, not per kind). A moment that does not decode (a damaged stretch) loses that
+    // frame, not the analysis.
     const written = await extractFramesInBatches(
       config.media.ffmpegPath,
       ctx.source!.absolutePath,
-      targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath, fullOutput: t.full?.absolutePath })),
+      [
+        ...targets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath, fullOutput: t.full?.absolutePath })),
+        // At the source's size (width 0): a small face needs its own pixels.
+        ...faceTargets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath, width: 0 })),
+      ],
       config.media.frameWidth,
       run,
       stageCores(ctx),
+      sourcePixels(ctx),
     );
     const frames: Array<ExtractedFrame | null> = [];
     for (const [i, { plan, relativePath, absolutePath, full }] of targets.entries()) {
@@ -126,33 +159,9 @@ export const framesStage: Stage = {
     }
     ctx.frames = frames.filter((f): f is ExtractedFrame => f !== null);
     if (wantsFaceMoments(ctx)) {
-      const { everySeconds, max } = config.vision.peopleFrames;
-      const moments = planFaceMoments(
-        ctx.shots!.shots,
-        ctx.shots!.samples,
-        planned,
-        everySeconds,
-        max,
-        ctx.shots!.frozen,
-      );
-      const faceTargets = await Promise.all(
-        moments.map(async (plan, i) => ({
-          plan,
-          ...(await artifactPath(ctx, 'temp', `face-moment-${String(i + 1).padStart(3, '0')}.jpg`)),
-        })),
-      );
-      const faceWritten = await extractFramesInBatches(
-        config.media.ffmpegPath,
-        ctx.source!.absolutePath,
-        faceTargets.map((t) => ({ seconds: t.plan.seconds, output: t.absolutePath })),
-        // At the source's size (width 0): a small face needs its own pixels.
-        0,
-        run,
-        stageCores(ctx),
-      );
       const faceFrames: ExtractedFrame[] = [];
       for (const [i, t] of faceTargets.entries()) {
-        if (!faceWritten[i]) continue;
+        if (!written[targets.length + i]) continue;
         await recordArtifact(ctx, 'temp', t.relativePath, 'image/jpeg');
         faceFrames.push({
           seconds: t.plan.seconds,
@@ -165,7 +174,7 @@ export const framesStage: Stage = {
       ctx.faceFrames = faceFrames;
       if (moments.length > 0)
         notes.push(
-          `${faceFrames.length} more moments looked at for faces only (people recognition: every shot at least every ${everySeconds} s, at most ${max})`,
+          `${faceFrames.length} more moments looked at for faces only (people recognition: every shot at least every ${people.everySeconds} s, at most ${people.max}, none where the picture is a near copy of one looked at in the shot)`,
         );
     }
     ctx.results.frames = {

@@ -151,7 +151,9 @@ export const visionStage: Stage = {
     const look = async (picture: Picture): Promise<Seen> => {
       try {
         const asked = picture.facesOnly ? tasks.filter((task) => task === 'faces') : tasks;
-        return { picture, vision: await host.analyze(picture.path, asked, { describeFaces }), error: null };
+        // Only the faces that count are described (faceres costs more than finding them).
+        const options = describeFaces ? { describeFaces, describeOnly: FACE_THRESHOLDS } : {};
+        return { picture, vision: await host.analyze(picture.path, asked, options), error: null };
       } catch (err) {
         if (!(err instanceof ctx.deps.tools.modelHost.ModelHostError)) throw err;
         return { picture, vision: null, error: { code: err.code, message: err.message } };
