@@ -65,7 +65,7 @@ export interface PdfTextOptions {
   ocr?: PageOcr | boolean | undefined;
   /** The built-in OCR's calibrated thresholds (TEXT_CALIBRATION); required with `ocr: true`. */
   ocrAcceptance?: OcrAcceptance | undefined;
-  /** How the built-in OCR reads a page (TEXT_CALIBRATION.minReadSide, as for pictures). */
+  /** How the built-in OCR reads a page (TEXT_CALIBRATION: minReadSide as for pictures, pageDetectionSide for the page). */
   ocrReading?: OcrReading | undefined;
   pdftoppmPath?: string;
   signal?: AbortSignal | undefined;

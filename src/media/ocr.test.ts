@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEXT_CALIBRATION } from '../domain/analysis/calibration.ts';
 import sharp from 'sharp';
-import { acceptText, recognize, terminateOcr, type OcrAcceptance } from './ocr.ts';
+import { acceptText, detectionSide, MAX_DETECTION_SIDE, recognize, terminateOcr, type OcrAcceptance } from './ocr.ts';
 import { ctcSteps, decodeSteps, splitRunOnWords, type CtcStep } from './ocr-decode.ts';
 
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
@@ -17,6 +17,8 @@ after(() => terminateOcr());
 
 const PAGE_WORDS =
   'Region-based segmentation Let us first determine markers of the coins and the background. These markers are pixels that we can label unambiguously as either object or background. Here, the markers are found at the two extreme parts of the histogram of grey values:';
+const IMAGE_TEXT_N =
+  'technical details are too complex to cover in the book itself. In teaching our courses, we have found it useful for the students to attempt a number of small implementation projects, which often build on one another, in order to get them used to working with real-world images and the challenges that these present. The students are then asked to choose an individual topic for each of their small-group, final projects. (Sometimes these projects even turn into conference papers!) The exercises at the end of each chapter contain numerous suggestions for smaller mid-term projects, as well as more open-ended problems whose solutions are still active research topics. Wherever possible, I encourage students to try their algorithms on their own personal photographs, since this better motivates them, often leads to creative variants on the problems, and better acquaints them with the variety and complexity of real-world imagery. In formulating and solving computer vision problems, I have often found it useful to draw inspiration from three high-level approaches:';
 const norm = (s: string) =>
   s
     .toLowerCase()
@@ -98,6 +100,7 @@ test('a small scanned paragraph turned 7° is read: at least 95 % of its words',
   const r = await recognize(turned, acceptance, {
     minSide: TEXT_CALIBRATION.minReadSide.value,
     minSpaceProbability: TEXT_CALIBRATION.minSpaceProbability.value,
+    pageDetectionSide: TEXT_CALIBRATION.pageDetectionSide.value,
   });
   const got = new Set(norm(r.text));
   const want = norm(
@@ -105,6 +108,54 @@ test('a small scanned paragraph turned 7° is read: at least 95 % of its words',
   );
   const read = want.filter((w) => got.has(w)).length;
   assert.ok(read / want.length >= 0.95, `${read} of ${want.length} words: ${r.text}`);
+});
+
+test('detectionSide: only a page-shaped picture is detected above 960 px, never above its own size', () => {
+  const page = { pageDetectionSide: 1600 };
+  assert.equal(detectionSide(1280, 720, page), MAX_DETECTION_SIDE, 'a video frame');
+  assert.equal(detectionSide(4000, 3000, page), MAX_DETECTION_SIDE, 'a landscape photograph');
+  assert.equal(detectionSide(2000, 2000, page), MAX_DETECTION_SIDE, 'a square picture');
+  assert.equal(detectionSide(1000, 2400, page), MAX_DETECTION_SIDE, 'a strip taller than a page');
+  assert.equal(detectionSide(1654, 2338, page), 1600, 'A4 at 200 dpi');
+  assert.equal(detectionSide(1700, 2200, page), 1600, 'US Letter at 200 dpi');
+  assert.equal(detectionSide(800, 1131, page), 1131, 'a small page: its own size');
+  assert.equal(detectionSide(600, 850, page), 850, 'below 960 px: as any picture');
+  assert.equal(detectionSide(1654, 2338, { pageDetectionSide: 0 }), MAX_DETECTION_SIDE, 'the rule off');
+});
+
+// Issue #22: a scanned A4 page of small print (about 8 pt at 200 dpi, as a PDF page is
+// rendered for OCR) detected at 960 px lost most of its words and was read as invented
+// ones. Read as the stages read (TEXT_CALIBRATION, pageDetectionSide included).
+test('a whole A4 page of small print is read: at least 95 % of its words, few read wrongly', async () => {
+  const paragraph = await sharp(`${OPENCV}/imageTextN.png`).resize({ width: 800 }).png().toBuffer();
+  const { height = 0 } = await sharp(paragraph).metadata();
+  const copies = 4;
+  const page = await sharp({ create: { width: 1654, height: 2338, channels: 3, background: '#ffffff' } })
+    .composite(
+      Array.from({ length: copies }, (_, i) => ({ input: paragraph, left: 200, top: 200 + i * (height + 30) })),
+    )
+    .png()
+    .toBuffer();
+  const r = await recognize(page, acceptance, {
+    minSide: TEXT_CALIBRATION.minReadSide.value,
+    minSpaceProbability: TEXT_CALIBRATION.minSpaceProbability.value,
+    pageDetectionSide: TEXT_CALIBRATION.pageDetectionSide.value,
+  });
+  const want = new Map<string, number>();
+  for (const w of norm(Array.from({ length: copies }, () => IMAGE_TEXT_N).join(' ')))
+    want.set(w, (want.get(w) ?? 0) + 1);
+  const total = [...want.values()].reduce((a, b) => a + b, 0);
+  let matched = 0;
+  let wrong = 0;
+  for (const w of norm(r.text)) {
+    const left = want.get(w) ?? 0;
+    if (left > 0) {
+      want.set(w, left - 1);
+      matched++;
+    } else wrong++;
+  }
+  assert.ok(matched / total >= 0.95, `${matched} of ${total} words: ${r.text}`);
+  assert.ok(wrong / total <= 0.02, `${wrong} words not on the page: ${r.text}`);
 });
 
 // Steps as the recogniser gives them: a character with its probability, or CTC's blank

@@ -99,6 +99,16 @@ export const TEXT_CALIBRATION = {
    * A picture whose longer side is below this many pixels is enlarged to it before it is
    * read (0: never): small print in a small scan reads better enlarged.
    */
+  /**
+   * A page-shaped picture (a portrait sheet above 960 px, as a scanned PDF page rendered
+   * for OCR) is detected at up to this side instead of 960 px: small print on a whole page
+   * was too small for the detector there and was read as invented words.
+   */
+  pageDetectionSide: {
+    value: 1600,
+    chosenOn:
+      'tuning: 3 A4 pages at 200 dpi (10, 8, 6 pt, copies of imageTextN.png), detection side: word F1 / invented words / ms per page: 960 0.678 / 355 / 9708, 1280 0.965 / 85 / 10776, 1600 0.999 / 2 / 14755, 2400 0.998 / 6 / 23656',
+  },
   minReadSide: {
     value: 960,
     chosenOn:

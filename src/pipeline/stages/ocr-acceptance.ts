@@ -11,12 +11,14 @@ export function ocrAcceptance(): OcrAcceptance {
 }
 
 /**
- * How pictures are read (TEXT_CALIBRATION.minReadSide, minSpaceProbability): small ones
- * enlarged first, a space read where the recogniser all but chose one.
+ * How pictures are read (TEXT_CALIBRATION.minReadSide, minSpaceProbability,
+ * pageDetectionSide): small ones enlarged first, a space read where the recogniser all but
+ * chose one, a whole page's text found at a larger side than a picture's.
  */
 export function ocrReading(): OcrReading {
   return {
     minSide: TEXT_CALIBRATION.minReadSide.value,
     minSpaceProbability: TEXT_CALIBRATION.minSpaceProbability.value,
+    pageDetectionSide: TEXT_CALIBRATION.pageDetectionSide.value,
   };
 }
