@@ -100,9 +100,10 @@ export const TEXT_CALIBRATION = {
    * read (0: never): small print in a small scan reads better enlarged.
    */
   /**
-   * A page-shaped picture (a portrait sheet above 960 px, as a scanned PDF page rendered
-   * for OCR) is detected at up to this side instead of 960 px: small print on a whole page
-   * was too small for the detector there and was read as invented words.
+   * A document's page rendered for OCR (a portrait sheet above 960 px) is detected at up to
+   * this side instead of 960 px: small print on a whole page was too small for the detector
+   * there and was read as invented words. Pages only, not uploaded pictures or frames
+   * (pipeline/stages/ocr-acceptance.ts says why).
    */
   pageDetectionSide: {
     value: 1600,

@@ -31,7 +31,7 @@ export const documentStage: Stage = {
         maxPages: config.media.maxDocumentPages,
         ocr: ctx.analysis.options.ocr !== false,
         ocrAcceptance: ocrAcceptance(),
-        ocrReading: ocrReading(),
+        ocrReading: ocrReading('page'),
         pdftoppmPath: config.media.pdftoppmPath,
         maxPixels: config.media.maxImagePixels,
         ...sandboxLimits.ocr(config),

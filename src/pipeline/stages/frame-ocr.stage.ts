@@ -48,7 +48,7 @@ export const frameOcrStage: Stage = {
   async run(ctx) {
     const { recognize, OCR_ENGINE } = ctx.deps.tools.ocr;
     const acceptance = ocrAcceptance();
-    const reading = ocrReading();
+    const reading = ocrReading('picture');
     const accepted: Array<{ seconds: number; lines: OcrLine[] }> = [];
     const rejected: Array<{ seconds: number; lines: OcrLine[] }> = [];
     for (const f of ctx.frames!) {

@@ -39,7 +39,7 @@ export const imageStage: Stage = {
     };
     if (ctx.analysis.options.ocr !== false) {
       const started = performance.now();
-      const ocr = await recognize(file, ocrAcceptance(), ocrReading());
+      const ocr = await recognize(file, ocrAcceptance(), ocrReading('picture'));
       section.ocr = { ...ocr, ms: Math.round(performance.now() - started) };
     }
     ctx.results.image = section;
