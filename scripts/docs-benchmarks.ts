@@ -283,13 +283,38 @@ export const BENCHMARKS: Benchmark[] = [
     ],
   },
   {
+    file: 'embed-corpus',
+    title: "Embedding the search corpus with the service's embedder",
+    command: 'nice -n 10 npm run bench:embed-corpus',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.embedding.load_average_1m_at_start} → ${j.embedding.load_average_1m_at_end}`,
+    rows: (j) => [
+      ['distinct real sentences in the corpus', String(j.corpus.distinct_sentences)],
+      [
+        `sentences/s, per CPU-second (${j.embedding.workers} model thread, batch ${j.embedding.batch})`,
+        `${j.embedding.sentences_per_second}, ${j.embedding.sentences_per_cpu_second}`,
+      ],
+      [
+        'corpus order embedded (largest BENCH_SEGMENTS, 3 copies each)',
+        `${j.corpus.cached_prefix} (${j.corpus.largest_bench_segments})`,
+      ],
+      [
+        'core-hours for the 333,334 sentences of 1,000,000 segments (projected from the rate)',
+        String(j.projection?.core_hours_for_all ?? '–'),
+      ],
+    ],
+  },
+  {
     file: 'search-e2e',
     title: 'Search end to end over HTTP, query embedding included',
     command: 'BENCH_SEGMENTS=… npm run bench:search-e2e',
     date: (j) => j.provenance.date,
     load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
     rows: (j) => [
-      ['segments (distinct real sentences)', String(j.settings.segments)],
+      [
+        `segments (distinct real sentences, each stored at most ${j.settings.copies_at_most ?? 1} times)`,
+        `${j.settings.segments} (${j.settings.distinct_sentences_stored ?? j.settings.segments} distinct)`,
+      ],
       ...(j.levels as Json[]).map((l): Row => [
         `${l.clients} clients: p50 / p95 / p99, searches/s`,
         `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { QualityResults } from '../bench/quality/report.ts';
 import { renderConfiguration } from './docs-config.ts';
 import { renderBenchmarks } from './docs-benchmarks.ts';
+import { renderSearchSize } from './docs-capacity.ts';
 import { renderPipeline } from './docs-pipeline.ts';
 import { renderExcerpt } from './docs-excerpt.ts';
 import { END, START, renderQualityBlock, renderQualitySummary } from './readme-quality.ts';
@@ -35,6 +36,7 @@ export const BLOCKS: GeneratedBlock[] = [
   { file: 'docs/configuration.md', name: 'configuration', render: () => renderConfiguration() },
   { file: 'docs/pipeline.md', name: 'pipeline', render: () => renderPipeline() },
   { file: 'docs/benchmarks.md', name: 'benchmarks', render: () => renderBenchmarks() },
+  { file: 'docs/capacity.md', name: 'search-size', render: () => renderSearchSize() },
   {
     file: 'docs/quality.md',
     name: 'quality',

@@ -5,6 +5,7 @@
  * own embeddings, distinct queries cut from held-out sentences, and the exact top-K of a
  * query over every stored vector (the reference the semantic side's recall is read against).
  */
+import path from 'node:path';
 import pg from 'pg';
 import { createDatabase } from '../../src/persistence/database.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -14,6 +15,11 @@ import { EMBEDDING_DIMS } from '../../src/nlp/embedder.ts';
 import { cosineInt8, magnitudeCode, quantizeInt8, signCode } from '../../src/nlp/vector-codec.ts';
 import { queryTerms } from '../../src/domain/search/search.service.ts';
 import { prng } from './sentence-corpus.ts';
+
+/** The end-to-end benchmark's cache of sentence lists and embeddings (git-ignored). */
+export const E2E_CACHE_DIR = path.resolve('data/bench-search-e2e');
+/** Sentences at the end of the corpus order kept out of every stored corpus: queries come from them. */
+export const HELD_OUT = 2000;
 
 /** Segments per seeded analysis (a document of that many pages). */
 export const SEGMENTS_PER_ANALYSIS = 10;
@@ -40,13 +46,20 @@ export function makeQueries(sentences: string[], count: number, taken: Set<strin
 }
 
 /**
- * Store `texts` as tenant-0's segments (SEGMENTS_PER_ANALYSIS per completed document
- * analysis) with their embeddings (`vectors`: texts.length × EMBEDDING_DIMS), through the
- * service's own repository; VACUUM ANALYZE after. Returns the milliseconds it took.
+ * Store `total` segments of tenant-0 (SEGMENTS_PER_ANALYSIS per completed document
+ * analysis): segment i is texts[i % texts.length] with its embedding (`vectors`:
+ * texts.length × EMBEDDING_DIMS), so with `total` up to three times texts.length each
+ * sentence is in up to three documents. Through the service's own repository; VACUUM
+ * ANALYZE after. Returns the milliseconds it took.
  */
-export async function seedSegments(url: string, texts: string[], vectors: Float32Array): Promise<number> {
+export async function seedSegments(
+  url: string,
+  texts: string[],
+  vectors: Float32Array,
+  total = texts.length,
+): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const analyses = Math.ceil(texts.length / SEGMENTS_PER_ANALYSIS);
+  const analyses = Math.ceil(total / SEGMENTS_PER_ANALYSIS);
   const ids = (
     await pool.query<{ id: string }>(
       `INSERT INTO media_analysis_requests
@@ -63,10 +76,11 @@ export async function seedSegments(url: string, texts: string[], vectors: Float3
   const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 2, statementTimeoutMs: 3_600_000 });
   const t = performance.now();
   try {
-    for (let at = 0; at < texts.length; at += 5000) {
+    for (let at = 0; at < total; at += 5000) {
       const rows: NewSegment[] = [];
-      for (let i = at; i < Math.min(texts.length, at + 5000); i++) {
-        const v = vectors.subarray(i * EMBEDDING_DIMS, (i + 1) * EMBEDDING_DIMS);
+      for (let i = at; i < Math.min(total, at + 5000); i++) {
+        const t = i % texts.length;
+        const v = vectors.subarray(t * EMBEDDING_DIMS, (t + 1) * EMBEDDING_DIMS);
         const embedding = quantizeInt8(v);
         rows.push({
           analysisId: ids[Math.floor(i / SEGMENTS_PER_ANALYSIS)]!,
@@ -75,7 +89,7 @@ export async function seedSegments(url: string, texts: string[], vectors: Float3
           startSeconds: null,
           endSeconds: null,
           page: 1 + (i % SEGMENTS_PER_ANALYSIS),
-          text: texts[i]!,
+          text: texts[t]!,
           embedding,
           code: signCode(v),
           magnitude: magnitudeCode(embedding),
@@ -93,6 +107,15 @@ export async function seedSegments(url: string, texts: string[], vectors: Float3
 
 /** Exact top-`k` segment ids of each query over every stored vector of tenant-0, best first. */
 export async function exactTop(url: string, queries: Float32Array[], k: number): Promise<number[][]> {
+  return (await exactTopScored(url, queries, k)).map((b) => b.map((x) => x.id));
+}
+
+/** exactTop with each id's score (equal scores: the lower id first). */
+export async function exactTopScored(
+  url: string,
+  queries: Float32Array[],
+  k: number,
+): Promise<Array<Array<{ id: number; score: number }>>> {
   const handle = createDatabase(url, { ...loadConfig({}).database, poolMax: 2, statementTimeoutMs: 3_600_000 });
   const best = queries.map(() => [] as Array<{ id: number; score: number }>);
   try {
@@ -115,5 +138,5 @@ export async function exactTop(url: string, queries: Float32Array[], k: number):
   } finally {
     await handle.close();
   }
-  return best.map((b) => b.map((x) => x.id));
+  return best;
 }
