@@ -7,8 +7,9 @@
  * low-confidence threshold chosen on the tuning split.
  *
  * `SPEECH_TUNE=1 node bench/quality/speech.eval.ts` instead tries decoder settings on the
- * tuning split only (one setting changed at a time from the engine's defaults, keeping
- * each change that lowers the tuning objective) and writes bench/results/speech-tuning.json,
+ * tuning split only (one setting changed at a time from the engine's defaults, or with
+ * SPEECH_TUNE_CONTINUE from the last run's kept settings, keeping each change that saves
+ * MIN_GAIN_ERRORS) and writes bench/results/speech-tuning.json,
  * whose rows this evaluation then lists in its notes; the chosen settings are copied by
  * hand into DECODER_SETTINGS (src/media/local-speech.ts).
  */
@@ -113,6 +114,8 @@ const CMN_SEED = 'cmn_seed';
 const MLLR = 'mllr';
 const MLLR_CONF = 'mllr_conf';
 const MLLR_SCOPE = 'mllr_scope';
+/** `mllr_iter`: ADAPTATION.iterations. */
+const MLLR_ITER = 'mllr_iter';
 
 async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings): Promise<Scored[]> {
   const {
@@ -121,18 +124,20 @@ async function decodeAll(tracks: Track[], tmp: string, settings: DecoderSettings
     [MLLR]: mllr,
     [MLLR_CONF]: mllrConf,
     [MLLR_SCOPE]: scope,
+    [MLLR_ITER]: iterations,
     ...decoder
   } = settings;
   const adaptation: AdaptationConfig | null | undefined =
     mllr === 'no'
       ? null
-      : mllr === undefined && mllrConf === undefined && scope === undefined
+      : mllr === undefined && mllrConf === undefined && scope === undefined && iterations === undefined
         ? undefined
         : {
             ...ADAPTATION,
             ...(mllr === 'first' || mllr === 'decode' ? { from: mllr as AdaptationConfig['from'] } : {}),
             ...(mllrConf === undefined ? {} : { minConfidence: Number(mllrConf) }),
             ...(scope === 'chunk' || scope === 'recording' ? { scope: scope as AdaptationConfig['scope'] } : {}),
+            ...(iterations === undefined ? {} : { iterations: Number(iterations) }),
           };
   const out: Scored[] = [];
   for (const t of tracks)
@@ -171,8 +176,8 @@ const idleRtfOf = (s: Scored[]) => {
 };
 
 /**
- * A decoder setting is kept only when it saves at least this many errors on the tuning
- * split (73 words): a one-word difference is noise on a set this small.
+ * A decoder setting is kept only when it saves at least this many errors on the wideband
+ * tuning split (419 words; 2 % of the about 100 errors it makes): a one-word difference is noise.
  */
 const MIN_GAIN_ERRORS = 2;
 
@@ -247,6 +252,14 @@ async function tune(): Promise<void> {
     ? (JSON.parse(fs.readFileSync(TUNING_RESULTS, 'utf8')) as { best: Row; rows: Row[] })
     : null;
   const rows: Row[] = previous?.rows ?? [];
+  let best: Row | undefined = previous?.best;
+  // Written after every row, so a grid stopped part-way keeps what it measured.
+  // SPEECH_TUNE_OUT writes elsewhere (a second grid run beside another; its rows are then merged by hand).
+  const save = () =>
+    fs.writeFileSync(
+      process.env.SPEECH_TUNE_OUT ?? TUNING_RESULTS,
+      `${JSON.stringify({ provenance: provenance(), date: new Date().toISOString(), best, rows }, null, 2)}\n`,
+    );
   const run = async (settings: DecoderSettings): Promise<Row> => {
     const s = await decodeAll(tracks, tmp, settings);
     const w = werOf(s);
@@ -259,19 +272,18 @@ async function tune(): Promise<void> {
       rtf_idle: idleRtfOf(s) ?? 0,
     };
     rows.push(row);
+    best ??= row;
+    save();
     process.stdout.write(`${JSON.stringify(row)}\n`);
     return row;
   };
-  let best = previous?.best ?? (await run({}));
+  let kept = best ?? (await run({}));
   for (const [flag, values] of candidates)
     for (const v of values) {
-      const row = await run({ ...best.settings, [flag]: v });
-      if (row.errors <= best.errors - MIN_GAIN_ERRORS && row.rtf_idle <= RTF_TARGET) best = row;
+      const row = await run({ ...kept.settings, [flag]: v });
+      if (row.errors <= kept.errors - MIN_GAIN_ERRORS && row.rtf_idle <= RTF_TARGET) best = kept = row;
+      save();
     }
-  fs.writeFileSync(
-    TUNING_RESULTS,
-    `${JSON.stringify({ provenance: provenance(), date: new Date().toISOString(), best, rows }, null, 2)}\n`,
-  );
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -435,7 +447,7 @@ export async function evaluate(): Promise<CapabilityReport> {
         rows: Array<{ settings: DecoderSettings; wer: number; errors: number; words: number; rtf_idle: number }>;
       };
       notes.push(
-        `Decoder tuning (${t.date.slice(0, 10)}, wideband tuning tracks only, one flag at a time from the engine's defaults, a change kept when it saves at least ${MIN_GAIN_ERRORS} errors; bench/results/speech-tuning.json): ` +
+        `Decoder tuning (${t.date.slice(0, 10)}, wideband tuning tracks only, one flag at a time from the settings kept so far, a change kept when it saves at least ${MIN_GAIN_ERRORS} errors; bench/results/speech-tuning.json): ` +
           t.rows
             .map(
               (r) =>

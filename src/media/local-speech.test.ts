@@ -196,3 +196,29 @@ test('recognizeSpeech: a failing adaptation leaves the unadapted decode', async 
     );
   assert.deepEqual(fs.readdirSync(dir), [], 'chunk and adaptation files removed');
 });
+
+test('recognizeSpeech: each adaptation iteration decodes the chunk once more', async () => {
+  const file = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0880.wav');
+  const { pcm } = wavData(fs.readFileSync(file));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-'));
+  // The engine behind a script that counts its runs.
+  const runs = path.join(dir, 'runs');
+  const engine = path.join(dir, 'engine.sh');
+  fs.writeFileSync(engine, `#!/bin/sh\necho run >> '${runs}'\nexec pocketsphinx_continuous "$@"\n`, { mode: 0o755 });
+  const work = path.join(dir, 'work');
+  const cfg = { binary: engine, modelDir: MODEL_DIR, timeoutMs: 60_000, parallel: 1 };
+  const chunks = [{ start: 0, end: pcm.length / 32000 }];
+  const counted = async (iterations: number) => {
+    fs.rmSync(runs, { force: true });
+    const words = await recognizeSpeech(pcm, chunks, work, { ...cfg, adaptation: { ...ADAPTATION, iterations } });
+    return { words, runs: fs.readFileSync(runs, 'utf8').trim().split('\n').length };
+  };
+  const once = await counted(1);
+  const twice = await counted(2);
+  // First pass (cepstral mean), decode, then one adapted decode per iteration.
+  assert.equal(once.runs, 3);
+  assert.equal(twice.runs, 4);
+  assert.ok(twice.words.length > 3);
+  assert.deepEqual(fs.readdirSync(work), [], 'chunk and adaptation files removed');
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -93,7 +93,11 @@ const BYTES_PER_SECOND = 32000;
  * and -beam 1e-40 lost 5–13). On the larger wideband tuning split (419 words, with the
  * Asterisk 16 kHz prompts) the defaults in one pass made 143 errors (WER 0.341); seeding
  * each chunk's cepstral mean from a first pass (CMN_SEED_SETTINGS) made 115 (WER 0.274),
- * which is what an analysis now does.
+ * which is what an analysis now does. With speaker adaptation on (ADAPTATION: 102 errors, WER
+ * 0.243 on those 419 words), the final pass's language-model weight -bestpathlw 7.5 / 11.5
+ * (default 9.5) made 110 / 106 errors and the word insertion penalty -wip 0.3 (default 0.65)
+ * 110, so the defaults stay (a -wip 1.5 and a -beam 1e-60 run were stopped unfinished; the other
+ * flags were not swept on these 419 words: the machine was shared, a run took 12–16 minutes).
  */
 export const DECODER_SETTINGS: DecoderSettings = {};
 
@@ -268,6 +272,8 @@ export async function recognizeSpeech(
 
   interface State {
     hmmDir: string | undefined;
+    /** The chunk's cepstral mean from the first pass, as `-cmninit`. */
+    mean: string | null;
     /** The full decode's output; null while only the first pass ran. */
     stdout: string | null;
     acc: string | null;
@@ -281,15 +287,18 @@ export async function recognizeSpeech(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.parallel, chunks.length)) }, worker));
   };
   const perRecording = adaptation?.scope === 'recording';
+  const accumulate = (i: number, hypothesis: string) =>
+    orNull(async () => {
+      const dir = await model();
+      return dir && accumulateAdaptation(fileOf(i), hypothesis, states[i]!.mean, cfg.modelDir, dir, adaptation!, opts);
+    });
+  const solve = (accs: string[], out: string) => orNull(() => solveMllr(accs, cfg.modelDir, out, adaptation!, opts));
+  const iterations = Math.max(1, adaptation?.iterations ?? 1);
   const decodeWith = async (i: number, mllr: string | null) => {
     const st = states[i]!;
-    if (mllr)
-      st.stdout = await run([
-        ...pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir),
-        '-mllr',
-        mllr,
-      ]);
-    else st.stdout ??= await run(pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir));
+    const args = pocketsphinxArgs(fileOf(i), cfg.modelDir, decoder, undefined, st.hmmDir);
+    if (mllr) st.stdout = await run([...args, '-mllr', mllr]);
+    else st.stdout ??= await run(args);
   };
   try {
     await pool(async (i) => {
@@ -300,38 +309,34 @@ export async function recognizeSpeech(
       const log = `${file}.log`;
       await fs.rm(log, { force: true }); // the engine appends to its log
       await fs.writeFile(file, wavFile(pcm.subarray(from, to)));
-      const st: State = { hmmDir: undefined, stdout: null, acc: null };
+      const st: State = { hmmDir: undefined, mean: null, stdout: null, acc: null };
       states[i] = st;
-      let mean: string | null = null;
       let first: string | null = null;
       if (seed) {
         first = await run(pocketsphinxArgs(file, cfg.modelDir, { ...decoder, ...seed }, log));
-        mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
-        if (mean) st.hmmDir = await seededModel(cfg.modelDir, mean, `${file}.model`);
+        st.mean = lastCepstralMean(await fs.readFile(log, 'utf8'));
+        if (st.mean) st.hmmDir = await seededModel(cfg.modelDir, st.mean, `${file}.model`);
       }
       if (!(adaptation?.from === 'first' && first !== null)) await decodeWith(i, null);
       if (adaptation) {
-        const hypothesis = st.stdout ?? first ?? '';
-        st.acc = await orNull(async () => {
-          const dir = await model();
-          return dir && accumulateAdaptation(file, hypothesis, mean, cfg.modelDir, dir, adaptation, opts);
-        });
-        if (!perRecording) {
-          const acc = st.acc;
-          await decodeWith(
-            i,
-            acc && (await orNull(() => solveMllr([acc], cfg.modelDir, `${file}.mllr/mllr_matrix`, adaptation, opts))),
-          );
-        }
+        st.acc = await accumulate(i, st.stdout ?? first ?? '');
+        if (!perRecording)
+          for (let k = 0; k < iterations; k++) {
+            if (k > 0) st.acc = await accumulate(i, st.stdout ?? '');
+            const mllr = st.acc && (await solve([st.acc], `${file}.mllr/mllr_matrix`));
+            if (k > 0 && !mllr) break; // the decode with the transform before it stands
+            await decodeWith(i, mllr);
+          }
       }
     });
-    if (adaptation && perRecording) {
-      const accs = states.flatMap((st) => (st.acc ? [st.acc] : []));
-      const mllr = await orNull(() =>
-        solveMllr(accs, cfg.modelDir, path.join(workDir, 'mllr_matrix'), adaptation, opts),
-      );
-      await pool((i) => decodeWith(i, mllr));
-    }
+    if (adaptation && perRecording)
+      for (let k = 0; k < iterations; k++) {
+        if (k > 0) await pool(async (i) => void (states[i]!.acc = await accumulate(i, states[i]!.stdout ?? '')));
+        const accs = states.flatMap((st) => (st.acc ? [st.acc] : []));
+        const mllr = await solve(accs, path.join(workDir, 'mllr_matrix'));
+        if (k > 0 && !mllr) break;
+        await pool((i) => decodeWith(i, mllr));
+      }
     return states.flatMap((st, i) => parsePocketsphinx(st.stdout ?? '', chunks[i]!.start));
   } finally {
     for (let i = 0; i < chunks.length; i++)
