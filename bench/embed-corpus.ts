@@ -27,7 +27,9 @@ const t = performance.now();
 const { sentences, files } = loadSentences('node_modules', { cacheDir: E2E_CACHE_DIR });
 const loadMs = Math.round(performance.now() - t);
 const available = sentences.length - HELD_OUT;
-const wanted = Math.min(available, Number(process.env.EMBED_SENTENCES ?? available));
+const asked = Number(process.env.EMBED_SENTENCES ?? available);
+if (!Number.isInteger(asked) || asked < 1) throw new Error('EMBED_SENTENCES must be a whole number of at least 1');
+const wanted = Math.min(available, asked);
 log(`${sentences.length} distinct sentences from ${files} files (${loadMs} ms); embedding the first ${wanted}`);
 const minutes = process.env.EMBED_MINUTES;
 let stopAt = minutes ? Date.now() + Number(minutes) * 60_000 : Infinity;
@@ -38,7 +40,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const)
   });
 const loadStart = os.loadavg()[0]!;
 const r = await embedCached(sentences.slice(0, wanted), E2E_CACHE_DIR, createEmbedder, log, {
-  workers: Number(process.env.EMBED_WORKERS ?? 1),
+  workers: Math.max(1, Math.min(os.availableParallelism(), Math.floor(Number(process.env.EMBED_WORKERS ?? 1)) || 1)),
   stop: () => Date.now() >= stopAt,
 });
 const perSecond = r.embedded ? round(r.embedded / (r.embed_ms / 1000), 1) : null;

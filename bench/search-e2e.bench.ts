@@ -204,6 +204,7 @@ async function main(): Promise<void> {
   // BENCH_COPIES stores each sentence that many times even when more distinct ones exist (their
   // embedding, not their number, is what limits a run's size).
   const copies = Number(process.env.BENCH_COPIES ?? Math.max(1, Math.ceil(SEGMENTS / available)));
+  if (!Number.isInteger(copies) || copies < 1) throw new Error(`BENCH_COPIES must be a whole number of at least 1`);
   if (copies > MAX_COPIES || Math.ceil(SEGMENTS / copies) > available)
     throw new Error(`only ${available} distinct sentences (from ${files} files); BENCH_SEGMENTS=${SEGMENTS}`);
   const distinct = Math.ceil(SEGMENTS / copies);

@@ -210,7 +210,10 @@ describe('faces in a document’s pages', { skip }, () => {
     // (two pages are not "at once": the same face on both is not two people).
     assert.deepEqual([...detail.analysis_ids].sort(), [still.analysis_id, doc.analysis_id].sort());
     const onPages = detail.appearances.filter((a: { analysis_id: string }) => a.analysis_id === doc.analysis_id);
-    assert.deepEqual(onPages.map((a: { page: number }) => a.page).sort(), [2, 4]);
+    assert.deepEqual(
+      onPages.map((a: { page: number }) => a.page).sort((a: number, b: number) => a - b),
+      [2, 4],
+    );
     assert.ok(onPages.every((a: { start_seconds: number | null }) => a.start_seconds === null));
     assert.equal(appearances[2]!.person_id, commanderId);
     assert.notEqual(appearances[1]!.person_id, commanderId, 'Grace Hopper is another person');
@@ -301,7 +304,10 @@ describe('the viewer shows where people are in a document', { skip: skip || brow
     type Appearance = { page: number; person_id: string };
     const byPerson = new Map<string, number[]>();
     for (const a of doc.results.people.appearances as Appearance[])
-      byPerson.set(a.person_id, [...(byPerson.get(a.person_id) ?? []), a.page].sort());
+      byPerson.set(
+        a.person_id,
+        [...(byPerson.get(a.person_id) ?? []), a.page].sort((x, y) => x - y),
+      );
     assert.deepEqual([...byPerson.values()].sort(), [[2, 4], [3]]);
 
     await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -71,7 +71,11 @@ export async function embedCached(
   texts.forEach((s, i) => {
     const at = index.get(s);
     if (!at) missing.push(i);
-    else byFile.set(at.file, [...(byFile.get(at.file) ?? []), [i, at.row]]);
+    else {
+      const rows = byFile.get(at.file) ?? [];
+      if (rows.length === 0) byFile.set(at.file, rows);
+      rows.push([i, at.row]);
+    }
   });
   for (const [file, rows] of byFile) {
     const buf = fs.readFileSync(file);

@@ -74,7 +74,7 @@ export function loadSentences(
   }
   const cached = options.cacheDir && path.join(options.cacheDir, `sentences-${key.digest('hex').slice(0, 20)}.txt`);
   if (cached && fs.existsSync(cached))
-    return { sentences: fs.readFileSync(cached, 'utf8').split('\n'), files: files.length };
+    return { sentences: fs.readFileSync(cached, 'utf8').split('\n').filter(Boolean), files: files.length };
   const seen = new Set<string>();
   for (const f of files) for (const s of sentencesOf(proseOf(f))) seen.add(s);
   const keyed = [...seen].map((s) => [orderKey(s), s] as const);

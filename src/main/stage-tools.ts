@@ -1,7 +1,7 @@
 /** The adapters handed to pipeline stages (`PipelineDeps.tools`, see pipeline/stage-tools.ts). */
 import { composeContactSheet, parseGrid } from '../media/contact-sheet.ts';
 import { detectFile } from '../media/detect-type.ts';
-import { DOCX_MIME, extractDocumentText, probePdfSandboxed } from '../media/document-extract.ts';
+import { extractDocumentText, probePdfSandboxed } from '../media/document-extract.ts';
 import { probeText } from '../media/document-probe.ts';
 import * as ffmpeg from '../media/ffmpeg.ts';
 import { probeFile } from '../media/ffprobe.ts';
@@ -23,7 +23,7 @@ import type { StageTools } from '../pipeline/stage-tools.ts';
 export const stageTools: StageTools = {
   contactSheet: { composeContactSheet, parseGrid },
   detectType: { detectFile },
-  documents: { DOCX_MIME, extractDocumentText, probePdfSandboxed, probeText, extractPdfImages, extractDocxImages },
+  documents: { extractDocumentText, probePdfSandboxed, probeText, extractPdfImages, extractDocxImages },
   ffmpeg,
   ffprobe: { probeFile },
   frames: { extractFramesInBatches },

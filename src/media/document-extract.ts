@@ -4,6 +4,7 @@
  * so a file can cost at most the sandbox's ceiling and end with MEDIA_TOO_COMPLEX,
  * DOCUMENT_TOO_LARGE or MEDIA_CORRUPT; the worker itself never runs out of memory.
  */
+import { DOCX_MIME } from '../contract/document-formats.ts';
 import { AppError } from '../domain/errors.ts';
 import { runSandboxed, SandboxError, type SandboxLimits } from './sandbox/sandbox.ts';
 import { plainText, type DocumentText, type PdfTextOptions } from './document-text.ts';
@@ -11,7 +12,6 @@ import type { DocumentProbe } from './document-probe.ts';
 
 const TEXT_MODULE = new URL('./document-text.ts', import.meta.url);
 const PROBE_MODULE = new URL('./document-probe.ts', import.meta.url);
-export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** Options that cross into the sandbox: plain data only (no functions, no signal). */
 export type SandboxedPdfOptions = Omit<PdfTextOptions, 'ocr' | 'signal'> & { ocr: boolean };

@@ -8,7 +8,7 @@ import { makeDocx, pngHeaderOnly } from '../../test/helpers/fixtures.ts';
 import { extractDocxImages, mediaParts } from './docx-images.ts';
 import type { ZipEntry } from './zip-directory.ts';
 
-const LIMITS = { maxImages: 30, minSidePx: 64, maxPixels: 50_000_000, maxBytes: 1024 * 1024 };
+const LIMITS = { maxImages: 30, minSidePx: 64, maxPixels: 50_000_000, maxBytes: 1024 * 1024, totalTimeoutMs: 60_000 };
 
 const picture = (w: number, h: number, format: 'png' | 'jpeg' = 'png') =>
   sharp({ create: { width: w, height: h, channels: 3, background: '#3a6' } })
@@ -52,6 +52,13 @@ test('pictures are written as PNG; small, oversized, vector and undecodable part
       ['image4.emf', Buffer.from('vector')],
       ['image5.png', Buffer.from('not a png at all')],
       ['image6.png', await picture(100, 120)],
+      // Named as a PNG, an SVG inside: the bytes decide, and an SVG is no photograph.
+      [
+        'image7.png',
+        Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200"/></svg>',
+        ),
+      ],
     ],
   );
   const result = await withDocx(docx, async (file, dir) => {
@@ -60,7 +67,7 @@ test('pictures are written as PNG; small, oversized, vector and undecodable part
     return { ...r, written, files: (await fs.readdir(dir)).sort() };
   });
   assert.equal(result.failure, null);
-  assert.equal(result.listed, 6);
+  assert.equal(result.listed, 7);
   assert.deepEqual(
     result.images.map((i) => [i.part, i.width, i.height]),
     [
@@ -71,7 +78,37 @@ test('pictures are written as PNG; small, oversized, vector and undecodable part
   assert.deepEqual(result.written, ['png', 'png']);
   // Nothing but the chosen pictures is left in the folder.
   assert.deepEqual(result.files, ['d1.png', 'd2.png']);
-  assert.deepEqual(result.skipped, { small: 1, large: 1, beyondLimit: 0, unsupported: 1, unreadable: 1 });
+  assert.deepEqual(result.skipped, { small: 1, large: 1, beyondLimit: 0, unsupported: 2, unreadable: 1 });
+});
+
+test('a part that inflates past the size it declares is not held: unreadable, the rest still read', async () => {
+  const docx = makeDocx(
+    ['text'],
+    [
+      ['image1.png', await picture(100, 100)],
+      ['image2.png', await picture(100, 100)],
+    ],
+  );
+  // The directory's entry for image1 now declares 10 bytes (its uncompressed size, at +24).
+  const signature = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+  let at = docx.indexOf(signature);
+  while (at >= 0 && docx.toString('utf8', at + 46, at + 46 + docx.readUInt16LE(at + 28)) !== 'word/media/image1.png')
+    at = docx.indexOf(signature, at + 4);
+  assert.ok(at >= 0);
+  docx.writeUInt32LE(10, at + 24);
+  const r = await withDocx(docx, (file, dir) => extractDocxImages(file, dir, LIMITS));
+  assert.deepEqual(
+    r.images.map((i) => i.part),
+    ['word/media/image2.png'],
+  );
+  assert.equal(r.skipped.unreadable, 1);
+});
+
+test('past the time limit: the pictures written so far are kept, and the reason given', async () => {
+  const docx = makeDocx(['text'], [['image1.png', await picture(100, 100)]]);
+  const r = await withDocx(docx, (file, dir) => extractDocxImages(file, dir, { ...LIMITS, totalTimeoutMs: -1 }));
+  assert.deepEqual(r.images, []);
+  assert.match(r.failure ?? '', /time limit/);
 });
 
 test('at most maxImages pictures; a part over maxBytes is not read', async () => {
@@ -101,10 +138,32 @@ test('a file that is not a zip gives no picture and the reason, not an error', a
   assert.match(r.failure ?? '', /could not be listed \(MEDIA_CORRUPT\)/);
 });
 
-test('an abort is thrown', async () => {
-  const docx = makeDocx(['text'], [['image1.png', await picture(100, 100)]]);
+test('an abort is thrown, and the pictures already written are removed', async () => {
+  const docx = makeDocx(
+    ['text'],
+    [
+      ['image1.png', await picture(100, 100)],
+      ['image2.png', await picture(100, 100)],
+    ],
+  );
+  // A signal that is aborted by the time the second part is reached (the first is written).
+  let checks = 0;
+  const signal = {
+    throwIfAborted() {
+      if (++checks > 1) throw new DOMException('aborted', 'AbortError');
+    },
+  } as unknown as AbortSignal;
+  let left: string[] = ['not read'];
   await assert.rejects(
-    withDocx(docx, (file, dir) => extractDocxImages(file, dir, LIMITS, AbortSignal.abort())),
+    withDocx(docx, async (file, dir) => {
+      try {
+        return await extractDocxImages(file, dir, LIMITS, signal);
+      } finally {
+        left = await fs.readdir(dir);
+      }
+    }),
     (err: Error) => err.name === 'AbortError',
   );
+  assert.equal(checks, 2);
+  assert.deepEqual(left, []);
 });

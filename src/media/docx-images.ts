@@ -6,7 +6,8 @@
  * exist only once a program lays the text out), so its pictures carry none.
  *
  * The zip's directory comes first (zip-directory.ts): a part that declares more bytes
- * than `maxBytes`, or inflates to more, is never held; a picture is decoded by sharp with
+ * than `maxBytes`, or inflates to more than it declares, is never held, nor more bytes in
+ * all than a DOCX's text may hold, within a time limit; a picture is decoded by sharp with
  * the pixel limit (a 100,000-pixel-wide PNG is refused from its header); vector drawings
  * (EMF, WMF, SVG) and formats sharp does not read are skipped. Each chosen picture is
  * written as PNG into `dir`. A damaged zip or picture gives the pictures written so far
@@ -35,8 +36,10 @@ export interface DocxImageLimits {
   minSidePx: number;
   /** A picture with more pixels is skipped (refused from its header, never decoded). */
   maxPixels: number;
-  /** A picture part larger than this (declared or inflated) is skipped. */
+  /** A picture part declaring more bytes than this is skipped. */
   maxBytes: number;
+  /** Time for all the pictures together: past it, the pictures written so far are kept. */
+  totalTimeoutMs: number;
 }
 
 export interface DocxImagesResult {
@@ -44,13 +47,15 @@ export interface DocxImagesResult {
   /** Picture parts in word/media/. */
   listed: number;
   skipped: { small: number; large: number; beyondLimit: number; unsupported: number; unreadable: number };
-  /** Why reading stopped early (the pictures written before are kept), or null. */
+  /** Why reading stopped before the last part (the pictures written until then are kept), or null. */
   failure: string | null;
 }
 
 const MEDIA_PART = /^word\/media\/[^/]+$/;
 /** What sharp decodes; Word's vector drawings (emf, wmf) and svg are not photographs. */
 const RASTER = /\.(png|jpe?g|gif|tiff?|webp)$/i;
+/** What sharp must find in the part's bytes (its `format`) for the part to be read as a picture. */
+const FORMATS = new Set(['png', 'jpeg', 'gif', 'tiff', 'webp']);
 
 /** The picture parts of a DOCX in the order they were added (image2 before image10). */
 export function mediaParts(entries: ZipEntry[]): ZipEntry[] {
@@ -64,7 +69,13 @@ async function readPart(docx: string, entry: ZipEntry, maxBytes: number): Promis
   return Buffer.concat(chunks);
 }
 
-/** The chosen pictures of `docx`, written as PNG into `dir` (which the caller owns). */
+/**
+ * The chosen pictures of `docx`, written as PNG into `dir` (which the caller owns). A part
+ * is inflated at most to the size it declares (a part that inflates past it is unreadable),
+ * all parts together to the text's bound (DocxLimits.maxUncompressedBytes), and all of it
+ * within `limits.totalTimeoutMs`; past either, the pictures written so far are kept and
+ * `failure` says why. On an abort or an unexpected error the pictures written are removed.
+ */
 export async function extractDocxImages(
   docx: string,
   dir: string,
@@ -80,44 +91,62 @@ export async function extractDocxImages(
     if (!(err instanceof AppError)) throw err;
     return { images, listed: 0, skipped, failure: `the DOCX's pictures could not be listed (${err.code})` };
   }
-  for (const part of parts) {
-    signal?.throwIfAborted();
-    if (!RASTER.test(part.name)) {
-      skipped.unsupported++;
-      continue;
+  const deadline = Date.now() + limits.totalTimeoutMs;
+  let inflated = 0;
+  let failure: string | null = null;
+  try {
+    for (const part of parts) {
+      signal?.throwIfAborted();
+      if (!RASTER.test(part.name)) {
+        skipped.unsupported++;
+        continue;
+      }
+      if (images.length >= limits.maxImages) {
+        skipped.beyondLimit++;
+        continue;
+      }
+      if (part.uncompressedSize > limits.maxBytes) {
+        skipped.large++;
+        continue;
+      }
+      if (Date.now() > deadline) {
+        failure = "the DOCX's pictures took longer than their time limit";
+        break;
+      }
+      if (inflated + part.uncompressedSize > DEFAULT_DOCX_LIMITS.maxUncompressedBytes) {
+        failure = "the DOCX's pictures are larger in all than a document's limit";
+        break;
+      }
+      inflated += part.uncompressedSize;
+      let bytes: Buffer;
+      try {
+        bytes = await readPart(docx, part, part.uncompressedSize);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        skipped.unreadable++;
+        continue;
+      }
+      const written = await writePicture(bytes, path.join(dir, `d${images.length + 1}.png`), limits);
+      if (typeof written === 'string') skipped[written]++;
+      else images.push({ part: part.name, ...written });
     }
-    if (images.length >= limits.maxImages) {
-      skipped.beyondLimit++;
-      continue;
-    }
-    if (part.uncompressedSize > limits.maxBytes) {
-      skipped.large++;
-      continue;
-    }
-    let bytes: Buffer;
-    try {
-      bytes = await readPart(docx, part, limits.maxBytes);
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      if (err.code === 'DOCUMENT_TOO_LARGE') skipped.large++;
-      else skipped.unreadable++;
-      continue;
-    }
-    const written = await writePicture(bytes, path.join(dir, `d${images.length + 1}.png`), limits);
-    if (written === 'small' || written === 'large' || written === 'unreadable') skipped[written]++;
-    else images.push({ part: part.name, ...written });
+  } catch (err) {
+    await Promise.all(images.map((i) => fs.rm(i.path, { force: true })));
+    throw err;
   }
-  return { images, listed: parts.length, skipped, failure: null };
+  return { images, listed: parts.length, skipped, failure };
 }
 
 async function writePicture(
   bytes: Buffer,
   file: string,
   limits: DocxImageLimits,
-): Promise<{ path: string; width: number; height: number } | 'small' | 'large' | 'unreadable'> {
+): Promise<{ path: string; width: number; height: number } | 'small' | 'large' | 'unsupported' | 'unreadable'> {
   try {
     // Header only: a declared size over the limit is refused before any pixel is decoded.
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    // The content decides, not the part's name: an SVG or a PDF named image1.png is no photograph.
+    if (!meta.format || !FORMATS.has(meta.format)) return 'unsupported';
     if (!meta.width || !meta.height) return 'unreadable';
     // EXIF orientations 5–8 turn the picture a quarter: it is written upright.
     const turned = (meta.orientation ?? 1) >= 5;

@@ -29,7 +29,7 @@ import type * as providerCall from '../providers/provider-call.ts';
 export interface StageTools {
   contactSheet: Pick<typeof contactSheet, 'composeContactSheet' | 'parseGrid'>;
   detectType: Pick<typeof detectType, 'detectFile'>;
-  documents: Pick<typeof documentExtract, 'extractDocumentText' | 'probePdfSandboxed' | 'DOCX_MIME'> &
+  documents: Pick<typeof documentExtract, 'extractDocumentText' | 'probePdfSandboxed'> &
     Pick<typeof documentProbe, 'probeText'> &
     Pick<typeof pdfImages, 'extractPdfImages'> &
     Pick<typeof docxImages, 'extractDocxImages'>;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { AppError } from '../../src/domain/errors.ts';
 import { docxText, pdfText, plainText, renderDpi, MIN_OCR_DPI } from '../../src/media/document-text.ts';
 import { checkDocxBounds } from '../../src/media/docx-bounds.ts';
-import { extractDocumentText, probePdfSandboxed, DOCX_MIME } from '../../src/media/document-extract.ts';
+import { extractDocumentText, probePdfSandboxed } from '../../src/media/document-extract.ts';
+import { DOCX_MIME } from '../../src/contract/document-formats.ts';
 import { blankPdf, deeplyNestedPdf, docxBomb, lyingPagesPdf, manyEntriesZip } from './hostile-fixtures.ts';
 
 let dir: string;

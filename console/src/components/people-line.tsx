@@ -30,13 +30,15 @@ function PageMarks(props: { pages: number[]; pageCount: number | null }) {
     <>
       {pageCount !== null && pageCount > 0 && (
         <div class="timeline-bar" aria-hidden="true">
-          {pages.map((p) => (
-            <span
-              key={p}
-              class="tick"
-              style={{ left: `${(100 * (p - 1)) / pageCount}%`, width: `${Math.max(0.5, 100 / pageCount)}%` }}
-            />
-          ))}
+          {pages
+            .filter((p) => p <= pageCount)
+            .map((p) => (
+              <span
+                key={p}
+                class="tick"
+                style={{ left: `${(100 * (p - 1)) / pageCount}%`, width: `${Math.max(0.5, 100 / pageCount)}%` }}
+              />
+            ))}
         </div>
       )}
       <span data-testid="person-pages">

@@ -4,6 +4,11 @@
  * 3 shots; 2 people and a boat; on-screen text '…'").
  */
 import type { LabelCount, ModerationVerdict, VisionResults } from './vision.sections.ts';
+import { isFace, type FaceThresholds } from '../../media/vision/face-rule.ts';
+
+// The rule a face candidate must pass lives beside the models that apply it first (faceres
+// describes only such faces), so that both sides count the same faces.
+export { isFace, type FaceThresholds };
 
 /** A box as fractions of the picture: x, y, width, height. */
 type Box = number[];
@@ -32,23 +37,6 @@ export function aggregateLabels(
   return [...byLabel.values()].sort(
     (a, b) => b.seconds.length - a.seconds.length || b.max_count - a.max_count || a.label.localeCompare(b.label),
   );
-}
-
-/** What a face candidate must pass to count as a face (see VISION_CALIBRATION). */
-export interface FaceThresholds {
-  /** BlazeFace's box score. */
-  minScore: number;
-  /** The face mesh's score for the same crop (the second opinion). */
-  minMeshScore: number;
-}
-
-/**
- * A face candidate counts when both models agree: BlazeFace alone sees faces in a
- * motorcycle's gauges and a cat's face, which the face mesh scores near 0. A candidate
- * without a mesh score (the mesh did not run) has no second opinion and does not count.
- */
-export function isFace(f: { score: number; mesh_score: number | null }, t: FaceThresholds): boolean {
-  return f.score >= t.minScore && f.mesh_score !== null && f.mesh_score >= t.minMeshScore;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import sharp from 'sharp';
 import { contentArea } from './content-area.ts';
+import { isFace } from './face-rule.ts';
 import { describeFace, type FaceresModel } from './face-description.ts';
 import { skinShare } from './skin-share.ts';
 import {
@@ -68,6 +69,16 @@ export function laplacianVariance(rgb: Buffer, width: number, height: number, bo
   return n === 0 ? 0 : sumSq / n - (sum / n) ** 2;
 }
 
+/** A face's scores as the vision stage reports them (BlazeFace's box score, the mesh's score), rounded. */
+function faceScores(f: { boxScore?: number; score: number; faceScore?: number }): {
+  score: number;
+  mesh_score: number | null;
+} {
+  return {
+    score: round(f.boxScore ?? f.score, 2),
+    mesh_score: typeof f.faceScore === 'number' ? round(f.faceScore, 2) : null,
+  };
+}
 export class VisionModels {
   private readonly opts: VisionModelOptions;
   private tf: Promise<Tf> | null = null;
@@ -196,12 +207,9 @@ export class VisionModels {
             if (only) {
               const at = performance.now();
               const faceres = human.models.models.faceres as unknown as FaceresModel;
+              // The faces the vision stage will confirm (isFace on the scores it reports).
               for (const f of r.face)
-                if (
-                  round(f.boxScore ?? f.score, 2) >= only.minScore &&
-                  round(f.faceScore ?? -1, 2) >= only.minMeshScore
-                )
-                  if (f.tensor) f.embedding = await describeFace(tf, faceres, f.tensor);
+                if (f.tensor && isFace(faceScores(f), only)) f.embedding = await describeFace(tf, faceres, f.tensor);
               ms.describe = Math.round(performance.now() - at);
             }
             if (runObjects) {
@@ -218,8 +226,7 @@ export class VisionModels {
             if (runFaces) {
               out.faces = r.face.map((f): DetectedFace => {
                 const face: DetectedFace = {
-                  score: round(f.boxScore ?? f.score, 2),
-                  mesh_score: typeof f.faceScore === 'number' ? round(f.faceScore, 2) : null,
+                  ...faceScores(f),
                   box: toPicture(f.boxRaw),
                   px: Math.round(f.boxRaw[3] * pixels.info.height),
                 };

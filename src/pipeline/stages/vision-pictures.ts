@@ -4,7 +4,9 @@
  * a document's embedded pictures for faces only: a PDF's with their pages
  * (media/pdf-images.ts), a DOCX's without (media/docx-images.ts; a DOCX has no pages).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DOCX_MIME, PDF_MIME } from '../../contract/document-formats.ts';
 import { artifactPath, recordArtifact } from '../artifacts.ts';
 import type { ExtractedFrame, StageContext } from '../stage.ts';
 
@@ -14,11 +16,11 @@ export function recognizesPeople(ctx: StageContext): boolean {
 }
 
 export function isPdf(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'document' && ctx.source.mime === 'application/pdf';
+  return ctx.source?.mediaType === 'document' && ctx.source.mime === PDF_MIME;
 }
 
 function isDocx(ctx: StageContext): boolean {
-  return ctx.source?.mediaType === 'document' && ctx.source.mime === ctx.deps.tools.documents.DOCX_MIME;
+  return ctx.source?.mediaType === 'document' && ctx.source.mime === DOCX_MIME;
 }
 
 /** A document whose embedded pictures can be looked at (PDF, DOCX). */
@@ -72,7 +74,7 @@ export function pictureCount(ctx: StageContext): number {
 
 /** Smaller pictures cannot hold a face the people stage would describe (its quality gate). */
 const MIN_PICTURE_SIDE = 64;
-/** One pdfimages run (as one page rendered for OCR), and all of a document's together. */
+/** One pdfimages run (as one page rendered for OCR), and all of a document's pictures together (PDF or DOCX). */
 const PDF_IMAGES_TIMEOUT_MS = 60_000;
 const PDF_IMAGES_TOTAL_TIMEOUT_MS = 180_000;
 
@@ -89,12 +91,30 @@ async function recordPictures(
   written: Array<{ path: string; page: number | null }>,
 ): Promise<Picture[]> {
   const out: Picture[] = [];
-  for (const image of written) {
-    const relativePath = `${relativeDir}/${path.basename(image.path)}`;
-    await recordArtifact(ctx, 'temp', relativePath, 'image/png');
-    out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
+  try {
+    for (const image of written) {
+      const relativePath = `${relativeDir}/${path.basename(image.path)}`;
+      await recordArtifact(ctx, 'temp', relativePath, 'image/png');
+      out.push({ seconds: 0, shot: null, page: image.page, path: image.path, relativePath });
+    }
+  } catch (err) {
+    // The pictures not yet recorded would be known to no retention: they go now.
+    await Promise.all(written.slice(out.length).map((i) => fs.rm(i.path, { force: true })));
+    throw err;
   }
   return out;
+}
+
+/** Notes shared by a document's skipped pictures (small, over a limit, past DOCUMENT_MAX_PICTURES). */
+function skipNotes(
+  notes: string[],
+  skipped: { small: number; large: number; beyondLimit: number },
+  largeWhy: string,
+): void {
+  const { small, large, beyondLimit } = skipped;
+  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
+  if (large > 0) notes.push(`${large} embedded picture(s) ${largeWhy} not looked at`);
+  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
 }
 
 /** A picture part of a DOCX over this many bytes is not read (a photograph from a camera is a few MB). */
@@ -112,16 +132,15 @@ async function docxPictures(ctx: StageContext, docx: string, notes: string[]): P
       minSidePx: MIN_PICTURE_SIDE,
       maxPixels: media.maxImagePixels,
       maxBytes: DOCX_PICTURE_MAX_BYTES,
+      totalTimeoutMs: PDF_IMAGES_TOTAL_TIMEOUT_MS,
     },
     ctx.signal,
   );
-  const { small, large, beyondLimit, unsupported, unreadable } = found.skipped;
-  if (found.failure) notes.push(found.failure);
+  const { unsupported, unreadable } = found.skipped;
+  if (found.failure) notes.push(`${found.failure}: ${found.images.length} embedded picture(s) looked at`);
   if (unsupported > 0) notes.push(`${unsupported} embedded drawing(s) (EMF, WMF, SVG) not looked at`);
   if (unreadable > 0) notes.push(`${unreadable} embedded picture(s) could not be decoded`);
-  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
-  if (large > 0) notes.push(`${large} embedded picture(s) over MAX_IMAGE_PIXELS or too many bytes not looked at`);
-  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
+  skipNotes(notes, found.skipped, 'over MAX_IMAGE_PIXELS or 64 MB');
   return recordPictures(
     ctx,
     relativeDir,
@@ -147,11 +166,9 @@ async function pdfPictures(ctx: StageContext, pdf: string, notes: string[]): Pro
     ctx.signal,
     media.pdfimagesPath,
   );
-  const { small, large, beyondLimit, repeated } = found.skipped;
+  const { repeated } = found.skipped;
   if (found.failure) notes.push(`${found.failure}: ${found.images.length} embedded picture(s) looked at`);
   if (repeated > 0) notes.push(`${repeated} embedded picture(s) drawn again on a later page looked at once`);
-  if (small > 0) notes.push(`${small} embedded picture(s) smaller than ${MIN_PICTURE_SIDE} px not looked at`);
-  if (large > 0) notes.push(`${large} embedded picture(s) on pages with a picture over MAX_IMAGE_PIXELS not looked at`);
-  if (beyondLimit > 0) notes.push(`${beyondLimit} embedded picture(s) past DOCUMENT_MAX_PICTURES not looked at`);
+  skipNotes(notes, found.skipped, 'on pages with a picture over MAX_IMAGE_PIXELS');
   return recordPictures(ctx, relativeDir, found.images);
 }
