@@ -45,7 +45,7 @@ import { backendCpu, backendCpuBetween, processCpuMs } from './helpers/process-c
 import { extractFramesInBatches } from '../src/media/frames.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { writeBenchResults } from './helpers/provenance.ts';
-import { loadSentences } from './helpers/sentence-corpus.ts';
+import { loadGuardSentences } from './helpers/guard-corpus.ts';
 import { embedCached } from './helpers/embedding-cache.ts';
 import { exactTop, makeQueries, seedSegments } from './helpers/search-corpus.ts';
 import { createEmbedder } from '../src/nlp/embedder.ts';
@@ -434,8 +434,8 @@ async function measureMedia(): Promise<{
  * embeddings; queries cut from the sentences that are not stored, all distinct.
  */
 async function seedSearch(url: string): Promise<{ queries: string[]; warmUp: string[]; recallQueries: string[] }> {
-  // The base sources only (not the manuals of the `bench` packages): 2,000 sentences need no more.
-  const { sentences } = loadSentences('node_modules', { trees: false });
+  // The base sources in the order the guard's floors were set on (guard-corpus.ts).
+  const { sentences } = loadGuardSentences('node_modules');
   const texts = sentences.slice(0, SEARCH_SEGMENTS);
   const embedded = await embedCached(texts, EMBED_CACHE, createEmbedder, log);
   const ms = await seedSegments(url, texts, embedded.vectors);
