@@ -318,6 +318,8 @@ describe('the viewer shows where people are in a document', { skip: skip || brow
       await page.goto(`${base}/#/sign-in`);
       await page.getByLabel('API key').fill(t.tenantA.key);
       await page.getByRole('button', { name: 'Sign in' }).click();
+      // The key is kept only once the API has accepted it; leaving before that signs nobody in.
+      await page.getByRole('heading', { name: 'Analyze' }).waitFor();
       await page.goto(`${base}/#/analyses/${doc.analysis_id}`);
       await page.getByTestId('viewer-status').filter({ hasText: 'completed' }).waitFor();
       const line = page.getByTestId('people-line');
