@@ -24,7 +24,9 @@
  * Usage: DATABASE_URL=… BENCH_SEGMENTS=20000 [BENCH_COPIES=1..3] node bench/search-e2e.bench.ts
  * Results: bench/results/search-e2e.json and .md.
  */
+import pg from 'pg';
 import { writeBenchResults } from './helpers/provenance.ts';
+import { backendCpu, backendCpuBetween, processCpuMs } from './helpers/process-cpu.ts';
 import { loadSentences } from './helpers/sentence-corpus.ts';
 import { EMBED_BLOCK, embedCached } from './helpers/embedding-cache.ts';
 import { E2E_CACHE_DIR, HELD_OUT, exactTopScored, makeQueries, seedSegments } from './helpers/search-corpus.ts';
@@ -63,9 +65,42 @@ const SWEEP: Array<[number, number]> = [
 /** The tuning set's pick: the cheapest setting whose mean recall@10 reaches this. */
 const RECALL_WANTED = 0.95;
 
+/** The phases of the service's Server-Timing header (SearchTimings), in its order. */
+const PHASES = ['text', 'embed', 'index', 'candidates', 'hits'] as const;
+
+/** Each phase's durations from `server-timing` headers: where the service spent a search's time. */
+function phaseLatency(headers: Array<string | null>) {
+  const by = new Map<string, number[]>(PHASES.map((p) => [p, []]));
+  for (const h of headers)
+    for (const part of (h ?? '').split(',')) {
+      const m = /^\s*(\w+);dur=([\d.]+)\s*$/.exec(part);
+      if (m) by.get(m[1]!)?.push(Number(m[2]));
+    }
+  return Object.fromEntries(PHASES.map((p) => [p, latency(by.get(p)!)]));
+}
+
+/** The processes whose CPU a level is charged with: the API (its model thread included) and the database's backends. */
+interface Meter {
+  apiPid: number;
+  admin: pg.Client;
+  database: string;
+}
+
+/** CPU ms each side has used so far (the client: this process, which only sends and reads). */
+async function cpuNow(m: Meter) {
+  const own = process.cpuUsage();
+  return {
+    api: await processCpuMs(m.apiPid),
+    database: await backendCpu(m.admin, m.database),
+    client: (own.user + own.system) / 1000,
+  };
+}
+
 /** `clients` concurrent clients, each taking the next unasked query until none is left. */
-async function drive(base: string, key: string, queries: string[], clients: number) {
+async function drive(base: string, key: string, queries: string[], clients: number, meter?: Meter) {
+  const cpuBefore = meter ? await cpuNow(meter) : null;
   const ms: number[] = [];
+  const timings: Array<string | null> = [];
   let next = 0;
   let wrong = 0;
   let hits = 0;
@@ -80,6 +115,7 @@ async function drive(base: string, key: string, queries: string[], clients: numb
         });
         const body = (await r.json()) as { query?: string; data?: unknown[] };
         ms.push(performance.now() - t);
+        timings.push(r.headers.get('server-timing'));
         if (r.status !== 200 || body.query !== q || !Array.isArray(body.data)) {
           if (wrong++ === 0) log(`unexpected answer to "${q}": ${r.status} ${JSON.stringify(body).slice(0, 300)}`);
         } else if (body.data.length > 0) hits++;
@@ -87,6 +123,8 @@ async function drive(base: string, key: string, queries: string[], clients: numb
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = meter ? await cpuNow(meter) : null;
+  const perSearch = (x: number) => round(x / queries.length, 1);
   return {
     clients,
     queries: queries.length,
@@ -94,6 +132,17 @@ async function drive(base: string, key: string, queries: string[], clients: numb
     searches_per_second: round(queries.length / seconds, 1),
     wrong_answers: wrong,
     queries_with_hits: hits,
+    // In the service, per phase: text runs beside embed + index (see SearchTimings).
+    phases: phaseLatency(timings),
+    // CPU per search, by process: the machine's 2 cores are what all three share.
+    cpu_ms_per_search:
+      cpuBefore && cpuAfter
+        ? {
+            api: perSearch(cpuAfter.api - cpuBefore.api),
+            database: perSearch(backendCpuBetween(cpuBefore.database, cpuAfter.database)),
+            client: perSearch(cpuAfter.client - cpuBefore.client),
+          }
+        : null,
   };
 }
 
@@ -227,6 +276,9 @@ async function main(): Promise<void> {
     const env = { ...serverEnv(database.url, 16, 'data/bench-e2e-data'), PORT: String(PORT) };
     const api = await startChild(['src/main/cli.ts', 'api'], env, PORT);
     const base = `http://127.0.0.1:${PORT}`;
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const meter: Meter = { apiPid: api.pid!, admin, database: new URL(database.url).pathname.slice(1) };
     let levels;
     let firstSearchMs;
     try {
@@ -236,13 +288,14 @@ async function main(): Promise<void> {
       await drive(base, database.key, warmup.slice(1), 2);
       levels = [];
       for (const [i, clients] of LEVELS.entries()) {
-        const r = await drive(base, database.key, sets[i]!, clients);
+        const r = await drive(base, database.key, sets[i]!, clients, meter);
         log(
           `${clients} clients: p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms, p99 ${r.p99_ms} ms, ${r.searches_per_second}/s, wrong ${r.wrong_answers}`,
         );
         levels.push(r);
       }
     } finally {
+      await admin.end();
       await stopChild(api);
     }
     log('recall of the semantic side against an exact scan…');
@@ -301,6 +354,24 @@ async function main(): Promise<void> {
       ...levels.map(
         (l) =>
           `| ${l.clients} | ${l.queries} | ${l.p50_ms} | ${l.p95_ms} | ${l.p99_ms} | ${l.max_ms} | ${l.searches_per_second} | ${l.wrong_answers} | ${l.queries_with_hits} |`,
+      ),
+      '',
+      'Where the time goes inside the service (its Server-Timing header; the full-text list runs beside embedding + the index scan; embed includes waiting for the model thread):',
+      '',
+      '| clients | ' + PHASES.map((p) => `${p} p50 / p95 ms`).join(' | ') + ' |',
+      '|---:|' + PHASES.map(() => '---:|').join(''),
+      ...levels.map(
+        (l) =>
+          `| ${l.clients} | ` + PHASES.map((p) => `${l.phases[p]!.p50_ms} / ${l.phases[p]!.p95_ms}`).join(' | ') + ' |',
+      ),
+      '',
+      'CPU per search, by process (ms; the machine has 2 cores for all of them):',
+      '',
+      '| clients | API process (model thread included) | PostgreSQL backends | benchmark client |',
+      '|---:|---:|---:|---:|',
+      ...levels.map(
+        (l) =>
+          `| ${l.clients} | ${l.cpu_ms_per_search?.api} | ${l.cpu_ms_per_search?.database} | ${l.cpu_ms_per_search?.client} |`,
       ),
       '',
       `First search after the start (index build + model load): ${firstSearchMs} ms.`,

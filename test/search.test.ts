@@ -100,6 +100,20 @@ describe('GET /api/media/search', () => {
     assert.ok(body.data[0].segments[0].matched_by.includes('text'));
   });
 
+  test('the response says where its time went (Server-Timing: every phase, each a duration)', async () => {
+    const res = await search(t.tenantA.key, 'invoice 48213');
+    const phases = String(res.headers['server-timing'])
+      .split(', ')
+      .map((p) => /^(\w+);dur=(\d+(?:\.\d+)?)$/.exec(p));
+    assert.deepEqual(
+      phases.map((m) => m?.[1]),
+      ['text', 'embed', 'index', 'candidates', 'hits'],
+    );
+    // The phases ran inside the request: none longer than the whole search.
+    const took = res.json().stats.took_ms as number;
+    for (const m of phases) assert.ok(Number(m![2]) <= took + 1, `${m![0]} within took_ms ${took}`);
+  });
+
   test('"someone talks about revenue" finds the spoken sentence by meaning and by word', async () => {
     const body = (await search(t.tenantA.key, 'someone talks about revenue')).json();
     assert.equal(body.data[0].analysis_id, ids.meeting);

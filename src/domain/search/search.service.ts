@@ -148,6 +148,20 @@ export interface SearchHit {
   segments: SearchHitSegment[];
 }
 
+/**
+ * Where one search's time went, in milliseconds (the HTTP route sends it as a
+ * Server-Timing header). `text` (the full-text list) runs beside `embed` (the query's
+ * vector, waiting for the model thread included) and `index` (the nearest codes in
+ * memory); `candidates` reads and scores every candidate, `hits` reads what the page shows.
+ */
+export interface SearchTimings {
+  text: number;
+  embed: number;
+  index: number;
+  candidates: number;
+  hits: number;
+}
+
 export interface SearchResult {
   query: string;
   terms: string[];
@@ -161,6 +175,7 @@ export interface SearchResult {
     relevantSegments: number;
     indexedSegments: number;
   };
+  timings: SearchTimings;
 }
 
 /** The words of a query that can match: letters and digits only, stop words removed. */
@@ -259,18 +274,29 @@ export class SearchService {
     textMatches: number;
     semanticCandidates: number;
     scored: ScoredCandidate[];
+    timings: Omit<SearchTimings, 'hits'>;
   }> {
     const { query, terms } = checkQuery(req.query);
+    const started = performance.now();
+    const since = (t: number) => round1(performance.now() - t);
+    const timings = { text: 0, embed: 0, index: 0, candidates: 0 };
     // Words and meaning side by side: the full-text query runs while the query is embedded.
-    const textList = this.repos.segments.fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH);
+    const textList = this.repos.segments
+      .fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH)
+      .finally(() => (timings.text = since(started)));
     const nearest = this.embedQuery(query).then(async (vector) => {
+      timings.embed = since(started);
+      const indexed = performance.now();
       await this.index.catchUp();
       const filtered = isFiltered(req.filters);
       const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
       const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
-      return { vector, ids: this.index.nearestTo(req.tenantId, vector, count, pool) };
+      const ids = this.index.nearestTo(req.tenantId, vector, count, pool);
+      timings.index = since(indexed);
+      return { vector, ids };
     });
     const [text, semantic] = await Promise.all([textList, nearest]);
+    const read = performance.now();
     const ids = [...new Set([...text.map((r) => r.id), ...semantic.ids])];
     const { rows, effectiveTerms } = await this.repos.segments.candidates(
       this.db,
@@ -289,11 +315,13 @@ export class SearchService {
       similarity: similarity[i]!,
       coverage: effectiveTerms > 0 ? Math.min(1, r.matchedTerms / effectiveTerms) : 0,
     }));
-    return { query, terms, textMatches: text.length, semanticCandidates: semantic.ids.length, scored };
+    timings.candidates = since(read);
+    return { query, terms, textMatches: text.length, semanticCandidates: semantic.ids.length, scored, timings };
   }
 
   async search(req: SearchRequest, settings: RelevanceSettings = calibratedRelevance()): Promise<SearchResult> {
     const found = await this.scoredCandidates(req);
+    const read = performance.now();
     const top = rankAnalyses(found.scored, settings, req.limit);
     const segmentIds = top.flatMap((a) => a.segments.map((s) => s.id));
     const { segments: details, analyses } = await this.repos.segments.hits(
@@ -332,8 +360,13 @@ export class SearchService {
         relevantSegments: found.scored.filter((c) => relevance(c, settings) >= settings.floor).length,
         indexedSegments: this.index.tenantSize(req.tenantId),
       },
+      timings: { ...found.timings, hits: round1(performance.now() - read) },
     };
   }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 function round4(n: number): number {
