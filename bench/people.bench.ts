@@ -12,10 +12,10 @@
  * mix of the 40 real descriptions in @vladmandic/human's faces.json plus non-negative
  * noise, and five faces per person around it. Queries are new faces of stored people
  * (the match must be found) and of people never stored (nothing may be joined). Writes
- * bench/results/people.json.
+ * bench/results/people.json (with its provenance: date, commit, load, command).
  */
+import { writeBenchResults } from './helpers/provenance.ts';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -273,7 +273,7 @@ async function main(): Promise<void> {
       data: `synthetic descriptors: each person a random mix of 3 of the 40 real faceres descriptions in faces.json plus sparse non-negative noise, 5 faces around it; queries: ${QUERIES / 2} new faces of stored people, ${QUERIES / 2} of people never stored`,
       machine: machine.finish(),
     };
-    await fs.writeFile(path.resolve('bench/results/people.json'), JSON.stringify(report, null, 2) + '\n');
+    writeBenchResults('people', report);
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } finally {
     await handle.close();

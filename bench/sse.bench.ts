@@ -142,6 +142,8 @@ async function main() {
       STORAGE_ROOT: path.join(root, 'storage'),
       RATE_LIMIT_MAX: '0',
       CACHE_ENABLED: 'false',
+      // One tenant holds every stream here; its default limit (20) is what a tenant gets in production.
+      SSE_MAX_STREAMS_PER_TENANT: String(STREAMS),
       PORT: String(port),
       HOST: '127.0.0.1',
     });

@@ -403,12 +403,17 @@ export function renderBenchmarks(dir = RESULTS): string {
     const j = read(b);
     const rows = b.rows(j);
     const judged = rows.filter((r) => r[3] !== undefined);
-    const date = /^\d{4}-\d\d-\d\d/.test(b.date(j)) ? b.date(j).slice(0, 10) : 'date not recorded';
+    // A results file written with its provenance (writeBenchResults) says when, on which commit and at what load.
+    const p = j.provenance;
+    const when = p ? String(p.date) : b.date(j);
+    const load = p ? `${p.load_average_start[0]} → ${p.load_average_end[0]}` : b.load(j);
+    const commit = p ? ` on ${String(p.commit).slice(0, 10)}${p.dirty ? ' (with uncommitted changes)' : ''}` : '';
+    const date = /^\d{4}-\d\d-\d\d/.test(when) ? when.slice(0, 10) : 'date not recorded';
     // The full run: its Markdown report, or the JSON where the benchmark writes only that.
     const full = fs.existsSync(path.join(dir, `${b.file}.md`)) ? `${b.file}.md` : `${b.file}.json`;
     const link = `[${full}](../bench/results/${full})`;
     out.push(
-      `| [${b.title}](#${b.file}) | \`${b.command}\` | ${date} | ${b.load(j)} | ` +
+      `| [${b.title}](#${b.file}) | \`${b.command}\` | ${date} | ${load} | ` +
         `${judged.length === 0 ? '–' : `${judged.filter((r) => r[3]).length}/${judged.length}`} | ${link} |`,
     );
     sections.push(
@@ -416,7 +421,7 @@ export function renderBenchmarks(dir = RESULTS): string {
       `<a id="${b.file}"></a>`,
       `### ${b.title}`,
       '',
-      `\`${b.command}\`, run ${date}, load average ${b.load(j)}; every check in ${link}.`,
+      `\`${b.command}\`, run ${date}${commit}, load average ${load}; every check in ${link}.`,
       '',
       '| measure | value | target | met |',
       '|---|---:|---|---|',

@@ -50,7 +50,15 @@ export function renderSearchSize(dir = RESULTS): string {
     // The cache as the later of the two runs left it; the hours at the one-thread rate.
     const c = two && two.corpus.cached_prefix > e.corpus.cached_prefix ? two.corpus : e.corpus;
     const still = Math.max(0, 333_334 - c.cached_prefix);
-    if (e.projection)
+    if (still === 0 && two && two.corpus.cached_prefix === c.cached_prefix) {
+      const t = two.embedding;
+      out.push(
+        `- **Embedded for a million**: ${n(c.cached_prefix)} sentences are embedded and cached, enough for ` +
+          `BENCH_SEGMENTS up to ${n(c.largest_bench_segments)}; the last run (${day(two)}, ${t.workers} model threads) embedded ` +
+          `${n(t.embedded_this_run)} of them in ${(t.cpu_ms / 3_600_000).toFixed(2)} CPU-hours, ${t.sentences_per_cpu_second} per CPU-second. ` +
+          'Its per-second figure is not a rate: the run was stopped (SIGSTOP) while other benchmarks had the machine.',
+      );
+    } else if (e.projection)
       out.push(
         `- **Time to a million**: at ${m.sentences_per_cpu_second} sentences per CPU-second the 333,334 sentences take ` +
           `${e.projection.core_hours_for_all} hours of one otherwise idle core (a projection from the rate, not a run). ` +
