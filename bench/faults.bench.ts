@@ -104,8 +104,10 @@ async function main() {
     DATA_DIR: dir,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '0',
-    // The writers' media_url is a closed local port (never fetched before the fault is over);
-    // without this the SSRF guard refuses it at submission and no write is ever accepted.
+    // The writers' media_url is a closed local port: the SSRF guard refuses a private address at
+    // submission unless allowed, and no write was ever accepted. The worker's download of it is
+    // refused at once and retried with back-off, so few jobs are mid-download at SIGTERM: the
+    // drain check covers accepted writes and jobs between tries, not a download under way.
     DOWNLOAD_ALLOW_HOSTS: '127.0.0.1:9',
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
     WORKER_POLL_INTERVAL_MS: '200',

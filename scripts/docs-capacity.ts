@@ -19,6 +19,8 @@ const read = (dir: string, name: string): Json | null => {
 };
 const n = (v: number) => v.toLocaleString('en-US');
 const day = (j: Json) => String(j.provenance.date).slice(0, 10);
+/** The 1-minute load at the start and the end, from the run's provenance (as docs/benchmarks.md shows it). */
+const load = (j: Json) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`;
 
 export function renderSearchSize(dir = RESULTS): string {
   const e = read(dir, 'embed-corpus');
@@ -41,10 +43,11 @@ export function renderSearchSize(dir = RESULTS): string {
         `(bench/results/embed-corpus.json, ${day(e)}), more than the 333,334 that 1,000,000 segments need with each stored at most 3 times.`,
       `- **Embedding rate**: the service's embedder (one model thread, batch ${m.batch}) embedded ${n(m.embedded_this_run)} sentences at ` +
         `${m.sentences_per_second}/s, ${m.sentences_per_cpu_second} per CPU-second, niced on this shared 2-core machine ` +
-        `(1-minute load ${m.load_average_1m_at_start} → ${m.load_average_1m_at_end}).` +
+        `(load ${load(e)}).` +
+        // Per CPU-second only: a run that shares the machine (or is paused) says little per wall second.
         (two
-          ? ` Two model threads (EMBED_WORKERS=2, ${day(two)}): ${two.embedding.sentences_per_second}/s, ` +
-            `${two.embedding.sentences_per_cpu_second} per CPU-second at load ${two.embedding.load_average_1m_at_start}.`
+          ? ` Two model threads (EMBED_WORKERS=2, ${day(two)}): ${two.embedding.sentences_per_cpu_second} per CPU-second ` +
+            `(load ${load(two)}).`
           : ''),
     );
     // The cache as the later of the two runs left it; the hours at the one-thread rate.
@@ -55,8 +58,7 @@ export function renderSearchSize(dir = RESULTS): string {
       out.push(
         `- **Embedded for a million**: ${n(c.cached_prefix)} sentences are embedded and cached, enough for ` +
           `BENCH_SEGMENTS up to ${n(c.largest_bench_segments)}; the last run (${day(two)}, ${t.workers} model threads) embedded ` +
-          `${n(t.embedded_this_run)} of them in ${(t.cpu_ms / 3_600_000).toFixed(2)} CPU-hours, ${t.sentences_per_cpu_second} per CPU-second. ` +
-          'Its per-second figure is not a rate: the run was stopped (SIGSTOP) while other benchmarks had the machine.',
+          `${n(t.embedded_this_run)} of them in ${(t.cpu_ms / 3_600_000).toFixed(2)} CPU-hours, ${t.sentences_per_cpu_second} per CPU-second.`,
       );
     } else if (e.projection)
       out.push(

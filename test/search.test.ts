@@ -107,7 +107,7 @@ describe('GET /api/media/search', () => {
       .map((p) => /^(\w+);dur=(\d+(?:\.\d+)?)$/.exec(p));
     assert.deepEqual(
       phases.map((m) => m?.[1]),
-      ['text', 'embed', 'index', 'candidates', 'hits'],
+      ['text', 'embed', 'sync', 'index', 'candidates', 'hits'],
     );
     // The phases ran inside the request: none longer than the whole search.
     const took = res.json().stats.took_ms as number;

@@ -151,12 +151,14 @@ export interface SearchHit {
 /**
  * Where one search's time went, in milliseconds (the HTTP route sends it as a
  * Server-Timing header). `text` (the full-text list) runs beside `embed` (the query's
- * vector, waiting for the model thread included) and `index` (the nearest codes in
- * memory); `candidates` reads and scores every candidate, `hits` reads what the page shows.
+ * vector, waiting for the model thread included), `sync` (the index catching up with rows
+ * added since the last search: a read from PostgreSQL) and `index` (the nearest codes, in
+ * memory); then `candidates` reads and scores every candidate, `hits` reads what the page shows.
  */
 export interface SearchTimings {
   text: number;
   embed: number;
+  sync: number;
   index: number;
   candidates: number;
   hits: number;
@@ -221,6 +223,7 @@ export class SearchService {
   private readonly repos: Pick<Repositories, 'segments'>;
   private readonly embedder: () => Embedder;
   readonly index: SemanticIndex;
+  /** Query vectors by tenant and query: a shared key would tell one tenant (by its speed) what another searched. */
   private readonly queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
 
   private readonly candidates: number;
@@ -243,8 +246,8 @@ export class SearchService {
     });
   }
 
-  private async embedQuery(query: string): Promise<Float32Array> {
-    const key = query.toLowerCase();
+  private async embedQuery(tenantId: string, query: string): Promise<Float32Array> {
+    const key = `${tenantId}\u0000${query.toLowerCase()}`;
     const cached = this.queryVectors.get(key);
     if (cached) return cached;
     const [vector] = await this.embedder().embed([query]);
@@ -279,15 +282,17 @@ export class SearchService {
     const { query, terms } = checkQuery(req.query);
     const started = performance.now();
     const since = (t: number) => round1(performance.now() - t);
-    const timings = { text: 0, embed: 0, index: 0, candidates: 0 };
+    const timings = { text: 0, embed: 0, sync: 0, index: 0, candidates: 0 };
     // Words and meaning side by side: the full-text query runs while the query is embedded.
     const textList = this.repos.segments
       .fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH)
       .finally(() => (timings.text = since(started)));
-    const nearest = this.embedQuery(query).then(async (vector) => {
+    const nearest = this.embedQuery(req.tenantId, query).then(async (vector) => {
       timings.embed = since(started);
-      const indexed = performance.now();
+      const synced = performance.now();
       await this.index.catchUp();
+      timings.sync = since(synced);
+      const indexed = performance.now();
       const filtered = isFiltered(req.filters);
       const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
       const pool = filtered ? Math.max(this.pool, FILTERED_POOL) : this.pool;
