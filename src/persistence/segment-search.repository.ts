@@ -187,7 +187,12 @@ export const segmentSearchReads = {
   /**
    * What a page of search hits shows, in one round trip: the segments by id (with the
    * artifact id of their keyframe when it is still stored) and the analyses they belong to
-   * (not deleted); both only the tenant's.
+   * (not deleted); both only the tenant's. The analyses are looked up id by id by primary
+   * key (a lateral read per wanted id that the planner may not flatten, OFFSET 0), and the
+   * tenant is checked on what comes back: with `id = ANY(…) AND tenant_id = …` and
+   * statistics that had not seen a tenant's new rows yet, PostgreSQL walked the tenant's
+   * whole index instead, about a second of database time per search at 100,000 analyses
+   * (bench/results/search-e2e.md at 1,000,000 segments, the `hits` phase).
    */
   async hits(
     db: Kysely<Database>,
@@ -208,10 +213,9 @@ export const segmentSearchReads = {
         (SELECT json_agg(json_build_object(
             'id', a.id, 'media_type', a.media_type, 'status', a.status, 'created_at', a.created_at,
             'summary', a.results->>'summary', 'original_filename', a.original_filename))
-         FROM media_analysis_requests a
-         WHERE a.id = ANY(${analysisIds}::uuid[]) AND a.tenant_id = ${tenantId} AND a.deleted_at IS NULL) AS analyses`.execute(
-      db,
-    );
+         FROM unnest(${analysisIds}::uuid[]) AS wanted(id)
+         CROSS JOIN LATERAL (SELECT * FROM media_analysis_requests x WHERE x.id = wanted.id OFFSET 0) a
+         WHERE a.tenant_id = ${tenantId} AND a.deleted_at IS NULL) AS analyses`.execute(db);
     const row = result.rows[0];
     return {
       segments: (row?.segments ?? []).map((r) => ({
