@@ -325,6 +325,24 @@ export const BENCHMARKS: Benchmark[] = [
     ],
   },
   {
+    file: 'search-e2e-latency',
+    title: 'Search end to end over HTTP, latency only (BENCH_LATENCY_ONLY=1)',
+    command: 'BENCH_LATENCY_ONLY=1 BENCH_SEGMENTS=… npm run bench:search-e2e',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => [
+      [
+        `segments (distinct real sentences, each stored at most ${j.settings.copies_at_most ?? 1} times)`,
+        `${j.settings.segments} (${j.settings.distinct_sentences_stored ?? j.settings.segments} distinct)`,
+      ],
+      ...(j.levels as Json[]).map((l): Row => [
+        `${l.clients} clients: p50 / p95 / p99, searches/s`,
+        `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,
+      ]),
+      ...targetRows(j.targets),
+    ],
+  },
+  {
     file: 'post-tail',
     title: 'POST analyze: where the tail comes from',
     command: 'node bench/post-tail.bench.ts',
