@@ -48,6 +48,20 @@ function targetRows(targets: Record<string, Json> | undefined): Row[] {
   ]);
 }
 
+/** The corpus size and each client level's latency of an end-to-end search run (full or latency only). */
+function searchLatencyRows(j: Json): Row[] {
+  return [
+    [
+      `segments (distinct real sentences, each stored at most ${j.settings.copies_at_most ?? 1} times)`,
+      `${j.settings.segments} (${j.settings.distinct_sentences_stored ?? j.settings.segments} distinct)`,
+    ],
+    ...(j.levels as Json[]).map((l): Row => [
+      `${l.clients} clients: p50 / p95 / p99, searches/s`,
+      `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,
+    ]),
+  ];
+}
+
 export const BENCHMARKS: Benchmark[] = [
   {
     file: 'http-load',
@@ -311,14 +325,7 @@ export const BENCHMARKS: Benchmark[] = [
     date: (j) => j.provenance.date,
     load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
     rows: (j) => [
-      [
-        `segments (distinct real sentences, each stored at most ${j.settings.copies_at_most ?? 1} times)`,
-        `${j.settings.segments} (${j.settings.distinct_sentences_stored ?? j.settings.segments} distinct)`,
-      ],
-      ...(j.levels as Json[]).map((l): Row => [
-        `${l.clients} clients: p50 / p95 / p99, searches/s`,
-        `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,
-      ]),
+      ...searchLatencyRows(j),
       ['semantic recall@10 against an exact scan (service settings)', String(j.recall.report_at_service_settings.mean)],
       ['keyword top-10 overlap with uncapped ranking', String(j.keyword.mean_overlap_at_10)],
       ...targetRows(j.targets),
@@ -330,17 +337,7 @@ export const BENCHMARKS: Benchmark[] = [
     command: 'BENCH_LATENCY_ONLY=1 BENCH_SEGMENTS=… npm run bench:search-e2e',
     date: (j) => j.provenance.date,
     load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
-    rows: (j) => [
-      [
-        `segments (distinct real sentences, each stored at most ${j.settings.copies_at_most ?? 1} times)`,
-        `${j.settings.segments} (${j.settings.distinct_sentences_stored ?? j.settings.segments} distinct)`,
-      ],
-      ...(j.levels as Json[]).map((l): Row => [
-        `${l.clients} clients: p50 / p95 / p99, searches/s`,
-        `${l.p50_ms} / ${l.p95_ms} / ${l.p99_ms} ms, ${l.searches_per_second}/s`,
-      ]),
-      ...targetRows(j.targets),
-    ],
+    rows: (j) => [...searchLatencyRows(j), ...targetRows(j.targets)],
   },
   {
     file: 'post-tail',
