@@ -150,10 +150,12 @@ export interface SearchHit {
 
 /**
  * Where one search's time went, in milliseconds (the HTTP route sends it as a
- * Server-Timing header). `text` (the full-text list) runs beside `embed` (the query's
- * vector, waiting for the model thread included), `sync` (the index catching up with rows
- * added since the last search: a read from PostgreSQL) and `index` (the nearest codes, in
- * memory); then `candidates` reads and scores every candidate, `hits` reads what the page shows.
+ * Server-Timing header). Three run side by side from the start: `text` (the full-text
+ * list), `embed` (the query's vector, waiting for the model thread included) and `sync`
+ * (the index catching up with rows added since the last search: a read from PostgreSQL);
+ * `index` (the nearest codes, in memory) follows embed and sync; then `candidates` reads and
+ * scores every candidate, `hits` reads what the page shows. Each is measured from where it
+ * starts, so text, embed and sync overlap.
  */
 export interface SearchTimings {
   text: number;
@@ -287,11 +289,14 @@ export class SearchService {
     const textList = this.repos.segments
       .fullText(this.db, req.tenantId, terms, req.filters, LIST_DEPTH)
       .finally(() => (timings.text = since(started)));
+    // The index catches up with rows added since the last search (a read from PostgreSQL)
+    // beside both: it does not need the query's vector, only to be done before the scan.
+    const synced = this.index.catchUp().finally(() => (timings.sync = since(started)));
+    // Handled here as well, so a failure while the embedding fails first is not left unhandled.
+    synced.catch(() => undefined);
     const nearest = this.embedQuery(req.tenantId, query).then(async (vector) => {
       timings.embed = since(started);
-      const synced = performance.now();
-      await this.index.catchUp();
-      timings.sync = since(synced);
+      await synced;
       const indexed = performance.now();
       const filtered = isFiltered(req.filters);
       const count = filtered ? Math.max(this.candidates, FILTERED_CANDIDATES) : this.candidates;
