@@ -319,6 +319,20 @@ export const BENCHMARKS: Benchmark[] = [
     ],
   },
   {
+    file: 'embed-order',
+    title: 'Embedding texts in length order',
+    command: 'npm run bench:embed-order',
+    date: (j) => j.provenance.date,
+    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    rows: (j) => [
+      [
+        `texts per CPU-second, as given → length order (${j.texts} real sentences)`,
+        `${j.as_given.texts_per_cpu_second} → ${j.length_order.texts_per_cpu_second}`,
+      ],
+      ['least cosine between the two ways (the same vectors)', String(j.check.least_cosine_between_the_two_ways)],
+    ],
+  },
+  {
     file: 'search-e2e',
     title: 'Search end to end over HTTP, query embedding included',
     command: 'BENCH_SEGMENTS=… npm run bench:search-e2e',

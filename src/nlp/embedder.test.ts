@@ -54,3 +54,19 @@ test('concurrent calls share a message to the thread, and each gets the vectors 
     if (i > 0) assert.ok(dot(together[i]![0]!, alone[i - 1]!) < 0.99, `${t}: its neighbour's vector`);
   });
 });
+
+test('a long call is embedded shortest texts first, and every vector comes back in the caller order', async () => {
+  // Lengths that interleave across batches: in length order, the batches hold other texts than in call order.
+  const texts = Array.from({ length: EMBED_BATCH * 2 + 5 }, (_, i) =>
+    i % 3 === 0
+      ? `ship ${i}`
+      : `a long sentence number ${i} about the harbour master and the ships he counts each morning`,
+  );
+  const together = await embedder.embed(texts);
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+  assert.equal(together.length, texts.length);
+  for (const i of [0, 1, 2, EMBED_BATCH, texts.length - 1]) {
+    const [alone] = await embedder.embed([texts[i]!]);
+    assert.ok(dot(together[i]!, alone!) > 0.9999, `text ${i} did not get its own vector`);
+  }
+});

@@ -1,7 +1,8 @@
 /**
  * Sentence embeddings through a worker thread (see embedding.worker.ts). Callers get
  * one 512-d unit vector per text; texts are cut to MAX_EMBED_CHARS (the encoder sees
- * words, and long inputs only cost time) and sent in batches of EMBED_BATCH.
+ * words, and long inputs only cost time) and sent in batches of EMBED_BATCH, shortest
+ * texts first (the vectors come back in the caller's order).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -113,11 +114,16 @@ export function createEmbedder(): Embedder {
 
   return {
     async embed(texts, signal) {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+      const cut = texts.map((t) => t.slice(0, MAX_EMBED_CHARS) || ' ');
+      // Batches of texts of similar length: the encoder pads each batch to its longest text, so
+      // in length order it does less work for the same vectors (bench/results/embed-order.md).
+      const order = lengthOrder(cut);
+      const out = new Array<Float32Array>(cut.length);
+      for (let i = 0; i < order.length; i += EMBED_BATCH) {
         signal?.throwIfAborted();
-        const batch = texts.slice(i, i + EMBED_BATCH).map((t) => t.slice(0, MAX_EMBED_CHARS) || ' ');
-        out.push(...(await call(batch)));
+        const positions = order.slice(i, i + EMBED_BATCH);
+        const vectors = await call(positions.map((p) => cut[p]!));
+        positions.forEach((p, k) => (out[p] = vectors[k]!));
       }
       return out;
     },
@@ -125,6 +131,11 @@ export function createEmbedder(): Embedder {
       await worker.terminate();
     },
   };
+}
+
+/** Positions of `texts` shortest first (equal lengths keep their order). */
+export function lengthOrder(texts: readonly string[]): number[] {
+  return Array.from(texts.keys()).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
 }
 
 let shared: Embedder | null = null;
