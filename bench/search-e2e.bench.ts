@@ -143,7 +143,7 @@ async function drive(base: string, key: string, queries: string[], clients: numb
     searches_per_second: round(queries.length / seconds, 1),
     wrong_answers: wrong,
     queries_with_hits: hits,
-    // In the service, per phase: text runs beside embed + index (see SearchTimings).
+    // In the service, per phase: text, embed and sync run side by side (see SearchTimings).
     phases: phaseLatency(timings),
     // CPU per search, by process: the machine's 2 cores are what all three share.
     cpu_ms_per_search:
@@ -367,7 +367,7 @@ async function main(): Promise<void> {
           `| ${l.clients} | ${l.queries} | ${l.p50_ms} | ${l.p95_ms} | ${l.p99_ms} | ${l.max_ms} | ${l.searches_per_second} | ${l.wrong_answers} | ${l.queries_with_hits} |`,
       ),
       '',
-      'Where the time goes inside the service (its Server-Timing header; the full-text list runs beside embedding, the index catching up (sync, a read from PostgreSQL) and its in-memory scan; embed includes waiting for the model thread):',
+      'Where the time goes inside the service (its Server-Timing header; the full-text list, the embedding and the index catching up (sync, a read from PostgreSQL) run side by side from the start, each timed from there; then the in-memory scan (index); embed includes waiting for the model thread):',
       '',
       '| clients | ' + PHASES.map((p) => `${p} p50 / p95 ms`).join(' | ') + ' |',
       '|---:|' + PHASES.map(() => '---:|').join(''),
