@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { SemanticIndex, type CodePage, type CodeSource } from './semantic-index.ts';
+import { hammingOver } from './hamming-wasm.ts';
 import {
   CODE_BYTES,
   CODE_WORDS,
@@ -156,4 +157,30 @@ test("magnitude bits mark the components above 0.98 of the vector's root mean sq
   const bits = magnitudeCode(new Uint8Array(x.buffer));
   const set = Array.from({ length: x.length }, (_, i) => i).filter((i) => (bits[i >> 3]! >> (i & 7)) & 1);
   assert.deepEqual(set, [0, 9, 17]);
+});
+
+test('collect takes, in position order, every distance below the threshold and the first ties at it (eight at a time)', () => {
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const { collect } = hammingOver(memory);
+  // 10,003 distances (not a multiple of eight), mostly far, some near in runs and alone, many ties.
+  const n = 10_003;
+  const distances = new Uint16Array(memory.buffer, 0, n);
+  for (let i = 0; i < n; i++) distances[i] = 200 + (i % 97);
+  for (const i of [0, 7, 8, 15, 16, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, n - 1]) distances[i] = 90;
+  for (let i = 3; i < n; i += 251) distances[i] = 100;
+  const positionsAt = (2 * n + 16) & ~3;
+  for (const [threshold, quota, limit] of [
+    [100, 5, 100],
+    [100, 0, 100],
+    [90, 3, 100],
+    [100, 1000, 20],
+    [50, 0, 10],
+  ] as const) {
+    const want: number[] = [];
+    let left = quota;
+    for (let i = 0; i < n && want.length < limit; i++)
+      if (distances[i]! < threshold || (distances[i] === threshold && left-- > 0)) want.push(i);
+    const count = collect(0, n, threshold, quota, positionsAt, limit);
+    assert.deepEqual(Array.from(new Uint32Array(memory.buffer, positionsAt, count)), want, `threshold ${threshold}`);
+  }
 });
