@@ -385,7 +385,7 @@ async function main(): Promise<void> {
           `| ${l.clients} | ${l.cpu_ms_per_search?.api} | ${l.cpu_ms_per_search?.database} | ${l.cpu_ms_per_search?.client} |`,
       ),
       '',
-      `First search after the start (index build + model load): ${firstSearchMs} ms.`,
+      `First search, sent as soon as the process answers /health (it waits for the index build and model load the process starts with, SEARCH_WARM_AT_START): ${firstSearchMs} ms.`,
       '',
       recall
         ? `Semantic side, recall@${K} against an exact scan (4-client query set, ${PER_LEVEL} queries): ` +

@@ -86,6 +86,7 @@ export function loadConfig(env: RawEnv = process.env) {
       trustProxy: v.TRUST_PROXY,
     },
     log: { level: v.LOG_LEVEL },
+    search: { warmAtStart: v.SEARCH_WARM_AT_START },
     dataDir,
     database: {
       url: v.DATABASE_URL,

@@ -43,6 +43,12 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   /** Embedded PostgreSQL, the first admin key file and the default storage live here. */
   DATA_DIR: text('./data'),
+  /**
+   * An API process loads the library search index and the embedding model as it starts, in the
+   * background, so the first search does not wait for them (seconds at a million segments); false
+   * loads them on the first search instead.
+   */
+  SEARCH_WARM_AT_START: bool(true),
 
   // ## Database
   /** PostgreSQL connection URL; unset, `npm start` runs embedded PostgreSQL under `DATA_DIR`. */

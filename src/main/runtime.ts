@@ -202,8 +202,21 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       stoppers.push(() => started.stop());
       await started.ready;
     }
+    const search = new SearchService(database.db, repositories, sharedEmbedder);
+    if (config.search.warmAtStart) {
+      const log = logger.child({ component: 'search' });
+      const started = performance.now();
+      search.warm().then(
+        () =>
+          log.info(
+            { ms: Math.round(performance.now() - started), segments: search.index.size() },
+            'search index and model loaded',
+          ),
+        (err: unknown) => log.warn({ err }, 'search warm-up failed; the first search loads them'),
+      );
+    }
     const app = await buildApp({
-      search: new SearchService(database.db, repositories, sharedEmbedder),
+      search,
       people,
       integrations: {
         events: new AnalysisEventService(database.db, repositories),

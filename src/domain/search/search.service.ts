@@ -248,6 +248,15 @@ export class SearchService {
     });
   }
 
+  /**
+   * Loads the index and the embedding model ahead of the first search (an API process calls
+   * it as it starts, without waiting). A search arriving meanwhile waits for the same load
+   * instead of starting its own.
+   */
+  async warm(): Promise<void> {
+    await Promise.all([this.index.catchUp(), this.embedder().embed(['warm up'])]);
+  }
+
   private async embedQuery(tenantId: string, query: string): Promise<Float32Array> {
     const key = `${tenantId}\u0000${query.toLowerCase()}`;
     const cached = this.queryVectors.get(key);
