@@ -92,7 +92,7 @@ test('the WebAssembly scan finds exactly the codes nearest by Hamming distance, 
   assert.ok(index.memoryBytes() >= rows.length * (CODE_BYTES + 8));
 });
 
-test('the index catches up with new rows and reloads after deletions', async () => {
+test('the index catches up with new rows', async () => {
   const row = (id: number): Row => ({
     id,
     tenantId: 'a',
@@ -107,6 +107,50 @@ test('the index catches up with new rows and reloads after deletions', async () 
   assert.equal(index.size(), 4);
   assert.equal(index.nearest('a', rows[3]!.code, 1)[0], 4);
 });
+
+test(
+  'after deletions the index is rebuilt beside the one in use, and no search waits for the rebuild',
+  { timeout: 10_000 },
+  async () => {
+    const row = (id: number): Row => ({
+      id,
+      tenantId: 'a',
+      code: crypto.randomBytes(CODE_BYTES),
+      magnitude: crypto.randomBytes(CODE_BYTES),
+    });
+    let rows = [1, 2, 3, 4, 5].map(row);
+    // The rebuild's reads wait at this gate (as a long table would keep them busy).
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let rebuilding = false;
+    const source: CodeSource = {
+      codesAfter: async (afterId, limit) => {
+        if (rebuilding && afterId === 0) await gate;
+        return tableOf(rows).codesAfter(afterId, limit);
+      },
+      countUpTo: async (upToId) => {
+        const n = await tableOf(rows).countUpTo(upToId);
+        rebuilding = n < 5;
+        return n;
+      },
+    };
+    const index = new SemanticIndex(source, { recountIntervalMs: 0 });
+    await index.catchUp();
+    assert.equal(index.size(), 5);
+    const deleted = rows[1]!;
+    rows = rows.filter((r) => r.id !== 2);
+    rows.push(row(6));
+    // The recount finds the deletion; the search's catch-up returns with the old build plus the new row.
+    await index.catchUp();
+    assert.equal(index.size(), 6, 'the build in use keeps answering, new rows included');
+    assert.equal(index.nearest('a', deleted.code, 1)[0], 2, 'a deleted code may still be found until the rebuild');
+    open();
+    await index.rebuilt();
+    assert.equal(index.size(), 5);
+    assert.notEqual(index.nearest('a', deleted.code, 1)[0], 2);
+    assert.deepEqual(index.nearest('a', rows.at(-1)!.code, 1), [6]);
+  },
+);
 
 test('the second stage re-ranks the Hamming pool by the query against the sign and magnitude bits', async () => {
   const gauss = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());

@@ -132,16 +132,30 @@ class TenantCodes {
   }
 }
 
+/** What one build of the index holds: each tenant's codes, and how far into the table it has read. */
+interface Loaded {
+  tenants: Map<string, TenantCodes>;
+  lastId: number;
+  rows: number;
+}
+
+const emptyLoad = (): Loaded => ({ tenants: new Map(), lastId: 0, rows: 0 });
+
 export class SemanticIndex {
-  private tenants = new Map<string, TenantCodes>();
-  private lastId = 0;
-  private rows = 0;
+  private loaded: Loaded = emptyLoad();
   private lastRecount = 0;
   private catchingUp: Promise<void> | null = null;
+  private rebuilding: Promise<void> | null = null;
   private readonly source: CodeSource;
+  private readonly recountIntervalMs: number;
 
-  constructor(source: CodeSource) {
+  constructor(source: CodeSource, opts: { recountIntervalMs?: number } = {}) {
     this.source = source;
+    this.recountIntervalMs = opts.recountIntervalMs ?? RECOUNT_INTERVAL_MS;
+  }
+
+  private get tenants(): Map<string, TenantCodes> {
+    return this.loaded.tenants;
   }
 
   /** Loads every row added since the last call (one call at a time; concurrent callers share it). */
@@ -152,29 +166,43 @@ export class SemanticIndex {
     return this.catchingUp;
   }
 
+  /** The rebuild under way after deletions (resolved when there is none). */
+  rebuilt(): Promise<void> {
+    return this.rebuilding ?? Promise.resolve();
+  }
+
   private async load(): Promise<void> {
-    if (Date.now() - this.lastRecount > RECOUNT_INTERVAL_MS) {
+    if (!this.rebuilding && Date.now() - this.lastRecount >= this.recountIntervalMs) {
       this.lastRecount = Date.now();
-      // Rows were deleted (analyses deleted or re-processed): load the table again.
-      if (this.rows > 0 && (await this.source.countUpTo(this.lastId)) < this.rows) this.reset();
+      if (this.loaded.rows > 0) this.rebuildIfDeleted(this.loaded);
     }
-    for (;;) {
-      const page = await this.source.codesAfter(this.lastId, LOAD_PAGE);
-      for (const p of page.pages) {
-        let t = this.tenants.get(p.tenantId);
-        if (!t) this.tenants.set(p.tenantId, (t = new TenantCodes()));
-        t.add(p);
-      }
-      this.rows += page.rows;
-      this.lastId = Math.max(this.lastId, page.lastId);
-      if (page.rows < LOAD_PAGE) return;
+    // A rebuild may swap in a new build while this one reads: read until the current one is caught up.
+    for (let current = this.loaded; ; current = this.loaded) {
+      await fill(this.source, current);
+      if (current === this.loaded) return;
     }
   }
 
-  private reset(): void {
-    this.tenants = new Map();
-    this.lastId = 0;
-    this.rows = 0;
+  /**
+   * Rows were deleted (analyses deleted or re-processed) when fewer rows remain up to the
+   * last id read than were read: the table is loaded again beside the index in use, which
+   * keeps answering meanwhile (its deleted rows only take candidate slots: PostgreSQL never
+   * returns them), and the new build replaces it when complete. No search waits for a
+   * rebuild (a second or more per 100,000 segments). A failure leaves the index in use; the
+   * next recount tries again.
+   */
+  private rebuildIfDeleted(current: Loaded): void {
+    const { lastId, rows } = current;
+    this.rebuilding = (async () => {
+      if ((await this.source.countUpTo(lastId)) >= rows) return;
+      const fresh = emptyLoad();
+      await fill(this.source, fresh);
+      this.loaded = fresh;
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.rebuilding = null;
+      });
   }
 
   /** The ids of the tenant's `k` segments whose codes are nearest to `code` (ties in id order). */
@@ -241,12 +269,27 @@ export class SemanticIndex {
   }
 
   size(): number {
-    return this.rows;
+    return this.loaded.rows;
   }
 
   /** Segments of one tenant in the index (what that tenant may be told: never the others' volume). */
   tenantSize(tenantId: string): number {
     return this.tenants.get(tenantId)?.size ?? 0;
+  }
+}
+
+/** Reads the rows after `into.lastId` into `into`, a page at a time, until a page comes back short. */
+async function fill(source: CodeSource, into: Loaded): Promise<void> {
+  for (;;) {
+    const page = await source.codesAfter(into.lastId, LOAD_PAGE);
+    for (const p of page.pages) {
+      let t = into.tenants.get(p.tenantId);
+      if (!t) into.tenants.set(p.tenantId, (t = new TenantCodes()));
+      t.add(p);
+    }
+    into.rows += page.rows;
+    into.lastId = Math.max(into.lastId, page.lastId);
+    if (page.rows < LOAD_PAGE) return;
   }
 }
 
