@@ -202,17 +202,24 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
       stoppers.push(() => started.stop());
       await started.ready;
     }
-    const search = new SearchService(database.db, repositories, sharedEmbedder);
+    const searchLog = logger.child({ component: 'search' });
+    const search = new SearchService(database.db, repositories, sharedEmbedder, {
+      onIndexRebuildError: (err) =>
+        searchLog.warn({ err }, 'rebuilding the search index after deletions failed; the next recount tries again'),
+    });
     if (config.search.warmAtStart) {
-      const log = logger.child({ component: 'search' });
       const started = performance.now();
       search.warm().then(
         () =>
-          log.info(
+          searchLog.info(
             { ms: Math.round(performance.now() - started), segments: search.index.size() },
             'search index and model loaded',
           ),
-        (err: unknown) => log.warn({ err }, 'search warm-up failed; the first search loads them'),
+        (err: unknown) => {
+          // Stopped while it loaded: not a failure worth a warning.
+          if (closing) searchLog.debug({ err }, 'search warm-up stopped by the shutdown');
+          else searchLog.warn({ err }, 'search warm-up failed; the first search loads them');
+        },
       );
     }
     const app = await buildApp({

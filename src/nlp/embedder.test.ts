@@ -4,7 +4,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEmbedder, EMBED_BATCH, EMBEDDING_DIMS } from './embedder.ts';
+import { createEmbedder, EMBED_BATCH, EMBEDDING_DIMS, lengthOrder } from './embedder.ts';
 
 const embedder = createEmbedder();
 after(() => embedder.close());
@@ -69,4 +69,9 @@ test('a long call is embedded shortest texts first, and every vector comes back 
     const [alone] = await embedder.embed([texts[i]!]);
     assert.ok(dot(together[i]!, alone!) > 0.9999, `text ${i} did not get its own vector`);
   }
+});
+
+test('lengthOrder: shortest first, equal lengths in the order given', () => {
+  assert.deepEqual(lengthOrder(['ccc', 'a', 'bb', 'd', '']), [4, 1, 3, 2, 0]);
+  assert.deepEqual(lengthOrder([]), []);
 });

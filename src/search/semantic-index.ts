@@ -143,15 +143,19 @@ const emptyLoad = (): Loaded => ({ tenants: new Map(), lastId: 0, rows: 0 });
 
 export class SemanticIndex {
   private loaded: Loaded = emptyLoad();
+  /** A complete rebuild, swapped in by the next catch-up (which first brings it up to date). */
+  private pending: Loaded | null = null;
   private lastRecount = 0;
   private catchingUp: Promise<void> | null = null;
   private rebuilding: Promise<void> | null = null;
   private readonly source: CodeSource;
   private readonly recountIntervalMs: number;
+  private readonly onRebuildError: (err: unknown) => void;
 
-  constructor(source: CodeSource, opts: { recountIntervalMs?: number } = {}) {
+  constructor(source: CodeSource, opts: { recountIntervalMs?: number; onRebuildError?: (err: unknown) => void } = {}) {
     this.source = source;
     this.recountIntervalMs = opts.recountIntervalMs ?? RECOUNT_INTERVAL_MS;
+    this.onRebuildError = opts.onRebuildError ?? (() => undefined);
   }
 
   private get tenants(): Map<string, TenantCodes> {
@@ -166,20 +170,24 @@ export class SemanticIndex {
     return this.catchingUp;
   }
 
-  /** The rebuild under way after deletions (resolved when there is none). */
+  /** The rebuild under way after deletions has read the table (resolved when there is none). */
   rebuilt(): Promise<void> {
     return this.rebuilding ?? Promise.resolve();
   }
 
   private async load(): Promise<void> {
-    if (!this.rebuilding && Date.now() - this.lastRecount >= this.recountIntervalMs) {
+    if (!this.rebuilding && !this.pending && Date.now() - this.lastRecount >= this.recountIntervalMs) {
       this.lastRecount = Date.now();
       if (this.loaded.rows > 0) this.rebuildIfDeleted(this.loaded);
     }
-    // A rebuild may swap in a new build while this one reads: read until the current one is caught up.
-    for (let current = this.loaded; ; current = this.loaded) {
-      await fill(this.source, current);
-      if (current === this.loaded) return;
+    await fill(this.source, this.loaded);
+    // The swap happens here, inside a catch-up, after the rebuild has read what was added
+    // while it ran: the build a search scans is never behind the one it replaces.
+    const next = this.pending;
+    if (next) {
+      this.pending = null;
+      await fill(this.source, next);
+      this.loaded = next;
     }
   }
 
@@ -187,9 +195,9 @@ export class SemanticIndex {
    * Rows were deleted (analyses deleted or re-processed) when fewer rows remain up to the
    * last id read than were read: the table is loaded again beside the index in use, which
    * keeps answering meanwhile (its deleted rows only take candidate slots: PostgreSQL never
-   * returns them), and the new build replaces it when complete. No search waits for a
-   * rebuild (a second or more per 100,000 segments). A failure leaves the index in use; the
-   * next recount tries again.
+   * returns them), and the next catch-up swaps the new build in. No search waits for a
+   * rebuild (a second or more per 100,000 segments). A failure is reported to
+   * `onRebuildError` and leaves the index in use; the next recount tries again.
    */
   private rebuildIfDeleted(current: Loaded): void {
     const { lastId, rows } = current;
@@ -197,9 +205,9 @@ export class SemanticIndex {
       if ((await this.source.countUpTo(lastId)) >= rows) return;
       const fresh = emptyLoad();
       await fill(this.source, fresh);
-      this.loaded = fresh;
+      this.pending = fresh;
     })()
-      .catch(() => undefined)
+      .catch((err: unknown) => this.onRebuildError(err))
       .finally(() => {
         this.rebuilding = null;
       });
@@ -261,10 +269,13 @@ export class SemanticIndex {
     return out;
   }
 
-  /** Bytes held by ids, codes and magnitude bits (with the room reserved for growth and the distances). */
+  /**
+   * Bytes held by ids, codes and magnitude bits (with the room reserved for growth and the
+   * distances), a complete rebuild waiting to be swapped in included; not a rebuild still reading.
+   */
   memoryBytes(): number {
     let sum = 0;
-    for (const t of this.tenants.values()) sum += t.byteSize();
+    for (const build of [this.loaded, this.pending]) for (const t of build?.tenants.values() ?? []) sum += t.byteSize();
     return sum;
   }
 

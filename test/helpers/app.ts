@@ -56,7 +56,7 @@ const TEST_ENV: Record<string, string> = {
   CLEANUP_CRON: '',
   // Files of a deleted analysis go at the next cleanup.
   DELETED_FILES_GRACE_HOURS: '0',
-  // Most test apps never search: the model loads on a first search (test/search.test.ts turns it on).
+  // Most test apps never search: the model loads on a first search (test/search-warmup.test.ts turns it on).
   SEARCH_WARM_AT_START: 'false',
 };
 

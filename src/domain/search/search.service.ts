@@ -235,17 +235,20 @@ export class SearchService {
     db: Db,
     repos: Pick<Repositories, 'segments'>,
     embedder: () => Embedder,
-    opts: { candidates?: number; pool?: number } = {},
+    opts: { candidates?: number; pool?: number; onIndexRebuildError?: (err: unknown) => void } = {},
   ) {
     this.db = db;
     this.repos = repos;
     this.embedder = embedder;
     this.candidates = opts.candidates ?? SEMANTIC_CANDIDATES;
     this.pool = opts.pool ?? SEMANTIC_POOL;
-    this.index = new SemanticIndex({
-      codesAfter: (afterId, limit) => repos.segments.codesAfter(db, afterId, limit),
-      countUpTo: (upToId) => repos.segments.countUpTo(db, upToId),
-    });
+    this.index = new SemanticIndex(
+      {
+        codesAfter: (afterId, limit) => repos.segments.codesAfter(db, afterId, limit),
+        countUpTo: (upToId) => repos.segments.countUpTo(db, upToId),
+      },
+      { onRebuildError: opts.onIndexRebuildError },
+    );
   }
 
   /**
