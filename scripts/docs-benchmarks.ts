@@ -28,6 +28,12 @@ interface Benchmark {
   rows: (j: Json) => Row[];
 }
 
+/** Date and load of a results file written with its provenance (bench/helpers/provenance.ts). */
+const FROM_PROVENANCE: Pick<Benchmark, 'date' | 'load'> = {
+  date: (j) => j.provenance.date,
+  load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+};
+
 const startEnd = (j: Json) => {
   const m = j.machine ?? {};
   const a = m.load_average_start?.[0] ?? m.load_average_at_start?.[0];
@@ -322,8 +328,7 @@ export const BENCHMARKS: Benchmark[] = [
     file: 'embed-order',
     title: 'Embedding texts in length order',
     command: 'npm run bench:embed-order',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) => [
       [
         `texts per CPU-second, as given → length order (${j.texts} real sentences)`,
@@ -336,8 +341,7 @@ export const BENCHMARKS: Benchmark[] = [
     file: 'search-e2e',
     title: 'Search end to end over HTTP, query embedding included',
     command: 'BENCH_SEGMENTS=… npm run bench:search-e2e',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) => [
       ...searchLatencyRows(j),
       ['semantic recall@10 against an exact scan (service settings)', String(j.recall.report_at_service_settings.mean)],
@@ -349,24 +353,21 @@ export const BENCHMARKS: Benchmark[] = [
     file: 'search-e2e-latency',
     title: 'Search end to end over HTTP, latency only (BENCH_LATENCY_ONLY=1)',
     command: 'BENCH_LATENCY_ONLY=1 BENCH_SEGMENTS=… npm run bench:search-e2e',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) => [...searchLatencyRows(j), ...targetRows(j.targets)],
   },
   {
     file: 'post-tail',
     title: 'POST analyze: where the tail comes from',
     command: 'node bench/post-tail.bench.ts',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) => (j.results as Json[]).map((r): Row => [`${r.variant}: p50 / p99`, `${r.p50_ms} / ${r.p99_ms} ms`]),
   },
   {
     file: 'guard-study',
     title: 'The performance guard: false failures and caught regressions over repeated runs',
     command: 'node bench/guard-study.ts',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) =>
       (j.ratios as Json[]).map((r): Row => [
         `${r.ratio}: normal min / median / max, floor`,
@@ -377,8 +378,7 @@ export const BENCHMARKS: Benchmark[] = [
     file: 'guard-study-search',
     title: "The performance guard's search slice: spread over repeated runs and its floors",
     command: 'node bench/guard-study.ts <runs> --ratios=search.',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) =>
       (j.ratios as Json[]).map((r): Row => [
         `${r.ratio}: normal min / median / max, floor${r.guarded ? '' : ' (reported, not guarded)'}`,
@@ -402,8 +402,7 @@ export const BENCHMARKS: Benchmark[] = [
     file: 'throughput',
     title: 'Analysis throughput: a photograph, a 1-minute video, a 10-page scan, a 5-minute audio',
     command: 'npm run bench:throughput',
-    date: (j) => j.provenance.date,
-    load: (j) => `${j.provenance.load_average_start[0]} → ${j.provenance.load_average_end[0]}`,
+    ...FROM_PROVENANCE,
     rows: (j) => [
       ...(j.per_kind as Json[]).map((k): Row => [
         `${k.kind}: CPU s (service + PostgreSQL), wall s${k.media_minutes ? ', CPU s per media minute' : ''}`,
