@@ -8,17 +8,15 @@
  * `candidates_ms` times the in-memory part alone; `match_ms` the whole match with its
  * database work (lock, catch-up, candidates' vectors, insert).
  *
- * The stored faces are synthetic but shaped like real descriptions: the product's own
- * VisionModels describe the faces of the labelled photographs of the people evaluation
- * (bench/quality/labels/people.json, the stills that are installed) at the start; then
- * 20,000 people, each a random mix of three of those descriptions plus noise, and five
- * faces per person around it. Queries are new faces of stored people
+ * The stored faces are synthetic but shaped like faceres's: 20,000 people, each a random
+ * mix of the 40 real descriptions in @vladmandic/human's faces.json plus non-negative
+ * noise, and five faces per person around it. Queries are new faces of stored people
  * (the match must be found) and of people never stored (nothing may be joined). Writes
  * bench/results/people.json (with its provenance: date, commit, load, command).
  */
 import { writeBenchResults } from './helpers/provenance.ts';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
@@ -27,27 +25,16 @@ import { migrateToLatest } from '../src/persistence/migrator.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { peopleRepository } from '../src/persistence/people.repository.ts';
 import { PeopleService, MATCH_CANDIDATES } from '../src/domain/people/people.service.ts';
-import { cosine, FACE_VECTOR_LENGTH, sketch, unitVector, vectorBytes } from '../src/domain/people/face-vector.ts';
+import { cosine, sketch, unitVector, vectorBytes } from '../src/domain/people/face-vector.ts';
 import { FaceIndex, PREFILTER } from '../src/domain/people/face-index.ts';
 import { PEOPLE_CALIBRATION } from '../src/domain/analysis/calibration.ts';
 import type { DescribedFace } from '../src/domain/people/appearances.ts';
 import { machineFacts } from './helpers/machine.ts';
-import { npmMaterial } from './quality/npm-material.ts';
-import { VisionModels } from '../src/media/vision/vision-models.ts';
-import { VISION_CALIBRATION } from '../src/domain/analysis/calibration.ts';
-import { isFace } from '../src/domain/analysis/vision-summary.ts';
-import { isTaskError, type DetectedFace } from '../src/media/vision/vision.types.ts';
 
 const FACES = Number(process.env.PEOPLE_BENCH_FACES ?? 100_000);
 const FACES_PER_PERSON = 5;
-/**
- * Spread of a person's faces around them (per component, before the length is normalised).
- * With PERSON_NOISE: two faces of one person score about 0.98 (cosine), two people about
- * 0.82 (median; the labelled stills' different people 0.84), a scratch check.
- */
-const FACE_NOISE = Number(process.env.PEOPLE_BENCH_FACE_NOISE ?? 0.012);
-/** Spread of a person's own part (per component), beside the mix of real descriptions. */
-const PERSON_NOISE = Number(process.env.PEOPLE_BENCH_PERSON_NOISE ?? 0.03);
+/** Spread of a person's faces around them (per component, before the length is normalised). */
+const FACE_NOISE = 0.15;
 const QUERIES = Number(process.env.PEOPLE_BENCH_QUERIES ?? 100);
 /** Times every sketch of the tenant is read (what a process's first match pays), for its median. */
 const FULL_READS = 3;
@@ -67,46 +54,24 @@ function prng(seed: number): () => number {
   };
 }
 
-/** The real descriptions the synthetic ones are mixed from: the labelled stills, described by the product. */
-async function realDescriptions(): Promise<number[][]> {
-  const labels = JSON.parse(readFileSync(path.resolve('bench/quality/labels/people.json'), 'utf8')) as {
-    photos: Array<{ file: string; npm?: string }>;
-  };
-  const models = new VisionModels({ describeFaces: true });
-  const only = {
-    minScore: VISION_CALIBRATION.faceMinScore.value,
-    minMeshScore: VISION_CALIBRATION.faceMinMeshScore.value,
-  };
-  const out: number[][] = [];
-  for (const p of labels.photos) {
-    const file = p.npm ? npmMaterial(p.npm, p.file) : p.file;
-    if (!existsSync(file)) continue;
-    const r = await models.analyze(file, ['faces'], { describeFaces: true, describeOnly: only });
-    const faces = Array.isArray(r.faces) && !isTaskError(r.faces) ? (r.faces as DetectedFace[]) : [];
-    const best = faces.filter((f) => isFace(f, only) && f.description).sort((x, y) => y.px - x.px)[0];
-    if (best?.description) out.push([...unitVector(best.description.vector)]);
-  }
-  if (out.length < 6)
-    throw new Error(`only ${out.length} labelled photographs could be described: install the evaluation's material`);
-  return out;
-}
-
-const real = await realDescriptions();
+const real = (
+  JSON.parse(readFileSync(path.resolve('node_modules/@vladmandic/human/demo/facematch/faces.json'), 'utf8')) as Array<{
+    embedding: number[];
+  }>
+).map((d) => d.embedding);
 const rand = prng(23);
-const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 function personCentre(): Float32Array {
-  const out = new Float32Array(FACE_VECTOR_LENGTH);
+  const out = new Float32Array(1024);
   const picks = [0, 1, 2].map(() => real[Math.floor(rand() * real.length)]!);
   const w = [rand(), rand(), rand()];
-  for (let i = 0; i < FACE_VECTOR_LENGTH; i++)
-    out[i] = picks.reduce((s, p, k) => s + p[i]! * w[k]!, 0) / (w[0]! + w[1]! + w[2]!) + gauss() * PERSON_NOISE;
+  for (let i = 0; i < 1024; i++) out[i] = picks.reduce((s, p, k) => s + p[i]! * w[k]!, 0) + rand() ** 4 * 3;
   return out;
 }
 
 function faceOf(centre: Float32Array, noise: number): Float32Array {
-  const out = new Float32Array(FACE_VECTOR_LENGTH);
-  for (let i = 0; i < FACE_VECTOR_LENGTH; i++) out[i] = centre[i]! + gauss() * noise;
+  const out = new Float32Array(1024);
+  for (let i = 0; i < 1024; i++) out[i] = Math.max(0, centre[i]! + (rand() - 0.5) * noise);
   return unitVector(out);
 }
 
@@ -305,7 +270,7 @@ async function main(): Promise<void> {
       known_people_joined: `${knownJoined}/${QUERIES / 2}`,
       strangers_joined: `${strangersJoined}/${QUERIES / 2}`,
       seed_seconds: Math.round(seedSeconds),
-      data: `synthetic descriptors: each person a random mix of 3 of the ${real.length} real descriptions of the labelled stills (bench/quality/labels/people.json, described by the product) plus Gaussian noise (${PERSON_NOISE} a component), ${FACES_PER_PERSON} faces around it (${FACE_NOISE} a component); queries: ${QUERIES / 2} new faces of stored people, ${QUERIES / 2} of people never stored`,
+      data: `synthetic descriptors: each person a random mix of 3 of the 40 real faceres descriptions in faces.json plus sparse non-negative noise, 5 faces around it; queries: ${QUERIES / 2} new faces of stored people, ${QUERIES / 2} of people never stored`,
       machine: machine.finish(),
     };
     writeBenchResults('people', report);

@@ -203,7 +203,7 @@ export const EnvSchema = Type.Object({
   VISION_MODELS_DIR: optional(),
   /**
    * Face recognition (people across the library, docs/people.md): describe faces with
-   * face-api's recognition network and group them into people. Off: faces are still detected and counted, but no
+   * faceres and group them into people. Off: faces are still detected and counted, but no
    * face description (biometric data) is computed or stored.
    */
   PEOPLE_RECOGNITION: bool(true),

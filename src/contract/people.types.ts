@@ -1,7 +1,7 @@
 /**
  * People vocabulary (docs/people.md):
- * - face description: a 128-number vector for one face (face-api's recognition network);
- *   two faces of one person point the same way (compared by cosine similarity).
+ * - face description: faceres's 1024-number vector for one face; two faces of one person
+ *   point the same way (compared by cosine similarity).
  * - appearance: one person on screen through consecutive sampled frames of one shot (a
  *   start–end), or once in a photograph; it keeps the description, box and thumbnail of
  *   its best frame. The API calls an appearance a "face" where one is removed from a person.

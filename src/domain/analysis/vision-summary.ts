@@ -6,8 +6,8 @@
 import type { LabelCount, ModerationVerdict, VisionResults } from './vision.sections.ts';
 import { isFace, type FaceThresholds } from '../../media/vision/face-rule.ts';
 
-// The rule a face candidate must pass lives beside the models that apply it first (only
-// such faces are described), so that both sides count the same faces.
+// The rule a face candidate must pass lives beside the models that apply it first (faceres
+// describes only such faces), so that both sides count the same faces.
 export { isFace, type FaceThresholds };
 
 /** A box as fractions of the picture: x, y, width, height. */

@@ -6,8 +6,8 @@
  * recall of that fast path.
  */
 
-/** The description's length (media/vision/face-description.ts DESCRIPTION_LENGTH). */
-export const FACE_VECTOR_LENGTH = 128;
+/** faceres's description length. */
+export const FACE_VECTOR_LENGTH = 1024;
 /** Numbers in a sketch. */
 export const SKETCH_LENGTH = 256;
 

@@ -1,33 +1,14 @@
 /**
- * Face descriptions: who a face is, as 128 numbers, from face-api's port of dlib's
- * ResNet-34 face recognition network (`@vladmandic/face-api`, weights in its `model/`
- * folder, MIT). It replaced human's `faceres`, which scored one person across two
- * different photographs 0.67–0.70 and two different people up to 0.89: no threshold
- * joined anyone across photographs without also merging strangers (decision 0012,
- * bench/results/quality.md, people).
- *
- * dlib's network expects the face cut out along its 68 landmarks. So for each face the
- * calibrated rule confirmed (human's BlazeFace + face mesh, face-rule.ts), this:
- * 1. crops a square around human's box and finds the 68 landmarks there (face-api's
- *    landmark net);
- * 2. cuts the face out again along the landmarks (face-api's `align`: centred on the eyes
- *    and mouth, sized by the landmarks' spread);
- * 3. describes that crop (face-api resizes it to the network's 150 px).
- * Scratch comparison on the 24 labelled photographs (bench/quality/labels/people.json): the
- * two people photographed twice in different shoots at Euclidean distance 0.42–0.44, the
- * closest two different people at 0.59; describing human's box without the landmark step
- * put one across-photograph pair (0.60) beyond two different people (0.51).
+ * faceres on one face, run here rather than inside human's face pipeline: human describes
+ * every BlazeFace candidate, the ones its face mesh rejects too (a motorcycle's gauges, a
+ * cat), and faceres costs more than BlazeFace and the mesh together on such pictures. The
+ * caller asks human for the candidates with their crops (`detector.return`), keeps the ones
+ * its thresholds confirm, and describes only those, exactly as human would: the mesh's
+ * aligned crop resized to faceres's input and scaled to 0-255 (human 3.3
+ * src/face/faceres.ts `enhance`, with no extra crop), the 1024-number output.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-
-const require = createRequire(import.meta.url);
-
-/** The description's length. */
-export const DESCRIPTION_LENGTH = 128;
-
 /** A tfjs tensor, as far as this needs one. */
-export interface Tensor {
+interface Tensor {
   dispose(): void;
 }
 
@@ -39,81 +20,28 @@ export interface TfOps {
   tidy<T extends Tensor>(fn: () => T): T;
 }
 
-interface FaceApiRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  clipAtImageBorders(width: number, height: number): FaceApiRect;
-}
-interface FaceApi {
-  Rect: new (x: number, y: number, width: number, height: number) => FaceApiRect;
-  extractFaceTensors(image: Tensor, boxes: FaceApiRect[]): Promise<Tensor[]>;
-  nets: {
-    faceLandmark68Net: {
-      loadFromDisk(dir: string): Promise<void>;
-      detectLandmarks(face: Tensor): Promise<{ shiftBy(x: number, y: number): { align(): FaceApiRect } }>;
-    };
-    faceRecognitionNet: {
-      loadFromDisk(dir: string): Promise<void>;
-      computeFaceDescriptor(face: Tensor): Promise<Float32Array>;
-    };
-  };
+/** faceres as human loads it: a graph model with one image input, [1, height, width, 3]. */
+export interface FaceresModel {
+  inputs: Array<{ shape?: number[] }>;
+  execute(input: Tensor): Tensor | Tensor[];
 }
 
-/** Describes faces of one picture at a time; load with `loadFaceDescriber`. */
-export interface FaceDescriber {
-  /**
-   * The description of the face inside `box` ([x, y, width, height] in pixels) of
-   * `picture` ([height, width, 3] or [1, height, width, 3], 0–255). Empty when the crop
-   * is degenerate.
-   */
-  describe(
-    picture: Tensor,
-    box: readonly [number, number, number, number],
-    size: { width: number; height: number },
-  ): Promise<number[]>;
-}
+type Output = Tensor & { shape: number[]; data(): Promise<ArrayLike<number>> };
 
-/** The folder of face-api's weights inside its package. */
-export function faceApiModelsDir(): string {
-  return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
-/**
- * face-api's WebAssembly build on the tfjs already started (it shares `@tensorflow/tfjs`
- * with human), and its landmark and recognition weights read from disk.
- */
-export async function loadFaceDescriber(modelsDir = faceApiModelsDir()): Promise<FaceDescriber> {
-  const dist = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'dist');
-  const faceapi = require(path.join(dist, 'face-api.node-wasm.js')) as FaceApi;
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelsDir);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelsDir);
-  return {
-    async describe(picture, box, size) {
-      const [x, y, w, h] = box;
-      const side = Math.max(w, h);
-      if (!(side >= 2)) return [];
-      const square = new faceapi.Rect(x + w / 2 - side / 2, y + h / 2 - side / 2, side, side).clipAtImageBorders(
-        size.width,
-        size.height,
-      );
-      if (square.width < 2 || square.height < 2) return [];
-      const [crop] = await faceapi.extractFaceTensors(picture, [square]);
-      let aligned: FaceApiRect;
-      try {
-        const landmarks = await faceapi.nets.faceLandmark68Net.detectLandmarks(crop!);
-        aligned = landmarks.shiftBy(square.x, square.y).align().clipAtImageBorders(size.width, size.height);
-      } finally {
-        crop?.dispose();
-      }
-      if (aligned.width < 2 || aligned.height < 2) return [];
-      const [face] = await faceapi.extractFaceTensors(picture, [aligned]);
-      try {
-        return Array.from(await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(face!));
-      } finally {
-        face?.dispose();
-      }
-    },
-  };
+/** The description of one face from its crop ([height, width, 3], 0-1, as `detector.return` gives it). */
+export async function describeFace(tf: TfOps, model: FaceresModel, crop: Tensor): Promise<number[]> {
+  const shape = model.inputs[0]?.shape;
+  if (!shape || shape.length < 3) return [];
+  const input = tf.tidy(() =>
+    tf.mul(tf.image.resizeBilinear(tf.expandDims(crop, 0), [shape[2]!, shape[1]!], false), 255),
+  );
+  const out = model.execute(input);
+  input.dispose();
+  const outputs = (Array.isArray(out) ? out : [out]) as Output[];
+  try {
+    const description = outputs.find((t) => t.shape[1] === 1024);
+    return description ? Array.from(await description.data()) : [];
+  } finally {
+    for (const t of outputs) t.dispose();
+  }
 }

@@ -1,4 +1,4 @@
-/** Which face candidates count as faces: one rule for the model host (which faces are described) and the vision stage. */
+/** Which face candidates count as faces: one rule for the model host (what faceres describes) and the vision stage. */
 
 /** What a face candidate must pass to count as a face (see VISION_CALIBRATION). */
 export interface FaceThresholds {

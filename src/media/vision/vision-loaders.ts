@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBundledModelArtifacts, registerFileLoader } from './tfjs-file-io.ts';
-import { loadFaceDescriber, type FaceDescriber, type TfOps } from './face-description.ts';
+import type { TfOps } from './face-description.ts';
 import type { Box, VisionTaskError } from './vision.types.ts';
 
 const require = createRequire(import.meta.url);
@@ -29,9 +29,8 @@ export interface VisionModelOptions {
   /** Sharp's decoder limit; the probe has already refused larger images. */
   maxInputPixels?: number | undefined;
   /**
-   * Load face-api's landmark and recognition nets (face-description.ts) with the face
-   * models, so that faces can be described (`analyze(…, { describeFaces: true })`). Off
-   * when face recognition is off.
+   * Load `faceres` (the face description model) with the face models, so that faces can be
+   * described (`analyze(…, { describeFaces: true })`). Off when face recognition is off.
    */
   describeFaces?: boolean | undefined;
 }
@@ -61,7 +60,7 @@ export interface HumanResult {
     boxScore?: number;
     faceScore?: number;
     boxRaw: Box;
-    /** The face's description (face-description.ts), set by VisionModels on the faces it describes. */
+    /** faceres's 1024-number description (with `face.description` enabled). */
     embedding?: number[];
     /** Head pose in radians, from the face mesh. */
     rotation?: { angle: { roll: number; yaw: number; pitch: number } } | null;
@@ -139,8 +138,8 @@ export async function loadHuman(
         mesh: { enabled: true, keepInvalid: true },
         iris: { enabled: false },
         emotion: { enabled: false },
-        // Faces are described by face-api's recognition net (face-description.ts), not faceres.
-        description: { enabled: false },
+        // faceres runs on the mesh's crop of each candidate, only when a call asks for it.
+        description: { enabled: opts.describeFaces === true, minConfidence: 0, skipFrames: 0 },
         antispoof: { enabled: false },
         liveness: { enabled: false },
       },
@@ -160,7 +159,7 @@ export async function loadHuman(
         return false;
       }
     };
-    const wanted = ['blazeface', 'centernet', 'facemesh'];
+    const wanted = ['blazeface', 'centernet', 'facemesh', ...(opts.describeFaces === true ? ['faceres'] : [])];
     const missing = wanted.filter((m) => !usable(m));
     if (missing.includes('blazeface') && missing.includes('centernet'))
       throw new Error(`models did not load from ${modelsDir}: ${missing.join(', ')}`);
@@ -172,22 +171,6 @@ export async function loadHuman(
     return { ok: true, value: human };
   } catch (err) {
     return { ok: false, error: { code: 'MODEL_LOAD_FAILED', message: `vision models: ${message(err)}` } };
-  }
-}
-
-/** face-api's landmark and recognition nets (face-description.ts), on the tfjs already started. */
-export async function loadDescriber(
-  loadMs: Record<string, number>,
-  tfjs: () => Promise<Tf>,
-): Promise<LoadState<FaceDescriber>> {
-  const started = performance.now();
-  try {
-    await tfjs();
-    const describer = await loadFaceDescriber();
-    loadMs.describer = Math.round(performance.now() - started);
-    return { ok: true, value: describer };
-  } catch (err) {
-    return { ok: false, error: { code: 'MODEL_LOAD_FAILED', message: `face description models: ${message(err)}` } };
   }
 }
 

@@ -10,10 +10,9 @@
 import sharp from 'sharp';
 import { contentArea } from './content-area.ts';
 import { isFace } from './face-rule.ts';
-import type { FaceDescriber } from './face-description.ts';
+import { describeFace, type FaceresModel } from './face-description.ts';
 import { skinShare } from './skin-share.ts';
 import {
-  loadDescriber,
   loadHuman,
   loadModeration,
   message,
@@ -85,7 +84,6 @@ export class VisionModels {
   private tf: Promise<Tf> | null = null;
   private human: Promise<LoadState<Human>> | null = null;
   private nsfw: Promise<LoadState<NsfwModel>> | null = null;
-  private describer: Promise<LoadState<FaceDescriber>> | null = null;
   /** Milliseconds each model took to load (for the benchmark and the logs). */
   readonly loadMs: Record<string, number> = {};
 
@@ -105,11 +103,6 @@ export class VisionModels {
     return this.human;
   }
 
-  private loadDescriber(): Promise<LoadState<FaceDescriber>> {
-    this.describer ??= loadDescriber(this.loadMs, () => this.tfjs());
-    return this.describer;
-  }
-
   private loadModeration(): Promise<LoadState<NsfwModel>> {
     this.nsfw ??= loadModeration(this.opts, this.loadMs, () => this.tfjs());
     return this.nsfw;
@@ -121,7 +114,6 @@ export class VisionModels {
    */
   async preload(tasks: readonly VisionTask[]): Promise<void> {
     if (tasks.length > 0) await this.loadHuman();
-    if (tasks.includes('faces') && this.opts.describeFaces === true) await this.loadDescriber();
     if (tasks.includes('moderation')) await this.loadModeration();
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } })
       .png()
@@ -183,13 +175,11 @@ export class VisionModels {
         const runObjects = needObjects && !missing.includes('centernet');
         // Without the mesh human drops every candidate: faces need both models.
         const runFaces = wantFaces && !missing.includes('blazeface') && !missing.includes('facemesh');
-        // Faces are described only when the call and the thread both ask, and the description
-        // models loaded (a load failure leaves the faces undescribed, as before recognition).
-        const describer =
-          runFaces && options.describeFaces === true && this.opts.describeFaces === true
-            ? await this.loadDescriber()
-            : null;
-        const describe = describer?.ok === true;
+        const describe =
+          runFaces &&
+          options.describeFaces === true &&
+          this.opts.describeFaces === true &&
+          !missing.includes('faceres');
         const notLoaded = (model: string): { error: VisionTaskError } => ({
           error: { code: 'MODEL_LOAD_FAILED', message: `${model} did not load` },
         });
@@ -199,27 +189,27 @@ export class VisionModels {
           const { data, info } = pixels;
           const tensor = tf.tensor(new Int32Array(data), [1, info.height, info.width, 3], 'int32');
           started = performance.now();
+          // With thresholds to describe by, human returns each candidate's crop instead and
+          // faceres runs here on the confirmed ones only (face-description.ts). Every call sets
+          // both: human keeps a call's settings for the next.
+          const only = describe ? options.describeOnly : undefined;
           let r: Awaited<ReturnType<Human['detect']>> | undefined;
           try {
-            // Every call sets what it runs: human keeps a call's settings for the next.
-            r = await human.detect(tensor, { face: { enabled: runFaces }, object: { enabled: runObjects } });
+            r = await human.detect(tensor, {
+              face: {
+                enabled: runFaces,
+                description: { enabled: describe && !only },
+                detector: { return: only !== undefined },
+              },
+              object: { enabled: runObjects },
+            });
             if (r.error) throw new Error(r.error);
-            if (describer?.ok) {
+            if (only) {
               const at = performance.now();
-              const only = options.describeOnly;
-              // The faces the vision stage will confirm (isFace on the scores it reports), or all.
+              const faceres = human.models.models.faceres as unknown as FaceresModel;
+              // The faces the vision stage will confirm (isFace on the scores it reports).
               for (const f of r.face)
-                if (!only || isFace(faceScores(f), only))
-                  f.embedding = await describer.value.describe(
-                    tensor,
-                    [
-                      f.boxRaw[0] * info.width,
-                      f.boxRaw[1] * info.height,
-                      f.boxRaw[2] * info.width,
-                      f.boxRaw[3] * info.height,
-                    ],
-                    info,
-                  );
+                if (f.tensor && isFace(faceScores(f), only)) f.embedding = await describeFace(tf, faceres, f.tensor);
               ms.describe = Math.round(performance.now() - at);
             }
             if (runObjects) {

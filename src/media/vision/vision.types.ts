@@ -29,17 +29,17 @@ export interface DetectedFace {
   box: Box;
   /** Height of the face in pixels of the picture the detector saw (after scaling). */
   px: number;
-  /** The face's description (face-description.ts), when the call asked for descriptions. */
+  /** faceres's description of the face, when the call asked for descriptions. */
   description?: FaceDescription;
 }
 
 /**
- * What the description model says about one face: its description vector (who it is,
- * compared by cosine similarity) and what the quality gate reads before a description is kept: the head's
+ * What faceres says about one face: its description vector (who it is, compared by cosine
+ * similarity) and what the quality gate reads before a description is kept: the head's
  * pose and the sharpness of the face.
  */
 export interface FaceDescription {
-  /** 128 numbers (DESCRIPTION_LENGTH); two faces of one person point the same way. */
+  /** 1024 numbers; two faces of one person point the same way. */
   vector: number[];
   /** Head turn left/right and up/down in degrees (0 facing the camera); null without a mesh pose. */
   yaw: number | null;
@@ -65,11 +65,11 @@ export type ModerationScores = Record<ModerationClass, number>;
 
 /** Per-call choices beside the tasks. */
 export interface AnalyzeOptions {
-  /** Describe each face candidate (face-description.ts; for people; needs the thread loaded with `describeFaces`). */
+  /** Describe each face candidate with faceres (for people; needs the models loaded with `describeFaces`). */
   describeFaces?: boolean;
   /**
    * With `describeFaces`: describe only the candidates these confirm (BlazeFace's score and
-   * the face mesh's, as `isFace` reads them); no other candidate is described.
+   * the face mesh's, as `isFace` reads them); faceres then runs on no other candidate.
    */
   describeOnly?: { minScore: number; minMeshScore: number };
 }

@@ -15,7 +15,7 @@ import { storeArtifact } from '../artifacts.ts';
 import { allOf, unless, type Stage } from '../stage.ts';
 import { recognizesPeople } from './vision.stage.ts';
 
-export const DESCRIPTION_MODEL = '@vladmandic/face-api face recognition net (dlib ResNet-34, 128 numbers)';
+export const DESCRIPTION_MODEL = '@vladmandic/human faceres (1024-number face description)';
 
 export const peopleStage: Stage = {
   name: 'people',

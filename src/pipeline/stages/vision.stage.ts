@@ -151,7 +151,7 @@ export const visionStage: Stage = {
     const look = async (picture: Picture): Promise<Seen> => {
       try {
         const asked = picture.facesOnly ? tasks.filter((task) => task === 'faces') : tasks;
-        // Only the faces that count are described (describing costs more than finding them).
+        // Only the faces that count are described (faceres costs more than finding them).
         const options = describeFaces ? { describeFaces, describeOnly: FACE_THRESHOLDS } : {};
         return { picture, vision: await host.analyze(picture.path, asked, options), error: null };
       } catch (err) {
