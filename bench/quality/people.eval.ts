@@ -365,6 +365,20 @@ function chooseGate(tuning: Pair[]): { gate: QualityGate; at: number } {
   return { gate: best!.gate, at: best!.at };
 }
 
+/** Share of the tuning different-people pairs a suggestion floor may let through. */
+const SUGGEST_STRANGERS = 0.01;
+
+/** The lowest floor (to 0.01) at which at most SUGGEST_STRANGERS of the different-people pairs the gate keeps score as high. */
+function suggestFloor(list: Pair[], gate: QualityGate): number {
+  const different = list
+    .filter((p) => !p.same && keeps(gate, p.a) && keeps(gate, p.b))
+    .map((p) => p.similarity)
+    .sort((a, b) => b - a);
+  const allowed = Math.floor(SUGGEST_STRANGERS * different.length);
+  // The floor must sit above the (allowed + 1)-th highest stranger.
+  return Math.round(Math.floor(different[allowed]! * 100) + 1) / 100;
+}
+
 const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(3));
 
 export async function evaluate(): Promise<CapabilityReport> {
@@ -385,6 +399,9 @@ export async function evaluate(): Promise<CapabilityReport> {
   // The product's threshold: the tuning-only one when held-out confirms it, else the
   // conservative one over every labelled pair the gate keeps (set after seeing held-out).
   const chosen = heldOutHolds ? tuningOnly : above(all, gate);
+  // Suggestions ("possibly the same person", for a person to confirm): the floor at which at
+  // most SUGGEST_STRANGERS of the tuning different-people pairs the gate keeps score as high.
+  const suggestAt = suggestFloor(tuning, gate);
 
   const photo = faces.filter((f) => f.quality !== null && !f.group);
   const grouped = faces.filter((f) => f.group);
@@ -405,6 +422,14 @@ export async function evaluate(): Promise<CapabilityReport> {
     : `all ${all.length} labelled pairs, the gate's faces (the tuning-only choice, ${tuningOnly}, joined ${heldOut.wrong} different-people pairs on held-out): ` +
       `${g.same} same-person pairs (${g.across} across photographs), the closest different people at ${worstDifferent.toFixed(3)}; at ${chosen}: precision ${fmt(g.precision)}, recall ${fmt(g.recall)}`;
 
+  const tuningStrangers = tuning.filter((p) => !p.same && keeps(gate, p.a) && keeps(gate, p.b));
+  const tuningAcross = tuning.filter((p) => p.kind === 'across photographs');
+  const heldAcross = heldOutPairs.filter((p) => p.kind === 'across photographs');
+  const suggested = (list: Pair[]) =>
+    list.filter((p) => p.similarity >= suggestAt && keeps(gate, p.a) && keeps(gate, p.b)).length;
+  const suggestFigure =
+    `tuning: ${suggested(tuningStrangers)} of ${tuningStrangers.length} different-people pairs at or above it, ${suggested(tuningAcross)}/${tuningAcross.length} pairs across photographs; ` +
+    `held-out: ${suggested(heldOutPairs.filter((p) => !p.same))} of ${heldOutPairs.filter((p) => !p.same && keeps(gate, p.a) && keeps(gate, p.b)).length} different-people pairs, ${suggested(heldAcross)}/${heldAcross.length} across photographs`;
   const metrics: Metric[] = [];
   const kinds: Kind[] = [
     'across photographs',
@@ -447,6 +472,25 @@ export async function evaluate(): Promise<CapabilityReport> {
       const found = of.filter((p) => p.similarity >= chosen && keeps(gate, p.a) && keeps(gate, p.b)).length;
       metrics.push(metric(split, `recall ${kind}`, of.length ? found / of.length : null, of.length));
     }
+    const kept = list.filter((p) => keeps(gate, p.a) && keeps(gate, p.b));
+    const strangers = kept.filter((p) => !p.same);
+    const across = list.filter((p) => p.kind === 'across photographs');
+    metrics.push(
+      metric(
+        split,
+        `suggestions at ${suggestAt}: pairs across photographs suggested`,
+        across.length
+          ? kept.filter((p) => p.kind === 'across photographs' && p.similarity >= suggestAt).length / across.length
+          : null,
+        across.length,
+      ),
+      metric(
+        split,
+        `suggestions at ${suggestAt}: pairs of different people suggested (share)`,
+        strangers.length ? strangers.filter((p) => p.similarity >= suggestAt).length / strangers.length : null,
+        strangers.length,
+      ),
+    );
   }
   const table: string[][] = [['pair', 'split', 'kind', 'similarity', 'both kept by the gate', `same at ${chosen}`]];
   for (const p of all
@@ -575,6 +619,12 @@ export async function evaluate(): Promise<CapabilityReport> {
     ],
     metrics,
     thresholds: [
+      {
+        key: 'people.suggestAt',
+        chosen: suggestAt,
+        criterion: `the lowest value (to 0.01) above all but ${SUGGEST_STRANGERS * 100} % of the tuning different-people pairs the gate keeps: a person is offered as possibly the same, for someone to confirm with a merge`,
+        figure: suggestFigure,
+      },
       {
         key: 'people.samePerson',
         chosen,

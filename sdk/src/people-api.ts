@@ -1,4 +1,4 @@
-/** `client.people` over HTTP: the tenant's people (faces grouped across analyses), naming, merging, forgetting. */
+/** `client.people` over HTTP: the tenant's people (faces grouped across analyses), naming, suggested merges, merging, forgetting. */
 import type { Client } from 'openapi-fetch';
 import type { paths } from './schema.ts';
 import { ApiError, type Unwrapped } from './types.ts';
@@ -25,6 +25,11 @@ export class PeopleApi {
   /** Name a person (null forgets the name); their appearances become searchable by it. */
   async rename(id: string, name: string | null) {
     return this.unwrap(await this.http.PATCH('/api/people/{id}', { params: { path: { id } }, body: { name } }));
+  }
+
+  /** People who may be this person (faces alike, never on screen together), closest first: confirm one with `merge`. */
+  async suggestions(id: string, query: { limit?: number } = {}) {
+    return this.unwrap(await this.http.GET('/api/people/{id}/suggestions', { params: { path: { id }, query } }));
   }
 
   /** Move every face of `otherId` to `id`; `otherId` is forgotten. */

@@ -1,4 +1,4 @@
-/** The `media-analysis people …` commands: list, show, name, merge, remove a face, forget. */
+/** The `media-analysis people …` commands: list, show, name, suggest, merge, remove a face, forget. */
 import type { Command } from 'commander';
 import type { MediaAnalysis } from '../../sdk/src/index.ts';
 import { out, table, type Globals } from './cli-helpers.ts';
@@ -48,6 +48,26 @@ export function addPeopleCommands(program: Command, client: () => MediaAnalysis,
     .action(async (id: string, name: string) => {
       const p = await client().people.rename(id, name);
       out(g(), p, () => `${p.id}  ${p.name}`);
+    });
+  people
+    .command('suggest')
+    .description('People who may be <id> (faces alike, never on screen together): merge the right one')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const r = await client().people.suggestions(id);
+      out(g(), r, () =>
+        r.data.length === 0
+          ? 'no suggestion'
+          : table(
+              ['person', 'name', 'faces', 'similarity'],
+              r.data.map((s) => [
+                s.person.id,
+                s.person.name ?? '',
+                String(s.person.face_count),
+                s.similarity.toFixed(3),
+              ]),
+            ),
+      );
     });
   people
     .command('merge')

@@ -153,6 +153,7 @@ export async function createRuntime(opts: RuntimeOptions = {}): Promise<Runtime>
     people: peopleRepository,
     embedder: sharedEmbedder,
     sameAt: PEOPLE_CALIBRATION.samePerson.value,
+    suggestAt: PEOPLE_CALIBRATION.suggestAt.value,
   });
   const pipeline: PipelineDeps = {
     db: database.db,

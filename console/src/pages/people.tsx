@@ -1,4 +1,4 @@
-/** People: faces grouped across the library — name them, merge two, open their moments, correct or forget. */
+/** People: faces grouped across the library — name them, merge two (suggested ones first), open their moments, correct or forget. */
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, type ApiClient } from '../api.ts';
 import { href } from '../router.ts';
@@ -8,10 +8,12 @@ import { clock } from '../format.ts';
 type PersonPage = Awaited<ReturnType<ApiClient['people']['list']>>;
 type Person = PersonPage['data'][number];
 type PersonDetail = Awaited<ReturnType<ApiClient['people']['get']>>;
+type Suggestion = Awaited<ReturnType<ApiClient['people']['suggestions']>>['data'][number];
 
 export function People({ api, id }: { api: ApiClient; id?: string | undefined }) {
   const [list, setList] = useState<Person[] | null>(null);
   const [detail, setDetail] = useState<PersonDetail | null>(null);
+  const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [name, setName] = useState('');
   const [mergeWith, setMergeWith] = useState('');
   const [message, setMessage] = useState<string | null>(null);
@@ -21,10 +23,14 @@ export function People({ api, id }: { api: ApiClient; id?: string | undefined })
     try {
       setList((await api.people.list({ per_page: 100 })).data);
       if (id) {
-        const d = await api.people.get(id);
+        const [d, s] = await Promise.all([api.people.get(id), api.people.suggestions(id, { limit: 5 })]);
         setDetail(d);
+        setSuggestions(s.data);
         setName(d.name ?? '');
-      } else setDetail(null);
+      } else {
+        setDetail(null);
+        setSuggestions([]);
+      }
     } catch (err) {
       setError(errorText(err));
     }
@@ -98,6 +104,34 @@ export function People({ api, id }: { api: ApiClient; id?: string | undefined })
               Merge into this person
             </button>
           </form>
+          {suggestions.length > 0 && (
+            <>
+              <h3>Possibly the same person</h3>
+              <p class="muted">Faces alike, never on screen together: check the faces, and merge if it is them.</p>
+              <ul class="hits" aria-label="Possibly the same person">
+                {suggestions.map((s) => (
+                  <li key={s.person.id} class="hit">
+                    <a href={href(`/people/${s.person.id}`)}>
+                      <ArtifactImage api={api} src={s.person.thumbnail_url} alt="" class="thumb" />
+                      <span class="hit-body">
+                        <span class="filename">{s.person.name ?? 'Unnamed'}</span>
+                        <span class="muted">
+                          {s.person.face_count} appearances · similarity {s.similarity.toFixed(2)}
+                        </span>
+                      </span>
+                    </a>
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => void act(() => api.people.merge(detail.id, s.person.id), 'Merged.')}
+                    >
+                      Same person: merge
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>Appearances</h3>
           <ul class="hits">
             {detail.appearances.map((a) => (

@@ -156,6 +156,9 @@ export const SEARCH_CALIBRATION = {
  * over every labelled pair the quality gate keeps (the tuning-only choice joined different
  * people on held-out, with the gate as without it): it joins one person across video
  * frames and re-encodings, and rarely across photographs.
+ * - suggestAt: the floor of "possibly the same person" (GET /api/people/{id}/suggestions),
+ *   for someone to confirm with a merge: above all but 1 % of the tuning different-people
+ *   pairs, it offers most pairs of one person across photographs that samePerson leaves apart.
  * - minFacePx, minSharpness: the quality gate's calibrated limits (QUALITY_GATE in
  *   domain/people/appearances.ts; face height in the detector's picture, variance of the
  *   Laplacian), chosen on tuning with small and blurred copies of the labelled photographs.
@@ -165,6 +168,11 @@ export const PEOPLE_CALIBRATION = {
     value: 0.92,
     chosenOn:
       "all 7655 labelled pairs, the gate's faces (the tuning-only choice, 0.64, joined 9 different-people pairs on held-out): 180 same-person pairs (33 across photographs), the closest different people at 0.890; at 0.92: precision 1.000, recall 0.322",
+  },
+  suggestAt: {
+    value: 0.57,
+    chosenOn:
+      'tuning: 14 of 1629 different-people pairs at or above it, 16/17 pairs across photographs; held-out: 39 of 5147 different-people pairs, 9/16 across photographs',
   },
   minFacePx: {
     value: 36,

@@ -35,7 +35,19 @@ export interface PeopleServiceDeps {
   embedder?: (() => Embedder) | undefined;
   /** Same-person cosine similarity (PEOPLE_CALIBRATION.samePerson). */
   sameAt: number;
+  /** Floor of a suggestion, "possibly the same person" (PEOPLE_CALIBRATION.suggestAt; default: sameAt). */
+  suggestAt?: number | undefined;
 }
+
+/** Another person who may be the same human, for someone to confirm with a merge. */
+export interface Suggestion {
+  person: Person;
+  /** The closest pair of faces, one of each (cosine similarity of their descriptions). */
+  similarity: number;
+}
+
+/** A person's faces a suggestion compares (their largest first): enough for a person seen in many analyses. */
+const SUGGESTION_FACES = 24;
 
 /** An appearance the pipeline found, ready to be grouped. */
 export interface AppearanceToGroup extends AppearanceDraft {
@@ -211,6 +223,47 @@ export class PeopleService {
     if (!(await this.deps.people.delete(this.deps.db, tenantId, personId))) throw notFound(personId);
   }
 
+  /**
+   * People who may be this person: grouping joins two faces only at `sameAt` (a wrong merge
+   * is worse than a split), so the same human in two unrelated photographs usually stays two
+   * people. Here every other person with a face at least `suggestAt` alike to one of this
+   * person's faces (the largest SUGGESTION_FACES) is offered, closest first — except one on
+   * screen together with this person (the same picture, or overlapping times in the same
+   * analysis: two faces seen at once are two people).
+   */
+  async suggestions(tenantId: string, personId: string, limit: number): Promise<Suggestion[]> {
+    const { people, db } = this.deps;
+    const floor = this.deps.suggestAt ?? this.deps.sameAt;
+    const own = await people.appearances(db, tenantId, personId);
+    if (!(await people.get(db, tenantId, personId))) throw notFound(personId);
+    const largest = [...own].sort((a, b) => b.box[3]! - a.box[3]!).slice(0, SUGGESTION_FACES);
+    const index = await this.tenantIndex(db, tenantId);
+    const best = new Map<string, number>();
+    for (const mine of await people.vectors(
+      db,
+      tenantId,
+      largest.map((a) => a.id),
+    )) {
+      const unit = vectorFromBytes(mine.vector);
+      for (const other of await people.vectors(db, tenantId, index.candidates(sketch(unit), MATCH_CANDIDATES))) {
+        if (other.personId === personId) continue;
+        const similarity = cosine(unit, vectorFromBytes(other.vector));
+        if (similarity >= floor) best.set(other.personId, Math.max(best.get(other.personId) ?? -1, similarity));
+      }
+    }
+    const out: Suggestion[] = [];
+    for (const [otherId, similarity] of [...best].sort((a, b) => b[1] - a[1])) {
+      if (out.length >= limit) break;
+      const [person, theirs] = await Promise.all([
+        people.get(db, tenantId, otherId),
+        people.appearances(db, tenantId, otherId),
+      ]);
+      if (!person || theirs.some((t) => own.some((o) => together(o, t)))) continue;
+      out.push({ person, similarity: Math.round(similarity * 1000) / 1000 });
+    }
+    return out;
+  }
+
   /** Named people on screen in one analysis, and when (for the answer without a provider). */
   namedInAnalysis(tenantId: string, analysisId: string) {
     return this.deps.people.namedInAnalysis(this.deps.db, tenantId, analysisId);
@@ -243,6 +296,14 @@ export class PeopleService {
     }));
     await people.replaceSegments(db, personId, rows);
   }
+}
+
+/** Two appearances seen at once: the same analysis, and the same picture (or page) or overlapping times. */
+function together(a: Appearance, b: Appearance): boolean {
+  if (a.analysisId !== b.analysisId) return false;
+  if (a.startSeconds === null || b.startSeconds === null || a.endSeconds === null || b.endSeconds === null)
+    return a.startSeconds === b.startSeconds && a.page === b.page;
+  return a.startSeconds < b.endSeconds && b.startSeconds < a.endSeconds;
 }
 
 function notFound(id: string): AppError {

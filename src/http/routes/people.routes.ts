@@ -1,6 +1,6 @@
 /**
  * `/api/people`: the people of a tenant's library (faces grouped across analyses), their
- * appearances, naming, merging, removing a wrong face, and forgetting a person.
+ * appearances, naming, suggested merges, merging, removing a wrong face, and forgetting a person.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -19,6 +19,8 @@ import {
   PersonPatchSchema,
   PersonSchema,
   RemoveFaceResponseSchema,
+  SuggestionsQuerySchema,
+  SuggestionsSchema,
 } from '../schemas/people.schemas.ts';
 
 export interface PeopleRoutesDeps {
@@ -95,6 +97,24 @@ export async function peopleRoutes(app: FastifyInstance, deps: PeopleRoutesDeps)
     async (request) => {
       const { person, appearances } = await people.get(request.principal.tenantId, request.params.id);
       return { ...personView(person), appearances: appearances.map(appearanceView) };
+    },
+  );
+
+  r.get(
+    '/:id/suggestions',
+    {
+      schema: {
+        summary: 'People who may be this person (faces alike, never on screen together): confirm one with a merge',
+        operationId: 'suggestPeople',
+        tags: ['people'],
+        params: PersonParamsSchema,
+        querystring: SuggestionsQuerySchema,
+        response: { 200: SuggestionsSchema, ...problems },
+      },
+    },
+    async (request) => {
+      const found = await people.suggestions(request.principal.tenantId, request.params.id, request.query.limit ?? 10);
+      return { data: found.map((s) => ({ person: personView(s.person), similarity: s.similarity })) };
     },
   );
 

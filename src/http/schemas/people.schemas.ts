@@ -77,3 +77,20 @@ export const RemoveFaceResponseSchema = Type.Object({
   }),
   new_person: PersonSchema,
 });
+
+export const SuggestionsQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })) },
+  { additionalProperties: false },
+);
+
+export const SuggestionsSchema = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      person: PersonSchema,
+      similarity: Type.Number({
+        description:
+          'Cosine similarity of the closest pair of faces, one of each (at least the calibrated suggestion floor)',
+      }),
+    }),
+  ),
+});

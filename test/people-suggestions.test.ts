@@ -1,0 +1,113 @@
+/**
+ * Suggested merges ("possibly the same person"), through the service the pipeline groups
+ * with and the HTTP API, on a real database. The descriptions are made-up unit vectors with
+ * chosen cosine similarities, so each case sits where it is meant to: between the
+ * suggestion floor and the same-person threshold (offered), alike but on screen together
+ * (never offered), unlike (not offered), another tenant's (never seen).
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { PEOPLE_CALIBRATION } from '../src/domain/analysis/calibration.ts';
+import { FACE_VECTOR_LENGTH } from '../src/domain/people/face-vector.ts';
+import type { AppearanceToGroup } from '../src/domain/people/people.service.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await createTestApp();
+});
+after(async () => {
+  await t.close();
+});
+
+const SAME = PEOPLE_CALIBRATION.samePerson.value;
+const SUGGEST = PEOPLE_CALIBRATION.suggestAt.value;
+
+/** A unit vector whose cosine with axis 0 is `c`, the rest along axis `k`. */
+function alike(c: number, k = 1): Float32Array {
+  const v = new Float32Array(FACE_VECTOR_LENGTH);
+  v[0] = c;
+  v[k] = Math.sqrt(1 - c * c);
+  return v;
+}
+
+async function analysis(tenantId: string): Promise<string> {
+  const { rows } = await t.db.pool.query<{ id: string }>(
+    `INSERT INTO media_analysis_requests (correlation_id, prompt, prompt_hash, source_url, media_type, status, tenant_id)
+     VALUES ('people-suggestions', 'who', repeat('a', 64), 'https://media.example.com/x.jpg', 'image', 'processing', $1)
+     RETURNING id`,
+    [tenantId],
+  );
+  return rows[0]!.id;
+}
+
+/** One photograph's faces (each a still in picture 0 of its analysis). */
+function still(vector: Float32Array, x: number): AppearanceToGroup {
+  const face = { picture: 0, seconds: 0, shot: null, box: [x, 0.1, 0.2, 0.3] as const, px: 120, score: 0.9, vector };
+  return {
+    shot: null,
+    startSeconds: 0,
+    endSeconds: 0,
+    frames: 1,
+    best: { ...face, box: [...face.box] as [number, number, number, number] },
+    faces: [],
+    page: null,
+    thumbnailFileId: null,
+    still: true,
+  };
+}
+
+describe('suggested merges', () => {
+  test('offers the person between the floor and the threshold; never one on screen together, an unlike one or another tenant’s', async () => {
+    assert.ok(SUGGEST < 0.8 && 0.8 < SAME, `the floor ${SUGGEST} and threshold ${SAME} leave room for 0.8`);
+    const people = t.pipeline.people!;
+    const a = t.tenantA.tenant;
+    // A and, in the same photograph, C (alike, but two faces at once are two people).
+    const [me, withMe] = await people.group({ id: await analysis(a), tenantId: a }, [
+      still(alike(1), 0.1),
+      still(alike(0.75, 2), 0.5),
+    ]);
+    assert.ok(me!.created && withMe!.created && me!.personId !== withMe!.personId);
+    // B: another photograph, 0.8 alike: below the threshold, so a person of its own.
+    const [maybe] = await people.group({ id: await analysis(a), tenantId: a }, [still(alike(0.8, 3), 0.1)]);
+    assert.ok(maybe!.created, 'below samePerson: not joined');
+    // D: unlike.
+    await people.group({ id: await analysis(a), tenantId: a }, [still(alike(0.2, 4), 0.1)]);
+    // Another tenant's face, nearly identical.
+    const b = t.tenantB.tenant;
+    const [foreign] = await people.group({ id: await analysis(b), tenantId: b }, [still(alike(0.99, 5), 0.1)]);
+
+    const res = await t.app.inject({ url: `/api/people/${me!.personId}/suggestions`, headers: auth(t.tenantA.key) });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as { data: Array<{ person: { id: string }; similarity: number }> };
+    assert.deepEqual(
+      body.data.map((s) => s.person.id),
+      [maybe!.personId],
+      JSON.stringify(body),
+    );
+    assert.equal(body.data[0]!.similarity, 0.8);
+    // Without the on-screen-together rule, C (0.75) would be offered too.
+    assert.ok(0.75 >= SUGGEST);
+
+    // The suggestion is confirmed with a merge; then nothing is left to suggest.
+    const merged = await t.app.inject({
+      method: 'POST',
+      url: `/api/people/${me!.personId}/merge`,
+      headers: auth(t.tenantA.key),
+      payload: { person_id: maybe!.personId },
+    });
+    assert.equal(merged.statusCode, 200, merged.body);
+    const after = await t.app.inject({ url: `/api/people/${me!.personId}/suggestions`, headers: auth(t.tenantA.key) });
+    assert.deepEqual(after.json().data, []);
+
+    // Another tenant's person is not found, and theirs sees none of tenant A's.
+    const other = await t.app.inject({ url: `/api/people/${me!.personId}/suggestions`, headers: auth(t.tenantB.key) });
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.json().code, 'PERSON_NOT_FOUND');
+    const theirs = await t.app.inject({
+      url: `/api/people/${foreign!.personId}/suggestions`,
+      headers: auth(t.tenantB.key),
+    });
+    assert.deepEqual(theirs.json().data, []);
+  });
+});
