@@ -3,11 +3,15 @@
  * with and the HTTP API, on a real database. The descriptions are made-up unit vectors with
  * chosen cosine similarities, so each case sits where it is meant to: between the
  * suggestion floor and the same-person threshold (offered), alike but on screen together
- * (never offered), unlike (not offered), another tenant's (never seen).
+ * (never offered), unlike (not offered), another tenant's (never seen). In the console, the
+ * person's page lists the suggestion and merges it with one click.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { hasChromium, launchBrowser } from './helpers/browser.ts';
+import { consoleBuilt } from '../src/http/routes/console.routes.ts';
 import { PEOPLE_CALIBRATION } from '../src/domain/analysis/calibration.ts';
 import { FACE_VECTOR_LENGTH } from '../src/domain/people/face-vector.ts';
 import type { AppearanceToGroup } from '../src/domain/people/people.service.ts';
@@ -23,10 +27,10 @@ after(async () => {
 const SAME = PEOPLE_CALIBRATION.samePerson.value;
 const SUGGEST = PEOPLE_CALIBRATION.suggestAt.value;
 
-/** A unit vector whose cosine with axis 0 is `c`, the rest along axis `k`. */
-function alike(c: number, k = 1): Float32Array {
+/** A unit vector whose cosine with axis `base` is `c`, the rest along axis `k`. */
+function alike(c: number, k = 1, base = 0): Float32Array {
   const v = new Float32Array(FACE_VECTOR_LENGTH);
-  v[0] = c;
+  v[base] = c;
   v[k] = Math.sqrt(1 - c * c);
   return v;
 }
@@ -110,4 +114,42 @@ describe('suggested merges', () => {
     });
     assert.deepEqual(theirs.json().data, []);
   });
+  test(
+    'the console: the person page lists the suggestion, and one click merges it',
+    {
+      skip:
+        (!hasChromium() && 'chromium is not installed (apt-get install chromium)') ||
+        (!consoleBuilt() && 'the console is not built (npm run build)'),
+    },
+    async () => {
+      const people = t.pipeline.people!;
+      const a = t.tenantA.tenant;
+      // Around axis 20: unlike every face of the first test (axes 0–5).
+      const [me] = await people.group({ id: await analysis(a), tenantId: a }, [still(alike(1, 21, 20), 0.1)]);
+      const [maybe] = await people.group({ id: await analysis(a), tenantId: a }, [still(alike(0.85, 22, 20), 0.1)]);
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const browser = await launchBrowser();
+      try {
+        const { page } = browser;
+        await page.goto(`${base}/#/sign-in`);
+        await page.getByLabel('API key').fill(t.tenantA.key);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Analyze' }).waitFor();
+        await page.goto(`${base}/#/people/${me!.personId}`);
+        const list = page.getByRole('list', { name: 'Possibly the same person' });
+        await list.waitFor();
+        const item = list.locator('li').filter({ has: page.locator(`a[href$="${maybe!.personId}"]`) });
+        await item.getByText('similarity 0.85').waitFor();
+        await item.getByRole('button', { name: 'Same person: merge' }).click();
+        await page.getByRole('status').filter({ hasText: 'Merged.' }).waitFor();
+      } finally {
+        await browser.close();
+      }
+      const after = await t.app.inject({ url: `/api/people/${me!.personId}`, headers: auth(t.tenantA.key) });
+      assert.equal(after.json().face_count, 2, JSON.stringify(after.json()));
+      const gone = await t.app.inject({ url: `/api/people/${maybe!.personId}`, headers: auth(t.tenantA.key) });
+      assert.equal(gone.statusCode, 404);
+    },
+  );
 });
