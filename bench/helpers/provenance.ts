@@ -20,7 +20,7 @@ export interface Provenance {
   started: string;
   /** `git rev-parse HEAD` of the measured tree, or null outside a git checkout. */
   commit: string | null;
-  /** True when the tree had uncommitted changes to tracked files (the figure is of commit + those changes). */
+  /** True when the tree had uncommitted changes to tracked files other than runs' outputs (the figure is of commit + those changes). */
   dirty: boolean | null;
   /** The command that produced the file, with the benchmark settings taken from the environment. */
   command: string;
@@ -77,9 +77,15 @@ export function commandLine(argv: string[] = process.argv, env: NodeJS.ProcessEn
   return [...settings, run].join(' ');
 }
 
+/**
+ * What runs write, not what they measure: results files (one run may write several, and
+ * the first would make the second look dirty) and the console's screenshots.
+ */
+const OUTPUTS = [':(top,exclude)bench/results', ':(top,exclude)docs/screenshots'];
+
 /** The provenance of results written now. */
 export function provenance(): Provenance {
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  const status = git(['status', '--porcelain', '--untracked-files=no', '--', ':/', ...OUTPUTS]);
   return {
     date: new Date().toISOString(),
     started: START.date,
