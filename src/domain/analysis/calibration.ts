@@ -158,7 +158,8 @@ export const SEARCH_CALIBRATION = {
  * frames and re-encodings, and rarely across photographs.
  * - suggestAt: the floor of "possibly the same person" (GET /api/people/{id}/suggestions),
  *   for someone to confirm with a merge: above all but 1 % of the tuning different-people
- *   pairs, it offers most pairs of one person across photographs that samePerson leaves apart.
+ *   pairs of faces, it offers some of the pairs of one person across photographs that
+ *   samePerson leaves apart (counted as pairs of faces and of photographs in quality.md).
  * - minFacePx, minSharpness: the quality gate's calibrated limits (QUALITY_GATE in
  *   domain/people/appearances.ts; face height in the detector's picture, variance of the
  *   Laplacian), chosen on tuning with small and blurred copies of the labelled photographs.

@@ -164,3 +164,18 @@ test('vectors round-trip through their bytes; the face index ranks the nearest s
   assert.equal(index.candidates(sketch(a), 5).length, 5);
   assert.throws(() => index.append(['1'], Buffer.alloc(3)), /one sketch per id/);
 });
+
+test('the face index appends rows it already holds once (two catch-ups that read the same rows)', () => {
+  const index = new FaceIndex();
+  const rows = (from: number, n: number) => {
+    const ids = Array.from({ length: n }, (_, k) => String(from + k));
+    const codes = Buffer.concat(ids.map((_, k) => sketch(person(k % 50))));
+    return [ids, codes] as const;
+  };
+  index.append(...rows(1, 10));
+  index.append(...rows(1, 10));
+  assert.equal(index.size, 10);
+  index.append(...rows(6, 10));
+  assert.equal(index.size, 15, 'rows 6-10 again, 11-15 new');
+  assert.equal(index.lastId, '15');
+});

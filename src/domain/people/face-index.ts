@@ -62,8 +62,11 @@ export class FaceIndex {
 
   /** Appends appearances (ids ascending, after `lastId`) with their sketches end to end. */
   append(ids: readonly string[], sketches: Buffer): void {
-    if (ids.length === 0) return;
     if (sketches.length !== ids.length * SKETCH_LENGTH) throw new Error('one sketch per id');
+    // Two catch-ups that read the same rows (a match and a suggestion at once) append them once.
+    const skip = ids.findIndex((id) => Number(id) > Number(this.lastId));
+    if (skip < 0) return;
+    if (skip > 0) return this.append(ids.slice(skip), sketches.subarray(skip * SKETCH_LENGTH));
     this.reserve(this.count + ids.length);
     const codes = int8(sketches);
     this.sketches.set(codes, this.count * SKETCH_LENGTH);

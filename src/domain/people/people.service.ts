@@ -22,7 +22,7 @@ import type { Embedder } from '../../nlp/embedder.ts';
 import { magnitudeCode, quantizeInt8, signCode } from '../../nlp/vector-codec.ts';
 import { overlaps, type AppearanceDraft } from './appearances.ts';
 import { cosine, sketch, unitVector, vectorBytes, vectorFromBytes } from './face-vector.ts';
-import { FaceIndex } from './face-index.ts';
+import { FaceIndex, PREFILTER } from './face-index.ts';
 import type { Appearance, Person } from '../../contract/people.types.ts';
 
 /** Candidates the fast path hands to the exact comparison (bench/people.bench.ts measures its recall). */
@@ -227,32 +227,45 @@ export class PeopleService {
    * People who may be this person: grouping joins two faces only at `sameAt` (a wrong merge
    * is worse than a split), so the same human in two unrelated photographs usually stays two
    * people. Here every other person with a face at least `suggestAt` alike to one of this
-   * person's faces (the largest SUGGESTION_FACES) is offered, closest first — except one on
-   * screen together with this person (the same picture, or overlapping times in the same
-   * analysis: two faces seen at once are two people).
+   * person's faces (the SUGGESTION_FACES largest) is offered, closest first — except one on
+   * screen together with this person (the same picture or page, or overlapping times in the
+   * same analysis: two faces seen at once are two people). The pictures of one DOCX have
+   * neither page nor time, so two people of one DOCX count as together and are not offered.
    */
   async suggestions(tenantId: string, personId: string, limit: number): Promise<Suggestion[]> {
     const { people, db } = this.deps;
     const floor = this.deps.suggestAt ?? this.deps.sameAt;
-    const own = await people.appearances(db, tenantId, personId);
     if (!(await people.get(db, tenantId, personId))) throw notFound(personId);
-    const largest = [...own].sort((a, b) => b.box[3]! - a.box[3]!).slice(0, SUGGESTION_FACES);
+    const own = await people.appearances(db, tenantId, personId);
+    const ownIds = new Set(own.map((a) => a.id));
+    const largest = [...own].sort((a, b) => b.quality - a.quality).slice(0, SUGGESTION_FACES);
+    const mine = (
+      await people.vectors(
+        db,
+        tenantId,
+        largest.map((a) => a.id),
+      )
+    ).map((m) => vectorFromBytes(m.vector));
     const index = await this.tenantIndex(db, tenantId);
+    // The person's own faces are the nearest to each other: ask for enough to see past them.
+    const k = Math.min(PREFILTER, MATCH_CANDIDATES + own.length);
+    const proposedBy = new Map<string, number[]>();
+    mine.forEach((unit, m) => {
+      for (const id of index.candidates(sketch(unit), k))
+        if (!ownIds.has(id)) proposedBy.set(id, [...(proposedBy.get(id) ?? []), m]);
+    });
     const best = new Map<string, number>();
-    for (const mine of await people.vectors(
-      db,
-      tenantId,
-      largest.map((a) => a.id),
-    )) {
-      const unit = vectorFromBytes(mine.vector);
-      for (const other of await people.vectors(db, tenantId, index.candidates(sketch(unit), MATCH_CANDIDATES))) {
-        if (other.personId === personId) continue;
-        const similarity = cosine(unit, vectorFromBytes(other.vector));
+    for (const other of await people.vectors(db, tenantId, [...proposedBy.keys()])) {
+      if (other.personId === personId) continue;
+      const theirs = vectorFromBytes(other.vector);
+      for (const m of proposedBy.get(other.id) ?? []) {
+        const similarity = cosine(mine[m]!, theirs);
         if (similarity >= floor) best.set(other.personId, Math.max(best.get(other.personId) ?? -1, similarity));
       }
     }
     const out: Suggestion[] = [];
-    for (const [otherId, similarity] of [...best].sort((a, b) => b[1] - a[1])) {
+    // People who turn out to be on screen with this one are skipped; a few more are looked at.
+    for (const [otherId, similarity] of [...best].sort((a, b) => b[1] - a[1]).slice(0, 4 * limit)) {
       if (out.length >= limit) break;
       const [person, theirs] = await Promise.all([
         people.get(db, tenantId, otherId),
@@ -298,12 +311,16 @@ export class PeopleService {
   }
 }
 
-/** Two appearances seen at once: the same analysis, and the same picture (or page) or overlapping times. */
+/**
+ * Two appearances seen at once: the same analysis, and the same picture (or page) or times
+ * that meet — a face seen on one frame only starts and ends at that frame's time (as
+ * `overlaps` in appearances.ts, which grouping applies).
+ */
 function together(a: Appearance, b: Appearance): boolean {
   if (a.analysisId !== b.analysisId) return false;
   if (a.startSeconds === null || b.startSeconds === null || a.endSeconds === null || b.endSeconds === null)
     return a.startSeconds === b.startSeconds && a.page === b.page;
-  return a.startSeconds < b.endSeconds && b.startSeconds < a.endSeconds;
+  return a.startSeconds <= b.endSeconds && b.startSeconds <= a.endSeconds;
 }
 
 function notFound(id: string): AppError {

@@ -109,7 +109,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: PeopleRoutesDeps)
         tags: ['people'],
         params: PersonParamsSchema,
         querystring: SuggestionsQuerySchema,
-        response: { 200: SuggestionsSchema, ...problems },
+        response: { 200: SuggestionsSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema },
       },
     },
     async (request) => {
