@@ -3986,29 +3986,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Default Response */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        code: string;
-                        detail?: string;
-                        instance?: string;
-                        request_id: string;
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
             /** @description Over the per-key rate limit, or too many failed authentications from this address */
             429: {
                 headers: {

@@ -173,7 +173,7 @@ export const PEOPLE_CALIBRATION = {
   suggestAt: {
     value: 0.57,
     chosenOn:
-      'tuning: 14 of 1629 different-people pairs at or above it, 16/17 pairs across photographs; held-out: 39 of 5147 different-people pairs, 9/16 across photographs',
+      'tuning: 14 of 1629 different-people pairs of faces at or above it, 16/17 pairs of faces across photographs (1/2 pairs of photographs); held-out: 39 of 5147 different-people pairs of faces, 9/16 across photographs (2/5 pairs of photographs)',
   },
   minFacePx: {
     value: 36,
