@@ -12,10 +12,10 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { alike, madeUpAnalysis, still } from './helpers/made-up-faces.ts';
 import { hasChromium, launchBrowser } from './helpers/browser.ts';
 import { consoleBuilt } from '../src/http/routes/console.routes.ts';
 import { PEOPLE_CALIBRATION } from '../src/domain/analysis/calibration.ts';
-import { FACE_VECTOR_LENGTH } from '../src/domain/people/face-vector.ts';
 import type { AppearanceToGroup } from '../src/domain/people/people.service.ts';
 
 let t: TestApp;
@@ -29,39 +29,7 @@ after(async () => {
 const SAME = PEOPLE_CALIBRATION.samePerson.value;
 const SUGGEST = PEOPLE_CALIBRATION.suggestAt.value;
 
-/** A unit vector whose cosine with axis `base` is `c`, the rest along axis `k`. */
-function alike(c: number, k = 1, base = 0): Float32Array {
-  const v = new Float32Array(FACE_VECTOR_LENGTH);
-  v[base] = c;
-  v[k] = Math.sqrt(1 - c * c);
-  return v;
-}
-
-async function analysis(tenantId: string): Promise<string> {
-  const { rows } = await t.db.pool.query<{ id: string }>(
-    `INSERT INTO media_analysis_requests (correlation_id, prompt, prompt_hash, source_url, media_type, status, tenant_id)
-     VALUES ('people-suggestions', 'who', repeat('a', 64), 'https://media.example.com/x.jpg', 'image', 'processing', $1)
-     RETURNING id`,
-    [tenantId],
-  );
-  return rows[0]!.id;
-}
-
-/** One photograph's faces (each a still in picture 0 of its analysis). */
-function still(vector: Float32Array, x: number): AppearanceToGroup {
-  const face = { picture: 0, seconds: 0, shot: null, box: [x, 0.1, 0.2, 0.3] as const, px: 120, score: 0.9, vector };
-  return {
-    shot: null,
-    startSeconds: 0,
-    endSeconds: 0,
-    frames: 1,
-    best: { ...face, box: [...face.box] as [number, number, number, number] },
-    faces: [],
-    page: null,
-    thumbnailFileId: null,
-    still: true,
-  };
-}
+const analysis = (tenantId: string) => madeUpAnalysis(t, tenantId);
 
 describe('suggested merges', () => {
   test('offers the person between the floor and the threshold; never one on screen together, an unlike one or another tenant’s', async () => {

@@ -2,7 +2,8 @@
  * The SDK and the user CLI against the real service (API on a socket, a real worker):
  * upload with progress, wait over SSE, list iterator, typed problem+json errors, webhook
  * verification; history pages, artifacts, downloads, exports, search and admin keys (what
- * the web console calls); and `media-analysis analyze --wait` end to end with exit codes.
+ * the web console calls); `media-analysis analyze --wait` end to end with exit codes; and
+ * people (made-up faces): suggestions, naming and merging through the SDK and the CLI.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from './helpers/app.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
+import { alike, madeUpAnalysis, still } from './helpers/made-up-faces.ts';
 import { MediaAnalysis, MediaAnalysisHttp, ApiError } from '../sdk/src/index.ts';
 
 let t: TestApp;
@@ -199,4 +201,37 @@ test('CLI: analyze --wait end to end, many files with a summary table, search, e
   assert.match(add.stdout, /secret \(shown once\): whsec_/);
   const list2 = await cli(['webhooks', 'list']);
   assert.match(list2.stdout, /\/cli\s+yes\s+analysis\.completed/);
+});
+
+test('people through the SDK and the CLI: suggest, name, merge', async () => {
+  const people = t.pipeline.people!;
+  const a = t.tenantA.tenant;
+  // Around axis 300: two photographs of one made-up person, 0.8 alike (offered, not joined).
+  const [me] = await people.group({ id: await madeUpAnalysis(t, a), tenantId: a }, [still(alike(1, 301, 300), 0.1)]);
+  const [maybe] = await people.group({ id: await madeUpAnalysis(t, a), tenantId: a }, [
+    still(alike(0.8, 302, 300), 0.1),
+  ]);
+  assert.ok(maybe!.created);
+  const ma = new MediaAnalysis({ baseUrl: base, apiKey: t.tenantA.key });
+  const offered = await ma.people.suggestions(me!.personId, { limit: 3 });
+  assert.deepEqual(
+    offered.data.map((x) => [x.person.id, x.similarity]),
+    [[maybe!.personId, 0.8]],
+  );
+
+  const suggest = await cli(['people', 'suggest', me!.personId]);
+  assert.equal(suggest.code, 0, suggest.stderr);
+  assert.match(suggest.stdout, new RegExp(`^${maybe!.personId}\\s+1\\s+0\\.800$`, 'm'), suggest.stdout);
+  const named = await cli(['people', 'name', me!.personId, 'Ada Lovelace']);
+  assert.equal(named.code, 0, named.stderr);
+  const merged = await cli(['people', 'merge', me!.personId, maybe!.personId]);
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.match(merged.stdout, new RegExp(`^${me!.personId}  2 faces$`, 'm'));
+  const shown = await cli(['people', 'show', me!.personId]);
+  assert.match(shown.stdout, /Ada Lovelace {2}2 faces/);
+  const none = await cli(['people', 'suggest', me!.personId]);
+  assert.match(none.stdout, /^no suggestion$/m);
+  const missing = await cli(['people', 'suggest', '00000000-0000-4000-8000-000000000000']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /PERSON_NOT_FOUND/);
 });
