@@ -18,7 +18,13 @@ import { indexSegments } from '../src/domain/search/segment-indexer.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 import { fixtures, hasEspeak, hasFfmpeg } from './helpers/fixtures.ts';
 import { startFakeProviders, type FakeProviders } from './helpers/fake-providers.ts';
-import { hasChromium, launchBrowser, seriousAxeViolations, type Browser } from './helpers/browser.ts';
+import {
+  hasChromium,
+  launchBrowser,
+  seriousAxeViolations,
+  type Browser,
+  signIn as signInAs,
+} from './helpers/browser.ts';
 import { longVideoResult, seedCompletedAnalysis } from './helpers/console-seed.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 import { consoleBuilt, CONSOLE_CSP } from '../src/http/routes/console.routes.ts';
@@ -105,12 +111,7 @@ describe('web console in Chromium', { skip: missing }, () => {
     if (process.env.E2E_DEBUG) process.stdout.write(`checkPage ${name}: ${Date.now() - started} ms\n`);
   }
 
-  async function signIn(key: string) {
-    await page.goto(`${base}/#/sign-in`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Analyze' }).waitFor();
-  }
+  const signIn = (key: string) => signInAs(page, base, key);
 
   async function signOut() {
     await page.getByRole('button', { name: 'Sign out' }).click();

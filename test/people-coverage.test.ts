@@ -27,7 +27,7 @@ import sharp from 'sharp';
 import { createTestApp, analyseFile, auth, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg, makeDocx, makeIllustratedPdf } from './helpers/fixtures.ts';
 import { photo } from './helpers/photos.ts';
-import { hasChromium, launchBrowser } from './helpers/browser.ts';
+import { hasChromium, launchBrowser, signIn } from './helpers/browser.ts';
 import { consoleBuilt } from '../src/http/routes/console.routes.ts';
 import { ModelHost } from '../src/media/vision/model-host.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
@@ -315,11 +315,7 @@ describe('the viewer shows where people are in a document', { skip: skip || brow
     const browser = await launchBrowser();
     try {
       const { page } = browser;
-      await page.goto(`${base}/#/sign-in`);
-      await page.getByLabel('API key').fill(t.tenantA.key);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      // The key is kept only once the API has accepted it; leaving before that signs nobody in.
-      await page.getByRole('heading', { name: 'Analyze' }).waitFor();
+      await signIn(page, base, t.tenantA.key);
       await page.goto(`${base}/#/analyses/${doc.analysis_id}`);
       await page.getByTestId('viewer-status').filter({ hasText: 'completed' }).waitFor();
       const line = page.getByTestId('people-line');

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
 import { alike, madeUpAnalysis, still } from './helpers/made-up-faces.ts';
-import { hasChromium, launchBrowser } from './helpers/browser.ts';
+import { hasChromium, launchBrowser, signIn } from './helpers/browser.ts';
 import { consoleBuilt } from '../src/http/routes/console.routes.ts';
 import { PEOPLE_CALIBRATION } from '../src/domain/analysis/calibration.ts';
 import type { AppearanceToGroup } from '../src/domain/people/people.service.ts';
@@ -140,10 +140,7 @@ describe('suggested merges', () => {
       const browser = await launchBrowser();
       try {
         const { page } = browser;
-        await page.goto(`${base}/#/sign-in`);
-        await page.getByLabel('API key').fill(t.tenantA.key);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('heading', { name: 'Analyze' }).waitFor();
+        await signIn(page, base, t.tenantA.key);
         await page.goto(`${base}/#/people/${me!.personId}`);
         const list = page.getByRole('list', { name: 'Possibly the same person' });
         await list.waitFor();

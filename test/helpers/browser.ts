@@ -53,6 +53,17 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/**
+ * Signs `page` in to the console at `base` with `key`, and waits for the Analyze page: the
+ * key is kept only once the API has accepted it, so leaving before that signs nobody in.
+ */
+export async function signIn(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(`${base}/#/sign-in`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Analyze' }).waitFor();
+}
+
 const require = createRequire(import.meta.url);
 let axeSource: string | null = null;
 
