@@ -111,6 +111,21 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
     );
     assert.ok((r.answer?.quotes?.length ?? 0) >= 1, 'the extracted answer quotes the media');
     assert.ok((r.understanding?.keywords?.length ?? 0) >= 1);
+    // Keywords come from the words the engine was sure of (and the on-screen text): a word
+    // heard only as low-confidence is no keyword.
+    const words = r.transcript!.words!;
+    const unsureOnly = new Set(
+      words
+        .filter((w) => w.low_confidence)
+        .map((w) => w.word)
+        .filter((w) => !words.some((o) => o.word === w && !o.low_confidence)),
+    );
+    assert.ok(unsureOnly.size > 0, 'the clip has words heard only as low-confidence (else this proves nothing)');
+    const read = (r.ocr?.text ?? '').toLowerCase();
+    const leaked = r
+      .understanding!.keywords!.flatMap((k) => k.split(' '))
+      .filter((k) => unsureOnly.has(k) && !read.includes(k));
+    assert.deepEqual(leaked, [], `keywords ${r.understanding!.keywords!.join(', ')}`);
   });
 
   test('transcript: every recognised word is its own word in the panel, unsure ones marked, and seeks', async () => {

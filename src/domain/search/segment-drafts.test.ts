@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_UNSURE_WORD_SHARE, transcriptWindows, visionDrafts } from './segment-drafts.ts';
+import { MAX_UNSURE_WORD_SHARE, sureText, transcriptWindows, visionDrafts } from './segment-drafts.ts';
+import { understandText } from '../../nlp/text-understanding.ts';
 import type { VisionResults } from '../analysis/vision.sections.ts';
 
 const frames = [
@@ -157,4 +158,31 @@ test('transcript windows keep their words whole and say how many were unsure', (
   assert.equal(windows[0]!.unsure, 2 / 6);
   assert.ok(windows[0]!.unsure <= MAX_UNSURE_WORD_SHARE, 'kept');
   assert.ok(windows[1]!.unsure > MAX_UNSURE_WORD_SHARE, 'left out of search and quotes');
+  assert.equal(
+    windows[0]!.sure,
+    'he was not.\ndisposed',
+    'keywords and entities: only the sure words, a break for the rest',
+  );
+});
+
+test('sureText(): keywords and names come only from the words the engine was sure of, never joined across a gap', () => {
+  const w = (word: string, unsure = false) => ({ word, start: 0, end: 0, ...(unsure ? { low_confidence: true } : {}) });
+  const words = [
+    w('mister', true),
+    w('john', true),
+    w('smith'),
+    w('met'),
+    w('prickly', true),
+    w('blows', true),
+    w('young'),
+    w('gardeners'),
+    w('gardeners'),
+  ];
+  assert.equal(sureText(words), 'smith met.\nyoung gardeners gardeners');
+  assert.equal(sureText([w('a', true)]), '');
+  const understood = understandText(sureText(words));
+  assert.ok(understood.keywords.includes('gardeners'), understood.keywords.join());
+  for (const k of understood.keywords) assert.doesNotMatch(k, /prickly|blows|john|mister/);
+  // All of them heard: the same words are keywords.
+  assert.ok(understandText(words.map((x) => x.word).join(' ')).keywords.includes('prickly'));
 });

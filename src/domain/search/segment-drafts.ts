@@ -83,11 +83,37 @@ export function cutText(text: string, max = SEGMENT_MAX_CHARS): string[] {
   return out;
 }
 
+/**
+ * A window's words without the ones the engine was unsure of, each run of those a sentence
+ * break: what keywords, entities and chapter titles are drawn from (a word the recogniser
+ * all but guessed is no keyword, and a name must not be joined across a gap).
+ */
+export function sureText(words: readonly TimedWord[]): string {
+  const runs: string[][] = [[]];
+  for (const w of words) {
+    if (!w.low_confidence) runs[runs.length - 1]!.push(w.word);
+    else if (runs[runs.length - 1]!.length) runs.push([]);
+  }
+  return runs
+    .filter((r) => r.length)
+    .map((r) => r.join(' '))
+    .join('.\n');
+}
+
+export interface TranscriptWindow {
+  start: number;
+  end: number;
+  /** Every word, as heard: what is indexed and quoted. */
+  text: string;
+  /** The words the engine was sure of (sureText). */
+  sure: string;
+  /** Share of the words marked low-confidence. */
+  unsure: number;
+}
+
 /** Transcript windows: words grouped until a pause, WINDOW_MAX_WORDS words or WINDOW_MAX_SECONDS. */
-export function transcriptWindows(
-  words: readonly TimedWord[],
-): Array<{ start: number; end: number; text: string; unsure: number }> {
-  const windows: Array<{ start: number; end: number; text: string; unsure: number }> = [];
+export function transcriptWindows(words: readonly TimedWord[]): TranscriptWindow[] {
+  const windows: TranscriptWindow[] = [];
   let current: TimedWord[] = [];
   const flush = () => {
     if (current.length === 0) return;
@@ -95,6 +121,7 @@ export function transcriptWindows(
       start: current[0]!.start,
       end: current[current.length - 1]!.end,
       text: current.map((w) => w.word).join(' '),
+      sure: sureText(current),
       unsure: current.filter((w) => w.low_confidence).length / current.length,
     });
     current = [];
@@ -114,9 +141,13 @@ export function transcriptWindows(
   return windows;
 }
 
-/** Provider transcripts come as timed segments without words: treat each as a window. */
-export function segmentsAsWindows(segments: ReadonlyArray<{ start: number; end: number; text: string }>) {
-  return segments.filter((s) => s.text.trim()).map((s) => ({ start: s.start, end: s.end, text: s.text.trim() }));
+/** Provider transcripts come as timed segments without words (nor word confidences): treat each as a window. */
+export function segmentsAsWindows(
+  segments: ReadonlyArray<{ start: number; end: number; text: string }>,
+): TranscriptWindow[] {
+  return segments
+    .filter((s) => s.text.trim())
+    .map((s) => ({ start: s.start, end: s.end, text: s.text.trim(), sure: s.text.trim(), unsure: 0 }));
 }
 
 /** The stored frame nearest to `seconds`. */

@@ -16,6 +16,7 @@ import {
   MAX_UNSURE_WORD_SHARE,
   visionDrafts,
   type SegmentDraft,
+  type TranscriptWindow,
 } from '../../domain/search/segment-drafts.ts';
 import type { Stage, StageContext } from '../stage.ts';
 
@@ -31,9 +32,12 @@ export interface Chapter {
   title: string;
 }
 
-/** Chapters from transcript windows: cut at long pauses once a chapter is long enough; titled by its keywords. */
+/**
+ * Chapters from transcript windows: cut at long pauses once a chapter is long enough;
+ * titled by the keywords of the words the engine was sure of (`sure`, else `text`).
+ */
 export function chaptersFromWindows(
-  windows: Array<{ start: number; end: number; text: string }>,
+  windows: Array<{ start: number; end: number; text: string; sure?: string }>,
   duration: number,
 ): Chapter[] {
   if (duration < CHAPTER_MIN_MEDIA_SECONDS || windows.length === 0) return [];
@@ -42,7 +46,7 @@ export function chaptersFromWindows(
   const flush = (end: number) => {
     if (!current.length) return;
     const start = chapters.length ? chapters[chapters.length - 1]!.end : 0;
-    const title = keywords(current.map((w) => w.text).join(' '), 3).join(', ') || 'speech';
+    const title = keywords(current.map((w) => w.sure ?? w.text).join('\n'), 3).join(', ') || 'speech';
     chapters.push({ start, end, title });
     current = [];
   };
@@ -57,9 +61,7 @@ export function chaptersFromWindows(
   return chapters;
 }
 
-async function drafts(
-  ctx: StageContext,
-): Promise<{ drafts: SegmentDraft[]; windows: Array<{ start: number; end: number; text: string }> }> {
+async function drafts(ctx: StageContext): Promise<{ drafts: SegmentDraft[]; windows: TranscriptWindow[] }> {
   const r = ctx.results;
   const frames = (ctx.frames ?? []).map((f) => ({ seconds: f.seconds, path: f.relativePath }));
   const out: SegmentDraft[] = [];
@@ -113,9 +115,10 @@ export const understandingStage: Stage = {
     const started = performance.now();
     try {
       const { drafts: list, windows } = await drafts(ctx);
-      // Language, entities and keywords come from what was heard and read, not from the shot/object labels.
-      const heardAndRead = list.filter((d) => d.kind !== 'shot' && d.kind !== 'object');
-      const understanding = understandText(heardAndRead.map((d) => d.text).join('\n'));
+      // Language, entities and keywords come from what was heard and read, not from the
+      // shot/object labels; from speech, only the words the engine was sure of.
+      const read = list.filter((d) => d.kind !== 'shot' && d.kind !== 'object' && d.kind !== 'transcript');
+      const understanding = understandText([...windows.map((w) => w.sure), ...read.map((d) => d.text)].join('\n'));
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
       const indexed = await indexSegments(
         ctx.deps.db,
