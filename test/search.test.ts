@@ -155,6 +155,40 @@ describe('GET /api/media/search', () => {
     for (let i = 1; i < body.data.length; i++) assert.ok(body.data[i - 1].score >= body.data[i].score);
   });
 
+  test('the full-text side: segments holding every word first, then those holding any; each once', async () => {
+    const texts = (rows: Array<{ id: number }>) =>
+      Promise.all(
+        rows.map(async (r) => (await segmentRepository.hits(t.db.db, 'tenant-a', [r.id], [])).segments[0]!.text),
+      );
+    const both = await segmentRepository.fullText(t.db.db, 'tenant-a', ['harbour', 'boat'], {}, 10);
+    assert.deepEqual(await texts(both), [
+      'a small fishing boat moored in a harbour at sunrise',
+      'boat',
+      'ACME Supplies Ltd, 12 Harbour Road',
+    ]);
+    assert.equal(new Set(both.map((r) => r.id)).size, both.length);
+    // Enough matches of every word: no segment holding only one of them.
+    assert.deepEqual(await texts(await segmentRepository.fullText(t.db.db, 'tenant-a', ['harbour', 'boat'], {}, 1)), [
+      'a small fishing boat moored in a harbour at sunrise',
+    ]);
+    // One word: one pass; a word in no segment of the tenant: nothing.
+    assert.equal((await segmentRepository.fullText(t.db.db, 'tenant-a', ['harbour'], {}, 10)).length, 2);
+    assert.deepEqual(await segmentRepository.fullText(t.db.db, 'tenant-a', ['sunny', 'weather'], {}, 10), []);
+    // With a filter (the join to the analyses) on both passes.
+    const filtered = await segmentRepository.fullText(
+      t.db.db,
+      'tenant-a',
+      ['harbour', 'boat'],
+      { status: 'pending', mediaType: 'unknown' },
+      10,
+    );
+    assert.equal(filtered.length, 3);
+    assert.deepEqual(
+      await segmentRepository.fullText(t.db.db, 'tenant-a', ['harbour', 'boat'], { status: 'completed' }, 10),
+      [],
+    );
+  });
+
   test('filters narrow the analyses searched', async () => {
     const none = (await search(t.tenantA.key, 'invoice 48213', '&status=completed')).json();
     assert.equal(none.data.length, 0);

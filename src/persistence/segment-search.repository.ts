@@ -49,19 +49,13 @@ function analysisFilter(f: SearchFilters) {
  */
 export const FULL_TEXT_RANK_CAP = 200;
 
-/** One full-text pass: the first FULL_TEXT_RANK_CAP matches of `tsquery` that pass the filters, ranked. */
-async function fullTextPass(
-  db: Kysely<Database>,
-  tenantId: string,
-  tsquery: string,
-  filters: SearchFilters,
-  limit: number,
-): Promise<RankedSegment[]> {
+/**
+ * One full-text pass: the first FULL_TEXT_RANK_CAP matches of `tsquery` that pass the
+ * filters, best `limit` of them (rank, then id).
+ */
+function fullTextPass(tenantId: string, tsquery: string, filters: SearchFilters, limit: number) {
   const f = analysisFilter(filters);
-  // Planned for its values: a tenant holding most rows and a common word want the
-  // words-only index, a small tenant the combined one (migration 0011).
-  const result = await sql<{ id: string; analysis_id: string; rank: number }>`
-    ${sql.raw(PLAN_PER_CALL)} SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
+  return sql`SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
     FROM (
       SELECT s.id, s.analysis_id, s.tsv
       FROM media_segments s ${f.join}
@@ -69,8 +63,15 @@ async function fullTextPass(
       LIMIT ${FULL_TEXT_RANK_CAP}
     ) m
     ORDER BY rank DESC, m.id
-    LIMIT ${limit}`.execute(db);
-  return result.rows.map((r) => ({ id: Number(r.id), analysisId: r.analysis_id, rank: Number(r.rank) }));
+    LIMIT ${limit}`;
+}
+
+/** A full-text match as the passes return it (`pass`: 1 every term, 2 any term; in that order). */
+interface FullTextRow {
+  pass?: number;
+  id: string;
+  analysis_id: string;
+  rank: number;
 }
 
 /** A segment of a search hit as json_build_object writes it. */
@@ -114,11 +115,33 @@ export const segmentSearchReads = {
     // off synchronized scans and parallel plans (database.ts), which would otherwise make a
     // sequential scan (the plan for a very common word) start where the last one stopped,
     // or take whichever worker answered first.
-    const every = await fullTextPass(db, tenantId, terms.join(' & '), filters, limit);
-    if (terms.length === 1 || every.length >= limit) return every;
-    const seen = new Set(every.map((r) => r.id));
-    const any = await fullTextPass(db, tenantId, terms.join(' | '), filters, limit);
-    return [...every, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
+    // Planned for its values: a tenant holding most rows and a common word want the
+    // words-only index, a small tenant the combined one (migration 0011).
+    const every = fullTextPass(tenantId, terms.join(' & '), filters, limit);
+    // Both passes in one statement (one round trip): the second runs only when the first
+    // found fewer than `limit` (a one-time filter on the first's count), and PostgreSQL
+    // does not start its scan otherwise.
+    const query =
+      terms.length === 1
+        ? sql<FullTextRow>`${sql.raw(PLAN_PER_CALL)} ${every}`
+        : sql<FullTextRow>`${sql.raw(PLAN_PER_CALL)}
+          WITH every AS MATERIALIZED (${every})
+          SELECT 1 AS pass, id, analysis_id, rank FROM every
+          UNION ALL
+          SELECT 2 AS pass, id, analysis_id, rank FROM (
+            ${fullTextPass(tenantId, terms.join(' | '), filters, limit)}
+          ) any_term WHERE (SELECT count(*) FROM every) < ${limit}
+          ORDER BY pass, rank DESC, id`;
+    const rows = (await query.execute(db)).rows;
+    const seen = new Set<number>();
+    const out: RankedSegment[] = [];
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ id, analysisId: r.analysis_id, rank: Number(r.rank) });
+    }
+    return out.slice(0, limit);
   },
 
   /** int8 vectors of the given segments that belong to the tenant and pass the filters. */
