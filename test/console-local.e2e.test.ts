@@ -156,10 +156,22 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
     const timed = r.answer!.quotes!.filter((q) => q.start_seconds !== null);
     const cites = page.getByTestId('answer').getByRole('button');
     assert.equal(await cites.count(), timed.length);
+    // Words heard with low confidence are marked in the quotes as [words?] (with a legend).
+    const unmarked = answer.replace(/\[([^\]\d:]+)\?\]/g, '$1');
     for (const q of timed) {
       const quoted = `"${q.text.slice(0, 40)}`;
-      assert.equal(answer.split(quoted).length - 1, 1, `${quoted} shown once`);
+      assert.equal(unmarked.split(quoted).length - 1, 1, `${quoted} shown once`);
     }
+    const words = r.transcript!.words!;
+    const unsureQuoted = timed.some(
+      (q) =>
+        q.kind === 'transcript' &&
+        words.some((w) => w.low_confidence && w.start >= q.start_seconds! && w.end <= q.end_seconds!),
+    );
+    if (unsureQuoted) {
+      assert.match(answer, /\[[^\]\d:]+\?\]/, 'an unsure word is marked');
+      assert.match(answer, /heard with low confidence/);
+    } else assert.doesNotMatch(answer, /\?\]/);
     // The text lists the quotes itself: no second list repeats them.
     assert.equal(await page.getByRole('list', { name: 'Citations' }).count(), 0);
     // The marks are in the text's order, which is the quotes' order; one past 0 s shows the seek.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { askedFacts, clock, quotable, where } from './extracted-answer.ts';
+import { askedFacts, clock, markUnsure, quotable, where } from './extracted-answer.ts';
 import type { AudioSection } from '../results.types.ts';
 
 const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
@@ -71,4 +71,32 @@ test('quotable(): the answer quotes findings, never a shot where nothing was rec
   );
   // A spoken sentence that happens to say it is still a finding.
   assert.equal(quotable([seg('transcript', 'Shot 1 of 3: nothing recognised')]).length, 1);
+});
+
+test('markUnsure(): a quoted transcript window shows the words heard with low confidence as [words?]', () => {
+  const w = (word: string, start: number, unsure = false) => ({
+    word,
+    start,
+    end: start + 0.3,
+    ...(unsure ? { low_confidence: true as const } : {}),
+  });
+  const words = [
+    w('and', 0.2, true),
+    w('mr', 0.4),
+    w('john', 0.8),
+    w('might', 1.2),
+    w('be', 1.6),
+    w('prickly', 2, true),
+    w('in', 2.4, true),
+    w('power', 2.8),
+    // another window
+    w('later', 9, true),
+  ];
+  const q = { text: 'and mr john might be prickly in power', start_seconds: 0.2, end_seconds: 3.1 };
+  assert.equal(markUnsure(q, words), '[and?] mr john might be [prickly in?] power');
+  // Nothing unsure, a provider transcript (no words), or words that do not spell the text: as it is.
+  assert.equal(markUnsure({ ...q, text: 'mr john', start_seconds: 0.4, end_seconds: 1.1 }, words), 'mr john');
+  assert.equal(markUnsure(q, []), q.text);
+  assert.equal(markUnsure({ ...q, text: 'something else entirely' }, words), 'something else entirely');
+  assert.equal(markUnsure({ ...q, start_seconds: null }, words), q.text);
 });

@@ -97,6 +97,40 @@ export function quotable<T extends { kind: string; text: string }>(segments: rea
   return segments.filter((s) => s.text.trim() !== '' && !(s.kind === 'shot' && EMPTY_SHOT.test(s.text.trim())));
 }
 
+export const UNSURE_LEGEND =
+  'Words in [brackets?] were heard with low confidence (the local engine all but guessed them).';
+
+/**
+ * A quoted transcript window with the words the local engine was unsure of marked, each
+ * run of them as "[words?]": the window is quoted whole (cutting words out can invert it),
+ * so what falls under the calibrated word confidence is shown as such, not as heard.
+ * The window's words are found by its times; when they do not spell its text (a provider
+ * transcript, or a segment stored before a re-transcription), the text is left as it is.
+ */
+export function markUnsure(
+  q: { text: string; start_seconds: number | null; end_seconds: number | null },
+  words: ReadonlyArray<{ word: string; start: number; end: number; low_confidence?: true | boolean }>,
+): string {
+  if (q.start_seconds === null || q.end_seconds === null) return q.text;
+  const inside = words.filter((w) => w.start >= q.start_seconds! - 0.01 && w.end <= q.end_seconds! + 0.01);
+  if (!inside.some((w) => w.low_confidence) || inside.map((w) => w.word).join(' ') !== q.text) return q.text;
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length) out.push(`[${run.join(' ')}?]`);
+    run = [];
+  };
+  for (const w of inside) {
+    if (w.low_confidence) run.push(w.word);
+    else {
+      flush();
+      out.push(w.word);
+    }
+  }
+  flush();
+  return out.join(' ');
+}
+
 /** Prompts that ask who is in the media. */
 const ASKS_WHO = /\b(who|people|person|persons|appears?|faces?|on screen)\b/;
 
@@ -153,9 +187,15 @@ export async function extractedAnswer(
   const facts = askedFacts(ctx.analysis.prompt, r);
   const onScreen = await peopleOnScreen(ctx);
   if (onScreen) facts.people_on_screen = onScreen;
-  const lines = quotes.map((q) => `[${where(q)}] "${q.text.length > 300 ? `${q.text.slice(0, 297)}...` : q.text}"`);
+  const words = r.transcript?.words ?? [];
+  const shown = quotes.map((q) => (q.kind === 'transcript' ? markUnsure(q, words) : q.text));
+  const lines = quotes.map((q, i) => {
+    const t = shown[i]!;
+    return `[${where(q)}] "${t.length > 300 ? `${t.slice(0, 297)}...` : t}"`;
+  });
+  const legend = shown.some((t, i) => t !== quotes[i]!.text) ? `\n${UNSURE_LEGEND}` : '';
   const text = lines.length
-    ? `Extracted, not generated. Passages most related to the prompt:\n${lines.join('\n')}`
+    ? `Extracted, not generated. Passages most related to the prompt:\n${lines.join('\n')}${legend}`
     : 'Extracted, not generated. The media holds no text or speech to quote.';
   return { text, quotes, facts };
 }
