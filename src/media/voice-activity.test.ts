@@ -39,6 +39,11 @@ const fixtures: Record<string, Float32Array> = {
   ),
   'white noise': signal(10, () => 0.3 * noise()),
   silence: new Float32Array(10 * RATE),
+  'a sung note with vibrato': signal(
+    10,
+    (t) => 0.4 * Math.sin(2 * Math.PI * 330 * t + 3 * Math.sin(2 * Math.PI * 5 * t)),
+  ),
+  'a rising sweep': signal(10, (t) => 0.4 * Math.sin(2 * Math.PI * (200 * t + 40 * t * t))),
 };
 
 for (const [name, samples] of Object.entries(fixtures)) {
@@ -59,6 +64,46 @@ test('voice activity: real recorded speech (LibriVox, pocketsphinx-testdata) is 
   const r = detectVoiceActivity(x);
   const seconds = x.length / RATE;
   assert.ok(r.speechSeconds > 0.7 * seconds, `${r.speechSeconds} of ${seconds}`);
+});
+
+/** Asterisk's English prompts (asterisk-core-sounds-en-wav, 8 kHz), read to 16 kHz mono. */
+const ASTERISK = '/usr/share/asterisk/sounds/en';
+function asterisk(name: string): Float32Array {
+  const raw = execFileSync(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-i',
+      path.join(ASTERISK, `${name}.wav`),
+      '-ac',
+      '1',
+      '-ar',
+      String(RATE),
+      '-f',
+      's16le',
+      '-',
+    ],
+    { maxBuffer: 1 << 26 },
+  );
+  return pcm16ToFloat(raw);
+}
+
+test('voice activity: clean, steady studio prompts are speech (voiced in nearly every frame: a cap on voicing found none)', () => {
+  // Each was 0 s of speech with the 92 % voicing cap (found by a review on real recordings).
+  for (const name of ['conf-full', 'conf-getconfno', 'conf-getchannel', 'dir-nomore', 'vm-nobodyavail']) {
+    const x = asterisk(name);
+    const r = detectVoiceActivity(x);
+    const seconds = x.length / RATE;
+    assert.ok(r.speechSeconds > 0.3 * seconds, `${name}: ${r.speechSeconds} s of ${seconds} s`);
+  }
+});
+
+test('voice activity: the beeps and tones among the same prompts are not speech', () => {
+  for (const name of ['beep', 'beeperr', 'ascending-2tone', 'descending-2tone']) {
+    const r = detectVoiceActivity(asterisk(name));
+    assert.equal(r.speechSeconds, 0, `${name}: ${JSON.stringify(r.speech)}`);
+  }
 });
 
 test('voice activity: synthesised speech between a tone and silence is found where it is', () => {

@@ -6,9 +6,10 @@
  * music lacks, and this detector asks for all of them in every one-second window:
  * - **syllabic loudness modulation**: loudness rises and falls several times a second
  *   (syllables, pauses), so the spread of frame loudness is wide;
- * - **voiced and unvoiced alternation**: vowels are periodic, consonants and pauses are
- *   not, so only part of the window is voiced (a tone or a held chord is voiced all the
- *   time, noise never is);
+ * - **voicing**: vowels are periodic, so some of the window is voiced (noise never is).
+ *   There is no upper bound: clean, steady read speech (Asterisk's prompts) is voiced in
+ *   96-99 % of its frames, and a cap at 92 % found no speech at all in 74 of Asterisk's 358
+ *   English prompts; tones and held chords, voiced throughout, fail the other two tests;
  * - **a moving pitch**: the voice's fundamental glides continuously (intonation), while
  *   tones and notes hold a pitch and jump between notes.
  *
@@ -51,7 +52,6 @@ export const SPEECH_RULES = {
   minActiveRatio: 0.25,
   minLoudnessSpreadDb: 5,
   minVoicedRatio: 0.12,
-  maxVoicedRatio: 0.92,
   /** Median pitch change between consecutive voiced frames, in semitones. */
   minPitchMotion: 0.12,
   /** Gaps shorter than this between speech windows are bridged. */
@@ -134,7 +134,7 @@ export function isSpeechWindow(frames: readonly Frame[], activeDb: number): bool
   const spread = percentile(dbs, 0.9) - percentile(dbs, 0.1);
   if (spread < SPEECH_RULES.minLoudnessSpreadDb) return false;
   const voicedActive = active.filter((f) => f.voiced).length / active.length;
-  if (voicedActive < SPEECH_RULES.minVoicedRatio || voicedActive > SPEECH_RULES.maxVoicedRatio) return false;
+  if (voicedActive < SPEECH_RULES.minVoicedRatio) return false;
   const motions: number[] = [];
   for (let i = 1; i < frames.length; i++) {
     const a = frames[i - 1]!;
