@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
+import { queryTerms } from '../src/domain/search/search.service.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
 import { hasChromium, launchBrowser, seriousAxeViolations, type Browser } from './helpers/browser.ts';
 import { hasPhotos } from './helpers/photos.ts';
@@ -126,6 +127,14 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
       .understanding!.keywords!.flatMap((k) => k.split(' '))
       .filter((k) => unsureOnly.has(k) && !read.includes(k));
     assert.deepEqual(leaked, [], `keywords ${r.understanding!.keywords!.join(', ')}`);
+    // Nor does search match this clip by such a word (its text stays whole, its search words do not).
+    const probe = [...unsureOnly].find((w) => w.length >= 4 && !read.includes(w) && queryTerms(w).length > 0);
+    assert.ok(probe, `an unsure-only word to search for: ${[...unsureOnly].join(' ')}`);
+    const found = await t.app.inject({ url: `/api/media/search?q=${probe}`, headers: auth(t.tenantA.key) });
+    assert.equal(found.statusCode, 200, found.body);
+    for (const h of found.json().data as Array<{ analysis_id: string; segments: Array<{ matched_by: string[] }> }>)
+      if (h.analysis_id === id)
+        for (const seg of h.segments) assert.ok(!seg.matched_by.includes('text'), `"${probe}": ${JSON.stringify(seg)}`);
   });
 
   test('transcript: every recognised word is its own word in the panel, unsure ones marked, and seeks', async () => {

@@ -189,6 +189,31 @@ describe('GET /api/media/search', () => {
     );
   });
 
+  test('a transcript window is matched only by the words the engine was sure of; its text stays whole', async () => {
+    const id = await submit(t.tenantA.key, 'draft transcript');
+    await indexSegments(t.db.db, repositories, sharedEmbedder(), { id, tenantId: 'tenant-a' }, [
+      {
+        ...timed('transcript', 0, 4, 'the lighthouse keeper fun rang the bell twice'),
+        // "fun" heard with low confidence (the speaker said "then")
+        sure: 'the lighthouse keeper.\nrang the bell twice',
+      },
+    ]);
+    const [segment] = await segmentRepository.forAnalysis(t.db.db, id);
+    assert.equal(segment!.text, 'the lighthouse keeper fun rang the bell twice', 'shown and quoted whole');
+    const ids = async (terms: string[]) =>
+      (await segmentRepository.fullText(t.db.db, 'tenant-a', terms, {}, 10)).map((r) => r.analysisId);
+    assert.ok(!(await ids(['fun'])).includes(id), 'the unsure word does not match');
+    assert.ok((await ids(['lighthouse', 'bell'])).includes(id), 'the sure ones do');
+    const body = (await search(t.tenantA.key, 'lighthouse bell')).json();
+    const hit = body.data.find((h: { analysis_id: string }) => h.analysis_id === id);
+    assert.ok(hit, JSON.stringify(body.data));
+    assert.ok(hit.segments[0].matched_by.includes('text'));
+    for (const h of (await search(t.tenantA.key, 'fun')).json().data)
+      if (h.analysis_id === id)
+        for (const seg of h.segments) assert.ok(!seg.matched_by.includes('text'), JSON.stringify(seg));
+    await t.app.inject({ method: 'DELETE', url: `/api/media/${id}`, headers: auth(t.tenantA.key) });
+  });
+
   test('filters narrow the analyses searched', async () => {
     const none = (await search(t.tenantA.key, 'invoice 48213', '&status=completed')).json();
     assert.equal(none.data.length, 0);

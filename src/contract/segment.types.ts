@@ -16,6 +16,11 @@ export interface NewSegment {
   /** The embedding's magnitude bits (vector-codec.ts magnitudeCode). */
   magnitude: Buffer;
   keyframe: string | null;
+  /**
+   * The words full-text search may match, when fewer than `text`'s: a local transcript
+   * window without the words the engine was unsure of (stored as `sure_tsv`). Absent: all of `text`.
+   */
+  sure?: string | null;
 }
 
 /** Narrowing of a search to some analyses. */

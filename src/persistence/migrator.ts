@@ -18,6 +18,7 @@ import * as m0010 from './migrations/0010-stage-events.ts';
 import * as m0011 from './migrations/0011-segment-words-index.ts';
 import * as m0012 from './migrations/0012-segment-magnitude-bits.ts';
 import * as m0013 from './migrations/0013-people.ts';
+import * as m0014 from './migrations/0014-segment-sure-words.ts';
 import { runOnlineSteps, type OnlineStep } from './online-steps.ts';
 
 /** A migration, plus the steps that must run outside its transaction (online-steps.ts). */
@@ -38,6 +39,7 @@ export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0011-segment-words-index': m0011,
   '0012-segment-magnitude-bits': m0012,
   '0013-people': m0013,
+  '0014-segment-sure-words': m0014,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

@@ -155,6 +155,8 @@ export interface SegmentTable {
   /** Null for rows written before migration 0012. */
   magnitude: Buffer | null;
   keyframe: string | null;
+  /** The words search may match when fewer than `text`'s (migration 0014: a transcript window without its unsure words); else null. */
+  sure_tsv: ColumnType<string | null, string | null | undefined, string | null>;
   /** A named person's appearance (kind `person`, migration 0013); null for every other kind. */
   person_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;

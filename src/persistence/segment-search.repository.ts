@@ -55,11 +55,14 @@ export const FULL_TEXT_RANK_CAP = 200;
  */
 function fullTextPass(tenantId: string, tsquery: string, filters: SearchFilters, limit: number) {
   const f = analysisFilter(filters);
+  // The indexes find matches by `tsv`; a transcript window's `sure_tsv` (its words without
+  // the unsure ones, migration 0014) must match too, and is what it is ranked by.
   return sql`SELECT m.id, m.analysis_id, ts_rank_cd(m.tsv, to_tsquery('english', ${tsquery})) AS rank
     FROM (
-      SELECT s.id, s.analysis_id, s.tsv
+      SELECT s.id, s.analysis_id, coalesce(s.sure_tsv, s.tsv) AS tsv
       FROM media_segments s ${f.join}
-      WHERE s.tenant_id = ${tenantId} AND s.tsv @@ to_tsquery('english', ${tsquery}) ${f.where}
+      WHERE s.tenant_id = ${tenantId} AND s.tsv @@ to_tsquery('english', ${tsquery})
+        AND (s.sure_tsv IS NULL OR s.sure_tsv @@ to_tsquery('english', ${tsquery})) ${f.where}
       LIMIT ${FULL_TEXT_RANK_CAP}
     ) m
     ORDER BY rank DESC, m.id
@@ -192,7 +195,7 @@ export const segmentSearchReads = {
         SELECT coalesce(array_agg(plainto_tsquery('english', t)), '{}') AS queries FROM unnest(${terms}::text[]) t
         WHERE numnode(plainto_tsquery('english', t)) > 0)
       SELECT s.id, s.analysis_id, encode(s.embedding, 'base64') AS embedding,
-        (SELECT count(*) FROM unnest(q.queries) tq WHERE s.tsv @@ tq)::int AS matched,
+        (SELECT count(*) FROM unnest(q.queries) tq WHERE coalesce(s.sure_tsv, s.tsv) @@ tq)::int AS matched,
         cardinality(q.queries) AS effective
       FROM media_segments s ${f.join} CROSS JOIN q
       WHERE s.id = ANY(${ids}::bigint[]) AND s.tenant_id = ${tenantId} ${f.where}`.execute(db);

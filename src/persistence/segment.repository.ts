@@ -60,14 +60,19 @@ export const segmentRepository = {
       const column = <T>(pick: (r: NewSegment) => T) => chunk.map(pick);
       await sql`
         INSERT INTO media_segments
-          (analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, magnitude, keyframe)
-        SELECT * FROM unnest(
+          (analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, magnitude, keyframe,
+           sure_tsv)
+        SELECT analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, magnitude, keyframe,
+          CASE WHEN sure IS NULL THEN NULL ELSE to_tsvector('english', sure) END
+        FROM unnest(
           ${column((r) => r.analysisId)}::uuid[], ${column((r) => r.tenantId)}::text[],
           ${column((r) => r.kind)}::text[], ${column((r) => r.startSeconds)}::double precision[],
           ${column((r) => r.endSeconds)}::double precision[], ${column((r) => r.page)}::integer[],
           ${column((r) => r.text)}::text[], ${column((r) => r.embedding)}::bytea[],
           ${column((r) => r.code)}::bytea[], ${column((r) => r.magnitude)}::bytea[],
-          ${column((r) => r.keyframe)}::text[])`.execute(db);
+          ${column((r) => r.keyframe)}::text[], ${column((r) => r.sure ?? null)}::text[])
+          AS u(analysis_id, tenant_id, kind, start_seconds, end_seconds, page, text, embedding, code, magnitude, keyframe,
+               sure)`.execute(db);
     }
     return rows.length;
   },

@@ -21,6 +21,8 @@ export interface SegmentDraft {
   text: string;
   /** Relative storage path of the frame that shows this moment, when there is one. */
   keyframe: string | null;
+  /** The words search may match, when fewer than `text`'s (NewSegment.sure). */
+  sure?: string;
 }
 
 export interface TimedWord {
@@ -174,7 +176,8 @@ export function documentParagraphs(text: string, paged: boolean): Array<{ page: 
 export function finalizeDrafts(drafts: SegmentDraft[]): { drafts: SegmentDraft[]; dropped: number } {
   const out: SegmentDraft[] = [];
   for (const d of drafts)
-    for (const piece of cutText(storableText(d.text.slice(0, MAX_ITEM_CHARS)))) out.push({ ...d, text: piece });
+    for (const piece of cutText(storableText(d.text.slice(0, MAX_ITEM_CHARS))))
+      out.push(d.sure === undefined ? { ...d, text: piece } : { ...d, text: piece, sure: storableText(d.sure) });
   return {
     drafts: out.slice(0, MAX_SEGMENTS_PER_ANALYSIS),
     dropped: Math.max(0, out.length - MAX_SEGMENTS_PER_ANALYSIS),

@@ -26,8 +26,9 @@ export async function indexSegments(
   signal?: AbortSignal,
 ): Promise<IndexedSegments> {
   const { drafts: clean, dropped } = finalizeDrafts(drafts);
+  // A transcript window is embedded by the words the engine was sure of, as it is matched by them.
   const vectors = await embedder.embed(
-    clean.map((d) => d.text),
+    clean.map((d) => d.sure ?? d.text),
     signal,
   );
   const rows: NewSegment[] = clean.map((d, i) => {
@@ -44,6 +45,7 @@ export async function indexSegments(
       code: signCode(vectors[i]!),
       magnitude: magnitudeCode(embedding),
       keyframe: d.keyframe,
+      sure: d.sure ?? null,
     };
   });
   const stored = await repos.segments.replaceForAnalysis(db, analysis.id, rows);

@@ -14,6 +14,7 @@ import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { JsonOutputValidator } from '../../providers/json-output-validator.ts';
 import { summarize } from '../summary.ts';
+import { sureText } from '../../domain/search/segment-drafts.ts';
 import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
 import { EXTRACTED_NOTE, extractedAnswer, where } from './extracted-answer.ts';
@@ -69,9 +70,12 @@ function timedTranscript(
     .join('\n');
 }
 
-function localText(ctx: StageContext): string {
+/** The text the extractive summary is drawn from: what was heard and read. */
+export function localText(ctx: Pick<StageContext, 'results'>): string {
   const r = ctx.results;
-  return [r.transcript?.text, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview]
+  // From a local transcript, only the words the engine was sure of (a word it all but guessed is no key term).
+  const heard = r.transcript?.words?.length ? sureText(r.transcript.words) : r.transcript?.text;
+  return [heard, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview]
     .filter((t) => typeof t === 'string' && t.trim())
     .join('\n');
 }

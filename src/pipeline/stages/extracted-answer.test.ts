@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { askedFacts, clock, markUnsure, quotable, where } from './extracted-answer.ts';
+import { isProse } from '../../nlp/text-understanding.ts';
 import type { AudioSection } from '../results.types.ts';
+import type { StageContext } from '../stage.ts';
+import { localText } from './answer.stage.ts';
+import { extractiveSummary } from '../../providers/extractive-summary.ts';
 
 const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
   kind,
@@ -99,4 +103,60 @@ test('markUnsure(): a quoted transcript window shows the words heard with low co
   assert.equal(markUnsure(q, []), q.text);
   assert.equal(markUnsure({ ...q, text: 'something else entirely' }, words), 'something else entirely');
   assert.equal(markUnsure({ ...q, start_seconds: null }, words), q.text);
+});
+
+test('localText(): the extractive summary draws on the words the local engine was sure of, and on what was read', () => {
+  const words = [
+    { word: 'judge', start: 0, end: 0.3, confidence: 0.086, low_confidence: true as const },
+    { word: 'the', start: 0.3, end: 0.5, confidence: 0.9 },
+    { word: 'book', start: 0.5, end: 0.8, confidence: 0.011, low_confidence: true as const },
+    { word: 'harbour', start: 0.8, end: 1.2, confidence: 0.95 },
+    { word: 'boats', start: 1.2, end: 1.6, confidence: 0.93 },
+  ];
+  const results = {
+    transcript: { text: 'judge the book harbour boats', words },
+    ocr: { text: 'HARBOUR MASTER' },
+  } as unknown as StageContext['results'];
+  const text = localText({ results });
+  assert.doesNotMatch(text, /judge|book/);
+  assert.match(text, /harbour boats/);
+  assert.match(text, /HARBOUR MASTER/);
+  const terms = extractiveSummary(text).terms.join(' ');
+  assert.doesNotMatch(terms, /judge|book/);
+  // A provider's transcript has no word confidences: its text is used as it is.
+  const provider = { transcript: { text: 'judge the book' } } as unknown as StageContext['results'];
+  assert.match(localText({ results: provider }), /judge the book/);
+});
+
+test('quotable(): a shot that only says the picture was still or black answers no prompt; it stays searchable', () => {
+  const seg = (kind: string, text: string) => ({ kind, text });
+  assert.deepEqual(
+    quotable([
+      seg('shot', 'Shot 1 of 2: still picture'),
+      seg('shot', 'Shot 2 of 2: black screen'),
+      seg('shot', 'Shot 2 of 5: a cup and still picture'),
+      seg('ocr', 'BREAKING NEWS'),
+    ]).map((s) => s.text),
+    ['Shot 2 of 5: a cup and still picture', 'BREAKING NEWS'],
+  );
+});
+
+test('isProse(): a hex dump or markup is no passage to quote; sentences, labels and captions are', () => {
+  for (const text of [
+    'he was not an ill disposed young man',
+    'Invoice 48213 due on 3 March: $4,200.00',
+    'a person',
+    '2 people',
+    'Shot 3 of 5: a dog',
+    'BREAKING NEWS',
+    '“Sometimes,” she said — it’s well-known.',
+  ])
+    assert.ok(isProse(text), text);
+  for (const text of [
+    '00000020 00 05 64 69 66 66 09 0a 3e 30 3d 00 00 00 00 00',
+    '<mime-type type="text/plain"> <glob pattern="*.txt"/> </mime-type>',
+    '{ "a": 1, "b": [2, 3] }',
+    '',
+  ])
+    assert.ok(!isProse(text), text);
 });

@@ -5,6 +5,7 @@
  */
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
 import type { StageContext } from '../stage.ts';
+import { isProse } from '../../nlp/text-understanding.ts';
 import type { AnalysisSections } from '../results.types.ts';
 import type { AnswerFacts, AnswerQuote } from '../../contract/text-sections.schema.ts';
 
@@ -86,15 +87,21 @@ export function askedFacts(prompt: string, r: AnalysisSections): AnswerFacts {
 }
 
 /**
- * What a segment written before shots without findings stopped being indexed says
- * ("Shot 3 of 5: nothing recognised", segment-drafts.ts): it is no finding, only the
- * absence of one, and such rows stay in the database until their analysis is re-indexed.
+ * A shot segment that says no more than that nothing was recognised (written before such
+ * shots stopped being indexed: those rows stay until their analysis is re-indexed), or
+ * only what the picture's signal showed — a still picture, a black screen. Those stay
+ * searchable ("black screen" finds the time), but they answer no prompt: quoted first,
+ * "Shot 1 of 2: still picture" pushed the on-screen text the prompt asked about down.
  */
-const EMPTY_SHOT = /^Shot \d+ of \d+: nothing recognised$/;
+const NO_FINDING_SHOT = /^Shot \d+ of \d+: (nothing recognised|still picture|black screen)$/;
 
-/** The segments an answer may quote: real findings only, never an empty shot or an empty text. */
+/** The segments an answer may quote: findings in prose; never an empty or signal-only shot, nor an empty text. */
 export function quotable<T extends { kind: string; text: string }>(segments: readonly T[]): T[] {
-  return segments.filter((s) => s.text.trim() !== '' && !(s.kind === 'shot' && EMPTY_SHOT.test(s.text.trim())));
+  return segments.filter((s) => {
+    const text = s.text.trim();
+    if (text === '' || (s.kind === 'shot' && NO_FINDING_SHOT.test(text))) return false;
+    return isProse(text);
+  });
 }
 
 export const UNSURE_LEGEND =

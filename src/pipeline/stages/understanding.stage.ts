@@ -6,7 +6,7 @@
  * section; the analysis still completes with what the other stages found.
  */
 import fs from 'node:fs/promises';
-import { understandText, keywords } from '../../nlp/text-understanding.ts';
+import { understandText, keywords, isProse } from '../../nlp/text-understanding.ts';
 import { indexSegments } from '../../domain/search/segment-indexer.ts';
 import {
   documentParagraphs,
@@ -78,6 +78,8 @@ async function drafts(ctx: StageContext): Promise<{ drafts: SegmentDraft[]; wind
       page: null,
       text: w.text,
       keyframe: nearestFrame(frames, (w.start + w.end) / 2),
+      // Search matches only the words the engine was sure of; the text stays whole.
+      ...(w.sure !== w.text ? { sure: w.sure } : {}),
     });
   for (const line of r.ocr?.lines ?? []) {
     const at = line.seconds[0] ?? 0;
@@ -116,8 +118,11 @@ export const understandingStage: Stage = {
     try {
       const { drafts: list, windows } = await drafts(ctx);
       // Language, entities and keywords come from what was heard and read, not from the
-      // shot/object labels; from speech, only the words the engine was sure of.
-      const read = list.filter((d) => d.kind !== 'shot' && d.kind !== 'object' && d.kind !== 'transcript');
+      // shot/object labels; from speech, only the words the engine was sure of; of what was
+      // read, only prose (a hex dump or markup on a page yields no names).
+      const read = list.filter(
+        (d) => d.kind !== 'shot' && d.kind !== 'object' && d.kind !== 'transcript' && isProse(d.text),
+      );
       const understanding = understandText([...windows.map((w) => w.sure), ...read.map((d) => d.text)].join('\n'));
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
       const indexed = await indexSegments(
