@@ -169,7 +169,10 @@ export const ModerationSectionSchema = Type.Object(
     strongest: Nullable(
       Type.Object(
         { seconds: Seconds, class: Type.String(), score: Type.Number() },
-        { description: 'The frame with the strongest explicit (or, failing that, suggestive) score' },
+        {
+          description:
+            'The frame that decided a suggestive or explicit verdict, with its score; null when the verdict is safe (`basis` gives the highest scores)',
+        },
       ),
     ),
     thresholds: Type.Object({

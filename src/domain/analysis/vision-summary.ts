@@ -127,13 +127,11 @@ export function moderationVerdict(frames: ModerationReading[], t: ModerationThre
           ? `Sexy ${gated.score} >= ${t.suggestive} (skin not measured)`
           : `Sexy ${gated.score} >= ${t.suggestive} and bare skin ${gated.skin} >= ${t.suggestiveSkin}`,
     };
-  const top =
-    explicit.score >= suggestive.score
-      ? { seconds: explicit.seconds, score: explicit.score, class: 'explicit' }
-      : { seconds: suggestive.seconds, score: suggestive.score, class: 'suggestive' };
+  // Safe: no frame is named after a class it did not reach ("strongest: explicit 2 %" on a
+  // photograph of galaxies read as a finding); the basis gives the highest scores.
   return {
     verdict: 'safe',
-    strongest: top,
+    strongest: null,
     basis: ungated
       ? `Sexy ${ungated.score} at ${ungated.seconds} s, but bare skin only ${ungated.skin} of the people (< ${t.suggestiveSkin})`
       : `Porn + Hentai ${explicit.score} < ${t.explicit}, Sexy ${suggestive.score} < ${t.suggestive}`,
