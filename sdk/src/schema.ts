@@ -789,7 +789,7 @@ export interface components {
             /** @description Posterior probability of the word in the engine's lattice, 0-1 */
             confidence: number;
             /**
-             * @description Below low_confidence_below: kept out of search and quotes
+             * @description Below low_confidence_below: not matched by search, no keyword or name; shown marked [like this?] where the answer quotes it
              * @enum {boolean}
              */
             low_confidence?: true;

@@ -19,7 +19,10 @@ export const TranscriptWordSchema = Type.Object(
     end: Type.Number(),
     confidence: Type.Number({ description: "Posterior probability of the word in the engine's lattice, 0-1" }),
     low_confidence: Type.Optional(
-      Type.Literal(true, { description: 'Below low_confidence_below: kept out of search and quotes' }),
+      Type.Literal(true, {
+        description:
+          'Below low_confidence_below: not matched by search, no keyword or name; shown marked [like this?] where the answer quotes it',
+      }),
     ),
   },
   { $id: 'TranscriptWord', description: 'One recognised word with its times (local engine)' },

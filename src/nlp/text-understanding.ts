@@ -83,8 +83,9 @@ export function keywords(text: string, max = 12): string[] {
 /**
  * The best language's score must lead the next one's by this much (eld's scores, 0-1), or
  * no language is named: on two brand names read from a photograph ("unicef WEEKmedia")
- * eld scores Italian 0.589 against English 0.560 and calls it reliable; a sentence of
- * English leads by 0.1 or more.
+ * eld scores Italian 0.589 against English 0.560 and calls it reliable. Sentences of English,
+ * German and French tried lead by 0.1 or more; a short greeting can fall under the margin
+ * and get no language, which is the honest answer for so little text.
  */
 const LANGUAGE_MARGIN = 0.05;
 
@@ -137,16 +138,24 @@ function dedupeContained(list: string[]): string[] {
 }
 
 /**
- * Prose: at least PROSE_SHARE of a passage's tokens are words (letters, perhaps with an
- * apostrophe, hyphen or a trailing punctuation mark). A hex dump or a block of markup in a
+ * Prose: at least PROSE_SHARE of a passage's tokens are words or numbers, and at least a
+ * third are words led by a letter (perhaps with digits, an apostrophe, a hyphen or
+ * punctuation around them). A hex dump or a block of markup in a
  * document ("00000020 00 05 64 69 66 …", "<glob pattern="*.txt"/>") is indexed, but it is
  * no passage to quote as an answer, and no text to draw names or keywords from.
  */
 const PROSE_SHARE = 0.5;
-const WORD = /^[("'“‘]?\p{L}[\p{L}'’-]*[)"'”’.,;:!?]*$/u;
+/** Words led by a letter ("COVID-19", "Q3", "don't"), with the punctuation around them. */
+const WORD = /^[("'“‘]?\p{L}[\p{L}\p{N}'’-]*[)"'”’.,;:!?]*$/u;
+/** Numbers, times, dates and amounts ("15", "12:30", "2024-03-15", "$4,200.00", "$1.2M", "12%"). */
+const NUMBER = /^[(]?[$€£¥]?\p{N}[\p{N}.,:/-]*[%$€£KMBkmb]?[)"'”’.,;:!?]*$/u;
+/** Of the tokens, at least this share must be words led by letters (a dump of numbers is no prose). */
+const LETTER_WORD_SHARE = 1 / 3;
 
 export function isProse(text: string): boolean {
   const tokens = text.split(/\s+/).filter(Boolean);
   if (tokens.length === 0) return false;
-  return tokens.filter((t) => WORD.test(t)).length >= PROSE_SHARE * tokens.length;
+  const words = tokens.filter((t) => WORD.test(t)).length;
+  const numbers = tokens.filter((t) => NUMBER.test(t)).length;
+  return words >= LETTER_WORD_SHARE * tokens.length && words + numbers >= PROSE_SHARE * tokens.length;
 }

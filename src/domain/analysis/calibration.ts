@@ -122,9 +122,9 @@ export const TEXT_CALIBRATION = {
 export const SPEECH_CALIBRATION = {
   /**
    * A recognised word whose lattice posterior is below this is marked `low_confidence` in
-   * the transcript's words and left out of its text and segments (what answers quote) and
-   * of the search index (bench/quality/speech.eval.ts: on held-out words precision 0.622 →
-   * 0.769, 82 % of the right words kept).
+   * the transcript's words: the text stays whole, but search neither matches nor embeds it,
+   * it is no keyword, name or extractive term, and a quote shows it as "[word?]"
+   * (docs/decisions/0013-unsure-words-and-steady-voices.md).
    */
   lowWordConfidence: {
     value: 0.5,

@@ -177,7 +177,14 @@ export function finalizeDrafts(drafts: SegmentDraft[]): { drafts: SegmentDraft[]
   const out: SegmentDraft[] = [];
   for (const d of drafts)
     for (const piece of cutText(storableText(d.text.slice(0, MAX_ITEM_CHARS))))
-      out.push(d.sure === undefined ? { ...d, text: piece } : { ...d, text: piece, sure: storableText(d.sure) });
+      // A window cut into pieces (never at WINDOW_MAX_WORDS words) gives each piece the
+      // window's sure words: a piece still matches only words of its own text (tsv) that
+      // the engine was sure of somewhere in the window.
+      out.push(
+        d.sure === undefined
+          ? { ...d, text: piece }
+          : { ...d, text: piece, sure: storableText(d.sure.slice(0, MAX_ITEM_CHARS)) },
+      );
   return {
     drafts: out.slice(0, MAX_SEGMENTS_PER_ANALYSIS),
     dropped: Math.max(0, out.length - MAX_SEGMENTS_PER_ANALYSIS),

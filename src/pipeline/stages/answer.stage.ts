@@ -17,7 +17,7 @@ import { summarize } from '../summary.ts';
 import { sureText } from '../../domain/search/segment-drafts.ts';
 import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
-import { EXTRACTED_NOTE, extractedAnswer, where } from './extracted-answer.ts';
+import { EXTRACTED_NOTE, UNSURE_LEGEND, extractedAnswer, markUnsure, markWords, where } from './extracted-answer.ts';
 
 /** Longest image side sent to a model. */
 const IMAGE_MAX_SIDE = 1280;
@@ -60,21 +60,43 @@ async function material(ctx: StageContext): Promise<Material> {
   };
 }
 
-/** The transcript with times, one line per segment, so the model can cite when things are said. */
-function timedTranscript(
-  t: { text?: string; segments?: Array<{ start: number; end: number; text: string }> } | undefined,
+/**
+ * The transcript with times, one line per segment, so the model can cite when things are
+ * said; a local transcript's unsure words marked "[words?]", with the legend, so the model
+ * is not handed guesses as what was said.
+ */
+export function timedTranscript(
+  t:
+    | {
+        text?: string;
+        segments?: Array<{ start: number; end: number; text: string }>;
+        words?: Array<{ word: string; start: number; end: number; low_confidence?: true }>;
+      }
+    | undefined,
 ) {
-  if (!t?.segments?.length) return t?.text;
-  return t.segments
-    .map((s) => `[${where({ kind: 'transcript', start_seconds: s.start, end_seconds: s.end, page: null })}] ${s.text}`)
-    .join('\n');
+  if (!t?.segments?.length) return t?.words?.length ? markWords(t.words) : t?.text;
+  const words = t.words ?? [];
+  const lines = t.segments.map((s) => {
+    const text = markUnsure({ text: s.text, start_seconds: s.start, end_seconds: s.end }, words);
+    return {
+      text,
+      marked: text !== s.text,
+      line: `[${where({ kind: 'transcript', start_seconds: s.start, end_seconds: s.end, page: null })}] ${text}`,
+    };
+  });
+  return [...lines.map((l) => l.line), ...(lines.some((l) => l.marked) ? [UNSURE_LEGEND] : [])].join('\n');
 }
 
-/** The text the extractive summary is drawn from: what was heard and read. */
-export function localText(ctx: Pick<StageContext, 'results'>): string {
+/**
+ * The text the extractive summary is drawn from: what was heard and read. A local
+ * transcript comes whole with its unsure words marked "[words?]" (`marked`: for the
+ * sentences, which must not lose words) or as the words the engine was sure of (`sure`:
+ * for the key terms — a word it all but guessed is no key term).
+ */
+export function localText(ctx: Pick<StageContext, 'results'>, heardAs: 'marked' | 'sure'): string {
   const r = ctx.results;
-  // From a local transcript, only the words the engine was sure of (a word it all but guessed is no key term).
-  const heard = r.transcript?.words?.length ? sureText(r.transcript.words) : r.transcript?.text;
+  const words = r.transcript?.words;
+  const heard = words?.length ? (heardAs === 'sure' ? sureText(words) : markWords(words)) : r.transcript?.text;
   return [heard, r.image?.ocr?.text, r.ocr?.text, r.document?.text_preview]
     .filter((t) => typeof t === 'string' && t.trim())
     .join('\n');
@@ -110,7 +132,10 @@ export const answerStage: Stage = {
     const requested = ctx.analysis.config.provider;
     const provider = providers.chat(typeof requested === 'string' ? requested : undefined);
     if (!provider) {
-      const extract = extractiveSummary(localText(ctx));
+      const extract = {
+        sentences: extractiveSummary(localText(ctx, 'marked')).sentences,
+        terms: extractiveSummary(localText(ctx, 'sure')).terms,
+      };
       const extracted = await extractedAnswer(ctx);
       ctx.results.answer = {
         provider: null,

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { askedFacts, clock, markUnsure, quotable, where } from './extracted-answer.ts';
+import { UNSURE_LEGEND, askedFacts, clip, clock, markUnsure, quotable, where } from './extracted-answer.ts';
 import { isProse } from '../../nlp/text-understanding.ts';
 import type { AudioSection } from '../results.types.ts';
 import type { StageContext } from '../stage.ts';
-import { localText } from './answer.stage.ts';
+import { localText, timedTranscript } from './answer.stage.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 
 const at = (kind: string, start: number | null, end: number | null, page: number | null = null) => ({
@@ -117,15 +117,45 @@ test('localText(): the extractive summary draws on the words the local engine wa
     transcript: { text: 'judge the book harbour boats', words },
     ocr: { text: 'HARBOUR MASTER' },
   } as unknown as StageContext['results'];
-  const text = localText({ results });
-  assert.doesNotMatch(text, /judge|book/);
-  assert.match(text, /harbour boats/);
-  assert.match(text, /HARBOUR MASTER/);
-  const terms = extractiveSummary(text).terms.join(' ');
-  assert.doesNotMatch(terms, /judge|book/);
+  const sure = localText({ results }, 'sure');
+  assert.doesNotMatch(sure, /judge|book/);
+  assert.match(sure, /harbour boats/);
+  assert.match(sure, /HARBOUR MASTER/);
+  assert.doesNotMatch(extractiveSummary(sure).terms.join(' '), /judge|book/);
+  // The sentences keep every word, the unsure ones marked: cutting words out can invert a sentence.
+  assert.match(localText({ results }, 'marked'), /^\[judge\?\] the \[book\?\] harbour boats/);
   // A provider's transcript has no word confidences: its text is used as it is.
   const provider = { transcript: { text: 'judge the book' } } as unknown as StageContext['results'];
-  assert.match(localText({ results: provider }), /judge the book/);
+  assert.match(localText({ results: provider }, 'sure'), /judge the book/);
+  assert.match(localText({ results: provider }, 'marked'), /judge the book/);
+});
+
+test('timedTranscript(): what a chat model is shown marks the unsure words, with the legend; a provider transcript as it is', () => {
+  const words = [
+    { word: 'the', start: 0, end: 0.2 },
+    { word: 'fun', start: 0.2, end: 0.5, low_confidence: true as const },
+    { word: 'began', start: 0.5, end: 0.9 },
+  ];
+  const local = timedTranscript({
+    text: 'the fun began',
+    segments: [{ start: 0, end: 0.9, text: 'the fun began' }],
+    words,
+  });
+  assert.equal(local, `[0:00] the [fun?] began\n${UNSURE_LEGEND}`);
+  const provider = timedTranscript({
+    text: 'the fun began',
+    segments: [{ start: 0, end: 0.9, text: 'the fun began' }],
+  });
+  assert.equal(provider, '[0:00] the fun began');
+});
+
+test('clip(): a long quote is cut, and a mark cut open is closed', () => {
+  assert.equal(clip('short'), 'short');
+  const long = `${'word '.repeat(58)}[until this blows?] young man`;
+  const cut = clip(long);
+  assert.ok(cut.length <= 300, String(cut.length));
+  assert.match(cut, /\[unti[^\]]*\.\.\.\?\]$/);
+  assert.match(clip('x'.repeat(400)), /x\.\.\.$/);
 });
 
 test('quotable(): a shot that only says the picture was still or black answers no prompt; it stays searchable', () => {
@@ -150,13 +180,31 @@ test('isProse(): a hex dump or markup is no passage to quote; sentences, labels 
     'Shot 3 of 5: a dog',
     'BREAKING NEWS',
     '“Sometimes,” she said — it’s well-known.',
+    '15 March 2024',
+    'Q3 2024 revenue: $1.2M',
+    'COVID-19 cases fell 12% by 12:30',
   ])
     assert.ok(isProse(text), text);
   for (const text of [
     '00000020 00 05 64 69 66 66 09 0a 3e 30 3d 00 00 00 00 00',
     '<mime-type type="text/plain"> <glob pattern="*.txt"/> </mime-type>',
     '{ "a": 1, "b": [2, 3] }',
+    '0x00 0x05 0x64 0x69 0x66',
+    '1 2 3 4 5 6',
     '',
   ])
     assert.ok(!isProse(text), text);
+});
+
+test('quotable(): a document passage must be prose; a line read on screen need not be (a date, an amount)', () => {
+  const seg = (kind: string, text: string) => ({ kind, text });
+  assert.deepEqual(
+    quotable([
+      seg('document', '00000020 00 05 64 69 66 66 09 0a 3e 30 3d 00 00 00 00 00'),
+      seg('document', 'Invoice 48213 due on 15 March 2024: $4,200.00'),
+      seg('ocr', '$4,200.00'),
+      seg('image_text', '12:30'),
+    ]).map((s) => s.text),
+    ['Invoice 48213 due on 15 March 2024: $4,200.00', '$4,200.00', '12:30'],
+  );
 });

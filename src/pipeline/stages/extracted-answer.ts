@@ -95,12 +95,15 @@ export function askedFacts(prompt: string, r: AnalysisSections): AnswerFacts {
  */
 const NO_FINDING_SHOT = /^Shot \d+ of \d+: (nothing recognised|still picture|black screen)$/;
 
-/** The segments an answer may quote: findings in prose; never an empty or signal-only shot, nor an empty text. */
+/**
+ * The segments an answer may quote: findings; never an empty or signal-only shot, an empty
+ * text, or a document passage that is not prose (a hex dump, a block of markup).
+ */
 export function quotable<T extends { kind: string; text: string }>(segments: readonly T[]): T[] {
   return segments.filter((s) => {
     const text = s.text.trim();
     if (text === '' || (s.kind === 'shot' && NO_FINDING_SHOT.test(text))) return false;
-    return isProse(text);
+    return s.kind !== 'document' || isProse(text);
   });
 }
 
@@ -121,13 +124,18 @@ export function markUnsure(
   if (q.start_seconds === null || q.end_seconds === null) return q.text;
   const inside = words.filter((w) => w.start >= q.start_seconds! - 0.01 && w.end <= q.end_seconds! + 0.01);
   if (!inside.some((w) => w.low_confidence) || inside.map((w) => w.word).join(' ') !== q.text) return q.text;
+  return markWords(inside);
+}
+
+/** Words as text, each run of low-confidence ones as "[words?]". */
+export function markWords(words: ReadonlyArray<{ word: string; low_confidence?: true | boolean }>): string {
   const out: string[] = [];
   let run: string[] = [];
   const flush = () => {
     if (run.length) out.push(`[${run.join(' ')}?]`);
     run = [];
   };
-  for (const w of inside) {
+  for (const w of words) {
     if (w.low_confidence) run.push(w.word);
     else {
       flush();
@@ -136,6 +144,14 @@ export function markUnsure(
   }
   flush();
   return out.join(' ');
+}
+
+/** A quote cut to QUOTE_CHARS; a "[words?]" mark cut open is closed, so it still reads as unsure. */
+const QUOTE_CHARS = 300;
+export function clip(text: string): string {
+  if (text.length <= QUOTE_CHARS) return text;
+  const cut = text.slice(0, QUOTE_CHARS - 3);
+  return cut.lastIndexOf('[') > cut.lastIndexOf(']') ? `${cut.slice(0, -2)}...?]` : `${cut}...`;
 }
 
 /** Prompts that ask who is in the media. */
@@ -198,11 +214,11 @@ export async function extractedAnswer(
   const shown = quotes.map((q) => (q.kind === 'transcript' ? markUnsure(q, words) : q.text));
   const lines = quotes.map((q, i) => {
     const t = shown[i]!;
-    return `[${where(q)}] "${t.length > 300 ? `${t.slice(0, 297)}...` : t}"`;
+    return `[${where(q)}] "${clip(t)}"`;
   });
   const legend = shown.some((t, i) => t !== quotes[i]!.text) ? `\n${UNSURE_LEGEND}` : '';
   const text = lines.length
     ? `Extracted, not generated. Passages most related to the prompt:\n${lines.join('\n')}${legend}`
-    : 'Extracted, not generated. The media holds no text or speech to quote.';
+    : 'Extracted, not generated. No passage of the media could be quoted.';
   return { text, quotes, facts };
 }

@@ -118,10 +118,14 @@ export const understandingStage: Stage = {
     try {
       const { drafts: list, windows } = await drafts(ctx);
       // Language, entities and keywords come from what was heard and read, not from the
-      // shot/object labels; from speech, only the words the engine was sure of; of what was
-      // read, only prose (a hex dump or markup on a page yields no names).
+      // shot/object labels; from speech, only the words the engine was sure of; of a
+      // document, only prose (a hex dump or markup on a page yields no names, keywords or language).
       const read = list.filter(
-        (d) => d.kind !== 'shot' && d.kind !== 'object' && d.kind !== 'transcript' && isProse(d.text),
+        (d) =>
+          d.kind !== 'shot' &&
+          d.kind !== 'object' &&
+          d.kind !== 'transcript' &&
+          (d.kind !== 'document' || isProse(d.text)),
       );
       const understanding = understandText([...windows.map((w) => w.sure), ...read.map((d) => d.text)].join('\n'));
       const chapters = chaptersFromWindows(windows, ctx.media?.durationSeconds ?? 0);
