@@ -767,6 +767,7 @@ export interface components {
             engine?: string;
             /** @description Local engine only: every word with its times */
             words?: components["schemas"]["TranscriptWord"][];
+            /** @description Seconds of the media within the transcription limit (LOCAL_SPEECH_MAX_SECONDS); of those, only what the voice-activity detector calls speech is decoded (`audio.speech_seconds`) */
             seconds_transcribed?: number;
             truncated?: boolean;
             mean_word_confidence?: number | null;

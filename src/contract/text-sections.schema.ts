@@ -43,7 +43,12 @@ export const TranscriptSectionSchema = Type.Object(
     words: Type.Optional(
       Type.Array(TranscriptWordSchema, { description: 'Local engine only: every word with its times' }),
     ),
-    seconds_transcribed: Type.Optional(Type.Number()),
+    seconds_transcribed: Type.Optional(
+      Type.Number({
+        description:
+          'Seconds of the media within the transcription limit (LOCAL_SPEECH_MAX_SECONDS); of those, only what the voice-activity detector calls speech is decoded (`audio.speech_seconds`)',
+      }),
+    ),
     truncated: Type.Optional(Type.Boolean()),
     mean_word_confidence: Type.Optional(
       Nullable(Type.Number({ description: "Mean of this transcript's word posteriors (null without words)" })),

@@ -90,7 +90,8 @@ test("a local transcript's word times reach the JSON export through its segments
       ],
       words: ['he', 'was', 'not', 'an']
         .map((w, i) => word(w, i * 0.4))
-        .concat(['ill', 'disposed', 'young', 'man'].map((w, i) => word(w, 2 + i * 0.4))),
+        .concat(['ill', 'disposed', 'young', 'man'].map((w, i) => word(w, 2 + i * 0.4)))
+        .map((w) => (w.word === 'disposed' ? { ...w, confidence: 0.2, low_confidence: true as const } : w)),
       chunks: 2,
       cost_usd: 0,
       latency_ms: 0,
@@ -101,5 +102,13 @@ test("a local transcript's word times reach the JSON export through its segments
     json.segments.map((s: { words: Array<{ word: string }> }) => s.words.map((w) => w.word).join(' ')),
     ['he was not an', 'ill disposed young man'],
   );
-  assert.deepEqual(json.segments[1].words[0], { start: 2, end: 2.3, word: 'ill' });
+  // With each word's confidence, and the unsure ones marked as in the results.
+  assert.deepEqual(json.segments[1].words[0], { start: 2, end: 2.3, word: 'ill', confidence: 0.8 });
+  assert.deepEqual(json.segments[1].words[1], {
+    start: 2.4,
+    end: 2.6999999999999997,
+    word: 'disposed',
+    confidence: 0.2,
+    low_confidence: true,
+  });
 });

@@ -9,6 +9,10 @@ export interface TranscriptWord {
   start: number;
   end: number;
   word: string;
+  /** The local engine's posterior (0-1), when it gives one. */
+  confidence?: number;
+  /** Under the calibrated word confidence: a guess, not what was said for certain. */
+  low_confidence?: true;
 }
 
 export interface TranscriptCue {
@@ -124,7 +128,16 @@ export function transcriptOf(results: AnalysisResults | null): Transcript | null
   const segments = t.segments.map((s): TranscriptCue => {
     const inside = words.filter((w) => w.start >= s.start && w.start < s.end);
     return inside.length
-      ? { ...s, words: inside.map((w) => ({ start: w.start, end: w.end, word: w.word })) }
+      ? {
+          ...s,
+          words: inside.map((w) => ({
+            start: w.start,
+            end: w.end,
+            word: w.word,
+            ...(w.confidence !== undefined ? { confidence: w.confidence } : {}),
+            ...(w.low_confidence ? { low_confidence: true as const } : {}),
+          })),
+        }
       : { ...s };
   });
   return { text: t.text, language: t.language, segments };
