@@ -12,8 +12,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestApp, auth, waitFor, type TestApp } from './helpers/app.ts';
-import { multipart } from './helpers/multipart.ts';
+import { createTestApp, auth, analyseFile, type TestApp } from './helpers/app.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
 import { sharedEmbedder } from '../src/nlp/embedder.ts';
 import { queryTerms } from '../src/domain/search/search.service.ts';
@@ -52,19 +51,8 @@ test(
     '-filter_complex', '[0:a][1:a]concat=n=2:v=0:a=1',
     '-ar', '16000', '-ac', '1', '-y', wav,
   ]); // prettier-ignore
-    const mp = multipart({ prompt: 'What is said?' }, { name: 'two-sentences.wav', data: await fs.readFile(wav) });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/media/analyze',
-      headers: { ...auth(t.tenantA.key), ...mp.headers },
-      payload: mp.payload,
-    });
-    assert.equal(res.statusCode, 202, res.body);
-    const id = res.json().analysis_id as string;
-    const s = await waitFor(async () => {
-      const body = (await t.app.inject({ url: `/api/media/${id}`, headers: auth(t.tenantA.key) })).json();
-      return ['completed', 'failed', 'cancelled'].includes(body.status) ? body : null;
-    }, 180_000);
+    const s = await analyseFile(t, t.tenantA.key, wav, 'What is said?', {}, 180_000);
+    const id = s.analysis_id as string;
     assert.equal(s.status, 'completed', s.error_message);
     const words = s.results.transcript.words as Array<{ word: string; low_confidence?: true }>;
     const unsureOnly = [
