@@ -15,7 +15,7 @@ after(async () => {
 });
 
 /** An analysis of `tenant` in `status`, created `createdDaysAgo` days ago and last changed a day later. */
-async function seed(status: string, createdDaysAgo: number, tenant = t.tenantA.tenant): Promise<string> {
+async function seed(status: string, createdDaysAgo: number, tenant = t.tenantA.tenant, partial = false): Promise<string> {
   const id = crypto.randomUUID();
   await t.db.pool.query(
     `INSERT INTO media_analysis_requests
@@ -27,9 +27,9 @@ async function seed(status: string, createdDaysAgo: number, tenant = t.tenantA.t
              now() - make_interval(secs => ($4::float8 - 1) * 86400),
              now() - make_interval(secs => ($4::float8 - 1) * 86400),
              CASE WHEN $2::text = 'deleted' THEN now() - make_interval(secs => ($4::float8 - 1) * 86400) END,
-             CASE WHEN $2::text = 'completed' THEN '{"summary":"ok"}'::jsonb END,
+             CASE WHEN $2::text = 'completed' THEN '{"summary":"ok"}'::jsonb || CASE WHEN $5::boolean THEN '{"partial":true}'::jsonb ELSE '{}' END END,
              CASE WHEN $2::text = 'failed' THEN 'PROVIDER_ERROR' END)`,
-    [id, status, tenant, createdDaysAgo],
+    [id, status, tenant, createdDaysAgo, partial],
   );
   return id;
 }
@@ -109,6 +109,7 @@ describe('GET /history?include_archived=true', () => {
   let archivedIds: Set<string>;
   let liveCount: number;
   let historyKey: string;
+  const partialIds = new Set<string>();
   before(async () => {
     // A fresh tenant, so earlier tests' rows do not matter; live and archived interleave in time.
     const key = await t.keys.create('tenant-history', 'H');
@@ -117,8 +118,13 @@ describe('GET /history?include_archived=true', () => {
     const rows: Array<{ id: string; days: number; archived: boolean }> = [];
     for (let i = 0; i < 7; i++) {
       const days = i % 2 === 0 ? 100 + i : 95 + i - 0.5;
-      rows.push({ id: await seed(i % 3 === 0 ? 'failed' : 'completed', days, tenant), days, archived: true });
-      rows.push({ id: await seed('completed', 10 + i, tenant), days: 10 + i, archived: false });
+      // Completed with a failed optional stage: one archived (i = 1), one live (i = 2).
+      const archivedId = await seed(i % 3 === 0 ? 'failed' : 'completed', days, tenant, i === 1);
+      const liveId = await seed('completed', 10 + i, tenant, i === 2);
+      if (i === 1) partialIds.add(archivedId);
+      if (i === 2) partialIds.add(liveId);
+      rows.push({ id: archivedId, days, archived: true });
+      rows.push({ id: liveId, days: 10 + i, archived: false });
     }
     await seed('deleted', 120, tenant); // archived, deleted: never listed
     await seed('completed', 130, t.tenantB.tenant); // another tenant's archive
@@ -153,6 +159,18 @@ describe('GET /history?include_archived=true', () => {
       expected,
     );
     for (const s of seen) assert.equal(s.archived === true, archivedIds.has(s.analysis_id), s.analysis_id);
+  });
+
+  test('the partial flag is read from live and archived results alike', async () => {
+    const body = (await page('include_archived=true&per_page=100')).json();
+    const flagged = body.data.filter((d: { partial: boolean }) => d.partial === true).map((d: { analysis_id: string }) => d.analysis_id);
+    assert.deepEqual(new Set(flagged), partialIds);
+    assert.equal(partialIds.size, 2);
+    const live = (await page('per_page=100')).json();
+    assert.deepEqual(
+      live.data.filter((d: { partial: boolean }) => d.partial).map((d: { analysis_id: string }) => d.analysis_id),
+      [...partialIds].filter((id) => !archivedIds.has(id)),
+    );
   });
 
   test('offset pages, ascending order and updated_at sort span both tables', async () => {

@@ -67,6 +67,32 @@ export interface Analysis {
   archivedAt?: Date | null;
 }
 
+/**
+ * One row of a history page: what the page shows, without the result document, the
+ * configuration or the metadata (a page of completed analyses would otherwise read,
+ * send and parse every result document to show one flag of it).
+ */
+export type AnalysisListItem = Pick<
+  Analysis,
+  | 'id'
+  | 'tenantId'
+  | 'prompt'
+  | 'sourceUrl'
+  | 'originalFilename'
+  | 'mediaType'
+  | 'status'
+  | 'progress'
+  | 'errorCode'
+  | 'retryCount'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'completedAt'
+  | 'archivedAt'
+> & {
+  /** Completed, but an optional stage failed (`results.partial`). */
+  partial: boolean;
+};
+
 /** The most retries a client may ask for on one analysis (matches the DB CHECK). */
 export const MAX_RETRIES = 10;
 

@@ -1,6 +1,6 @@
 /** How an analysis looks on the wire: snake_case JSON, ISO timestamps. */
 import path from 'node:path';
-import type { Analysis, Artifact } from '../contract/analysis.types.ts';
+import type { Analysis, AnalysisListItem, Artifact } from '../contract/analysis.types.ts';
 import type { AnalysisStage } from '../contract/analysis-stage.types.ts';
 import { stageFields } from './schemas/stage-status.schemas.ts';
 
@@ -12,7 +12,7 @@ function iso(d: Date | null): string | null {
 }
 
 /** `archived: true` and `archived_at` on an analysis read from the archive; nothing on a live one. */
-function archiveFields(a: Analysis): { archived?: true; archived_at?: string } {
+function archiveFields(a: Pick<Analysis, 'archivedAt'>): { archived?: true; archived_at?: string } {
   return a.archivedAt ? { archived: true, archived_at: a.archivedAt.toISOString() } : {};
 }
 
@@ -44,7 +44,7 @@ export function toStatusResponse(a: Analysis, stages: readonly AnalysisStage[]) 
   };
 }
 
-export function toHistoryItem(a: Analysis) {
+export function toHistoryItem(a: AnalysisListItem) {
   const prompt =
     a.prompt.length > HISTORY_PROMPT_CHARS ? `${a.prompt.slice(0, HISTORY_PROMPT_CHARS - 3)}...` : a.prompt;
   return {
@@ -60,7 +60,7 @@ export function toHistoryItem(a: Analysis) {
     completed_at: iso(a.completedAt),
     error_code: a.errorCode,
     /** Completed, but an optional stage (speech, OCR, a vision model, the answer) failed. */
-    partial: a.results?.partial === true,
+    partial: a.partial,
     retry_count: a.retryCount,
     ...archiveFields(a),
   };

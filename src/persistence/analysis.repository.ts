@@ -7,6 +7,7 @@ import { sql, type RawBuilder, type Transaction, type Kysely } from 'kysely';
 import type { Database, AnalysisRow, NewAnalysisRow, AnalysisUpdate } from './schema.ts';
 import type {
   Analysis,
+  AnalysisListItem,
   AnalysisStatus,
   ListFilter,
   ListPage,
@@ -21,6 +22,51 @@ export interface TransitionRule {
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The columns of a history row (AnalysisListItem), read from the live table or an archived record. */
+export function listColumnsSql(alias: string): RawBuilder<unknown> {
+  const c = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql.join([
+    ...LIST_COLUMNS.map(c),
+    sql`coalesce(${c('results')} -> 'partial' = 'true'::jsonb, false) AS partial`,
+  ]);
+}
+const LIST_COLUMNS = [
+  'id',
+  'tenant_id',
+  'prompt',
+  'source_url',
+  'original_filename',
+  'media_type',
+  'status',
+  'progress',
+  'error_code',
+  'retry_count',
+  'created_at',
+  'updated_at',
+  'completed_at',
+] as const;
+export type ListRow = Pick<AnalysisRow, (typeof LIST_COLUMNS)[number]> & { partial: boolean };
+
+export function toListItem(row: ListRow, archivedAt: Date | null = null): AnalysisListItem {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    prompt: row.prompt,
+    sourceUrl: row.source_url,
+    originalFilename: row.original_filename,
+    mediaType: row.media_type as MediaType,
+    status: row.status as AnalysisStatus,
+    progress: row.progress,
+    errorCode: row.error_code,
+    retryCount: row.retry_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+    archivedAt,
+    partial: row.partial,
+  };
+}
 
 export function toAnalysis(row: AnalysisRow): Analysis {
   return {
@@ -159,9 +205,15 @@ export const analysisRepository = {
     return Number(r.numUpdatedRows) === 1;
   },
 
-  async list(db: Executor, filter: ListFilter, page: ListPage): Promise<Analysis[]> {
+  /** A history page: the list columns only (see AnalysisListItem). */
+  async list(db: Executor, filter: ListFilter, page: ListPage): Promise<AnalysisListItem[]> {
     const col = page.sortBy;
-    let q = applyFilter(db.selectFrom('media_analysis_requests').selectAll(), filter);
+    let q = applyFilter(
+      db
+        .selectFrom('media_analysis_requests')
+        .select([...LIST_COLUMNS, sql<boolean>`coalesce(results -> 'partial' = 'true'::jsonb, false)`.as('partial')]),
+      filter,
+    );
     if (page.after) {
       const cmp = page.order === 'desc' ? '<' : '>';
       q = q.where(
@@ -170,7 +222,7 @@ export const analysisRepository = {
     }
     q = q.orderBy(col, page.order).orderBy('id', page.order).limit(page.limit);
     if (page.offset && !page.after) q = q.offset(page.offset);
-    return (await q.execute()).map(toAnalysis);
+    return (await q.execute()).map((row) => toListItem(row));
   },
 
   /**

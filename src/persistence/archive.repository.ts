@@ -5,9 +5,9 @@
  */
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, AnalysisRow } from './schema.ts';
-import type { Analysis, ListFilter, ListPage } from '../contract/analysis.types.ts';
+import type { Analysis, AnalysisListItem, ListFilter, ListPage } from '../contract/analysis.types.ts';
 import type { AnalysisStage } from '../contract/analysis-stage.types.ts';
-import { cursorValue, toAnalysis } from './analysis.repository.ts';
+import { cursorValue, listColumnsSql, toAnalysis, toListItem, type ListRow } from './analysis.repository.ts';
 import { stagesFromJson, stagesJsonSql } from './analysis-stage.repository.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -193,12 +193,12 @@ export const archiveRepository = {
    * keys, and only the page's rows are read in full (an archived row is decoded from
    * JSON once, by a lateral call: `(f(x)).*` would call f once per column).
    */
-  async listWithArchived(db: Executor, filter: ListFilter, page: ListPage): Promise<Analysis[]> {
+  async listWithArchived(db: Executor, filter: ListFilter, page: ListPage): Promise<AnalysisListItem[]> {
     const offset = page.after ? 0 : (page.offset ?? 0);
     const live = pageSql(page, 'r', offset + page.limit);
     const archived = pageSql(page, 'a', offset + page.limit);
     const merged = pageSql({ ...page, after: undefined }, 'u', page.limit);
-    const r = await sql<ArchivableRow>`
+    const r = await sql<ListRow & { archived_at: Date | null }>`
       WITH page AS (
         SELECT * FROM (
           (SELECT false AS archived, r.id, r.created_at, r.updated_at FROM media_analysis_requests r
@@ -210,16 +210,16 @@ export const archiveRepository = {
         ${merged.order} OFFSET ${offset}
       )
       SELECT * FROM (
-        SELECT r.*, NULL::timestamptz AS archived_at
+        SELECT ${listColumnsSql('r')}, NULL::timestamptz AS archived_at
         FROM page p JOIN media_analysis_requests r ON r.id = p.id WHERE NOT p.archived
         UNION ALL
-        SELECT rec.*, a.archived_at
+        SELECT ${listColumnsSql('rec')}, a.archived_at
         FROM page p JOIN media_analysis_archive a ON a.id = p.id AND a.created_at = p.created_at
         CROSS JOIN LATERAL ${asLiveRecord} rec
         WHERE p.archived
       ) u
       ${merged.order}`.execute(db);
-    return r.rows.map(withArchivedAt);
+    return r.rows.map((row) => toListItem(row, row.archived_at));
   },
 
   /** Archived analyses matching a history filter (a count over the tenant's archive index). */

@@ -20,6 +20,7 @@ import {
   MAX_RETRIES,
   type Actor,
   type Analysis,
+  type AnalysisListItem,
   type Artifact,
   type MediaType,
   type ListFilter,
@@ -198,7 +199,7 @@ export class AnalysisService {
   }
 
   /** History; with `includeArchived` merged with the archive (archived rows carry `archivedAt`). */
-  async list(filter: ListFilter, page: ListPage): Promise<{ items: Analysis[]; total: number }> {
+  async list(filter: ListFilter, page: ListPage): Promise<{ items: AnalysisListItem[]; total: number }> {
     const withArchive = filter.includeArchived === true;
     const [items, live, archived] = await Promise.all([
       withArchive

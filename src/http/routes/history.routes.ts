@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errors } from '../../domain/errors.ts';
-import type { Analysis } from '../../contract/analysis.types.ts';
+import type { AnalysisListItem } from '../../contract/analysis.types.ts';
 import { canonicalJson } from '../../domain/analysis/fingerprint.ts';
 import { toHistoryItem } from '../analysis.presenter.ts';
 import { decodeCursor, encodeCursor, MAX_OFFSET_ROWS } from '../pagination.ts';
@@ -74,7 +74,7 @@ export function historyRoutes(app: FastifyInstance, deps: MediaRoutesDeps): void
       const more = items.length > perPage;
       const pageItems = more ? items.slice(0, perPage) : items;
       const last = pageItems[pageItems.length - 1];
-      const cursorAfter = (a: Analysis) =>
+      const cursorAfter = (a: AnalysisListItem) =>
         encodeCursor({
           s: (sortBy === 'updated_at' ? a.updatedAt : a.createdAt).toISOString(),
           i: a.id,
