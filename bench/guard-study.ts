@@ -1,40 +1,58 @@
 /**
- * Sets the performance guard's floors from evidence: the results of guard runs of one
- * build (`normal-*.json`) and of runs with an injected regression (`slow-*.json`:
- * GUARD_INJECT_SPIN_US of CPU per API request; `drop-index-*.json`: the history indexes
- * dropped), copied from bench/results/guard.json after each run into one folder.
+ * Sets the performance guard's floors from evidence: guard runs kept in
+ * bench/guard-evidence/ (one small file per run: its kind, machine, load and ratios),
+ * runs of an unchanged build (`normal`) and runs with an injected regression (the kinds of
+ * `--inject=` in bench/guard.bench.ts: `slow`, `slow-1ms`, `slow-search`, `slow-search-8ms`,
+ * `drop-index`, `frames-one-by-one`).
  *
- * For every ratio: the spread over the normal runs; a floor of FLOOR_MARGIN × the lowest
- * normal run; how often a normal run would fail (leave-one-out: each run judged against
- * the floor the other runs give) and how often each injected regression falls below the
- * floor. A ratio is guarded when no normal run would have failed it (leave one out) and
- * it either catches an injected regression in every run of it (two runs at least) or its
- * normal spread is narrow (max/min ≤ NARROW, so a regression of that size shows); the
- * others are reported only.
+ * Rule, per ratio: the lowest normal run over every machine and load the evidence holds
+ * (CI's runs included) against, for each injected regression with two runs or more, its
+ * highest run. A ratio is guarded by the regression it separates best when the lowest
+ * normal run is at least GAP × that regression's highest run; its floor sits halfway
+ * between the two (geometric mean), so a run of the unchanged build has to come out as
+ * much lower than every one seen as a regressed run higher, for the guard to be wrong.
+ * The other ratios are reported only. The floors, the median normal ratios and the study
+ * go to bench/guard-baseline.json, the table to bench/results/guard-study.md.
  *
- * Usage: node bench/guard-study.ts data/guard-study
- *   → bench/guard-baseline.json (floors, ratios, study), bench/results/guard-study.json/.md
- *        node bench/guard-study.ts data/guard-study-search --ratios=search.
- *   studies only the ratios whose names start with the prefix (a slice added later, with
- *   runs of its own); the other ratios keep their floors and study in the baseline file,
- *   and the results are written to bench/results/guard-study-<prefix>.json/.md.
+ * Usage: node bench/guard-study.ts
+ *        node bench/guard-study.ts --add=<kind> [results file]   keeps a guard run (by
+ *          default bench/results/guard.json) as evidence of that kind, then studies again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeBenchResults } from './helpers/provenance.ts';
 
-/** A floor sits this far below the lowest ratio a run of the unchanged build measured. */
-const FLOOR_MARGIN = 0.9;
-/** A ratio whose normal runs stay within this factor of each other is guarded even without a caught injection. */
-const NARROW = 1.35;
+/** A ratio is guarded when its lowest normal run is at least this many times the injected runs' highest. */
+const GAP = 1.2;
+const EVIDENCE_DIR = path.resolve('bench/guard-evidence');
 const BASELINE_FILE = path.resolve('bench/guard-baseline.json');
 
+export interface Evidence {
+  kind: string;
+  machine: string;
+  cpus: number;
+  date: string;
+  commit: string | null;
+  load_average_start: number[] | null;
+  /** Where the figures come from, when not a results file of this tool. */
+  source: string;
+  status_cpu_us: number | null;
+  history_db_cpu_us: number | null;
+  ratios: Record<string, number>;
+}
+
 interface GuardResult {
-  provenance?: { date: string; load_average_start: number[]; commit: string | null };
-  settings: { injected?: string | null };
+  provenance?: {
+    date: string;
+    load_average_start: number[];
+    commit: string | null;
+    dirty?: boolean;
+    cpu_model?: string;
+    cpus?: number;
+  };
+  settings: { injected?: string | null; inject_spin_us?: number };
   ratios: Array<{ ratio: string; measured: number }>;
   results: Record<string, { cpu_us_per_request: number; db_cpu_us_per_request?: number }>;
-  pass: boolean;
 }
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
@@ -43,143 +61,142 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function main(): void {
-  const dir = process.argv.slice(2).find((a) => !a.startsWith('--'));
-  const only = process.argv.find((a) => a.startsWith('--ratios='))?.slice('--ratios='.length) ?? null;
-  if (!dir) throw new Error('usage: node bench/guard-study.ts <folder of guard results> [--ratios=<prefix>]');
-  const runs = fs
+/** A guard results file as evidence of `kind` (its injection must match). */
+export function toEvidence(kind: string, r: GuardResult, file: string): Evidence {
+  const injected = r.settings.injected ?? null;
+  if ((kind === 'normal') !== (injected === null) || (injected !== null && !kind.startsWith(injected)))
+    throw new Error(`${file} was run with --inject=${injected ?? '(none)'}; it is not evidence of "${kind}"`);
+  if (!r.provenance) throw new Error(`${file} has no provenance`);
+  return {
+    kind,
+    machine: r.provenance.cpu_model ?? 'unknown',
+    cpus: r.provenance.cpus ?? 0,
+    date: r.provenance.date,
+    commit: r.provenance.commit,
+    load_average_start: r.provenance.load_average_start,
+    source:
+      `the results of a run${r.provenance.dirty ? ' with uncommitted changes' : ''} of ` +
+      `${r.settings.inject_spin_us ? `GUARD_INJECT_SPIN_US=${r.settings.inject_spin_us} ` : ''}npm run bench:guard` +
+      `${injected ? ` -- --inject=${injected}` : ''}`,
+    status_cpu_us: r.results.get_status_uncached?.cpu_us_per_request ?? null,
+    history_db_cpu_us: r.results.get_history_filtered_uncached?.db_cpu_us_per_request ?? null,
+    ratios: Object.fromEntries(r.ratios.map((x) => [x.ratio, x.measured])),
+  };
+}
+
+export function readEvidence(dir = EVIDENCE_DIR): Evidence[] {
+  return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({
-      kind: f.replace(/-\d+\.json$/, ''),
-      file: f,
-      r: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as GuardResult,
-    }));
-  const kinds = [...new Set(runs.map((x) => x.kind))];
-  const normal = runs.filter((x) => x.kind === 'normal');
-  if (normal.length < 3) throw new Error(`need at least 3 normal runs, found ${normal.length}`);
-  const value = (x: GuardResult, name: string) => x.ratios.find((r) => r.ratio === name)?.measured;
-  const names = normal[0]!.r.ratios.map((r) => r.ratio).filter((n) => only === null || n.startsWith(only));
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Evidence);
+}
 
-  const rows = names.map((name) => {
-    const values = normal.map((x) => value(x.r, name)!).filter((v) => v !== undefined);
-    const floor = round(Math.min(...values) * FLOOR_MARGIN);
-    // Leave one out: would run i have failed against the floor the other runs set?
-    const falseFailures = values.filter((v, i) => {
-      const others = values.filter((_, j) => j !== i);
-      return v < Math.min(...others) * FLOOR_MARGIN;
-    }).length;
-    const caught = Object.fromEntries(
-      kinds
-        .filter((k) => k !== 'normal')
-        .map((k) => {
-          const vs = runs.filter((x) => x.kind === k).map((x) => value(x.r, name)!);
-          return [k, { runs: vs.length, below_floor: vs.filter((v) => v < floor).length, values: vs }];
-        }),
+export interface RatioStudy {
+  ratio: string;
+  normal: { runs: number; min: number; median: number; max: number; machines: string[] };
+  injected: Record<string, { runs: number; max: number; gap: number; values: number[] }>;
+  caught_by: string | null;
+  floor: number | null;
+}
+
+/** The rule of the file comment, over every ratio a normal run holds. */
+export function study(evidence: readonly Evidence[]): RatioStudy[] {
+  const normal = evidence.filter((e) => e.kind === 'normal');
+  const kinds = [...new Set(evidence.map((e) => e.kind))].filter((k) => k !== 'normal').sort();
+  const names = [...new Set(normal.flatMap((e) => Object.keys(e.ratios)))].sort();
+  return names.map((name) => {
+    const runs = normal.filter((e) => e.ratios[name] !== undefined);
+    const values = runs.map((e) => e.ratios[name]!);
+    const min = Math.min(...values);
+    const injected = Object.fromEntries(
+      kinds.flatMap((k) => {
+        const vs = evidence.filter((e) => e.kind === k && e.ratios[name] !== undefined).map((e) => e.ratios[name]!);
+        if (vs.length < 2) return [];
+        const max = Math.max(...vs);
+        return [[k, { runs: vs.length, max, gap: round(min / max, 2), values: vs }]];
+      }),
     );
-    const spread = round(Math.max(...values) / Math.min(...values), 2);
-    const catchesAll = Object.values(caught).some((c) => c.runs >= 2 && c.below_floor === c.runs);
+    const best = Object.entries(injected).sort((a, b) => b[1].gap - a[1].gap)[0];
+    const caught = best && best[1].gap >= GAP ? best : undefined;
     return {
       ratio: name,
       normal: {
         runs: values.length,
-        min: Math.min(...values),
+        min,
         median: round(median(values)),
         max: Math.max(...values),
-        spread,
+        machines: [...new Set(runs.map((e) => e.machine))],
       },
-      floor,
-      leave_one_out_false_failures: falseFailures,
-      injected: caught,
-      guarded: falseFailures === 0 && (catchesAll || spread <= NARROW),
+      injected,
+      caught_by: caught ? caught[0] : null,
+      floor: caught ? round(Math.sqrt(min * caught[1].max)) : null,
     };
   });
+}
 
-  const baseline = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as Record<string, unknown> & {
-    floors?: Record<string, number>;
-    ratios?: Record<string, number>;
-    runs?: unknown[];
-    study?: { rule: string; summary: unknown[] } & Record<string, unknown>;
-  };
-  const kept = (o: Record<string, number> | undefined) =>
-    Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => only !== null && !k.startsWith(only)));
-  const floors = {
-    ...kept(baseline.floors),
-    ...Object.fromEntries(rows.filter((r) => r.guarded).map((r) => [r.ratio, r.floor])),
-  };
-  const study = {
-    rule:
-      `floor = ${FLOOR_MARGIN} × the lowest of ${normal.length} normal runs; guarded when no normal run falls below the floor ` +
-      `the others set (leave one out) and it caught an injected regression in every run of it (2+ runs) or its normal max/min ≤ ${NARROW}`,
-    runs: runs.map((x) => ({
-      kind: x.kind,
-      date: x.r.provenance?.date ?? null,
-      load_average_start: x.r.provenance?.load_average_start ?? null,
-      status_cpu_us: x.r.results.get_status_uncached?.cpu_us_per_request ?? null,
-      history_db_cpu_us: x.r.results.get_history_filtered_uncached?.db_cpu_us_per_request ?? null,
-    })),
-    ratios: rows,
-  };
-  const summary = rows.map(({ injected: _i, ...r }) => r);
-  const updated = {
-    note: 'Ratios service/baseline. Only the ratios under `floors` fail the guard; floors and `study` are written by bench/guard-study.ts from the runs it lists (`npm run bench:guard -- --update` records a run in `runs`).',
-    tolerance: baseline.tolerance,
-    ratios: { ...kept(baseline.ratios), ...Object.fromEntries(rows.map((r) => [r.ratio, r.normal.median])) },
-    floors,
-    // A study of one slice keeps the runs the other floors were set from.
-    runs:
-      only === null
-        ? normal.map((x) => ({
-            date: x.r.provenance?.date ?? '',
-            ratios: Object.fromEntries(x.r.ratios.map((r) => [r.ratio, r.measured])),
-          }))
-        : baseline.runs,
-    study:
-      only === null
-        ? { rule: study.rule, summary }
-        : {
-            ...(baseline.study ?? {}),
-            [only.replace(/\.$/, '')]: { rule: study.rule, summary },
-          },
-  };
-  fs.writeFileSync(BASELINE_FILE, `${JSON.stringify(updated, null, 2)}\n`);
+function main(): void {
+  const add = process.argv.find((a) => a.startsWith('--add='))?.slice('--add='.length);
+  if (add) {
+    const file = path.resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'bench/results/guard.json');
+    const e = toEvidence(add, JSON.parse(fs.readFileSync(file, 'utf8')) as GuardResult, file);
+    const out = path.join(EVIDENCE_DIR, `${add}-${e.date.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(out, `${JSON.stringify(e, null, 2)}\n`);
+    process.stdout.write(`kept ${path.relative(process.cwd(), out)}\n`);
+  }
+  const evidence = readEvidence();
+  const rows = study(evidence);
+  const normal = evidence.filter((e) => e.kind === 'normal');
+  const rule =
+    `per ratio, the lowest normal run (${normal.length} runs on ${[...new Set(normal.map((e) => e.machine))].join(' and ')}, ` +
+    `CI's included) against each injected regression's highest run (2+ runs); guarded by the regression it separates best ` +
+    `when the lowest normal run is at least ${GAP} × that run, the floor halfway between them (geometric mean)`;
 
+  const previous = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as { tolerance?: number };
+  const fullRuns = normal.filter((e) => rows.every((r) => e.ratios[r.ratio] !== undefined));
+  const baseline = {
+    note: 'Ratios service/baseline: the median of the normal runs in bench/guard-evidence/. Only the ratios under `floors` fail the guard; floors and `study` are written by bench/guard-study.ts from that evidence.',
+    tolerance: previous.tolerance,
+    ratios: Object.fromEntries(rows.map((r) => [r.ratio, r.normal.median])),
+    floors: Object.fromEntries(rows.filter((r) => r.floor !== null).map((r) => [r.ratio, r.floor])),
+    runs: fullRuns.map((e) => ({ date: e.date, ratios: e.ratios })),
+    study: { rule, summary: rows.map(({ injected: _i, ...r }) => r) },
+  };
+  fs.writeFileSync(BASELINE_FILE, `${JSON.stringify(baseline, null, 2)}\n`);
+
+  const kinds = [...new Set(evidence.map((e) => e.kind))].filter((k) => k !== 'normal').sort();
+  const cell = (r: RatioStudy, k: string) => {
+    const c = r.injected[k];
+    return c ? `${c.max} (${c.gap}×)` : '—';
+  };
   const md = [
     '# Performance guard — what it catches',
     '',
-    `${normal.length} runs of one build and ${runs.length - normal.length} with an injected regression ` +
-      `(${kinds.filter((k) => k !== 'normal').join(', ')}), each a full \`npm run bench:guard\`. ${study.rule}. ` +
-      'A run that lands below a floor is measured a second time before it fails (the better attempt counts), ' +
-      'which the leave-one-out count below does not credit.',
+    `${evidence.length} guard runs kept in bench/guard-evidence/: ${normal.length} of unchanged builds and ` +
+      `${evidence.length - normal.length} with an injected regression (${kinds
+        .map((k) => `${k} ×${evidence.filter((e) => e.kind === k).length}`)
+        .join(', ')}). Rule: ${rule}. ` +
+      'A guard run that lands below a floor is measured a second time before it fails (the better attempt counts).',
     '',
-    `| ratio | normal min | median | max | max/min | floor | normal runs below (leave one out) | ${kinds
-      .filter((k) => k !== 'normal')
-      .map((k) => `${k} caught | `)
-      .join('')}guarded |`,
-    `|---|---:|---:|---:|---:|---:|---:|${kinds
-      .filter((k) => k !== 'normal')
-      .map(() => '---:|')
-      .join('')}:---:|`,
+    `| ratio | normal min | median | max | ${kinds.map((k) => `${k}: highest (gap)`).join(' | ')} | caught by | floor |`,
+    `|---|---:|---:|---:|${kinds.map(() => '---:|').join('')}---|---:|`,
     ...rows.map(
       (r) =>
-        `| ${r.ratio} | ${r.normal.min} | ${r.normal.median} | ${r.normal.max} | ${r.normal.spread} | ${r.floor} | ${r.leave_one_out_false_failures}/${r.normal.runs} | ` +
-        Object.values(r.injected)
-          .map((c) => `${c.below_floor}/${c.runs} | `)
-          .join('') +
-        `${r.guarded ? 'yes' : 'no'} |`,
+        `| ${r.ratio} | ${r.normal.min} | ${r.normal.median} | ${r.normal.max} | ${kinds.map((k) => cell(r, k)).join(' | ')} | ` +
+        `${r.caught_by ?? 'reported only'} | ${r.floor ?? '—'} |`,
     ),
     '',
-    '| run | load average (1 min) at start | status server CPU µs/req | history PostgreSQL CPU µs/req |',
-    '|---|---:|---:|---:|',
-    ...study.runs.map(
-      (r) =>
-        `| ${r.kind} | ${r.load_average_start?.[0] ?? '—'} | ${r.status_cpu_us ?? '—'} | ${r.history_db_cpu_us ?? '—'} |`,
+    '| run | machine | load average (1 min) at start | commit | source |',
+    '|---|---|---:|---|---|',
+    ...evidence.map(
+      (e) =>
+        `| ${e.kind} ${e.date.slice(0, 16).replace('T', ' ')} | ${e.machine} | ${e.load_average_start?.[0] ?? '—'} | ` +
+        `${e.commit?.slice(0, 10) ?? '—'} | ${e.source} |`,
     ),
     '',
   ].join('\n');
-  writeBenchResults(only === null ? 'guard-study' : `guard-study-${only.replace(/\.$/, '')}`, study, md);
+  writeBenchResults('guard-study', { rule, gap: GAP, runs: evidence.length, ratios: rows }, md);
   process.stdout.write(md + '\n');
 }
 
-main();
+if (import.meta.url === `file://${process.argv[1]}`) main();

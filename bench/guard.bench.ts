@@ -42,7 +42,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { machineFacts, describeMachine } from './helpers/machine.ts';
 import { backendCpu, backendCpuBetween, processCpuMs } from './helpers/process-cpu.ts';
-import { extractFramesInBatches } from '../src/media/frames.ts';
+import { extractFrames, extractFramesInBatches } from '../src/media/frames.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { writeBenchResults } from './helpers/provenance.ts';
 import { loadGuardSentences } from './helpers/guard-corpus.ts';
@@ -411,7 +411,10 @@ async function measureMedia(): Promise<{
     plain.push((await childrenCpuMs()) - t);
     t = await childrenCpuMs();
     const m = moments(r);
-    const ok = await extractFramesInBatches('ffmpeg', file, m, 320, { timeoutMs: 120_000 }, 1);
+    const ok =
+      INJECT === 'frames-one-by-one'
+        ? await oneByOne(file, m)
+        : await extractFramesInBatches('ffmpeg', file, m, 320, { timeoutMs: 120_000 }, 1);
     stage.push((await childrenCpuMs()) - t);
     for (const [i, o] of m.entries()) if (ok[i] && (await fs.stat(o.output).catch(() => null))?.size) written++;
   }
@@ -426,6 +429,13 @@ async function measureMedia(): Promise<{
     frames_asked: MEDIA_FRAMES * ROUNDS,
     ratio,
   };
+}
+
+/** The injected media regression: every moment in an ffmpeg process of its own (no batching). */
+async function oneByOne(file: string, moments: ReadonlyArray<{ seconds: number; output: string }>): Promise<boolean[]> {
+  const ok: boolean[] = [];
+  for (const m of moments) ok.push(...(await extractFrames('ffmpeg', file, [m], 320, { timeoutMs: 120_000 })));
+  return ok;
 }
 
 /**
@@ -498,7 +508,9 @@ const floorOf = (committed: BaselineFile | null, k: RatioName) => committed?.flo
  * (bench/helpers/inject-slow.ts); `--inject=slow-search`: the same, on search requests only
  * (default 3000 µs, about a third of a search's API CPU); `--inject=drop-index`: the indexes
  * the history filter uses are dropped after the seed; `--inject=drop-search-index`: the
- * segments' full-text indexes are. All exist to show what the guard catches.
+ * segments' full-text indexes are; `--inject=frames-one-by-one`: the media slice takes each
+ * moment in an ffmpeg process of its own instead of one batch. All exist to show what the
+ * guard catches.
  */
 const INJECT = process.argv.find((a) => a.startsWith('--inject='))?.slice('--inject='.length) ?? null;
 const HISTORY_INDEXES = [
@@ -518,7 +530,7 @@ async function main(): Promise<number> {
   const database = await freshBenchDatabase('ma_guard', { dataDir: 'data/guard-pg', port: 54_351 });
   const attempts: Array<Awaited<ReturnType<typeof measure>> & { media: Awaited<ReturnType<typeof measureMedia>> }> = [];
   let searchRecall: Awaited<ReturnType<typeof semanticRecall>> | undefined;
-  if (INJECT && !['slow', 'slow-search', 'drop-index', 'drop-search-index'].includes(INJECT))
+  if (INJECT && !['slow', 'slow-search', 'drop-index', 'drop-search-index', 'frames-one-by-one'].includes(INJECT))
     throw new Error(`unknown --inject=${INJECT}`);
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
@@ -656,6 +668,9 @@ async function main(): Promise<number> {
       tolerance: TOLERANCE,
       updated_baseline: update,
       injected: INJECT,
+      ...(INJECT === 'slow' || INJECT === 'slow-search'
+        ? { inject_spin_us: Number(process.env.GUARD_INJECT_SPIN_US ?? (INJECT === 'slow' ? 250 : 3000)) }
+        : {}),
     },
     results,
     media: attempts[0]!.media,

@@ -365,24 +365,13 @@ export const BENCHMARKS: Benchmark[] = [
   },
   {
     file: 'guard-study',
-    title: 'The performance guard: false failures and caught regressions over repeated runs',
+    title: 'The performance guard: what its floors catch, from runs on more than one machine',
     command: 'node bench/guard-study.ts',
     ...FROM_PROVENANCE,
     rows: (j) =>
       (j.ratios as Json[]).map((r): Row => [
-        `${r.ratio}: normal min / median / max, floor`,
-        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}, ${r.floor}`,
-      ]),
-  },
-  {
-    file: 'guard-study-search',
-    title: "The performance guard's search slice: spread over repeated runs and its floors",
-    command: 'node bench/guard-study.ts <runs> --ratios=search.',
-    ...FROM_PROVENANCE,
-    rows: (j) =>
-      (j.ratios as Json[]).map((r): Row => [
-        `${r.ratio}: normal min / median / max, floor${r.guarded ? '' : ' (reported, not guarded)'}`,
-        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}, ${r.floor}`,
+        `${r.ratio}: normal min / median / max; floor`,
+        `${r.normal.min} / ${r.normal.median} / ${r.normal.max}; ${r.floor === null ? 'reported, not guarded' : `${r.floor} (catches ${r.caught_by})`}`,
       ]),
   },
   {

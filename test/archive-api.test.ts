@@ -15,7 +15,12 @@ after(async () => {
 });
 
 /** An analysis of `tenant` in `status`, created `createdDaysAgo` days ago and last changed a day later. */
-async function seed(status: string, createdDaysAgo: number, tenant = t.tenantA.tenant, partial = false): Promise<string> {
+async function seed(
+  status: string,
+  createdDaysAgo: number,
+  tenant = t.tenantA.tenant,
+  partial = false,
+): Promise<string> {
   const id = crypto.randomUUID();
   await t.db.pool.query(
     `INSERT INTO media_analysis_requests
@@ -163,7 +168,9 @@ describe('GET /history?include_archived=true', () => {
 
   test('the partial flag is read from live and archived results alike', async () => {
     const body = (await page('include_archived=true&per_page=100')).json();
-    const flagged = body.data.filter((d: { partial: boolean }) => d.partial === true).map((d: { analysis_id: string }) => d.analysis_id);
+    const flagged = body.data
+      .filter((d: { partial: boolean }) => d.partial === true)
+      .map((d: { analysis_id: string }) => d.analysis_id);
     assert.deepEqual(new Set(flagged), partialIds);
     assert.equal(partialIds.size, 2);
     const live = (await page('per_page=100')).json();
