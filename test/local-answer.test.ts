@@ -76,6 +76,12 @@ test(
       answer.text,
     );
     assert.match(answer.text, /\[[a-z' ]+\?\]/, answer.text);
+    // The quote itself carries the marks too, so a client showing quotes shows them as unsure.
+    const quoted = (answer.quotes as Array<{ kind: string; text: string }>).filter((q) => q.kind === 'transcript');
+    assert.ok(
+      quoted.some((q) => /\[[a-z' ]+\?\]/.test(q.text)),
+      JSON.stringify(quoted),
+    );
     assert.match(answer.text, /heard with low confidence/);
     // Its extractive sentences keep every word (marked); its terms hold no unsure-only word.
     const sentences = (answer.extractive.sentences as string[]).join(' ');
@@ -102,6 +108,23 @@ test(
     assert.ok(
       (await hit(sure.word))?.segments.some((x) => x.matched_by.includes('text')),
       `"${sure.word}" finds it by text`,
+    );
+    // A hit shows its window as the answer quotes it: every word, the unsure ones marked.
+    const near = words.find(
+      (w, i) =>
+        !w.low_confidence &&
+        w.word.length >= 4 &&
+        queryTerms(w.word).length > 0 &&
+        [words[i - 1], words[i + 1]].some((o) => o?.low_confidence),
+    );
+    assert.ok(near, 'a sure word beside an unsure one');
+    const shown = (
+      (await hit(near.word)) as unknown as { segments: Array<{ kind: string; text: string }> } | undefined
+    )?.segments.filter((x) => x.kind === 'transcript');
+    assert.ok(shown?.length, `"${near.word}" finds a transcript window`);
+    assert.ok(
+      shown.some((x) => /\[[a-z' ]+\?\]/.test(x.text)),
+      `a window beside an unsure word shows the mark: ${JSON.stringify(shown)}`,
     );
     const probes = unsureOnly.filter((w) => w.length >= 4 && queryTerms(w).length > 0);
     assert.ok(probes.length > 0, `an unsure-only word to search for: ${unsureOnly.join(' ')}`);

@@ -1105,6 +1105,7 @@ export interface components {
         };
         /** @description A passage of the media quoted by an extracted answer, with its time or page */
         AnswerQuote: {
+            /** @description The passage; in a local transcript the words heard below the calibrated confidence are marked [like this?] */
             text: string;
             /** @description transcript, ocr, image_text, document, shot or object */
             kind: string;
@@ -3213,6 +3214,7 @@ export interface operations {
                                 segment_id: number;
                                 /** @description transcript, ocr, document, image_text, shot or object */
                                 kind: string;
+                                /** @description The segment as stored; in a local transcript the words heard below the calibrated confidence are marked [like this?] (not matched by text) */
                                 text: string;
                                 start_seconds: number | null;
                                 end_seconds: number | null;

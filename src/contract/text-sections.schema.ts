@@ -126,7 +126,10 @@ export const UnderstandingSectionSchema = Type.Object(
 
 export const AnswerQuoteSchema = Type.Object(
   {
-    text: Type.String(),
+    text: Type.String({
+      description:
+        'The passage; in a local transcript the words heard below the calibrated confidence are marked [like this?]',
+    }),
     kind: Type.String({ description: 'transcript, ocr, image_text, document, shot or object' }),
     start_seconds: Nullable(Type.Number()),
     end_seconds: Nullable(Type.Number()),

@@ -102,10 +102,35 @@ export function sureText(words: readonly TimedWord[]): string {
     .join('.\n');
 }
 
+/** Words as text, each run of low-confidence ones as "[words?]". */
+export function markWords(words: ReadonlyArray<{ word: string; low_confidence?: true | boolean }>): string {
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length) out.push(`[${run.join(' ')}?]`);
+    run = [];
+  };
+  for (const w of words) {
+    if (w.low_confidence) run.push(w.word);
+    else {
+      flush();
+      out.push(w.word);
+    }
+  }
+  flush();
+  return out.join(' ');
+}
+
+/** A run of words marked unsure by markWords. */
+export const UNSURE_MARK = /\[[^\]]+\?\]/;
+
 export interface TranscriptWindow {
   start: number;
   end: number;
-  /** Every word, as heard: what is indexed and quoted. */
+  /**
+   * Every word, as heard, each run of unsure ones marked "[words?]" (markWords): what is
+   * stored, shown in search hits and quoted, so an unsure word never reads as heard.
+   */
   text: string;
   /** The words the engine was sure of (sureText). */
   sure: string;
@@ -122,7 +147,7 @@ export function transcriptWindows(words: readonly TimedWord[]): TranscriptWindow
     windows.push({
       start: current[0]!.start,
       end: current[current.length - 1]!.end,
-      text: current.map((w) => w.word).join(' '),
+      text: markWords(current),
       sure: sureText(current),
       unsure: current.filter((w) => w.low_confidence).length / current.length,
     });

@@ -24,7 +24,10 @@ export const SearchQuerySchema = Type.Object(
 export const SearchSegmentSchema = Type.Object({
   segment_id: Type.Integer(),
   kind: Type.String({ description: 'transcript, ocr, document, image_text, shot or object' }),
-  text: Type.String(),
+  text: Type.String({
+    description:
+      'The segment as stored; in a local transcript the words heard below the calibrated confidence are marked [like this?] (not matched by text)',
+  }),
   start_seconds: Nullable(Type.Number()),
   end_seconds: Nullable(Type.Number()),
   page: Nullable(Type.Integer()),

@@ -14,10 +14,10 @@ import { chatCostUsd } from '../../providers/cost.ts';
 import { extractiveSummary } from '../../providers/extractive-summary.ts';
 import { JsonOutputValidator } from '../../providers/json-output-validator.ts';
 import { summarize } from '../summary.ts';
-import { sureText } from '../../domain/search/segment-drafts.ts';
+import { markWords, sureText } from '../../domain/search/segment-drafts.ts';
 import { visionMaterial } from '../../domain/analysis/vision-summary.ts';
 import type { Stage, StageContext } from '../stage.ts';
-import { EXTRACTED_NOTE, UNSURE_LEGEND, extractedAnswer, markUnsure, markWords, where } from './extracted-answer.ts';
+import { EXTRACTED_NOTE, UNSURE_LEGEND, extractedAnswer, markUnsure, where } from './extracted-answer.ts';
 
 /** Longest image side sent to a model. */
 const IMAGE_MAX_SIDE = 1280;

@@ -4,6 +4,7 @@
  * who speaks when). Extracted, never generated — and it says so.
  */
 import { rankBySimilarity } from '../../domain/search/search.service.ts';
+import { UNSURE_MARK, markWords } from '../../domain/search/segment-drafts.ts';
 import type { StageContext } from '../stage.ts';
 import { isProse } from '../../nlp/text-understanding.ts';
 import type { AnalysisSections } from '../results.types.ts';
@@ -114,7 +115,8 @@ export const UNSURE_LEGEND =
  * A quoted transcript window with the words the local engine was unsure of marked, each
  * run of them as "[words?]": the window is quoted whole (cutting words out can invert it),
  * so what falls under the calibrated word confidence is shown as such, not as heard.
- * The window's words are found by its times; when they do not spell its text (a provider
+ * Windows indexed since the marks went into segments carry them already; for older ones the
+ * words are found by the window's times; when they do not spell its text (a provider
  * transcript, or a segment stored before a re-transcription), the text is left as it is.
  */
 export function markUnsure(
@@ -125,25 +127,6 @@ export function markUnsure(
   const inside = words.filter((w) => w.start >= q.start_seconds! - 0.01 && w.end <= q.end_seconds! + 0.01);
   if (!inside.some((w) => w.low_confidence) || inside.map((w) => w.word).join(' ') !== q.text) return q.text;
   return markWords(inside);
-}
-
-/** Words as text, each run of low-confidence ones as "[words?]". */
-export function markWords(words: ReadonlyArray<{ word: string; low_confidence?: true | boolean }>): string {
-  const out: string[] = [];
-  let run: string[] = [];
-  const flush = () => {
-    if (run.length) out.push(`[${run.join(' ')}?]`);
-    run = [];
-  };
-  for (const w of words) {
-    if (w.low_confidence) run.push(w.word);
-    else {
-      flush();
-      out.push(w.word);
-    }
-  }
-  flush();
-  return out.join(' ');
 }
 
 /** A quote cut to QUOTE_CHARS; a "[words?]" mark cut open is closed, so it still reads as unsure. */
@@ -210,13 +193,11 @@ export async function extractedAnswer(
   const facts = askedFacts(ctx.analysis.prompt, r);
   const onScreen = await peopleOnScreen(ctx);
   if (onScreen) facts.people_on_screen = onScreen;
+  // A quote is shown as the answer's text shows it: a local transcript's unsure words marked.
   const words = r.transcript?.words ?? [];
-  const shown = quotes.map((q) => (q.kind === 'transcript' ? markUnsure(q, words) : q.text));
-  const lines = quotes.map((q, i) => {
-    const t = shown[i]!;
-    return `[${where(q)}] "${clip(t)}"`;
-  });
-  const legend = shown.some((t, i) => t !== quotes[i]!.text) ? `\n${UNSURE_LEGEND}` : '';
+  quotes = quotes.map((q) => (q.kind === 'transcript' ? { ...q, text: markUnsure(q, words) } : q));
+  const legend = quotes.some((q) => q.kind === 'transcript' && UNSURE_MARK.test(q.text)) ? `\n${UNSURE_LEGEND}` : '';
+  const lines = quotes.map((q) => `[${where(q)}] "${clip(q.text)}"`);
   const text = lines.length
     ? `Extracted, not generated. Passages most related to the prompt:\n${lines.join('\n')}${legend}`
     : 'Extracted, not generated. No passage of the media could be quoted.';

@@ -14,6 +14,7 @@ import {
   segmentsAsWindows,
   transcriptWindows,
   MAX_UNSURE_WORD_SHARE,
+  UNSURE_MARK,
   visionDrafts,
   type SegmentDraft,
   type TranscriptWindow,
@@ -78,8 +79,8 @@ async function drafts(ctx: StageContext): Promise<{ drafts: SegmentDraft[]; wind
       page: null,
       text: w.text,
       keyframe: nearestFrame(frames, (w.start + w.end) / 2),
-      // Search matches only the words the engine was sure of; the text stays whole.
-      ...(w.sure !== w.text ? { sure: w.sure } : {}),
+      // Search matches only the words the engine was sure of; the text stays whole, marked.
+      ...(UNSURE_MARK.test(w.text) ? { sure: w.sure } : {}),
     });
   for (const line of r.ocr?.lines ?? []) {
     const at = line.seconds[0] ?? 0;
