@@ -68,6 +68,13 @@ test(
     );
     // The transcript keeps every word.
     assert.equal(s.results.transcript.text.split(' ').length, words.length);
+    // Every window is stored with its sure words (a window without is one for the backfill).
+    const stored = await t.db.pool.query<{ bare: number; all: number }>(
+      `SELECT count(*) FILTER (WHERE sure_tsv IS NULL)::int AS bare, count(*)::int AS all
+       FROM media_segments WHERE analysis_id = $1 AND kind = 'transcript'`,
+      [id],
+    );
+    assert.ok(stored.rows[0]!.all > 0 && stored.rows[0]!.bare === 0, JSON.stringify(stored.rows[0]));
 
     // The answer quotes the recording with the unsure words marked, and says what the marks mean.
     const answer = s.results.answer;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createTestApp, waitFor, type TestApp } from './helpers/app.ts';
 import { segmentRepository } from '../src/persistence/segment.repository.ts';
-import { backfillMagnitudes } from '../src/domain/search/segment-backfill.ts';
+import { backfillMagnitudes, backfillSureWords } from '../src/domain/search/segment-backfill.ts';
 import { TASK } from '../src/persistence/job.repository.ts';
 import { SemanticIndex } from '../src/search/semantic-index.ts';
 import { CODE_BYTES, magnitudeCode, quantizeInt8, signCode } from '../src/nlp/vector-codec.ts';
@@ -58,6 +58,62 @@ function segments(analysisId: string, tenantId: string, n: number): NewSegment[]
     };
   });
 }
+
+test('transcript windows stored before sure words: marked, matched by their sure words, in batches, once', async () => {
+  // Runs before the worker of the next test starts, so only this call backfills.
+  const id = await analysis('tenant-s');
+  const words = [
+    { word: 'the', start: 0, end: 0.3 },
+    { word: 'prickly', start: 0.4, end: 0.8, low_confidence: true },
+    { word: 'hedgehog', start: 0.9, end: 1.4 },
+    { word: 'sleeps', start: 1.5, end: 1.9 },
+    { word: 'quietly', start: 5, end: 5.5 },
+    { word: 'outside', start: 5.6, end: 6 },
+  ];
+  await db.pool.query(
+    `UPDATE media_analysis_requests SET results = jsonb_build_object('transcript', jsonb_build_object('words', $2::jsonb))
+     WHERE id = $1`,
+    [id, JSON.stringify(words)],
+  );
+  const [a, b, c] = segments(id, 'tenant-s', 3);
+  // As the indexer wrote them before: every word in `text`, no sure words.
+  await segmentRepository.insertMany(db.db, [
+    { ...a!, startSeconds: 0, endSeconds: 1.9, text: 'the prickly hedgehog sleeps' },
+    { ...b!, startSeconds: 5, endSeconds: 6, text: 'quietly outside' },
+    // A window whose words are not the stored transcript's (a provider's): all its words, as before.
+    { ...c!, startSeconds: 10, endSeconds: 12, text: 'a prickly provider line' },
+  ]);
+  const matches = async (word: string) =>
+    (
+      await db.pool.query<{ text: string }>(
+        `SELECT text FROM media_segments
+         WHERE analysis_id = $1 AND coalesce(sure_tsv, tsv) @@ to_tsquery('english', $2) ORDER BY id`,
+        [id, word],
+      )
+    ).rows.map((r) => r.text);
+  assert.deepEqual(await matches('prickly'), ['the prickly hedgehog sleeps', 'a prickly provider line'], 'before');
+
+  assert.ok((await backfillSureWords(db.db, repositories, { batch: 2, pauseMs: 10 })) >= 3);
+  const after = await db.pool.query<{ text: string; done: boolean }>(
+    'SELECT text, sure_tsv IS NOT NULL AS done FROM media_segments WHERE analysis_id = $1 ORDER BY id',
+    [id],
+  );
+  assert.deepEqual(
+    after.rows.map((r) => r.text),
+    ['the [prickly?] hedgehog sleeps', 'quietly outside', 'a prickly provider line'],
+  );
+  assert.ok(after.rows.every((r) => r.done));
+  assert.deepEqual(await matches('prickly'), ['a prickly provider line'], 'the unsure word no longer finds its window');
+  assert.deepEqual(await matches('hedgehog'), ['the [prickly?] hedgehog sleeps']);
+  assert.equal(await backfillSureWords(db.db, repositories), 0, 'nothing left');
+  const index = await db.pool.query<{ valid: boolean }>(
+    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     WHERE c.relname = 'media_segments_transcript_without_sure_idx'`,
+  );
+  assert.equal(index.rows[0]?.valid, true);
+  // The next test counts the table's rows.
+  await db.pool.query('DELETE FROM media_segments WHERE analysis_id = $1', [id]);
+});
 
 test('rows without magnitude bits are served with their embeddings, then backfilled in batches, once', async () => {
   const a = await analysis('tenant-a');

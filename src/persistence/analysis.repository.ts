@@ -23,6 +23,14 @@ export interface TransitionRule {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/** A word of a stored transcript, as the local engine wrote it. */
+export interface TranscriptWordRow {
+  word: string;
+  start: number;
+  end: number;
+  low_confidence?: boolean;
+}
+
 /** The columns of a history row (AnalysisListItem), read from the live table or an archived record. */
 export function listColumnsSql(alias: string): RawBuilder<unknown> {
   const c = (name: string) => sql.ref(`${alias}.${name}`);
@@ -160,6 +168,15 @@ export const analysisRepository = {
       .limit(1)
       .executeTakeFirst();
     return row ? toAnalysis(row) : undefined;
+  },
+
+  /** The transcript words (`results.transcript.words`) of live analyses, by id; only that path of each result is read. */
+  async transcriptWords(db: Executor, ids: readonly string[]): Promise<Map<string, TranscriptWordRow[]>> {
+    if (ids.length === 0) return new Map();
+    const r = await sql<{ id: string; words: TranscriptWordRow[] | null }>`
+      SELECT id, results #> '{transcript,words}' AS words FROM media_analysis_requests
+      WHERE id = ANY(${[...ids]}::uuid[])`.execute(db);
+    return new Map(r.rows.map((row) => [row.id, Array.isArray(row.words) ? row.words : []]));
   },
 
   async findStatus(db: Executor, id: string): Promise<AnalysisStatus | undefined> {

@@ -19,6 +19,7 @@ import * as m0011 from './migrations/0011-segment-words-index.ts';
 import * as m0012 from './migrations/0012-segment-magnitude-bits.ts';
 import * as m0013 from './migrations/0013-people.ts';
 import * as m0014 from './migrations/0014-segment-sure-words.ts';
+import * as m0015 from './migrations/0015-transcript-sure-words-backfill.ts';
 import { runOnlineSteps, type OnlineStep } from './online-steps.ts';
 
 /** A migration, plus the steps that must run outside its transaction (online-steps.ts). */
@@ -40,6 +41,7 @@ export const MIGRATIONS: Record<string, OnlineMigration> = {
   '0012-segment-magnitude-bits': m0012,
   '0013-people': m0013,
   '0014-segment-sure-words': m0014,
+  '0015-transcript-sure-words-backfill': m0015,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

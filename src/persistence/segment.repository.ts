@@ -164,6 +164,52 @@ export const segmentRepository = {
     return Number(result.numAffectedRows ?? 0);
   },
 
+  /**
+   * Transcript windows stored without `sure_tsv` (before migration 0015's release; every
+   * window since has one), through the partial index that holds only them.
+   */
+  async transcriptWindowsWithoutSure(
+    db: Kysely<Database>,
+    afterId: number,
+    limit: number,
+  ): Promise<Array<{ id: number; analysisId: string; start: number | null; end: number | null; text: string }>> {
+    const rows = await db
+      .selectFrom('media_segments')
+      .select(['id', 'analysis_id', 'start_seconds', 'end_seconds', 'text'])
+      .where('kind', '=', 'transcript')
+      .where('sure_tsv', 'is', null)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      analysisId: r.analysis_id,
+      start: r.start_seconds,
+      end: r.end_seconds,
+      text: r.text,
+    }));
+  },
+
+  /**
+   * Stores a window's shown text and the words search may match (`sure_tsv`) for rows that
+   * have none yet; rows locked by another writer are skipped (as setMagnitudes).
+   */
+  async setSureWords(
+    db: Kysely<Database>,
+    rows: ReadonlyArray<{ id: number; text: string; sure: string }>,
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    const result = await sql`
+      UPDATE media_segments s SET text = v.text, sure_tsv = to_tsvector('english', v.sure)
+      FROM unnest(${ids}::bigint[], ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.sure)}::text[]) AS v(id, text, sure)
+      WHERE s.id = v.id AND s.id IN (
+        SELECT id FROM media_segments WHERE id = ANY(${ids}::bigint[]) AND sure_tsv IS NULL
+        FOR UPDATE SKIP LOCKED)`.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  },
+
   async countUpTo(db: Kysely<Database>, upToId: number): Promise<number> {
     const row = await db
       .selectFrom('media_segments')

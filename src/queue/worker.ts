@@ -30,7 +30,7 @@ import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
-import { backfillMagnitudes } from '../domain/search/segment-backfill.ts';
+import { backfillMagnitudes, backfillSureWords } from '../domain/search/segment-backfill.ts';
 
 /** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
 export const RECONCILE_CRON = '* * * * *';
@@ -175,9 +175,13 @@ export async function startWorker(
           graceMs: opts.staleAfterMs,
         });
       },
+      // The segments' backfills (the task keeps its first name: queued jobs of the previous release run it).
       [TASK.backfillSegmentBits]: async (_payload, helpers) => {
         const updated = await backfillMagnitudes(deps.db, repositories, { signal: helpers.abortSignal });
         if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, 'segments given their magnitude bits');
+        const marked = await backfillSureWords(deps.db, repositories, { signal: helpers.abortSignal });
+        if (marked > 0)
+          log.info({ task: TASK.backfillSegmentBits, updated: marked }, 'transcript windows given their sure words');
       },
       [TASK.cleanupStorage]: async () => {
         const taskLog = log.child({ task: TASK.cleanupStorage });
@@ -194,7 +198,7 @@ export async function startWorker(
     crontab: [
       opts.cleanupCron ? `${opts.cleanupCron} ${TASK.cleanupStorage} ?max=1` : '',
       `${RECONCILE_CRON} ${TASK.reconcileAnalyses} ?max=1`,
-      // Segments from before migration 0012 (none once done: one indexed read a minute).
+      // Segments from before migrations 0012 and 0015 (none once done: two indexed reads a minute).
       `${RECONCILE_CRON} ${TASK.backfillSegmentBits} ?max=1`,
     ]
       .filter(Boolean)

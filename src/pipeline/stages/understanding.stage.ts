@@ -14,7 +14,6 @@ import {
   segmentsAsWindows,
   transcriptWindows,
   MAX_UNSURE_WORD_SHARE,
-  UNSURE_MARK,
   visionDrafts,
   type SegmentDraft,
   type TranscriptWindow,
@@ -80,7 +79,8 @@ async function drafts(ctx: StageContext): Promise<{ drafts: SegmentDraft[]; wind
       text: w.text,
       keyframe: nearestFrame(frames, (w.start + w.end) / 2),
       // Search matches only the words the engine was sure of; the text stays whole, marked.
-      ...(UNSURE_MARK.test(w.text) ? { sure: w.sure } : {}),
+      // Every window carries them (a window without is one the backfill has not reached).
+      sure: w.sure,
     });
   for (const line of r.ocr?.lines ?? []) {
     const at = line.seconds[0] ?? 0;
