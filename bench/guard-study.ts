@@ -61,11 +61,21 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** A guard results file as evidence of `kind` (its injection must match). */
+/** The CPU each spin injection adds by default (bench/guard.bench.ts); another amount is its own kind. */
+const DEFAULT_SPIN_US: Record<string, number> = { slow: 250, 'slow-search': 3000 };
+
+/** The kind of evidence a guard run is: `normal`, the injection, or e.g. `slow-1ms` for a spin other than the default. */
+export function kindOf(settings: GuardResult['settings']): string {
+  const injected = settings.injected ?? null;
+  if (injected === null) return 'normal';
+  const spin = settings.inject_spin_us ?? DEFAULT_SPIN_US[injected];
+  return spin === undefined || spin === DEFAULT_SPIN_US[injected] ? injected : `${injected}-${spin / 1000}ms`;
+}
+
+/** A guard results file as evidence of `kind` (what it was run with must be that kind). */
 export function toEvidence(kind: string, r: GuardResult, file: string): Evidence {
   const injected = r.settings.injected ?? null;
-  if ((kind === 'normal') !== (injected === null) || (injected !== null && !kind.startsWith(injected)))
-    throw new Error(`${file} was run with --inject=${injected ?? '(none)'}; it is not evidence of "${kind}"`);
+  if (kindOf(r.settings) !== kind) throw new Error(`${file} is evidence of "${kindOf(r.settings)}", not of "${kind}"`);
   if (!r.provenance) throw new Error(`${file} has no provenance`);
   return {
     kind,
@@ -105,21 +115,27 @@ export function study(evidence: readonly Evidence[]): RatioStudy[] {
   const normal = evidence.filter((e) => e.kind === 'normal');
   const kinds = [...new Set(evidence.map((e) => e.kind))].filter((k) => k !== 'normal').sort();
   const names = [...new Set(normal.flatMap((e) => Object.keys(e.ratios)))].sort();
-  return names.map((name) => {
-    const runs = normal.filter((e) => e.ratios[name] !== undefined);
-    const values = runs.map((e) => e.ratios[name]!);
+  // A ratio is a positive number; anything else in a file (null, 0) is no measurement.
+  const measured = (e: Evidence, name: string) => {
+    const v = e.ratios[name];
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  return names.flatMap((name) => {
+    const runs = normal.filter((e) => measured(e, name) !== undefined);
+    if (runs.length === 0) return [];
+    const values = runs.map((e) => measured(e, name)!);
     const min = Math.min(...values);
     const injected = Object.fromEntries(
       kinds.flatMap((k) => {
-        const vs = evidence.filter((e) => e.kind === k && e.ratios[name] !== undefined).map((e) => e.ratios[name]!);
+        const vs = evidence.filter((e) => e.kind === k).flatMap((e) => measured(e, name) ?? []);
         if (vs.length < 2) return [];
         const max = Math.max(...vs);
-        return [[k, { runs: vs.length, max, gap: round(min / max, 2), values: vs }]];
+        return [[k, { runs: vs.length, max, gap: min / max, values: vs }]];
       }),
     );
     const best = Object.entries(injected).sort((a, b) => b[1].gap - a[1].gap)[0];
     const caught = best && best[1].gap >= GAP ? best : undefined;
-    return {
+    const row: RatioStudy = {
       ratio: name,
       normal: {
         runs: values.length,
@@ -128,10 +144,11 @@ export function study(evidence: readonly Evidence[]): RatioStudy[] {
         max: Math.max(...values),
         machines: [...new Set(runs.map((e) => e.machine))],
       },
-      injected,
+      injected: Object.fromEntries(Object.entries(injected).map(([k, c]) => [k, { ...c, gap: round(c.gap, 2) }])),
       caught_by: caught ? caught[0] : null,
       floor: caught ? round(Math.sqrt(min * caught[1].max)) : null,
     };
+    return [row];
   });
 }
 

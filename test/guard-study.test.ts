@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { readEvidence, study, toEvidence, type Evidence } from '../bench/guard-study.ts';
+import { kindOf, readEvidence, study, toEvidence, type Evidence } from '../bench/guard-study.ts';
 
 const run = (kind: string, machine: string, ratios: Record<string, number>): Evidence => ({
   kind,
@@ -38,6 +38,17 @@ test('a floor sits halfway between the lowest normal run and the best-separated 
   const y = rows.find((r) => r.ratio === 'y')!;
   assert.equal(y.caught_by, 'spin', 'drop separates y by 0.8/0.75 only');
   assert.equal(y.floor, Math.round(Math.sqrt(0.8 * 0.5) * 1000) / 1000);
+
+  // No measurement (0, null) counts; the gap is compared unrounded (1.195 is not 1.2).
+  const odd = study([
+    run('normal', 'A', { v: 0.5, w: 0.5 }),
+    run('normal', 'A', { v: 0, w: 0.6 }),
+    run('zero', 'A', { v: 0, w: 0.4183 }),
+    run('zero', 'A', { v: 0, w: 0.4 }),
+  ]);
+  assert.equal(odd.find((r) => r.ratio === 'v')!.normal.min, 0.5);
+  assert.equal(odd.find((r) => r.ratio === 'v')!.caught_by, null, 'an injection with no measurement catches nothing');
+  assert.equal(odd.find((r) => r.ratio === 'w')!.caught_by, null, '0.5 / 0.4183 rounds to 1.2 but is below it');
 
   const narrow = study([
     run('normal', 'A', { z: 1 }),
@@ -79,6 +90,15 @@ test('a results file is kept only as evidence of the regression it was run with'
     results: {},
   };
   assert.equal(toEvidence('drop-index', result, 'guard.json').ratios.a, 0.5);
-  assert.throws(() => toEvidence('normal', result, 'guard.json'), /not evidence of "normal"/);
-  assert.throws(() => toEvidence('slow', result, 'guard.json'), /not evidence/);
+  assert.throws(() => toEvidence('normal', result, 'guard.json'), /not of "normal"/);
+  assert.throws(() => toEvidence('slow', result, 'guard.json'), /not of "slow"/);
+  // A spin other than the default is a kind of its own, and the default is not it.
+  const spin = (us?: number) => ({ ...result, settings: { injected: 'slow', ...(us ? { inject_spin_us: us } : {}) } });
+  assert.equal(kindOf(spin(1000).settings), 'slow-1ms');
+  assert.equal(kindOf(spin(250).settings), 'slow');
+  assert.equal(kindOf(spin().settings), 'slow');
+  assert.equal(kindOf({ injected: 'slow-search', inject_spin_us: 8000 }), 'slow-search-8ms');
+  assert.equal(toEvidence('slow-1ms', spin(1000), 'guard.json').kind, 'slow-1ms');
+  assert.throws(() => toEvidence('slow', spin(1000), 'guard.json'), /"slow-1ms", not of "slow"/);
+  assert.throws(() => toEvidence('slow-search', spin(250), 'guard.json'), /not of "slow-search"/);
 });
