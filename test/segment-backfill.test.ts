@@ -69,19 +69,28 @@ test('transcript windows stored before sure words: marked, matched by their sure
     { word: 'sleeps', start: 1.5, end: 1.9 },
     { word: 'quietly', start: 5, end: 5.5 },
     { word: 'outside', start: 5.6, end: 6 },
+    { word: 'bright', start: 20, end: 20.4 },
+    { word: 'morning', start: 20.5, end: 21, low_confidence: true },
+    { word: 'light', start: 21.1, end: 21.5 },
+    { word: 'new', start: 30, end: 30.4 },
+    { word: 'style', start: 30.5, end: 31, low_confidence: true },
   ];
   await db.pool.query(
     `UPDATE media_analysis_requests SET results = jsonb_build_object('transcript', jsonb_build_object('words', $2::jsonb))
      WHERE id = $1`,
     [id, JSON.stringify(words)],
   );
-  const [a, b, c] = segments(id, 'tenant-s', 3);
-  // As the indexer wrote them before: every word in `text`, no sure words.
+  const [a, b, c, d, e] = segments(id, 'tenant-s', 5);
   await segmentRepository.insertMany(db.db, [
+    // As the indexer wrote them before 0014: every word in `text`, no sure words.
     { ...a!, startSeconds: 0, endSeconds: 1.9, text: 'the prickly hedgehog sleeps' },
     { ...b!, startSeconds: 5, endSeconds: 6, text: 'quietly outside' },
     // A window whose words are not the stored transcript's (a provider's): all its words, as before.
     { ...c!, startSeconds: 10, endSeconds: 12, text: 'a prickly provider line' },
+    // From 0014 on: sure words, but the text unmarked.
+    { ...d!, startSeconds: 20, endSeconds: 21.5, text: 'bright morning light', sure: 'bright.\nlight' },
+    // As this release writes them: untouched.
+    { ...e!, startSeconds: 30, endSeconds: 31, text: 'new [style?]', sure: 'new' },
   ]);
   const matches = async (word: string) =>
     (
@@ -93,18 +102,27 @@ test('transcript windows stored before sure words: marked, matched by their sure
     ).rows.map((r) => r.text);
   assert.deepEqual(await matches('prickly'), ['the prickly hedgehog sleeps', 'a prickly provider line'], 'before');
 
-  assert.ok((await backfillSureWords(db.db, repositories, { batch: 2, pauseMs: 10 })) >= 3);
+  assert.deepEqual(await matches('morning'), [], 'from 0014 on: not matched, but shown unmarked');
+  assert.equal(await backfillSureWords(db.db, repositories, { batch: 2, pauseMs: 10 }), 4);
   const after = await db.pool.query<{ text: string; done: boolean }>(
     'SELECT text, sure_tsv IS NOT NULL AS done FROM media_segments WHERE analysis_id = $1 ORDER BY id',
     [id],
   );
   assert.deepEqual(
     after.rows.map((r) => r.text),
-    ['the [prickly?] hedgehog sleeps', 'quietly outside', 'a prickly provider line'],
+    [
+      'the [prickly?] hedgehog sleeps',
+      'quietly outside',
+      'a prickly provider line',
+      'bright [morning?] light',
+      'new [style?]',
+    ],
   );
   assert.ok(after.rows.every((r) => r.done));
   assert.deepEqual(await matches('prickly'), ['a prickly provider line'], 'the unsure word no longer finds its window');
   assert.deepEqual(await matches('hedgehog'), ['the [prickly?] hedgehog sleeps']);
+  assert.deepEqual(await matches('morning'), []);
+  assert.deepEqual(await matches('light'), ['bright [morning?] light']);
   assert.equal(await backfillSureWords(db.db, repositories), 0, 'nothing left');
   const index = await db.pool.query<{ valid: boolean }>(
     `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid

@@ -34,11 +34,12 @@ export interface TranscriptWordRow {
 /** The columns of a history row (AnalysisListItem), read from the live table or an archived record. */
 export function listColumnsSql(alias: string): RawBuilder<unknown> {
   const c = (name: string) => sql.ref(`${alias}.${name}`);
-  return sql.join([
-    ...LIST_COLUMNS.map(c),
-    sql`coalesce(${c('results')} -> 'partial' = 'true'::jsonb, false) AS partial`,
-  ]);
+  return sql.join([...LIST_COLUMNS.map(c), sql`${partialSql(c('results'))} AS partial`]);
 }
+
+/** `results.partial === true`, in SQL (false for no results, a missing or a non-true flag). */
+const partialSql = (results: RawBuilder<unknown>) =>
+  sql<boolean>`coalesce(${results} -> 'partial' = 'true'::jsonb, false)`;
 const LIST_COLUMNS = [
   'id',
   'tenant_id',
@@ -226,9 +227,7 @@ export const analysisRepository = {
   async list(db: Executor, filter: ListFilter, page: ListPage): Promise<AnalysisListItem[]> {
     const col = page.sortBy;
     let q = applyFilter(
-      db
-        .selectFrom('media_analysis_requests')
-        .select([...LIST_COLUMNS, sql<boolean>`coalesce(results -> 'partial' = 'true'::jsonb, false)`.as('partial')]),
+      db.selectFrom('media_analysis_requests').select([...LIST_COLUMNS, partialSql(sql.ref('results')).as('partial')]),
       filter,
     );
     if (page.after) {

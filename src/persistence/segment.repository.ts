@@ -32,6 +32,13 @@ interface CodePageRows {
   bare: { ids: number[]; embeddings: Buffer };
 }
 
+/**
+ * A transcript window stored before migration 0015's release: no `sure_tsv` (before 0014),
+ * or sure words that leave some out but no "[words?]" mark in the text (0014 to 0015).
+ * The same condition as 0015's partial index, so the backfill reads through it.
+ */
+const OLD_TRANSCRIPT_WINDOW = sql<boolean>`kind = 'transcript' AND (sure_tsv IS NULL OR (sure_tsv <> tsv AND strpos(text, '?]') = 0))`;
+
 export const segmentRepository = {
   ...segmentSearchReads,
 
@@ -165,8 +172,9 @@ export const segmentRepository = {
   },
 
   /**
-   * Transcript windows stored without `sure_tsv` (before migration 0015's release; every
-   * window since has one), through the partial index that holds only them.
+   * Transcript windows stored before migration 0015's release (every window since has
+   * `sure_tsv`, and its unsure words marked): without `sure_tsv`, or with one that leaves
+   * words out and no mark in the text. Read through the partial index that holds only them.
    */
   async transcriptWindowsWithoutSure(
     db: Kysely<Database>,
@@ -176,8 +184,7 @@ export const segmentRepository = {
     const rows = await db
       .selectFrom('media_segments')
       .select(['id', 'analysis_id', 'start_seconds', 'end_seconds', 'text'])
-      .where('kind', '=', 'transcript')
-      .where('sure_tsv', 'is', null)
+      .where(OLD_TRANSCRIPT_WINDOW)
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)
@@ -192,20 +199,25 @@ export const segmentRepository = {
   },
 
   /**
-   * Stores a window's shown text and the words search may match (`sure_tsv`) for rows that
-   * have none yet; rows locked by another writer are skipped (as setMagnitudes).
+   * Stores an old window's shown text and the words search may match: `sure` null means
+   * the window was not found in its transcript, so it keeps the words it was matched by
+   * (all of its text when it had no `sure_tsv`; a window that had some stays as it is and
+   * is looked at again next run). Rows locked by another writer are skipped (as setMagnitudes).
    */
   async setSureWords(
     db: Kysely<Database>,
-    rows: ReadonlyArray<{ id: number; text: string; sure: string }>,
+    rows: ReadonlyArray<{ id: number; text: string; sure: string | null }>,
   ): Promise<number> {
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
     const result = await sql`
-      UPDATE media_segments s SET text = v.text, sure_tsv = to_tsvector('english', v.sure)
+      UPDATE media_segments s
+      SET text = v.text,
+          sure_tsv = CASE WHEN v.sure IS NOT NULL THEN to_tsvector('english', v.sure)
+                          ELSE coalesce(s.sure_tsv, to_tsvector('english', v.text)) END
       FROM unnest(${ids}::bigint[], ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.sure)}::text[]) AS v(id, text, sure)
       WHERE s.id = v.id AND s.id IN (
-        SELECT id FROM media_segments WHERE id = ANY(${ids}::bigint[]) AND sure_tsv IS NULL
+        SELECT id FROM media_segments s WHERE id = ANY(${ids}::bigint[]) AND ${OLD_TRANSCRIPT_WINDOW}
         FOR UPDATE SKIP LOCKED)`.execute(db);
     return Number(result.numAffectedRows ?? 0);
   },

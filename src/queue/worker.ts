@@ -30,7 +30,7 @@ import { CpuBudget } from '../pipeline/cpu-budget.ts';
 import { analysisStageRepository } from '../persistence/analysis-stage.repository.ts';
 import { TASK } from '../persistence/job.repository.ts';
 import { reconcileStrandedAnalyses } from './reconcile-analyses.ts';
-import { backfillMagnitudes, backfillSureWords } from '../domain/search/segment-backfill.ts';
+import { BACKFILL_BUDGET_MS, backfillMagnitudes, backfillSureWords } from '../domain/search/segment-backfill.ts';
 
 /** The reconciler of stranded analyses runs every minute (graphile-worker cron's finest step). */
 export const RECONCILE_CRON = '* * * * *';
@@ -176,12 +176,26 @@ export async function startWorker(
         });
       },
       // The segments' backfills (the task keeps its first name: queued jobs of the previous release run it).
+      // One time budget for both; one failing does not keep the other from running (the job
+      // fails after both were tried, and the next tick goes on).
       [TASK.backfillSegmentBits]: async (_payload, helpers) => {
-        const updated = await backfillMagnitudes(deps.db, repositories, { signal: helpers.abortSignal });
-        if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, 'segments given their magnitude bits');
-        const marked = await backfillSureWords(deps.db, repositories, { signal: helpers.abortSignal });
-        if (marked > 0)
-          log.info({ task: TASK.backfillSegmentBits, updated: marked }, 'transcript windows given their sure words');
+        const deadline = Date.now() + BACKFILL_BUDGET_MS;
+        const failures: unknown[] = [];
+        const steps = [
+          { run: backfillMagnitudes, done: 'segments given their magnitude bits' },
+          { run: backfillSureWords, done: 'transcript windows given their sure words' },
+        ];
+        for (const step of steps) {
+          const budgetMs = deadline - Date.now();
+          if (budgetMs <= 0) break;
+          try {
+            const updated = await step.run(deps.db, repositories, { signal: helpers.abortSignal, budgetMs });
+            if (updated > 0) log.info({ task: TASK.backfillSegmentBits, updated }, step.done);
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+        if (failures.length > 0) throw failures[0];
       },
       [TASK.cleanupStorage]: async () => {
         const taskLog = log.child({ task: TASK.cleanupStorage });

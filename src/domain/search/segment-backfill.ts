@@ -8,7 +8,7 @@
  * through a partial index that holds only rows without bits.
  */
 import { magnitudeCode } from '../../nlp/vector-codec.ts';
-import { markWords, sureText } from './segment-drafts.ts';
+import { transcriptWindows } from './segment-drafts.ts';
 import type { Repositories } from '../../persistence/repositories.ts';
 import type { Db } from '../../persistence/database.ts';
 
@@ -18,19 +18,23 @@ export const BACKFILL_BATCH = 1000;
  * Pause between batches. Each updated row is a new row version with new entries in every
  * index of the table, both full-text indexes included (their pending lists fill, which
  * searches then read), so the backfill goes slowly: about 3,000 rows a second at most
- * while it runs, 20 s a minute, so a million old rows take about 17 minutes.
+ * while it runs, 20 s a minute (BACKFILL_BUDGET_MS, shared by the magnitude bits and the
+ * sure words: the workers' task runs one after the other), so a million old rows take
+ * about 17 minutes.
  */
 export const BACKFILL_PAUSE_MS = 200;
 /** One run stops after this long (the next cron tick goes on); each batch is its own statement. */
 export const BACKFILL_BUDGET_MS = 20_000;
 
 /**
- * Transcript windows stored before every window carried its sure words (migration 0015):
- * each gets the text a new window is stored with (its unsure words marked "[words?]") and
- * `sure_tsv` from its sure words, read from its analysis's transcript; a window whose
- * words cannot be found (a provider transcript, a transcript changed since) keeps its
- * text and is matched by all of it, as before. Its embedding is left as it was (from all
- * of its words). Returns the rows updated; budget and pauses as backfillMagnitudes.
+ * Transcript windows stored before this release (migration 0015): without `sure_tsv`
+ * (before 0014), or with it but their unsure words not marked in `text` (0014 to 0015).
+ * Each is found among its analysis's windows as the indexer cuts them now (same start,
+ * end and words) and gets the text a new window is stored with (unsure words marked
+ * "[words?]") and `sure_tsv` from its sure words. A window not found (a provider
+ * transcript, a transcript changed since) keeps its text and the words it was matched by
+ * (all of them before 0014). Its embedding is left as it was. Returns the rows updated;
+ * budget and pauses as backfillMagnitudes.
  */
 export async function backfillSureWords(
   db: Db,
@@ -45,16 +49,17 @@ export async function backfillSureWords(
     const rows = await repos.segments.transcriptWindowsWithoutSure(db, afterId, batch);
     if (rows.length === 0) break;
     const words = await repos.analyses.transcriptWords(db, [...new Set(rows.map((r) => r.analysisId))]);
+    const windows = new Map(
+      [...words].map(([id, ws]) => [
+        id,
+        new Map(transcriptWindows(ws).map((w) => [`${w.start}|${w.end}|${w.plain}`, w])),
+      ]),
+    );
     updated += await repos.segments.setSureWords(
       db,
       rows.map((r) => {
-        const inside =
-          r.start === null || r.end === null
-            ? []
-            : (words.get(r.analysisId) ?? []).filter((w) => w.start >= r.start! - 0.01 && w.end <= r.end! + 0.01);
-        return inside.length > 0 && inside.map((w) => w.word).join(' ') === r.text
-          ? { id: r.id, text: markWords(inside), sure: sureText(inside) }
-          : { id: r.id, text: r.text, sure: r.text };
+        const w = windows.get(r.analysisId)?.get(`${r.start}|${r.end}|${r.text}`);
+        return w ? { id: r.id, text: w.text, sure: w.sure } : { id: r.id, text: r.text, sure: null };
       }),
     );
     afterId = rows[rows.length - 1]!.id;

@@ -132,6 +132,8 @@ export interface TranscriptWindow {
    * stored, shown in search hits and quoted, so an unsure word never reads as heard.
    */
   text: string;
+  /** Every word, unmarked (what windows were stored with before the marks). */
+  plain: string;
   /** The words the engine was sure of (sureText). */
   sure: string;
   /** Share of the words marked low-confidence. */
@@ -148,6 +150,7 @@ export function transcriptWindows(words: readonly TimedWord[]): TranscriptWindow
       start: current[0]!.start,
       end: current[current.length - 1]!.end,
       text: markWords(current),
+      plain: current.map((w) => w.word).join(' '),
       sure: sureText(current),
       unsure: current.filter((w) => w.low_confidence).length / current.length,
     });
@@ -174,7 +177,14 @@ export function segmentsAsWindows(
 ): TranscriptWindow[] {
   return segments
     .filter((s) => s.text.trim())
-    .map((s) => ({ start: s.start, end: s.end, text: s.text.trim(), sure: s.text.trim(), unsure: 0 }));
+    .map((s) => ({
+      start: s.start,
+      end: s.end,
+      text: s.text.trim(),
+      plain: s.text.trim(),
+      sure: s.text.trim(),
+      unsure: 0,
+    }));
 }
 
 /** The stored frame nearest to `seconds`. */
