@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { createTestApp, auth, type TestApp } from './helpers/app.ts';
 import { queryTerms } from '../src/domain/search/search.service.ts';
+import { MAX_UNSURE_WORD_SHARE, transcriptWindows, UNSURE_MARK } from '../src/domain/search/segment-drafts.ts';
 import { hasFfmpeg } from './helpers/fixtures.ts';
 import { hasChromium, launchBrowser, seriousAxeViolations, type Browser } from './helpers/browser.ts';
 import { hasPhotos } from './helpers/photos.ts';
@@ -267,6 +268,25 @@ describe('the viewer on a real local analysis (no provider)', { skip: missing },
     assert.ok(overflow <= 1, `the viewer scrolls sideways at 360 px by ${overflow} px`);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'viewer-local-360.png') });
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('library search: a hit on the transcript shows its unsure words as the transcript panel does', async () => {
+    // A word the engine was sure of, in one window only, and that window holds unsure words.
+    const windows = transcriptWindows(r.transcript!.words!);
+    const inOne = (word: string) => windows.filter((w) => w.plain.split(' ').includes(word)).length === 1;
+    const probe = windows
+      // Indexed windows only (mostly-unsure ones are not).
+      .filter((w) => UNSURE_MARK.test(w.text) && w.unsure <= MAX_UNSURE_WORD_SHARE)
+      .flatMap((w) => w.sure.split(/[\s.]+/))
+      .find((word) => word.length >= 4 && queryTerms(word).length > 0 && inOne(word));
+    assert.ok(probe, 'a sure word in a window with unsure words (else this proves nothing)');
+    await page.goto(`${base}/#/library?q=${encodeURIComponent(probe)}`);
+    const hit = page.getByTestId('search-hit').first();
+    await hit.waitFor();
+    const unsure = hit.locator('.snippet .w.unsure');
+    assert.ok((await unsure.count()) > 0, await hit.innerText());
+    // The marks are shown as styling, not as brackets.
+    assert.doesNotMatch(await hit.locator('.snippet').first().innerText(), /\?\]/);
   });
 });
 

@@ -49,3 +49,20 @@ export function indexAt(starts: Float64Array | number[], t: number): number {
   }
   return found;
 }
+
+/**
+ * A stored transcript window's text in runs: words the local speech engine was unsure of
+ * are stored as "[words?]" (so every client reads them as unsure); here they become runs
+ * to show as the transcript panel shows unsure words.
+ */
+export function unsureRuns(text: string): Array<{ text: string; unsure: boolean }> {
+  const runs: Array<{ text: string; unsure: boolean }> = [];
+  let last = 0;
+  for (const m of text.matchAll(/\[([^\]]+)\?\]/g)) {
+    if (m.index > last) runs.push({ text: text.slice(last, m.index), unsure: false });
+    runs.push({ text: m[1]!, unsure: true });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) runs.push({ text: text.slice(last), unsure: false });
+  return runs;
+}

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorText, type ApiClient } from '../api.ts';
-import { clock, when } from '../format.ts';
+import { clock, unsureRuns, when } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import type { HistoryQuery } from '../../../sdk/src/index.ts';
 import type { HistoryItem, SearchAnswer, SearchParams, SearchSegment } from '../types.ts';
@@ -222,7 +222,17 @@ function SearchResults({ api, q, filters }: { api: ApiClient; q: string; filters
                         <a href={href(`/analyses/${h.analysis_id}`, { t: s.start_seconds ?? undefined })}>
                           {where && <span class="time">{where}</span>}
                           <span class="muted"> {s.kind} · </span>
-                          <span class="snippet">{s.text}</span>
+                          <span class="snippet">
+                            {unsureRuns(s.text).map((run, i) =>
+                              run.unsure ? (
+                                <span key={i} class="w unsure" title="heard with low confidence">
+                                  {run.text}
+                                </span>
+                              ) : (
+                                run.text
+                              ),
+                            )}
+                          </span>
                         </a>
                       </li>
                     );
