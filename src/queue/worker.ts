@@ -129,6 +129,21 @@ export async function startWorker(
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
   events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  // What can leave jobs unclaimed with nothing else to show for it: the pool's LISTEN
+  // connection failing, job fetches failing, a pool shutting down that nobody asked to stop.
+  let stopRequested = false;
+  events.on('pool:listen:error', ({ error }) =>
+    log.warn({ err: error }, 'queue: the LISTEN connection failed; retrying'),
+  );
+  events.on('worker:getJob:error', ({ error }) => log.warn({ err: error }, 'queue: fetching a job failed; retrying'));
+  events.on('worker:fatalError', ({ error }) => log.error({ err: error }, 'queue: a worker stopped on an error'));
+  events.on('pool:fatalError', ({ error, action }) =>
+    log.error({ err: error, action }, 'queue: the worker pool failed'),
+  );
+  events.on('pool:gracefulShutdown', ({ message }) => {
+    if (!stopRequested)
+      log.error({ reason: message }, 'queue: the worker pool is shutting down unasked; no job will be claimed');
+  });
 
   const { db } = deps;
   const beat = () =>
@@ -246,6 +261,7 @@ export async function startWorker(
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
+    stopRequested = true;
     stopping ??= (async () => {
       clearInterval(heartbeat);
       clearInterval(sweeper);
