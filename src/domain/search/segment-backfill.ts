@@ -26,6 +26,33 @@ export const BACKFILL_PAUSE_MS = 200;
 /** One run stops after this long (the next cron tick goes on); each batch is its own statement. */
 export const BACKFILL_BUDGET_MS = 20_000;
 
+type BackfillOptions = { batch?: number; budgetMs?: number; pauseMs?: number; signal?: AbortSignal };
+
+/**
+ * The backfills' loop: reads rows after the last id in batches and writes each batch, until
+ * none is left, the time budget is spent or the signal aborts, pausing between batches.
+ * Returns the rows written.
+ */
+async function inBatches<R extends { id: number }>(
+  opts: BackfillOptions,
+  read: (afterId: number, limit: number) => Promise<R[]>,
+  write: (rows: R[]) => Promise<number>,
+): Promise<number> {
+  const batch = opts.batch ?? BACKFILL_BATCH;
+  const deadline = Date.now() + (opts.budgetMs ?? BACKFILL_BUDGET_MS);
+  let afterId = 0;
+  let updated = 0;
+  while (Date.now() < deadline && !opts.signal?.aborted) {
+    const rows = await read(afterId, batch);
+    if (rows.length === 0) break;
+    updated += await write(rows);
+    afterId = rows[rows.length - 1]!.id;
+    if (rows.length < batch) break;
+    await new Promise((resolve) => setTimeout(resolve, opts.pauseMs ?? BACKFILL_PAUSE_MS));
+  }
+  return updated;
+}
+
 /**
  * Transcript windows stored before this release (migration 0015): without `sure_tsv`
  * (before 0014), or with it but their unsure words not marked in `text` (0014 to 0015).
@@ -36,60 +63,47 @@ export const BACKFILL_BUDGET_MS = 20_000;
  * (all of them before 0014). Its embedding is left as it was. Returns the rows updated;
  * budget and pauses as backfillMagnitudes.
  */
-export async function backfillSureWords(
+export function backfillSureWords(
   db: Db,
   repos: Pick<Repositories, 'segments' | 'analyses'>,
-  opts: { batch?: number; budgetMs?: number; pauseMs?: number; signal?: AbortSignal } = {},
+  opts: BackfillOptions = {},
 ): Promise<number> {
-  const batch = opts.batch ?? BACKFILL_BATCH;
-  const deadline = Date.now() + (opts.budgetMs ?? BACKFILL_BUDGET_MS);
-  let afterId = 0;
-  let updated = 0;
-  while (Date.now() < deadline && !opts.signal?.aborted) {
-    const rows = await repos.segments.transcriptWindowsWithoutSure(db, afterId, batch);
-    if (rows.length === 0) break;
-    const words = await repos.analyses.transcriptWords(db, [...new Set(rows.map((r) => r.analysisId))]);
-    const windows = new Map(
-      [...words].map(([id, ws]) => [
-        id,
-        new Map(transcriptWindows(ws).map((w) => [`${w.start}|${w.end}|${w.plain}`, w])),
-      ]),
-    );
-    updated += await repos.segments.setSureWords(
-      db,
-      rows.map((r) => {
-        const w = windows.get(r.analysisId)?.get(`${r.start}|${r.end}|${r.text}`);
-        return w ? { id: r.id, text: w.text, sure: w.sure } : { id: r.id, text: r.text, sure: null };
-      }),
-    );
-    afterId = rows[rows.length - 1]!.id;
-    if (rows.length < batch) break;
-    await new Promise((resolve) => setTimeout(resolve, opts.pauseMs ?? BACKFILL_PAUSE_MS));
-  }
-  return updated;
+  return inBatches(
+    opts,
+    (afterId, limit) => repos.segments.transcriptWindowsWithoutSure(db, afterId, limit),
+    async (rows) => {
+      const words = await repos.analyses.transcriptWords(db, [...new Set(rows.map((r) => r.analysisId))]);
+      const windows = new Map(
+        [...words].map(([id, ws]) => [
+          id,
+          new Map(transcriptWindows(ws).map((w) => [`${w.start}|${w.end}|${w.plain}`, w])),
+        ]),
+      );
+      return repos.segments.setSureWords(
+        db,
+        rows.map((r) => {
+          const w = windows.get(r.analysisId)?.get(`${r.start}|${r.end}|${r.text}`);
+          return w ? { id: r.id, text: w.text, sure: w.sure } : { id: r.id, text: r.text, sure: null };
+        }),
+      );
+    },
+  );
 }
 
 /** Backfills until no row is left or the time budget is spent; returns the rows updated. */
-export async function backfillMagnitudes(
+export function backfillMagnitudes(
   db: Db,
   repos: Pick<Repositories, 'segments'>,
-  opts: { batch?: number; budgetMs?: number; pauseMs?: number; signal?: AbortSignal } = {},
+  opts: BackfillOptions = {},
 ): Promise<number> {
-  const batch = opts.batch ?? BACKFILL_BATCH;
-  const deadline = Date.now() + (opts.budgetMs ?? BACKFILL_BUDGET_MS);
-  let afterId = 0;
-  let updated = 0;
-  while (Date.now() < deadline && !opts.signal?.aborted) {
-    const rows = await repos.segments.withoutMagnitude(db, afterId, batch);
-    if (rows.length === 0) break;
-    updated += await repos.segments.setMagnitudes(
-      db,
-      rows.map((r) => r.id),
-      rows.map((r) => magnitudeCode(r.embedding)),
-    );
-    afterId = rows[rows.length - 1]!.id;
-    if (rows.length < batch) break;
-    await new Promise((resolve) => setTimeout(resolve, opts.pauseMs ?? BACKFILL_PAUSE_MS));
-  }
-  return updated;
+  return inBatches(
+    opts,
+    (afterId, limit) => repos.segments.withoutMagnitude(db, afterId, limit),
+    (rows) =>
+      repos.segments.setMagnitudes(
+        db,
+        rows.map((r) => r.id),
+        rows.map((r) => magnitudeCode(r.embedding)),
+      ),
+  );
 }
